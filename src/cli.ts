@@ -1,0 +1,86 @@
+// The commander program. Only flags and help live here: every action lazily imports its command
+// module, so `events --version` and `--help` never load undici, conf, chalk or ora.
+import { Command, Option } from 'commander';
+import { version } from './version.js';
+
+export interface ProgramContext {
+  stop: AbortController;
+}
+
+const TAIL_EXAMPLES = `
+Examples:
+  $ events tail 1204567890123456                        follow a project, task or goal
+  $ events tail https://app.asana.com/0/1204567890/list  paste a URL from the browser
+  $ events tail 1204567890123456 --json | jq -r .action  JSON lines for scripts
+  $ events tail workspace:1200000000000 --json           a whole workspace (service accounts)
+  $ events tail 1204567890123456 --once --json >> export.jsonl   what cron runs
+`;
+
+export function createProgram(ctx: ProgramContext): Command {
+  const program = new Command('events')
+    .description('Tail the event streams of Asana (and Box) from the command line.')
+    .version(version(), '-V, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(oneLineError(text)) });
+
+  program
+    .command('tail')
+    .description('print events of one or more resources as they happen')
+    .argument('<resource...>', 'gid, Asana URL, workspace:<gid>')
+    .option('--json', 'one JSON object per line on stdout')
+    .option('--once', 'read everything new, save the cursor and exit (for cron)')
+    .option('--interval <seconds>', 'pause between polls when caught up (default 5)')
+    .option('--fields <list>', "Asana opt_fields for events, e.g. user.name,resource.name,change.new_value")
+    .option('--group <name>', 'consumer group: separate cursors for separate consumers (default "default")')
+    .option('--output <file>', 'append JSON lines to FILE (fsynced before the cursor is saved)')
+    .addOption(new Option('--color <when>', 'colour output').choices(['auto', 'always', 'never']))
+    .option('--on-expire <mode>', 'when a stored cursor has expired: recrawl, warn or fail (default recrawl)')
+    .option('--timeout <seconds>', 'give up on one request after this long (default 30)')
+    .option('--give-up <seconds>', 'with --once: stop retrying a failing service after this long and exit 75 (default 120)')
+    .option('--wait-lock <seconds>', 'wait this long for another events process on the same cursor (default 0: fail at once)')
+    .option('--asana-base-url <url>', 'Asana API base URL (env ASANA_BASE_URL)')
+    .option('--allow-insecure-http', 'allow sending the access token over plain http to a non-loopback host')
+    .option('-q, --quiet', 'print nothing on stderr but errors')
+    .option('--verbose', 'print requests, retries and stack traces on stderr')
+    .addOption(new Option('--retry-base-ms <ms>').hideHelp())
+    .addOption(new Option('--retry-cap-ms <ms>').hideHelp())
+    .addHelpText('after', TAIL_EXAMPLES)
+    .action(async (resources: string[], options: Record<string, unknown>) => {
+      const { tailCommand } = await import('./commands/tail.js');
+      process.exitCode = await tailCommand(resources, options, ctx);
+    });
+
+  program
+    .command('demo')
+    .description('start the built-in emulator with live activity and tail it (no account needed)')
+    .option('--json', 'print JSON lines instead of human lines')
+    .option('--color <when>', 'auto, always or never')
+    .addHelpText('after', '\nExamples:\n  $ events demo\n  $ events demo --json | jq -r \'.resource.name\'\n')
+    .action(async (options: Record<string, unknown>) => {
+      const { demoCommand } = await import('./commands/demo.js');
+      process.exitCode = await demoCommand(options, ctx);
+    });
+
+  program
+    .command('emulator')
+    .description('run the local Asana/Box emulator until Ctrl-C (try jq pipelines and cron scripts offline)')
+    .option('--port <n>', 'port to listen on (default 4010)')
+    .option('--host <address>', 'address to listen on (default 127.0.0.1)')
+    .option('--activity <ms>', 'simulate activity every this many milliseconds (0: none; default 2000)')
+    .addHelpText('after', '\nExamples:\n  $ events emulator --port 4010\n  $ ASANA_BASE_URL=http://127.0.0.1:4010/api/1.0 ASANA_ACCESS_TOKEN=x events tail <project gid>\n')
+    .action(async (options: Record<string, unknown>) => {
+      const { emulatorCommand } = await import('./commands/emulator.js');
+      process.exitCode = await emulatorCommand(options, ctx);
+    });
+
+  return program;
+}
+
+/** commander's "error: unknown option '--jsn'\n(Did you mean --json?)" as one line. */
+function oneLineError(text: string): string {
+  const [first = '', ...rest] = text.trim().split('\n');
+  const hint = rest.join(' ').trim().replace(/^\((.*)\)$/, '$1');
+  const cause = first.replace(/^error: /, '');
+  return `events: ${cause} (${hint ? hint.replace(/^Did you mean/, 'did you mean') : "see 'events --help'"})\n`;
+}

@@ -1,0 +1,65 @@
+// Flags, environment and config file in; a TailConfig out; then the core does the work.
+import { UsageError } from '../errors.js';
+import type { ProgramContext } from '../cli.js';
+import type { ColorChoice } from '../output/color.js';
+import { DEFAULT_ASANA_BASE_URL, validateAsanaFields } from '../providers/asana.js';
+import { parseReference } from '../refs.js';
+import { configDir, parseSeconds, pick, readFileSettings } from '../settings.js';
+import { runTail, type TailConfig } from '../follow/run.js';
+import type { OnExpire } from '../follow/loop.js';
+import { userAgent } from '../version.js';
+
+const GROUP = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function buildTailConfig(resources: string[], flags: Record<string, unknown>, env: NodeJS.ProcessEnv): TailConfig {
+  const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
+  const refs = resources.map(parseReference);
+  const dir = configDir(env);
+  const file = readFileSettings(dir);
+
+  const group = pick(str('group'), file.group, 'default')!;
+  if (!GROUP.test(group)) throw new UsageError(`--group "${group}" is not a valid name`, 'use letters, digits, dot, dash or underscore');
+  const color = pick(str('color'), file.color, 'auto') as ColorChoice;
+  if (!['auto', 'always', 'never'].includes(color)) throw new UsageError(`--color must be auto, always or never, not "${color}"`, 'for example --color never');
+  const onExpire = (str('onExpire') ?? 'recrawl') as OnExpire;
+  if (!['recrawl', 'warn', 'fail'].includes(onExpire)) throw new UsageError(`--on-expire must be recrawl, warn or fail, not "${onExpire}"`, 'for example --on-expire fail');
+  const fields = str('fields') ? validateAsanaFields(str('fields')!.split(',').map((f) => f.trim()).filter(Boolean)) : undefined;
+  const once = flags['once'] === true;
+
+  return {
+    refs: dedupeRefs(refs),
+    once,
+    json: flags['json'] === true,
+    group,
+    intervalMs: 1000 * parseSeconds('--interval', pick<string | number>(str('interval'), file.interval) ?? 5, { allowZero: false })!,
+    fields,
+    color,
+    quiet: flags['quiet'] === true,
+    verbose: flags['verbose'] === true,
+    asana: { baseUrl: pick(str('asanaBaseUrl'), env['ASANA_BASE_URL'], file.asanaBaseUrl, DEFAULT_ASANA_BASE_URL)!, token: env['ASANA_ACCESS_TOKEN'] || undefined },
+    stateDir: dir,
+    timeoutMs: 1000 * parseSeconds('--timeout', pick<string | number>(str('timeout'), file.timeout) ?? 30, { allowZero: false })!,
+    retry: {
+      baseMs: Number(str('retryBaseMs') ?? 1000),
+      capMs: Number(str('retryCapMs') ?? 30_000),
+      // Follow mode outlives outages; a cron run gives up and lets the next run try again.
+      giveUpAfterMs: once ? 1000 * parseSeconds('--give-up', str('giveUp') ?? 120)! : undefined,
+    },
+    lockWaitMs: 1000 * parseSeconds('--wait-lock', str('waitLock') ?? 0)!,
+    onExpire,
+    allowInsecureHttp: flags['allowInsecureHttp'] === true,
+    output: str('output'),
+    userAgent: userAgent(),
+  };
+}
+
+/** The same subscription named twice (a gid and its URL) is read once. */
+function dedupeRefs<T extends { id: string }>(refs: T[]): T[] {
+  const seen = new Set<string>();
+  return refs.filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
+}
+
+export async function tailCommand(resources: string[], flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {
+  const config = buildTailConfig(resources, flags, process.env);
+  return runTail(config, { stdout: process.stdout, stderr: process.stderr, env: process.env, stop: ctx.stop });
+}

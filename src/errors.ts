@@ -1,0 +1,119 @@
+// Every failure the user can act on is one of these classes. The core throws them; only
+// src/main.ts turns them into a one-line message and an exit code, so no module deep in the
+// stack ever calls process.exit() and skips saving a cursor.
+
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  auth: 3,
+  notFound: 4,
+  state: 5,
+  locked: 6,
+  expired: 7,
+  temporary: 75,
+  brokenPipe: 141,
+  sigint: 130,
+  sigterm: 143,
+} as const;
+
+export type ErrorCategory =
+  | 'usage'
+  | 'auth'
+  | 'not-found'
+  | 'state'
+  | 'locked'
+  | 'expired'
+  | 'temporary'
+  | 'api'
+  | 'internal';
+
+export class EventsError extends Error {
+  readonly exitCode: number;
+  readonly category: ErrorCategory;
+  /** How to fix it, shown after the cause on the same line. */
+  readonly hint: string | undefined;
+
+  constructor(category: ErrorCategory, exitCode: number, message: string, hint?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.category = category;
+    this.exitCode = exitCode;
+    this.hint = hint;
+  }
+}
+
+export class UsageError extends EventsError {
+  constructor(message: string, hint?: string) {
+    super('usage', ExitCode.usage, message, hint);
+  }
+}
+
+export class AuthError extends EventsError {
+  constructor(message: string, hint?: string) {
+    super('auth', ExitCode.auth, message, hint);
+  }
+}
+
+export class NotFoundError extends EventsError {
+  constructor(message: string, hint?: string) {
+    super('not-found', ExitCode.notFound, message, hint);
+  }
+}
+
+export class StateError extends EventsError {
+  constructor(message: string, hint?: string, options?: { cause?: unknown }) {
+    super('state', ExitCode.state, message, hint, options);
+  }
+}
+
+export class LockedError extends EventsError {
+  constructor(message: string, hint?: string) {
+    super('locked', ExitCode.locked, message, hint);
+  }
+}
+
+export class ExpiredError extends EventsError {
+  constructor(message: string, hint?: string) {
+    super('expired', ExitCode.expired, message, hint);
+  }
+}
+
+/** Retrying did not help within the allowed time (EX_TEMPFAIL: cron may simply run again). */
+export class TemporaryError extends EventsError {
+  constructor(message: string, hint?: string, options?: { cause?: unknown }) {
+    super('temporary', ExitCode.temporary, message, hint, options);
+  }
+}
+
+/** The API answered with an error that retrying will not fix (400, 451, ...). */
+export class ApiError extends EventsError {
+  readonly status: number;
+  constructor(status: number, message: string, hint?: string) {
+    super('api', ExitCode.internal, message, hint);
+    this.status = status;
+  }
+}
+
+/** The process was asked to stop (signal or closed stdout); not a failure of the stream. */
+export class StopRequested extends Error {
+  constructor(readonly exitCode: number) {
+    super('stop requested');
+  }
+}
+
+export function formatError(error: unknown, verbose: boolean): string {
+  if (error instanceof EventsError) {
+    const line = `events: ${error.message}${error.hint ? ` (${error.hint})` : ''}`;
+    return verbose && error.stack ? `${line}\n${error.stack}` : line;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const line = `events: internal error: ${message} (run again with --verbose for details, and report it)`;
+  return verbose && error instanceof Error && error.stack ? `${line}\n${error.stack}` : line;
+}
+
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof EventsError) return error.exitCode;
+  if (error instanceof StopRequested) return error.exitCode;
+  return ExitCode.internal;
+}

@@ -1,0 +1,125 @@
+// The follow loop of one subscription: read a page, write it, and only then save the cursor.
+// A crash therefore repeats at most the page in flight and never skips one. It knows nothing
+// about terminals: records go to the renderer, status to the progress reporter.
+import { ExpiredError } from '../errors.js';
+import type { Progress } from '../output/progress.js';
+import type { RenderTarget, Renderer } from '../output/renderer.js';
+import type { Cursor, FetchResult, Provider, ProviderContext } from '../providers/types.js';
+import type { CursorFile, CursorRecord } from '../state/cursors.js';
+import { RecentIds } from './recent-ids.js';
+
+export type OnExpire = 'recrawl' | 'warn' | 'fail';
+
+export interface Subscription extends RenderTarget {
+  provider: Provider;
+  cursors: CursorFile;
+}
+
+export interface LoopOptions {
+  once: boolean;
+  onExpire: OnExpire;
+}
+
+export interface LoopEnv {
+  renderer: Renderer;
+  progress: Progress;
+  signal: AbortSignal;
+  options: LoopOptions;
+}
+
+export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
+  const { provider, ref } = sub;
+  const { renderer, progress, signal, options } = env;
+  const ctx: ProviderContext = {
+    signal,
+    report: {
+      retrying: ({ delayMs, reason }) => progress.retrying(`${ref.label}: ${reason}; retrying in ${formatSeconds(delayMs)}`),
+      recovered: ({ downMs }) => progress.note(`${ref.label}: recovered after ${formatSeconds(downMs)}`),
+    },
+  };
+
+  let stored = sub.cursors.load();
+  const recent = provider.eventId ? new RecentIds(stored?.seen) : undefined;
+  const save = (cursor: Cursor, lastEventAt?: string): void => {
+    const record = { label: ref.label, cursor, savedAt: new Date().toISOString(), lastEventAt: lastEventAt ?? stored?.lastEventAt, seen: recent?.toJSON() };
+    sub.cursors.save(record);
+    stored = { ...sub.cursors.key, version: 1, ...record } satisfies CursorRecord;
+  };
+
+  let cursor: Cursor;
+  if (!stored) {
+    // Events before the first token do not exist for the API: establish it and start from now.
+    cursor = await provider.start(ref, ctx);
+    save(cursor);
+    progress.debug(`${ref.label}: started a new cursor`);
+    if (options.once) return;
+  } else {
+    cursor = stored.cursor;
+  }
+
+  let next = handled(provider.fetch(ref, cursor, ctx));
+  for (;;) {
+    progress.status(`reading ${ref.label} …`);
+    const result: FetchResult = await next;
+    if (result.kind === 'expired') {
+      await onExpired(sub, env, stored);
+      cursor = result.fresh;
+      save(cursor);
+      next = handled(provider.fetch(ref, cursor, ctx));
+      continue;
+    }
+    const { page } = result;
+    // Fetch the following page while this one is written: re-sending a token is safe, so a
+    // prefetch thrown away on stop costs a request and nothing else.
+    if (page.more && !signal.aborted) next = handled(provider.fetch(ref, page.next, ctx));
+    const events = recent ? recent.filterNew(page.events, (e) => provider.eventId!(e), (n) => progress.debug(`${ref.label}: dropped ${n} repeated events`)) : page.events;
+    if (events.length) {
+      await renderer.events(sub, events);
+      await renderer.flush();
+    }
+    cursor = page.next;
+    save(cursor, lastCreatedAt(events));
+    if (signal.aborted) return;
+    if (page.more) continue;
+    if (options.once) return;
+    progress.status(`waiting for events on ${ref.label} …`);
+    await provider.waitForChanges(ref, cursor, ctx);
+    next = handled(provider.fetch(ref, cursor, ctx));
+  }
+}
+
+async function onExpired(sub: Subscription, env: LoopEnv, stored: CursorRecord | undefined): Promise<void> {
+  const age = stored ? formatAge(Date.now() - Date.parse(stored.savedAt)) : 'unknown';
+  if (env.options.onExpire === 'fail') {
+    throw new ExpiredError(
+      `the stored cursor of ${sub.ref.label} has expired (saved ${age} ago); events since then were missed`,
+      'run again with --on-expire recrawl (the default) to take a fresh cursor and re-read the current state',
+    );
+  }
+  env.progress.note(`warning: the stored cursor of ${sub.ref.label} has expired (saved ${age} ago); events since then were missed`);
+  await env.renderer.notice(sub, 'resync', { reason: 'cursor expired', lost_cursor_saved_at: stored?.savedAt ?? null });
+  await env.renderer.flush();
+}
+
+/** Marks a promise as handled now (it may be dropped on stop) while keeping its rejection for `await`. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+function lastCreatedAt(events: readonly unknown[]): string | undefined {
+  const last = events[events.length - 1] as { created_at?: unknown } | undefined;
+  return typeof last?.created_at === 'string' ? last.created_at : undefined;
+}
+
+export function formatSeconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1).replace(/\.0$/, '')} s` : `${Math.round(ms / 1000)} s`;
+}
+
+export function formatAge(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return 'unknown';
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = ms / 3_600_000;
+  return hours < 48 ? `${hours.toFixed(1).replace(/\.0$/, '')} h` : `${Math.round(hours / 24)} d`;
+}

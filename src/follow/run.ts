@@ -1,0 +1,142 @@
+// `events tail` as a plain function: build the providers, take the locks, run one follow loop per
+// subscription over one shared HTTP client, and decide the exit code. The CLI layer only parses
+// flags into a TailConfig; tests can call this directly.
+import { Chalk } from 'chalk';
+import { AuthError, ExitCode, NotFoundError, StopRequested, UsageError, formatError } from '../errors.js';
+import { HttpClient, isLoopback } from '../http.js';
+import { colorLevel, type ColorChoice } from '../output/color.js';
+import { Progress } from '../output/progress.js';
+import { HumanRenderer, JsonRenderer, type Renderer } from '../output/renderer.js';
+import { FileSink, StreamSink, type Sink } from '../output/sink.js';
+import { AsanaProvider } from '../providers/asana.js';
+import type { Provider } from '../providers/types.js';
+import type { Reference } from '../refs.js';
+import type { RetryPolicy } from '../retry.js';
+import { CursorStore } from '../state/cursors.js';
+import { acquireLock, type Release } from '../state/lock.js';
+import { follow, type OnExpire, type Subscription } from './loop.js';
+
+export interface TailConfig {
+  refs: Reference[];
+  once: boolean;
+  json: boolean;
+  group: string;
+  intervalMs: number;
+  fields?: string[];
+  color: ColorChoice;
+  quiet: boolean;
+  verbose: boolean;
+  asana: { baseUrl: string; token?: string };
+  stateDir: string;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  lockWaitMs: number;
+  onExpire: OnExpire;
+  allowInsecureHttp: boolean;
+  output?: string;
+  userAgent: string;
+}
+
+export interface TailIO {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+  /** Aborted when the process is asked to stop; `reason` is the exit code to use. */
+  stop: AbortController;
+}
+
+export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
+  const debug = config.verbose ? (line: string) => io.stderr.write(`events: debug: ${line}\n`) : undefined;
+  const http = new HttpClient({ userAgent: config.userAgent, timeoutMs: config.timeoutMs, debug });
+  const releases: Release[] = [];
+  let progress: Progress | undefined;
+  let sink: Sink | undefined;
+  try {
+    const providers = createProviders(config, http);
+    const store = new CursorStore(config.stateDir);
+    const subs: Subscription[] = [];
+    // Locks in a fixed order, so two overlapping runs cannot each hold what the other waits for.
+    const ordered = [...config.refs].sort((a, b) => a.id.localeCompare(b.id));
+    for (const ref of ordered) {
+      const provider = providers.get(ref.provider)!;
+      const key = { provider: provider.name, host: provider.host, subscription: ref.id, group: config.group };
+      const description = `${ref.label} (group ${config.group})`;
+      releases.push(await acquireLock(store.lockPath(key), { waitMs: config.lockWaitMs, description, signal: io.stop.signal }));
+      subs.push({ ref, provider, cursors: store.file(key), origin: { provider: provider.name, subscription: ref.id, group: config.group } });
+    }
+    progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true });
+    sink = config.output ? new FileSink(config.output) : new StreamSink(io.stdout, () => io.stop.abort(ExitCode.brokenPipe));
+    const renderer = createRenderer(config, io, sink, progress, subs.length > 1);
+    const env = { renderer, progress, signal: io.stop.signal, options: { once: config.once, onExpire: config.onExpire } };
+    return await runAll(subs, env, io.stop);
+  } finally {
+    progress?.stop();
+    for (const release of releases) release();
+    await sink?.close();
+    await http.close();
+  }
+}
+
+async function runAll(subs: Subscription[], env: Parameters<typeof follow>[1], stop: AbortController): Promise<number> {
+  let fatal: unknown;
+  let exitCode: number = ExitCode.ok;
+  await Promise.all(
+    subs.map(async (sub) => {
+      try {
+        await follow(sub, env);
+      } catch (error) {
+        if (stop.signal.aborted && !(error instanceof AuthError)) return;
+        if (error instanceof NotFoundError) {
+          // One missing resource stops its own subscription; the others go on.
+          env.progress.error(formatError(error, false));
+          exitCode = ExitCode.notFound;
+          return;
+        }
+        if (error instanceof StopRequested) {
+          stop.abort(error.exitCode);
+          return;
+        }
+        fatal ??= error;
+        stop.abort(ExitCode.internal);
+      }
+    }),
+  );
+  if (fatal !== undefined) throw fatal;
+  if (stop.signal.aborted && typeof stop.signal.reason === 'number') return stop.signal.reason;
+  return exitCode;
+}
+
+function createProviders(config: TailConfig, http: HttpClient): Map<string, Provider> {
+  const providers = new Map<string, Provider>();
+  if (config.refs.some((r) => r.provider === 'asana')) {
+    const token = config.asana.token;
+    if (!token) throw new AuthError('ASANA_ACCESS_TOKEN is not set', 'export ASANA_ACCESS_TOKEN=<personal access token> (Asana: My Settings > Apps > Developer apps)');
+    checkTransport(config.asana.baseUrl, config.allowInsecureHttp, 'ASANA_BASE_URL');
+    providers.set('asana', new AsanaProvider({ baseUrl: config.asana.baseUrl, token, http, retry: config.retry, intervalMs: config.intervalMs, fields: config.fields }));
+  }
+  if (config.refs.some((r) => r.provider === 'box')) {
+    throw new UsageError('Box streams are not supported yet', 'tail an Asana resource for now');
+  }
+  return providers;
+}
+
+/** The access token must not cross a network in clear text. */
+function checkTransport(baseUrl: string, allowInsecure: boolean, variable: string): void {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new UsageError(`${variable} is not a URL: ${baseUrl}`, 'use a URL such as https://app.asana.com/api/1.0');
+  }
+  if (url.protocol === 'https:') return;
+  if (url.protocol !== 'http:') throw new UsageError(`${variable} must be an http(s) URL, not ${url.protocol}`, 'use https://…');
+  if (!isLoopback(url.hostname) && !allowInsecure) {
+    throw new UsageError(`refusing to send the access token over plain http to ${url.host}`, 'use https, or pass --allow-insecure-http if you really mean it');
+  }
+}
+
+function createRenderer(config: TailConfig, io: TailIO, sink: Sink, progress: Progress, prefixed: boolean): Renderer {
+  if (config.json || config.output) return new JsonRenderer(sink);
+  const level = colorLevel(config.color, io.env, io.stdout.isTTY === true);
+  return new HumanRenderer(sink, { chalk: new Chalk({ level }), width: () => (io.stdout.isTTY ? io.stdout.columns : undefined), prefixed }, progress);
+}

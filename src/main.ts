@@ -1,0 +1,41 @@
+// The one place that turns errors into a message and an exit code, and signals into a stop.
+import { CommanderError } from 'commander';
+import { ExitCode, exitCodeOf, formatError } from './errors.js';
+import { createProgram } from './cli.js';
+
+/** After a stop is requested the process must be gone within this long, whatever hangs. */
+const STOP_DEADLINE_MS = 1800;
+
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  const stop = new AbortController();
+  const onSignal = (code: number) => () => {
+    if (stop.signal.aborted) process.exit(code); // a second Ctrl-C: leave at once
+    stop.abort(code);
+    setTimeout(() => process.exit(code), STOP_DEADLINE_MS).unref();
+  };
+  const onInt = onSignal(ExitCode.sigint);
+  const onTerm = onSignal(ExitCode.sigterm);
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  try {
+    const program = createProgram({ stop });
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) return commanderExit(error);
+    // Stopped by a signal while waiting (for a lock, say): that is the stop, not a failure.
+    if (stop.signal.aborted && error === stop.signal.reason) return error as number;
+    process.stderr.write(`${formatError(error, verbose)}\n`);
+    return exitCodeOf(error);
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+}
+
+function commanderExit(error: CommanderError): number {
+  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
+  if (error.exitCode === 0) return ExitCode.ok;
+  return ExitCode.usage;
+}

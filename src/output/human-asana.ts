@@ -1,0 +1,78 @@
+// The human line for an Asana event:
+//   14:03:22 Ada Lovelace changed task "Write the spec" 1204 · assignee → Grace Hopper
+import type { ChalkInstance } from 'chalk';
+import { clean, fitLine, localTime, type HumanStyle, type Segment } from './human.js';
+
+interface Compact {
+  gid?: unknown;
+  name?: unknown;
+  resource_type?: unknown;
+}
+
+interface AsanaEvent {
+  user?: Compact | null;
+  resource?: Compact | null;
+  parent?: Compact | null;
+  type?: unknown;
+  action?: unknown;
+  created_at?: unknown;
+  change?: { field?: unknown; action?: unknown; new_value?: unknown; added_value?: unknown; removed_value?: unknown } | null;
+}
+
+const ACTION_COLOURS: Record<string, (c: ChalkInstance) => ChalkInstance> = {
+  added: (c) => c.green,
+  removed: (c) => c.magenta,
+  changed: (c) => c.yellow,
+  deleted: (c) => c.red,
+  undeleted: (c) => c.cyan,
+};
+
+function named(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value !== 'object') return clean(value);
+  const v = value as Compact;
+  if (typeof v.name === 'string' && v.name !== '') return clean(v.name);
+  return clean(v.gid ?? '');
+}
+
+export function changeSummary(event: AsanaEvent): string {
+  const action = clean(event.action);
+  const change = event.change;
+  if (action === 'changed' && change) {
+    const field = clean(change.field) || 'field';
+    if (change.new_value !== undefined && change.new_value !== null) return `${field} → ${named(change.new_value)}`;
+    if (change.added_value !== undefined && change.added_value !== null) return `${field} + ${named(change.added_value)}`;
+    if (change.removed_value !== undefined && change.removed_value !== null) return `${field} − ${named(change.removed_value)}`;
+    return change.action && change.action !== 'changed' ? `${field} ${clean(change.action)}` : field;
+  }
+  const parent = event.parent;
+  if (parent && (action === 'added' || action === 'removed')) {
+    const where = `${clean(parent.resource_type) || 'parent'} ${quote(named(parent))}`;
+    return action === 'added' ? `to ${where}` : `from ${where}`;
+  }
+  return '';
+}
+
+function quote(text: string): string {
+  return text ? `"${text}"` : '';
+}
+
+export function formatAsanaEvent(raw: unknown, style: HumanStyle): string {
+  const event = (raw ?? {}) as AsanaEvent;
+  const { chalk } = style;
+  const action = clean(event.action) || 'event';
+  const paintAction = (ACTION_COLOURS[action] ?? ((c: ChalkInstance) => c.white))(chalk);
+  const resource = event.resource ?? {};
+  const summary = changeSummary(event);
+  const segments: Segment[] = [
+    { text: style.prefix ?? '', paint: chalk.dim },
+    { text: localTime(event.created_at, style.now), paint: chalk.dim },
+    { text: event.user ? named(event.user) : 'system', paint: chalk.bold, shrinkable: true },
+    { text: action, paint: paintAction },
+    { text: clean(resource.resource_type ?? event.type) },
+    { text: quote(clean(resource.name)), paint: chalk.cyan, shrinkable: true },
+    { text: clean(resource.gid), paint: chalk.dim },
+    { text: summary ? `· ${summary}` : '', shrinkable: true },
+  ];
+  return fitLine(segments, style.width);
+}

@@ -1,0 +1,32 @@
+// JSON Lines: one object per line. An event line is the API's event object unchanged at top
+// level plus one reserved key, "_events", that neither API uses. Records that are not events
+// (resync notices, snapshots) carry only that key's object, with a different `kind`.
+export const META_KEY = '_events';
+
+export interface RecordOrigin {
+  provider: string;
+  subscription: string;
+  group: string;
+}
+
+export type NoticeKind = 'resync' | 'snapshot_begin' | 'snapshot' | 'snapshot_end';
+
+/** Serialises a page in one pass; the metadata is the same for every event of a page. */
+export function eventLines(events: readonly unknown[], origin: RecordOrigin, receivedAt: string): string {
+  const meta = `,"${META_KEY}":${JSON.stringify({ kind: 'event', ...origin, received_at: receivedAt })}}`;
+  let out = '';
+  for (const event of events) {
+    if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+      out += `${JSON.stringify({ value: event })}`.slice(0, -1) + `${meta}\n`;
+      continue;
+    }
+    const text = JSON.stringify(event);
+    // Splice the key in before the closing brace instead of copying every event object.
+    out += text === '{}' ? `{${meta.slice(1)}\n` : `${text.slice(0, -1)}${meta}\n`;
+  }
+  return out;
+}
+
+export function noticeLine(kind: NoticeKind, origin: RecordOrigin, fields: Record<string, unknown> = {}): string {
+  return `${JSON.stringify({ [META_KEY]: { kind, ...origin, received_at: new Date().toISOString(), ...fields } })}\n`;
+}

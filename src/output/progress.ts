@@ -1,0 +1,89 @@
+// Everything on stderr that is not an error: the spinner while stderr is a terminal, plain lines
+// otherwise, nothing but errors with --quiet. stdout never sees any of it.
+import type { Ora } from 'ora';
+import { sanitizeText } from './sanitize.js';
+
+export interface ProgressOptions {
+  stream: NodeJS.WriteStream;
+  quiet: boolean;
+  verbose: boolean;
+  /** stdout is the same terminal: clear the spinner before records are printed. */
+  sharesTerminalWithStdout: boolean;
+}
+
+export class Progress {
+  #spinner: Ora | undefined;
+  #stopped = false;
+
+  private constructor(private readonly options: ProgressOptions, spinner: Ora | undefined) {
+    this.#spinner = spinner;
+  }
+
+  static async create(options: ProgressOptions): Promise<Progress> {
+    const interactive = options.stream.isTTY === true && !options.quiet;
+    // ora is only loaded when it will spin: pipes, cron and --quiet never pay for it.
+    const spinner = interactive ? (await import('ora')).default({ stream: options.stream, discardStdin: false, hideCursor: false }) : undefined;
+    return new Progress(options, spinner);
+  }
+
+  get interactive(): boolean {
+    return this.#spinner !== undefined;
+  }
+
+  /** Spinner text; on a non-terminal, status is not printed (it would flood logs). */
+  status(text: string): void {
+    if (!this.#spinner || this.#stopped) return;
+    this.#spinner.text = sanitizeText(text);
+    if (!this.#spinner.isSpinning) this.#spinner.start();
+  }
+
+  /** A line worth keeping in a log (warnings, retries, recoveries). */
+  note(text: string): void {
+    if (this.options.quiet) return;
+    this.#line(`events: ${sanitizeText(text)}`);
+  }
+
+  /** A retry notice: spinner text on a terminal, a line otherwise. */
+  retrying(text: string): void {
+    if (this.options.quiet) return;
+    if (this.#spinner && !this.#stopped) this.status(text);
+    else this.#line(`events: ${sanitizeText(text)}`);
+  }
+
+  debug(text: string): void {
+    if (this.options.verbose) this.#line(`events: debug: ${text}`);
+  }
+
+  /** Errors are printed even with --quiet. */
+  error(text: string): void {
+    this.#line(text);
+  }
+
+  /** Runs a stdout write with the spinner cleared, so records and spinner never mix. */
+  async aroundOutput<T>(write: () => Promise<T>): Promise<T> {
+    const spinner = this.#spinner;
+    if (!spinner?.isSpinning || !this.options.sharesTerminalWithStdout) return write();
+    spinner.clear();
+    try {
+      return await write();
+    } finally {
+      spinner.render();
+    }
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#spinner?.stop();
+  }
+
+  #line(text: string): void {
+    const spinner = this.#spinner;
+    if (spinner?.isSpinning) {
+      spinner.clear();
+      this.options.stream.write(`${text}\n`);
+      spinner.render();
+    } else {
+      this.options.stream.write(`${text}\n`);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+// Where records go. A write resolves only once the text was handed to the OS (the stream's
+// callback), so the caller saves a cursor only past records that really left the process; a
+// reader that went away (EPIPE, `| head`) turns into a quiet stop, never a stack trace.
+import fs from 'node:fs';
+import { ExitCode, StopRequested } from '../errors.js';
+
+export interface Sink {
+  write(text: string): Promise<void>;
+  /** Make written records durable (files); a no-op for pipes and terminals. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class StreamSink implements Sink {
+  #broken: Error | undefined;
+
+  constructor(private readonly stream: NodeJS.WritableStream, private readonly onBroken?: () => void) {
+    stream.on('error', (error: NodeJS.ErrnoException) => this.#fail(error));
+  }
+
+  write(text: string): Promise<void> {
+    if (this.#broken) return Promise.reject(this.#broken);
+    return new Promise((resolve, reject) => {
+      this.stream.write(text, (error) => {
+        if (error) reject(this.#fail(error as NodeJS.ErrnoException));
+        else resolve();
+      });
+    });
+  }
+
+  async flush(): Promise<void> {}
+
+  async close(): Promise<void> {}
+
+  #fail(error: NodeJS.ErrnoException): Error {
+    if (!this.#broken) {
+      this.#broken = error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED' ? new StopRequested(ExitCode.brokenPipe) : error;
+      this.onBroken?.();
+    }
+    return this.#broken;
+  }
+}
+
+/** Appends to a file and fsyncs it before a cursor moves (cron exports). */
+export class FileSink implements Sink {
+  #fd: number | undefined;
+  #dirty = false;
+
+  constructor(readonly path: string) {}
+
+  async write(text: string): Promise<void> {
+    // Opened on first write, so a run that brings nothing leaves the file untouched.
+    this.#fd ??= fs.openSync(this.path, 'a', 0o644);
+    fs.writeSync(this.#fd, text);
+    this.#dirty = true;
+  }
+
+  async flush(): Promise<void> {
+    if (this.#fd !== undefined && this.#dirty) {
+      fs.fsyncSync(this.#fd);
+      this.#dirty = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.#fd !== undefined) fs.closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}

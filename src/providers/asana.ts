@@ -1,0 +1,143 @@
+// Asana's Events API: GET /events?resource= and GET /workspaces/{gid}/events, the 412 sync-token
+// dance, has_more paging. Requests stay inside the official OpenAPI spec (no opt_fields on
+// workspace events, opt_fields values from the spec's enum).
+import { ApiError, AuthError, NotFoundError, UsageError } from '../errors.js';
+import type { HttpClient, HttpResponse } from '../http.js';
+import { sanitizeText } from '../output/sanitize.js';
+import type { Reference } from '../refs.js';
+import { parseRetryAfter, RateGate, TransientError, withRetry, type RetryPolicy } from '../retry.js';
+import { sleep } from '../sleep.js';
+import type { Cursor, FetchResult, Provider, ProviderContext } from './types.js';
+
+export const DEFAULT_ASANA_BASE_URL = 'https://app.asana.com/api/1.0';
+
+/** The spec's enum for GET /events opt_fields. */
+export const ASANA_EVENT_FIELDS = [
+  'action', 'change', 'change.action', 'change.added_value', 'change.field', 'change.new_value',
+  'change.removed_value', 'created_at', 'parent', 'parent.name', 'resource', 'resource.name', 'type',
+  'user', 'user.name',
+] as const;
+
+export interface AsanaOptions {
+  baseUrl: string;
+  token: string;
+  http: HttpClient;
+  retry: RetryPolicy;
+  intervalMs: number;
+  fields?: string[];
+}
+
+type AsanaRef = Extract<Reference, { provider: 'asana' }>;
+
+export function validateAsanaFields(fields: string[]): string[] {
+  const unknown = fields.filter((f) => !(ASANA_EVENT_FIELDS as readonly string[]).includes(f));
+  if (unknown.length) throw new UsageError(`--fields: Asana events have no field ${unknown.join(', ')}`, `choose from ${ASANA_EVENT_FIELDS.join(', ')}`);
+  return fields;
+}
+
+export class AsanaProvider implements Provider {
+  readonly name = 'asana' as const;
+  readonly host: string;
+  readonly #options: AsanaOptions;
+  readonly #base: string;
+  // One gate per token: a 429 on one subscription pauses all of them.
+  readonly #gate = new RateGate();
+
+  constructor(options: AsanaOptions) {
+    this.#options = options;
+    this.#base = options.baseUrl.replace(/\/+$/, '');
+    this.host = new URL(this.#base).host;
+  }
+
+  async start(ref: Reference, ctx: ProviderContext): Promise<Cursor> {
+    const result = await this.#events(asAsana(ref), undefined, ctx);
+    // Without a sync token Asana answers 412 with the first token; a 200 would be odd but usable.
+    return result.kind === 'expired' ? result.fresh : result.page.next;
+  }
+
+  fetch(ref: Reference, cursor: Cursor, ctx: ProviderContext): Promise<FetchResult> {
+    const sync = cursor['sync'];
+    if (typeof sync !== 'string') throw new TypeError('Asana cursor without a sync token');
+    return this.#events(asAsana(ref), sync, ctx);
+  }
+
+  waitForChanges(_ref: Reference, _cursor: Cursor, ctx: ProviderContext): Promise<void> {
+    return sleep(this.#options.intervalMs, ctx.signal);
+  }
+
+  eventsUrl(ref: AsanaRef, sync: string | undefined): URL {
+    const url =
+      ref.kind === 'workspace'
+        ? new URL(`${this.#base}/workspaces/${ref.gid}/events`)
+        : new URL(`${this.#base}/events`);
+    if (ref.kind === 'resource') url.searchParams.set('resource', ref.gid);
+    if (sync !== undefined) url.searchParams.set('sync', sync);
+    const fields = this.#options.fields;
+    if (fields?.length && ref.kind === 'resource') url.searchParams.set('opt_fields', fields.join(','));
+    return url;
+  }
+
+  #events(ref: AsanaRef, sync: string | undefined, ctx: ProviderContext): Promise<FetchResult> {
+    const url = this.eventsUrl(ref, sync);
+    return withRetry(
+      async () => interpret(ref, await this.#options.http.request({ url, token: this.#options.token, signal: ctx.signal })),
+      { policy: this.#options.retry, gate: this.#gate, report: ctx.report, signal: ctx.signal },
+    );
+  }
+}
+
+function asAsana(ref: Reference): AsanaRef {
+  if (ref.provider !== 'asana') throw new TypeError(`not an Asana reference: ${ref.label}`);
+  return ref;
+}
+
+function interpret(ref: AsanaRef, res: HttpResponse): FetchResult {
+  if (res.status === 200) {
+    const body = parseBody(res.body);
+    if (!body || !Array.isArray(body['data']) || typeof body['sync'] !== 'string' || typeof body['has_more'] !== 'boolean') {
+      throw new TransientError('Asana sent a 200 answer without data, sync and has_more (truncated or garbled body)');
+    }
+    return { kind: 'page', page: { events: body['data'], next: { sync: body['sync'] }, more: body['has_more'] } };
+  }
+  if (res.status === 412) {
+    const body = parseBody(res.body);
+    if (!body || typeof body['sync'] !== 'string') throw new TransientError('Asana sent a 412 answer without a fresh sync token');
+    return { kind: 'expired', fresh: { sync: body['sync'] } };
+  }
+  throw statusError(ref, res);
+}
+
+function statusError(ref: AsanaRef, res: HttpResponse): Error {
+  const { status } = res;
+  const message = serverMessage(res.body);
+  const said = message ? `: ${message}` : '';
+  if (status === 429) return new TransientError(`rate limited by Asana (429)`, parseRetryAfter(res.headers['retry-after']));
+  if (status === 408 || status >= 500) return new TransientError(`Asana answered ${status}${said}`);
+  if (ref.kind === 'workspace' && (status === 401 || status === 402 || status === 403)) {
+    return new AuthError(
+      `Asana refused workspace events for ${ref.gid} (${status}${said}); they exist only for service accounts of Enterprise+ domains`,
+      'use a service account token in ASANA_ACCESS_TOKEN, or tail a project, task or goal instead',
+    );
+  }
+  if (status === 401) return new AuthError(`Asana rejected the access token (401${said})`, 'set ASANA_ACCESS_TOKEN to a valid personal access token or service account token');
+  if (status === 402) return new AuthError(`Asana says ${ref.label} needs a premium plan (402${said})`, 'use a token of a paid domain');
+  if (status === 403) return new AuthError(`Asana denied access to ${ref.label} (403${said})`, 'check that the token\'s user can see it');
+  if (status === 404) return new NotFoundError(`${ref.label} was not found (404${said})`, 'check the gid or URL, and that the token\'s user can see it');
+  return new ApiError(status, `Asana answered ${status} for ${ref.label}${said}`, status === 400 ? 'check the flags (for example --fields)' : undefined);
+}
+
+function parseBody(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function serverMessage(text: string): string | undefined {
+  const body = parseBody(text);
+  const errors = body?.['errors'];
+  const first = Array.isArray(errors) ? (errors[0] as { message?: unknown } | undefined) : undefined;
+  return typeof first?.message === 'string' ? sanitizeText(first.message).slice(0, 300) : undefined;
+}

@@ -1,0 +1,77 @@
+// Turns what a user types or pastes (a gid, a browser URL, workspace:<gid>, box:<stream>) into a
+// subscription reference. Pure: no network, so a typo fails before any request.
+import { UsageError } from './errors.js';
+
+export type AsanaResourceType = 'project' | 'task' | 'goal';
+export const BOX_STREAM_TYPES = ['all', 'changes', 'sync', 'admin_logs', 'admin_logs_streaming'] as const;
+export type BoxStreamType = (typeof BOX_STREAM_TYPES)[number];
+
+export type Reference =
+  | { provider: 'asana'; kind: 'resource'; gid: string; resourceType?: AsanaResourceType; id: string; label: string }
+  | { provider: 'asana'; kind: 'workspace'; gid: string; id: string; label: string }
+  | { provider: 'box'; kind: 'stream'; streamType: BoxStreamType; id: string; label: string };
+
+export const ACCEPTED_FORMS = [
+  '<gid> (a task, project or goal)',
+  'https://app.asana.com/0/<project>/list | /board | /<task> | /<task>/f',
+  'https://app.asana.com/1/<workspace>/project/<project>[/list] | /project/<project>/task/<task> | /task/<task>',
+  'workspace:<gid>',
+  'box | box:all | box:changes | box:sync | box:admin_logs | box:admin_logs_streaming',
+];
+
+const GID = /^\d{1,30}$/;
+// Views of a project in the /0/ URL form: the last segment names a view, not a task.
+const PROJECT_VIEWS = new Set(['list', 'board', 'timeline', 'calendar', 'overview', 'progress', 'files', 'messages', 'dashboard', 'workflow']);
+
+function resource(gid: string, resourceType?: AsanaResourceType): Reference {
+  // The id is the gid alone: a bare gid and a URL of the same project share one cursor.
+  return { provider: 'asana', kind: 'resource', gid, resourceType, id: gid, label: `${resourceType ?? 'resource'} ${gid}` };
+}
+
+function fromAsanaUrl(url: URL): Reference | undefined {
+  if (url.hostname !== 'app.asana.com') return undefined;
+  const parts = url.pathname.split('/').filter(Boolean);
+  const isGid = (s: string | undefined): s is string => s !== undefined && GID.test(s);
+  if (parts[0] === '0') {
+    // /0/<project>/<task>[/f]  |  /0/<project>/<view>  |  /0/goal/<gid>
+    const [, a, b] = parts;
+    if (a === 'goal' && isGid(b)) return resource(b, 'goal');
+    if (!isGid(a)) return undefined;
+    if (isGid(b) && b !== '0') return resource(b, 'task');
+    if (b === undefined || PROJECT_VIEWS.has(b)) return a === '0' ? undefined : resource(a, 'project');
+    return undefined;
+  }
+  if (parts[0] === '1' && isGid(parts[1])) {
+    // /1/<workspace>/project/<p>[/view][/task/<t>] | /1/<workspace>/task/<t> | /1/<workspace>/goal/<g>
+    const rest = parts.slice(2);
+    const taskAt = rest.indexOf('task');
+    if (taskAt >= 0 && isGid(rest[taskAt + 1])) return resource(rest[taskAt + 1]!, 'task');
+    if (rest[0] === 'project' && isGid(rest[1])) return resource(rest[1], 'project');
+    if (rest[0] === 'goal' && isGid(rest[1])) return resource(rest[1], 'goal');
+  }
+  return undefined;
+}
+
+export function parseReference(input: string): Reference {
+  const text = input.trim();
+  if (GID.test(text)) return resource(text);
+  const workspace = /^workspace:(\d{1,30})$/.exec(text);
+  if (workspace) {
+    const gid = workspace[1]!;
+    return { provider: 'asana', kind: 'workspace', gid, id: `workspace:${gid}`, label: `workspace ${gid}` };
+  }
+  const box = /^box(?::([a-z_]+))?$/.exec(text);
+  if (box) {
+    const streamType = (box[1] ?? 'all') as BoxStreamType;
+    if (BOX_STREAM_TYPES.includes(streamType)) return { provider: 'box', kind: 'stream', streamType, id: `box:${streamType}`, label: `box:${streamType}` };
+  }
+  if (/^https?:\/\//.test(text)) {
+    try {
+      const ref = fromAsanaUrl(new URL(text));
+      if (ref) return ref;
+    } catch {
+      // fall through to the usage error
+    }
+  }
+  throw new UsageError(`"${text}" is not a resource reference`, `use one of: ${ACCEPTED_FORMS.join('; ')}`);
+}

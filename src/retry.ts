@@ -1,0 +1,103 @@
+// Retries for faults that go away by themselves: rate limits, 5xx, broken connections, garbled
+// bodies. Exponential backoff with full jitter, capped; in follow mode forever, in --once mode
+// for a bounded time, after which the caller exits 75 (temporary failure) without moving a cursor.
+import { TemporaryError } from './errors.js';
+import { NetworkError } from './http.js';
+import { sleep } from './sleep.js';
+
+/** A fault worth retrying. `retryAfterMs` is set when the server said how long to wait. */
+export class TransientError extends Error {
+  constructor(readonly reason: string, readonly retryAfterMs?: number) {
+    super(reason);
+  }
+}
+
+export interface RetryPolicy {
+  baseMs: number;
+  capMs: number;
+  /** Stop retrying once the fault has lasted this long; undefined retries forever. */
+  giveUpAfterMs?: number;
+  random?: () => number;
+}
+
+export interface RetryReport {
+  retrying(info: { attempt: number; delayMs: number; reason: string }): void;
+  recovered(info: { attempts: number; downMs: number }): void;
+}
+
+/**
+ * A 429 is about the token, not the request: every subscription that shares the token waits
+ * until the server's Retry-After has passed.
+ */
+export class RateGate {
+  #until = 0;
+
+  pauseFor(ms: number): void {
+    this.#until = Math.max(this.#until, Date.now() + ms);
+  }
+
+  remainingMs(): number {
+    return Math.max(0, this.#until - Date.now());
+  }
+
+  async wait(signal?: AbortSignal): Promise<void> {
+    for (let left = this.remainingMs(); left > 0; left = this.remainingMs()) await sleep(left, signal);
+  }
+}
+
+export async function withRetry<T>(
+  attempt: () => Promise<T>,
+  options: { policy: RetryPolicy; gate: RateGate; report: RetryReport; signal?: AbortSignal },
+): Promise<T> {
+  const { policy, gate, report, signal } = options;
+  const random = policy.random ?? Math.random;
+  let failures = 0;
+  let firstFailureAt = 0;
+  for (;;) {
+    await gate.wait(signal);
+    try {
+      const result = await attempt();
+      if (failures > 0) report.recovered({ attempts: failures + 1, downMs: Date.now() - firstFailureAt });
+      return result;
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason ?? error;
+      const transient = asTransient(error);
+      if (!transient) throw error;
+      failures++;
+      if (failures === 1) firstFailureAt = Date.now();
+      let delayMs: number;
+      if (transient.retryAfterMs !== undefined) {
+        gate.pauseFor(transient.retryAfterMs);
+        delayMs = gate.remainingMs();
+      } else {
+        delayMs = Math.round(random() * Math.min(policy.capMs, policy.baseMs * 2 ** (failures - 1)));
+      }
+      const downMs = Date.now() - firstFailureAt;
+      if (policy.giveUpAfterMs !== undefined && downMs + delayMs > policy.giveUpAfterMs) {
+        throw new TemporaryError(
+          `gave up after ${failures} failed attempts over ${Math.round(downMs / 1000)} s: ${transient.reason}`,
+          'nothing was skipped: the cursor did not move, so the next run resumes here',
+          { cause: error },
+        );
+      }
+      report.retrying({ attempt: failures, delayMs, reason: transient.reason });
+      // The gate itself makes the next turn wait for Retry-After; other faults sleep here.
+      if (transient.retryAfterMs === undefined) await sleep(delayMs, signal);
+    }
+  }
+}
+
+function asTransient(error: unknown): TransientError | undefined {
+  if (error instanceof TransientError) return error;
+  if (error instanceof NetworkError) return new TransientError(error.message);
+  return undefined;
+}
+
+/** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || text.trim() === '') return undefined;
+  if (/^\s*\d+(\.\d+)?\s*$/.test(text)) return Math.round(Number(text) * 1000);
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

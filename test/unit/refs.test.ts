@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import { parseReference } from '../../src/refs.js';
+
+describe('parseReference', () => {
+  it.each([
+    ['1204567890123456', '1204567890123456', undefined],
+    ['https://app.asana.com/0/1201/list', '1201', 'project'],
+    ['https://app.asana.com/0/1201/board', '1201', 'project'],
+    ['https://app.asana.com/0/1201/1302', '1302', 'task'],
+    ['https://app.asana.com/0/1201/1302/f', '1302', 'task'],
+    ['https://app.asana.com/0/0/1302/f', '1302', 'task'],
+    ['https://app.asana.com/1/1100/project/1201/list', '1201', 'project'],
+    ['https://app.asana.com/1/1100/project/1201', '1201', 'project'],
+    ['https://app.asana.com/1/1100/project/1201/task/1302', '1302', 'task'],
+    ['https://app.asana.com/1/1100/task/1302', '1302', 'task'],
+    ['https://app.asana.com/1/1100/task/1302?focus=true', '1302', 'task'],
+    ['https://app.asana.com/0/goal/1500', '1500', 'goal'],
+    ['  1204567890123456\n', '1204567890123456', undefined],
+  ])('%s -> resource %s (%s)', (input, gid, type) => {
+    const ref = parseReference(input);
+    expect(ref).toMatchObject({ provider: 'asana', kind: 'resource', gid, id: gid });
+    if (ref.kind === 'resource') expect(ref.resourceType).toBe(type);
+  });
+
+  it('workspace:<gid> selects the workspace stream', () => {
+    expect(parseReference('workspace:1100')).toMatchObject({ provider: 'asana', kind: 'workspace', gid: '1100', id: 'workspace:1100' });
+  });
+
+  it.each([
+    ['box', 'all'],
+    ['box:all', 'all'],
+    ['box:changes', 'changes'],
+    ['box:sync', 'sync'],
+    ['box:admin_logs', 'admin_logs'],
+    ['box:admin_logs_streaming', 'admin_logs_streaming'],
+  ])('%s -> box stream %s', (input, streamType) => {
+    expect(parseReference(input)).toMatchObject({ provider: 'box', streamType, id: `box:${streamType}` });
+  });
+
+  it.each(['', 'abc', '12a4', 'workspace:', 'workspace:abc', 'box:nope', 'https://example.com/0/1201/list', 'https://app.asana.com/0/1201/unknown-view', 'https://app.asana.com/', 'ftp://app.asana.com/0/1/list'])(
+    'rejects %j with a usage error listing the accepted forms',
+    (input) => {
+      expect(() => parseReference(input)).toThrow(UsageError);
+      try {
+        parseReference(input);
+      } catch (error) {
+        expect((error as UsageError).hint).toContain('workspace:<gid>');
+        expect((error as UsageError).hint).toContain('https://app.asana.com/0/<project>/list');
+      }
+    },
+  );
+});

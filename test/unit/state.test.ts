@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LockedError, StateError } from '../../src/errors.js';
+import { CursorStore, fileNameFor } from '../../src/state/cursors.js';
+import { acquireLock } from '../../src/state/lock.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'events-state-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const key = { provider: 'asana', host: '127.0.0.1:4010', subscription: 'workspace:1', group: 'default' };
+
+describe('cursor store', () => {
+  it('saves and loads a cursor, one 0600 file per subscription in a 0700 folder', () => {
+    const store = new CursorStore(dir);
+    const file = store.file(key);
+    expect(file.load()).toBeUndefined();
+    file.save({ label: 'workspace 1', cursor: { sync: 'abc:1' }, savedAt: '2026-11-24T00:00:00.000Z' });
+    expect(store.file(key).load()).toMatchObject({ version: 1, ...key, cursor: { sync: 'abc:1' } });
+    expect(fs.statSync(file.path).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(store.cursorsDir).mode & 0o777).toBe(0o700);
+    expect(path.basename(file.path)).toBe(`${fileNameFor(key)}.json`);
+    expect(fileNameFor(key)).toBe('asana__127.0.0.1-4010__workspace-1__default');
+  });
+
+  it('keeps groups apart', () => {
+    const store = new CursorStore(dir);
+    store.file(key).save({ label: 'w', cursor: { sync: 'a' }, savedAt: 'x' });
+    store.file({ ...key, group: 'nightly' }).save({ label: 'w', cursor: { sync: 'b' }, savedAt: 'x' });
+    expect(store.file(key).load()?.cursor).toEqual({ sync: 'a' });
+    expect(store.file({ ...key, group: 'nightly' }).load()?.cursor).toEqual({ sync: 'b' });
+    expect(store.list()).toHaveLength(2);
+  });
+
+  it('refuses a corrupt file with the file name and the fix, never a silent restart', () => {
+    const store = new CursorStore(dir);
+    const file = store.file(key);
+    fs.writeFileSync(file.path, '{"version":1,"cursor":{"sync":"ab');
+    expect(() => store.file(key).load()).toThrow(StateError);
+    try {
+      store.file(key).load();
+    } catch (error) {
+      expect((error as StateError).message).toContain(file.path);
+      expect((error as StateError).hint).toContain('rm');
+    }
+  });
+
+  it('refuses a file from a newer version', () => {
+    const store = new CursorStore(dir);
+    const file = store.file(key);
+    fs.writeFileSync(file.path, JSON.stringify({ version: 99, cursor: {} }));
+    expect(() => file.load()).toThrow(/newer version/);
+  });
+});
+
+describe('lock', () => {
+  it('lets one holder in and tells the second who holds it', async () => {
+    const lock = path.join(dir, 'x.lock');
+    const release = await acquireLock(lock, { waitMs: 0, description: 'project 1' });
+    await expect(acquireLock(lock, { waitMs: 0, description: 'project 1' })).rejects.toThrow(LockedError);
+    await expect(acquireLock(lock, { waitMs: 0, description: 'project 1' })).rejects.toThrow(`pid ${process.pid}`);
+    release();
+    const again = await acquireLock(lock, { waitMs: 0, description: 'project 1' });
+    again();
+    expect(fs.existsSync(lock)).toBe(false);
+  });
+
+  it('waits a bounded time for the holder to finish', async () => {
+    const lock = path.join(dir, 'x.lock');
+    const release = await acquireLock(lock, { waitMs: 0, description: 'p' });
+    setTimeout(release, 300);
+    const started = Date.now();
+    const second = await acquireLock(lock, { waitMs: 5000, description: 'p' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    second();
+  });
+
+  it('takes over a lock whose holder died (kill -9)', async () => {
+    const lock = path.join(dir, 'x.lock');
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10000)']);
+    await new Promise((r) => child.once('spawn', r));
+    fs.writeFileSync(lock, `${child.pid}\n`);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const release = await acquireLock(lock, { waitMs: 0, description: 'p' });
+    expect(fs.readFileSync(lock, 'utf8').trim()).toBe(String(process.pid));
+    release();
+  });
+});

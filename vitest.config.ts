@@ -1,0 +1,21 @@
+import os from 'node:os';
+import path from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    // The JSON results feed the "N passed, N failed" line that .ci/run prints.
+    reporters: ['default', ['json', { outputFile: '.tmp/vitest-results.json' }]],
+    hookTimeout: 30_000,
+    // A developer's own tokens and cursors never leak into a test run.
+    env: {
+      EVENTS_CONFIG_DIR: path.join(os.tmpdir(), 'events-vitest-never-used'),
+      ASANA_ACCESS_TOKEN: '',
+      BOX_ACCESS_TOKEN: '',
+      ASANA_BASE_URL: '',
+      BOX_BASE_URL: '',
+    },
+  },
+});
