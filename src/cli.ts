@@ -14,6 +14,8 @@ Examples:
   $ events tail 1204567890123456 --json | jq -r .action  JSON lines for scripts
   $ events tail workspace:1200000000000 --json           a whole workspace (service accounts)
   $ events tail 1204567890123456 --once --json >> export.jsonl   what cron runs
+  $ events tail box:changes                              a Box user's changes (long polling)
+  $ events tail box:admin_logs --since 7d --once --json  backfill a week of enterprise events
 `;
 
 export function createProgram(ctx: ProgramContext): Command {
@@ -27,19 +29,26 @@ export function createProgram(ctx: ProgramContext): Command {
   program
     .command('tail')
     .description('print events of one or more resources as they happen')
-    .argument('<resource...>', 'gid, Asana URL, workspace:<gid>')
+    .argument('<resource...>', 'gid, Asana URL, workspace:<gid>, box[:stream]')
     .option('--json', 'one JSON object per line on stdout')
     .option('--once', 'read everything new, save the cursor and exit (for cron)')
     .option('--interval <seconds>', 'pause between polls when caught up (default 5)')
     .option('--fields <list>', "Asana opt_fields for events, e.g. user.name,resource.name,change.new_value")
     .option('--group <name>', 'consumer group: separate cursors for separate consumers (default "default")')
     .option('--output <file>', 'append JSON lines to FILE (fsynced before the cursor is saved)')
+    .option('--snapshot', 'on a first run, also print the current state of each resource')
+    .option('--crawl-fields <list>', 'opt_fields for snapshot and re-crawl requests (default: a useful set)')
     .addOption(new Option('--color <when>', 'colour output').choices(['auto', 'always', 'never']))
     .option('--on-expire <mode>', 'when a stored cursor has expired: recrawl, warn or fail (default recrawl)')
     .option('--timeout <seconds>', 'give up on one request after this long (default 30)')
     .option('--give-up <seconds>', 'with --once: stop retrying a failing service after this long and exit 75 (default 120)')
     .option('--wait-lock <seconds>', 'wait this long for another events process on the same cursor (default 0: fail at once)')
+    .option('--from-start', 'Box: on a first run, read all retained events instead of starting now')
+    .option('--event-type <list>', 'Box enterprise streams: only these event types (the API\'s event_type)')
+    .option('--since <when>', 'box:admin_logs: events created after this (ISO date or 2h, 7d)')
+    .option('--until <when>', 'box:admin_logs: events created before this (ISO date or 2h, 7d)')
     .option('--asana-base-url <url>', 'Asana API base URL (env ASANA_BASE_URL)')
+    .option('--box-base-url <url>', 'Box API base URL (env BOX_BASE_URL)')
     .option('--allow-insecure-http', 'allow sending the access token over plain http to a non-loopback host')
     .option('-q, --quiet', 'print nothing on stderr but errors')
     .option('--verbose', 'print requests, retries and stack traces on stderr')
@@ -49,6 +58,28 @@ export function createProgram(ctx: ProgramContext): Command {
     .action(async (resources: string[], options: Record<string, unknown>) => {
       const { tailCommand } = await import('./commands/tail.js');
       process.exitCode = await tailCommand(resources, options, ctx);
+    });
+
+  program
+    .command('snapshot')
+    .description('print the current state of resources (project and tasks, task with subtasks and stories, goal, workspace and projects)')
+    .argument('<resource...>', 'gid, Asana URL, workspace:<gid>')
+    .option('--output <file>', 'write JSON lines to FILE, replaced atomically (readers never see half a snapshot)')
+    .option('--json', 'JSON lines on stdout (the default with --output)')
+    .option('--crawl-fields <list>', 'opt_fields for the requests (default: a useful set)')
+    .addOption(new Option('--color <when>', 'colour output').choices(['auto', 'always', 'never']))
+    .option('--timeout <seconds>', 'give up on one request after this long (default 30)')
+    .option('--give-up <seconds>', 'stop retrying a failing service after this long and exit 75 (default 120)')
+    .option('--asana-base-url <url>', 'Asana API base URL (env ASANA_BASE_URL)')
+    .option('--allow-insecure-http', 'allow sending the access token over plain http to a non-loopback host')
+    .option('-q, --quiet', 'print nothing on stderr but errors')
+    .option('--verbose', 'print requests, retries and stack traces on stderr')
+    .addOption(new Option('--retry-base-ms <ms>').hideHelp())
+    .addOption(new Option('--retry-cap-ms <ms>').hideHelp())
+    .addHelpText('after', '\nExamples:\n  $ events snapshot 1204567890123456 --output project.jsonl\n  $ events snapshot https://app.asana.com/0/1204567890/list --json | jq -r \'select(._events.kind=="snapshot") | .name\'\n')
+    .action(async (resources: string[], options: Record<string, unknown>) => {
+      const { snapshotCommand } = await import('./commands/snapshot.js');
+      process.exitCode = await snapshotCommand(resources, options, ctx);
     });
 
   program

@@ -3,6 +3,9 @@ import { UsageError } from '../errors.js';
 import type { ProgramContext } from '../cli.js';
 import type { ColorChoice } from '../output/color.js';
 import { DEFAULT_ASANA_BASE_URL, validateAsanaFields } from '../providers/asana.js';
+import { DEFAULT_BOX_BASE_URL } from '../providers/box.js';
+import { parseWhen } from '../when.js';
+import { validateCrawlFields } from '../providers/asana-crawl.js';
 import { parseReference } from '../refs.js';
 import { configDir, parseSeconds, pick, readFileSettings } from '../settings.js';
 import { runTail, type TailConfig } from '../follow/run.js';
@@ -25,6 +28,8 @@ export function buildTailConfig(resources: string[], flags: Record<string, unkno
   if (!['recrawl', 'warn', 'fail'].includes(onExpire)) throw new UsageError(`--on-expire must be recrawl, warn or fail, not "${onExpire}"`, 'for example --on-expire fail');
   const fields = str('fields') ? validateAsanaFields(str('fields')!.split(',').map((f) => f.trim()).filter(Boolean)) : undefined;
   const once = flags['once'] === true;
+  const list = (name: string): string[] | undefined => str(name)?.split(',').map((f) => f.trim()).filter(Boolean);
+  const crawlFields = list('crawlFields') ? validateCrawlFields(list('crawlFields')!) : undefined;
 
   return {
     refs: dedupeRefs(refs),
@@ -33,10 +38,20 @@ export function buildTailConfig(resources: string[], flags: Record<string, unkno
     group,
     intervalMs: 1000 * parseSeconds('--interval', pick<string | number>(str('interval'), file.interval) ?? 5, { allowZero: false })!,
     fields,
+    crawlFields,
+    snapshot: flags['snapshot'] === true,
     color,
     quiet: flags['quiet'] === true,
     verbose: flags['verbose'] === true,
     asana: { baseUrl: pick(str('asanaBaseUrl'), env['ASANA_BASE_URL'], file.asanaBaseUrl, DEFAULT_ASANA_BASE_URL)!, token: env['ASANA_ACCESS_TOKEN'] || undefined },
+    box: {
+      baseUrl: pick(str('boxBaseUrl'), env['BOX_BASE_URL'], file.boxBaseUrl, DEFAULT_BOX_BASE_URL)!,
+      token: env['BOX_ACCESS_TOKEN'] || undefined,
+      fromStart: flags['fromStart'] === true,
+      eventTypes: list('eventType'),
+      since: str('since') ? parseWhen('--since', str('since')!) : undefined,
+      until: str('until') ? parseWhen('--until', str('until')!) : undefined,
+    },
     stateDir: dir,
     timeoutMs: 1000 * parseSeconds('--timeout', pick<string | number>(str('timeout'), file.timeout) ?? 30, { allowZero: false })!,
     retry: {

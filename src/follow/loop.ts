@@ -18,6 +18,8 @@ export interface Subscription extends RenderTarget {
 export interface LoopOptions {
   once: boolean;
   onExpire: OnExpire;
+  /** On a first run (no stored cursor), crawl the current state after taking the first cursor. */
+  snapshot?: boolean;
 }
 
 export interface LoopEnv {
@@ -50,6 +52,8 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
   if (!stored) {
     // Events before the first token do not exist for the API: establish it and start from now.
     cursor = await provider.start(ref, ctx);
+    // The cursor is taken before the crawl, so whatever changes during the crawl arrives as events.
+    if (options.snapshot) await recrawl(sub, env, ctx, 'first run');
     save(cursor);
     progress.debug(`${ref.label}: started a new cursor`);
     if (options.once) return;
@@ -62,7 +66,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
     progress.status(`reading ${ref.label} …`);
     const result: FetchResult = await next;
     if (result.kind === 'expired') {
-      await onExpired(sub, env, stored);
+      await onExpired(sub, env, stored, ctx);
       cursor = result.fresh;
       save(cursor);
       next = handled(provider.fetch(ref, cursor, ctx));
@@ -88,7 +92,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
   }
 }
 
-async function onExpired(sub: Subscription, env: LoopEnv, stored: CursorRecord | undefined): Promise<void> {
+async function onExpired(sub: Subscription, env: LoopEnv, stored: CursorRecord | undefined, ctx: ProviderContext): Promise<void> {
   const age = stored ? formatAge(Date.now() - Date.parse(stored.savedAt)) : 'unknown';
   if (env.options.onExpire === 'fail') {
     throw new ExpiredError(
@@ -98,7 +102,26 @@ async function onExpired(sub: Subscription, env: LoopEnv, stored: CursorRecord |
   }
   env.progress.note(`warning: the stored cursor of ${sub.ref.label} has expired (saved ${age} ago); events since then were missed`);
   await env.renderer.notice(sub, 'resync', { reason: 'cursor expired', lost_cursor_saved_at: stored?.savedAt ?? null });
+  // The fresh cursor came with the 412, before this crawl: changes made meanwhile follow as events.
+  // It is saved only after the crawl was written, so a crash mid-crawl crawls again next time.
+  if (env.options.onExpire === 'recrawl' && sub.provider.crawl) await recrawl(sub, env, ctx, 'cursor expired');
   await env.renderer.flush();
+}
+
+/** Writes the current state of the subscribed resource between snapshot_begin and snapshot_end. */
+export async function recrawl(sub: RenderTarget & { provider: Provider }, env: Pick<LoopEnv, 'renderer' | 'progress'>, ctx: ProviderContext, reason: string): Promise<number> {
+  const { renderer, progress } = env;
+  if (!sub.provider.crawl) return 0;
+  progress.status(`crawling ${sub.ref.label} …`);
+  await renderer.notice(sub, 'snapshot_begin', { resource: sub.ref.id, reason });
+  let count = 0;
+  for await (const items of sub.provider.crawl(sub.ref, ctx)) {
+    await renderer.snapshot(sub, items);
+    count += items.length;
+  }
+  await renderer.notice(sub, 'snapshot_end', { resource: sub.ref.id, count });
+  await renderer.flush();
+  return count;
 }
 
 /** Marks a promise as handled now (it may be dropped on stop) while keeping its rejection for `await`. */

@@ -9,6 +9,7 @@ import { Progress } from '../output/progress.js';
 import { HumanRenderer, JsonRenderer, type Renderer } from '../output/renderer.js';
 import { FileSink, StreamSink, type Sink } from '../output/sink.js';
 import { AsanaProvider } from '../providers/asana.js';
+import { BoxProvider } from '../providers/box.js';
 import type { Provider } from '../providers/types.js';
 import type { Reference } from '../refs.js';
 import type { RetryPolicy } from '../retry.js';
@@ -23,10 +24,13 @@ export interface TailConfig {
   group: string;
   intervalMs: number;
   fields?: string[];
+  crawlFields?: string[];
+  snapshot: boolean;
   color: ColorChoice;
   quiet: boolean;
   verbose: boolean;
   asana: { baseUrl: string; token?: string };
+  box: { baseUrl: string; token?: string; fromStart: boolean; eventTypes?: string[]; since?: string; until?: string };
   stateDir: string;
   timeoutMs: number;
   retry: RetryPolicy;
@@ -67,7 +71,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true });
     sink = config.output ? new FileSink(config.output) : new StreamSink(io.stdout, () => io.stop.abort(ExitCode.brokenPipe));
     const renderer = createRenderer(config, io, sink, progress, subs.length > 1);
-    const env = { renderer, progress, signal: io.stop.signal, options: { once: config.once, onExpire: config.onExpire } };
+    const env = { renderer, progress, signal: io.stop.signal, options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
     return await runAll(subs, env, io.stop);
   } finally {
     progress?.stop();
@@ -106,16 +110,25 @@ async function runAll(subs: Subscription[], env: Parameters<typeof follow>[1], s
   return exitCode;
 }
 
-function createProviders(config: TailConfig, http: HttpClient): Map<string, Provider> {
+export function createProviders(config: TailConfig, http: HttpClient): Map<string, Provider> {
   const providers = new Map<string, Provider>();
   if (config.refs.some((r) => r.provider === 'asana')) {
     const token = config.asana.token;
     if (!token) throw new AuthError('ASANA_ACCESS_TOKEN is not set', 'export ASANA_ACCESS_TOKEN=<personal access token> (Asana: My Settings > Apps > Developer apps)');
     checkTransport(config.asana.baseUrl, config.allowInsecureHttp, 'ASANA_BASE_URL');
-    providers.set('asana', new AsanaProvider({ baseUrl: config.asana.baseUrl, token, http, retry: config.retry, intervalMs: config.intervalMs, fields: config.fields }));
+    providers.set('asana', new AsanaProvider({ baseUrl: config.asana.baseUrl, token, http, retry: config.retry, intervalMs: config.intervalMs, fields: config.fields, crawlFields: config.crawlFields }));
   }
-  if (config.refs.some((r) => r.provider === 'box')) {
-    throw new UsageError('Box streams are not supported yet', 'tail an Asana resource for now');
+  const boxRefs = config.refs.filter((r) => r.provider === 'box');
+  if (boxRefs.length) {
+    const token = config.box.token;
+    if (!token) throw new AuthError('BOX_ACCESS_TOKEN is not set', 'export BOX_ACCESS_TOKEN=<access token> (a developer token or an OAuth/JWT access token)');
+    checkTransport(config.box.baseUrl, config.allowInsecureHttp, 'BOX_BASE_URL');
+    const box = new BoxProvider({
+      baseUrl: config.box.baseUrl, token, http, retry: config.retry, intervalMs: config.intervalMs,
+      fromStart: config.box.fromStart, eventTypes: config.box.eventTypes, createdAfter: config.box.since, createdBefore: config.box.until,
+    });
+    for (const ref of boxRefs) box.validate(ref as Extract<Reference, { provider: 'box' }>);
+    providers.set('box', box);
   }
   return providers;
 }
@@ -135,7 +148,7 @@ function checkTransport(baseUrl: string, allowInsecure: boolean, variable: strin
   }
 }
 
-function createRenderer(config: TailConfig, io: TailIO, sink: Sink, progress: Progress, prefixed: boolean): Renderer {
+export function createRenderer(config: TailConfig, io: TailIO, sink: Sink, progress: Progress, prefixed: boolean): Renderer {
   if (config.json || config.output) return new JsonRenderer(sink);
   const level = colorLevel(config.color, io.env, io.stdout.isTTY === true);
   return new HumanRenderer(sink, { chalk: new Chalk({ level }), width: () => (io.stdout.isTTY ? io.stdout.columns : undefined), prefixed }, progress);

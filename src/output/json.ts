@@ -27,6 +27,17 @@ export function eventLines(events: readonly unknown[], origin: RecordOrigin, rec
   return out;
 }
 
+/** Snapshot records: the resource object unchanged at top level, like events. */
+export function snapshotLines(items: readonly { resourceType: string; data: unknown }[], origin: RecordOrigin, receivedAt: string): string {
+  let out = '';
+  for (const item of items) {
+    const meta = JSON.stringify({ kind: 'snapshot', ...origin, received_at: receivedAt, resource_type: item.resourceType });
+    const text = JSON.stringify(item.data ?? {});
+    out += text.startsWith('{') && text !== '{}' ? `${text.slice(0, -1)},"${META_KEY}":${meta}}\n` : `{"value":${text},"${META_KEY}":${meta}}\n`;
+  }
+  return out;
+}
+
 export function noticeLine(kind: NoticeKind, origin: RecordOrigin, fields: Record<string, unknown> = {}): string {
   return `${JSON.stringify({ [META_KEY]: { kind, ...origin, received_at: new Date().toISOString(), ...fields } })}\n`;
 }

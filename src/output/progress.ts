@@ -20,7 +20,9 @@ export class Progress {
   }
 
   static async create(options: ProgressOptions): Promise<Progress> {
-    const interactive = options.stream.isTTY === true && !options.quiet;
+    // A terminal that reports 0 columns (some pseudo-terminals) would make ora count infinite
+    // lines to clear: no spinner there.
+    const interactive = options.stream.isTTY === true && (options.stream.columns ?? 0) > 0 && !options.quiet;
     // ora is only loaded when it will spin: pipes, cron and --quiet never pay for it.
     const spinner = interactive ? (await import('ora')).default({ stream: options.stream, discardStdin: false, hideCursor: false }) : undefined;
     return new Progress(options, spinner);

@@ -4,7 +4,10 @@
 import type { ChalkInstance } from 'chalk';
 import type { Reference } from '../refs.js';
 import { formatAsanaEvent } from './human-asana.js';
-import { eventLines, noticeLine, type NoticeKind, type RecordOrigin } from './json.js';
+import { formatBoxEvent } from './human-box.js';
+import type { SnapshotItem } from '../providers/types.js';
+import { clean } from './human.js';
+import { eventLines, noticeLine, snapshotLines, type NoticeKind, type RecordOrigin } from './json.js';
 import type { Progress } from './progress.js';
 import type { Sink } from './sink.js';
 
@@ -16,6 +19,7 @@ export interface RenderTarget {
 export interface Renderer {
   events(target: RenderTarget, events: readonly unknown[]): Promise<void>;
   notice(target: RenderTarget, kind: NoticeKind, fields?: Record<string, unknown>): Promise<void>;
+  snapshot(target: RenderTarget, items: readonly SnapshotItem[]): Promise<void>;
   /** Make everything written so far durable before a cursor is saved. */
   flush(): Promise<void>;
 }
@@ -29,6 +33,10 @@ export class JsonRenderer implements Renderer {
 
   async notice(target: RenderTarget, kind: NoticeKind, fields?: Record<string, unknown>): Promise<void> {
     await this.sink.write(noticeLine(kind, target.origin, fields));
+  }
+
+  async snapshot(target: RenderTarget, items: readonly SnapshotItem[]): Promise<void> {
+    if (items.length) await this.sink.write(snapshotLines(items, target.origin, new Date().toISOString()));
   }
 
   flush(): Promise<void> {
@@ -54,13 +62,32 @@ export class HumanRenderer implements Renderer {
       prefix: this.options.prefixed ? `[${target.ref.label}]` : undefined,
       now: new Date(),
     };
+    const format = target.origin.provider === 'box' ? formatBoxEvent : formatAsanaEvent;
     let text = '';
-    for (const event of events) text += `${formatAsanaEvent(event, style)}\n`;
+    for (const event of events) text += `${format(event, style)}\n`;
     await this.progress.aroundOutput(() => this.sink.write(text));
   }
 
-  // Notices reach a person as warnings on stderr (the loop prints them); stdout keeps events only.
-  async notice(): Promise<void> {}
+  // A resync reaches a person as a warning on stderr (the loop prints it); a snapshot is framed.
+  async notice(target: RenderTarget, kind: NoticeKind, fields: Record<string, unknown> = {}): Promise<void> {
+    const { chalk } = this.options;
+    const line =
+      kind === 'snapshot_begin' ? `── snapshot of ${target.ref.label} (${clean(fields['reason'])}) ──`
+      : kind === 'snapshot_end' ? `── end of snapshot of ${target.ref.label}: ${clean(fields['count'])} records ──`
+      : undefined;
+    if (line) await this.progress.aroundOutput(() => this.sink.write(`${chalk.dim(line)}\n`));
+  }
+
+  async snapshot(_target: RenderTarget, items: readonly SnapshotItem[]): Promise<void> {
+    const { chalk } = this.options;
+    let text = '';
+    for (const { resourceType, data } of items) {
+      const item = (data ?? {}) as { gid?: unknown; name?: unknown; text?: unknown; completed?: unknown };
+      const title = clean(item.name ?? item.text ?? '').slice(0, 200);
+      text += `${[chalk.dim('snapshot'), resourceType, chalk.cyan(`"${title}"`), chalk.dim(clean(item.gid)), item.completed === true ? chalk.green('✓ completed') : ''].filter(Boolean).join(' ')}\n`;
+    }
+    if (text) await this.progress.aroundOutput(() => this.sink.write(text));
+  }
 
   flush(): Promise<void> {
     return this.sink.flush();

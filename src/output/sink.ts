@@ -2,6 +2,7 @@
 // callback), so the caller saves a cursor only past records that really left the process; a
 // reader that went away (EPIPE, `| head`) turns into a quiet stop, never a stack trace.
 import fs from 'node:fs';
+import nodePath from 'node:path';
 import { ExitCode, StopRequested } from '../errors.js';
 
 export interface Sink {
@@ -66,5 +67,48 @@ export class FileSink implements Sink {
     await this.flush();
     if (this.#fd !== undefined) fs.closeSync(this.#fd);
     this.#fd = undefined;
+  }
+}
+
+/**
+ * Writes a whole file under a temporary name and renames it into place on commit, so a reader
+ * sees the previous complete file or the new complete file, never half of one.
+ */
+export class AtomicFileSink implements Sink {
+  readonly #temp: string;
+  #fd: number | undefined;
+
+  constructor(readonly path: string) {
+    this.#temp = `${path}.${process.pid}.tmp`;
+  }
+
+  async write(text: string): Promise<void> {
+    this.#fd ??= fs.openSync(this.#temp, 'w', 0o644);
+    fs.writeSync(this.#fd, text);
+  }
+
+  async flush(): Promise<void> {}
+
+  async commit(): Promise<void> {
+    this.#fd ??= fs.openSync(this.#temp, 'w', 0o644);
+    fs.fsyncSync(this.#fd);
+    fs.closeSync(this.#fd);
+    this.#fd = undefined;
+    fs.renameSync(this.#temp, this.path);
+    const dir = fs.openSync(nodePath.dirname(this.path), 'r');
+    try {
+      fs.fsyncSync(dir);
+    } finally {
+      fs.closeSync(dir);
+    }
+  }
+
+  /** Without a commit, the temporary file is removed and the old file stays as it was. */
+  async close(): Promise<void> {
+    if (this.#fd !== undefined) {
+      fs.closeSync(this.#fd);
+      this.#fd = undefined;
+      fs.rmSync(this.#temp, { force: true });
+    }
   }
 }

@@ -7,7 +7,8 @@ import { sanitizeText } from '../output/sanitize.js';
 import type { Reference } from '../refs.js';
 import { parseRetryAfter, RateGate, TransientError, withRetry, type RetryPolicy } from '../retry.js';
 import { sleep } from '../sleep.js';
-import type { Cursor, FetchResult, Provider, ProviderContext } from './types.js';
+import { AsanaCrawler } from './asana-crawl.js';
+import type { Cursor, FetchResult, Provider, ProviderContext, SnapshotItem } from './types.js';
 
 export const DEFAULT_ASANA_BASE_URL = 'https://app.asana.com/api/1.0';
 
@@ -25,6 +26,8 @@ export interface AsanaOptions {
   retry: RetryPolicy;
   intervalMs: number;
   fields?: string[];
+  /** opt_fields for the re-crawl requests (filtered per endpoint); undefined: sensible defaults. */
+  crawlFields?: string[];
 }
 
 type AsanaRef = Extract<Reference, { provider: 'asana' }>;
@@ -77,12 +80,28 @@ export class AsanaProvider implements Provider {
     return url;
   }
 
+  crawl(ref: Reference, ctx: ProviderContext): AsyncIterable<SnapshotItem[]> {
+    const asana = asAsana(ref);
+    // The crawl shares the client, the retry policy and the rate-limit gate of the stream.
+    const get = (path: string, query: Record<string, string>): Promise<Record<string, unknown> | undefined> => {
+      const url = new URL(`${this.#base}${path}`);
+      for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+      return this.#call(url, ctx, (res) => interpretResource(asana, res));
+    };
+    return new AsanaCrawler(get, this.#options.crawlFields).crawl(asana);
+  }
+
   #events(ref: AsanaRef, sync: string | undefined, ctx: ProviderContext): Promise<FetchResult> {
-    const url = this.eventsUrl(ref, sync);
-    return withRetry(
-      async () => interpret(ref, await this.#options.http.request({ url, token: this.#options.token, signal: ctx.signal })),
-      { policy: this.#options.retry, gate: this.#gate, report: ctx.report, signal: ctx.signal },
-    );
+    return this.#call(this.eventsUrl(ref, sync), ctx, (res) => interpret(ref, res));
+  }
+
+  #call<T>(url: URL, ctx: ProviderContext, read: (res: HttpResponse) => T): Promise<T> {
+    return withRetry(async () => read(await this.#options.http.request({ url, token: this.#options.token, signal: ctx.signal })), {
+      policy: this.#options.retry,
+      gate: this.#gate,
+      report: ctx.report,
+      signal: ctx.signal,
+    });
   }
 }
 
@@ -104,6 +123,17 @@ function interpret(ref: AsanaRef, res: HttpResponse): FetchResult {
     if (!body || typeof body['sync'] !== 'string') throw new TransientError('Asana sent a 412 answer without a fresh sync token');
     return { kind: 'expired', fresh: { sync: body['sync'] } };
   }
+  throw statusError(ref, res);
+}
+
+/** A crawl answer: the body, or undefined when this path does not exist (400/404: wrong type). */
+function interpretResource(ref: AsanaRef, res: HttpResponse): Record<string, unknown> | undefined {
+  if (res.status === 200) {
+    const body = parseBody(res.body);
+    if (!body || !('data' in body)) throw new TransientError('Asana sent a 200 answer without data (truncated or garbled body)');
+    return body;
+  }
+  if (res.status === 400 || res.status === 404) return undefined;
   throw statusError(ref, res);
 }
 

@@ -41,6 +41,6 @@ export interface Provider {
   waitForChanges(ref: Reference, cursor: Cursor, ctx: ProviderContext): Promise<void>;
   /** Stable id of an event, where the stream may repeat events and they must be dropped. */
   eventId?(event: unknown): string | undefined;
-  /** The current state of the subscribed resource, for re-crawls. */
-  crawl?(ref: Reference, ctx: ProviderContext): AsyncIterable<SnapshotItem>;
+  /** The current state of the subscribed resource, for re-crawls, a page of items at a time. */
+  crawl?(ref: Reference, ctx: ProviderContext): AsyncIterable<SnapshotItem[]>;
 }

@@ -1,0 +1,157 @@
+// Box's events surface: GET and OPTIONS /2.0/events, and the realtime server (/subscribe) that
+// OPTIONS names, with Box's quirks: short pages while more remain, empty admin_logs pages with
+// position 0, repeated and reordered entries on admin_logs_streaming.
+import { BoxWorld, type BoxEvent } from './box-world.js';
+import { Random } from './random.js';
+import { boxError, json, type Incoming, type Reply } from './reply.js';
+
+const USER_STREAMS = ['all', 'changes', 'sync'];
+const ENTERPRISE_STREAMS = ['admin_logs', 'admin_logs_streaming'];
+
+export interface BoxApiOptions {
+  accessTokens?: string[];
+  /** Tokens allowed to read enterprise streams; undefined: every token. */
+  adminTokens?: string[];
+  /** The emulator's own URL, for the realtime server address. */
+  url: () => string;
+  realtime: { retryTimeoutS: number; maxRetries: number; ttlMinutes: number };
+  seed: number;
+  violations: string[];
+}
+
+interface Channel {
+  created: number;
+  uses: number;
+}
+
+export class BoxApi {
+  readonly #channels = new Map<string, Channel>();
+  readonly #random: Random;
+  #channelCount = 0;
+
+  constructor(private readonly world: BoxWorld, private readonly options: BoxApiOptions) {
+    this.#random = new Random(options.seed ^ 0x1234567);
+  }
+
+  handle(req: Incoming, path: string): Reply | Promise<Reply> {
+    if (!req.token || (this.options.accessTokens && !this.options.accessTokens.includes(req.token))) {
+      return boxError(401, 'unauthorized', 'Unauthorized', { 'www-authenticate': 'Bearer realm="Service", error="invalid_token", error_description="The access token provided is invalid."' });
+    }
+    if (path === '/events' && req.method === 'OPTIONS') return this.#options();
+    if (path === '/events' && req.method === 'GET') return this.#events(req);
+    return boxError(404, 'not_found', 'Not Found');
+  }
+
+  /** The realtime server: answers new_change as soon as the user stream moves past a position. */
+  async subscribe(req: Incoming): Promise<Reply> {
+    const channel = this.#channels.get(req.query.get('channel') ?? '');
+    const position = req.query.get('stream_position');
+    const { ttlMinutes, maxRetries, retryTimeoutS } = this.options.realtime;
+    if (!channel || Date.now() - channel.created > ttlMinutes * 60_000 || ++channel.uses > maxRetries || position === null) {
+      return json(200, { message: 'reconnect' });
+    }
+    const index = BoxWorld.index(position, this.world.user.length);
+    if (index === undefined) return json(200, { message: 'reconnect' });
+    if (index < this.world.user.length) return json(200, { message: 'new_change' });
+    return new Promise<Reply>((resolve) => {
+      const done = (reply: Reply): void => {
+        clearTimeout(timer);
+        cancel();
+        resolve(reply);
+      };
+      const cancel = this.world.onAppend(() => done(json(200, { message: 'new_change' })));
+      // The real server holds the request a while and then asks the client to come back.
+      const timer = setTimeout(() => done(json(200, { message: 'reconnect' })), retryTimeoutS * 1000);
+      req.signal.addEventListener('abort', () => done(json(200, { message: 'reconnect' })), { once: true });
+    });
+  }
+
+  #options(): Reply {
+    const id = `${(++this.#channelCount).toString(16).padStart(4, '0')}${this.#random.hex(16)}`;
+    this.#channels.set(id, { created: Date.now(), uses: 0 });
+    const { ttlMinutes, maxRetries, retryTimeoutS } = this.options.realtime;
+    return json(200, {
+      chunk_size: 1,
+      entries: [{ type: 'realtime_server', url: `${this.options.url()}/subscribe?channel=${id}&stream_type=all`, ttl: String(ttlMinutes), max_retries: String(maxRetries), retry_timeout: retryTimeoutS }],
+    });
+  }
+
+  #events(req: Incoming): Reply {
+    const q = req.query;
+    for (const key of q.keys()) {
+      if (!['stream_type', 'stream_position', 'limit', 'event_type', 'created_after', 'created_before', 'fields'].includes(key)) {
+        this.options.violations.push(`GET /events: query parameter ${key} is not in the spec`);
+        return boxError(400, 'bad_request', `Unexpected query parameter ${key}`);
+      }
+    }
+    const streamType = q.get('stream_type') ?? 'all';
+    const enterprise = ENTERPRISE_STREAMS.includes(streamType);
+    if (!enterprise && !USER_STREAMS.includes(streamType)) return boxError(400, 'bad_request', `Invalid value '${streamType}' for stream_type`);
+    if (enterprise && this.options.adminTokens && !this.options.adminTokens.includes(req.token!)) {
+      return boxError(403, 'access_denied_insufficient_permissions', 'Access denied - insufficient permission');
+    }
+    if (!enterprise && (q.has('event_type') || q.has('created_after') || q.has('created_before'))) {
+      this.options.violations.push(`GET /events: event_type/created_after/created_before are for enterprise streams only`);
+    }
+    const limitText = q.get('limit');
+    const limit = limitText === null ? 100 : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1) return boxError(400, 'bad_request', `Invalid value '${limitText}' for limit`);
+    const log = enterprise ? this.world.enterprise : this.world.user;
+    const positionText = q.get('stream_position') ?? '0';
+    const stringPositions = enterprise;
+    if (positionText === 'now') return this.#answer([], BoxWorld.position(log.length), stringPositions);
+    const start = BoxWorld.index(positionText, log.length);
+    if (start === undefined) return boxError(400, 'invalid_parameter', `Invalid value '${positionText}' for stream_position`);
+
+    const types = q.get('event_type')?.split(',').filter(Boolean);
+    const after = parseTime(q.get('created_after'));
+    const before = parseTime(q.get('created_before'));
+    if (after === null || before === null) return boxError(400, 'bad_request', 'Invalid value for created_after or created_before');
+    const keep = (e: BoxEvent): boolean => {
+      const type = e.event['event_type'] as string;
+      if (types && enterprise && !types.includes(type)) return false;
+      if (enterprise && streamType === 'admin_logs') {
+        if (after !== undefined && e.createdAtMs < after) return false;
+        if (before !== undefined && e.createdAtMs > before) return false;
+      }
+      if ((streamType === 'changes' || streamType === 'sync') && BoxWorld.readOnly(type)) return false;
+      return true;
+    };
+
+    // Box may hand back fewer entries than the limit although more remain.
+    const want = Math.max(1, Math.min(500, limit) - this.#random.int(0, Math.floor(Math.min(500, limit) / 10)));
+    const picked: BoxEvent[] = [];
+    let index = start;
+    while (index < log.length && picked.length < want) {
+      const e = log[index++]!;
+      if (keep(e)) picked.push(e);
+    }
+    if (streamType === 'admin_logs' && picked.length === 0) {
+      // admin_logs answers an empty page with position 0 (a client must not save it).
+      return this.#answer([], 0n, true);
+    }
+    let entries = picked;
+    if (streamType === 'admin_logs_streaming' && picked.length > 0) {
+      // Out of order and with repeats: the tail of the previous page comes again, shuffled in.
+      const repeats = log.slice(Math.max(0, start - 3), start).filter(keep);
+      entries = [...picked, ...repeats];
+      for (let i = entries.length - 1; i > 0; i--) {
+        const j = this.#random.int(0, i);
+        [entries[i], entries[j]] = [entries[j]!, entries[i]!];
+      }
+    }
+    return this.#answer(entries, BoxWorld.position(index), stringPositions);
+  }
+
+  #answer(entries: BoxEvent[], position: bigint, asString: boolean): Reply {
+    const pos = asString ? `"${position}"` : position.toString();
+    return json(200, `{"chunk_size":${entries.length},"next_stream_position":${pos},"entries":[${entries.map((e) => e.json).join(',')}]}`);
+  }
+}
+
+/** undefined: absent; null: malformed. */
+function parseTime(text: string | null): number | undefined | null {
+  if (text === null) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : ms;
+}

@@ -1,0 +1,71 @@
+// The control API under /_emulator, so outages and bursts can be rehearsed from a shell:
+//   GET    /_emulator                      what exists (workspace, projects, tasks, goals)
+//   POST   /_emulator/asana/events         {"resource":"<gid>","count":10}
+//   POST   /_emulator/asana/simulate       {"count":10}
+//   POST   /_emulator/asana/expire         {"resource":"<gid>"} (or {} for every token)
+//   POST   /_emulator/box/events           {"count":10,"stream":"user"|"enterprise","event_type":"LOGIN"}
+//   POST   /_emulator/faults               {"kind":"status","status":503,"path":"/events","times":3}
+//   GET    /_emulator/faults               active faults
+//   DELETE /_emulator/faults               clear them
+//   GET    /_emulator/requests             requests received (authorization header removed)
+import type { Emulator } from './index.js';
+import { FAULT_KINDS, type FaultSpec } from './faults.js';
+import { json, type Reply } from './reply.js';
+
+export function handleControl(emulator: Emulator, method: string, target: URL, body: string): Reply {
+  const route = `${method} ${target.pathname.replace(/\/+$/, '')}`;
+  let input: Record<string, unknown> = {};
+  if (body.trim()) {
+    try {
+      input = JSON.parse(body) as Record<string, unknown>;
+    } catch {
+      return json(400, { error: 'the body must be a JSON object' });
+    }
+  }
+  const count = Number(input['count'] ?? 1);
+  if (!Number.isInteger(count) || count < 0 || count > 1_000_000) return json(400, { error: 'count must be an integer from 0 to 1000000' });
+  const { asana } = emulator;
+  try {
+    switch (route) {
+      case 'GET /_emulator':
+        return json(200, {
+          asana: {
+            base_url: `${emulator.url}/api/1.0`,
+            workspace: asana.workspaceGid,
+            projects: asana.projectGids.map((gid) => ({ gid, name: asana.world.objects.get(gid)?.['name'], tasks: asana.taskGids(gid) })),
+            goals: asana.goalGids,
+          },
+          box: { base_url: `${emulator.url}/2.0` },
+          requests: emulator.requests.length,
+          faults: emulator.faults.list(),
+        });
+      case 'POST /_emulator/asana/events':
+        return json(200, { data: asana.appendEvents(String(input['resource'] ?? asana.projectGids[0]), count) });
+      case 'POST /_emulator/asana/simulate':
+        return json(200, { data: asana.simulate(count) });
+      case 'POST /_emulator/asana/expire':
+        asana.expireTokens(input['resource'] === undefined ? undefined : String(input['resource']));
+        return json(200, { expired: input['resource'] ?? 'all' });
+      case 'POST /_emulator/box/events': {
+        const stream = input['stream'] === 'enterprise' ? 'enterprise' : 'user';
+        return json(200, { entries: emulator.box.appendEvents(count, stream, input['event_type'] as string | undefined) });
+      }
+      case 'POST /_emulator/faults': {
+        if (!FAULT_KINDS.includes(input['kind'] as never)) return json(400, { error: `kind must be one of ${FAULT_KINDS.join(', ')}` });
+        emulator.faults.add(input as unknown as FaultSpec);
+        return json(200, { faults: emulator.faults.list() });
+      }
+      case 'GET /_emulator/faults':
+        return json(200, { faults: emulator.faults.list() });
+      case 'DELETE /_emulator/faults':
+        emulator.faults.clear();
+        return json(200, { faults: [] });
+      case 'GET /_emulator/requests':
+        return json(200, { requests: emulator.requests.map(({ headers, ...r }) => ({ ...r, headers: { ...headers, authorization: headers['authorization'] ? '(set)' : undefined } })) });
+      default:
+        return json(404, { error: `no control route ${route}` });
+    }
+  } catch (error) {
+    return json(400, { error: error instanceof Error ? error.message : String(error) });
+  }
+}

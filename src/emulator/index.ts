@@ -1,0 +1,280 @@
+// The built-in emulator: Asana (/api/1.0) and Box (/2.0, realtime /subscribe) on one local HTTP
+// server, with injectable faults and a control API under /_emulator. Tests, the benchmark,
+// `events demo` and `events emulator` all run this same server.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AsanaApi } from './asana-api.js';
+import { AsanaWorld } from './asana-world.js';
+import { BoxApi } from './box-api.js';
+import { BoxWorld, type BoxStream } from './box-world.js';
+import { handleControl } from './control.js';
+import { Faults, type FaultSpec } from './faults.js';
+import { Random } from './random.js';
+import { asanaError, boxError, json, type Incoming, type Reply } from './reply.js';
+
+export type { FaultSpec } from './faults.js';
+
+export interface EmulatorOptions {
+  host?: string;
+  port?: number;
+  seed?: number;
+  /** Bearer tokens accepted; undefined: any non-empty token. */
+  accessTokens?: string[];
+  /** Tokens allowed to read Asana workspace events; undefined: every accepted token. */
+  workspaceEventsTokens?: string[];
+  /** Tokens allowed to read Box enterprise streams; undefined: every accepted token. */
+  boxAdminTokens?: string[];
+  /** Simulated activity on a timer (Asana workspace and both Box streams), or none. */
+  activity?: { intervalMs: number } | false;
+  /** How long an Asana sync token stays valid (default 24 h). */
+  tokenTtlMs?: number;
+  now?: () => number;
+  boxRealtime?: Partial<{ retryTimeoutS: number; maxRetries: number; ttlMinutes: number }>;
+}
+
+export interface RequestRecord {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
+  /** Arrival time, ms since the epoch. */
+  time: number;
+  /** Status sent; 0 while pending or when the connection was dropped. */
+  status: number;
+}
+
+export interface Emulator {
+  url: string;
+  asana: {
+    world: AsanaWorld;
+    workspaceGid: string;
+    projectGids: string[];
+    goalGids: string[];
+    taskGids(projectGid: string): string[];
+    appendEvents(gid: string, count: number): Array<Record<string, unknown>>;
+    simulate(count: number): Array<Record<string, unknown>>;
+    expireTokens(gid?: string): void;
+    createProject(name: string, taskCount: number): string;
+  };
+  box: {
+    appendEvents(count: number, stream?: BoxStream, eventType?: string): Array<Record<string, unknown>>;
+  };
+  faults: { add(spec: FaultSpec): void; clear(): void; list(): FaultSpec[] };
+  requests: RequestRecord[];
+  /** Requests that left the official specs (unknown parameters, opt_fields outside the enum). */
+  violations: string[];
+  readonly maxInFlight: number;
+  close(): Promise<void>;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const seed = options.seed ?? 1;
+  const now = options.now ?? Date.now;
+  const violations: string[] = [];
+  const faults = new Faults();
+  const requests: RequestRecord[] = [];
+  const asanaWorld = new AsanaWorld({ seed, now, tokenTtlMs: options.tokenTtlMs ?? 24 * 3600_000 });
+  const boxWorld = new BoxWorld(seed, now);
+  let url = '';
+  const asanaApi = new AsanaApi(asanaWorld, { accessTokens: options.accessTokens, workspaceEventsTokens: options.workspaceEventsTokens, violations });
+  const boxApi = new BoxApi(boxWorld, {
+    accessTokens: options.accessTokens,
+    adminTokens: options.boxAdminTokens,
+    url: () => url,
+    realtime: { retryTimeoutS: 610, maxRetries: 10, ttlMinutes: 10, ...options.boxRealtime },
+    seed,
+    violations,
+  });
+  const held = new Set<ServerResponse>();
+  let inFlight = 0;
+  let maxInFlight = 0;
+
+  const emulator: Emulator = {
+    url: '',
+    asana: {
+      world: asanaWorld,
+      workspaceGid: asanaWorld.workspace.gid,
+      get projectGids() {
+        return asanaWorld.projectGids;
+      },
+      goalGids: asanaWorld.goals,
+      taskGids: (p) => asanaWorld.taskGids(p),
+      appendEvents: (gid, count) => asanaWorld.append(gid, count),
+      simulate: (count) => asanaWorld.simulate(count),
+      expireTokens: (gid) => asanaWorld.expire(gid),
+      createProject: (name, taskCount) => asanaWorld.createProject(name, taskCount).gid,
+    },
+    box: { appendEvents: (count, stream = 'user', eventType) => boxWorld.append(stream, count, eventType) },
+    faults,
+    requests,
+    violations,
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    close: async () => {
+      clearInterval(activity);
+      for (const res of held) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const time = Date.now();
+    const target = new URL(req.url ?? '/', 'http://emulator');
+    const body = await readBody(req);
+    if (target.pathname.startsWith('/_emulator')) {
+      send(res, handleControl(emulator, req.method ?? 'GET', target, body));
+      return;
+    }
+    const record: RequestRecord = { method: req.method ?? 'GET', path: target.pathname, query: Object.fromEntries(target.searchParams), headers: { ...req.headers }, time, status: 0 };
+    requests.push(record);
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    const aborter = new AbortController();
+    res.on('close', () => {
+      inFlight--;
+      aborter.abort();
+    });
+    const auth = req.headers['authorization'];
+    const incoming: Incoming = {
+      method: record.method,
+      path: target.pathname,
+      query: target.searchParams,
+      headers: req.headers,
+      token: typeof auth === 'string' && /^Bearer \S/.test(auth) ? auth.slice(7) : undefined,
+      signal: aborter.signal,
+      body,
+    };
+    const vendor = target.pathname.startsWith('/api/1.0') ? 'asana' : 'box';
+    const fault = faults.take(target.pathname);
+    if (fault?.kind === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'hang') {
+      held.add(res);
+      res.on('close', () => held.delete(res));
+      return;
+    }
+    if (fault?.kind === 'slow') await delay(fault.delayMs ?? 500, aborter.signal);
+    if (fault?.kind === 'expire' && vendor === 'asana') {
+      const ws = /\/workspaces\/(\d+)\/events$/.exec(target.pathname)?.[1];
+      asanaWorld.expire(ws ?? target.searchParams.get('resource') ?? undefined);
+    }
+    const reply = faultReply(fault, vendor) ?? (await route(incoming, target.pathname));
+    if (res.destroyed) return;
+    record.status = reply.status;
+    if (fault?.kind === 'truncate') return truncate(res, reply);
+    if (fault?.kind === 'drip') return drip(res, reply, fault.delayMs ?? 200, held);
+    send(res, reply);
+  }
+
+  function route(req: Incoming, path: string): Reply | Promise<Reply> {
+    if (path.startsWith('/api/1.0/')) return asanaApi.handle(req, path.slice('/api/1.0'.length));
+    if (path.startsWith('/2.0/')) return boxApi.handle(req, path.slice('/2.0'.length));
+    if (path === '/subscribe') return boxApi.subscribe(req);
+    return json(404, { errors: [{ message: 'No matching route for request' }] });
+  }
+
+  const server = http.createServer((req, res) => {
+    serve(req, res).catch((error: unknown) => {
+      if (!res.headersSent && !res.destroyed) send(res, json(500, { errors: [{ message: `emulator error: ${String(error)}` }] }));
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  url = `http://${shownHost}:${port}`;
+  emulator.url = url;
+
+  const random = new Random(seed ^ 0xac71);
+  const activity = options.activity
+    ? setInterval(() => {
+        asanaWorld.simulate(random.int(1, 3));
+        boxWorld.append('user', random.int(0, 2));
+        if (random.chance(0.5)) boxWorld.append('enterprise', 1);
+      }, options.activity.intervalMs)
+    : undefined;
+  activity?.unref();
+  return emulator;
+}
+
+function faultReply(fault: FaultSpec | undefined, vendor: 'asana' | 'box'): Reply | undefined {
+  switch (fault?.kind) {
+    case 'status': {
+      const status = fault.status ?? 500;
+      return vendor === 'asana' ? asanaError(status, status >= 500 ? 'Server Error' : `Error ${status}`) : boxError(status, status >= 500 ? 'internal_server_error' : 'bad_request', 'Internal Server Error');
+    }
+    case '429': {
+      const headers = { 'retry-after': String(fault.retryAfter ?? 1) };
+      return vendor === 'asana'
+        ? asanaError(429, "You've made too many requests and hit a rate limit. Please retry after the given amount of time.", {}, headers)
+        : boxError(429, 'rate_limit_exceeded', 'Request rate limit exceeded, please try again later', headers);
+    }
+    case 'badjson':
+      return json(200, vendor === 'asana' ? '{"data":[{"user":{"gid":"12' + '<html>502 Bad Gateway</html>' : '{"chunk_size":3,"entries":[{"type":"ev<html>');
+    case 'nosync':
+      return json(200, vendor === 'asana' ? '{"data":[],"has_more":false}' : '{"chunk_size":0,"entries":[]}');
+    case 'reconnect':
+      return json(200, { message: 'reconnect' });
+    default:
+      return undefined;
+  }
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  const body = Buffer.from(reply.body, 'utf8');
+  res.writeHead(reply.status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': String(body.length), ...reply.headers });
+  res.end(body);
+}
+
+/** Announces the whole body, sends half of it and drops the connection. */
+function truncate(res: ServerResponse, reply: Reply): void {
+  const body = Buffer.from(reply.body, 'utf8');
+  res.writeHead(reply.status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': String(body.length), ...reply.headers });
+  res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
+}
+
+/** Sends the body in small pieces with pauses, as a congested link does. */
+function drip(res: ServerResponse, reply: Reply, pauseMs: number, held: Set<ServerResponse>): void {
+  const body = Buffer.from(reply.body, 'utf8');
+  res.writeHead(reply.status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': String(body.length), ...reply.headers });
+  held.add(res);
+  let offset = 0;
+  const timer = setInterval(() => {
+    if (res.destroyed) return clearInterval(timer);
+    res.write(body.subarray(offset, offset + 64));
+    offset += 64;
+    if (offset >= body.length) {
+      clearInterval(timer);
+      held.delete(res);
+      res.end();
+    }
+  }, pauseMs);
+  res.on('close', () => clearInterval(timer));
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (text += chunk));
+    req.on('end', () => resolve(text));
+    req.on('error', () => resolve(text));
+  });
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

@@ -1,0 +1,197 @@
+// Box's Events API: GET /events paged by stream_position, long polling through the realtime
+// server for user streams, polling for enterprise streams. Caught up means an empty page (Box may
+// return fewer than `limit` entries while more remain), positions stay exact decimal strings,
+// and repeated events are dropped by event_id (the follow loop does that through eventId()).
+import { ApiError, AuthError, UsageError } from '../errors.js';
+import { NetworkError, type HttpClient, type HttpResponse } from '../http.js';
+import { sanitizeText } from '../output/sanitize.js';
+import type { BoxStreamType, Reference } from '../refs.js';
+import { parseRetryAfter, RateGate, TransientError, withRetry, type RetryPolicy } from '../retry.js';
+import { sleep } from '../sleep.js';
+import { exactPosition } from './box-position.js';
+import type { Cursor, FetchResult, Provider, ProviderContext } from './types.js';
+
+export const DEFAULT_BOX_BASE_URL = 'https://api.box.com/2.0';
+export const BOX_PAGE_LIMIT = 500;
+const ENTERPRISE: readonly BoxStreamType[] = ['admin_logs', 'admin_logs_streaming'];
+
+export interface BoxOptions {
+  baseUrl: string;
+  token: string;
+  http: HttpClient;
+  retry: RetryPolicy;
+  intervalMs: number;
+  fromStart?: boolean;
+  eventTypes?: string[];
+  createdAfter?: string;
+  createdBefore?: string;
+}
+
+type BoxRef = Extract<Reference, { provider: 'box' }>;
+
+interface RealtimeChannel {
+  url: string;
+  maxRetries: number;
+  retryTimeoutMs: number;
+  uses: number;
+}
+
+export function isEnterpriseStream(streamType: BoxStreamType): boolean {
+  return ENTERPRISE.includes(streamType);
+}
+
+export class BoxProvider implements Provider {
+  readonly name = 'box' as const;
+  readonly host: string;
+  readonly #options: BoxOptions;
+  readonly #base: string;
+  readonly #gate = new RateGate();
+  readonly #channels = new Map<string, RealtimeChannel>();
+
+  constructor(options: BoxOptions) {
+    this.#options = options;
+    this.#base = options.baseUrl.replace(/\/+$/, '');
+    this.host = new URL(this.#base).host;
+  }
+
+  validate(ref: BoxRef): void {
+    const enterprise = isEnterpriseStream(ref.streamType);
+    if (this.#options.eventTypes?.length && !enterprise) throw new UsageError(`--event-type needs an enterprise stream, not ${ref.label}`, 'use box:admin_logs or box:admin_logs_streaming');
+    if ((this.#options.createdAfter || this.#options.createdBefore) && ref.streamType !== 'admin_logs') {
+      throw new UsageError(`--since/--until work only on box:admin_logs, not ${ref.label}`, 'use box:admin_logs for time-window backfills');
+    }
+  }
+
+  async start(ref: Reference, ctx: ProviderContext): Promise<Cursor> {
+    const box = asBox(ref);
+    // A backfill window or --from-start reads everything retained; otherwise start at "now".
+    if (this.#options.fromStart || this.#options.createdAfter || this.#options.createdBefore) return { position: '0' };
+    const page = await this.#page(box, 'now', ctx);
+    return { position: page.position ?? '0' };
+  }
+
+  async fetch(ref: Reference, cursor: Cursor, ctx: ProviderContext): Promise<FetchResult> {
+    const box = asBox(ref);
+    const position = String(cursor['position'] ?? '0');
+    const page = await this.#page(box, position, ctx);
+    // An empty admin_logs page may carry position 0: never move a real checkpoint back to it.
+    const next = page.entries.length === 0 && (page.position === undefined || page.position === '0') ? position : page.position ?? position;
+    return { kind: 'page', page: { events: page.entries, next: { position: next }, more: page.entries.length > 0 } };
+  }
+
+  async waitForChanges(ref: Reference, cursor: Cursor, ctx: ProviderContext): Promise<void> {
+    const box = asBox(ref);
+    if (isEnterpriseStream(box.streamType)) return sleep(this.#options.intervalMs, ctx.signal);
+    const position = String(cursor['position'] ?? '0');
+    for (;;) {
+      const channel = this.#channels.get(box.id) ?? (await this.#openChannel(box, ctx));
+      if (channel.uses >= channel.maxRetries) {
+        this.#channels.delete(box.id);
+        continue;
+      }
+      channel.uses++;
+      const url = new URL(channel.url);
+      url.searchParams.set('stream_position', position);
+      let res: HttpResponse;
+      try {
+        res = await this.#options.http.request({ url, token: this.#options.token, signal: ctx.signal, timeoutMs: channel.retryTimeoutMs + 5_000 });
+      } catch (error) {
+        if (ctx.signal.aborted) throw ctx.signal.reason;
+        if (error instanceof NetworkError && error.code === 'TIMEOUT') continue; // no answer in time: ask again
+        // The realtime server is unreachable: fall back to a plain poll, then a fresh channel.
+        this.#channels.delete(box.id);
+        return sleep(this.#options.intervalMs, ctx.signal);
+      }
+      const message = (parseJson(res.body) as { message?: unknown } | undefined)?.message;
+      if (res.status === 200 && message === 'reconnect') {
+        this.#channels.delete(box.id);
+        continue;
+      }
+      if (res.status !== 200) {
+        this.#channels.delete(box.id);
+        return sleep(Math.min(this.#options.intervalMs, 5_000), ctx.signal);
+      }
+      // new_change, or anything unexpected: read the stream, which is always safe.
+      return;
+    }
+  }
+
+  eventId(event: unknown): string | undefined {
+    const id = (event as { event_id?: unknown } | null)?.event_id;
+    return typeof id === 'string' ? id : undefined;
+  }
+
+  async #openChannel(ref: BoxRef, ctx: ProviderContext): Promise<RealtimeChannel> {
+    const url = new URL(`${this.#base}/events`);
+    const body = await this.#call(ref, url, ctx, 'OPTIONS', (res) => {
+      const parsed = parseJson(res.body) as { entries?: Array<Record<string, unknown>> } | undefined;
+      const server = parsed?.entries?.find((e) => e['type'] === 'realtime_server') ?? parsed?.entries?.[0];
+      if (!server || typeof server['url'] !== 'string') throw new TransientError('Box sent no realtime server in its OPTIONS answer');
+      return server;
+    });
+    const channel: RealtimeChannel = {
+      url: body['url'] as string,
+      maxRetries: Number(body['max_retries'] ?? 10) || 10,
+      retryTimeoutMs: 1000 * (Number(body['retry_timeout'] ?? 610) || 610),
+      uses: 0,
+    };
+    this.#channels.set(ref.id, channel);
+    return channel;
+  }
+
+  #page(ref: BoxRef, position: string, ctx: ProviderContext): Promise<{ entries: unknown[]; position: string | undefined }> {
+    const url = new URL(`${this.#base}/events`);
+    url.searchParams.set('stream_type', ref.streamType);
+    url.searchParams.set('stream_position', position);
+    url.searchParams.set('limit', String(BOX_PAGE_LIMIT));
+    if (this.#options.eventTypes?.length) url.searchParams.set('event_type', this.#options.eventTypes.join(','));
+    if (this.#options.createdAfter) url.searchParams.set('created_after', this.#options.createdAfter);
+    if (this.#options.createdBefore) url.searchParams.set('created_before', this.#options.createdBefore);
+    return this.#call(ref, url, ctx, 'GET', (res) => {
+      const body = parseJson(res.body) as { entries?: unknown; next_stream_position?: unknown } | undefined;
+      if (!body || !Array.isArray(body.entries) || body.next_stream_position === undefined) {
+        throw new TransientError('Box sent a 200 answer without entries and next_stream_position (truncated or garbled body)');
+      }
+      return { entries: body.entries, position: exactPosition(res.body, body.next_stream_position) };
+    });
+  }
+
+  #call<T>(ref: BoxRef, url: URL, ctx: ProviderContext, method: 'GET' | 'OPTIONS', read: (res: HttpResponse) => T): Promise<T> {
+    return withRetry(
+      async () => {
+        const res = await this.#options.http.request({ url, method, token: this.#options.token, signal: ctx.signal });
+        if (res.status === 200) return read(res);
+        throw boxError(ref, res);
+      },
+      { policy: this.#options.retry, gate: this.#gate, report: ctx.report, signal: ctx.signal },
+    );
+  }
+}
+
+function asBox(ref: Reference): BoxRef {
+  if (ref.provider !== 'box') throw new TypeError(`not a Box reference: ${ref.label}`);
+  return ref;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function boxError(ref: BoxRef, res: HttpResponse): Error {
+  const body = parseJson(res.body) as { message?: unknown; code?: unknown } | undefined;
+  const detail = [body?.code, body?.message].filter((x) => typeof x === 'string').map((x) => sanitizeText(x as string).slice(0, 200)).join(': ');
+  const said = detail ? `: ${detail}` : '';
+  const { status } = res;
+  if (status === 429) return new TransientError('rate limited by Box (429)', parseRetryAfter(res.headers['retry-after']));
+  if (status === 408 || status >= 500) return new TransientError(`Box answered ${status}${said}`);
+  if (status === 401) return new AuthError(`Box rejected the access token (401${said})`, 'set BOX_ACCESS_TOKEN to a valid access token');
+  if (status === 403 && isEnterpriseStream(ref.streamType)) {
+    return new AuthError(`Box refused ${ref.label} (403${said})`, 'enterprise streams need an admin token with the "manage enterprise properties" scope');
+  }
+  if (status === 403) return new AuthError(`Box denied access to ${ref.label} (403${said})`, 'check the token\'s scopes');
+  return new ApiError(status, `Box answered ${status} for ${ref.label}${said}`, status === 400 ? 'check the flags (for example --event-type)' : undefined);
+}

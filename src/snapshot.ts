@@ -1,0 +1,37 @@
+// `events snapshot`: the current state of resources as JSON lines, without touching any cursor.
+// With --output the file is replaced atomically, so readers never see half a snapshot.
+import { ExitCode, UsageError } from './errors.js';
+import { createProviders, createRenderer, type TailConfig, type TailIO } from './follow/run.js';
+import { formatSeconds, recrawl } from './follow/loop.js';
+import { HttpClient } from './http.js';
+import { Progress } from './output/progress.js';
+import { AtomicFileSink, StreamSink } from './output/sink.js';
+
+export async function runSnapshot(config: TailConfig, io: TailIO): Promise<number> {
+  const http = new HttpClient({ userAgent: config.userAgent, timeoutMs: config.timeoutMs });
+  const sink = config.output ? new AtomicFileSink(config.output) : new StreamSink(io.stdout, () => io.stop.abort(ExitCode.brokenPipe));
+  const progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true });
+  try {
+    const providers = createProviders(config, http);
+    const renderer = createRenderer({ ...config, output: undefined, json: config.json || config.output !== undefined }, io, sink, progress, config.refs.length > 1);
+    const ctx = {
+      signal: io.stop.signal,
+      report: {
+        retrying: ({ delayMs, reason }: { delayMs: number; reason: string }) => progress.retrying(`${reason}; retrying in ${formatSeconds(delayMs)}`),
+        recovered: () => undefined,
+      },
+    };
+    for (const ref of config.refs) {
+      const provider = providers.get(ref.provider)!;
+      if (!provider.crawl) throw new UsageError(`${ref.label} has no snapshot: Box streams are events only`, 'snapshot Asana projects, tasks, goals or workspaces');
+      const origin = { provider: provider.name, subscription: ref.id, group: config.group };
+      await recrawl({ ref, origin, provider }, { renderer, progress }, ctx, 'snapshot');
+    }
+    if (sink instanceof AtomicFileSink) await sink.commit();
+    return ExitCode.ok;
+  } finally {
+    progress.stop();
+    await sink.close();
+    await http.close();
+  }
+}
