@@ -44,7 +44,12 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--give-up <seconds>', 'with --once: stop retrying a failing service after this long and exit 75 (default 120)')
     .option('--wait-lock <seconds>', 'wait this long for another events process on the same cursor (default 0: fail at once)')
     .option('--from-start', 'Box: on a first run, read all retained events instead of starting now')
-    .option('--event-type <list>', 'Box enterprise streams: only these event types (the API\'s event_type)')
+    .option('--action <name>', 'Asana: only events with this action (added, changed, removed, deleted, undeleted); repeatable', collect, [])
+    .option('--resource-type <type>', 'only events on this kind of resource (Asana task, story, ...; Box file, folder, ...); repeatable', collect, [])
+    .option('--field <name>', 'Asana: only changes of this field (e.g. completed, assignee); repeatable', collect, [])
+    .option('--user <who>', 'only events by this user (gid/id, name or e-mail login); repeatable', collect, [])
+    .option('--event-type <type>', 'Box: only these event types (sent as event_type on enterprise streams); repeatable', collect, [])
+    .option('--max-events <n>', 'stop after printing N events; the cursor is saved exactly after the last one printed')
     .option('--since <when>', 'box:admin_logs: events created after this (ISO date or 2h, 7d)')
     .option('--until <when>', 'box:admin_logs: events created before this (ISO date or 2h, 7d)')
     .option('--asana-base-url <url>', 'Asana API base URL (env ASANA_BASE_URL)')
@@ -106,6 +111,11 @@ export function createProgram(ctx: ProgramContext): Command {
     });
 
   return program;
+}
+
+/** Repeatable flags that also take comma lists: --action added --action changed, --action added,changed. */
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 }
 
 /** commander's "error: unknown option '--jsn'\n(Did you mean --json?)" as one line. */

@@ -16,6 +16,12 @@ export async function main(argv: string[]): Promise<number> {
   };
   const onInt = onSignal(ExitCode.sigint);
   const onTerm = onSignal(ExitCode.sigterm);
+  // `events tail --help | head`: the reader left. Tail's own sink handles this (it must not save
+  // past what was written); for everything else, leave quietly like any Unix tool.
+  const onStdoutError = (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE' && process.stdout.listenerCount('error') === 1) process.exit(ExitCode.brokenPipe);
+  };
+  process.stdout.on('error', onStdoutError);
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   try {

@@ -28,7 +28,13 @@ export function buildTailConfig(resources: string[], flags: Record<string, unkno
   if (!['recrawl', 'warn', 'fail'].includes(onExpire)) throw new UsageError(`--on-expire must be recrawl, warn or fail, not "${onExpire}"`, 'for example --on-expire fail');
   const fields = str('fields') ? validateAsanaFields(str('fields')!.split(',').map((f) => f.trim()).filter(Boolean)) : undefined;
   const once = flags['once'] === true;
-  const list = (name: string): string[] | undefined => str(name)?.split(',').map((f) => f.trim()).filter(Boolean);
+  const list = (name: string): string[] | undefined => {
+    const value = flags[name];
+    const items = Array.isArray(value) ? (value as string[]) : typeof value === 'string' ? value.split(',').map((f) => f.trim()).filter(Boolean) : [];
+    return items.length ? items : undefined;
+  };
+  const maxEvents = str('maxEvents');
+  if (maxEvents !== undefined && !/^[1-9]\d*$/.test(maxEvents)) throw new UsageError(`--max-events must be a whole number above 0, not "${maxEvents}"`, 'for example --max-events 100');
   const crawlFields = list('crawlFields') ? validateCrawlFields(list('crawlFields')!) : undefined;
 
   return {
@@ -64,6 +70,8 @@ export function buildTailConfig(resources: string[], flags: Record<string, unkno
     onExpire,
     allowInsecureHttp: flags['allowInsecureHttp'] === true,
     output: str('output'),
+    filters: { actions: list('action'), resourceTypes: list('resourceType'), fields: list('field'), users: list('user'), eventTypes: list('eventType') },
+    maxEvents: maxEvents === undefined ? undefined : Number(maxEvents),
     userAgent: userAgent(),
   };
 }

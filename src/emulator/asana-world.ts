@@ -33,6 +33,7 @@ const VERBS = ['Write', 'Review', 'Ship', 'Plan', 'Fix', 'Draft', 'Test', 'Migra
 const NOUNS = ['the spec', 'release notes', 'billing export', 'onboarding flow', 'status page', 'search index', 'Q3 roadmap', 'audit log', 'API docs', 'cron jobs'];
 const PROJECTS = ['Launch', 'Platform', 'Marketing site', 'Mobile app', 'Infrastructure', 'Customer success'];
 const COLORS = ['dark-pink', 'dark-green', 'dark-blue', 'dark-red', 'dark-teal', 'light-orange'];
+const SECTIONS = ['To do', 'Doing', 'Done'];
 const COMMENTS = ['Looks good to me', 'Can we ship this Friday?', 'Blocked on review', 'Done, see the PR', 'Moved to next sprint'];
 
 export interface AsanaWorldOptions {
@@ -183,7 +184,15 @@ export class AsanaWorld {
       const sub = this.#newTask(this.#projectOf(task), task.gid, false);
       return this.#record(sub, 'added', task, null, this.#ancestors(sub));
     }
-    const subject = roll < 0.4 && subs.length ? this.objects.get(r.pick(subs))! : task;
+    const membership = (task['memberships'] as Array<{ project: Compact; section: Compact }>)[0];
+    if (roll < 0.33 && membership) {
+      // Moved to another column of the board: the task is added to that section.
+      const section = this.#section(membership.project.gid, r.pick(SECTIONS.filter((name) => name !== membership.section.name)));
+      membership.section = this.#compact(section);
+      task['modified_at'] = this.#timestamp();
+      return this.#record(task, 'added', section, null, [task.gid, ...this.#ancestors(task)]);
+    }
+    const subject = roll < 0.45 && subs.length ? this.objects.get(r.pick(subs))! : task;
     const field = r.pick(['name', 'completed', 'due_on', 'assignee', 'notes', 'completed']);
     const ancestors = [subject.gid, ...this.#ancestors(subject)];
     switch (field) {
@@ -241,7 +250,7 @@ export class AsanaWorld {
       gid: r.gid(), resource_type: 'task', resource_subtype: 'default_task', name: `${r.pick(VERBS)} ${r.pick(NOUNS)}`,
       assignee: r.chance(0.7) ? r.pick(this.users) : null, completed: false, completed_at: null, created_at: created, modified_at: created,
       due_on: r.chance(0.5) ? `2026-12-${String(r.int(1, 28)).padStart(2, '0')}` : null, notes: '', num_subtasks: 0, permalink_url: '',
-      memberships: parentGid ? [] : [{ project: this.#compact(project), section: { gid: `${projectGid.slice(0, 12)}0001`, resource_type: 'section', name: 'To do' } }],
+      memberships: parentGid ? [] : [{ project: this.#compact(project), section: this.#compact(this.#section(projectGid, 'To do')) }],
       parent: parentGid ? this.#compact(this.objects.get(parentGid)!) : null, workspace: this.#compact(this.workspace),
     });
     task['permalink_url'] = `https://app.asana.com/0/${projectGid}/${task.gid}`;
@@ -256,6 +265,12 @@ export class AsanaWorld {
     }
     if (silent) this.#newStory(task);
     return task;
+  }
+
+  /** A board column of a project, made on first use. */
+  #section(projectGid: string, name: string): AsanaObject {
+    const gid = `${projectGid.slice(0, 12)}${String(SECTIONS.indexOf(name) + 1).padStart(4, '0')}`;
+    return this.objects.get(gid) ?? this.#add({ gid, resource_type: 'section', name, project: { gid: projectGid, resource_type: 'project' } });
   }
 
   #newStory(task: AsanaObject): AsanaObject {

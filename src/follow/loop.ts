@@ -1,18 +1,21 @@
 // The follow loop of one subscription: read a page, write it, and only then save the cursor.
 // A crash therefore repeats at most the page in flight and never skips one. It knows nothing
 // about terminals: records go to the renderer, status to the progress reporter.
-import { ExpiredError } from '../errors.js';
+import { ExitCode, ExpiredError, StopRequested } from '../errors.js';
 import type { Progress } from '../output/progress.js';
 import type { RenderTarget, Renderer } from '../output/renderer.js';
 import type { Cursor, FetchResult, Provider, ProviderContext } from '../providers/types.js';
 import type { CursorFile, CursorRecord } from '../state/cursors.js';
 import { RecentIds } from './recent-ids.js';
+import { selectEvents, type Budget } from './select.js';
 
 export type OnExpire = 'recrawl' | 'warn' | 'fail';
 
 export interface Subscription extends RenderTarget {
   provider: Provider;
   cursors: CursorFile;
+  /** --action, --user, ... for this provider's events; undefined prints everything. */
+  filter?: (event: unknown) => boolean;
 }
 
 export interface LoopOptions {
@@ -27,6 +30,8 @@ export interface LoopEnv {
   progress: Progress;
   signal: AbortSignal;
   options: LoopOptions;
+  /** --max-events: shared by every subscription of the command. */
+  budget?: Budget;
 }
 
 export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
@@ -76,13 +81,19 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
     // Fetch the following page while this one is written: re-sending a token is safe, so a
     // prefetch thrown away on stop costs a request and nothing else.
     if (page.more && !signal.aborted) next = handled(provider.fetch(ref, page.next, ctx));
-    const events = recent ? recent.filterNew(page.events, (e) => provider.eventId!(e), (n) => progress.debug(`${ref.label}: dropped ${n} repeated events`)) : page.events;
-    if (events.length) {
-      await renderer.events(sub, events);
+    // A cursor saved mid-page (--max-events) re-reads its page and skips what was written.
+    const skip = typeof cursor['skip'] === 'number' ? cursor['skip'] : 0;
+    const input = skip ? page.events.slice(skip) : page.events;
+    const admit = recent ? (e: unknown) => recent.admit(provider.eventId!(e)) : undefined;
+    const chosen = selectEvents(input, { admit, filter: sub.filter, budget: env.budget });
+    if (chosen.dropped) progress.debug(`${ref.label}: dropped ${chosen.dropped} repeated events`);
+    if (chosen.events.length) {
+      await renderer.events(sub, chosen.events);
       await renderer.flush();
     }
-    cursor = page.next;
-    save(cursor, lastCreatedAt(events));
+    cursor = chosen.consumed < input.length ? { ...cursor, skip: skip + chosen.consumed } : page.next;
+    save(cursor, lastCreatedAt(chosen.events));
+    if (env.budget && env.budget.remaining <= 0) throw new StopRequested(ExitCode.ok);
     if (signal.aborted) return;
     if (page.more) continue;
     if (options.once) return;

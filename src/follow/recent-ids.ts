@@ -21,6 +21,14 @@ export class RecentIds {
     return fresh;
   }
 
+  /** True the first time an id is seen (and remembers it); false for a repeat. */
+  admit(id: string | undefined): boolean {
+    if (id === undefined) return true;
+    if (this.#ids.has(id)) return false;
+    this.#remember(id);
+    return true;
+  }
+
   toJSON(): string[] {
     return [...this.#ids];
   }

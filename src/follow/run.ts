@@ -15,6 +15,7 @@ import type { Reference } from '../refs.js';
 import type { RetryPolicy } from '../retry.js';
 import { CursorStore } from '../state/cursors.js';
 import { acquireLock, type Release } from '../state/lock.js';
+import { buildFilter, type FilterSpec } from '../filter.js';
 import { follow, type OnExpire, type Subscription } from './loop.js';
 
 export interface TailConfig {
@@ -39,6 +40,8 @@ export interface TailConfig {
   allowInsecureHttp: boolean;
   output?: string;
   userAgent: string;
+  filters: FilterSpec;
+  maxEvents?: number;
 }
 
 export interface TailIO {
@@ -66,12 +69,13 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
       const key = { provider: provider.name, host: provider.host, subscription: ref.id, group: config.group };
       const description = `${ref.label} (group ${config.group})`;
       releases.push(await acquireLock(store.lockPath(key), { waitMs: config.lockWaitMs, description, signal: io.stop.signal }));
-      subs.push({ ref, provider, cursors: store.file(key), origin: { provider: provider.name, subscription: ref.id, group: config.group } });
+      subs.push({ ref, provider, cursors: store.file(key), filter: buildFilter(config.filters, provider.name), origin: { provider: provider.name, subscription: ref.id, group: config.group } });
     }
     progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true });
     sink = config.output ? new FileSink(config.output) : new StreamSink(io.stdout, () => io.stop.abort(ExitCode.brokenPipe));
     const renderer = createRenderer(config, io, sink, progress, subs.length > 1);
-    const env = { renderer, progress, signal: io.stop.signal, options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
+    const budget = config.maxEvents === undefined ? undefined : { remaining: config.maxEvents };
+    const env = { renderer, progress, signal: io.stop.signal, budget, options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
     return await runAll(subs, env, io.stop);
   } finally {
     progress?.stop();

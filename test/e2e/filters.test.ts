@@ -1,0 +1,84 @@
+// Issue 6, item 4: filters and --max-events against the emulator.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventsOf, runCli, RunningCli } from '../helpers/cli.js';
+import { startTestBed, type TestBed } from '../helpers/emulator.js';
+
+let bed: TestBed;
+beforeEach(async () => {
+  bed = await startTestBed();
+});
+afterEach(async () => bed.close());
+
+const project = (): string => bed.emulator.asana.projectGids[0]!;
+type Ev = Record<string, any>;
+
+async function primed(count: number): Promise<Ev[]> {
+  expect((await runCli(['tail', project(), '--once', '--json'], bed.env())).code).toBe(0);
+  return bed.emulator.asana.appendEvents(project(), count) as Ev[];
+}
+
+describe('--max-events', () => {
+  it('stops after N events mid-page and the next run starts exactly after them', async () => {
+    const appended = await primed(250);
+    const first = await runCli(['tail', project(), '--once', '--json', '--max-events', '150'], bed.env());
+    expect(first.code).toBe(0);
+    expect(eventsOf(first.stdout)).toEqual(appended.slice(0, 150));
+    const cursorFile = path.join(bed.stateDir, 'cursors', fs.readdirSync(path.join(bed.stateDir, 'cursors'))[0]!);
+    expect(JSON.parse(fs.readFileSync(cursorFile, 'utf8')).cursor.skip).toBe(50);
+    const second = await runCli(['tail', project(), '--once', '--json', '--max-events', '60'], bed.env());
+    expect(eventsOf(second.stdout)).toEqual(appended.slice(150, 210));
+    const rest = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    expect(eventsOf(rest.stdout)).toEqual(appended.slice(210));
+  });
+
+  it('ends a follow-mode tail by itself with exit 0', async () => {
+    await primed(0);
+    const tail = new RunningCli(['tail', project(), '--json', '--interval', '0.2', '--max-events', '5'], bed.env());
+    await tail.waitFor(() => bed.eventRequests().length >= 2, 10_000, 'the first poll');
+    const appended = bed.emulator.asana.appendEvents(project(), 8);
+    const result = await tail.done;
+    expect(result.code).toBe(0);
+    expect(eventsOf(result.stdout)).toEqual(appended.slice(0, 5));
+    const rest = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    expect(eventsOf(rest.stdout)).toEqual(appended.slice(5));
+  });
+
+  it('refuses a count that is not a whole number', async () => {
+    const run = await runCli(['tail', project(), '--max-events', '0'], bed.env());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--max-events must be a whole number above 0/);
+  });
+});
+
+describe('filters', () => {
+  it('--action and --field print only matching events; the cursor still moves past the others', async () => {
+    const appended = await primed(300);
+    const run = await runCli(['tail', project(), '--once', '--json', '--action', 'changed', '--field', 'completed,due_on'], bed.env());
+    expect(run.code).toBe(0);
+    const expected = appended.filter((e) => e['action'] === 'changed' && ['completed', 'due_on'].includes(e['change']?.['field']));
+    expect(expected.length).toBeGreaterThan(10);
+    expect(eventsOf(run.stdout)).toEqual(expected);
+    const idle = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    expect(idle.stdout).toBe('');
+  });
+
+  it('--resource-type and --user (by name, any case) are repeatable and combine', async () => {
+    const appended = await primed(300);
+    const someone = appended.find((e) => e['user'])!['user']['name'] as string;
+    const run = await runCli(['tail', project(), '--once', '--json', '--resource-type', 'story', '--resource-type', 'task', '--user', someone.toUpperCase()], bed.env());
+    const expected = appended.filter((e) => ['story', 'task'].includes(e['resource']['resource_type']) && e['user']?.['name'] === someone);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(eventsOf(run.stdout)).toEqual(expected);
+  });
+
+  it('filters and --max-events together count printed events only', async () => {
+    const appended = await primed(200);
+    const added = appended.filter((e) => e['action'] === 'added');
+    const run = await runCli(['tail', project(), '--once', '--json', '--action', 'added', '--max-events', '3'], bed.env());
+    expect(eventsOf(run.stdout)).toEqual(added.slice(0, 3));
+    const next = await runCli(['tail', project(), '--once', '--json', '--action', 'added'], bed.env());
+    expect(eventsOf(next.stdout)).toEqual(added.slice(3));
+  });
+});

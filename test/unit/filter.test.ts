@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { buildFilter } from '../../src/filter.js';
+import { selectEvents } from '../../src/follow/select.js';
+
+const changed = { action: 'changed', resource: { resource_type: 'task' }, change: { field: 'completed' }, user: { gid: '1', name: 'Ada Lovelace' } };
+const added = { action: 'added', resource: { resource_type: 'story' }, change: null, user: null };
+const upload = { event_type: 'ITEM_UPLOAD', source: { type: 'file' }, created_by: { id: '7', login: 'ada@example.com' } };
+
+describe('buildFilter', () => {
+  it.each([
+    [{ actions: ['changed'] }, changed, true],
+    [{ actions: ['changed'] }, added, false],
+    [{ actions: ['ADDED'] }, added, true],
+    [{ fields: ['completed'] }, changed, true],
+    [{ fields: ['completed'] }, added, false],
+    [{ resourceTypes: ['story', 'task'] }, added, true],
+    [{ users: ['ada lovelace'] }, changed, true],
+    [{ users: ['1'] }, changed, true],
+    [{ users: ['1'] }, added, false],
+    [{ actions: ['changed'], users: ['2'] }, changed, false],
+  ])('asana %j on %j: %s', (spec, event, expected) => {
+    expect(buildFilter(spec, 'asana')!(event)).toBe(expected);
+  });
+
+  it.each([
+    [{ eventTypes: ['item_upload'] }, true],
+    [{ eventTypes: ['ITEM_TRASH'] }, false],
+    [{ users: ['ada@example.com'] }, true],
+    [{ resourceTypes: ['folder'] }, false],
+    // Asana-only flags do not hide Box events.
+    [{ actions: ['changed'] }, undefined],
+  ])('box %j: %s', (spec, expected) => {
+    const filter = buildFilter(spec, 'box');
+    expect(filter ? filter(upload) : undefined).toBe(expected);
+  });
+});
+
+describe('selectEvents', () => {
+  it('cuts exactly at the budget and counts what it consumed', () => {
+    const budget = { remaining: 2 };
+    const result = selectEvents([1, 2, 3, 4, 5], { filter: (e) => (e as number) % 2 === 1, budget });
+    expect(result).toEqual({ events: [1, 3], consumed: 3, dropped: 0 });
+    expect(budget.remaining).toBe(0);
+  });
+
+  it('drops repeats before filtering', () => {
+    const seen = new Set<unknown>();
+    const admit = (e: unknown): boolean => (seen.has(e) ? false : (seen.add(e), true));
+    expect(selectEvents([1, 1, 2, 2, 3], { admit })).toEqual({ events: [1, 2, 3], consumed: 5, dropped: 2 });
+  });
+});
