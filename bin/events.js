@@ -4,5 +4,9 @@ import { main } from '../dist/main.js';
 
 const code = await main(process.argv);
 process.exitCode = code;
-// Leave even if a stray handle (a keep-alive socket, a timer) would keep the loop alive.
-setTimeout(() => process.exit(code), 200).unref();
+// Everything is saved by now. Leave as soon as stdout and stderr have handed their data to the
+// OS, instead of waiting for keep-alive sockets and timers to wind down (that takes ~200 ms).
+const drained = (stream) => (stream.writableLength ? new Promise((resolve) => stream.once('drain', resolve)) : Promise.resolve());
+const grace = new Promise((resolve) => setTimeout(resolve, 1000).unref());
+await Promise.race([Promise.all([drained(process.stdout), drained(process.stderr)]), grace]);
+process.exit(code);

@@ -13,7 +13,7 @@ export async function runSnapshot(config: TailConfig, io: TailIO): Promise<numbe
   const progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true });
   try {
     const providers = createProviders(config, http);
-    const renderer = createRenderer({ ...config, output: undefined, json: config.json || config.output !== undefined }, io, sink, progress, config.refs.length > 1);
+    const renderer = await createRenderer({ ...config, output: undefined, json: config.json || config.output !== undefined }, io, sink, progress, config.refs.length > 1);
     const ctx = {
       signal: io.stop.signal,
       report: {

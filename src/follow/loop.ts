@@ -9,6 +9,9 @@ import type { CursorFile, CursorRecord } from '../state/cursors.js';
 import { RecentIds } from './recent-ids.js';
 import { selectEvents, type Budget } from './select.js';
 
+/** How often a long drain makes its output and cursor durable (fsync). */
+const DURABLE_EVERY_MS = 1000;
+
 export type OnExpire = 'recrawl' | 'warn' | 'fail';
 
 export interface Subscription extends RenderTarget {
@@ -47,59 +50,83 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
 
   let stored = sub.cursors.load();
   const recent = provider.eventId ? new RecentIds(stored?.seen) : undefined;
-  const save = (cursor: Cursor, lastEventAt?: string): void => {
+  let lastDurable = Date.now();
+  // A quick save runs while the next page is fetched; it must be done before the next page is
+  // written (so a crash repeats at most the page in flight) and before any later save.
+  let saving: Promise<void> | undefined;
+  const saved = async (): Promise<void> => {
+    const pending = saving;
+    saving = undefined;
+    await pending;
+  };
+  const save = async (cursor: Cursor, lastEventAt?: string, durable = true): Promise<void> => {
+    await saved();
     const record = { label: ref.label, cursor, savedAt: new Date().toISOString(), lastEventAt: lastEventAt ?? stored?.lastEventAt, seen: recent?.toJSON() };
-    sub.cursors.save(record);
+    if (durable) {
+      await sub.cursors.save(record);
+      lastDurable = Date.now();
+    } else {
+      saving = handled(sub.cursors.saveQuick(record));
+    }
     stored = { ...sub.cursors.key, version: 1, ...record } satisfies CursorRecord;
   };
 
-  let cursor: Cursor;
-  if (!stored) {
-    // Events before the first token do not exist for the API: establish it and start from now.
-    cursor = await provider.start(ref, ctx);
-    // The cursor is taken before the crawl, so whatever changes during the crawl arrives as events.
-    if (options.snapshot) await recrawl(sub, env, ctx, 'first run');
-    save(cursor);
-    progress.debug(`${ref.label}: started a new cursor`);
-    if (options.once) return;
-  } else {
-    cursor = stored.cursor;
-  }
+  try {
+    let cursor: Cursor;
+    if (!stored) {
+      // Events before the first token do not exist for the API: establish it and start from now.
+      cursor = await provider.start(ref, ctx);
+      // The cursor is taken before the crawl, so whatever changes during the crawl arrives as events.
+      if (options.snapshot) await recrawl(sub, env, ctx, 'first run');
+      await save(cursor);
+      progress.debug(`${ref.label}: started a new cursor`);
+      if (options.once) return;
+    } else {
+      cursor = stored.cursor;
+    }
 
-  let next = handled(provider.fetch(ref, cursor, ctx));
-  for (;;) {
-    progress.status(`reading ${ref.label} …`);
-    const result: FetchResult = await next;
-    if (result.kind === 'expired') {
-      await onExpired(sub, env, stored, ctx);
-      cursor = result.fresh;
-      save(cursor);
+    let next = handled(provider.fetch(ref, cursor, ctx));
+    for (;;) {
+      progress.status(`reading ${ref.label} …`);
+      const result: FetchResult = await next;
+      if (result.kind === 'expired') {
+        await saved();
+        await onExpired(sub, env, stored, ctx);
+        cursor = result.fresh;
+        await save(cursor);
+        next = handled(provider.fetch(ref, cursor, ctx));
+        continue;
+      }
+      const { page } = result;
+      // Fetch the following page while this one is written: re-sending a token is safe, so a
+      // prefetch thrown away on stop costs a request and nothing else.
+      if (page.more && !signal.aborted) next = handled(provider.fetch(ref, page.next, ctx));
+      // A cursor saved mid-page (--max-events) re-reads its page and skips what was written.
+      const skip = typeof cursor['skip'] === 'number' ? cursor['skip'] : 0;
+      const input = skip ? page.events.slice(skip) : page.events;
+      const admit = recent ? (e: unknown) => recent.admit(provider.eventId!(e)) : undefined;
+      const chosen = selectEvents(input, { admit, filter: sub.filter, budget: env.budget });
+      if (chosen.dropped) progress.debug(`${ref.label}: dropped ${chosen.dropped} repeated events`);
+      const cut = chosen.consumed < input.length;
+      // Mid-drain pages are saved cheaply; a checkpoint (caught up, stopping, or once a second)
+      // makes output and cursor durable, in that order.
+      const durable = !page.more || cut || signal.aborted || Date.now() - lastDurable >= DURABLE_EVERY_MS;
+      await saved();
+      if (chosen.events.length) await renderer.events(sub, chosen.events);
+      await renderer.flush(durable);
+      cursor = cut ? { ...cursor, skip: skip + chosen.consumed } : page.next;
+      await save(cursor, lastCreatedAt(chosen.events), durable);
+      if (env.budget && env.budget.remaining <= 0) throw new StopRequested(ExitCode.ok);
+      if (signal.aborted) return;
+      if (page.more) continue;
+      if (options.once) return;
+      progress.status(`waiting for events on ${ref.label} …`);
+      await provider.waitForChanges(ref, cursor, ctx);
       next = handled(provider.fetch(ref, cursor, ctx));
-      continue;
     }
-    const { page } = result;
-    // Fetch the following page while this one is written: re-sending a token is safe, so a
-    // prefetch thrown away on stop costs a request and nothing else.
-    if (page.more && !signal.aborted) next = handled(provider.fetch(ref, page.next, ctx));
-    // A cursor saved mid-page (--max-events) re-reads its page and skips what was written.
-    const skip = typeof cursor['skip'] === 'number' ? cursor['skip'] : 0;
-    const input = skip ? page.events.slice(skip) : page.events;
-    const admit = recent ? (e: unknown) => recent.admit(provider.eventId!(e)) : undefined;
-    const chosen = selectEvents(input, { admit, filter: sub.filter, budget: env.budget });
-    if (chosen.dropped) progress.debug(`${ref.label}: dropped ${chosen.dropped} repeated events`);
-    if (chosen.events.length) {
-      await renderer.events(sub, chosen.events);
-      await renderer.flush();
-    }
-    cursor = chosen.consumed < input.length ? { ...cursor, skip: skip + chosen.consumed } : page.next;
-    save(cursor, lastCreatedAt(chosen.events));
-    if (env.budget && env.budget.remaining <= 0) throw new StopRequested(ExitCode.ok);
-    if (signal.aborted) return;
-    if (page.more) continue;
-    if (options.once) return;
-    progress.status(`waiting for events on ${ref.label} …`);
-    await provider.waitForChanges(ref, cursor, ctx);
-    next = handled(provider.fetch(ref, cursor, ctx));
+  } finally {
+    // The lock is released after this returns: no save may land after another process took over.
+    await saving?.catch(() => undefined);
   }
 }
 

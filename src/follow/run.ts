@@ -1,7 +1,6 @@
 // `events tail` as a plain function: build the providers, take the locks, run one follow loop per
 // subscription over one shared HTTP client, and decide the exit code. The CLI layer only parses
 // flags into a TailConfig; tests can call this directly.
-import { Chalk } from 'chalk';
 import { AuthError, ExitCode, NotFoundError, StopRequested, UsageError, formatError } from '../errors.js';
 import { HttpClient, isLoopback } from '../http.js';
 import { colorLevel, type ColorChoice } from '../output/color.js';
@@ -73,7 +72,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     }
     progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true });
     sink = config.output ? new FileSink(config.output) : new StreamSink(io.stdout, () => io.stop.abort(ExitCode.brokenPipe));
-    const renderer = createRenderer(config, io, sink, progress, subs.length > 1);
+    const renderer = await createRenderer(config, io, sink, progress, subs.length > 1);
     const budget = config.maxEvents === undefined ? undefined : { remaining: config.maxEvents };
     const env = { renderer, progress, signal: io.stop.signal, budget, options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
     return await runAll(subs, env, io.stop);
@@ -152,8 +151,10 @@ function checkTransport(baseUrl: string, allowInsecure: boolean, variable: strin
   }
 }
 
-export function createRenderer(config: TailConfig, io: TailIO, sink: Sink, progress: Progress, prefixed: boolean): Renderer {
+export async function createRenderer(config: TailConfig, io: TailIO, sink: Sink, progress: Progress, prefixed: boolean): Promise<Renderer> {
   if (config.json || config.output) return new JsonRenderer(sink);
+  // chalk only for human output: scripts and cron never load it.
+  const { Chalk } = await import('chalk');
   const level = colorLevel(config.color, io.env, io.stdout.isTTY === true);
   return new HumanRenderer(sink, { chalk: new Chalk({ level }), width: () => (io.stdout.isTTY ? io.stdout.columns : undefined), prefixed }, progress);
 }

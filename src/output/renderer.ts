@@ -20,8 +20,8 @@ export interface Renderer {
   events(target: RenderTarget, events: readonly unknown[]): Promise<void>;
   notice(target: RenderTarget, kind: NoticeKind, fields?: Record<string, unknown>): Promise<void>;
   snapshot(target: RenderTarget, items: readonly SnapshotItem[]): Promise<void>;
-  /** Make everything written so far durable before a cursor is saved. */
-  flush(): Promise<void>;
+  /** Everything written so far has left the process (and with `durable`, is on disk). */
+  flush(durable?: boolean): Promise<void>;
 }
 
 export class JsonRenderer implements Renderer {
@@ -39,8 +39,8 @@ export class JsonRenderer implements Renderer {
     if (items.length) await this.sink.write(snapshotLines(items, target.origin, new Date().toISOString()));
   }
 
-  flush(): Promise<void> {
-    return this.sink.flush();
+  flush(durable?: boolean): Promise<void> {
+    return this.sink.flush(durable);
   }
 }
 
@@ -89,7 +89,7 @@ export class HumanRenderer implements Renderer {
     if (text) await this.progress.aroundOutput(() => this.sink.write(text));
   }
 
-  flush(): Promise<void> {
-    return this.sink.flush();
+  flush(durable?: boolean): Promise<void> {
+    return this.sink.flush(durable);
   }
 }

@@ -7,8 +7,12 @@ import { ExitCode, StopRequested } from '../errors.js';
 
 export interface Sink {
   write(text: string): Promise<void>;
-  /** Make written records durable (files); a no-op for pipes and terminals. */
-  flush(): Promise<void>;
+  /**
+   * Called before a cursor is saved. `durable`: make the written records survive a power cut
+   * (fsync files, also stdout redirected to a file); otherwise they only need to have left the
+   * process, which is all a process crash requires.
+   */
+  flush(durable?: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -29,7 +33,16 @@ export class StreamSink implements Sink {
     });
   }
 
-  async flush(): Promise<void> {}
+  async flush(durable = true): Promise<void> {
+    // `events tail X --once --json >> export.jsonl`: stdout is a file the shell opened for us.
+    const fd = (this.stream as { fd?: unknown }).fd;
+    if (!durable || typeof fd !== 'number') return;
+    try {
+      if (fs.fstatSync(fd).isFile()) fs.fsyncSync(fd);
+    } catch {
+      // Not syncable (a pipe, a terminal, /dev/null): nothing to make durable.
+    }
+  }
 
   async close(): Promise<void> {}
 
@@ -56,8 +69,8 @@ export class FileSink implements Sink {
     this.#dirty = true;
   }
 
-  async flush(): Promise<void> {
-    if (this.#fd !== undefined && this.#dirty) {
+  async flush(durable = true): Promise<void> {
+    if (durable && this.#fd !== undefined && this.#dirty) {
       fs.fsyncSync(this.#fd);
       this.#dirty = false;
     }

@@ -16,11 +16,11 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 const key = { provider: 'asana', host: '127.0.0.1:4010', subscription: 'workspace:1', group: 'default' };
 
 describe('cursor store', () => {
-  it('saves and loads a cursor, one 0600 file per subscription in a 0700 folder', () => {
+  it('saves and loads a cursor, one 0600 file per subscription in a 0700 folder', async () => {
     const store = new CursorStore(dir);
     const file = store.file(key);
     expect(file.load()).toBeUndefined();
-    file.save({ label: 'workspace 1', cursor: { sync: 'abc:1' }, savedAt: '2026-11-24T00:00:00.000Z' });
+    await file.save({ label: 'workspace 1', cursor: { sync: 'abc:1' }, savedAt: '2026-11-24T00:00:00.000Z' });
     expect(store.file(key).load()).toMatchObject({ version: 1, ...key, cursor: { sync: 'abc:1' } });
     expect(fs.statSync(file.path).mode & 0o777).toBe(0o600);
     expect(fs.statSync(store.cursorsDir).mode & 0o777).toBe(0o700);
@@ -28,13 +28,33 @@ describe('cursor store', () => {
     expect(fileNameFor(key)).toBe('asana__127.0.0.1-4010__workspace-1__default');
   });
 
-  it('keeps groups apart', () => {
+  it('keeps groups apart', async () => {
     const store = new CursorStore(dir);
-    store.file(key).save({ label: 'w', cursor: { sync: 'a' }, savedAt: 'x' });
-    store.file({ ...key, group: 'nightly' }).save({ label: 'w', cursor: { sync: 'b' }, savedAt: 'x' });
+    await store.file(key).save({ label: 'w', cursor: { sync: 'a' }, savedAt: 'x' });
+    await store.file({ ...key, group: 'nightly' }).save({ label: 'w', cursor: { sync: 'b' }, savedAt: 'x' });
     expect(store.file(key).load()?.cursor).toEqual({ sync: 'a' });
     expect(store.file({ ...key, group: 'nightly' }).load()?.cursor).toEqual({ sync: 'b' });
     expect(store.list()).toHaveLength(2);
+  });
+
+  it('quick saves mid-drain: in place for small records, renamed for large ones, always loadable', async () => {
+    const store = new CursorStore(dir);
+    const file = store.file(key);
+    await file.save({ label: 'w', cursor: { sync: 'a-long-token-to-start-with:1' }, savedAt: 'x' });
+    const inode = fs.statSync(file.path).ino;
+    await file.saveQuick({ label: 'w', cursor: { sync: 'b:2' }, savedAt: 'y' });
+    // Written over the same file (no rename), padded: still one valid JSON record.
+    expect(fs.statSync(file.path).ino).toBe(inode);
+    expect(store.file(key).load()).toMatchObject({ cursor: { sync: 'b:2' }, savedAt: 'y' });
+    const seen = Array.from({ length: 300 }, (_, i) => `id-${i}-${'x'.repeat(20)}`);
+    await file.saveQuick({ label: 'w', cursor: { position: '1152921504606846999' }, savedAt: 'z', seen });
+    expect(store.file(key).load()).toMatchObject({ cursor: { position: '1152921504606846999' }, seen });
+    await file.saveQuick({ label: 'w', cursor: { sync: 'c:3' }, savedAt: 'w' });
+    expect(store.file(key).load()).toMatchObject({ cursor: { sync: 'c:3' } });
+    await file.save({ label: 'w', cursor: { sync: 'd:4' }, savedAt: 'v' });
+    expect(store.file(key).load()).toMatchObject({ cursor: { sync: 'd:4' } });
+    expect(fs.readdirSync(store.cursorsDir)).toEqual([path.basename(file.path)]);
+    expect(fs.statSync(file.path).mode & 0o777).toBe(0o600);
   });
 
   it('refuses a corrupt file with the file name and the fix, never a silent restart', () => {
