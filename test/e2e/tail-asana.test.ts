@@ -176,6 +176,18 @@ describe('events tail (Asana)', () => {
     expect(eventsOf(result.stdout)).toEqual(appended);
   });
 
+  it('many resources share one client with at most 50 requests in flight', async () => {
+    const many = bed.emulator.asana.taskGids(bed.emulator.asana.createProject('Wide', 80));
+    expect(many.length).toBe(80);
+    bed.emulator.faults.add({ kind: 'slow', path: '/events', times: 80, delayMs: 300 });
+    const run = await runCli(['tail', ...many, '--once', '--json'], bed.env());
+    expect(run.code).toBe(0);
+    expect(bed.eventRequests()).toHaveLength(80);
+    expect(bed.emulator.maxInFlight).toBeLessThanOrEqual(50);
+    expect(bed.emulator.maxInFlight).toBeGreaterThanOrEqual(40);
+    expect(fs.readdirSync(path.join(bed.stateDir, 'cursors'))).toHaveLength(80);
+  });
+
   it('401: exit 3 with a one-line message and no stack', async () => {
     await bed.close();
     bed = await startTestBed({ accessTokens: ['the-right-token'] });
