@@ -92,7 +92,8 @@ export function createProgram(ctx: ProgramContext): Command {
     .description('start the built-in emulator with live activity and tail it (no account needed)')
     .option('--json', 'print JSON lines instead of human lines')
     .option('--color <when>', 'auto, always or never')
-    .addHelpText('after', '\nExamples:\n  $ events demo\n  $ events demo --json | jq -r \'.resource.name\'\n')
+    .option('--provider <name>', 'asana (default) or box')
+    .addHelpText('after', '\nExamples:\n  $ events demo\n  $ events demo --provider box\n  $ events demo --json | jq -r \'.resource.name\'\n')
     .action(async (options: Record<string, unknown>) => {
       const { demoCommand } = await import('./commands/demo.js');
       process.exitCode = await demoCommand(options, ctx);

@@ -4,17 +4,27 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ProgramContext } from '../cli.js';
+import { UsageError } from '../errors.js';
 import { runTail } from '../follow/run.js';
 import { buildTailConfig } from './tail.js';
 
 export async function demoCommand(flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {
+  const provider = typeof flags['provider'] === 'string' ? flags['provider'] : 'asana';
+  if (provider !== 'asana' && provider !== 'box') throw new UsageError(`--provider must be asana or box, not "${provider}"`, 'for example --provider box');
   const { startEmulator } = await import('../emulator/index.js');
   const emulator = await startEmulator({ port: 0, seed: Date.now() % 100_000, activity: { intervalMs: 1200 } });
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'events-demo-'));
   try {
-    const env = { ...process.env, ASANA_BASE_URL: `${emulator.url}/api/1.0`, ASANA_ACCESS_TOKEN: 'demo-token', EVENTS_CONFIG_DIR: stateDir };
-    const config = buildTailConfig([`workspace:${emulator.asana.workspaceGid}`], { json: flags['json'], color: flags['color'], interval: '1', asanaBaseUrl: undefined }, env);
-    process.stderr.write(`events demo: emulator at ${emulator.url}, tailing workspace ${emulator.asana.workspaceGid} with simulated activity (Ctrl-C to stop)\n`);
+    const env = {
+      ...process.env,
+      ASANA_BASE_URL: `${emulator.url}/api/1.0`, ASANA_ACCESS_TOKEN: 'demo-token',
+      BOX_BASE_URL: `${emulator.url}/2.0`, BOX_ACCESS_TOKEN: 'demo-token',
+      EVENTS_CONFIG_DIR: stateDir,
+    };
+    const reference = provider === 'box' ? 'box' : `workspace:${emulator.asana.workspaceGid}`;
+    const config = buildTailConfig([reference], { json: flags['json'], color: flags['color'], interval: '1' }, env);
+    const what = provider === 'box' ? 'a Box user stream (long polling)' : `Asana workspace ${emulator.asana.workspaceGid}`;
+    process.stderr.write(`events demo: emulator at ${emulator.url}, tailing ${what} with simulated activity (Ctrl-C to stop)\n`);
     const code = await runTail(config, { stdout: process.stdout, stderr: process.stderr, env, stop: ctx.stop });
     // Ctrl-C is how a demo ends: that is success.
     return code === 130 || code === 143 ? 0 : code;

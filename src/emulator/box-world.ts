@@ -60,7 +60,7 @@ export class BoxWorld {
       (stream === 'user' ? this.user : this.enterprise).push(stored);
       out.push(stored.event);
     }
-    for (const listener of [...this.#listeners]) listener();
+    if (stream === 'user' && n > 0) for (const listener of [...this.#listeners]) listener();
     return out;
   }
 

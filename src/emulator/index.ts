@@ -196,7 +196,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const activity = options.activity
     ? setInterval(() => {
         asanaWorld.simulate(random.int(1, 3));
-        boxWorld.append('user', random.int(0, 2));
+        boxWorld.append('user', random.int(1, 2));
         if (random.chance(0.5)) boxWorld.append('enterprise', 1);
       }, options.activity.intervalMs)
     : undefined;

@@ -80,7 +80,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       if (options.snapshot) await recrawl(sub, env, ctx, 'first run');
       await save(cursor);
       progress.debug(`${ref.label}: started a new cursor`);
-      if (options.once) return;
+      if (options.once && !provider.startsWithHistory?.(ref)) return;
     } else {
       cursor = stored.cursor;
     }

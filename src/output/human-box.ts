@@ -7,7 +7,7 @@ interface BoxEvent {
   event_type?: unknown;
   created_at?: unknown;
   created_by?: { login?: unknown; name?: unknown; id?: unknown } | null;
-  source?: { type?: unknown; id?: unknown; name?: unknown; login?: unknown; item_name?: unknown; parent?: { name?: unknown } | null } | null;
+  source?: { type?: unknown; id?: unknown; name?: unknown; login?: unknown; item_type?: unknown; item_id?: unknown; item_name?: unknown; parent?: { name?: unknown } | null } | null;
 }
 
 /** Colour by family, so a wall of events reads at a glance; stable for a given type. */
@@ -35,9 +35,10 @@ export function formatBoxEvent(raw: unknown, style: HumanStyle): string {
     { text: localTime(event.created_at, style.now), paint: chalk.dim },
     { text: actor, paint: chalk.bold, shrinkable: true },
     { text: type, paint: boxColour(type, chalk) },
-    { text: clean(source.type) },
+    // Enterprise events describe files as item_type/item_id/item_name.
+    { text: clean(source.type ?? source.item_type) },
     { text: name ? `"${name}"` : '', paint: chalk.cyan, shrinkable: true },
-    { text: clean(source.id), paint: chalk.dim },
+    { text: clean(source.id ?? source.item_id), paint: chalk.dim },
     { text: parent ? `in "${parent}"` : '', shrinkable: true },
   ];
   return fitLine(segments, style.width);

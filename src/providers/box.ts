@@ -55,11 +55,15 @@ export class BoxProvider implements Provider {
   }
 
   validate(ref: BoxRef): void {
-    const enterprise = isEnterpriseStream(ref.streamType);
-    if (this.#options.eventTypes?.length && !enterprise) throw new UsageError(`--event-type needs an enterprise stream, not ${ref.label}`, 'use box:admin_logs or box:admin_logs_streaming');
+    // --event-type is sent as event_type on enterprise streams (the API filters there) and is
+    // applied by the output filter on user streams, where the API has no such parameter.
     if ((this.#options.createdAfter || this.#options.createdBefore) && ref.streamType !== 'admin_logs') {
       throw new UsageError(`--since/--until work only on box:admin_logs, not ${ref.label}`, 'use box:admin_logs for time-window backfills');
     }
+  }
+
+  startsWithHistory(): boolean {
+    return Boolean(this.#options.fromStart || this.#options.createdAfter || this.#options.createdBefore);
   }
 
   async start(ref: Reference, ctx: ProviderContext): Promise<Cursor> {
@@ -144,7 +148,7 @@ export class BoxProvider implements Provider {
     url.searchParams.set('stream_type', ref.streamType);
     url.searchParams.set('stream_position', position);
     url.searchParams.set('limit', String(BOX_PAGE_LIMIT));
-    if (this.#options.eventTypes?.length) url.searchParams.set('event_type', this.#options.eventTypes.join(','));
+    if (this.#options.eventTypes?.length && isEnterpriseStream(ref.streamType)) url.searchParams.set('event_type', this.#options.eventTypes.join(','));
     if (this.#options.createdAfter) url.searchParams.set('created_after', this.#options.createdAfter);
     if (this.#options.createdBefore) url.searchParams.set('created_before', this.#options.createdBefore);
     return this.#call(ref, url, ctx, 'GET', (res) => {

@@ -36,6 +36,8 @@ export interface Provider {
   readonly host: string;
   /** The position to start from when nothing is stored. */
   start(ref: Reference, ctx: ProviderContext): Promise<Cursor>;
+  /** True when the start position has retained events behind it to read now (Box --from-start). */
+  startsWithHistory?(ref: Reference): boolean;
   fetch(ref: Reference, cursor: Cursor, ctx: ProviderContext): Promise<FetchResult>;
   /** Resolves when new events may be there: a plain interval, or a long poll. */
   waitForChanges(ref: Reference, cursor: Cursor, ctx: ProviderContext): Promise<void>;
