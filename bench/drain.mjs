@@ -1,8 +1,8 @@
 // Drains N events (default 100k) from the built-in emulator through `bin/events.js --once --json`
 // and through the bare loop in bench/bare-loop.mjs, alternating runs, and prints events/s, peak
-// RSS and the ratio; then start-up time of `events --version` / `--help` against `node -e 0`.
+// RSS and the ratio. Start-up time is measured by bench/startup.mjs.
 // Run after `npm run build`:  node bench/drain.mjs [events] [rounds]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -72,20 +72,3 @@ console.log(`  ratio                : ${(cliRate / bareRate).toFixed(2)}x (targe
 
 await emulator.close();
 fs.rmSync(stateDir, { recursive: true, force: true });
-
-function startup(args) {
-  const times = [];
-  for (let i = 0; i < 15; i++) {
-    const t = process.hrtime.bigint();
-    spawnSync(process.execPath, args, { env, stdio: 'ignore' });
-    times.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return median(times);
-}
-const bareNode = startup(['-e', '0']);
-console.log(`start-up, median of 15 (target <= 1.5x node -e 0)`);
-console.log(`  node -e 0        : ${bareNode.toFixed(0)} ms`);
-for (const args of [['--version'], ['--help'], ['tail', '--help']]) {
-  const ms = startup([path.join(root, 'bin/events.js'), ...args]);
-  console.log(`  events ${args.join(' ').padEnd(10)}: ${ms.toFixed(0)} ms (${(ms / bareNode).toFixed(2)}x)`);
-}

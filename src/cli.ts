@@ -1,6 +1,6 @@
 // The commander program. Only flags and help live here: every action lazily imports its command
 // module, so `events --version` and `--help` never load undici, conf, chalk or ora.
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { version } from './version.js';
 
 export interface ProgramContext {
@@ -39,7 +39,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--snapshot', 'on a first run, also print the current state of each resource')
     .option('--crawl-fields <list>', 'opt_fields for snapshot and re-crawl requests (default: a useful set)')
     .addOption(new Option('--color <when>', 'colour output').choices(['auto', 'always', 'never']))
-    .option('--on-expire <mode>', 'when a stored cursor has expired: recrawl, warn or fail (default recrawl)')
+    .addOption(new Option('--on-expire <mode>', 'when a stored cursor has expired: recrawl, warn or fail (default recrawl)').choices(['recrawl', 'warn', 'fail']))
     .option('--timeout <seconds>', 'give up on one request after this long (default 30)')
     .option('--give-up <seconds>', 'with --once: stop retrying a failing service after this long and exit 75 (default 120)')
     .option('--wait-lock <seconds>', 'wait this long for another events process on the same cursor (default 0: fail at once)')
@@ -111,7 +111,76 @@ export function createProgram(ctx: ProgramContext): Command {
       process.exitCode = await emulatorCommand(options, ctx);
     });
 
+  const state = program
+    .command('state')
+    .description('list, show or reset stored cursors (no network)')
+    .addHelpText('after', '\nExamples:\n  $ events state list\n  $ events state show 1204567890123456 --json | jq .[0].cursor\n  $ events state reset 1204567890123456 --group export\n  $ events state path\n');
+  state
+    .command('list')
+    .description('every stored subscription: provider, group, last event, last sync, cursor age')
+    .option('--json', 'a JSON array on stdout')
+    .addHelpText('after', '\nExamples:\n  $ events state list\n  $ events state list --json | jq -r \'.[] | select(.likely_expired) | .subscription\'\n')
+    .action(async (options: Record<string, unknown>) => {
+      const { stateList } = await import('./commands/state.js');
+      process.exitCode = stateList(options, stdio());
+    });
+  state
+    .command('show')
+    .description('the stored cursor of a resource (every group, or --group)')
+    .argument('<resource>', 'gid, Asana URL, workspace:<gid>, box[:stream]')
+    .option('--group <name>', 'only this consumer group')
+    .option('--json', 'a JSON array of the stored records on stdout')
+    .addHelpText('after', '\nExamples:\n  $ events state show 1204567890123456\n  $ events state show box:admin_logs --json\n')
+    .action(async (resource: string, options: Record<string, unknown>) => {
+      const { stateShow } = await import('./commands/state.js');
+      process.exitCode = stateShow(resource, options, stdio());
+    });
+  state
+    .command('reset')
+    .description('forget the cursor of a resource: the next run starts fresh')
+    .argument('<resource>', 'gid, Asana URL, workspace:<gid>, box[:stream]')
+    .option('--group <name>', 'consumer group (default "default")')
+    .option('--json', 'print {"removed": [files]} on stdout')
+    .addHelpText('after', '\nExamples:\n  $ events state reset 1204567890123456\n  $ events state reset box --group export\n')
+    .action(async (resource: string, options: Record<string, unknown>) => {
+      const { stateReset } = await import('./commands/state.js');
+      process.exitCode = await stateReset(resource, options, stdio());
+    });
+  state
+    .command('path')
+    .description('the folder where cursors, locks and config.json live')
+    .option('--json', 'print {"path": ...} on stdout')
+    .addHelpText('after', '\nExamples:\n  $ events state path\n  $ ls "$(events state path)/cursors"\n')
+    .action(async (options: Record<string, unknown>) => {
+      const { statePath } = await import('./commands/state.js');
+      process.exitCode = statePath(options, stdio());
+    });
+
+  program
+    .command('completion')
+    .description('print the shell completion script for bash, zsh or fish')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
+    .addHelpText('after', '\nExamples:\n  $ source <(events completion bash)\n  $ events completion zsh > "${fpath[1]}/_events"\n  $ events completion fish > ~/.config/fish/completions/events.fish\n')
+    .action(async (shell: 'bash' | 'zsh' | 'fish') => {
+      const { completionScript } = await import('./completion.js');
+      process.stdout.write(completionScript(shell, createProgram(ctx)));
+    });
+
+  program.command('__complete-refs', { hidden: true }).action(async () => {
+    const { completeRefs } = await import('./commands/state.js');
+    process.exitCode = completeRefs(stdio());
+  });
+
+  program.addHelpText(
+    'after',
+    '\nExamples:\n  $ events demo                                   watch the built-in emulator (no account needed)\n  $ events tail 1204567890123456                  follow a project, task or goal\n  $ events tail 1204567890123456 --once --json >> export.jsonl\n  $ events state list                             what is stored\n\nRun `events <command> --help` for the flags and examples of each command.\n',
+  );
+
   return program;
+}
+
+function stdio(): { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv } {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env };
 }
 
 /** Repeatable flags that also take comma lists: --action added --action changed, --action added,changed. */

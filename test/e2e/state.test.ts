@@ -1,0 +1,91 @@
+// Issue 6: `events state list|show|reset|path`, human and --json, no network.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventsOf, jsonLines, runCli, RunningCli } from '../helpers/cli.js';
+import { startTestBed, type TestBed } from '../helpers/emulator.js';
+
+let bed: TestBed;
+beforeEach(async () => {
+  bed = await startTestBed();
+});
+afterEach(async () => bed.close());
+
+const project = (): string => bed.emulator.asana.projectGids[0]!;
+
+describe('events state', () => {
+  it('path prints the state folder', async () => {
+    expect((await runCli(['state', 'path'], bed.env())).stdout).toBe(`${bed.stateDir}\n`);
+    expect(JSON.parse((await runCli(['state', 'path', '--json'], bed.env())).stdout)).toEqual({ path: bed.stateDir });
+  });
+
+  it('list shows every subscription and group, and warns about Asana cursors older than 24 h', async () => {
+    await runCli(['tail', project(), '--once'], bed.env());
+    bed.emulator.asana.appendEvents(project(), 3);
+    await runCli(['tail', project(), '--once', '--group', 'export'], bed.env());
+    await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const before = bed.emulator.requests.length;
+    const list = await runCli(['state', 'list', '--json'], bed.env());
+    expect(list.code).toBe(0);
+    const rows = JSON.parse(list.stdout) as Array<Record<string, unknown>>;
+    expect(rows.map((r) => [r['subscription'], r['group']]).sort()).toEqual([[project(), 'default'], [project(), 'export']]);
+    const main = rows.find((r) => r['group'] === 'default')!;
+    expect(main).toMatchObject({ provider: 'asana', likely_expired: false });
+    expect(typeof main['last_event_at']).toBe('string');
+    expect(bed.emulator.requests.length).toBe(before);
+
+    // Age the default cursor by two days.
+    const dir = path.join(bed.stateDir, 'cursors');
+    const file = fs.readdirSync(dir).map((f) => path.join(dir, f)).find((f) => f.endsWith('__default.json'))!;
+    const record = JSON.parse(fs.readFileSync(file, 'utf8'));
+    record.savedAt = new Date(Date.now() - 48 * 3600_000).toISOString();
+    fs.writeFileSync(file, JSON.stringify(record));
+    const human = await runCli(['state', 'list'], bed.env());
+    const lines = human.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^PROVIDER\s+GROUP\s+SUBSCRIPTION\s+LAST EVENT\s+LAST SYNC\s+AGE$/);
+    expect(lines).toHaveLength(3);
+    expect(human.stdout).toMatch(/2 d \(expired\?\)/);
+    expect(human.stderr).toMatch(new RegExp(`warning: the cursor of resource ${project()} \\(group default\\) is 2 d old`));
+  });
+
+  it('show prints the stored record (never a token), by gid or URL', async () => {
+    await runCli(['tail', project(), '--once'], bed.env());
+    const shown = await runCli(['state', 'show', `https://app.asana.com/0/${project()}/list`, '--json'], bed.env());
+    expect(shown.code).toBe(0);
+    const [record] = JSON.parse(shown.stdout);
+    expect(record).toMatchObject({ provider: 'asana', subscription: project(), group: 'default' });
+    expect(record.cursor.sync).toMatch(/^[0-9a-f]{32}:\d+$/);
+    expect(shown.stdout).not.toContain('test-token');
+    const human = await runCli(['state', 'show', project()], bed.env());
+    expect(human.stdout).toMatch(/^subscription +\d+$/m);
+    expect(human.stdout).toMatch(/^cursor +\{"sync":/m);
+  });
+
+  it('reset forgets a cursor: the next run starts fresh; unknown references exit 4', async () => {
+    await runCli(['tail', project(), '--once'], bed.env());
+    bed.emulator.asana.appendEvents(project(), 5);
+    const reset = await runCli(['state', 'reset', project()], bed.env());
+    expect(reset.code).toBe(0);
+    expect(reset.stderr).toMatch(/removed .*; the next run of \d+ starts fresh/);
+    // Fresh: a first run again, which prints nothing (the 5 events were before the new token).
+    const next = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    expect(next.stdout).toBe('');
+    const missing = await runCli(['state', 'reset', '424242'], bed.env());
+    expect(missing.code).toBe(4);
+    expect(missing.stderr).toMatch(/no stored cursor for 424242.*events state list/);
+    const json = await runCli(['state', 'reset', project(), '--json'], bed.env());
+    expect(JSON.parse(json.stdout).removed).toHaveLength(1);
+  });
+
+  it('reset refuses while a tail holds the cursor', async () => {
+    await runCli(['tail', project(), '--once'], bed.env());
+    const tail = new RunningCli(['tail', project(), '--json', '--interval', '0.2'], bed.env());
+    await tail.waitFor(() => bed.eventRequests().length >= 2, 10_000, 'the tail to run');
+    const reset = await runCli(['state', 'reset', project()], bed.env());
+    expect(reset.code).toBe(6);
+    tail.kill('SIGINT');
+    expect((await tail.done).code).toBe(130);
+    expect(eventsOf((await tail.done).stdout)).toEqual([]);
+    expect(jsonLines('')).toEqual([]);
+  });
+});
