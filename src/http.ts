@@ -58,8 +58,19 @@ export class HttpClient {
     await slots.acquire(req.signal);
     const started = Date.now();
     const timeoutMs = req.timeoutMs ?? this.#options.timeoutMs;
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
+    // One controller per request, its timer and listener removed when the request ends: a long
+    // tail makes millions of requests, and AbortSignal.any/timeout would leave each one's
+    // listener on the stop signal and its timer running until the deadline.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error('deadline'));
+    }, timeoutMs);
+    const onStop = (): void => controller.abort(req.signal?.reason);
+    req.signal?.addEventListener('abort', onStop, { once: true });
+    if (req.signal?.aborted) onStop();
+    const signal = controller.signal;
     const method = req.method ?? 'GET';
     try {
       const res = await this.#agent.request({
@@ -80,10 +91,12 @@ export class HttpClient {
       return { status: res.statusCode, headers: res.headers, body };
     } catch (error) {
       if (req.signal?.aborted) throw req.signal.reason ?? error;
-      const failure = describeFailure(error, deadline.aborted, timeoutMs);
+      const failure = describeFailure(error, timedOut, timeoutMs);
       this.#options.debug?.(`${method} ${redactUrl(req.url)} failed: ${failure.message}`);
       throw failure;
     } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onStop);
       slots.release();
     }
   }
