@@ -37,6 +37,17 @@ describe('transient faults are retried and nothing is lost', () => {
     expect(run.stderr).toMatch(/recovered after/);
   });
 
+  it('--quiet keeps retries off stderr; errors still show', async () => {
+    const appended = await primed(20);
+    bed.emulator.faults.add({ kind: 'status', status: 503, path: '/events', times: 2 });
+    const run = await runCli(['tail', project(), '--once', '--json', '--quiet', ...FAST], bed.env());
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(eventsOf(run.stdout)).toEqual(appended);
+    const failing = await runCli(['tail', '424242', '--once', '--quiet'], bed.env());
+    expect(failing.code).toBe(4);
+    expect(failing.stderr).toMatch(/not found/);
+  });
+
   it.each(['reset', 'truncate', 'badjson', 'nosync'] as const)('%s', async (kind) => {
     const appended = await primed(150);
     bed.emulator.faults.add({ kind, path: '/events', times: 2 });
