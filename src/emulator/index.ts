@@ -14,6 +14,8 @@ import { asanaError, boxError, json, type Incoming, type Reply } from './reply.j
 
 export type { FaultSpec } from './faults.js';
 
+const MAX_RECORDED_REQUESTS = 100_000;
+
 export interface EmulatorOptions {
   host?: string;
   port?: number;
@@ -129,6 +131,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     const record: RequestRecord = { method: req.method ?? 'GET', path: target.pathname, query: Object.fromEntries(target.searchParams), headers: { ...req.headers }, time, status: 0 };
     requests.push(record);
+    // A long-running `events emulator` keeps the newest requests only.
+    if (requests.length > MAX_RECORDED_REQUESTS) requests.splice(0, requests.length - MAX_RECORDED_REQUESTS / 2);
     maxInFlight = Math.max(maxInFlight, ++inFlight);
     const aborter = new AbortController();
     res.on('close', () => {
