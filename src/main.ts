@@ -1,6 +1,6 @@
 // The one place that turns errors into a message and an exit code, and signals into a stop.
 import type { CommanderError } from 'commander';
-import { ExitCode, exitCodeOf, formatError } from './errors.js';
+import { ExitCode, StopRequested, exitCodeOf, formatError } from './errors.js';
 
 /** After a stop is requested the process must be gone within this long, whatever hangs. */
 const STOP_DEADLINE_MS = 1800;
@@ -35,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     if (isCommanderError(error)) return commanderExit(error);
     // Stopped by a signal while waiting (for a lock, say): that is the stop, not a failure.
     if (stop.signal.aborted && error === stop.signal.reason) return error as number;
+    if (error instanceof StopRequested) return error.exitCode;
     process.stderr.write(`${formatError(error, verbose)}\n`);
     return exitCodeOf(error);
   } finally {

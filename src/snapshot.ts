@@ -1,6 +1,6 @@
 // `events snapshot`: the current state of resources as JSON lines, without touching any cursor.
 // With --output the file is replaced atomically, so readers never see half a snapshot.
-import { ExitCode, UsageError } from './errors.js';
+import { ExitCode, StopRequested, UsageError } from './errors.js';
 import { createProviders, createRenderer, type TailConfig, type TailIO } from './follow/run.js';
 import { formatSeconds, recrawl } from './follow/loop.js';
 import { HttpClient } from './http.js';
@@ -29,6 +29,11 @@ export async function runSnapshot(config: TailConfig, io: TailIO): Promise<numbe
     }
     if (sink instanceof AtomicFileSink) await sink.commit();
     return ExitCode.ok;
+  } catch (error) {
+    // `events snapshot X | head`: the reader left; that ends the run, quietly.
+    if (error instanceof StopRequested) return error.exitCode;
+    if (io.stop.signal.aborted && typeof io.stop.signal.reason === 'number') return io.stop.signal.reason;
+    throw error;
   } finally {
     progress.stop();
     await sink.close();

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventsOf, jsonLines, runCli, RunningCli } from '../helpers/cli.js';
+import { BIN, eventsOf, jsonLines, runCli, RunningCli, runShell } from '../helpers/cli.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 
 let bed: TestBed;
@@ -159,6 +159,14 @@ describe('cron exports', () => {
     const records = jsonLines(fs.readFileSync(out, 'utf8')) as Rec[];
     expect(records.filter((r) => r._events['resource_type'] === 'task').map((r) => r['gid'])).toEqual(bed.emulator.asana.taskGids(big));
     expect(fs.readdirSync(bed.stateDir).filter((f) => f.includes('snapshot.jsonl'))).toEqual(['snapshot.jsonl']);
+  });
+
+  it('snapshot | head: exits 141 quietly, and a first --snapshot run cut short saves no cursor', async () => {
+    const cut = await runShell(`"${process.execPath}" "${BIN}" snapshot ${big} | head -n 2 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`, bed.env());
+    expect(cut.stderr.trim()).toBe('status=141');
+    const first = await runShell(`"${process.execPath}" "${BIN}" tail ${big} --once --json --snapshot | head -n 2 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`, bed.env());
+    expect(first.stderr.trim()).toBe('status=141');
+    expect(fs.existsSync(path.join(bed.stateDir, 'cursors')) ? fs.readdirSync(path.join(bed.stateDir, 'cursors')) : []).toEqual([]);
   });
 
   it('a failing snapshot leaves the previous file in place', async () => {
