@@ -114,7 +114,11 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       await saved();
       if (chosen.events.length) await renderer.events(sub, chosen.events);
       await renderer.flush(durable);
-      cursor = cut ? { ...cursor, skip: skip + chosen.consumed } : page.next;
+      // Cut mid-page: Asana re-sends the same page for a token, so "this token, minus the first k"
+      // is exact. Box pages may come back reordered, so there the position stays and the saved
+      // event ids (every consumed event was admitted) drop what was already handled.
+      if (cut) cursor = recent ? cursor : { ...cursor, skip: skip + chosen.consumed };
+      else cursor = page.next;
       await save(cursor, lastCreatedAt(chosen.events), durable);
       if (env.budget && env.budget.remaining <= 0) throw new StopRequested(ExitCode.ok);
       if (signal.aborted) return;

@@ -199,6 +199,19 @@ describe('events tail box:admin_logs* (enterprise)', () => {
     expect(eventsOf(next.stdout)).toHaveLength(10);
   });
 
+  it('--max-events on a reordering stream: nothing repeated, nothing lost across runs', async () => {
+    await open();
+    const appended = bed.emulator.box.appendEvents(700, 'enterprise');
+    const first = await runCli(['tail', 'box:admin_logs_streaming', '--once', '--json', '--from-start', '--max-events', '300'], env());
+    expect(first.code).toBe(0);
+    const a = ids(eventsOf(first.stdout));
+    expect(a).toHaveLength(300);
+    const rest = await runCli(['tail', 'box:admin_logs_streaming', '--once', '--json'], env());
+    const b = ids(eventsOf(rest.stdout));
+    expect(new Set([...a, ...b]).size).toBe(a.length + b.length);
+    expect(new Set([...a, ...b])).toEqual(new Set(ids(appended)));
+  });
+
   it('admin_logs: a --since/--until window backfill, paged to the end; the 0 of an empty page is never saved', async () => {
     let clock = Date.parse('2026-11-20T12:00:00Z');
     await open({ now: () => clock });

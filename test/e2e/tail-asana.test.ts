@@ -188,6 +188,26 @@ describe('events tail (Asana)', () => {
     expect(fs.readdirSync(path.join(bed.stateDir, 'cursors'))).toHaveLength(80);
   });
 
+  it('settings: a flag beats the environment, which beats config.json', async () => {
+    fs.writeFileSync(path.join(bed.stateDir, 'config.json'), JSON.stringify({ asanaBaseUrl: 'http://127.0.0.1:9/api/1.0', group: 'from-file', color: 'never' }));
+    // The environment's base URL wins over the file's (which points nowhere).
+    const run = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    expect(run.code).toBe(0);
+    const groups = (): string[] => fs.readdirSync(path.join(bed.stateDir, 'cursors')).map((f) => f.split('__').at(-1)!.replace('.json', ''));
+    expect(groups()).toEqual(['from-file']);
+    // The flag wins over the file.
+    await runCli(['tail', project(), '--once', '--json', '--group', 'from-flag'], bed.env());
+    expect(groups().sort()).toEqual(['from-file', 'from-flag']);
+    // The file is used when nothing else says: its base URL answers nothing, so this fails fast.
+    const fileOnly = await runCli(['tail', project(), '--once', '--give-up', '1', '--retry-base-ms', '20', '--retry-cap-ms', '50'], bed.env({ ASANA_BASE_URL: undefined }));
+    expect(fileOnly.code).toBe(75);
+    expect(fileOnly.stderr).toMatch(/connection refused/);
+    fs.writeFileSync(path.join(bed.stateDir, 'config.json'), '{not json');
+    const broken = await runCli(['tail', project(), '--once'], bed.env());
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/config\.json is not a JSON object/);
+  });
+
   it('401: exit 3 with a one-line message and no stack', async () => {
     await bed.close();
     bed = await startTestBed({ accessTokens: ['the-right-token'] });
