@@ -51,12 +51,26 @@ async function inShell(shell: string, script: string): Promise<string[]> {
 const bash = (words: string[]): Promise<string[]> =>
   inShell('bash', `source '${ROOT}/${FILES.bash}'\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _events; printf '%s\\n' "\${COMPREPLY[@]}"\n`);
 
-// zsh: the real function, with compadd replaced by one that matches the typed prefix and prints.
-const zsh = (words: string[]): Promise<string[]> =>
-  inShell(
-    'zsh',
-    `compadd() { local a seen=0; for a in "$@"; do if (( seen )); then [[ $a == $PREFIX* ]] && print -r -- $a; elif [[ $a == -- ]]; then seen=1; fi; done }\n_files() { :; }\ncompdef() { :; }\nsource '${ROOT}/${FILES.zsh}'\nwords=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}; PREFIX=${words.at(-1) ? `'${words.at(-1)}'` : "''"}\n_events\n`,
-  );
+// zsh: an interactive zsh on a pseudo-terminal (zpty) with compinit loading completions/_events
+// from $fpath. Type the line and TAB, then go to the start of the line, type `echo WORD=` and
+// Enter: the shell prints the line as completion left it.
+async function zsh(line: string): Promise<string> {
+  const script = [
+    'zmodload zsh/zpty',
+    "zpty z 'zsh -f -i'",
+    `zpty -w z 'PROMPT="> "; fpath=(${ROOT}/completions $fpath); autoload -U compinit; compinit -u -D; unsetopt beep'`,
+    `zpty -w -n z $'${line}\t'`,
+    'sleep 1',
+    "zpty -w -n z $'\\x01echo WORD=\\x0d'",
+    'sleep 0.5',
+    'out=""',
+    'while zpty -r -t z chunk; do out+="$chunk"; done',
+    "print -r -- \"$out\" | tr -d '\\r' | grep -a -o 'WORD=.*' | tail -1",
+    'zpty -d z',
+  ].join('\n');
+  const [printed = ''] = await inShell('zsh', `${script}\n`);
+  return printed.replace(/^WORD=/, '').trimEnd();
+}
 
 const fish = async (line: string): Promise<string[]> =>
   (await inShell('fish', `source '${ROOT}/${FILES.fish}'\ncomplete -C '${line}'\n`)).map((l) => l.split('\t')[0]!);
@@ -94,11 +108,11 @@ describe.skipIf(!has('bash'))('bash', () => {
 });
 
 describe.skipIf(!has('zsh'))('zsh', () => {
-  it('completes commands, flags and stored references', async () => {
-    expect(await zsh(['events', 't'])).toEqual(['tail']);
-    expect(await zsh(['events', 'tail', '--js'])).toEqual(['--json']);
-    expect(await zsh(['events', 'tail', ''])).toEqual([project]);
-    expect(await zsh(['events', 'state', 'r'])).toEqual(['reset']);
+  it('completes commands, flags and stored references through compinit', { timeout: 30_000 }, async () => {
+    expect(await zsh('events t')).toBe('events tail');
+    expect(await zsh('events tail --js')).toBe('events tail --json');
+    expect(await zsh('events tail ')).toBe(`events tail ${project}`);
+    expect(await zsh('events state r')).toBe('events state reset');
   });
 });
 
