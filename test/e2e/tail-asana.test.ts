@@ -165,6 +165,16 @@ describe('events tail (Asana)', () => {
     expect(tty).not.toMatch(/\u001b\[3\dm/);
   });
 
+  it('shows a spinner on a terminal stderr ("waiting for events on …"), never on a pipe', async () => {
+    await runCli(['tail', project(), '--once'], bed.env());
+    const shown = await runTtyScript(`stty cols 120; timeout -s INT 2 '${process.execPath}' '${(await import('../helpers/cli.js')).BIN}' tail ${project()} --interval 0.3`, bed.env({ TERM: 'xterm' }));
+    expect(shown).toMatch(/waiting for events on resource \d+ …/);
+    const piped = new RunningCli(['tail', project(), '--interval', '0.3'], bed.env());
+    await new Promise((r) => setTimeout(r, 1000));
+    piped.kill('SIGINT');
+    expect((await piped.done).stderr).toBe('');
+  });
+
   it('follows: new events appear without restarting', async () => {
     const tail = new RunningCli(['tail', project(), '--json', '--interval', '0.2'], bed.env());
     await tail.waitFor(() => bed.eventRequests().length >= 2, 10_000, 'the first poll');
@@ -252,6 +262,18 @@ describe('events tail (Asana)', () => {
     expect(request.headers['authorization']).toBe('Bearer test-token');
   });
 });
+
+/** Runs a shell command line on a pseudo-terminal (util-linux script); returns what it printed. */
+async function runTtyScript(command: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await new Promise((resolve) => child.on('close', resolve));
+  clearTimeout(timer);
+  return out;
+}
 
 /** Runs the CLI with a pseudo-terminal as stdout (util-linux script) and returns what it printed.
  * Asynchronous: the emulator answers from this same process, so nothing here may block. */
