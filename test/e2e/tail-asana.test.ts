@@ -263,7 +263,8 @@ describe('events tail (Asana)', () => {
   });
 });
 
-/** Runs a shell command line on a pseudo-terminal (util-linux script); returns what it printed. */
+/** Runs a shell command line on a pseudo-terminal (util-linux script); returns what it printed.
+ * Asynchronous: the emulator answers from this same process, so nothing here may block. */
 async function runTtyScript(command: string, env: NodeJS.ProcessEnv): Promise<string> {
   const { spawn } = await import('node:child_process');
   const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -275,17 +276,8 @@ async function runTtyScript(command: string, env: NodeJS.ProcessEnv): Promise<st
   return out;
 }
 
-/** Runs the CLI with a pseudo-terminal as stdout (util-linux script) and returns what it printed.
- * Asynchronous: the emulator answers from this same process, so nothing here may block. */
+/** Runs the CLI with a pseudo-terminal as stdout and returns what it printed. */
 async function runTty(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  const { spawn } = await import('node:child_process');
   const { BIN } = await import('../helpers/cli.js');
-  const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
-  const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await new Promise((resolve) => child.on('close', resolve));
-  clearTimeout(timer);
-  return out;
+  return runTtyScript([process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' '), env);
 }
