@@ -50,6 +50,8 @@ for (let i = 0; i < COUNT; i++) {
 }
 child.kill('SIGINT');
 await new Promise((r) => child.on('close', r));
+const violations = [...emulator.violations];
+const options = emulator.requests.filter((r) => r.method === 'OPTIONS').length;
 await emulator.close();
 fs.rmSync(stateDir, { recursive: true, force: true });
 
@@ -57,3 +59,8 @@ const sorted = [...latencies].sort((a, b) => a - b);
 const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 console.log(`Box long poll, ${COUNT} events appended one at a time (target < 100 ms)`);
 console.log(`  appended -> line on stdout: median ${at(0.5).toFixed(1)} ms, p95 ${at(0.95).toFixed(1)} ms, max ${sorted.at(-1).toFixed(1)} ms`);
+console.log(`  ${arrivals.length} lines for ${COUNT} events, ${options} OPTIONS requests`);
+if (arrivals.length !== COUNT || violations.length) {
+  console.error(`bench: ${arrivals.length} lines for ${COUNT} events; emulator violations: ${JSON.stringify(violations)}`);
+  process.exitCode = 1;
+}

@@ -47,7 +47,9 @@ export class BoxApi {
     const channel = this.#channels.get(req.query.get('channel') ?? '');
     const position = req.query.get('stream_position');
     const { ttlMinutes, maxRetries, retryTimeoutS } = this.options.realtime;
-    if (!channel || Date.now() - channel.created > ttlMinutes * 60_000 || ++channel.uses > maxRetries || position === null) {
+    if (channel && position === null) this.options.violations.push('realtime server: GET without stream_position');
+    if (channel && ++channel.uses > maxRetries) this.options.violations.push(`realtime server: URL used ${channel.uses} times, beyond max_retries ${maxRetries} (ask OPTIONS again)`);
+    if (!channel || Date.now() - channel.created > ttlMinutes * 60_000 || channel.uses > maxRetries || position === null) {
       return json(200, { message: 'reconnect' });
     }
     const index = BoxWorld.index(position, this.world.user.length);
@@ -90,12 +92,15 @@ export class BoxApi {
     if (enterprise && this.options.adminTokens && !this.options.adminTokens.includes(req.token!)) {
       return boxError(403, 'access_denied_insufficient_permissions', 'Access denied - insufficient permission');
     }
-    if (!enterprise && (q.has('event_type') || q.has('created_after') || q.has('created_before'))) {
-      this.options.violations.push(`GET /events: event_type/created_after/created_before are for enterprise streams only`);
+    // The API ignores these elsewhere: a client that sends them there expects a filter it does not get.
+    if (!enterprise && q.has('event_type')) this.options.violations.push('GET /events: event_type is for enterprise streams only');
+    if (streamType !== 'admin_logs' && (q.has('created_after') || q.has('created_before'))) {
+      this.options.violations.push('GET /events: created_after/created_before are for stream_type admin_logs only');
     }
     const limitText = q.get('limit');
     const limit = limitText === null ? 100 : Number(limitText);
     if (!Number.isInteger(limit) || limit < 1) return boxError(400, 'bad_request', `Invalid value '${limitText}' for limit`);
+    if (limit > 500) this.options.violations.push(`GET /events: limit ${limit} is above the maximum of 500`);
     const log = enterprise ? this.world.enterprise : this.world.user;
     const positionText = q.get('stream_position') ?? '0';
     const stringPositions = enterprise;

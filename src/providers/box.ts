@@ -47,6 +47,7 @@ export class BoxProvider implements Provider {
   readonly #base: string;
   readonly #gate = new RateGate();
   readonly #channels = new Map<string, RealtimeChannel>();
+  readonly #realtimeFailures = new Map<string, number>();
 
   constructor(options: BoxOptions) {
     this.#options = options;
@@ -96,28 +97,41 @@ export class BoxProvider implements Provider {
       channel.uses++;
       const url = new URL(channel.url);
       url.searchParams.set('stream_position', position);
+      const sent = Date.now();
       let res: HttpResponse;
       try {
         res = await this.#options.http.request({ url, token: this.#options.token, signal: ctx.signal, timeoutMs: channel.retryTimeoutMs + 5_000 });
       } catch (error) {
         if (ctx.signal.aborted) throw ctx.signal.reason;
         if (error instanceof NetworkError && error.code === 'TIMEOUT') continue; // no answer in time: ask again
-        // The realtime server is unreachable: fall back to a plain poll, then a fresh channel.
-        this.#channels.delete(box.id);
-        return sleep(this.#options.intervalMs, ctx.signal);
+        // The realtime server dropped the wait: read the stream now (an event may be waiting), then
+        // wait on a fresh channel. Only repeated failures slow this down, up to --interval.
+        return this.#realtimeFailed(box, ctx);
       }
       const message = (parseJson(res.body) as { message?: unknown } | undefined)?.message;
       if (res.status === 200 && message === 'reconnect') {
         this.#channels.delete(box.id);
+        // A reconnect after a real wait is routine; an instant one, again and again, must not
+        // become a busy loop of OPTIONS requests.
+        if (Date.now() - sent < 250) await this.#realtimeFailed(box, ctx);
+        else this.#realtimeFailures.delete(box.id);
         continue;
       }
-      if (res.status !== 200) {
-        this.#channels.delete(box.id);
-        return sleep(Math.min(this.#options.intervalMs, 5_000), ctx.signal);
+      if (res.status !== 200 || message !== 'new_change') {
+        // An error or an answer it does not know: read the stream (always safe) on a fresh channel.
+        return this.#realtimeFailed(box, ctx);
       }
-      // new_change, or anything unexpected: read the stream, which is always safe.
+      this.#realtimeFailures.delete(box.id);
       return;
     }
+  }
+
+  /** Drops the channel; from the second failure in a row on, waits (250 ms doubling, at most --interval). */
+  async #realtimeFailed(ref: BoxRef, ctx: ProviderContext): Promise<void> {
+    this.#channels.delete(ref.id);
+    const failures = (this.#realtimeFailures.get(ref.id) ?? 0) + 1;
+    this.#realtimeFailures.set(ref.id, failures);
+    if (failures > 1) await sleep(Math.min(this.#options.intervalMs, 250 * 2 ** Math.min(failures - 2, 16)), ctx.signal);
   }
 
   eventId(event: unknown): string | undefined {

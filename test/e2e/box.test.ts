@@ -2,15 +2,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventsOf, jsonLines, runCli, RunningCli } from '../helpers/cli.js';
+import { cleanEnv, eventsOf, jsonLines, runCli, RunningCli, tempDir } from '../helpers/cli.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 import type { EmulatorOptions } from '../../src/emulator/index.js';
+import { BoxWorld } from '../../src/emulator/box-world.js';
 
 let bed: TestBed;
+let opened = false;
 async function open(options: EmulatorOptions = {}): Promise<void> {
   bed = await startTestBed(options);
+  opened = true;
 }
 afterEach(async () => {
+  if (!opened) return;
+  opened = false;
   expect(bed.emulator.violations).toEqual([]);
   await bed.close();
 });
@@ -21,6 +26,28 @@ const boxRequests = (): Array<{ method: string; path: string; query: Record<stri
   bed.emulator.requests.filter((r) => r.path.startsWith('/2.0/') || r.path === '/subscribe');
 const pageRequests = (): Array<{ query: Record<string, string> }> => boxRequests().filter((r) => r.method === 'GET' && r.path === '/2.0/events');
 const ids = (records: unknown[]): string[] => records.map((r) => (r as { event_id: string }).event_id);
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** The position the emulator gives after the n-th event of a stream (what `now` answers then). */
+const emulatorPosition = (n: number): string => BoxWorld.position(n).toString();
+
+/** The human line expected for a Box event, as the CLI prints it with TZ=UTC and no colour. */
+function humanLine(raw: unknown): string {
+  const e = raw as { created_at: string; event_type: string; created_by: { login?: string; name?: string }; source: Record<string, unknown> & { parent?: { name?: string } } };
+  const src = e.source;
+  const name = (src['name'] ?? src['item_name'] ?? src['login']) as string | undefined;
+  return [
+    new Date(e.created_at).toISOString().slice(11, 19),
+    e.created_by.login || e.created_by.name,
+    e.event_type,
+    src['type'] ?? src['item_type'],
+    name ? `"${name}"` : '',
+    src['id'] ?? src['item_id'],
+    src.parent?.name ? `in "${src.parent.name}"` : '',
+  ].filter(Boolean).join(' ');
+}
+/** Human lines of a run, without the date a line carries when the event is not from today. */
+const humanLines = (stdout: string): string[] => stdout.trim().split('\n').map((l) => l.replace(/^\d{4}-\d\d-\d\d /, ''));
 
 function storedCursor(): { cursor: { position: string }; seen?: string[] } {
   const dir = path.join(bed.stateDir, 'cursors');
@@ -35,7 +62,10 @@ describe('events tail box (user stream)', () => {
     bed.emulator.box.appendEvents(40); // before the first run: never printed
     const first = await runCli(['tail', 'box', '--once', '--json'], env());
     expect(first).toMatchObject({ code: 0, stdout: '', stderr: '' });
-    expect(pageRequests()[0]!.query).toMatchObject({ stream_type: 'all', stream_position: 'now' });
+    expect(pageRequests()).toHaveLength(1);
+    expect(pageRequests()[0]!.query).toEqual({ stream_type: 'all', stream_position: 'now', limit: '500' });
+    // The position `now` answered is stored, exactly.
+    expect(storedCursor().cursor.position).toBe(emulatorPosition(40));
     const appended = bed.emulator.box.appendEvents(1300);
     const before = pageRequests().length;
     const run = await runCli(['tail', 'box', '--once', '--json'], env());
@@ -62,10 +92,13 @@ describe('events tail box (user stream)', () => {
     await open();
     await runCli(['tail', 'box', '--once', '--json'], env());
     const start = storedCursor().cursor.position;
+    expect(start).toBe(emulatorPosition(0));
     bed.emulator.box.appendEvents(777);
     await runCli(['tail', 'box', '--once', '--json'], env());
     const saved = storedCursor().cursor.position;
-    expect(saved).toMatch(/^\d+$/);
+    // The emulator writes it as a bare JSON number; JSON.parse would have rounded it.
+    expect(saved).toBe(emulatorPosition(777));
+    expect(String(JSON.parse(saved))).not.toBe(saved);
     expect(BigInt(saved)).toBeGreaterThan(2n ** 53n);
     // Exact: 777 events further, which a position rounded through a double could not say.
     expect(BigInt(saved) - BigInt(start)).toBe(777n);
@@ -97,6 +130,7 @@ describe('events tail box (user stream)', () => {
     const result = await tail.done;
     expect(result.code).toBe(130);
     expect(eventsOf(result.stdout)).toEqual(delivered);
+    expect(storedCursor().cursor.position).toBe(emulatorPosition(5));
     // Far below the 60 s polling interval: the long poll, not the interval, woke it.
     expect(Math.max(...latencies)).toBeLessThan(1000);
   });
@@ -118,6 +152,51 @@ describe('events tail box (user stream)', () => {
     expect(boxRequests().filter((r) => r.method === 'OPTIONS').length).toBe(1);
   });
 
+  it('a short retry_timeout: reconnect answers every second lose nothing', { timeout: 30_000 }, async () => {
+    await open({ boxRealtime: { retryTimeoutS: 1 } });
+    await runCli(['tail', 'box', '--once', '--json'], env());
+    const tail = new RunningCli(['tail', 'box', '--json', '--interval', '60'], env());
+    await tail.waitFor(() => boxRequests().some((r) => r.path === '/subscribe'), 10_000, 'the first long poll');
+    const delivered: unknown[] = [];
+    const latencies: number[] = [];
+    // Appends land mid-wait, right at the server's 1 s reconnect, and between two waits.
+    for (const pause of [150, 900, 1000, 1100, 40, 700, 1300, 0, 980]) {
+      await sleep(pause);
+      const t = Date.now();
+      delivered.push(...bed.emulator.box.appendEvents(1 + (pause % 3)));
+      await tail.waitForLines(delivered.length, 5_000);
+      latencies.push(Date.now() - t);
+    }
+    tail.kill('SIGINT');
+    const result = await tail.done;
+    expect(result.code).toBe(130);
+    expect(eventsOf(result.stdout)).toEqual(delivered);
+    expect(Math.max(...latencies)).toBeLessThan(1000);
+    // The server did ask it to reconnect, several times: each is a fresh OPTIONS.
+    expect(boxRequests().filter((r) => r.method === 'OPTIONS').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('after max_retries waits on one realtime URL it asks OPTIONS for a new one', async () => {
+    await open({ boxRealtime: { maxRetries: 2 } });
+    await runCli(['tail', 'box', '--once', '--json'], env());
+    const tail = new RunningCli(['tail', 'box', '--json', '--interval', '60'], env());
+    const delivered: unknown[] = [];
+    for (let i = 0; i < 7; i++) {
+      await tail.waitFor(() => bed.emulator.requests.some((r) => r.path === '/subscribe' && r.status === 0), 5_000, 'a waiting long poll');
+      delivered.push(...bed.emulator.box.appendEvents(1));
+      await tail.waitForLines(i + 1, 5_000);
+    }
+    tail.kill('SIGINT');
+    const result = await tail.done;
+    expect(eventsOf(result.stdout)).toEqual(delivered);
+    const perChannel = new Map<string, number>();
+    for (const r of boxRequests().filter((r) => r.path === '/subscribe')) perChannel.set(r.query['channel']!, (perChannel.get(r.query['channel']!) ?? 0) + 1);
+    // Never beyond max_retries on one URL (the emulator would answer reconnect), and a new URL each time.
+    expect(Math.max(...perChannel.values())).toBe(2);
+    expect(perChannel.size).toBe(boxRequests().filter((r) => r.method === 'OPTIONS').length);
+    expect(perChannel.size).toBeGreaterThanOrEqual(4);
+  });
+
   it('prints human lines: time, login, event type, source', async () => {
     await open();
     await runCli(['tail', 'box', '--once'], env());
@@ -127,6 +206,24 @@ describe('events tail box (user stream)', () => {
     expect(lines).toHaveLength(6);
     expect(run.stdout).not.toContain('\u001b');
     for (const line of lines) expect(line).toMatch(/^\d\d:\d\d:\d\d \S+ ITEM_UPLOAD file "[^"]+" \d+ in "[^"]+"$/);
+  });
+
+  it('human lines are exact, and coloured by event type family only when asked', async () => {
+    await open();
+    await runCli(['tail', 'box', '--once'], env());
+    const appended = [...bed.emulator.box.appendEvents(2, 'user', 'ITEM_TRASH'), ...bed.emulator.box.appendEvents(2, 'user', 'ITEM_UPLOAD'), ...bed.emulator.box.appendEvents(2, 'user', 'ITEM_RENAME')];
+    const plain = await runCli(['tail', 'box', '--once', '--group', 'plain'], env());
+    expect(plain.stdout).toBe('');
+    const run = await runCli(['tail', 'box', '--once'], env());
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(humanLines(run.stdout)).toEqual(appended.map(humanLine));
+    const more = [...bed.emulator.box.appendEvents(1, 'user', 'ITEM_TRASH'), ...bed.emulator.box.appendEvents(1, 'user', 'ITEM_UPLOAD')];
+    const coloured = await runCli(['tail', 'box', '--once', '--color', 'always'], env());
+    const lines = coloured.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain('\u001b[31mITEM_TRASH\u001b[39m');
+    expect(lines[1]).toContain('\u001b[32mITEM_UPLOAD\u001b[39m');
+    expect(lines.map((l) => l.replace(/\u001b\[\d+m/g, '').replace(/^\d{4}-\d\d-\d\d /, ''))).toEqual(more.map(humanLine));
   });
 
   it('--event-type on a user stream filters the output (the API has no such parameter there)', async () => {
@@ -181,6 +278,70 @@ describe('events tail box (user stream)', () => {
   });
 });
 
+describe('events tail box: faults', () => {
+  it('a drain past 500 survives 503s, resets, cut and garbled bodies and a page without a position', async () => {
+    await open();
+    await runCli(['tail', 'box', '--once', '--json'], env());
+    const appended = bed.emulator.box.appendEvents(1500);
+    for (const fault of [
+      { kind: 'status', status: 503 },
+      { kind: 'reset' },
+      { kind: 'truncate' },
+      { kind: 'badjson' },
+      { kind: 'nosync' },
+      { kind: 'slow', delayMs: 300 },
+      { kind: 'status', status: 502 },
+    ] as const) bed.emulator.faults.add({ ...fault, path: '/2.0/events', times: 1 });
+    const run = await runCli(['tail', 'box', '--once', '--json', '--retry-base-ms', '20'], env());
+    expect(run.code).toBe(0);
+    expect(eventsOf(run.stdout)).toEqual(appended);
+    expect(run.stderr).toMatch(/retrying/);
+    expect(storedCursor().cursor.position).toBe(emulatorPosition(1500));
+    const again = await runCli(['tail', 'box', '--once', '--json'], env());
+    expect(again).toMatchObject({ code: 0, stdout: '' });
+  });
+
+
+  it.each([
+    ['a reset', { kind: 'reset' }],
+    ['a 503', { kind: 'status', status: 503 }],
+    ['a garbled answer', { kind: 'badjson' }],
+  ] as const)('%s on the realtime server: the event still arrives at once, not an --interval later', async (_, fault) => {
+    await open();
+    await runCli(['tail', 'box', '--once', '--json'], env());
+    bed.emulator.faults.add({ ...fault, path: '/subscribe', times: 1 });
+    const tail = new RunningCli(['tail', 'box', '--json', '--interval', '60'], env());
+    // The faulty answer, then a fresh OPTIONS and a wait that holds.
+    await tail.waitFor(() => bed.emulator.requests.some((r) => r.path === '/subscribe' && r.status === 0 && boxRequests().filter((o) => o.method === 'OPTIONS').length === 2), 10_000, 'a second, waiting long poll');
+    const t = Date.now();
+    const appended = bed.emulator.box.appendEvents(1);
+    await tail.waitForLines(1, 10_000);
+    const ms = Date.now() - t;
+    tail.kill('SIGINT');
+    const result = await tail.done;
+    expect(eventsOf(result.stdout)).toEqual(appended);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('a realtime server that keeps failing is not hammered, and events still arrive', async () => {
+    await open();
+    await runCli(['tail', 'box', '--once', '--json'], env());
+    bed.emulator.faults.add({ kind: 'status', status: 503, path: '/subscribe', times: 1000 });
+    const tail = new RunningCli(['tail', 'box', '--json', '--interval', '2'], env());
+    await tail.waitFor(() => boxRequests().some((r) => r.path === '/subscribe'), 10_000, 'the first long poll');
+    const appended = bed.emulator.box.appendEvents(3);
+    await tail.waitForLines(3, 5_000);
+    await sleep(3000);
+    tail.kill('SIGINT');
+    const result = await tail.done;
+    expect(eventsOf(result.stdout)).toEqual(appended);
+    // Backing off 0, 250, 500, 1000, 2000, 2000 ms …: a handful of tries in about 4 s, not hundreds.
+    const tries = boxRequests().filter((r) => r.path === '/subscribe').length;
+    expect(tries).toBeGreaterThanOrEqual(3);
+    expect(tries).toBeLessThanOrEqual(10);
+  });
+});
+
 describe('events tail box:admin_logs* (enterprise)', () => {
   it('admin_logs_streaming: repeats are dropped, also across a restart, and --verbose counts them', async () => {
     await open();
@@ -188,15 +349,30 @@ describe('events tail box:admin_logs* (enterprise)', () => {
     const run = await runCli(['tail', 'box:admin_logs_streaming', '--once', '--json', '--from-start', '--verbose'], env());
     expect(run.code).toBe(0);
     const got = ids(eventsOf(run.stdout));
-    expect(new Set(got).size).toBe(got.length);
+    expect(got).toHaveLength(1200);
     expect(new Set(got)).toEqual(new Set(ids(appended)));
-    expect(run.stderr).toMatch(/dropped \d+ repeated events/);
-    expect(storedCursor().seen!.length).toBeGreaterThan(0);
+    // Every page after the first repeats the 3 entries before its start; the last page is empty.
+    const pages = pageRequests().length;
+    const dropped = [...run.stderr.matchAll(/box:admin_logs_streaming: dropped (\d+) repeated events/g)].reduce((n, m) => n + Number(m[1]), 0);
+    expect(dropped).toBe(3 * (pages - 2));
+    expect(storedCursor()).toMatchObject({ cursor: { position: emulatorPosition(1200) } });
+    expect(new Set(storedCursor().seen)).toEqual(new Set(ids(appended)));
     // The next page repeats entries from before the saved position: the saved ids catch them.
     const more = bed.emulator.box.appendEvents(10, 'enterprise');
-    const next = await runCli(['tail', 'box:admin_logs_streaming', '--once', '--json'], env());
+    const next = await runCli(['tail', 'box:admin_logs_streaming', '--once', '--json', '--verbose'], env());
     expect(new Set(ids(eventsOf(next.stdout)))).toEqual(new Set(ids(more)));
     expect(eventsOf(next.stdout)).toHaveLength(10);
+    expect(next.stderr.match(/dropped \d+ repeated events/g)).toEqual(['dropped 3 repeated events']);
+  });
+
+  it('human lines for enterprise events: item_name, item_id and logins', async () => {
+    await open();
+    const appended = [...bed.emulator.box.appendEvents(3, 'enterprise', 'LOGIN'), ...bed.emulator.box.appendEvents(3, 'enterprise', 'UPLOAD'), ...bed.emulator.box.appendEvents(2, 'enterprise', 'DELETE')];
+    const run = await runCli(['tail', 'box:admin_logs', '--once', '--from-start'], env());
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).not.toContain('\u001b');
+    expect(humanLines(run.stdout)).toEqual(appended.map(humanLine));
+    expect(humanLines(run.stdout)[3]).toMatch(/ UPLOAD file "[^"]+" \d+ in "[^"]+"$/);
   });
 
   it('--max-events on a reordering stream: nothing repeated, nothing lost across runs', async () => {
@@ -245,5 +421,26 @@ describe('events tail box:admin_logs* (enterprise)', () => {
     const run = await runCli(['tail', 'box:admin_logs', '--once'], env());
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/403.*admin token with the "manage enterprise properties" scope/);
+  });
+});
+
+describe('events demo --provider box', () => {
+  it('tails a simulated Box user stream through long polling until Ctrl-C', async () => {
+    const demo = new RunningCli(['demo', '--provider', 'box', '--json'], cleanEnv({ EVENTS_CONFIG_DIR: tempDir() }));
+    await demo.waitForLines(3, 15_000);
+    demo.kill('SIGINT');
+    const result = await demo.done;
+    expect(result.code).toBe(0);
+    const records = jsonLines(result.stdout);
+    for (const r of records) expect(r['_events']).toMatchObject({ kind: 'event', provider: 'box', subscription: 'box:all' });
+    const got = ids(records);
+    expect(new Set(got).size).toBe(got.length);
+    expect(result.stderr).toMatch(/events demo: emulator at http:\/\/127\.0\.0\.1:\d+, tailing a Box user stream \(long polling\)/);
+  });
+
+  it('--provider must be asana or box', async () => {
+    const run = await runCli(['demo', '--provider', 'dropbox'], cleanEnv({ EVENTS_CONFIG_DIR: tempDir() }));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--provider must be asana or box, not "dropbox"/);
   });
 });
