@@ -6,7 +6,7 @@ _events() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
       -*) ;;
-      *) case "${COMP_WORDS[i-1]}" in --action|--activity|--asana-base-url|--box-base-url|--color|--crawl-fields|--event-type|--field|--fields|--give-up|--group|--host|--interval|--max-events|--on-expire|--output|--port|--provider|--resource-type|--since|--timeout|--until|--user|--wait-lock) ;; *) [[ -z "$cmd" || "$cmd" == state ]] && cmd="${cmd:+$cmd }${COMP_WORDS[i]}" ;; esac ;;
+      *) case "${COMP_WORDS[i-1]}" in --action|--activity|--asana-base-url|--box-base-url|--color|--concurrency-limit|--crawl-fields|--event-type|--field|--fields|--give-up|--group|--host|--interval|--max-events|--on-expire|--output|--port|--provider|--rate|--rate-limit|--resource-type|--since|--timeout|--until|--user|--wait-lock) ;; *) [[ -z "$cmd" || "$cmd" == state ]] && cmd="${cmd:+$cmd }${COMP_WORDS[i]}" ;; esac ;;
     esac
   done
   COMPREPLY=()
@@ -24,6 +24,7 @@ _events() {
         --timeout) return ;;
         --give-up) return ;;
         --wait-lock) return ;;
+        --rate) return ;;
         --action) return ;;
         --resource-type) return ;;
         --field) return ;;
@@ -35,7 +36,7 @@ _events() {
         --asana-base-url) return ;;
         --box-base-url) return ;;
       esac
-      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --once --interval --fields --group --output --snapshot --crawl-fields --color --on-expire --timeout --give-up --wait-lock --from-start --action --resource-type --field --user --event-type --max-events --since --until --asana-base-url --box-base-url --allow-insecure-http --quiet -q --verbose --help -h' -- "$cur")); else COMPREPLY=($(compgen -W "$(events __complete-refs 2>/dev/null)" -- "$cur")); fi ;;
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --once --interval --fields --group --output --snapshot --crawl-fields --color --on-expire --timeout --give-up --wait-lock --rate --from-start --action --resource-type --field --user --event-type --max-events --since --until --asana-base-url --box-base-url --allow-insecure-http --quiet -q --verbose --help -h' -- "$cur")); else COMPREPLY=($(compgen -W "$(events __complete-refs 2>/dev/null)" -- "$cur")); fi ;;
     'snapshot')
       case "$prev" in
         --output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -57,8 +58,10 @@ _events() {
         --port) return ;;
         --host) return ;;
         --activity) return ;;
+        --rate-limit) return ;;
+        --concurrency-limit) return ;;
       esac
-      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--port --host --activity --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--port --host --activity --rate-limit --concurrency-limit --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
     'state')
       case "$prev" in
       esac

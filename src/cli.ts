@@ -43,6 +43,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--timeout <seconds>', 'give up on one request after this long (default 30)')
     .option('--give-up <seconds>', 'with --once: stop retrying a failing service after this long and exit 75 (default 120)')
     .option('--wait-lock <seconds>', 'wait this long for another events process on the same cursor (default 0: fail at once)')
+    .option('--rate <n/min>', 'requests per minute per token, fixed (default: start at the documented budget, learn from 429s)')
     .option('--from-start', 'Box: on a first run, read all retained events instead of starting now')
     .option('--action <name>', 'Asana: only events with this action (added, changed, removed, deleted, undeleted); repeatable', collect, [])
     .option('--resource-type <type>', 'only events on this kind of resource (Asana task, story, ...; Box file, folder, ...); repeatable', collect, [])
@@ -105,7 +106,9 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--port <n>', 'port to listen on (default 4010)')
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
     .option('--activity <ms>', 'simulate activity every this many milliseconds (0: none; default 2000)')
-    .addHelpText('after', '\nExamples:\n  $ events emulator --port 4010\n  $ ASANA_BASE_URL=http://127.0.0.1:4010/api/1.0 ASANA_ACCESS_TOKEN=x events tail <project gid>\n')
+    .option('--rate-limit <n/window>', 'per-token request budget, e.g. 150/10s or 1500/min: over it, 429 with Retry-After (default: none)')
+    .option('--concurrency-limit <n>', 'per-token requests in flight before 429 (default 50, as Asana)')
+    .addHelpText('after', '\nExamples:\n  $ events emulator --port 4010\n  $ events emulator --rate-limit 150/10s       a free-plan-like budget: try many subscriptions on one token\n  $ ASANA_BASE_URL=http://127.0.0.1:4010/api/1.0 ASANA_ACCESS_TOKEN=x events tail <project gid>\n')
     .action(async (options: Record<string, unknown>) => {
       const { emulatorCommand } = await import('./commands/emulator.js');
       process.exitCode = await emulatorCommand(options, ctx);

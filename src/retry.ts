@@ -2,15 +2,22 @@
 // bodies. Exponential backoff with full jitter, capped; in follow mode forever, in --once mode
 // for a bounded time, after which the caller exits 75 (temporary failure) without moving a cursor.
 import { TemporaryError } from './errors.js';
+import { MIN_PAUSE_MS } from './governor.js';
 import { NetworkError } from './http.js';
 import { sleep } from './sleep.js';
 
 /** A fault worth retrying. `retryAfterMs` is set when the server said how long to wait. */
 export class TransientError extends Error {
-  constructor(readonly reason: string, readonly retryAfterMs?: number) {
+  /** A 429: the token's budget is used up, the request itself was fine. */
+  readonly rateLimited: boolean;
+
+  constructor(readonly reason: string, readonly retryAfterMs?: number, options: { rateLimited?: boolean } = {}) {
     super(reason);
+    this.rateLimited = options.rateLimited ?? retryAfterMs !== undefined;
   }
 }
+
+
 
 export interface RetryPolicy {
   baseMs: number;
@@ -21,15 +28,24 @@ export interface RetryPolicy {
 }
 
 export interface RetryReport {
-  retrying(info: { attempt: number; delayMs: number; reason: string }): void;
-  recovered(info: { attempts: number; downMs: number }): void;
+  /** `rateLimited`: a 429, which the rate governor reports once for every subscription. */
+  retrying(info: { attempt: number; delayMs: number; reason: string; rateLimited?: boolean }): void;
+  /** `rateLimitedOnly`: every failure was a 429. */
+  recovered(info: { attempts: number; downMs: number; rateLimitedOnly?: boolean }): void;
+}
+
+/** What withRetry needs of a rate limiter: the pause after a 429 (RateGate, or the Governor). */
+export interface Gate {
+  pauseFor(ms: number): void;
+  remainingMs(): number;
+  wait(signal?: AbortSignal): Promise<void>;
 }
 
 /**
  * A 429 is about the token, not the request: every subscription that shares the token waits
  * until the server's Retry-After has passed.
  */
-export class RateGate {
+export class RateGate implements Gate {
   #until = 0;
 
   pauseFor(ms: number): void {
@@ -47,27 +63,29 @@ export class RateGate {
 
 export async function withRetry<T>(
   attempt: () => Promise<T>,
-  options: { policy: RetryPolicy; gate: RateGate; report: RetryReport; signal?: AbortSignal },
+  options: { policy: RetryPolicy; gate: Gate; report: RetryReport; signal?: AbortSignal },
 ): Promise<T> {
   const { policy, gate, report, signal } = options;
   const random = policy.random ?? Math.random;
   let failures = 0;
+  let otherFailures = 0;
   let firstFailureAt = 0;
   for (;;) {
     await gate.wait(signal);
     try {
       const result = await attempt();
-      if (failures > 0) report.recovered({ attempts: failures + 1, downMs: Date.now() - firstFailureAt });
+      if (failures > 0) report.recovered({ attempts: failures + 1, downMs: Date.now() - firstFailureAt, rateLimitedOnly: otherFailures === 0 });
       return result;
     } catch (error) {
       if (signal?.aborted) throw signal.reason ?? error;
       const transient = asTransient(error);
       if (!transient) throw error;
       failures++;
+      if (!transient.rateLimited) otherFailures++;
       if (failures === 1) firstFailureAt = Date.now();
       let delayMs: number;
-      if (transient.retryAfterMs !== undefined) {
-        gate.pauseFor(transient.retryAfterMs);
+      if (transient.rateLimited) {
+        gate.pauseFor(Math.max(transient.retryAfterMs ?? 0, MIN_PAUSE_MS));
         delayMs = gate.remainingMs();
       } else {
         delayMs = Math.round(random() * Math.min(policy.capMs, policy.baseMs * 2 ** (failures - 1)));
@@ -80,9 +98,9 @@ export async function withRetry<T>(
           { cause: error },
         );
       }
-      report.retrying({ attempt: failures, delayMs, reason: transient.reason });
+      report.retrying({ attempt: failures, delayMs, reason: transient.reason, rateLimited: transient.rateLimited });
       // The gate itself makes the next turn wait for Retry-After; other faults sleep here.
-      if (transient.retryAfterMs === undefined) await sleep(delayMs, signal);
+      if (!transient.rateLimited) await sleep(delayMs, signal);
     }
   }
 }

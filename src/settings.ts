@@ -13,6 +13,8 @@ export interface FileSettings {
   group?: string;
   color?: string;
   timeout?: number;
+  /** Requests per minute per token (a number) or "600/min": like --rate. */
+  rate?: number | string;
 }
 
 /**

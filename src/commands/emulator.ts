@@ -9,8 +9,13 @@ export async function emulatorCommand(flags: Record<string, unknown>, ctx: Progr
   const activityMs = Number(flags['activity'] ?? 2000);
   if (!Number.isFinite(activityMs) || activityMs < 0) throw new UsageError(`--activity must be milliseconds, not "${String(flags['activity'])}"`, 'for example --activity 2000, or 0 for none');
   const host = typeof flags['host'] === 'string' ? flags['host'] : '127.0.0.1';
+  const { parseRateLimit } = await import('../emulator/rate-limit.js');
+  const budget = typeof flags['rateLimit'] === 'string' ? parseRateLimit(flags['rateLimit']) : undefined;
+  if (flags['rateLimit'] !== undefined && !budget) throw new UsageError(`--rate-limit must be requests per window, like 150/10s or 1500/min, not "${String(flags['rateLimit'])}"`, 'for example --rate-limit 150/10s');
+  const concurrency = Number(flags['concurrencyLimit'] ?? 50);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100_000) throw new UsageError(`--concurrency-limit must be a whole number from 1 to 100000, not "${String(flags['concurrencyLimit'])}"`, 'for example --concurrency-limit 50');
   const { startEmulator } = await import('../emulator/index.js');
-  const emulator = await startEmulator({ host, port, activity: activityMs > 0 ? { intervalMs: activityMs } : false });
+  const emulator = await startEmulator({ host, port, activity: activityMs > 0 ? { intervalMs: activityMs } : false, rateLimit: { ...budget, concurrency } });
   const { asana } = emulator;
   process.stdout.write(
     [
@@ -18,6 +23,7 @@ export async function emulatorCommand(flags: Record<string, unknown>, ctx: Progr
       `  Asana: ASANA_BASE_URL=${emulator.url}/api/1.0  (any bearer token)`,
       `  Box:   BOX_BASE_URL=${emulator.url}/2.0`,
       `  workspace ${asana.workspaceGid}; projects ${asana.projectGids.join(', ')}`,
+      `  limits per token: ${budget ? `${budget.requests} requests per ${budget.windowMs / 1000} s, ` : ''}${concurrency} in flight (over them: 429)`,
       `  try:   ASANA_BASE_URL=${emulator.url}/api/1.0 ASANA_ACCESS_TOKEN=x events tail ${asana.projectGids[0]}`,
       `  control: GET ${emulator.url}/_emulator, POST /_emulator/asana/events, /_emulator/asana/expire, /_emulator/faults`,
       'Ctrl-C to stop',

@@ -11,6 +11,7 @@ import { configDir, parseSeconds, pick, readFileSettings } from '../settings.js'
 import { runTail, type TailConfig } from '../follow/run.js';
 import type { OnExpire } from '../follow/loop.js';
 import { userAgent } from '../version.js';
+import { parseRate, RATE_BOUNDS } from '../governor.js';
 
 const GROUP = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -36,6 +37,14 @@ export function buildTailConfig(resources: string[], flags: Record<string, unkno
   const maxEvents = str('maxEvents');
   if (maxEvents !== undefined && !/^[1-9]\d*$/.test(maxEvents)) throw new UsageError(`--max-events must be a whole number above 0, not "${maxEvents}"`, 'for example --max-events 100');
   const crawlFields = list('crawlFields') ? validateCrawlFields(list('crawlFields')!) : undefined;
+  const rate = pick<string | number>(str('rate'), file.rate);
+  const ratePerMin = rate === undefined ? undefined : parseRate(rate);
+  if (rate !== undefined && ratePerMin === undefined) {
+    throw new UsageError(
+      `--rate must be requests per minute from ${RATE_BOUNDS.min} to ${RATE_BOUNDS.max.toLocaleString('en-US')}, like 600/min or 10/s, not "${rate}"${str('rate') === undefined ? ' (from config.json)' : ''}`,
+      'for example --rate 600/min, or leave it out to learn the budget from 429 answers',
+    );
+  }
 
   return {
     refs: dedupeRefs(refs),
@@ -72,6 +81,7 @@ export function buildTailConfig(resources: string[], flags: Record<string, unkno
     output: str('output'),
     filters: { actions: list('action'), resourceTypes: list('resourceType'), fields: list('field'), users: list('user'), eventTypes: list('eventType') },
     maxEvents: maxEvents === undefined ? undefined : Number(maxEvents),
+    ratePerMin,
     userAgent: userAgent(),
   };
 }

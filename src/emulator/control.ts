@@ -8,6 +8,8 @@
 //   GET    /_emulator/faults               active faults
 //   DELETE /_emulator/faults               clear them
 //   GET    /_emulator/requests             requests received (authorization header removed)
+//   POST   /_emulator/rate-limit           {"requests":150,"window_s":10,"concurrency":50} per token
+//   GET    /_emulator/rate-limit           the limits and how many requests they refused
 import type { Emulator } from './index.js';
 import { FAULT_KINDS, type FaultSpec } from './faults.js';
 import { json, type Reply } from './reply.js';
@@ -60,6 +62,17 @@ export function handleControl(emulator: Emulator, method: string, target: URL, b
       case 'DELETE /_emulator/faults':
         emulator.faults.clear();
         return json(200, { faults: [] });
+      case 'POST /_emulator/rate-limit': {
+        const windowS = input['window_s'];
+        emulator.rateLimit.set({
+          requests: input['requests'] as number | undefined,
+          windowMs: windowS === undefined ? undefined : Math.round(Number(windowS) * 1000),
+          concurrency: input['concurrency'] as number | undefined,
+        });
+        return json(200, rateLimitState(emulator));
+      }
+      case 'GET /_emulator/rate-limit':
+        return json(200, rateLimitState(emulator));
       case 'GET /_emulator/requests':
         return json(200, { requests: emulator.requests.map(({ headers, ...r }) => ({ ...r, headers: { ...headers, authorization: headers['authorization'] ? '(set)' : undefined } })) });
       default:
@@ -68,4 +81,9 @@ export function handleControl(emulator: Emulator, method: string, target: URL, b
   } catch (error) {
     return json(400, { error: error instanceof Error ? error.message : String(error) });
   }
+}
+
+function rateLimitState(emulator: Emulator): Record<string, unknown> {
+  const { requests, windowMs, concurrency } = emulator.rateLimit.spec;
+  return { requests: requests ?? null, window_s: windowMs === undefined ? null : windowMs / 1000, concurrency: concurrency ?? null, refused: emulator.rateLimit.refused, admitted: emulator.rateLimit.admitted };
 }

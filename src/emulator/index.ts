@@ -10,9 +10,11 @@ import { BoxWorld, type BoxStream } from './box-world.js';
 import { handleControl } from './control.js';
 import { Faults, type FaultSpec } from './faults.js';
 import { Random } from './random.js';
+import { RateLimiter, type RateLimitSpec } from './rate-limit.js';
 import { asanaError, boxError, json, type Incoming, type Reply } from './reply.js';
 
 export type { FaultSpec } from './faults.js';
+export type { RateLimitSpec } from './rate-limit.js';
 
 const MAX_RECORDED_REQUESTS = 100_000;
 
@@ -32,6 +34,12 @@ export interface EmulatorOptions {
   tokenTtlMs?: number;
   now?: () => number;
   boxRealtime?: Partial<{ retryTimeoutS: number; maxRetries: number; ttlMinutes: number }>;
+  /**
+   * Per-token limits on API requests (not Box's realtime long poll): `requests` per `windowMs`
+   * and `concurrency` in flight, over which the answer is 429. Default: 50 in flight (Asana's
+   * limit), no request budget.
+   */
+  rateLimit?: RateLimitSpec;
 }
 
 export interface RequestRecord {
@@ -62,6 +70,8 @@ export interface Emulator {
     appendEvents(count: number, stream?: BoxStream, eventType?: string): Array<Record<string, unknown>>;
   };
   faults: { add(spec: FaultSpec): void; clear(): void; list(): FaultSpec[] };
+  /** The per-token limits; `refused` counts the 429s they sent. */
+  rateLimit: RateLimiter;
   requests: RequestRecord[];
   /** Requests that left the official specs (unknown parameters, opt_fields outside the enum). */
   violations: string[];
@@ -75,6 +85,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const violations: string[] = [];
   const faults = new Faults();
   const requests: RequestRecord[] = [];
+  const rateLimit = new RateLimiter(options.rateLimit ?? { concurrency: 50 }, now);
   const asanaWorld = new AsanaWorld({ seed, now, tokenTtlMs: options.tokenTtlMs ?? 24 * 3600_000 });
   const boxWorld = new BoxWorld(seed, now);
   let url = '';
@@ -108,6 +119,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     box: { appendEvents: (count, stream = 'user', eventType) => boxWorld.append(stream, count, eventType) },
     faults,
+    rateLimit,
     requests,
     violations,
     get maxInFlight() {
@@ -150,6 +162,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       body,
     };
     const vendor = target.pathname.startsWith('/api/1.0') ? 'asana' : 'box';
+    // The budget is per token and counts every API request, refused ones too; the realtime long
+    // poll is not an API request.
+    if (target.pathname !== '/subscribe') {
+      const entry = rateLimit.enter(`${vendor} ${incoming.token ?? ''}`);
+      if (!('done' in entry)) {
+        record.status = 429;
+        send(res, rateLimited(vendor, entry.retryAfterS));
+        return;
+      }
+      // 'finish' comes before the client can read the answer, so a client that sends its next
+      // request at once never finds this one still counted.
+      res.on('finish', entry.done);
+      res.on('close', entry.done);
+    }
     const fault = faults.take(target.pathname);
     if (fault?.kind === 'reset') {
       req.socket.destroy();
@@ -214,12 +240,8 @@ function faultReply(fault: FaultSpec | undefined, vendor: 'asana' | 'box'): Repl
       const status = fault.status ?? 500;
       return vendor === 'asana' ? asanaError(status, status >= 500 ? 'Server Error' : `Error ${status}`) : boxError(status, status >= 500 ? 'internal_server_error' : 'bad_request', 'Internal Server Error');
     }
-    case '429': {
-      const headers = { 'retry-after': String(fault.retryAfter ?? 1) };
-      return vendor === 'asana'
-        ? asanaError(429, "You've made too many requests and hit a rate limit. Please retry after the given amount of time.", {}, headers)
-        : boxError(429, 'rate_limit_exceeded', 'Request rate limit exceeded, please try again later', headers);
-    }
+    case '429':
+      return rateLimited(vendor, fault.retryAfter ?? 1);
     case 'badjson':
       return json(200, vendor === 'asana' ? '{"data":[{"user":{"gid":"12' + '<html>502 Bad Gateway</html>' : '{"chunk_size":3,"entries":[{"type":"ev<html>');
     case 'nosync':
@@ -229,6 +251,14 @@ function faultReply(fault: FaultSpec | undefined, vendor: 'asana' | 'box'): Repl
     default:
       return undefined;
   }
+}
+
+/** Each vendor's 429: Retry-After in seconds and its own error body. */
+function rateLimited(vendor: 'asana' | 'box', retryAfterS: number): Reply {
+  const headers = { 'retry-after': String(retryAfterS) };
+  return vendor === 'asana'
+    ? asanaError(429, "You've made too many requests and hit a rate limit. Please retry after the given amount of time.", {}, headers)
+    : boxError(429, 'rate_limit_exceeded', 'Request rate limit exceeded, please try again later', headers);
 }
 
 function send(res: ServerResponse, reply: Reply): void {

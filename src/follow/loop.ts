@@ -11,6 +11,8 @@ import { selectEvents, type Budget } from './select.js';
 
 /** How often a long drain makes its output and cursor durable (fsync). */
 const DURABLE_EVERY_MS = 1000;
+/** An idle subscription's cursor is made durable this often; its other saves skip the fsync. */
+const IDLE_DURABLE_EVERY_MS = 10 * 60_000;
 
 export type OnExpire = 'recrawl' | 'warn' | 'fail';
 
@@ -42,15 +44,28 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
   const { renderer, progress, signal, options } = env;
   const ctx: ProviderContext = {
     signal,
+    subscription: ref.id,
     report: {
-      retrying: ({ delayMs, reason }) => progress.retrying(`${ref.label}: ${reason}; retrying in ${formatSeconds(delayMs)}`),
-      recovered: ({ downMs }) => progress.note(`${ref.label}: recovered after ${formatSeconds(downMs)}`),
+      // A 429 is about the token, not this subscription: the rate governor says it once for all
+      // of them; the per-subscription detail is for --verbose.
+      retrying: ({ delayMs, reason, rateLimited }) => {
+        const text = `${ref.label}: ${reason}; retrying in ${formatSeconds(delayMs)}`;
+        if (rateLimited) progress.debug(text);
+        else progress.retrying(text);
+      },
+      recovered: ({ downMs, rateLimitedOnly }) => {
+        const text = `${ref.label}: recovered after ${formatSeconds(downMs)}`;
+        if (rateLimitedOnly) progress.debug(text);
+        else progress.note(text);
+      },
     },
   };
 
   let stored = sub.cursors.load();
   const recent = provider.eventId ? new RecentIds(stored?.seen) : undefined;
   let lastDurable = Date.now();
+  // Records written since the last checkpoint that are not yet durable.
+  let unsynced = false;
   // A quick save runs while the next page is fetched; it must be done before the next page is
   // written (so a crash repeats at most the page in flight) and before any later save.
   let saving: Promise<void> | undefined;
@@ -110,7 +125,13 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       const cut = chosen.consumed < input.length;
       // Mid-drain pages are saved cheaply; a checkpoint (caught up, stopping, or once a second)
       // makes output and cursor durable, in that order.
-      const durable = !page.more || cut || signal.aborted || Date.now() - lastDurable >= DURABLE_EVERY_MS;
+      const wrote = chosen.events.length > 0;
+      let durable = !page.more || cut || signal.aborted || Date.now() - lastDurable >= DURABLE_EVERY_MS;
+      // An idle poll (nothing written now nor since the last checkpoint) needs no fsync: losing
+      // its save to a power cut only means reading nothing again. A thousand idle subscriptions
+      // would otherwise fsync a thousand times a cycle.
+      if (durable && !wrote && !unsynced && Date.now() - lastDurable < IDLE_DURABLE_EVERY_MS) durable = false;
+      unsynced = durable ? false : unsynced || wrote;
       await saved();
       if (chosen.events.length) await renderer.events(sub, chosen.events);
       await renderer.flush(durable);

@@ -15,6 +15,8 @@ import type { RetryPolicy } from '../retry.js';
 import { CursorStore } from '../state/cursors.js';
 import { acquireLock, type Release } from '../state/lock.js';
 import { buildFilter, type FilterSpec } from '../filter.js';
+import { DOCUMENTED_RATE_PER_MIN, Governor, type GovernorNotices } from '../governor.js';
+import { isEnterpriseStream } from '../providers/box.js';
 import { follow, type OnExpire, type Subscription } from './loop.js';
 
 export interface TailConfig {
@@ -41,6 +43,8 @@ export interface TailConfig {
   userAgent: string;
   filters: FilterSpec;
   maxEvents?: number;
+  /** --rate: requests per minute per token, fixed; undefined: learned from 429s. */
+  ratePerMin?: number;
 }
 
 export interface TailIO {
@@ -57,8 +61,11 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
   const releases: Release[] = [];
   let progress: Progress | undefined;
   let sink: Sink | undefined;
+  // The governors speak through the progress reporter, which exists only once the locks are held.
+  const notices: GovernorNotices = { note: (text) => progress?.note(text), debug: (text) => progress?.debug(text) };
+  const governors = createGovernors(config, notices);
   try {
-    const providers = createProviders(config, http);
+    const providers = createProviders(config, http, governors);
     const store = new CursorStore(config.stateDir);
     const subs: Subscription[] = [];
     // Locks in a fixed order, so two overlapping runs cannot each hold what the other waits for.
@@ -69,6 +76,11 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
       const description = `${ref.label} (group ${config.group})`;
       releases.push(await acquireLock(store.lockPath(key), { waitMs: config.lockWaitMs, description, signal: io.stop.signal }));
       subs.push({ ref, provider, cursors: store.file(key), filter: buildFilter(config.filters, provider.name), origin: { provider: provider.name, subscription: ref.id, group: config.group } });
+    }
+    for (const [name, governor] of governors) {
+      // Only subscriptions that poll every --interval make demand; Box user streams long-poll.
+      const polling = config.refs.filter((r) => r.provider === name && (r.provider === 'asana' || isEnterpriseStream(r.streamType))).length;
+      governor.setDemand(polling, config.intervalMs);
     }
     progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true });
     sink = config.output ? new FileSink(config.output) : new StreamSink(io.stdout, () => io.stop.abort(ExitCode.brokenPipe));
@@ -113,13 +125,24 @@ async function runAll(subs: Subscription[], env: Parameters<typeof follow>[1], s
   return exitCode;
 }
 
-export function createProviders(config: TailConfig, http: HttpClient): Map<string, Provider> {
+/** One governor per provider instance, that is per access token and host. */
+export function createGovernors(config: TailConfig, notices?: GovernorNotices): Map<'asana' | 'box', Governor> {
+  const governors = new Map<'asana' | 'box', Governor>();
+  const pinned = config.ratePerMin !== undefined;
+  for (const [name, vendor] of [['asana', 'Asana'], ['box', 'Box']] as const) {
+    if (!config.refs.some((r) => r.provider === name)) continue;
+    governors.set(name, new Governor({ vendor, ratePerMin: config.ratePerMin ?? DOCUMENTED_RATE_PER_MIN[name], pinned, notices }));
+  }
+  return governors;
+}
+
+export function createProviders(config: TailConfig, http: HttpClient, governors = createGovernors(config)): Map<string, Provider> {
   const providers = new Map<string, Provider>();
   if (config.refs.some((r) => r.provider === 'asana')) {
     const token = config.asana.token;
     if (!token) throw new AuthError('ASANA_ACCESS_TOKEN is not set', 'export ASANA_ACCESS_TOKEN=<personal access token> (Asana: My Settings > Apps > Developer apps)');
     checkTransport(config.asana.baseUrl, config.allowInsecureHttp, 'ASANA_BASE_URL');
-    providers.set('asana', new AsanaProvider({ baseUrl: config.asana.baseUrl, token, http, retry: config.retry, intervalMs: config.intervalMs, fields: config.fields, crawlFields: config.crawlFields }));
+    providers.set('asana', new AsanaProvider({ baseUrl: config.asana.baseUrl, token, http, retry: config.retry, intervalMs: config.intervalMs, fields: config.fields, crawlFields: config.crawlFields, governor: governors.get('asana') }));
   }
   const boxRefs = config.refs.filter((r) => r.provider === 'box');
   if (boxRefs.length) {
@@ -129,6 +152,7 @@ export function createProviders(config: TailConfig, http: HttpClient): Map<strin
     const box = new BoxProvider({
       baseUrl: config.box.baseUrl, token, http, retry: config.retry, intervalMs: config.intervalMs,
       fromStart: config.box.fromStart, eventTypes: config.box.eventTypes, createdAfter: config.box.since, createdBefore: config.box.until,
+      governor: governors.get('box'),
     });
     for (const ref of boxRefs) box.validate(ref as Extract<Reference, { provider: 'box' }>);
     providers.set('box', box);

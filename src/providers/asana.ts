@@ -5,7 +5,8 @@ import { ApiError, AuthError, NotFoundError, UsageError } from '../errors.js';
 import type { HttpClient, HttpResponse } from '../http.js';
 import { sanitizeText } from '../output/sanitize.js';
 import type { Reference } from '../refs.js';
-import { parseRetryAfter, RateGate, TransientError, withRetry, type RetryPolicy } from '../retry.js';
+import { DOCUMENTED_RATE_PER_MIN, Governor } from '../governor.js';
+import { parseRetryAfter, TransientError, withRetry, type RetryPolicy } from '../retry.js';
 import { sleep } from '../sleep.js';
 import { AsanaCrawler } from './asana-crawl.js';
 import type { Cursor, FetchResult, Provider, ProviderContext, SnapshotItem } from './types.js';
@@ -28,6 +29,8 @@ export interface AsanaOptions {
   fields?: string[];
   /** opt_fields for the re-crawl requests (filtered per endpoint); undefined: sensible defaults. */
   crawlFields?: string[];
+  /** The token's rate governor, shared by every subscription; undefined: one of its own. */
+  governor?: Governor;
 }
 
 type AsanaRef = Extract<Reference, { provider: 'asana' }>;
@@ -43,13 +46,14 @@ export class AsanaProvider implements Provider {
   readonly host: string;
   readonly #options: AsanaOptions;
   readonly #base: string;
-  // One gate per token: a 429 on one subscription pauses all of them.
-  readonly #gate = new RateGate();
+  // One governor per token: a 429 on one subscription pauses all of them, and all share the budget.
+  readonly #governor: Governor;
 
   constructor(options: AsanaOptions) {
     this.#options = options;
     this.#base = options.baseUrl.replace(/\/+$/, '');
     this.host = new URL(this.#base).host;
+    this.#governor = options.governor ?? new Governor({ vendor: 'Asana', ratePerMin: DOCUMENTED_RATE_PER_MIN.asana });
   }
 
   async start(ref: Reference, ctx: ProviderContext): Promise<Cursor> {
@@ -96,9 +100,11 @@ export class AsanaProvider implements Provider {
   }
 
   #call<T>(url: URL, ctx: ProviderContext, read: (res: HttpResponse) => T): Promise<T> {
-    return withRetry(async () => read(await this.#options.http.request({ url, token: this.#options.token, signal: ctx.signal })), {
+    // Every request (events pages and crawls) takes a slot from the governor and reports its answer.
+    const send = (): Promise<HttpResponse> => this.#options.http.request({ url, token: this.#options.token, signal: ctx.signal });
+    return withRetry(async () => read(await this.#governor.send(ctx.subscription ?? '', ctx.signal, send, (res) => parseRetryAfter(res.headers['retry-after']))), {
       policy: this.#options.retry,
-      gate: this.#gate,
+      gate: this.#governor,
       report: ctx.report,
       signal: ctx.signal,
     });
@@ -141,7 +147,7 @@ function statusError(ref: AsanaRef, res: HttpResponse): Error {
   const { status } = res;
   const message = serverMessage(res.body);
   const said = message ? `: ${message}` : '';
-  if (status === 429) return new TransientError(`rate limited by Asana (429)`, parseRetryAfter(res.headers['retry-after']));
+  if (status === 429) return new TransientError(`rate limited by Asana (429)`, parseRetryAfter(res.headers['retry-after']), { rateLimited: true });
   if (status === 408 || status >= 500) return new TransientError(`Asana answered ${status}${said}`);
   if (ref.kind === 'workspace' && (status === 401 || status === 402 || status === 403)) {
     return new AuthError(

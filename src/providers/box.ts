@@ -6,7 +6,8 @@ import { ApiError, AuthError, UsageError } from '../errors.js';
 import { NetworkError, type HttpClient, type HttpResponse } from '../http.js';
 import { sanitizeText } from '../output/sanitize.js';
 import type { BoxStreamType, Reference } from '../refs.js';
-import { parseRetryAfter, RateGate, TransientError, withRetry, type RetryPolicy } from '../retry.js';
+import { DOCUMENTED_RATE_PER_MIN, Governor } from '../governor.js';
+import { parseRetryAfter, TransientError, withRetry, type RetryPolicy } from '../retry.js';
 import { sleep } from '../sleep.js';
 import { exactPosition } from './box-position.js';
 import type { Cursor, FetchResult, Provider, ProviderContext } from './types.js';
@@ -25,6 +26,8 @@ export interface BoxOptions {
   eventTypes?: string[];
   createdAfter?: string;
   createdBefore?: string;
+  /** The token's rate governor, shared by every subscription; undefined: one of its own. */
+  governor?: Governor;
 }
 
 type BoxRef = Extract<Reference, { provider: 'box' }>;
@@ -45,7 +48,7 @@ export class BoxProvider implements Provider {
   readonly host: string;
   readonly #options: BoxOptions;
   readonly #base: string;
-  readonly #gate = new RateGate();
+  readonly #governor: Governor;
   readonly #channels = new Map<string, RealtimeChannel>();
   readonly #realtimeFailures = new Map<string, number>();
 
@@ -53,6 +56,7 @@ export class BoxProvider implements Provider {
     this.#options = options;
     this.#base = options.baseUrl.replace(/\/+$/, '');
     this.host = new URL(this.#base).host;
+    this.#governor = options.governor ?? new Governor({ vendor: 'Box', ratePerMin: DOCUMENTED_RATE_PER_MIN.box });
   }
 
   validate(ref: BoxRef): void {
@@ -100,6 +104,9 @@ export class BoxProvider implements Provider {
       const sent = Date.now();
       let res: HttpResponse;
       try {
+        // Not through the rate governor: this wait goes to the realtime server named by OPTIONS,
+        // not to the API, and may hang for ten minutes; holding a slot of the token's budget and
+        // in-flight cap that long would starve the requests that do count. Its OPTIONS does count.
         res = await this.#options.http.request({ url, token: this.#options.token, signal: ctx.signal, timeoutMs: channel.retryTimeoutMs + 5_000 });
       } catch (error) {
         if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -177,11 +184,13 @@ export class BoxProvider implements Provider {
   #call<T>(ref: BoxRef, url: URL, ctx: ProviderContext, method: 'GET' | 'OPTIONS', read: (res: HttpResponse) => T): Promise<T> {
     return withRetry(
       async () => {
-        const res = await this.#options.http.request({ url, method, token: this.#options.token, signal: ctx.signal });
+        // Every API request (pages and OPTIONS) takes a slot from the governor and reports its answer.
+        const send = (): Promise<HttpResponse> => this.#options.http.request({ url, method, token: this.#options.token, signal: ctx.signal });
+        const res = await this.#governor.send(ctx.subscription ?? ref.id, ctx.signal, send, (r) => parseRetryAfter(r.headers['retry-after']));
         if (res.status === 200) return read(res);
         throw boxError(ref, res);
       },
-      { policy: this.#options.retry, gate: this.#gate, report: ctx.report, signal: ctx.signal },
+      { policy: this.#options.retry, gate: this.#governor, report: ctx.report, signal: ctx.signal },
     );
   }
 }
@@ -204,7 +213,7 @@ function boxError(ref: BoxRef, res: HttpResponse): Error {
   const detail = [body?.code, body?.message].filter((x) => typeof x === 'string').map((x) => sanitizeText(x as string).slice(0, 200)).join(': ');
   const said = detail ? `: ${detail}` : '';
   const { status } = res;
-  if (status === 429) return new TransientError('rate limited by Box (429)', parseRetryAfter(res.headers['retry-after']));
+  if (status === 429) return new TransientError('rate limited by Box (429)', parseRetryAfter(res.headers['retry-after']), { rateLimited: true });
   if (status === 408 || status >= 500) return new TransientError(`Box answered ${status}${said}`);
   if (status === 401) return new AuthError(`Box rejected the access token (401${said})`, 'set BOX_ACCESS_TOKEN to a valid access token');
   if (status === 403 && isEnterpriseStream(ref.streamType)) {

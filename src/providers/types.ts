@@ -22,6 +22,8 @@ export type FetchResult =
 export interface ProviderContext {
   signal: AbortSignal;
   report: RetryReport;
+  /** Whose request this is: the rate governor serves subscriptions round-robin by this key. */
+  subscription?: string;
 }
 
 /** A record of the current state of a resource, emitted while re-crawling after expiry. */

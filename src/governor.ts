@@ -1,0 +1,357 @@
+// One rate governor per access token and host, shared by every subscription of the process.
+// A token bucket that starts at the vendor's documented budget and learns the real one from 429s
+// (AIMD, as the AWS SDK's adaptive retry mode does): on a 429 the rate drops to what the server
+// admitted over the last minute, divided over that time plus the Retry-After, times a safety
+// factor; while no 429 comes and requests are waiting, it probes upward slowly. It also keeps the
+// in-flight cap and serves waiting subscriptions round-robin, so one subscription draining a
+// backlog gets its share of the budget, not all of it. Pure logic: the clock and timers are
+// injected, so tests run it in virtual time.
+
+export interface GovernorClock {
+  now(): number;
+  setTimer(fn: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+export const realClock: GovernorClock = {
+  now: () => Date.now(),
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** Where the governor's few lines go: `note` is one line on stderr, `debug` only with --verbose. */
+export interface GovernorNotices {
+  note(text: string): void;
+  debug(text: string): void;
+}
+
+export interface GovernorOptions {
+  /** For messages: "Asana", "Box". */
+  vendor: string;
+  /** The starting rate, requests per minute: the documented paid budget, or --rate. */
+  ratePerMin: number;
+  /** --rate: keep this rate; a 429 still pauses, but teaches nothing. */
+  pinned?: boolean;
+  /** Requests in flight at once (Asana allows 50 per token). */
+  maxInFlight?: number;
+  clock?: GovernorClock;
+  notices?: GovernorNotices;
+}
+
+/** Documented budgets per token: Asana 1500/min on paid plans, Box about 1000/min per user. */
+export const DOCUMENTED_RATE_PER_MIN = { asana: 1500, box: 1000 } as const;
+/** Bounds for --rate, per minute. */
+export const RATE_BOUNDS = { min: 1, max: 100_000 } as const;
+
+/** A Retry-After of 0, a past date or none at all still waits this long: never a tight loop. */
+export const MIN_PAUSE_MS = 1000;
+/** The new rate is this share of what the server admitted: room for other clients and jitter. */
+const SAFETY = 0.9;
+/** How far back the admitted requests are counted (Asana's budget is per minute). */
+const LOOKBACK_MS = 60_000;
+/** Fewer admitted requests than this say nothing about the budget: cut multiplicatively instead. */
+const MIN_SAMPLE = 10;
+const BLIND_CUT = 0.7;
+/** Probing: the rate grows by this share of the starting rate per second spent waiting. */
+const PROBE_PER_S = 0.001;
+/** Never below this (requests per minute), whatever the 429s say: a stuck tail helps no one. */
+const FLOOR_PER_MIN = 6;
+/** The stretch message waits until the rate has held this long, and repeats only on a big change. */
+const SETTLE_MS = 10_000;
+const BIG_CHANGE = 1.5;
+
+export interface Ticket {
+  readonly sentAt: number;
+}
+
+/** What came back: an HTTP status (0 when no answer came) and the parsed Retry-After. */
+export interface Outcome {
+  status: number;
+  retryAfterMs?: number;
+}
+
+interface Waiter {
+  grant(ticket: Ticket): void;
+  cancel(): void;
+}
+
+export class Governor {
+  readonly vendor: string;
+  readonly #clock: GovernorClock;
+  readonly #maxInFlight: number;
+  readonly #ceiling: number; // per ms
+  readonly #pinned: boolean;
+  #notices: GovernorNotices | undefined;
+  #rate: number; // per ms
+  #tokens: number;
+  #lastRefill: number;
+  #busySince: number | undefined;
+  #pausedUntil = 0;
+  #inFlight = 0;
+  #lastCutAt = -Infinity;
+  #rateSetAt: number;
+  /** Send times of requests the server admitted, oldest first, at most LOOKBACK_MS old. */
+  #admitted: number[] = [];
+  #admittedHead = 0;
+  /** Each subscription's own queue; the Map's order is the round-robin ring. */
+  readonly #queues = new Map<string, Waiter[]>();
+  #timer: unknown;
+  #timerAt = Infinity;
+  #demand: { subscriptions: number; intervalMs: number } | undefined;
+  #toldRate: number | undefined;
+  readonly stats = { granted: 0, limited: 0, episodes: 0 };
+
+  constructor(options: GovernorOptions) {
+    this.vendor = options.vendor;
+    this.#clock = options.clock ?? realClock;
+    this.#maxInFlight = options.maxInFlight ?? 50;
+    this.#rate = options.ratePerMin / 60_000;
+    this.#ceiling = this.#rate;
+    this.#pinned = options.pinned ?? false;
+    this.#notices = options.notices;
+    this.#lastRefill = this.#clock.now();
+    this.#rateSetAt = this.#lastRefill;
+    this.#tokens = this.#capacity();
+  }
+
+  set notices(notices: GovernorNotices | undefined) {
+    this.#notices = notices;
+  }
+
+  /** Requests per minute it sends at now. */
+  get ratePerMin(): number {
+    return this.#rate * 60_000;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** How many subscriptions poll at which interval: only for the stretch message. */
+  setDemand(subscriptions: number, intervalMs: number): void {
+    this.#demand = subscriptions > 0 ? { subscriptions, intervalMs } : undefined;
+  }
+
+  /** Waits for a slot: a token from the bucket, no pause in force, room under the in-flight cap. */
+  acquire(key: string, signal?: AbortSignal): Promise<Ticket> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<Ticket>((resolve, reject) => {
+      const onAbort = (): void => {
+        const queue = this.#queues.get(key);
+        const at = queue?.indexOf(waiter) ?? -1;
+        if (queue && at >= 0) {
+          queue.splice(at, 1);
+          if (!queue.length) this.#queues.delete(key);
+        }
+        reject(signal?.reason);
+      };
+      const waiter: Waiter = {
+        grant: (ticket) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(ticket);
+        },
+        cancel: onAbort,
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (this.#queues.size === 0) this.#busySince = this.#clock.now();
+      const queue = this.#queues.get(key);
+      if (queue) queue.push(waiter);
+      else this.#queues.set(key, [waiter]);
+      this.#pump();
+    });
+  }
+
+  /** Ends a request: frees its in-flight place and learns from the answer. */
+  release(ticket: Ticket, outcome: Outcome): void {
+    this.#inFlight--;
+    if (outcome.status === 429) this.#limited(ticket, outcome.retryAfterMs);
+    else if (outcome.status > 0) this.#admit(ticket.sentAt);
+    this.#pump();
+  }
+
+  /** acquire, send, release: the whole life of one request. */
+  async send<T extends { status: number; headers: Record<string, string | string[] | undefined> }>(
+    key: string,
+    signal: AbortSignal | undefined,
+    request: () => Promise<T>,
+    retryAfter: (res: T) => number | undefined,
+  ): Promise<T> {
+    const ticket = await this.acquire(key, signal);
+    const outcome: Outcome = { status: 0 };
+    try {
+      const res = await request();
+      outcome.status = res.status;
+      if (res.status === 429) outcome.retryAfterMs = retryAfter(res);
+      return res;
+    } finally {
+      this.release(ticket, outcome);
+    }
+  }
+
+  // The gate interface withRetry uses: a 429 pauses every subscription of the token.
+  pauseFor(ms: number): void {
+    this.#pausedUntil = Math.max(this.#pausedUntil, this.#clock.now() + Math.max(ms, MIN_PAUSE_MS));
+  }
+
+  remainingMs(): number {
+    return Math.max(0, this.#pausedUntil - this.#clock.now());
+  }
+
+  /** Resolves when no pause is in force (acquire waits for it too). */
+  wait(signal?: AbortSignal): Promise<void> {
+    const left = this.remainingMs();
+    if (left === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        this.#clock.clearTimer(timer);
+        reject(signal?.reason);
+      };
+      const timer = this.#clock.setTimer(() => {
+        signal?.removeEventListener('abort', onAbort);
+        this.wait(signal).then(resolve, reject);
+      }, left);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Grants slots while it can, round-robin; otherwise sets the one timer for when it can next. */
+  #pump(): void {
+    while (this.#queues.size > 0) {
+      if (this.#inFlight >= this.#maxInFlight) return; // release() pumps again
+      const now = this.#clock.now();
+      if (now < this.#pausedUntil) return this.#wakeAt(this.#pausedUntil);
+      this.#refill(now);
+      if (this.#tokens < 1) {
+        this.#tellStretch(now);
+        return this.#wakeAt(now + Math.ceil((1 - this.#tokens) / this.#rate));
+      }
+      this.#tokens -= 1;
+      const [key, queue] = this.#queues.entries().next().value as [string, Waiter[]];
+      const waiter = queue.shift()!;
+      // The subscription goes to the back of the ring, behind everyone else waiting.
+      this.#queues.delete(key);
+      if (queue.length) this.#queues.set(key, queue);
+      else this.#busySince = this.#queues.size ? this.#busySince : undefined;
+      this.#inFlight++;
+      this.stats.granted++;
+      waiter.grant({ sentAt: now });
+    }
+  }
+
+  #refill(now: number): void {
+    const dt = Math.max(0, now - this.#lastRefill);
+    // Probe upward only for time spent with requests waiting: an idle token proves nothing.
+    if (!this.#pinned && this.#busySince !== undefined && this.#rate < this.#ceiling) {
+      const busy = Math.max(0, now - Math.max(this.#lastRefill, this.#busySince, this.#pausedUntil));
+      this.#rate = Math.min(this.#ceiling, this.#rate + (this.#ceiling * PROBE_PER_S * busy) / 1000);
+    }
+    this.#tokens = Math.min(this.#capacity(), this.#tokens + dt * this.#rate);
+    this.#lastRefill = now;
+  }
+
+  /** A burst of at most one second's worth (and at least one request). */
+  #capacity(): number {
+    return Math.max(1, this.#rate * 1000);
+  }
+
+  #wakeAt(at: number): void {
+    if (this.#timer !== undefined && this.#timerAt <= at) return;
+    if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
+    this.#timerAt = at;
+    this.#timer = this.#clock.setTimer(() => {
+      this.#timer = undefined;
+      this.#timerAt = Infinity;
+      this.#pump();
+    }, Math.max(1, at - this.#clock.now()));
+  }
+
+  #admit(sentAt: number): void {
+    this.#admitted.push(sentAt);
+    this.#prune(this.#clock.now());
+  }
+
+  #prune(now: number): void {
+    while (this.#admittedHead < this.#admitted.length && this.#admitted[this.#admittedHead]! < now - LOOKBACK_MS) this.#admittedHead++;
+    if (this.#admittedHead > 1024 && this.#admittedHead * 2 > this.#admitted.length) {
+      this.#admitted = this.#admitted.slice(this.#admittedHead);
+      this.#admittedHead = 0;
+    }
+  }
+
+  #limited(ticket: Ticket, retryAfterMs: number | undefined): void {
+    const now = this.#clock.now();
+    const waitMs = Math.max(MIN_PAUSE_MS, retryAfterMs ?? 0);
+    this.stats.limited++;
+    this.pauseFor(waitMs);
+    // A request sent before the last cut belongs to that episode: it was too early, not new news.
+    if (ticket.sentAt <= this.#lastCutAt) return;
+    this.#lastCutAt = now;
+    this.stats.episodes++;
+    this.#tokens = 0;
+    const before = this.ratePerMin;
+    if (!this.#pinned) {
+      this.#prune(now);
+      const admitted = this.#admitted.length - this.#admittedHead;
+      let next: number;
+      if (admitted >= MIN_SAMPLE) {
+        // The server took `admitted` requests over their span and wants `waitMs` more before the
+        // next: that is its budget for this token, as far as this process can tell.
+        const span = Math.max(1000, now - this.#admitted[this.#admittedHead]!);
+        next = (SAFETY * admitted) / (span + waitMs);
+      } else {
+        next = this.#rate * BLIND_CUT;
+      }
+      this.#rate = Math.max(FLOOR_PER_MIN / 60_000, Math.min(this.#rate, next));
+      this.#rateSetAt = now;
+    }
+    const after = this.ratePerMin;
+    const slowing = this.#pinned ? ' (--rate is fixed)' : after < before ? `; slowing to about ${formatRate(after)} requests/min` : '';
+    this.#notices?.note(`rate limited by ${this.vendor} (429); retrying in ${formatSeconds(waitMs)}${slowing}`);
+  }
+
+  /** Says once (and again after a big change) that the subscriptions need more than the budget. */
+  #tellStretch(now: number): void {
+    const demand = this.#demand;
+    if (!demand || !this.#notices || now - this.#rateSetAt < SETTLE_MS) return;
+    const rate = this.ratePerMin;
+    const needed = (demand.subscriptions * 60_000) / demand.intervalMs;
+    if (needed <= rate) return;
+    const told = this.#toldRate;
+    if (told !== undefined && Math.max(told, rate) / Math.min(told, rate) < BIG_CHANGE) return;
+    this.#toldRate = rate;
+    this.#notices.note(stretchMessage(demand.subscriptions, demand.intervalMs, rate));
+  }
+}
+
+/** How often each of N subscriptions gets polled when they share `ratePerMin`. */
+export function stretchedIntervalMs(subscriptions: number, intervalMs: number, ratePerMin: number): number {
+  return Math.max(intervalMs, (subscriptions * 60_000) / ratePerMin);
+}
+
+export function stretchMessage(subscriptions: number, intervalMs: number, ratePerMin: number): string {
+  const needed = (subscriptions * 60_000) / intervalMs;
+  const every = stretchedIntervalMs(subscriptions, intervalMs, ratePerMin);
+  return (
+    `${subscriptions.toLocaleString('en-US')} subscriptions at --interval ${intervalMs / 1000} need ${formatRate(needed)} requests/min; ` +
+    `this token allows about ${formatRate(ratePerMin)}/min: each is polled about every ${formatSeconds(every)}`
+  );
+}
+
+/** "24,000", "900": whole requests, rounded to two significant figures above 1,000. */
+function formatRate(perMin: number): string {
+  const rounded = perMin >= 1000 ? Math.round(perMin / 100) * 100 : perMin >= 100 ? Math.round(perMin / 10) * 10 : Math.max(1, Math.round(perMin));
+  return rounded.toLocaleString('en-US');
+}
+
+function formatSeconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1).replace(/\.0$/, '')} s` : `${Math.round(ms / 1000)} s`;
+}
+
+/** `--rate 600/min`, `--rate 10/s`, `--rate 600` (per minute): requests per minute, or undefined. */
+export function parseRate(text: string | number): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*(min|m|minute|s|sec|second))?\s*$/.exec(String(text));
+  if (!match) return undefined;
+  const n = Number(match[1]);
+  const perMin = match[2] && match[2].startsWith('s') ? n * 60 : n;
+  return perMin >= RATE_BOUNDS.min && perMin <= RATE_BOUNDS.max ? perMin : undefined;
+}

@@ -1,0 +1,244 @@
+// The rate governor in virtual time: a fake clock whose timers run when the test advances it.
+import { describe, expect, it } from 'vitest';
+import { Governor, MIN_PAUSE_MS, parseRate, stretchedIntervalMs, stretchMessage, type GovernorClock, type Ticket } from '../../src/governor.js';
+
+class FakeClock implements GovernorClock {
+  t = 0;
+  #timers: Array<{ at: number; fn: () => void; id: number }> = [];
+  #next = 1;
+  now = (): number => this.t;
+  setTimer = (fn: () => void, ms: number): unknown => {
+    const id = this.#next++;
+    this.#timers.push({ at: this.t + ms, fn, id });
+    return id;
+  };
+  clearTimer = (handle: unknown): void => {
+    this.#timers = this.#timers.filter((x) => x.id !== handle);
+  };
+  get pending(): number {
+    return this.#timers.length;
+  }
+  /** Moves time forward, running due timers in order (and the promise callbacks they cause). */
+  async advance(ms: number): Promise<void> {
+    const end = this.t + ms;
+    for (;;) {
+      await flush();
+      this.#timers.sort((a, b) => a.at - b.at);
+      const due = this.#timers[0];
+      if (!due || due.at > end) break;
+      this.#timers.shift();
+      this.t = Math.max(this.t, due.at);
+      due.fn();
+    }
+    this.t = end;
+    await flush();
+  }
+}
+
+/** Lets every promise callback run (a macrotask turn drains the whole microtask queue). */
+function flush(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function setup(options: { ratePerMin: number; pinned?: boolean; maxInFlight?: number }) {
+  const clock = new FakeClock();
+  const notes: string[] = [];
+  const governor = new Governor({ vendor: 'Asana', clock, notices: { note: (t) => notes.push(t), debug: () => undefined }, ...options });
+  /** Sends `count` requests for `key` one after another, each answered at once with `status()`. */
+  const grants: Array<{ key: string; at: number }> = [];
+  const run = async (key: string, count: number, status: (at: number) => number | [number, number] = () => 200): Promise<void> => {
+    for (let i = 0; i < count; i++) {
+      const ticket: Ticket = await governor.acquire(key);
+      grants.push({ key, at: clock.t });
+      const answer = status(clock.t);
+      const [code, retryAfterMs] = Array.isArray(answer) ? answer : [answer, undefined];
+      governor.release(ticket, { status: code, retryAfterMs });
+    }
+  };
+  return { clock, governor, notes, grants, run };
+}
+
+describe('token bucket', () => {
+  it('starts at the given rate: 600/min lets about 10 requests a second through', async () => {
+    const { clock, grants, run } = setup({ ratePerMin: 600 });
+    const done = run('a', 1000);
+    await clock.advance(10_000);
+    // A burst of one second's worth at most, then 10 a second.
+    expect(grants.length).toBeGreaterThanOrEqual(100);
+    expect(grants.length).toBeLessThanOrEqual(111);
+    void done;
+  });
+
+  it('keeps no timer when nobody waits (idle costs nothing)', async () => {
+    const { clock, run } = setup({ ratePerMin: 60 });
+    await run('a', 1);
+    await clock.advance(5000);
+    expect(clock.pending).toBe(0);
+  });
+});
+
+describe('learning from 429', () => {
+  /** A server that admits `limit` requests per sliding `windowMs`, counting refused ones too. */
+  function server(limit: number, windowMs: number) {
+    const times: number[] = [];
+    let refused = 0;
+    let total = 0;
+    const answer = (now: number): number | [number, number] => {
+      total++;
+      times.push(now);
+      const inWindow = times.filter((t) => t > now - windowMs);
+      if (inWindow.length > limit) {
+        refused++;
+        return [429, Math.max(1000, Math.ceil((inWindow[inWindow.length - limit]! + windowMs - now) / 1000) * 1000)];
+      }
+      return 200;
+    };
+    return { answer, stats: () => ({ refused, total }) };
+  }
+
+  it('drops from 1500/min to about what a 150-per-10-s budget allows, with few refusals', async () => {
+    const { clock, governor, notes, run } = setup({ ratePerMin: 1500 });
+    const budget = server(150, 10_000);
+    for (let s = 0; s < 20; s++) void run(`s${s}`, 100_000, budget.answer);
+    await clock.advance(120_000);
+    const { refused, total } = budget.stats();
+    // 900/min is the real budget; the governor settles a little below it and probes upward.
+    expect(governor.ratePerMin).toBeGreaterThan(700);
+    expect(governor.ratePerMin).toBeLessThanOrEqual(920);
+    expect(total).toBeGreaterThan(1500);
+    expect(refused / total).toBeLessThan(0.02);
+    const episodes = notes.filter((n) => /^rate limited by Asana \(429\); retrying in \d+ s; slowing to about \d+ requests\/min$/.test(n));
+    expect(episodes.length).toBeGreaterThanOrEqual(1);
+    expect(episodes.length).toBeLessThanOrEqual(3);
+    expect(episodes.length).toBe(notes.length);
+  });
+
+  it('probes upward slowly while no 429 comes, but never above the starting rate', async () => {
+    const { clock, governor, run } = setup({ ratePerMin: 1500 });
+    let first = true;
+    void run("a", 1_000_000, () => (first && clock.t > 2000 ? ((first = false), [429, 1000]) : 200));
+    await clock.advance(5_000);
+    const cut = governor.ratePerMin;
+    expect(cut).toBeLessThan(1500);
+    await clock.advance(30_000);
+    const later = governor.ratePerMin;
+    expect(later).toBeGreaterThan(cut);
+    // Additive and slow: 0.1% of the start rate per second, about 45/min in 30 s.
+    expect(later - cut).toBeLessThan(60);
+    await clock.advance(3_600_000);
+    expect(governor.ratePerMin).toBe(1500);
+  });
+
+  it('one 429 episode is one line, however many requests were refused in it', async () => {
+    const { clock, notes, governor } = setup({ ratePerMin: 6000, maxInFlight: 50 });
+    // 30 requests in flight at once; all come back 429.
+    const tickets = await Promise.all(Array.from({ length: 30 }, (_, i) => governor.acquire(`s${i}`)));
+    for (const t of tickets) governor.release(t, { status: 429, retryAfterMs: 2000 });
+    await clock.advance(10);
+    expect(notes).toEqual([expect.stringMatching(/^rate limited by Asana \(429\); retrying in 2 s/)]);
+    expect(governor.stats.episodes).toBe(1);
+  });
+
+  it('a Retry-After of 0 (or a past date) still pauses everyone for the minimum delay', async () => {
+    const { clock, governor } = setup({ ratePerMin: 60_000 });
+    const t = await governor.acquire('a');
+    governor.release(t, { status: 429, retryAfterMs: 0 });
+    let granted = -1;
+    void governor.acquire('b').then(() => (granted = clock.t));
+    await clock.advance(MIN_PAUSE_MS - 1);
+    expect(granted).toBe(-1);
+    await clock.advance(2);
+    expect(granted).toBe(MIN_PAUSE_MS);
+    expect(governor.remainingMs()).toBe(0);
+  });
+
+  it('a pinned rate (--rate) pauses on 429 but keeps its rate', async () => {
+    const { clock, governor, notes } = setup({ ratePerMin: 60, pinned: true });
+    const t = await governor.acquire('a');
+    governor.release(t, { status: 429, retryAfterMs: 3000 });
+    expect(governor.ratePerMin).toBe(60);
+    expect(governor.remainingMs()).toBe(3000);
+    expect(notes[0]).toMatch(/--rate is fixed/);
+    await clock.advance(100_000);
+    expect(governor.ratePerMin).toBe(60);
+  });
+});
+
+describe('fair scheduling', () => {
+  it('serves waiting subscriptions round-robin: a backlog gets its share, not the budget', async () => {
+    const { clock, grants, run } = setup({ ratePerMin: 600 });
+    // "big" has a thousand pages queued up; the small ones each want 5 polls.
+    void run('big', 1000);
+    for (let s = 0; s < 4; s++) void run(`small${s}`, 5);
+    await clock.advance(3000);
+    const first25 = grants.slice(0, 25).map((g) => g.key);
+    // Within the first 25 grants every small subscription got its 5: the ring takes turns.
+    for (let s = 0; s < 4; s++) expect(first25.filter((k) => k === `small${s}`).length).toBe(5);
+    expect(first25.filter((k) => k === 'big').length).toBe(5);
+  });
+});
+
+describe('in-flight cap', () => {
+  it('never grants more than maxInFlight at once; a release lets the next one go', async () => {
+    const { clock, governor } = setup({ ratePerMin: 100_000, maxInFlight: 3 });
+    const held: Ticket[] = [];
+    for (let i = 0; i < 10; i++) void governor.acquire(`s${i}`).then((t) => held.push(t));
+    await clock.advance(5000);
+    expect(held.length).toBe(3);
+    expect(governor.inFlight).toBe(3);
+    governor.release(held[0]!, { status: 200 });
+    await clock.advance(1);
+    expect(held.length).toBe(4);
+  });
+
+  it('an aborted wait leaves the queue', async () => {
+    const { clock, governor } = setup({ ratePerMin: 60, maxInFlight: 1 });
+    const first = await governor.acquire('a');
+    const stop = new AbortController();
+    const waiting = governor.acquire('b', stop.signal);
+    stop.abort(new Error('stop'));
+    await expect(waiting).rejects.toThrow('stop');
+    governor.release(first, { status: 200 });
+    await clock.advance(2000);
+    expect(governor.inFlight).toBe(0);
+  });
+});
+
+describe('stretch', () => {
+  it('computes the stretched interval and says it the way the README does', () => {
+    expect(stretchedIntervalMs(400, 1000, 900)).toBeCloseTo(26_667, 0);
+    expect(stretchedIntervalMs(10, 5000, 900)).toBe(5000);
+    expect(stretchMessage(400, 1000, 900)).toBe('400 subscriptions at --interval 1 need 24,000 requests/min; this token allows about 900/min: each is polled about every 27 s');
+  });
+
+  it('says it once, after the rate has settled, and again only after a big change', async () => {
+    const { clock, governor, notes, run } = setup({ ratePerMin: 1500 });
+    governor.setDemand(400, 1000);
+    for (let s = 0; s < 400; s++) void run(`s${s}`, 1_000_000);
+    await clock.advance(9_000);
+    expect(notes).toEqual([]);
+    await clock.advance(60_000);
+    expect(notes).toEqual(['400 subscriptions at --interval 1 need 24,000 requests/min; this token allows about 1,500/min: each is polled about every 16 s']);
+  });
+
+  it('says nothing when the demand fits the budget', async () => {
+    const { clock, governor, notes, run } = setup({ ratePerMin: 1500 });
+    governor.setDemand(10, 5000);
+    for (let s = 0; s < 10; s++) void run(`s${s}`, 1_000_000);
+    await clock.advance(60_000);
+    expect(notes).toEqual([]);
+  });
+});
+
+describe('parseRate', () => {
+  it.each([
+    ['600/min', 600],
+    ['10/s', 600],
+    ['90', 90],
+    [150, 150],
+    ['0/min', undefined],
+    ['200000/min', undefined],
+    ['fast', undefined],
+    ['-5/min', undefined],
+  ])('%j -> %j', (text, perMin) => expect(parseRate(text)).toBe(perMin));
+});
