@@ -1,6 +1,7 @@
 // `events tail` as a plain function: build the providers, take the locks, run one follow loop per
 // subscription over one shared HTTP client, and decide the exit code. The CLI layer only parses
 // flags into a TailConfig; tests can call this directly.
+import { setMaxListeners } from 'node:events';
 import { AuthError, ExitCode, NotFoundError, StopRequested, UsageError, formatError } from '../errors.js';
 import { HttpClient, isLoopback } from '../http.js';
 import { colorLevel, type ColorChoice } from '../output/color.js';
@@ -57,6 +58,8 @@ export interface TailIO {
 
 export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
   const debug = config.verbose ? (line: string) => io.stderr.write(`events: debug: ${line}\n`) : undefined;
+  // Every subscription's wait and request listens to the stop signal: hundreds are expected.
+  setMaxListeners(0, io.stop.signal);
   const http = new HttpClient({ userAgent: config.userAgent, timeoutMs: config.timeoutMs, debug });
   const releases: Release[] = [];
   let progress: Progress | undefined;

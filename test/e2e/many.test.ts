@@ -1,0 +1,104 @@
+// Issue 9: hundreds of subscriptions on one token. One follow process, a budget it is not told,
+// the rate governor learning it from 429s, fair turns for every subscription, few stderr lines.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanEnv, eventsOf, runCli, RunningCli } from '../helpers/cli.js';
+import { startTestBed, type TestBed } from '../helpers/emulator.js';
+
+let bed: TestBed | undefined;
+afterEach(async () => {
+  await bed?.close();
+  bed = undefined;
+});
+
+const apiRequests = (b: TestBed) => b.emulator.requests.filter((r) => r.path.startsWith('/api/1.0/'));
+
+describe('400 projects on one token with a budget of 150 requests per 10 s', () => {
+  it('every event exactly once, few refusals, a stretched interval said once, one line per 429 episode', async () => {
+    bed = await startTestBed({ rateLimit: { requests: 150, windowMs: 10_000, concurrency: 50 } });
+    const { asana } = bed.emulator;
+    while (asana.projectGids.length < 400) asana.createProject(`Project ${asana.projectGids.length}`, 0);
+    const projects = asana.projectGids.slice(0, 400);
+    const tail = new RunningCli(['tail', ...projects, '--json', '--interval', '1'], bed.env());
+    const cursorDir = path.join(bed.stateDir, 'cursors');
+    const withCursor = (): string[] => {
+      const files = new Set(fs.existsSync(cursorDir) ? fs.readdirSync(cursorDir) : []);
+      return projects.filter((gid) => [...files].some((f) => f.includes(`__${gid}__`)));
+    };
+
+    // Events can only follow a project's first token: append to projects that have one, in three
+    // rounds while the others are still starting (the first run of 400 takes about 40 s here).
+    const appended: unknown[] = [];
+    const rounds = [6_000, 14_000, 22_000];
+    const started = Date.now();
+    for (const at of rounds) {
+      await tail.waitFor(() => Date.now() - started >= at, at + 5_000, `round at ${at} ms`);
+      const ready = withCursor();
+      expect(ready.length).toBeGreaterThan(0);
+      for (const gid of ready.filter((_, i) => i % 7 === rounds.indexOf(at))) appended.push(...asana.appendEvents(gid, 1 + (appended.length % 3)));
+    }
+    await tail.waitFor(() => eventsOf(tail.stdout).length >= appended.length, 60_000, `${appended.length} events`);
+    tail.kill('SIGTERM');
+    const result = await tail.done;
+    expect(result.code).toBe(143);
+
+    const got = eventsOf(result.stdout).map((e) => JSON.stringify(e)).sort();
+    expect(got).toEqual(appended.map((e) => JSON.stringify(e)).sort());
+    expect(withCursor()).toHaveLength(400);
+
+    const requests = apiRequests(bed);
+    const refused = requests.filter((r) => r.status === 429).length;
+    expect(refused).toBeGreaterThan(0); // the budget was really hit: the governor had to learn it
+    expect(refused / requests.length).toBeLessThanOrEqual(0.1);
+
+    const lines = result.stderr.split('\n').filter(Boolean);
+    expect(lines.length, result.stderr).toBeLessThanOrEqual(5);
+    const stretch = lines.filter((l) => /^events: 400 subscriptions at --interval 1 need 24,000 requests\/min; this token allows about [\d,]+\/min: each is polled about every \d+ s$/.test(l));
+    expect(stretch, result.stderr).toHaveLength(1);
+    const episodes = lines.filter((l) => /rate limited by Asana \(429\)/.test(l));
+    expect(episodes.length).toBeGreaterThanOrEqual(1);
+    expect(episodes.length).toBeLessThanOrEqual(3);
+  }, 150_000);
+});
+
+/** Request times that keep to `perMin` after a burst of at most one second's worth. */
+function expectPaced(times: number[], perMin: number): void {
+  const sorted = [...times].sort((a, b) => a - b);
+  const gap = 60_000 / perMin;
+  const burst = Math.max(1, Math.floor(perMin / 60));
+  for (let i = burst; i < sorted.length; i++) {
+    expect(sorted[i]! - sorted[0]!, `request ${i} came too early`).toBeGreaterThanOrEqual((i - burst + 1) * gap - 100);
+  }
+}
+
+describe('--rate', () => {
+  it('--rate 60/min sends at most one request a second, whatever the interval asks', async () => {
+    bed = await startTestBed();
+    const projects = bed.emulator.asana.projectGids.slice(0, 3);
+    const tail = new RunningCli(['tail', ...projects, '--json', '--interval', '0.2', '--rate', '60/min'], bed.env());
+    await tail.waitFor(() => apiRequests(bed!).length >= 6, 20_000, 'six requests');
+    tail.kill('SIGTERM');
+    expect((await tail.done).code).toBe(143);
+    // Unpinned, three projects at --interval 0.2 would send 15 a second.
+    expectPaced(apiRequests(bed).map((r) => r.time), 60);
+  }, 30_000);
+
+  it('rate in config.json works like the flag', async () => {
+    bed = await startTestBed();
+    fs.writeFileSync(path.join(bed.stateDir, 'config.json'), JSON.stringify({ rate: '120/min' }));
+    const projects = bed.emulator.asana.projectGids.slice(0, 3);
+    const tail = new RunningCli(['tail', ...projects, '--json', '--interval', '0.2'], bed.env());
+    await tail.waitFor(() => apiRequests(bed!).length >= 6, 20_000, 'six requests');
+    tail.kill('SIGTERM');
+    await tail.done;
+    expectPaced(apiRequests(bed).map((r) => r.time), 120);
+  }, 30_000);
+
+  it.each([['0/min'], ['fast'], ['1000000/min'], ['-3']])('--rate %s is a usage error (exit 2)', async (value) => {
+    const run = await runCli(['tail', '1204567890123456', '--once', `--rate=${value}`], cleanEnv({ ASANA_ACCESS_TOKEN: 'x' }));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^events: --rate must be requests per minute from 1 to 100,000, like 600\/min or 10\/s, not ".*" \(for example --rate 600\/min/);
+    expect(run.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+});
