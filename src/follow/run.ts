@@ -80,7 +80,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
       releases.push(await acquireLock(store.lockPath(key), { waitMs: config.lockWaitMs, description, signal: io.stop.signal }));
       subs.push({ ref, provider, cursors: store.file(key), filter: buildFilter(config.filters, provider.name), origin: { provider: provider.name, subscription: ref.id, group: config.group } });
     }
-    for (const [name, governor] of governors) {
+    for (const [name, governor] of config.once ? [] : governors) {
       // Only subscriptions that poll every --interval make demand; Box user streams long-poll.
       const polling = config.refs.filter((r) => r.provider === name && (r.provider === 'asana' || isEnterpriseStream(r.streamType))).length;
       governor.setDemand(polling, config.intervalMs);

@@ -72,6 +72,26 @@ function expectPaced(times: number[], perMin: number): void {
   }
 }
 
+describe('429 episodes', () => {
+  it('refusals of many subscriptions at once are one stderr line; --verbose has the detail', async () => {
+    // A burst of 25 (one second of the documented 1500/min) against 20 per 5 s: several refused at once.
+    bed = await startTestBed({ rateLimit: { requests: 20, windowMs: 5_000 } });
+    const { asana } = bed.emulator;
+    while (asana.projectGids.length < 40) asana.createProject(`Project ${asana.projectGids.length}`, 0);
+    const projects = asana.projectGids.slice(0, 40);
+    const run = await runCli(['tail', ...projects, '--once', '--json'], bed.env(), { timeoutMs: 60_000 });
+    expect(run.code).toBe(0);
+    expect(fs.readdirSync(path.join(bed.stateDir, 'cursors'))).toHaveLength(40);
+    expect(apiRequests(bed).filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(3);
+    const lines = run.stderr.split('\n').filter(Boolean);
+    expect(lines, run.stderr).toEqual([expect.stringMatching(/^events: rate limited by Asana \(429\); retrying in \d+ s; slowing to about [\d,]+ requests\/min$/)]);
+
+    const verbose = await runCli(['tail', ...projects, '--once', '--json', '--verbose', '--group', 'v'], bed.env(), { timeoutMs: 60_000 });
+    expect(verbose.code).toBe(0);
+    expect(verbose.stderr.split("\n").filter((l) => /429/.test(l)).join("\n")).toMatch(/events: debug: resource \d+: rate limited by Asana \(429\); retrying in \d+ s/);
+  }, 90_000);
+});
+
 describe('--rate', () => {
   it('--rate 60/min sends at most one request a second, whatever the interval asks', async () => {
     bed = await startTestBed();
