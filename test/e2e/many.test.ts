@@ -92,6 +92,35 @@ describe('429 episodes', () => {
   }, 90_000);
 });
 
+describe('cheap when idle', () => {
+  it('a poll that wrote nothing saves its cursor without the durable replace; one with events does', async () => {
+    bed = await startTestBed();
+    const project = bed.emulator.asana.projectGids[0]!;
+    expect((await runCli(['tail', project, '--once'], bed.env())).code).toBe(0);
+    const [file] = fs.readdirSync(path.join(bed.stateDir, 'cursors')).map((f) => path.join(bed!.stateDir, 'cursors', f));
+    const polls = (): number => apiRequests(bed!).length;
+    const tail = new RunningCli(['tail', project, '--json', '--interval', '0.1'], bed.env());
+    const start = polls();
+    await tail.waitFor(() => polls() >= start + 2, 10_000, 'a first idle poll');
+    const first = fs.statSync(file!);
+    const savedAt = (): string => JSON.parse(fs.readFileSync(file!, 'utf8')).savedAt as string;
+    const firstSavedAt = savedAt();
+    await tail.waitFor(() => polls() >= start + 12, 10_000, 'ten idle polls');
+    // Quick saves write in place (same file); a durable save (fsync) writes a new file and
+    // renames it over the old one.
+    expect(savedAt()).not.toBe(firstSavedAt);
+    expect(fs.statSync(file!).ino).toBe(first.ino);
+    const appended = bed.emulator.asana.appendEvents(project, 3);
+    await tail.waitForLines(3);
+    const after = polls();
+    await tail.waitFor(() => polls() >= after + 2, 10_000, 'a poll after the events');
+    expect(fs.statSync(file!).ino).not.toBe(first.ino);
+    tail.kill('SIGTERM');
+    const result = await tail.done;
+    expect(eventsOf(result.stdout)).toEqual(appended);
+  }, 30_000);
+});
+
 describe('--rate', () => {
   it('--rate 60/min sends at most one request a second, whatever the interval asks', async () => {
     bed = await startTestBed();
