@@ -92,6 +92,39 @@ describe('429 episodes', () => {
   }, 90_000);
 });
 
+describe('the emulator\'s per-token limits', () => {
+  it('events emulator --rate-limit 3/10s: the fourth request is a 429 with Retry-After; the control API changes and counts it', async () => {
+    const server = new RunningCli(['emulator', '--port', '0', '--activity', '0', '--rate-limit', '3/10s'], cleanEnv());
+    try {
+      await server.waitFor(() => /limits per token: 3 requests per 10 s, 50 in flight/.test(server.stdout), 10_000, 'the banner');
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout)![1]!;
+      const get = (token: string) => fetch(`${url}/api/1.0/workspaces/1`, { headers: { authorization: `Bearer ${token}` } });
+      for (let i = 0; i < 3; i++) expect((await get('a')).status).not.toBe(429);
+      const refused = await get('a');
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(9);
+      expect(await refused.json()).toEqual({ errors: [expect.objectContaining({ message: expect.stringMatching(/too many requests/) })] });
+      // Per token: another token still has its budget.
+      expect((await get('b')).status).not.toBe(429);
+      const box = await fetch(`${url}/2.0/events?stream_position=now`, { headers: { authorization: 'Bearer a' } });
+      expect(box.status).not.toBe(429); // each vendor has its own budget per token
+      const state = (await (await fetch(`${url}/_emulator/rate-limit`)).json()) as Record<string, unknown>;
+      expect(state).toMatchObject({ requests: 3, window_s: 10, concurrency: 50, refused: 1 });
+      const changed = await fetch(`${url}/_emulator/rate-limit`, { method: 'POST', body: JSON.stringify({ requests: 100, window_s: 1 }) });
+      expect(await changed.json()).toMatchObject({ requests: 100, window_s: 1, concurrency: null });
+      expect((await get('a')).status).not.toBe(429);
+      const bad = await fetch(`${url}/_emulator/rate-limit`, { method: 'POST', body: JSON.stringify({ requests: 0 }) });
+      expect(bad.status).toBe(400);
+    } finally {
+      server.kill('SIGINT');
+      await server.done;
+    }
+    const wrong = await runCli(['emulator', '--rate-limit', 'lots'], cleanEnv());
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/^events: --rate-limit must be requests per window, like 150\/10s/);
+  }, 30_000);
+});
+
 describe('cheap when idle', () => {
   it('a poll that wrote nothing saves its cursor without the durable replace; one with events does', async () => {
     bed = await startTestBed();
