@@ -13,6 +13,8 @@ import { selectEvents, type Budget } from './select.js';
 const DURABLE_EVERY_MS = 1000;
 /** An idle subscription's cursor is made durable this often; its other saves skip the fsync. */
 const IDLE_DURABLE_EVERY_MS = 10 * 60_000;
+/** A poll that changed nothing skips its save, unless the stored `savedAt` is older than this. */
+const UNCHANGED_SAVE_EVERY_MS = 60_000;
 
 export type OnExpire = 'recrawl' | 'warn' | 'fail';
 
@@ -42,8 +44,15 @@ export interface LoopEnv {
 export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
   const { provider, ref } = sub;
   const { renderer, progress, signal, options } = env;
+  // The provider's waits and requests listen to a signal of this subscription's own: a thousand
+  // subscriptions adding and removing listeners on the one stop signal would make each add and
+  // remove scan a thousand others.
+  const own = new AbortController();
+  const onStop = (): void => own.abort(signal.reason);
+  if (signal.aborted) onStop();
+  else signal.addEventListener('abort', onStop, { once: true });
   const ctx: ProviderContext = {
-    signal,
+    signal: own.signal,
     subscription: ref.id,
     report: {
       // A 429 is about the token, not this subscription: the rate governor says it once for all
@@ -132,6 +141,9 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       // would otherwise fsync a thousand times a cycle.
       if (durable && !wrote && !unsynced && Date.now() - lastDurable < IDLE_DURABLE_EVERY_MS) durable = false;
       unsynced = durable ? false : unsynced || wrote;
+      // Nothing written and nowhere new to go: the stored record is still right (its savedAt may
+      // lag by a minute). Saves are most of what an idle poll costs.
+      const unchanged = !wrote && !durable && !cut && !page.more && sameCursor(page.next, cursor) && Date.now() - Date.parse(stored?.savedAt ?? '') < UNCHANGED_SAVE_EVERY_MS;
       await saved();
       const before = renderer.linesWritten;
       if (chosen.events.length) await renderer.events(sub, chosen.events);
@@ -152,7 +164,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       // event ids (every consumed event was admitted) drop what was already handled.
       if (cut) cursor = recent ? cursor : { ...cursor, skip: skip + chosen.consumed };
       else cursor = page.next;
-      await save(cursor, lastCreatedAt(chosen.events), durable);
+      if (!unchanged) await save(cursor, lastCreatedAt(chosen.events), durable);
       if (env.budget && env.budget.remaining <= 0) throw new StopRequested(ExitCode.ok);
       if (signal.aborted) return;
       if (page.more) continue;
@@ -162,9 +174,17 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       next = handled(provider.fetch(ref, cursor, ctx));
     }
   } finally {
+    // Whatever of this subscription is still in flight (a prefetch) ends with it.
+    signal.removeEventListener('abort', onStop);
+    own.abort(signal.aborted ? signal.reason : new Error('the subscription ended'));
     // The lock is released after this returns: no save may land after another process took over.
     await saving?.catch(() => undefined);
   }
+}
+
+function sameCursor(a: Cursor, b: Cursor): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 async function onExpired(sub: Subscription, env: LoopEnv, stored: CursorRecord | undefined, ctx: ProviderContext): Promise<void> {

@@ -62,97 +62,19 @@ describe('400 projects on one token with a budget of 150 requests per 10 s', () 
   }, 150_000);
 });
 
-/** Request times that keep to `perMin` after a burst of at most one second's worth. */
+/**
+ * Request times that keep to `perMin` after a burst of at most one second's worth. Measured from
+ * the second request: the first one's arrival also waits for the connection to open.
+ */
 function expectPaced(times: number[], perMin: number): void {
   const sorted = [...times].sort((a, b) => a - b);
   const gap = 60_000 / perMin;
   const burst = Math.max(1, Math.floor(perMin / 60));
-  for (let i = burst; i < sorted.length; i++) {
-    expect(sorted[i]! - sorted[0]!, `request ${i} came too early`).toBeGreaterThanOrEqual((i - burst + 1) * gap - 100);
+  expect(sorted.length).toBeGreaterThanOrEqual(6);
+  for (let i = burst + 1; i < sorted.length; i++) {
+    expect(sorted[i]! - sorted[1]!, `request ${i} came too early`).toBeGreaterThanOrEqual((i - burst) * gap - 150);
   }
 }
-
-describe('429 episodes', () => {
-  it('refusals of many subscriptions at once are one stderr line; --verbose has the detail', async () => {
-    // A burst of 25 (one second of the documented 1500/min) against 20 per 5 s: several refused at once.
-    bed = await startTestBed({ rateLimit: { requests: 20, windowMs: 5_000 } });
-    const { asana } = bed.emulator;
-    while (asana.projectGids.length < 40) asana.createProject(`Project ${asana.projectGids.length}`, 0);
-    const projects = asana.projectGids.slice(0, 40);
-    const run = await runCli(['tail', ...projects, '--once', '--json'], bed.env(), { timeoutMs: 60_000 });
-    expect(run.code).toBe(0);
-    expect(fs.readdirSync(path.join(bed.stateDir, 'cursors'))).toHaveLength(40);
-    expect(apiRequests(bed).filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(3);
-    const lines = run.stderr.split('\n').filter(Boolean);
-    expect(lines, run.stderr).toEqual([expect.stringMatching(/^events: rate limited by Asana \(429\); retrying in \d+ s; slowing to about [\d,]+ requests\/min$/)]);
-
-    const verbose = await runCli(['tail', ...projects, '--once', '--json', '--verbose', '--group', 'v'], bed.env(), { timeoutMs: 60_000 });
-    expect(verbose.code).toBe(0);
-    expect(verbose.stderr.split("\n").filter((l) => /429/.test(l)).join("\n")).toMatch(/events: debug: resource \d+: rate limited by Asana \(429\); retrying in \d+ s/);
-  }, 90_000);
-});
-
-describe('the emulator\'s per-token limits', () => {
-  it('events emulator --rate-limit 3/10s: the fourth request is a 429 with Retry-After; the control API changes and counts it', async () => {
-    const server = new RunningCli(['emulator', '--port', '0', '--activity', '0', '--rate-limit', '3/10s'], cleanEnv());
-    try {
-      await server.waitFor(() => /limits per token: 3 requests per 10 s, 50 in flight/.test(server.stdout), 10_000, 'the banner');
-      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout)![1]!;
-      const get = (token: string) => fetch(`${url}/api/1.0/workspaces/1`, { headers: { authorization: `Bearer ${token}` } });
-      for (let i = 0; i < 3; i++) expect((await get('a')).status).not.toBe(429);
-      const refused = await get('a');
-      expect(refused.status).toBe(429);
-      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(9);
-      expect(await refused.json()).toEqual({ errors: [expect.objectContaining({ message: expect.stringMatching(/too many requests/) })] });
-      // Per token: another token still has its budget.
-      expect((await get('b')).status).not.toBe(429);
-      const box = await fetch(`${url}/2.0/events?stream_position=now`, { headers: { authorization: 'Bearer a' } });
-      expect(box.status).not.toBe(429); // each vendor has its own budget per token
-      const state = (await (await fetch(`${url}/_emulator/rate-limit`)).json()) as Record<string, unknown>;
-      expect(state).toMatchObject({ requests: 3, window_s: 10, concurrency: 50, refused: 1 });
-      const changed = await fetch(`${url}/_emulator/rate-limit`, { method: 'POST', body: JSON.stringify({ requests: 100, window_s: 1 }) });
-      expect(await changed.json()).toMatchObject({ requests: 100, window_s: 1, concurrency: null });
-      expect((await get('a')).status).not.toBe(429);
-      const bad = await fetch(`${url}/_emulator/rate-limit`, { method: 'POST', body: JSON.stringify({ requests: 0 }) });
-      expect(bad.status).toBe(400);
-    } finally {
-      server.kill('SIGINT');
-      await server.done;
-    }
-    const wrong = await runCli(['emulator', '--rate-limit', 'lots'], cleanEnv());
-    expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toMatch(/^events: --rate-limit must be requests per window, like 150\/10s/);
-  }, 30_000);
-});
-
-describe('cheap when idle', () => {
-  it('a poll that wrote nothing saves its cursor without the durable replace; one with events does', async () => {
-    bed = await startTestBed();
-    const project = bed.emulator.asana.projectGids[0]!;
-    expect((await runCli(['tail', project, '--once'], bed.env())).code).toBe(0);
-    const [file] = fs.readdirSync(path.join(bed.stateDir, 'cursors')).map((f) => path.join(bed!.stateDir, 'cursors', f));
-    const polls = (): number => apiRequests(bed!).length;
-    const tail = new RunningCli(['tail', project, '--json', '--interval', '0.1'], bed.env());
-    const start = polls();
-    await tail.waitFor(() => polls() >= start + 2, 10_000, 'a first idle poll');
-    const first = fs.statSync(file!);
-    const savedAt = (): string => JSON.parse(fs.readFileSync(file!, 'utf8')).savedAt as string;
-    const firstSavedAt = savedAt();
-    await tail.waitFor(() => polls() >= start + 12, 10_000, 'ten idle polls');
-    // Quick saves write in place (same file); a durable save (fsync) writes a new file and
-    // renames it over the old one.
-    expect(savedAt()).not.toBe(firstSavedAt);
-    expect(fs.statSync(file!).ino).toBe(first.ino);
-    const appended = bed.emulator.asana.appendEvents(project, 3);
-    await tail.waitForLines(3);
-    const after = polls();
-    await tail.waitFor(() => polls() >= after + 2, 10_000, 'a poll after the events');
-    expect(fs.statSync(file!).ino).not.toBe(first.ino);
-    tail.kill('SIGTERM');
-    const result = await tail.done;
-    expect(eventsOf(result.stdout)).toEqual(appended);
-  }, 30_000);
-});
 
 describe('--rate', () => {
   it('--rate 60/min sends at most one request a second, whatever the interval asks', async () => {

@@ -190,7 +190,8 @@ describe('events tail (Asana)', () => {
     const many = bed.emulator.asana.taskGids(bed.emulator.asana.createProject('Wide', 80));
     expect(many.length).toBe(80);
     bed.emulator.faults.add({ kind: 'slow', path: '/events', times: 80, delayMs: 300 });
-    const run = await runCli(['tail', ...many, '--once', '--json'], bed.env());
+    // A rate high enough that the in-flight cap, not the rate governor's bucket, is what binds.
+    const run = await runCli(['tail', ...many, '--once', '--json', '--rate', '6000/min'], bed.env());
     expect(run.code).toBe(0);
     expect(bed.eventRequests()).toHaveLength(80);
     expect(bed.emulator.maxInFlight).toBeLessThanOrEqual(50);
