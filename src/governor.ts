@@ -72,7 +72,6 @@ export interface Outcome {
 
 interface Waiter {
   grant(ticket: Ticket): void;
-  cancel(): void;
 }
 
 export class Governor {
@@ -150,7 +149,6 @@ export class Governor {
           signal?.removeEventListener('abort', onAbort);
           resolve(ticket);
         },
-        cancel: onAbort,
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       if (this.#queues.size === 0) this.#busySince = this.#clock.now();

@@ -166,15 +166,22 @@ describe('learning from 429', () => {
 
 describe('fair scheduling', () => {
   it('serves waiting subscriptions round-robin: a backlog gets its share, not the budget', async () => {
-    const { clock, grants, run } = setup({ ratePerMin: 600 });
-    // "big" has a thousand pages queued up; the small ones each want 5 polls.
-    void run('big', 1000);
-    for (let s = 0; s < 4; s++) void run(`small${s}`, 5);
-    await clock.advance(3000);
-    const first25 = grants.slice(0, 25).map((g) => g.key);
-    // Within the first 25 grants every small subscription got its 5: the ring takes turns.
-    for (let s = 0; s < 4; s++) expect(first25.filter((k) => k === `small${s}`).length).toBe(5);
-    expect(first25.filter((k) => k === 'big').length).toBe(5);
+    const { clock, governor } = setup({ ratePerMin: 600 });
+    const order: string[] = [];
+    const want = (key: string, count: number): void => {
+      for (let i = 0; i < count; i++) void governor.acquire(key).then((t) => (order.push(key), governor.release(t, { status: 200 })));
+    };
+    // "big" queues a thousand requests at once (the first second's burst goes to it), then four
+    // small subscriptions queue five each.
+    want('big', 1000);
+    await clock.advance(0);
+    const burst = order.length;
+    expect(burst).toBe(10);
+    for (let s = 0; s < 4; s++) want(`small${s}`, 5);
+    await clock.advance(2600);
+    const next25 = order.slice(burst, burst + 25);
+    for (let s = 0; s < 4; s++) expect(next25.filter((k) => k === `small${s}`), next25.join(' ')).toHaveLength(5);
+    expect(next25.filter((k) => k === 'big')).toHaveLength(5);
   });
 });
 
