@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanEnv, eventsOf, runCli, RunningCli } from '../helpers/cli.js';
+import { cleanEnv, eventsOf, runCli, RunningCli, tempDir } from '../helpers/cli.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 
 let bed: TestBed | undefined;
@@ -98,6 +98,14 @@ describe('--rate', () => {
     await tail.done;
     expectPaced(apiRequests(bed).map((r) => r.time), 120);
   }, 30_000);
+
+  it('a bad rate in config.json is a usage error naming the file', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ rate: 'lots' }));
+    const run = await runCli(['tail', '1204567890123456', '--once'], cleanEnv({ ASANA_ACCESS_TOKEN: 'x', EVENTS_CONFIG_DIR: dir }));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^events: --rate must be .* not "lots" \(from config\.json\)/);
+  });
 
   it.each([['0/min'], ['fast'], ['1000000/min'], ['-3']])('--rate %s is a usage error (exit 2)', async (value) => {
     const run = await runCli(['tail', '1204567890123456', '--once', `--rate=${value}`], cleanEnv({ ASANA_ACCESS_TOKEN: 'x' }));
