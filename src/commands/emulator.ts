@@ -1,7 +1,7 @@
 // `events emulator`: the local Asana/Box emulator as a standalone server, so users can rehearse
 // jq pipelines, cron scripts and outages (POST /_emulator/faults) offline.
 import type { ProgramContext } from '../cli.js';
-import { UsageError } from '../errors.js';
+import { UnavailableError, UsageError } from '../errors.js';
 
 export async function emulatorCommand(flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {
   const port = Number(flags['port'] ?? 4010);
@@ -10,7 +10,12 @@ export async function emulatorCommand(flags: Record<string, unknown>, ctx: Progr
   if (!Number.isFinite(activityMs) || activityMs < 0) throw new UsageError(`--activity must be milliseconds, not "${String(flags['activity'])}"`, 'for example --activity 2000, or 0 for none');
   const host = typeof flags['host'] === 'string' ? flags['host'] : '127.0.0.1';
   const { startEmulator } = await import('../emulator/index.js');
-  const emulator = await startEmulator({ host, port, activity: activityMs > 0 ? { intervalMs: activityMs } : false });
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  try {
+    emulator = await startEmulator({ host, port, activity: activityMs > 0 ? { intervalMs: activityMs } : false });
+  } catch (error) {
+    throw listenFailed(error, host, port);
+  }
   const { asana } = emulator;
   process.stdout.write(
     [
@@ -27,4 +32,15 @@ export async function emulatorCommand(flags: Record<string, unknown>, ctx: Progr
   await new Promise<void>((resolve) => ctx.stop.signal.addEventListener('abort', () => resolve(), { once: true }));
   await emulator.close();
   return 0;
+}
+
+/** EADDRINUSE and friends are the user's to fix (another port or address), not a bug. */
+function listenFailed(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (code === 'EADDRINUSE') return new UnavailableError(`cannot listen on ${where}: the port is already in use`, `stop what uses it, or pass another --port (0 picks a free one)`);
+  if (code === 'EADDRNOTAVAIL') return new UnavailableError(`cannot listen on ${where}: ${host} is not an address of this machine`, 'pass --host 127.0.0.1 (the default) or an address of this machine');
+  if (code === 'EACCES') return new UnavailableError(`cannot listen on ${where}: permission denied (ports below 1024 need privileges)`, 'pass a --port above 1023');
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new UsageError(`--host ${host} is not an address or a known host name`, 'for example --host 127.0.0.1');
+  return error;
 }
