@@ -163,17 +163,13 @@ export class OAuthTokenSource implements TokenSource {
     const error = typeof body?.['error'] === 'string' ? sanitizeText(body['error']).slice(0, 100) : undefined;
     const description = typeof body?.['error_description'] === 'string' ? sanitizeText(body['error_description']).slice(0, 300) : undefined;
     const said = [error, description].filter(Boolean).join(': ');
-    if (res.status === 429) return throwing(new TransientError(`${provider}'s token endpoint is rate limiting (429)`, parseRetryAfter(res.headers['retry-after'])));
-    if (res.status === 408 || res.status >= 500) return throwing(new TransientError(`${provider}'s token endpoint answered ${res.status}${said ? `: ${said}` : ''}`));
+    if (res.status === 429) throw new TransientError(`${provider}'s token endpoint is rate limiting (429)`, parseRetryAfter(res.headers['retry-after']));
+    if (res.status === 408 || res.status >= 500) throw new TransientError(`${provider}'s token endpoint answered ${res.status}${said ? `: ${said}` : ''}`);
     throw new AuthError(
-      `${provider} refused the ${method} (${res.status}${said ? ` ${said}` : ''})`,
+      `${method} failed: ${provider}'s token endpoint answered ${res.status}${said ? ` ${said}` : ''}`,
       `check ${variables.join(', ')}${res.status === 404 ? ` and the token URL ${this.tokenUrl.href}` : ''}`,
     );
   }
-}
-
-function throwing(error: Error): never {
-  throw error;
 }
 
 function parseObject(text: string): Record<string, unknown> | undefined {

@@ -54,9 +54,14 @@ export class OAuthServer {
     this.requireIssued = options.requireIssuedTokens ?? false;
   }
 
-  /** Access tokens issued so far. */
-  get issuedCount(): number {
-    return this.#issued.size;
+  /** Every access token issued so far (tests scan output for them). */
+  get issuedTokens(): string[] {
+    return [...this.#issued.keys()];
+  }
+
+  /** Ends every issued token now, as a revocation does: the next API request gets a 401. */
+  revokeIssued(): void {
+    for (const token of this.#issued.values()) token.expiresAt = 0;
   }
 
   handle(req: Incoming, path: string): Reply | undefined {
