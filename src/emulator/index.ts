@@ -187,7 +187,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (path.startsWith('/api/1.0/') || path.startsWith('/2.0/')) {
       const expired = oauth.check(req, vendor);
       if (expired) return expired;
-      if ((path === '/api/1.0/users/me' || path === '/2.0/users/me') && req.method === 'GET' && req.token) return oauth.usersMe(vendor);
+      if ((path === '/api/1.0/users/me' || path === '/2.0/users/me') && req.method === 'GET') {
+        const known = req.token && (!options.accessTokens || options.accessTokens.includes(req.token) || oauth.isIssued(req.token));
+        return known ? oauth.usersMe(vendor) : oauth.unauthorized(vendor, 'The access token provided is invalid.');
+      }
     }
     if (path.startsWith('/api/1.0/')) return asanaApi.handle(req, path.slice('/api/1.0'.length));
     if (path.startsWith('/2.0/')) return boxApi.handle(req, path.slice('/2.0'.length));

@@ -59,6 +59,10 @@ export class OAuthServer {
     return [...this.#issued.keys()];
   }
 
+  isIssued(token: string): boolean {
+    return this.#issued.has(token);
+  }
+
   /** Ends every issued token now, as a revocation does: the next API request gets a 401. */
   revokeIssued(): void {
     for (const token of this.#issued.values()) token.expiresAt = 0;
@@ -81,7 +85,11 @@ export class OAuthServer {
     const issued = this.#issued.get(req.token);
     if (issued && issued.vendor === vendor && this.now() < issued.expiresAt) return undefined;
     if (!issued && !this.requireIssued) return undefined;
-    const why = issued && issued.vendor === vendor ? 'The access token provided has expired.' : 'The access token provided is invalid.';
+    return this.unauthorized(vendor, issued && issued.vendor === vendor ? 'The access token provided has expired.' : 'The access token provided is invalid.');
+  }
+
+  /** A 401 in the vendor's format. */
+  unauthorized(vendor: 'asana' | 'box', why: string): Reply {
     return vendor === 'asana'
       ? asanaError(401, 'Not Authorized')
       : boxError(401, 'unauthorized', 'Unauthorized', { 'www-authenticate': `Bearer realm="Service", error="invalid_token", error_description="${why}"` });
