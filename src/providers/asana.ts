@@ -159,7 +159,7 @@ function statusError(ref: AsanaRef, res: HttpResponse, auth: TokenSource): Error
       'use a service account token in ASANA_ACCESS_TOKEN, or tail a project, task or goal instead',
     );
   }
-  if (status === 401) return new AuthError(`Asana rejected the access token from ${auth.variables.join(', ')} (401${said})`, rejectedHint(auth));
+  if (status === 401) return new AuthError(`Asana rejected the access token (401${said})`, rejectedHint(auth));
   if (status === 402) return new AuthError(`Asana says ${ref.label} needs a premium plan (402${said})`, 'use a token of a paid domain');
   if (status === 403) return new AuthError(`Asana denied access to ${ref.label} (403${said})`, 'check that the token\'s user can see it');
   if (status === 404) return new NotFoundError(`${ref.label} was not found (404${said})`, 'check the gid or URL, and that the token\'s user can see it');

@@ -216,7 +216,7 @@ function boxError(ref: BoxRef, res: HttpResponse, auth: TokenSource): Error {
   const { status } = res;
   if (status === 429) return new TransientError('rate limited by Box (429)', parseRetryAfter(res.headers['retry-after']));
   if (status === 408 || status >= 500) return new TransientError(`Box answered ${status}${said}`);
-  if (status === 401) return new AuthError(`Box rejected the access token from ${auth.variables.join(', ')} (401${said})`, rejectedHint(auth));
+  if (status === 401) return new AuthError(`Box rejected the access token (401${said})`, rejectedHint(auth));
   if (status === 403 && isEnterpriseStream(ref.streamType)) {
     return new AuthError(`Box refused ${ref.label} (403${said})`, 'enterprise streams need an admin token with the "manage enterprise properties" scope');
   }

@@ -162,7 +162,7 @@ describe('Box app auth across token expiries', () => {
     bed.emulator.faults.add({ kind: 'status', status: 401, path: '/2.0/events', times: 2 });
     const run = await runCli(['tail', 'box:admin_logs', '--once', '--json'], ccgEnv());
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(/^events: Box rejected the access token from BOX_CLIENT_ID, BOX_CLIENT_SECRET, BOX_ENTERPRISE_ID \(401/);
+    expect(run.stderr).toMatch(/^events: Box rejected the access token \(401.*\(a freshly issued token was rejected too: .*\(BOX_CLIENT_ID, BOX_CLIENT_SECRET, BOX_ENTERPRISE_ID\)\)$/m);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(tokenRequests('box')).toHaveLength(2);
   });
