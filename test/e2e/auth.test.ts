@@ -273,6 +273,21 @@ describe('Asana OAuth refresh', () => {
     expectNoSecrets([result.stdout, result.stderr], [asana.clientSecret, asana.refreshTokens[0]!, ...bed.emulator.oauth.asana.refreshTokens, ...bed.emulator.oauth.issuedTokens]);
   });
 
+  it('a refresh token revoked mid-run: the next renewal ends the follow run with exit 3', { timeout: 20_000 }, async () => {
+    await open({ accessTokenLifetimeS: 2 });
+    const project = bed.emulator.asana.projectGids[0]!;
+    const tail = new RunningCli(['tail', project, '--json', '--interval', '0.2'], asanaEnv());
+    await tail.waitFor(() => eventRequests().some((r) => r.status === 412), 10_000, 'the first sync token');
+    const before = bed.emulator.asana.appendEvents(project, 2);
+    await tail.waitFor(() => eventsOf(tail.stdout).length >= 2, 10_000, 'the first events');
+    bed.emulator.oauth.asana.refreshTokens.clear();
+    const result = await tail.done;
+    expect(result.code).toBe(3);
+    expect(eventsOf(result.stdout)).toEqual(before);
+    expect(result.stderr).toMatch(/^events: Asana OAuth refresh token grant failed: Asana's token endpoint answered 400 invalid_grant: The refresh token is invalid or has been revoked\. \(check ASANA_CLIENT_ID, ASANA_CLIENT_SECRET, ASANA_REFRESH_TOKEN\)$/m);
+    expect(tokenRequests('asana').map((t) => t.status)).toEqual([200, 400]);
+  });
+
   it('a revoked refresh token: exit 3 with the provider\'s description and the variables', async () => {
     await open({});
     const project = bed.emulator.asana.projectGids[0]!;
