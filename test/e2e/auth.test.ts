@@ -1,6 +1,7 @@
 // Issue 10: unattended auth. Box Client Credentials Grant and JWT, Asana OAuth refresh, secrets
 // from files, `events auth status`, against the emulator's token endpoints with tokens of a few
 // seconds, so a follow run of ~10 s spans several expiries.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { eventsOf, runCli, RunningCli, tempDir, type CliResult } from '../helper
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 import { boxJwtConfigJson, generateBoxJwtKeyPair, OAUTH_DEFAULTS, type BoxJwtKeyPair, type OAuthEmulatorOptions } from '../../src/emulator/oauth.js';
 import type { EmulatorOptions } from '../../src/emulator/index.js';
+import { signAssertion } from '../../src/auth/box-jwt.js';
 
 let bed: TestBed;
 let opened = false;
@@ -413,6 +415,30 @@ describe('events auth status', () => {
     expect(JSON.parse(bad.stdout)).toMatchObject([{ provider: 'asana', method: 'access token', variables: ['ASANA_ACCESS_TOKEN'], token: 'failed' }]);
     expect(bed.emulator.requests.map((r) => `${r.path} ${r.status}`)).toEqual(['/2.0/users/me 200', '/api/1.0/users/me 401']);
     expect(checked.stdout + bad.stdout + plain.stdout).not.toMatch(/static-token/);
+  });
+});
+
+describe('the emulator\'s token endpoint checks what Box checks', () => {
+  it('signature, kid, aud, exp at most 60 s ahead, and no reused jti', async () => {
+    await open({ box: { jwtPublicKey: keys.publicKeyPem } });
+    const key = crypto.createPrivateKey({ key: keys.privateKeyPem, format: 'pem', passphrase: keys.passphrase });
+    const nowS = Math.floor(Date.now() / 1000);
+    const base = { clientId: box.clientId, keyId: box.jwtPublicKeyId, key, subject: { type: 'enterprise' as const, id: box.enterpriseId }, audience: `${bed.emulator.url}/oauth2/token`, nowS };
+    const post = async (assertion: string): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const form = new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion, client_id: box.clientId, client_secret: box.clientSecret });
+      const res = await fetch(`${bed.emulator.url}/oauth2/token`, { method: 'POST', body: form });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const jti = 'a'.repeat(32);
+    expect((await post(signAssertion({ ...base, jti }))).status).toBe(200);
+    expect(await post(signAssertion({ ...base, jti }))).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: expect.stringMatching(/unique 'jti'/) } });
+    expect((await post(signAssertion({ ...base, nowS: nowS + 30 }))).body['error_description']).toMatch(/'exp' claim/); // exp 75 s ahead
+    expect((await post(signAssertion({ ...base, jti: 'short' }))).body['error_description']).toMatch(/'jti' claim/);
+    expect((await post(signAssertion({ ...base, audience: 'https://api.box.com/oauth2/token' }))).body['error_description']).toMatch(/'aud' claim/);
+    expect((await post(signAssertion({ ...base, keyId: 'other' }))).body['error_description']).toMatch(/'kid'/);
+    expect((await post(signAssertion({ ...base, subject: { type: 'user', id: '1' } }))).body['error_description']).toMatch(/'sub' claim/);
+    const otherKey = crypto.createPrivateKey({ key: otherKeys.privateKeyPem, format: 'pem', passphrase: otherKeys.passphrase });
+    expect((await post(signAssertion({ ...base, key: otherKey }))).body['error_description']).toMatch(/Signature verification error/);
   });
 });
 
