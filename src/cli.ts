@@ -105,10 +105,33 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--port <n>', 'port to listen on (default 4010)')
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
     .option('--activity <ms>', 'simulate activity every this many milliseconds (0: none; default 2000)')
-    .addHelpText('after', '\nExamples:\n  $ events emulator --port 4010\n  $ ASANA_BASE_URL=http://127.0.0.1:4010/api/1.0 ASANA_ACCESS_TOKEN=x events tail <project gid>\n')
+    .option('--token-lifetime <seconds>', 'lifetime of access tokens its token endpoints issue (default 3600)')
+    .option('--write-box-jwt-config <file>', 'write a Box JWT config.json (mode 0600) for a generated key pair the emulator accepts')
+    .addHelpText('after', '\nExamples:\n  $ events emulator --port 4010\n  $ events emulator --write-box-jwt-config box-config.json --token-lifetime 60\n  $ ASANA_BASE_URL=http://127.0.0.1:4010/api/1.0 ASANA_ACCESS_TOKEN=x events tail <project gid>\n')
     .action(async (options: Record<string, unknown>) => {
       const { emulatorCommand } = await import('./commands/emulator.js');
       process.exitCode = await emulatorCommand(options, ctx);
+    });
+
+  const auth = program
+    .command('auth')
+    .description('show how events authenticates to each provider (never prints a secret)')
+    .addHelpText('after', '\nExamples:\n  $ events auth status\n  $ events auth status box --json\n');
+  auth
+    .command('status')
+    .description('per provider: the method, the variables or files it uses, and whether a token can be obtained now')
+    .addArgument(new Argument('[provider]', 'asana or box (default: both)').choices(['asana', 'box']))
+    .option('--json', 'a JSON array on stdout')
+    .option('--check', 'also try a static access token (GET /users/me); OAuth methods always get a token')
+    .option('--timeout <seconds>', 'give up on one request after this long (default 30)')
+    .option('--asana-base-url <url>', 'Asana API base URL (env ASANA_BASE_URL)')
+    .option('--box-base-url <url>', 'Box API base URL (env BOX_BASE_URL)')
+    .option('--allow-insecure-http', 'allow sending credentials over plain http to a non-loopback host')
+    .option('--verbose', 'print requests and stack traces on stderr')
+    .addHelpText('after', '\nExamples:\n  $ events auth status\n  $ events auth status box\n  $ events auth status asana --check --json\n  $ BOX_JWT_CONFIG=~/box/config.json events auth status box\n')
+    .action(async (provider: string | undefined, options: Record<string, unknown>) => {
+      const { authStatus } = await import('./commands/auth.js');
+      process.exitCode = await authStatus(provider, options, { ...stdio(), signal: ctx.stop.signal });
     });
 
   const state = program

@@ -1,5 +1,7 @@
 // `events emulator`: the local Asana/Box emulator as a standalone server, so users can rehearse
 // jq pipelines, cron scripts and outages (POST /_emulator/faults) offline.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { ProgramContext } from '../cli.js';
 import { UnavailableError, UsageError } from '../errors.js';
 
@@ -9,14 +11,36 @@ export async function emulatorCommand(flags: Record<string, unknown>, ctx: Progr
   const activityMs = Number(flags['activity'] ?? 2000);
   if (!Number.isFinite(activityMs) || activityMs < 0) throw new UsageError(`--activity must be milliseconds, not "${String(flags['activity'])}"`, 'for example --activity 2000, or 0 for none');
   const host = typeof flags['host'] === 'string' ? flags['host'] : '127.0.0.1';
+  const lifetime = flags['tokenLifetime'] === undefined ? 3600 : Number(flags['tokenLifetime']);
+  if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 86_400) throw new UsageError(`--token-lifetime must be whole seconds from 1 to 86400, not "${String(flags['tokenLifetime'])}"`, 'for example --token-lifetime 60');
+  const jwtFile = typeof flags['writeBoxJwtConfig'] === 'string' ? flags['writeBoxJwtConfig'] : undefined;
   const { startEmulator } = await import('../emulator/index.js');
+  const { OAUTH_DEFAULTS, boxJwtConfigJson, generateBoxJwtKeyPair } = await import('../emulator/oauth.js');
+  // A fresh key pair per run: the config file is only good against this emulator.
+  const keys = jwtFile ? generateBoxJwtKeyPair() : undefined;
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   try {
-    emulator = await startEmulator({ host, port, activity: activityMs > 0 ? { intervalMs: activityMs } : false });
+    emulator = await startEmulator({
+      host, port, activity: activityMs > 0 ? { intervalMs: activityMs } : false,
+      oauth: { accessTokenLifetimeS: lifetime, box: keys ? { jwtPublicKey: keys.publicKeyPem } : {} },
+    });
   } catch (error) {
     throw listenFailed(error, host, port);
   }
   const { asana } = emulator;
+  const box = emulator.oauth.box;
+  if (jwtFile && keys) {
+    const text = boxJwtConfigJson(keys, { clientId: box.clientId, clientSecret: box.clientSecret, publicKeyId: box.jwtPublicKeyId, enterpriseId: box.enterpriseId });
+    try {
+      fs.writeFileSync(jwtFile, text, { mode: 0o600 });
+      fs.chmodSync(jwtFile, 0o600); // an existing file keeps its mode otherwise
+    } catch (error) {
+      await emulator.close();
+      throw new UsageError(`cannot write --write-box-jwt-config ${jwtFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'choose a writable path');
+    }
+  }
+  // Throw-away credentials of the emulator's own apps: printing them is the point.
+  const refresh = OAUTH_DEFAULTS.asana.refreshTokens[0]!;
   process.stdout.write(
     [
       `events emulator listening on ${emulator.url}`,
@@ -25,6 +49,13 @@ export async function emulatorCommand(flags: Record<string, unknown>, ctx: Progr
       `  workspace ${asana.workspaceGid}; projects ${asana.projectGids.join(', ')}`,
       `  try:   ASANA_BASE_URL=${emulator.url}/api/1.0 ASANA_ACCESS_TOKEN=x events tail ${asana.projectGids[0]}`,
       `  control: GET ${emulator.url}/_emulator, POST /_emulator/asana/events, /_emulator/asana/expire, /_emulator/faults`,
+      `  issued access tokens live ${lifetime} s`,
+      `  Box Client Credentials Grant:`,
+      `    BOX_BASE_URL=${emulator.url}/2.0 BOX_CLIENT_ID=${box.clientId} BOX_CLIENT_SECRET=${box.clientSecret} BOX_ENTERPRISE_ID=${box.enterpriseId}`,
+      jwtFile ? `  Box JWT (config written to ${jwtFile}, mode 0600):` : '  Box JWT: pass --write-box-jwt-config FILE for a config.json of a generated key pair',
+      ...(jwtFile ? [`    BOX_BASE_URL=${emulator.url}/2.0 BOX_JWT_CONFIG=${path.resolve(jwtFile)}`] : []),
+      `  Asana OAuth refresh:`,
+      `    ASANA_BASE_URL=${emulator.url}/api/1.0 ASANA_CLIENT_ID=${emulator.oauth.asana.clientId} ASANA_CLIENT_SECRET=${emulator.oauth.asana.clientSecret} ASANA_REFRESH_TOKEN=${refresh}`,
       'Ctrl-C to stop',
       '',
     ].join('\n'),

@@ -49,10 +49,9 @@ export function buildTailConfig(resources: string[], flags: Record<string, unkno
     color,
     quiet: flags['quiet'] === true,
     verbose: flags['verbose'] === true,
-    asana: { baseUrl: pick(str('asanaBaseUrl'), env['ASANA_BASE_URL'], file.asanaBaseUrl, DEFAULT_ASANA_BASE_URL)!, token: env['ASANA_ACCESS_TOKEN'] || undefined },
+    asana: { baseUrl: pick(str('asanaBaseUrl'), env['ASANA_BASE_URL'], file.asanaBaseUrl, DEFAULT_ASANA_BASE_URL)! },
     box: {
       baseUrl: pick(str('boxBaseUrl'), env['BOX_BASE_URL'], file.boxBaseUrl, DEFAULT_BOX_BASE_URL)!,
-      token: env['BOX_ACCESS_TOKEN'] || undefined,
       fromStart: flags['fromStart'] === true,
       eventTypes: list('eventType'),
       since: str('since') ? parseWhen('--since', str('since')!) : undefined,

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, runCli } from '../helpers/cli.js';
 
-const COMMANDS = [['tail'], ['snapshot'], ['demo'], ['emulator'], ['state'], ['state', 'list'], ['state', 'show'], ['state', 'reset'], ['state', 'path'], ['completion']];
+const COMMANDS = [['tail'], ['snapshot'], ['demo'], ['emulator'], ['state'], ['state', 'list'], ['state', 'show'], ['state', 'reset'], ['state', 'path'], ['completion'], ['auth'], ['auth', 'status']];
 
 describe('help and suggestions', () => {
   it.each(COMMANDS.map((c) => c.join(' ')))('`events %s --help` ends with examples', async (command) => {
@@ -13,7 +13,7 @@ describe('help and suggestions', () => {
 
   it('the top-level help lists the commands and ends with examples', async () => {
     const run = await runCli(['--help'], cleanEnv());
-    for (const name of ['tail', 'snapshot', 'demo', 'emulator', 'state', 'completion']) expect(run.stdout).toContain(`  ${name}`);
+    for (const name of ['tail', 'snapshot', 'demo', 'emulator', 'auth', 'state', 'completion']) expect(run.stdout).toContain(`  ${name}`);
     expect(run.stdout).not.toContain('__complete-refs');
     expect(run.stdout).toContain('Examples:');
   });
