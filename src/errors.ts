@@ -12,6 +12,8 @@ export const ExitCode = {
   locked: 6,
   expired: 7,
   temporary: 75,
+  /** EX_CONFIG: config.json or the variables that locate it are wrong. */
+  config: 78,
   brokenPipe: 141,
   sigint: 130,
   sigterm: 143,
@@ -25,6 +27,7 @@ export type ErrorCategory =
   | 'locked'
   | 'expired'
   | 'temporary'
+  | 'config'
   | 'api'
   | 'internal';
 
@@ -76,6 +79,13 @@ export class LockedError extends EventsError {
 export class ExpiredError extends EventsError {
   constructor(message: string, hint?: string) {
     super('expired', ExitCode.expired, message, hint);
+  }
+}
+
+/** config.json (or EVENTS_CONFIG_DIR/HOME, which locate it) is wrong: a person must fix a file. */
+export class ConfigError extends EventsError {
+  constructor(message: string, hint?: string) {
+    super('config', ExitCode.config, message, hint);
   }
 }
 

@@ -48,7 +48,7 @@ describe('--max-events', () => {
   it('refuses a count that is not a whole number', async () => {
     const run = await runCli(['tail', project(), '--max-events', '0'], bed.env());
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/--max-events must be a whole number above 0/);
+    expect(run.stderr).toMatch(/--max-events must be a whole number from 1 to 2147483647, not "0"/);
   });
 });
 
