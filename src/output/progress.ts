@@ -45,6 +45,12 @@ export class Progress {
     this.#line(`events: ${sanitizeText(text)}`);
   }
 
+  /** A hint for a person at a terminal: never in logs or pipes, nor with --quiet. */
+  tip(text: string): void {
+    if (this.options.quiet || this.options.stream.isTTY !== true) return;
+    this.#line(`events: ${sanitizeText(text)}`);
+  }
+
   /** A retry notice: spinner text on a terminal, a line otherwise. */
   retrying(text: string): void {
     if (this.options.quiet) return;
