@@ -50,6 +50,7 @@ export function buildTailConfig(resources: string[], flags: Record<string, unkno
   const retryCapMs = boundedFlag('retryCapMs', '--retry-cap-ms', str('retryCapMs')) ?? 30_000;
   if (retryCapMs < retryBaseMs) throw badValue('--retry-cap-ms', `at least --retry-base-ms (${retryBaseMs})`, retryCapMs, String(retryBaseMs * 30));
 
+  const giveUp = boundedFlag('giveUp', '--give-up', str('giveUp')) ?? 120;
   const window = timeWindow(refs, str('since'), str('until'));
   const boxBaseUrl = pick(str('boxBaseUrl'), env['BOX_BASE_URL'], file.boxBaseUrl, DEFAULT_BOX_BASE_URL)!;
   if (window.since) window.since = storedCursorWins(refs, window.since, { dir, group, boxBaseUrl, quiet: flags['quiet'] === true }, warn);
@@ -81,7 +82,7 @@ export function buildTailConfig(resources: string[], flags: Record<string, unkno
       baseMs: retryBaseMs,
       capMs: retryCapMs,
       // Follow mode outlives outages; a cron run gives up and lets the next run try again.
-      giveUpAfterMs: once ? 1000 * (boundedFlag('giveUp', '--give-up', str('giveUp')) ?? 120) : undefined,
+      giveUpAfterMs: once ? 1000 * giveUp : undefined,
     },
     lockWaitMs: 1000 * (boundedFlag('waitLock', '--wait-lock', str('waitLock')) ?? 0),
     onExpire,

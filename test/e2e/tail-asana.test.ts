@@ -214,8 +214,8 @@ describe('events tail (Asana)', () => {
     expect(fileOnly.stderr).toMatch(/connection refused/);
     fs.writeFileSync(path.join(bed.stateDir, 'config.json'), '{not json');
     const broken = await runCli(['tail', project(), '--once'], bed.env());
-    expect(broken.code).toBe(2);
-    expect(broken.stderr).toMatch(/config\.json is not a JSON object/);
+    expect(broken.code).toBe(78);
+    expect(broken.stderr).toMatch(/config\.json is not valid JSON/);
   });
 
   it('401: exit 3 with a one-line message and no stack', async () => {
