@@ -23,7 +23,15 @@ export const COLOR_CHOICES = ['auto', 'always', 'never'] as const;
 
 type Check = (value: unknown) => { ok: true; value: unknown } | { ok: false; mustBe: string };
 
-const text: Check = (v) => (typeof v === 'string' && v !== '' ? { ok: true, value: v } : { ok: false, mustBe: 'a non-empty string' });
+const url: Check = (v) => {
+  let parsed: URL | undefined;
+  try {
+    parsed = typeof v === 'string' ? new URL(v) : undefined;
+  } catch {
+    // not a URL: said below
+  }
+  return parsed && (parsed.protocol === 'https:' || parsed.protocol === 'http:') ? { ok: true, value: v } : { ok: false, mustBe: 'an http(s) URL such as "https://app.asana.com/api/1.0"' };
+};
 const number = (bound: Bound): Check => (v) => {
   const n = typeof v === 'number' || typeof v === 'string' ? checkBound(bound, v) : undefined;
   return n === undefined ? { ok: false, mustBe: describeBound(bound) } : { ok: true, value: n };
@@ -31,8 +39,8 @@ const number = (bound: Bound): Check => (v) => {
 
 /** Every key config.json may hold, and what its value must be. */
 const KEYS: Record<keyof FileSettings, Check> = {
-  asanaBaseUrl: text,
-  boxBaseUrl: text,
+  asanaBaseUrl: url,
+  boxBaseUrl: url,
   interval: number(BOUNDS.interval),
   group: (v) => (typeof v === 'string' && GROUP_NAME.test(v) ? { ok: true, value: v } : { ok: false, mustBe: 'a group name of letters, digits, dot, dash or underscore' }),
   color: (v) => (typeof v === 'string' && (COLOR_CHOICES as readonly string[]).includes(v) ? { ok: true, value: v } : { ok: false, mustBe: orList(COLOR_CHOICES.map((c) => JSON.stringify(c))) }),

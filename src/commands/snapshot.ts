@@ -9,6 +9,6 @@ export async function snapshotCommand(resources: string[], flags: Record<string,
   const box = resources.map(parseReference).find((r) => r.provider === 'box');
   if (box) throw new UsageError(`Box has no snapshot: ${box.label} is a stream of events, not a resource with a current state`, 'snapshot Asana projects, tasks, goals or workspaces; for Box use events tail box:admin_logs --since 7d --once');
   // A snapshot is a one-shot job: retries give up in bounded time, like --once.
-  const config = buildTailConfig(resources, { ...flags, once: true }, process.env);
+  const config = buildTailConfig(resources, { ...flags, once: true }, process.env, (line) => process.stderr.write(`events: ${line}\n`));
   return runSnapshot(config, { stdout: process.stdout, stderr: process.stderr, env: process.env, stop: ctx.stop });
 }

@@ -55,6 +55,20 @@ describe('config.json', () => {
     expect(oneLine(run.stderr)).toMatch(/config\.json is a folder, not a file/);
   });
 
+  it('a base URL that is not a URL names the key, not the variable', async () => {
+    fs.writeFileSync(configFile(), '{"asanaBaseUrl": "app.asana.com"}');
+    const run = await runCli(['tail', project(), '--once'], bed.env({ ASANA_BASE_URL: undefined }));
+    expect(run.code).toBe(78);
+    expect(oneLine(run.stderr)).toMatch(/config\.json: "asanaBaseUrl" must be an http\(s\) URL .*, not "app\.asana\.com"/);
+  });
+
+  it('snapshot reads config.json the same way: unknown keys warn', async () => {
+    fs.writeFileSync(configFile(), '{"colour": "never"}');
+    const run = await runCli(['snapshot', project(), '--json'], bed.env());
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/unknown key "colour" is ignored \(did you mean "color"\?\)/);
+  });
+
   it('a value that is not JSON names the file', async () => {
     fs.writeFileSync(configFile(), '{"group": export}');
     const run = await runCli(['tail', project(), '--once'], bed.env());
