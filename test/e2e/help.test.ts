@@ -104,6 +104,8 @@ describe('help and usage (issue 12, item 13)', () => {
     [['tail', '123', '--group', 'a b'], '--group must be a name of letters, digits, dot, dash or underscore, not "a b" (for example --group export)'],
     [['tail', '123', '--action', 'edited'], '--action must be added, changed, removed, deleted or undeleted, not "edited" (for example --action changed)'],
     [['completion', 'tcsh'], '<shell> must be bash, zsh or fish, not "tcsh" (for example events completion bash)'],
+    [['tail', '123', '--fields', 'usr.name'], '--fields must be fields of Asana events (action, change, change.action, change.added_value, change.field, change.new_value, change.removed_value, created_at, parent, parent.name, resource, resource.name, type, user, user.name), not "usr.name" (did you mean user.name?)'],
+    [['tail', '123', '--crawl-fields', 'nmae'], '--crawl-fields must be fields of projects, tasks, stories, goals or workspaces as Asana names them, not "nmae" (did you mean name?)'],
   ])('%j: every bad value is worded the same way', async (args, message) => {
     const run = await runCli(args, cleanEnv({ EVENTS_CONFIG_DIR: tempDir() }));
     expect(run.code).toBe(2);
