@@ -11,6 +11,10 @@ export const ExitCode = {
   state: 5,
   locked: 6,
   expired: 7,
+  /** A local resource is not available: the emulator's port is taken (EX_UNAVAILABLE). */
+  unavailable: 69,
+  /** Output could not be written: disk full, closed stdout, no permission (EX_IOERR). */
+  output: 74,
   temporary: 75,
   /** EX_CONFIG: config.json or the variables that locate it are wrong. */
   config: 78,
@@ -28,6 +32,8 @@ export type ErrorCategory =
   | 'expired'
   | 'temporary'
   | 'config'
+  | 'output'
+  | 'unavailable'
   | 'api'
   | 'internal';
 
@@ -86,6 +92,20 @@ export class ExpiredError extends EventsError {
 export class ConfigError extends EventsError {
   constructor(message: string, hint?: string) {
     super('config', ExitCode.config, message, hint);
+  }
+}
+
+/** Records could not be written where they go; the cursor did not move past them. */
+export class OutputError extends EventsError {
+  constructor(message: string, hint?: string, options?: { cause?: unknown }) {
+    super('output', ExitCode.output, message, hint, options);
+  }
+}
+
+/** Something on this machine that the command needs is not available (a port in use). */
+export class UnavailableError extends EventsError {
+  constructor(message: string, hint?: string) {
+    super('unavailable', ExitCode.unavailable, message, hint);
   }
 }
 
