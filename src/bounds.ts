@@ -22,6 +22,8 @@ export const BOUNDS = {
   maxEvents: { what: 'a whole number', min: 1, max: 2 ** 31 - 1, integer: true, example: '100' },
   retryBaseMs: { what: 'a whole number of milliseconds', min: 1, max: 60_000, integer: true, example: '1000' },
   retryCapMs: { what: 'a whole number of milliseconds', min: 1, max: 3_600_000, integer: true, example: '30000' },
+  port: { what: 'a port number', min: 0, max: 65_535, integer: true, example: '4010' },
+  activityMs: { what: 'a number of milliseconds (0: none)', min: 0, max: 86_400_000, example: '2000' },
 } satisfies Record<string, Bound>;
 
 export type BoundName = keyof typeof BOUNDS;

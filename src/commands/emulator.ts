@@ -1,13 +1,12 @@
 // `events emulator`: the local Asana/Box emulator as a standalone server, so users can rehearse
 // jq pipelines, cron scripts and outages (POST /_emulator/faults) offline.
 import type { ProgramContext } from '../cli.js';
-import { UsageError } from '../errors.js';
+import { boundedFlag } from '../bounds.js';
 
 export async function emulatorCommand(flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {
-  const port = Number(flags['port'] ?? 4010);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${String(flags['port'])}"`, 'for example --port 4010');
-  const activityMs = Number(flags['activity'] ?? 2000);
-  if (!Number.isFinite(activityMs) || activityMs < 0) throw new UsageError(`--activity must be milliseconds, not "${String(flags['activity'])}"`, 'for example --activity 2000, or 0 for none');
+  const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
+  const port = boundedFlag('port', '--port', str('port')) ?? 4010;
+  const activityMs = boundedFlag('activityMs', '--activity', str('activity')) ?? 2000;
   const host = typeof flags['host'] === 'string' ? flags['host'] : '127.0.0.1';
   const { startEmulator } = await import('../emulator/index.js');
   const emulator = await startEmulator({ host, port, activity: activityMs > 0 ? { intervalMs: activityMs } : false });

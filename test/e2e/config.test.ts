@@ -124,6 +124,15 @@ describe('numeric bounds', () => {
     expect(oneLine(run.stderr)).toMatch(message);
   });
 
+  it.each([
+    [['--activity', '3000000000'], /^events: --activity must be a number of milliseconds \(0: none\) from 0 to 86400000, not "3000000000" \(for example --activity 2000\)$/],
+    [['--port', '70000'], /^events: --port must be a port number from 0 to 65535, not "70000" \(for example --port 4010\)$/],
+  ])('emulator %j: exit 2 before listening', async (args, message) => {
+    const run = await runCli(['emulator', '--port', '0', ...args], cleanEnv(), { timeoutMs: 5000 });
+    expect(run.code).toBe(2);
+    expect(oneLine(run.stderr)).toMatch(message);
+  });
+
   it('--since 99999999999d is a usage error, not an internal error', async () => {
     const run = await runCli(['tail', 'box:admin_logs', '--since', '99999999999d'], cleanEnv({ EVENTS_CONFIG_DIR: tempDir(), BOX_ACCESS_TOKEN: 'x' }));
     expect(run.code).toBe(2);
