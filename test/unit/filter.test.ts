@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildFilter } from '../../src/filter.js';
+import { buildFilter, checkFilters, fieldsNeededBy } from '../../src/filter.js';
 import { selectEvents } from '../../src/follow/select.js';
 
 const changed = { action: 'changed', resource: { resource_type: 'task' }, change: { field: 'completed' }, user: { gid: '1', name: 'Ada Lovelace' } };
@@ -51,16 +51,14 @@ describe('selectEvents', () => {
 });
 
 describe('checkFilters and fieldsNeededBy (issue 12, item 6)', () => {
-  it('an --action outside the API set is refused with a suggestion; any case is fine', async () => {
-    const { checkFilters } = await import('../../src/filter.js');
+  it('an --action outside the API set is refused with a suggestion; any case is fine', () => {
     const warnings: string[] = [];
     expect(() => checkFilters({ actions: ['chaned'] }, (l) => warnings.push(l))).toThrow(/not "chaned"/);
     expect(() => checkFilters({ actions: ['Changed', 'ADDED'] }, (l) => warnings.push(l))).not.toThrow();
     expect(warnings).toEqual([]);
   });
 
-  it('an unknown Box event type warns once per value; known ones in any case do not', async () => {
-    const { checkFilters } = await import('../../src/filter.js');
+  it('an unknown Box event type warns once per value; known ones in any case do not', () => {
     const warnings: string[] = [];
     checkFilters({ eventTypes: ['item_upload', 'LOGIN', 'ITEM_UPLAOD', 'SOMETHING_NEW'], resourceTypes: ['whatever'], fields: ['custom field'] }, (l) => warnings.push(l));
     expect(warnings).toHaveLength(2);
@@ -74,8 +72,7 @@ describe('checkFilters and fieldsNeededBy (issue 12, item 6)', () => {
     [{ resourceTypes: ['task'] }, ['resource', 'type']],
     [{ users: ['ada'] }, ['user', 'user.name']],
     [{ eventTypes: ['LOGIN'] }, []],
-  ])('%j needs %j', async (spec, fields) => {
-    const { fieldsNeededBy } = await import('../../src/filter.js');
+  ])('%j needs %j', (spec, fields) => {
     expect(fieldsNeededBy(spec)).toEqual(fields);
   });
 });
