@@ -229,9 +229,9 @@ function choiceArgument(name: string, description: string, values: string[], exa
 }
 
 /**
- * \`events help [command...]\`: commander's own help command shows the top-level help (exit 0) for
- * a command that does not exist and only looks at the first word (\`help state list\` shows
- * \`state\`). This one follows the whole path and refuses unknown words.
+ * `events help [command...]`: commander's own help command shows the top-level help (exit 0) for
+ * a command that does not exist and only looks at the first word (`help state list` shows
+ * `state`). This one follows the whole path and refuses unknown words.
  */
 function addHelpCommand(program: Command): void {
   program.helpCommand(false);
