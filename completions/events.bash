@@ -11,7 +11,7 @@ _events() {
   done
   COMPREPLY=()
   case "$cmd" in
-    "") if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--version -V --help -h' -- "$cur")); else COMPREPLY=($(compgen -W 'tail snapshot demo emulator auth state completion' -- "$cur")); fi ;;
+    "") if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--version -V --help -h' -- "$cur")); else COMPREPLY=($(compgen -W 'tail snapshot demo emulator auth state completion help' -- "$cur")); fi ;;
     'tail')
       case "$prev" in
         --interval) return ;;
@@ -48,8 +48,8 @@ _events() {
       if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--output --json --crawl-fields --color --timeout --give-up --asana-base-url --allow-insecure-http --quiet -q --verbose --help -h' -- "$cur")); else COMPREPLY=($(compgen -W "$(events __complete-refs 2>/dev/null)" -- "$cur")); fi ;;
     'demo')
       case "$prev" in
-        --color) return ;;
-        --provider) return ;;
+        --color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
+        --provider) COMPREPLY=($(compgen -W 'asana box' -- "$cur")); return ;;
       esac
       if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --color --provider --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
     'emulator')
@@ -95,6 +95,10 @@ _events() {
       esac
       if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
     'completion')
+      case "$prev" in
+      esac
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
+    'help')
       case "$prev" in
       esac
       if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;

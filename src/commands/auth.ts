@@ -7,7 +7,8 @@ import { OAuthTokenSource, type TokenSource } from '../auth/token-source.js';
 import { EventsError, ExitCode } from '../errors.js';
 import { DEFAULT_ASANA_BASE_URL } from '../providers/asana.js';
 import { DEFAULT_BOX_BASE_URL } from '../providers/box.js';
-import { configDir, parseSeconds, pick, readFileSettings } from '../settings.js';
+import { boundedFlag } from '../bounds.js';
+import { configDir, pick, readFileSettings } from '../settings.js';
 import { userAgent } from '../version.js';
 
 interface Out {
@@ -32,12 +33,12 @@ export interface AuthStatusRow {
 
 export async function authStatus(provider: string | undefined, flags: Record<string, unknown>, out: Out): Promise<number> {
   const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
-  const file = readFileSettings(configDir(out.env));
+  const file = readFileSettings(configDir(out.env), (line) => out.stderr.write(`events: ${line}\n`));
   const baseUrls: Record<AuthProvider, string> = {
     asana: pick(str('asanaBaseUrl'), out.env['ASANA_BASE_URL'], file.asanaBaseUrl, DEFAULT_ASANA_BASE_URL)!,
     box: pick(str('boxBaseUrl'), out.env['BOX_BASE_URL'], file.boxBaseUrl, DEFAULT_BOX_BASE_URL)!,
   };
-  const timeoutMs = 1000 * parseSeconds('--timeout', str('timeout') ?? file.timeout ?? 30, { allowZero: false })!;
+  const timeoutMs = 1000 * (boundedFlag('timeout', '--timeout', str('timeout')) ?? file.timeout ?? 30);
   const debug = flags['verbose'] === true ? (line: string) => out.stderr.write(`events: debug: ${line}\n`) : undefined;
   const { HttpClient } = await import('../http.js');
   const http = new HttpClient({ userAgent: userAgent(), timeoutMs, debug });

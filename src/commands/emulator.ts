@@ -3,13 +3,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ProgramContext } from '../cli.js';
+import { boundedFlag } from '../bounds.js';
 import { UnavailableError, UsageError } from '../errors.js';
 
 export async function emulatorCommand(flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {
-  const port = Number(flags['port'] ?? 4010);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${String(flags['port'])}"`, 'for example --port 4010');
-  const activityMs = Number(flags['activity'] ?? 2000);
-  if (!Number.isFinite(activityMs) || activityMs < 0) throw new UsageError(`--activity must be milliseconds, not "${String(flags['activity'])}"`, 'for example --activity 2000, or 0 for none');
+  const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
+  const port = boundedFlag('port', '--port', str('port')) ?? 4010;
+  const activityMs = boundedFlag('activityMs', '--activity', str('activity')) ?? 2000;
   const host = typeof flags['host'] === 'string' ? flags['host'] : '127.0.0.1';
   const lifetime = flags['tokenLifetime'] === undefined ? 3600 : Number(flags['tokenLifetime']);
   if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 86_400) throw new UsageError(`--token-lifetime must be whole seconds from 1 to 86400, not "${String(flags['tokenLifetime'])}"`, 'for example --token-lifetime 60');

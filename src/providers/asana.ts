@@ -2,7 +2,9 @@
 // dance, has_more paging. Requests stay inside the official OpenAPI spec (no opt_fields on
 // workspace events, opt_fields values from the spec's enum).
 import { rejectedHint, type TokenSource } from '../auth/token-source.js';
-import { ApiError, AuthError, NotFoundError, UsageError } from '../errors.js';
+import { badValue } from '../bounds.js';
+import { ApiError, AuthError, NotFoundError } from '../errors.js';
+import { closest } from '../suggest.js';
 import type { HttpClient, HttpResponse } from '../http.js';
 import { sanitizeText } from '../output/sanitize.js';
 import type { Reference } from '../refs.js';
@@ -35,7 +37,10 @@ type AsanaRef = Extract<Reference, { provider: 'asana' }>;
 
 export function validateAsanaFields(fields: string[]): string[] {
   const unknown = fields.filter((f) => !(ASANA_EVENT_FIELDS as readonly string[]).includes(f));
-  if (unknown.length) throw new UsageError(`--fields: Asana events have no field ${unknown.join(', ')}`, `choose from ${ASANA_EVENT_FIELDS.join(', ')}`);
+  if (unknown.length) {
+    const guess = closest(unknown[0]!, ASANA_EVENT_FIELDS);
+    throw badValue('--fields', `fields of Asana events (${ASANA_EVENT_FIELDS.join(', ')})`, unknown.join(','), 'user.name,resource.name', guess ? `did you mean ${guess}?` : undefined);
+  }
   return fields;
 }
 
