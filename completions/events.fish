@@ -57,6 +57,7 @@ complete -c events -n '__fish_seen_subcommand_from demo' -l help -s h -d 'displa
 complete -c events -n '__fish_seen_subcommand_from emulator' -l port -x -d 'port to listen on (default 4010)'
 complete -c events -n '__fish_seen_subcommand_from emulator' -l host -x -d 'address to listen on (default 127.0.0.1)'
 complete -c events -n '__fish_seen_subcommand_from emulator' -l activity -x -d 'simulate activity every this many milliseconds (0: none; default 2000)'
+complete -c events -n '__fish_seen_subcommand_from emulator' -l box-huge-positions -d 'stress mode: Box stream positions above 2^60, which JSON.parse rounds (default: safe integers as in real accounts)'
 complete -c events -n '__fish_seen_subcommand_from emulator' -l help -s h -d 'display help for command'
 complete -c events -n '__fish_seen_subcommand_from state; and not __fish_seen_subcommand_from list show reset path' -l help -s h -d 'display help for command'
 complete -c events -n '__fish_seen_subcommand_from state; and not __fish_seen_subcommand_from list show reset path' -a list -d 'every stored subscription: provider, group, last event, last sync, cursor age'

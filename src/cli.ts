@@ -105,6 +105,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--port <n>', 'port to listen on (default 4010)')
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
     .option('--activity <ms>', 'simulate activity every this many milliseconds (0: none; default 2000)')
+    .option('--box-huge-positions', 'stress mode: Box stream positions above 2^60, which JSON.parse rounds (default: safe integers as in real accounts)')
     .addHelpText('after', '\nExamples:\n  $ events emulator --port 4010\n  $ ASANA_BASE_URL=http://127.0.0.1:4010/api/1.0 ASANA_ACCESS_TOKEN=x events tail <project gid>\n')
     .action(async (options: Record<string, unknown>) => {
       const { emulatorCommand } = await import('./commands/emulator.js');

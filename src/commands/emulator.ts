@@ -10,7 +10,7 @@ export async function emulatorCommand(flags: Record<string, unknown>, ctx: Progr
   if (!Number.isFinite(activityMs) || activityMs < 0) throw new UsageError(`--activity must be milliseconds, not "${String(flags['activity'])}"`, 'for example --activity 2000, or 0 for none');
   const host = typeof flags['host'] === 'string' ? flags['host'] : '127.0.0.1';
   const { startEmulator } = await import('../emulator/index.js');
-  const emulator = await startEmulator({ host, port, activity: activityMs > 0 ? { intervalMs: activityMs } : false });
+  const emulator = await startEmulator({ host, port, activity: activityMs > 0 ? { intervalMs: activityMs } : false, boxHugePositions: flags['boxHugePositions'] === true });
   const { asana } = emulator;
   process.stdout.write(
     [

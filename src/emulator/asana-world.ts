@@ -76,6 +76,17 @@ export class AsanaWorld {
     }
   }
 
+  /** The user the access token belongs to (GET /users/me), in the spec's UserResponse form. */
+  get me(): AsanaObject {
+    const user = this.users[0]!;
+    const email = `${(user.name ?? 'user').toLowerCase().replace(/[^a-z]+/g, '.')}@example.com`;
+    return { gid: user.gid, resource_type: 'user', name: user.name, email, photo: null, workspaces: [this.compactWorkspace] };
+  }
+
+  get compactWorkspace(): Compact {
+    return this.#compact(this.workspace);
+  }
+
   get projectGids(): string[] {
     return [...this.projectTasks.keys()];
   }
