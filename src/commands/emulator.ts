@@ -10,13 +10,14 @@ export async function emulatorCommand(flags: Record<string, unknown>, ctx: Progr
   if (!Number.isFinite(activityMs) || activityMs < 0) throw new UsageError(`--activity must be milliseconds, not "${String(flags['activity'])}"`, 'for example --activity 2000, or 0 for none');
   const host = typeof flags['host'] === 'string' ? flags['host'] : '127.0.0.1';
   const { startEmulator } = await import('../emulator/index.js');
-  const emulator = await startEmulator({ host, port, activity: activityMs > 0 ? { intervalMs: activityMs } : false, boxHugePositions: flags['boxHugePositions'] === true });
+  const boxHugePositions = flags['boxHugePositions'] === true;
+  const emulator = await startEmulator({ host, port, activity: activityMs > 0 ? { intervalMs: activityMs } : false, boxHugePositions });
   const { asana } = emulator;
   process.stdout.write(
     [
       `events emulator listening on ${emulator.url}`,
       `  Asana: ASANA_BASE_URL=${emulator.url}/api/1.0  (any bearer token)`,
-      `  Box:   BOX_BASE_URL=${emulator.url}/2.0`,
+      `  Box:   BOX_BASE_URL=${emulator.url}/2.0  (stream positions ${boxHugePositions ? 'above 2^60: stress mode' : 'safe integers, as in real accounts'})`,
       `  workspace ${asana.workspaceGid}; projects ${asana.projectGids.join(', ')}`,
       `  try:   ASANA_BASE_URL=${emulator.url}/api/1.0 ASANA_ACCESS_TOKEN=x events tail ${asana.projectGids[0]}`,
       `  control: GET ${emulator.url}/_emulator, POST /_emulator/asana/events, /_emulator/asana/expire, /_emulator/faults`,
