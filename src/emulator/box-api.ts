@@ -54,6 +54,7 @@ export class BoxApi {
     if (!channel || Date.now() - channel.created > ttlMinutes * 60_000 || channel.uses > maxRetries || position === null) {
       return json(200, { message: 'reconnect' });
     }
+    if (!this.world.issued('user', position)) this.options.violations.push(`realtime server: stream_position ${position} was never handed out (rounded through a double?)`);
     const index = this.world.index('user', position);
     if (index === undefined) return json(200, { message: 'reconnect' });
     if (index < this.world.user.length) return json(200, { message: 'new_change' });
@@ -126,6 +127,7 @@ export class BoxApi {
     if (positionText === 'now') return this.#answer([], this.world.position(stream, log.length), stringPositions);
     const start = this.world.index(stream, positionText);
     if (start === undefined) return boxError(400, `Invalid value '${positionText}' for stream_position`);
+    if (!this.world.issued(stream, positionText)) this.options.violations.push(`GET /events: stream_position ${positionText} was never handed out (rounded through a double?)`);
 
     const types = q.get('event_type')?.split(',').filter(Boolean);
     const after = parseTime(q.get('created_after'));

@@ -77,6 +77,15 @@ export class BoxWorld {
     };
   }
 
+  /** Whether the emulator could have handed out this position (0 or base..base+length): one it
+   * could not is a position the client changed, e.g. rounded through a double by JSON.parse. */
+  issued(stream: BoxStream, position: string): boolean {
+    if (!/^\d+$/.test(position)) return false;
+    const value = BigInt(position);
+    const base = this.#bases[stream];
+    return value === 0n || (value >= base && value <= base + BigInt(this.log(stream).length));
+  }
+
   log(stream: BoxStream): BoxEvent[] {
     return stream === 'user' ? this.user : this.enterprise;
   }

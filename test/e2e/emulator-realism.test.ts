@@ -71,13 +71,22 @@ describe('Box positions by default', () => {
     expect(received).toEqual(appended);
     expect(subscribes - before).toBeLessThanOrEqual(1);
     expect(subscribes).toBeLessThanOrEqual(3);
+    expect(emu.violations.filter((v) => v.includes('never handed out'))).toEqual([]);
   });
 
-  it('the stress mode keeps positions above 2^53 (the CLI tests run on it)', async () => {
+  it('the stress mode keeps positions above 2^53 (the CLI tests run on it) and flags a client that rounds them', async () => {
     const huge = await startEmulator({ seed: 3, activity: false, boxHugePositions: true });
     try {
+      huge.box.appendEvents(3);
       const res = await fetch(`${huge.url}/2.0/events?stream_position=now`, { headers: TOKEN });
-      expect(BigInt(rawPosition(await res.text()))).toBeGreaterThan(2n ** 53n);
+      const text = await res.text();
+      expect(BigInt(rawPosition(text))).toBeGreaterThan(2n ** 53n);
+      await fetch(`${huge.url}/2.0/events?stream_position=${rawPosition(text)}`, { headers: TOKEN });
+      expect(huge.violations).toEqual([]);
+      const rounded = JSON.stringify(JSON.parse(text).next_stream_position);
+      expect(rounded).not.toBe(rawPosition(text));
+      await fetch(`${huge.url}/2.0/events?stream_position=${rounded}`, { headers: TOKEN });
+      expect(huge.violations).toEqual([`GET /events: stream_position ${rounded} was never handed out (rounded through a double?)`]);
     } finally {
       await huge.close();
     }
