@@ -102,15 +102,15 @@ export class AsanaApi {
     if (!user) return asanaError(404, `Unknown object: ${gid}`);
     const fields = this.#fields(req, 'getUser');
     if (typeof fields === 'object' && !Array.isArray(fields)) return fields;
-    const object: AsanaObject = user === me ? me : { ...user, email: null, photo: null, workspaces: [this.world.compactWorkspace] };
+    const object: AsanaObject = user === me ? me : { ...user, email: null, photo: null, workspaces: this.world.compactWorkspaces };
     return json(200, { data: fields ? projectFields(object, fields, true) : object });
   }
 
-  /** GET /workspaces: every workspace the token sees (one here), offset-paginated with limit. */
+  /** GET /workspaces: every workspace the token sees, offset-paginated with limit. */
   #workspaces(req: Incoming): Reply {
     const bad = this.#unknownParams(req, 'getWorkspaces', ['opt_fields', 'opt_pretty', 'limit', 'offset']);
     if (bad) return bad;
-    return this.#paged(req, 'getWorkspaces', [this.world.workspace.gid]);
+    return this.#paged(req, 'getWorkspaces', this.world.compactWorkspaces.map((w) => w.gid));
   }
 
   #list(req: Incoming, operation: string, gid: string, type: string, items: (gid: string) => string[], extra: string[] = []): Reply {

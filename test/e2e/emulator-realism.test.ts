@@ -98,16 +98,30 @@ describe('account endpoints', () => {
     const { status, body } = await get('/api/1.0/users/me');
     expect(status).toBe(200);
     expect(body.data).toMatchObject({ gid: expect.stringMatching(/^\d+$/), resource_type: 'user', name: expect.any(String), email: expect.stringContaining('@') });
-    expect(body.data.workspaces).toEqual([{ gid: emu.asana.workspaceGid, resource_type: 'workspace', name: expect.any(String) }]);
+    expect(body.data.workspaces).toContainEqual({ gid: emu.asana.workspaceGid, resource_type: 'workspace', name: expect.any(String) });
+    expect(body.data.workspaces).toEqual((await get('/api/1.0/workspaces')).body.data);
     expect((await get(`/api/1.0/users/${body.data.gid}`)).body.data).toEqual(body.data);
   });
 
   it('Asana GET /workspaces: compact workspaces with limit/offset pagination', async () => {
     const all = await get('/api/1.0/workspaces');
     expect(all.status).toBe(200);
-    expect(all.body.data).toEqual([{ gid: emu.asana.workspaceGid, resource_type: 'workspace', name: expect.any(String) }]);
-    const page = await get('/api/1.0/workspaces?limit=1&opt_fields=name,is_organization');
-    expect(page.body).toEqual({ data: [{ gid: emu.asana.workspaceGid, name: expect.any(String), is_organization: true }], next_page: null });
+    expect(all.body.data).toHaveLength(2);
+    expect(all.body.data[0]).toEqual({ gid: emu.asana.workspaceGid, resource_type: 'workspace', name: expect.any(String) });
+    for (const w of all.body.data) expect(Object.keys(w).sort()).toEqual(['gid', 'name', 'resource_type']);
+    // One per page, following next_page.offset to the end.
+    const seen: unknown[] = [];
+    let offset: string | undefined;
+    for (let page = 0; page < 5; page++) {
+      const { body } = await get(`/api/1.0/workspaces?limit=1&opt_fields=name,is_organization${offset ? `&offset=${offset}` : ''}`);
+      expect(body.data).toHaveLength(1);
+      expect(Object.keys(body.data[0]).sort()).toEqual(['gid', 'is_organization', 'name']);
+      seen.push(body.data[0].gid);
+      if (body.next_page === null) break;
+      expect(body.next_page).toEqual({ offset: expect.any(String), path: expect.stringContaining('/workspaces?limit=1&offset='), uri: expect.stringContaining('https://') });
+      offset = body.next_page.offset;
+    }
+    expect(seen).toEqual(all.body.data.map((w: { gid: string }) => w.gid));
     expect((await get('/api/1.0/workspaces?limit=0')).status).toBe(400);
     expect((await get('/api/1.0/workspaces?offset=garbage')).status).toBe(400);
   });
