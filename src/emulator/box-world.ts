@@ -24,7 +24,8 @@ const FOLDERS = ['Marketing', 'Legal', 'Design', 'Finance', 'Engineering'];
 
 /** 2^60 plus a little: every position is far above Number.MAX_SAFE_INTEGER. */
 export const HUGE_POSITION_BASE = 1152921504606846976n + 7n;
-/** The spec's example user-stream position (GET /events, next_stream_position). */
+/** The spec's example position (GET /events, the stream_position parameter's example). Its
+ * next_stream_position example, "1152922976252290886", is a string, as enterprise positions are here. */
 export const REALISTIC_POSITION_BASE = 1348790499819n;
 
 export type BoxStream = 'user' | 'enterprise';
