@@ -1,8 +1,11 @@
 // The emulator as clients other than ours see it: plain fetch and JSON.parse, like the official
 // SDKs. By default Box positions are safe integers (the CLI's own tests use the >2^60 stress mode),
 // the account endpoints exist, opt_fields may be repeated, and every error body is the spec's.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { cleanEnv, eventsOf, runCli, tempDir } from '../helpers/cli.js';
 
 const TOKEN = { authorization: 'Bearer any-token' };
 /** components.schemas.ClientError.properties.code.enum of box_oas.json. */
@@ -72,6 +75,21 @@ describe('Box positions by default', () => {
     expect(subscribes - before).toBeLessThanOrEqual(1);
     expect(subscribes).toBeLessThanOrEqual(3);
     expect(emu.violations.filter((v) => v.includes('never handed out'))).toEqual([]);
+  });
+
+  it('events itself works on the default positions: exactly the new events, the position stored as given', async () => {
+    const env = cleanEnv({ BOX_BASE_URL: `${emu.url}/2.0`, BOX_ACCESS_TOKEN: 'x', EVENTS_CONFIG_DIR: tempDir() });
+    expect(await runCli(['tail', 'box', '--once', '--json'], env)).toMatchObject({ code: 0, stdout: '' });
+    const appended = emu.box.appendEvents(30);
+    const run = await runCli(['tail', 'box', '--once', '--json'], env);
+    expect(run.code).toBe(0);
+    expect(eventsOf(run.stdout)).toEqual(appended);
+    // The stored position is the one the emulator answers for `now`, digit for digit.
+    const now = rawPosition((await get('/2.0/events?stream_position=now')).text);
+    const cursors = path.join(env['EVENTS_CONFIG_DIR']!, 'cursors');
+    const stored = fs.readdirSync(cursors).map((f) => JSON.parse(fs.readFileSync(path.join(cursors, f), 'utf8')).cursor.position);
+    expect(stored).toEqual([now]);
+    expect(emu.violations).toEqual([]);
   });
 
   it('the stress mode keeps positions above 2^53 (the CLI tests run on it) and flags a client that rounds them', async () => {
