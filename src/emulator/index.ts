@@ -9,6 +9,7 @@ import { BoxApi } from './box-api.js';
 import { BoxWorld, type BoxStream } from './box-world.js';
 import { handleControl } from './control.js';
 import { Faults, type FaultSpec } from './faults.js';
+import { OAuthServer, type OAuthEmulatorOptions } from './oauth.js';
 import { Random } from './random.js';
 import { RateLimiter, type RateLimitSpec } from './rate-limit.js';
 import { asanaError, boxError, json, type Incoming, type Reply } from './reply.js';
@@ -40,6 +41,11 @@ export interface EmulatorOptions {
    * limit), no request budget.
    */
   rateLimit?: RateLimitSpec;
+  /** The token endpoints (Box CCG and JWT, Asana refresh) and the lifetime of issued tokens. */
+  oauth?: OAuthEmulatorOptions;
+  /** Stress mode: Box user-stream positions above 2^60, which JSON.parse rounds. Default: safe
+   * integers like the spec's `1348790499819`, as real Box accounts have. */
+  boxHugePositions?: boolean;
 }
 
 export interface RequestRecord {
@@ -68,10 +74,14 @@ export interface Emulator {
   };
   box: {
     appendEvents(count: number, stream?: BoxStream, eventType?: string): Array<Record<string, unknown>>;
+    /** The position after the first `index` events of a stream, as a decimal string. */
+    position(index: number, stream?: BoxStream): string;
   };
   faults: { add(spec: FaultSpec): void; clear(): void; list(): FaultSpec[] };
   /** The per-token limits; `refused` counts the 429s they sent. */
   rateLimit: RateLimiter;
+  /** The token endpoints: app credentials, issued tokens, every token request. */
+  oauth: OAuthServer;
   requests: RequestRecord[];
   /** Requests that left the official specs (unknown parameters, opt_fields outside the enum). */
   violations: string[];
@@ -87,7 +97,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const requests: RequestRecord[] = [];
   const rateLimit = new RateLimiter(options.rateLimit ?? { concurrency: 50 }, now);
   const asanaWorld = new AsanaWorld({ seed, now, tokenTtlMs: options.tokenTtlMs ?? 24 * 3600_000 });
-  const boxWorld = new BoxWorld(seed, now);
+  const boxWorld = new BoxWorld(seed, now, { hugePositions: options.boxHugePositions === true });
   let url = '';
   const asanaApi = new AsanaApi(asanaWorld, { accessTokens: options.accessTokens, workspaceEventsTokens: options.workspaceEventsTokens, violations });
   const boxApi = new BoxApi(boxWorld, {
@@ -98,6 +108,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     seed,
     violations,
   });
+  const oauth = new OAuthServer(options.oauth ?? {}, () => url, now);
   const held = new Set<ServerResponse>();
   let inFlight = 0;
   let maxInFlight = 0;
@@ -117,9 +128,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       expireTokens: (gid) => asanaWorld.expire(gid),
       createProject: (name, taskCount) => asanaWorld.createProject(name, taskCount).gid,
     },
-    box: { appendEvents: (count, stream = 'user', eventType) => boxWorld.append(stream, count, eventType) },
+    box: {
+      appendEvents: (count, stream = 'user', eventType) => boxWorld.append(stream, count, eventType),
+      position: (index, stream = 'user') => boxWorld.position(stream, index).toString(),
+    },
     faults,
     rateLimit,
+    oauth,
     requests,
     violations,
     get maxInFlight() {
@@ -200,15 +215,30 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   function route(req: Incoming, path: string): Reply | Promise<Reply> {
+    const token = oauth.handle(req, path);
+    if (token) return token;
+    const vendor = path.startsWith('/api/1.0/') ? 'asana' : 'box';
+    if (path.startsWith('/api/1.0/') || path.startsWith('/2.0/')) {
+      const expired = oauth.check(req, vendor);
+      if (expired) return expired;
+      // With a fixed list of accepted tokens, tokens the emulator issued are good for /users/me
+      // too (events auth status --check); otherwise the vendors' own /users/me answers.
+      if (options.accessTokens && (path === '/api/1.0/users/me' || path === '/2.0/users/me') && req.method === 'GET') {
+        const known = req.token && (!options.accessTokens || options.accessTokens.includes(req.token) || oauth.isIssued(req.token));
+        return known ? oauth.usersMe(vendor) : oauth.unauthorized(vendor, 'The access token provided is invalid.');
+      }
+    }
     if (path.startsWith('/api/1.0/')) return asanaApi.handle(req, path.slice('/api/1.0'.length));
     if (path.startsWith('/2.0/')) return boxApi.handle(req, path.slice('/2.0'.length));
     if (path === '/subscribe') return boxApi.subscribe(req);
-    return json(404, { errors: [{ message: 'No matching route for request' }] });
+    return asanaError(404, 'No matching route for request');
   }
 
   const server = http.createServer((req, res) => {
     serve(req, res).catch((error: unknown) => {
-      if (!res.headersSent && !res.destroyed) send(res, json(500, { errors: [{ message: `emulator error: ${String(error)}` }] }));
+      if (res.headersSent || res.destroyed) return;
+      const message = `emulator error: ${String(error)}`;
+      send(res, (req.url ?? '').startsWith('/2.0/') ? boxError(500, message) : asanaError(500, message));
     });
   });
   server.keepAliveTimeout = 65_000;
@@ -238,7 +268,7 @@ function faultReply(fault: FaultSpec | undefined, vendor: 'asana' | 'box'): Repl
   switch (fault?.kind) {
     case 'status': {
       const status = fault.status ?? 500;
-      return vendor === 'asana' ? asanaError(status, status >= 500 ? 'Server Error' : `Error ${status}`) : boxError(status, status >= 500 ? 'internal_server_error' : 'bad_request', 'Internal Server Error');
+      return vendor === 'asana' ? asanaError(status, status >= 500 ? 'Server Error' : `Error ${status}`) : boxError(status, status >= 500 ? 'Internal Server Error' : `Error ${status}`);
     }
     case '429':
       return rateLimited(vendor, fault.retryAfter ?? 1);
@@ -258,7 +288,7 @@ function rateLimited(vendor: 'asana' | 'box', retryAfterS: number): Reply {
   const headers = { 'retry-after': String(retryAfterS) };
   return vendor === 'asana'
     ? asanaError(429, "You've made too many requests and hit a rate limit. Please retry after the given amount of time.", {}, headers)
-    : boxError(429, 'rate_limit_exceeded', 'Request rate limit exceeded, please try again later', headers);
+    : boxError(429, 'Request rate limit exceeded, please try again later', headers);
 }
 
 function send(res: ServerResponse, reply: Reply): void {

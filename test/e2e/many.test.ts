@@ -99,12 +99,12 @@ describe('--rate', () => {
     expectPaced(apiRequests(bed).map((r) => r.time), 120);
   }, 30_000);
 
-  it('a bad rate in config.json is a usage error naming the file', async () => {
+  it('a bad rate in config.json is a configuration error naming the file and the key (exit 78)', async () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ rate: 'lots' }));
     const run = await runCli(['tail', '1204567890123456', '--once'], cleanEnv({ ASANA_ACCESS_TOKEN: 'x', EVENTS_CONFIG_DIR: dir }));
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^events: --rate must be .* not "lots" \(from config\.json\)/);
+    expect(run.code).toBe(78);
+    expect(run.stderr).toMatch(/^events: .*config\.json: "rate" must be requests per minute from 1 to 100,000, like "600\/min" or "10\/s", not "lots"/);
   });
 
   it.each([['0/min'], ['fast'], ['1000000/min'], ['-3']])('--rate %s is a usage error (exit 2)', async (value) => {
