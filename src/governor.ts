@@ -45,6 +45,8 @@ export const RATE_BOUNDS = { min: 1, max: 100_000 } as const;
 
 /** A Retry-After of 0, a past date or none at all still waits this long: never a tight loop. */
 export const MIN_PAUSE_MS = 1000;
+/** A Retry-After beyond this (a server's mistake, or a date years ahead) waits this long. */
+export const MAX_PAUSE_MS = 15 * 60_000;
 /** The new rate is this share of what the server admitted: room for other clients and jitter. */
 const SAFETY = 0.9;
 /** How far back the admitted requests are counted (Asana's budget is per minute). */
@@ -188,7 +190,7 @@ export class Governor {
 
   // The gate interface withRetry uses: a 429 pauses every subscription of the token.
   pauseFor(ms: number): void {
-    this.#pausedUntil = Math.max(this.#pausedUntil, this.#clock.now() + Math.max(ms, MIN_PAUSE_MS));
+    this.#pausedUntil = Math.max(this.#pausedUntil, this.#clock.now() + clampPause(ms));
   }
 
   remainingMs(): number {
@@ -278,7 +280,7 @@ export class Governor {
 
   #limited(ticket: Ticket, retryAfterMs: number | undefined): void {
     const now = this.#clock.now();
-    const waitMs = Math.max(MIN_PAUSE_MS, retryAfterMs ?? 0);
+    const waitMs = clampPause(retryAfterMs ?? 0);
     this.stats.limited++;
     this.pauseFor(waitMs);
     // A request sent before the last cut belongs to that episode: it was too early, not new news.
@@ -319,6 +321,10 @@ export class Governor {
     this.#toldRate = rate;
     this.#notices.note(stretchMessage(demand.subscriptions, demand.intervalMs, rate));
   }
+}
+
+function clampPause(ms: number): number {
+  return Number.isFinite(ms) ? Math.min(MAX_PAUSE_MS, Math.max(MIN_PAUSE_MS, ms)) : MIN_PAUSE_MS;
 }
 
 /** How often each of N subscriptions gets polled when they share `ratePerMin`. */

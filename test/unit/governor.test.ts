@@ -1,6 +1,6 @@
 // The rate governor in virtual time: a fake clock whose timers run when the test advances it.
 import { describe, expect, it } from 'vitest';
-import { Governor, MIN_PAUSE_MS, parseRate, stretchedIntervalMs, stretchMessage, type GovernorClock, type Ticket } from '../../src/governor.js';
+import { Governor, MAX_PAUSE_MS, MIN_PAUSE_MS, parseRate, stretchedIntervalMs, stretchMessage, type GovernorClock, type Ticket } from '../../src/governor.js';
 
 class FakeClock implements GovernorClock {
   t = 0;
@@ -150,6 +150,15 @@ describe('learning from 429', () => {
     await clock.advance(2);
     expect(granted).toBe(MIN_PAUSE_MS);
     expect(governor.remainingMs()).toBe(0);
+  });
+
+  it('a Retry-After of years (or nonsense) pauses at most 15 minutes: no timer overflow', async () => {
+    const { governor } = setup({ ratePerMin: 600 });
+    const t = await governor.acquire('a');
+    governor.release(t, { status: 429, retryAfterMs: 3e12 });
+    expect(governor.remainingMs()).toBe(MAX_PAUSE_MS);
+    governor.pauseFor(Number.NaN);
+    expect(governor.remainingMs()).toBe(MAX_PAUSE_MS);
   });
 
   it('a pinned rate (--rate) pauses on 429 but keeps its rate', async () => {
