@@ -1,7 +1,7 @@
 // Issue 12 items 2, 3, 9, 10, 12: locks that cannot lock everyone out, output files that keep
 // what is there, ordinary failures named as such, a wrong base URL called by its name, and state
 // commands that see hosts, groups and broken files.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -130,6 +130,49 @@ describe('output files (items 3 and 9)', () => {
     expect(denied.code).toBe(74);
     expect(denied.stderr.trim()).toMatch(new RegExp(`^events: cannot write ${locked.replace(/[.]/g, '\\.')}: permission denied \\(EACCES\\)`));
     expect(denied.stderr).not.toMatch(/\.tmp|internal error/);
+  });
+});
+
+describe('a full disk under --output (item 9)', () => {
+  // A 16 KiB tmpfs: mounting needs root, which CI and the developers' machines have.
+  const mountPoint = path.join(os.tmpdir(), `events-tiny-${process.pid}`);
+  let mounted = false;
+  beforeEach(() => {
+    fs.mkdirSync(mountPoint, { recursive: true });
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', mountPoint], { stdio: 'ignore' });
+      mounted = true;
+    } catch {
+      mounted = false;
+    }
+  });
+  afterEach(() => {
+    if (mounted) execFileSync('umount', [mountPoint]);
+    fs.rmSync(mountPoint, { recursive: true, force: true });
+  });
+
+  it('ENOSPC: exit 74 naming the user\'s file and the disk, the cursor untouched', async (context) => {
+    if (!mounted) context.skip('mounting a small tmpfs needs root');
+    const appended = await primed(300);
+    const before = fs.readFileSync(cursorPath(), 'utf8');
+    const file = path.join(mountPoint, 'export.jsonl');
+    const run = await runCli(['tail', project(), '--once', '--output', file], bed.env());
+    expect(run.code).toBe(74);
+    expect(run.stderr.trim()).toBe(`events: cannot write ${file}: no space left on the device (ENOSPC) (free some space, then run again: the cursor did not move)`);
+    expect(fs.readFileSync(cursorPath(), 'utf8')).toBe(before);
+    const elsewhere = path.join(tempDir(), 'export.jsonl');
+    expect((await runCli(['tail', project(), '--once', '--output', elsewhere], bed.env())).code).toBe(0);
+    expect(eventsOf(fs.readFileSync(elsewhere, 'utf8'))).toEqual(appended);
+  });
+});
+
+describe('--quiet never hides that events may be missing (item 7)', () => {
+  it('an expired cursor is reported with --quiet', async () => {
+    await primed(0);
+    bed.emulator.asana.expireTokens(project());
+    const run = await runCli(['tail', project(), '--once', '--json', '--quiet'], bed.env());
+    expect(run.code).toBe(0);
+    expect(run.stderr.trim()).toMatch(new RegExp(`^events: warning: the stored cursor of resource ${project()} has expired \\(saved \\d+ min ago\\); events since then were missed$`));
   });
 });
 

@@ -171,7 +171,8 @@ describe('events tail (Asana)', () => {
     const shown = await runTtyScript(`stty cols 120; timeout -s INT 2 ${cliCommand(['tail', project(), '--interval', '0.3'])}`, bed.env({ TERM: 'xterm' }));
     expect(shown).toMatch(/waiting for events on resource \d+ …/);
     const piped = new RunningCli(['tail', project(), '--interval', '0.3'], bed.env());
-    await new Promise((r) => setTimeout(r, 1000));
+    // Several polls, each of which a terminal would show as spinner text.
+    await piped.waitFor(() => bed.eventRequests().filter((r) => r.query['sync']).length >= 3, 10_000, 'three polls');
     piped.kill('SIGINT');
     expect((await piped.done).stderr).toBe('');
   });
