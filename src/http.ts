@@ -2,8 +2,21 @@
 // access token, and timeouts on every phase so a hung or dripping response never freezes a tail.
 // The access token goes into the Authorization header and nowhere else: no log line, error or
 // debug dump built here ever contains it.
-import { Agent } from 'undici';
+//
+// Lean on purpose (a drain makes a request per page): only undici's Agent is loaded, not its
+// index (fetch, WebSocket, caches, mocks: ~70 ms and ~9 MB more at start-up), and responses are
+// collected by a plain dispatch handler instead of a Readable stream per response.
+import v8 from 'node:v8';
+import type { Agent as AgentType, Dispatcher } from 'undici';
+import Agent from 'undici/lib/dispatcher/agent.js';
 import { Semaphore } from './semaphore.js';
+
+// undici parses HTTP with llhttp compiled to WebAssembly. V8 first compiles it with its baseline
+// tier (Liftoff), then re-compiles the hot functions with TurboFan in the background: that
+// transient compile raised a short drain's peak RSS by ~30 MB, while the baseline code already
+// parses our few headers per page faster than the network delivers them (bench/drain.mjs).
+// The process has no other WebAssembly; set before the first request compiles llhttp.
+v8.setFlagsFromString('--liftoff-only');
 
 export interface HttpResponse {
   status: number;
@@ -37,9 +50,12 @@ export class NetworkError extends Error {
 }
 
 export class HttpClient {
-  readonly #agent: Agent;
+  readonly #agent: AgentType;
   readonly #options: HttpClientOptions;
   readonly #slots = new Map<string, Semaphore>();
+  /** Requests handed to undici whose headers are not yet written, and who waits for that. */
+  #unsent = 0;
+  #sentWaiters: (() => void)[] = [];
 
   constructor(options: HttpClientOptions) {
     this.#options = options;
@@ -53,56 +69,125 @@ export class HttpClient {
     });
   }
 
+  /**
+   * Resolves once every request started so far is on the wire (or has failed). undici writes a
+   * request on a reused keep-alive socket only after the event loop turns, so a caller that
+   * prefetches and then works synchronously would otherwise send it only after that work.
+   */
+  async sent(): Promise<void> {
+    // One turn lets a request still on its way here (retry gate, slots) reach the dispatcher.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.#unsent === 0) return;
+    await new Promise<void>((resolve) => this.#sentWaiters.push(resolve));
+  }
+
   async request(req: HttpRequest): Promise<HttpResponse> {
     const slots = this.#slotsFor(req.token);
     await slots.acquire(req.signal);
     const started = Date.now();
     const timeoutMs = req.timeoutMs ?? this.#options.timeoutMs;
-    // One controller per request, its timer and listener removed when the request ends: a long
-    // tail makes millions of requests, and AbortSignal.any/timeout would leave each one's
-    // listener on the stop signal and its timer running until the deadline.
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error('deadline'));
-    }, timeoutMs);
-    const onStop = (): void => controller.abort(req.signal?.reason);
-    req.signal?.addEventListener('abort', onStop, { once: true });
-    if (req.signal?.aborted) onStop();
-    const signal = controller.signal;
     const method = req.method ?? 'GET';
     try {
-      const res = await this.#agent.request({
-        origin: req.url.origin,
-        path: req.url.pathname + req.url.search,
-        method,
-        headers: {
-          authorization: `Bearer ${req.token}`,
-          'user-agent': this.#options.userAgent,
-          accept: 'application/json',
-        },
-        signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      const body = await res.body.text();
-      this.#options.debug?.(`${method} ${redactUrl(req.url)} -> ${res.statusCode} (${Date.now() - started} ms, ${body.length} bytes)`);
-      return { status: res.statusCode, headers: res.headers, body };
+      const res = await this.#exchange(req, method, timeoutMs);
+      this.#options.debug?.(`${method} ${redactUrl(req.url)} -> ${res.status} (${Date.now() - started} ms, ${res.body.length} bytes)`);
+      return res;
     } catch (error) {
       if (req.signal?.aborted) throw req.signal.reason ?? error;
-      const failure = describeFailure(error, timedOut, timeoutMs);
+      const failure = describeFailure(error, error === DEADLINE, timeoutMs);
       this.#options.debug?.(`${method} ${redactUrl(req.url)} failed: ${failure.message}`);
       throw failure;
     } finally {
-      clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onStop);
       slots.release();
     }
   }
 
   async close(): Promise<void> {
     await this.#agent.destroy().catch(() => undefined);
+  }
+
+  /** One request through undici's dispatch API; settles once, with the whole body or an error. */
+  #exchange(req: HttpRequest, method: 'GET' | 'OPTIONS', timeoutMs: number): Promise<HttpResponse> {
+    return new Promise<HttpResponse>((resolve, reject) => {
+      let status = 0;
+      let headers: Record<string, string | string[] | undefined> = {};
+      const chunks: Buffer[] = [];
+      let abort: ((reason: Error) => void) | undefined;
+      let stopped: Error | undefined;
+      let unsent = true;
+      let done = false;
+      const markSent = (): void => {
+        if (!unsent) return;
+        unsent = false;
+        if (--this.#unsent === 0 && this.#sentWaiters.length) {
+          const waiters = this.#sentWaiters;
+          this.#sentWaiters = [];
+          for (const wake of waiters) wake();
+        }
+      };
+      const stop = (reason: Error): void => {
+        stopped ??= reason;
+        // Not yet on a connection: settle now; undici drops it when it would have started.
+        if (abort) abort(reason);
+        else finish(reason);
+      };
+      // One timer and one listener per request, removed when it ends: a long tail makes millions
+      // of requests, and AbortSignal.any/timeout would leave each one's listener on the stop
+      // signal and its timer running until the deadline.
+      const timer = setTimeout(() => stop(DEADLINE), timeoutMs);
+      const onStop = (): void => stop(req.signal?.reason instanceof Error ? req.signal.reason : new Error('stopped'));
+      req.signal?.addEventListener('abort', onStop, { once: true });
+      const finish = (error: Error | undefined, value?: HttpResponse): void => {
+        if (done) return;
+        done = true;
+        markSent();
+        clearTimeout(timer);
+        req.signal?.removeEventListener('abort', onStop);
+        if (error) reject(stopped ?? error);
+        else resolve(value!);
+      };
+      const handler: Dispatcher.DispatchHandler = {
+        onConnect: (abortRequest: (reason?: Error) => void) => {
+          abort = abortRequest;
+          if (stopped) abortRequest(stopped);
+        },
+        onRequestSent: markSent,
+        onHeaders: (statusCode: number, raw: Buffer[]) => {
+          status = statusCode;
+          headers = headerRecord(raw);
+          return true;
+        },
+        onData: (chunk: Buffer) => {
+          chunks.push(chunk);
+          return true;
+        },
+        onComplete: () => {
+          const body = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+          finish(undefined, { status, headers, body });
+        },
+        onError: (error: Error) => finish(error),
+      } as Dispatcher.DispatchHandler;
+      this.#unsent++;
+      if (req.signal?.aborted) onStop();
+      try {
+        this.#agent.dispatch(
+          {
+            origin: req.url.origin,
+            path: req.url.pathname + req.url.search,
+            method,
+            headers: {
+              authorization: `Bearer ${req.token}`,
+              'user-agent': this.#options.userAgent,
+              accept: 'application/json',
+            },
+            headersTimeout: timeoutMs,
+            bodyTimeout: timeoutMs,
+          },
+          handler,
+        );
+      } catch (error) {
+        finish(error as Error);
+      }
+    });
   }
 
   #slotsFor(token: string): Semaphore {
@@ -113,6 +198,21 @@ export class HttpClient {
     }
     return slots;
   }
+}
+
+/** The reason a request is aborted at its overall deadline. */
+const DEADLINE = new Error('deadline');
+
+/** undici's raw headers (name, value, name, value, ...) as Node's lower-case header record. */
+function headerRecord(raw: Buffer[]): Record<string, string | string[] | undefined> {
+  const headers: Record<string, string | string[] | undefined> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1').toLowerCase();
+    const value = raw[i + 1]!.toString('latin1');
+    const prior = headers[name];
+    headers[name] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value];
+  }
+  return headers;
 }
 
 function describeFailure(error: unknown, timedOut: boolean, timeoutMs: number): NetworkError {

@@ -35,6 +35,8 @@ export interface LoopEnv {
   options: LoopOptions;
   /** --max-events: shared by every subscription of the command. */
   budget?: Budget;
+  /** Resolves once the requests started so far are on the wire (HttpClient.sent). */
+  requestsSent?: () => Promise<void>;
 }
 
 export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
@@ -99,8 +101,13 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       }
       const { page } = result;
       // Fetch the following page while this one is written: re-sending a token is safe, so a
-      // prefetch thrown away on stop costs a request and nothing else.
-      if (page.more && !signal.aborted) next = handled(provider.fetch(ref, page.next, ctx));
+      // prefetch thrown away on stop costs a request and nothing else. Its cursor is saved only
+      // after this page's, below. Wait until it is on the wire: the work below never yields, so
+      // the server would otherwise only see it after this page was written and saved.
+      if (page.more && !signal.aborted) {
+        next = handled(provider.fetch(ref, page.next, ctx));
+        await env.requestsSent?.();
+      }
       // A cursor saved mid-page (--max-events) re-reads its page and skips what was written.
       const skip = typeof cursor['skip'] === 'number' ? cursor['skip'] : 0;
       const input = skip ? page.events.slice(skip) : page.events;

@@ -74,7 +74,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     sink = config.output ? new FileSink(config.output) : new StreamSink(io.stdout, () => io.stop.abort(ExitCode.brokenPipe));
     const renderer = await createRenderer(config, io, sink, progress, subs.length > 1);
     const budget = config.maxEvents === undefined ? undefined : { remaining: config.maxEvents };
-    const env = { renderer, progress, signal: io.stop.signal, budget, options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
+    const env = { renderer, progress, signal: io.stop.signal, budget, requestsSent: () => http.sent(), options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
     return await runAll(subs, env, io.stop);
   } finally {
     progress?.stop();
