@@ -4,6 +4,7 @@
 import { ExitCode, ExpiredError, StopRequested } from '../errors.js';
 import type { Progress } from '../output/progress.js';
 import type { RenderTarget, Renderer } from '../output/renderer.js';
+import type { EventBatch } from '../providers/event-batch.js';
 import type { Cursor, FetchResult, Provider, ProviderContext } from '../providers/types.js';
 import type { CursorFile, CursorRecord } from '../state/cursors.js';
 import { RecentIds } from './recent-ids.js';
@@ -110,23 +111,29 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       }
       // A cursor saved mid-page (--max-events) re-reads its page and skips what was written.
       const skip = typeof cursor['skip'] === 'number' ? cursor['skip'] : 0;
-      const input = skip ? page.events.slice(skip) : page.events;
-      const admit = recent ? (e: unknown) => recent.admit(provider.eventId!(e)) : undefined;
-      const chosen = selectEvents(input, { admit, filter: sub.filter, budget: env.budget });
+      const { events } = page;
+      // Selection works on positions: an event is parsed only if a repeat check or filter asks.
+      const input: number[] = [];
+      for (let i = skip; i < events.length; i++) input.push(i);
+      const { eventId } = provider;
+      const admit = recent && eventId ? (i: number) => recent.admit(eventId(events.value(i))) : undefined;
+      const filter = sub.filter;
+      const chosen = selectEvents(input, { admit, filter: filter && ((i: number) => filter(events.value(i))), budget: env.budget });
       if (chosen.dropped) progress.debug(`${ref.label}: dropped ${chosen.dropped} repeated events`);
       const cut = chosen.consumed < input.length;
+      const written = events.pick(chosen.events);
       // Mid-drain pages are saved cheaply; a checkpoint (caught up, stopping, or once a second)
       // makes output and cursor durable, in that order.
       const durable = !page.more || cut || signal.aborted || Date.now() - lastDurable >= DURABLE_EVERY_MS;
       await saved();
-      if (chosen.events.length) await renderer.events(sub, chosen.events);
+      if (written.length) await renderer.events(sub, written);
       await renderer.flush(durable);
       // Cut mid-page: Asana re-sends the same page for a token, so "this token, minus the first k"
       // is exact. Box pages may come back reordered, so there the position stays and the saved
       // event ids (every consumed event was admitted) drop what was already handled.
       if (cut) cursor = recent ? cursor : { ...cursor, skip: skip + chosen.consumed };
       else cursor = page.next;
-      await save(cursor, lastCreatedAt(chosen.events), durable);
+      await save(cursor, lastCreatedAt(written), durable);
       if (env.budget && env.budget.remaining <= 0) throw new StopRequested(ExitCode.ok);
       if (signal.aborted) return;
       if (page.more) continue;
@@ -179,8 +186,8 @@ function handled<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
-function lastCreatedAt(events: readonly unknown[]): string | undefined {
-  const last = events[events.length - 1] as { created_at?: unknown } | undefined;
+function lastCreatedAt(events: EventBatch): string | undefined {
+  const last = (events.length ? events.value(events.length - 1) : undefined) as { created_at?: unknown } | null | undefined;
   return typeof last?.created_at === 'string' ? last.created_at : undefined;
 }
 
