@@ -2,7 +2,7 @@
 // and through the bare loop in bench/bare-loop.mjs, alternating which goes first each round, and
 // prints events/s and peak RSS of both with their ratios (median of the per-round ratios and the
 // min–max), the time of a run with nothing new for both, and `--version` against `node -e 0`.
-// Peak RSS is the kernel's maximum resident set of the process (GNU time's %M, from wait4).
+// Peak RSS and CPU time come from the kernel (GNU time's %M, %U and %S, from wait4).
 // Run after `npm run build`:  node bench/drain.mjs [events] [rounds]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,12 +28,12 @@ const barePath = path.join(root, 'bench/bare-loop.mjs');
 function measure(args) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', rusage, process.execPath, ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', rusage, process.execPath, ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     child.on('error', reject);
     child.on('exit', (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const peakMb = Number(fs.readFileSync(rusage, 'utf8').trim().split('\n').pop()) / 1024;
-      code === 0 ? resolve({ ms, peakMb }) : reject(new Error(`node ${args.join(' ')} exited ${code}`));
+      const [kb, user, sys] = fs.readFileSync(rusage, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+      code === 0 ? resolve({ ms, peakMb: kb / 1024, cpuMs: (user + sys) * 1000 }) : reject(new Error(`node ${args.join(' ')} exited ${code}`));
     });
   });
 }
@@ -86,6 +86,8 @@ console.log(`drain ${COUNT} events, ${ROUNDS} alternating rounds (medians; ratio
 console.log(`  events --once --json   : ${kEvents(rows.cli)}, peak RSS ${mb(rows.cli)}`);
 console.log(`  bare loop (node:http)  : ${kEvents(rows.bare)}, peak RSS ${mb(rows.bare)}`);
 console.log(`  throughput events/bare : ${span(per('cli', 'bare', (c, b) => b.ms / c.ms))}   goal >= 1.0x`);
+// CPU time (user + system) moves less than wall time when other work shares the machine.
+console.log(`  CPU time events/bare   : ${span(per('cli', 'bare', (c, b) => c.cpuMs / b.cpuMs))} (${median(rows.cli.map((r) => r.cpuMs)).toFixed(0)} vs ${median(rows.bare.map((r) => r.cpuMs)).toFixed(0)} ms)`);
 console.log(`  peak RSS events/bare   : ${span(per('cli', 'bare', (c, b) => c.peakMb / b.peakMb))}   goal <= 1.3x`);
 console.log(`  nothing new            : events ${ms(rows.cliEmpty)} (${mb(rows.cliEmpty)}), bare ${ms(rows.bareEmpty)} (${mb(rows.bareEmpty)}): ${span(per('cliEmpty', 'bareEmpty', (c, b) => c.ms / b.ms))}   goal <= 2x`);
 console.log(`  --version vs node -e 0 : ${ms(rows.version)} vs ${ms(rows.node0)}: ${span(per('version', 'node0', (v, n) => v.ms / n.ms))}   goal <= 1.3x`);
