@@ -11,6 +11,10 @@ export const ExitCode = {
   state: 5,
   locked: 6,
   expired: 7,
+  /** A local resource is not available: the emulator's port is taken (EX_UNAVAILABLE). */
+  unavailable: 69,
+  /** Output could not be written: disk full, closed stdout, no permission (EX_IOERR). */
+  output: 74,
   temporary: 75,
   brokenPipe: 141,
   sigint: 130,
@@ -25,6 +29,8 @@ export type ErrorCategory =
   | 'locked'
   | 'expired'
   | 'temporary'
+  | 'output'
+  | 'unavailable'
   | 'api'
   | 'internal';
 
@@ -76,6 +82,20 @@ export class LockedError extends EventsError {
 export class ExpiredError extends EventsError {
   constructor(message: string, hint?: string) {
     super('expired', ExitCode.expired, message, hint);
+  }
+}
+
+/** Records could not be written where they go; the cursor did not move past them. */
+export class OutputError extends EventsError {
+  constructor(message: string, hint?: string, options?: { cause?: unknown }) {
+    super('output', ExitCode.output, message, hint, options);
+  }
+}
+
+/** Something on this machine that the command needs is not available (a port in use). */
+export class UnavailableError extends EventsError {
+  constructor(message: string, hint?: string) {
+    super('unavailable', ExitCode.unavailable, message, hint);
   }
 }
 

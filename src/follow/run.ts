@@ -1,7 +1,8 @@
 // `events tail` as a plain function: build the providers, take the locks, run one follow loop per
 // subscription over one shared HTTP client, and decide the exit code. The CLI layer only parses
 // flags into a TailConfig; tests can call this directly.
-import { AuthError, ExitCode, NotFoundError, StopRequested, UsageError, formatError } from '../errors.js';
+import fs from 'node:fs';
+import { AuthError, ExitCode, NotFoundError, OutputError, StopRequested, UsageError, formatError } from '../errors.js';
 import { HttpClient, isLoopback } from '../http.js';
 import { colorLevel, type ColorChoice } from '../output/color.js';
 import { Progress } from '../output/progress.js';
@@ -71,11 +72,15 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
       subs.push({ ref, provider, cursors: store.file(key), filter: buildFilter(config.filters, provider.name), origin: { provider: provider.name, subscription: ref.id, group: config.group } });
     }
     progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true });
-    sink = config.output ? new FileSink(config.output) : new StreamSink(io.stdout, () => io.stop.abort(ExitCode.brokenPipe));
+    sink = config.output && config.output !== '-' ? new FileSink(config.output) : openStdoutSink(io, () => progress?.debug('stdout is full: waiting for its reader'));
     const renderer = await createRenderer(config, io, sink, progress, subs.length > 1);
     const budget = config.maxEvents === undefined ? undefined : { remaining: config.maxEvents };
     const env = { renderer, progress, signal: io.stop.signal, budget, requestsSent: () => http.sent(), options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
-    return await runAll(subs, env, io.stop);
+    const code = await runAll(subs, env, io.stop);
+    if (code === ExitCode.brokenPipe) {
+      progress.warn('the reader of stdout went away; lines it had not read yet were lost with the pipe, and the cursor counts them as delivered (a reader that stops early should let events stop: --max-events N)');
+    }
+    return code;
   } finally {
     progress?.stop();
     for (const release of releases) release();
@@ -111,6 +116,33 @@ async function runAll(subs: Subscription[], env: Parameters<typeof follow>[1], s
   if (fatal !== undefined) throw fatal;
   if (stop.signal.aborted && typeof stop.signal.reason === 'number') return stop.signal.reason;
   return exitCode;
+}
+
+/** stdout as a sink; a closed stdout is an error before any event is consumed. */
+export function openStdoutSink(io: TailIO, onSlowReader?: () => void): StreamSink {
+  if (stdoutWasClosed()) throw new OutputError('stdout is closed, so events would be consumed and lost', 'run it with stdout open (not >&-), or use --output FILE');
+  return new StreamSink(io.stdout, {
+    signal: io.stop.signal,
+    onSlowReader,
+    onBroken: (error) => {
+      if (error instanceof StopRequested) io.stop.abort(error.exitCode);
+    },
+  });
+}
+
+/**
+ * `events tail X >&-`: Node replaces a closed stdout with /dev/null opened read-write (a shell's
+ * `> /dev/null` opens it write-only), so writes succeed into nothing. Only Linux shows this.
+ */
+function stdoutWasClosed(): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    if (fs.readlinkSync('/proc/self/fd/1') !== '/dev/null') return false;
+    const flags = /^flags:\s*([0-7]+)/m.exec(fs.readFileSync('/proc/self/fdinfo/1', 'utf8'))?.[1];
+    return flags !== undefined && (Number.parseInt(flags, 8) & 0o3) === 0o2;
+  } catch {
+    return false;
+  }
 }
 
 export function createProviders(config: TailConfig, http: HttpClient): Map<string, Provider> {

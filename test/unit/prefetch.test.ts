@@ -46,8 +46,15 @@ describe('prefetch', () => {
       // unless the loop itself waits for the prefetch to be sent.
       const cursors = { key, path: '', load: () => stored, save: record('save'), saveQuick: record('save'), reset: () => undefined } as unknown as CursorFile;
       let pages = 0;
+      let lines = 0;
       const renderer: Renderer = {
-        events: async () => void log.push(`write ${++pages}`),
+        get linesWritten() {
+          return lines;
+        },
+        events: async (_target, events) => {
+          lines += events.length;
+          log.push(`write ${++pages}`);
+        },
         notice: async () => undefined,
         snapshot: async () => undefined,
         flush: async () => undefined,
