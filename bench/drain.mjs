@@ -24,11 +24,15 @@ const env = { ...process.env, ASANA_BASE_URL: base, ASANA_ACCESS_TOKEN: 'bench',
 const cliPath = path.join(root, 'bin/events.js');
 const barePath = path.join(root, 'bench/bare-loop.mjs');
 
+// Opened for writing, like a shell's `> /dev/null` (stdio 'ignore' opens it read-write, which
+// events takes for a closed stdout and refuses).
+const devNull = fs.openSync('/dev/null', 'w');
+
 /** Runs node with stdout to /dev/null; returns wall time and peak RSS. Asynchronous: the emulator answers from this process. */
 function measure(args) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', rusage, process.execPath, ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', rusage, process.execPath, ...args], { env, stdio: ['ignore', devNull, 'inherit'] });
     child.on('error', reject);
     child.on('exit', (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

@@ -16,9 +16,6 @@ export interface ScannedPage {
   fields: Map<string, string>;
 }
 
-// A string's body after its opening quote, up to and including the closing quote. Sticky, so
-// one native regex run checks a whole string: no control characters, only JSON's escapes.
-const STRING_REST = /(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 const QUOTE = 0x22;
@@ -28,6 +25,11 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
+const BACKSLASH = 0x5c;
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
 
 /** Thrown inside the scanner only; any error means "decline". */
 class Decline extends Error {}
@@ -57,13 +59,32 @@ class Scanner {
     this.pos++;
   }
 
-  /** A string token; returns where its body starts. */
+  /** A string token; returns where its body starts. A plain loop: most strings are short. */
   string(): number {
-    this.expect(QUOTE);
-    const start = this.pos;
-    STRING_REST.lastIndex = start;
-    if (!STRING_REST.test(this.text)) throw DECLINE;
-    this.pos = STRING_REST.lastIndex;
+    const { text } = this;
+    let pos = this.pos;
+    if (text.charCodeAt(pos) !== QUOTE) throw DECLINE;
+    const start = ++pos;
+    for (;;) {
+      const c = text.charCodeAt(pos);
+      if (c === QUOTE) break;
+      if (c === BACKSLASH) {
+        const e = text.charCodeAt(pos + 1);
+        if (e === 0x75 /* u */) {
+          if (!isHex(text.charCodeAt(pos + 2)) || !isHex(text.charCodeAt(pos + 3)) || !isHex(text.charCodeAt(pos + 4)) || !isHex(text.charCodeAt(pos + 5))) throw DECLINE;
+          pos += 6;
+        } else if (e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+          pos += 2; // \" \\ \/ \b \f \n \r \t
+        } else {
+          throw DECLINE;
+        }
+        continue;
+      }
+      // A control character, or the end of the text (NaN fails both comparisons).
+      if (!(c >= 0x20)) throw DECLINE;
+      pos++;
+    }
+    this.pos = pos + 1;
     return start;
   }
 
