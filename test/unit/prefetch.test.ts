@@ -2,6 +2,7 @@
 // (its headers written to the socket) before the current page is written, and cursors are still
 // saved in page order, each only after its page was written. Real HttpClient, real emulator.
 import diagnostics from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { follow, type Subscription } from '../../src/follow/loop.js';
 import { HttpClient } from '../../src/http.js';
@@ -28,11 +29,13 @@ describe('prefetch', () => {
     bed.emulator.asana.appendEvents(project, 350); // pages of 100: 4 pages
 
     const log: string[] = [];
-    const onHeaders = (message: unknown): void => {
-      const sync = syncOf((message as { request: { path: string } }).request.path);
-      if (sync) log.push(`sent ${sync}`);
+    // 'finish': the request was handed to the socket in full.
+    const onStart = (message: unknown): void => {
+      const request = (message as { request: ClientRequest }).request;
+      const sync = syncOf(request.path);
+      if (sync) request.once('finish', () => log.push(`sent ${sync}`));
     };
-    diagnostics.subscribe('undici:client:sendHeaders', onHeaders);
+    diagnostics.subscribe('http.client.request.start', onStart);
     const http = new HttpClient({ userAgent: 'test', timeoutMs: 10_000 });
     try {
       const provider = new AsanaProvider({ baseUrl: base, token: 't', http, retry: { baseMs: 10, capMs: 10 }, intervalMs: 1000 });
@@ -63,7 +66,7 @@ describe('prefetch', () => {
       const sub: Subscription = { ref, provider, cursors, origin: { provider: 'asana', subscription: ref.id, group: 'g' } };
       await follow(sub, { renderer, progress, signal: new AbortController().signal, options: { once: true, onExpire: 'fail' }, requestsSent: () => http.sent() });
     } finally {
-      diagnostics.unsubscribe('undici:client:sendHeaders', onHeaders);
+      diagnostics.unsubscribe('http.client.request.start', onStart);
       await http.close();
     }
 
