@@ -52,8 +52,8 @@ export class HttpClient {
   readonly #options: HttpClientOptions;
   readonly #slots = new Map<string, Semaphore>();
   readonly #agents = new Map<string, http.Agent>();
-  /** Requests started whose headers are not yet written, and who waits for that. */
-  #unsent = 0;
+  /** Requests being written on a connected socket, and who waits for those writes. */
+  #writing = 0;
   #sentWaiters: (() => void)[] = [];
 
   constructor(options: HttpClientOptions) {
@@ -61,14 +61,15 @@ export class HttpClient {
   }
 
   /**
-   * Resolves once every request started so far is on the wire (or has failed). A request is
-   * written on a reused keep-alive socket only when the event loop turns, so a caller that
-   * prefetches and then works synchronously would otherwise send it only after that work.
+   * Resolves once the requests started so far that have a connected socket are written to it (or
+   * have failed). Such a request is written only when the event loop turns, so a caller that
+   * prefetches and then works synchronously would otherwise send it only after that work. A
+   * request still connecting or waiting for a free socket is not waited for: that can take long.
    */
   async sent(): Promise<void> {
-    // One turn lets a request still on its way here (retry gate, slots) start.
+    // One turn lets a request still on its way here (retry gate, slots) start and get its socket.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    if (this.#unsent === 0) return;
+    if (this.#writing === 0) return;
     await new Promise<void>((resolve) => this.#sentWaiters.push(resolve));
   }
 
@@ -101,14 +102,14 @@ export class HttpClient {
   #exchange(req: HttpRequest, method: 'GET' | 'OPTIONS', timeoutMs: number): Promise<HttpResponse> {
     return new Promise<HttpResponse>((resolve, reject) => {
       const secure = req.url.protocol === 'https:';
-      let unsent = true;
+      let writing = false;
       let done = false;
       let stopped: Error | undefined;
       let connectTimer: NodeJS.Timeout | undefined;
       const markSent = (): void => {
-        if (!unsent) return;
-        unsent = false;
-        if (--this.#unsent === 0 && this.#sentWaiters.length) {
+        if (!writing) return;
+        writing = false;
+        if (--this.#writing === 0 && this.#sentWaiters.length) {
           const waiters = this.#sentWaiters;
           this.#sentWaiters = [];
           for (const wake of waiters) wake();
@@ -154,13 +155,16 @@ export class HttpClient {
         },
       );
       request.on('socket', (socket) => {
-        if (!socket.connecting) return;
+        if (!socket.connecting) {
+          writing = true;
+          this.#writing++;
+          return;
+        }
         connectTimer = setTimeout(() => stop(failure('CONNECT_TIMEOUT')), Math.min(timeoutMs, 10_000));
         socket.once('connect', () => clearTimeout(connectTimer));
       });
       request.on('error', (error) => finish(error));
       request.on('finish', markSent);
-      this.#unsent++;
       req.signal?.addEventListener('abort', onStop, { once: true });
       if (req.signal?.aborted) onStop();
       else request.end();
