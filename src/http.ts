@@ -62,13 +62,16 @@ export class HttpClient {
 
   /**
    * Resolves once the requests started so far that have a connected socket are written to it (or
-   * have failed). Such a request is written only when the event loop turns, so a caller that
-   * prefetches and then works synchronously would otherwise send it only after that work. A
+   * have failed). Such a request is written from the tick queue, which runs only once the
+   * promise queue is empty, so a caller that prefetches and then works through promises that are
+   * already resolved would otherwise send it only after that work. A
    * request still connecting or waiting for a free socket is not waited for: that can take long.
    */
   async sent(): Promise<void> {
-    // One turn lets a request still on its way here (retry gate, slots) start and get its socket.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // The first tick lets a request still on its way here (retry gate, slots: promises) start;
+    // node:http hands it to a free socket on the tick after. No event-loop turn is needed.
+    await nextTick();
+    await nextTick();
     if (this.#writing === 0) return;
     await new Promise<void>((resolve) => this.#sentWaiters.push(resolve));
   }
@@ -192,6 +195,8 @@ export class HttpClient {
     return slots;
   }
 }
+
+const nextTick = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
 
 /** The reason a request is aborted at its overall deadline. */
 const DEADLINE = new Error('deadline');
