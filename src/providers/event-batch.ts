@@ -4,17 +4,17 @@
 // passes the text through. Otherwise the events are the parsed values, as before.
 export class EventBatch {
   readonly #texts: readonly string[] | undefined;
-  /** Parsed values, filled on demand when the batch holds texts. */
-  readonly #values: unknown[];
+  /** Parsed values; with texts, created and filled only when a field is needed. */
+  #values: unknown[] | undefined;
 
-  private constructor(texts: readonly string[] | undefined, values: unknown[]) {
+  private constructor(texts: readonly string[] | undefined, values: unknown[] | undefined) {
     this.#texts = texts;
     this.#values = values;
   }
 
   /** Events known only as exact JSON texts, each a compact object. */
   static fromTexts(texts: readonly string[]): EventBatch {
-    return new EventBatch(texts, new Array<unknown>(texts.length));
+    return new EventBatch(texts, undefined);
   }
 
   static fromValues(values: readonly unknown[]): EventBatch {
@@ -22,14 +22,16 @@ export class EventBatch {
   }
 
   get length(): number {
-    return this.#texts ? this.#texts.length : this.#values.length;
+    return this.#texts ? this.#texts.length : this.#values!.length;
   }
 
   /** The event as a value; parsed on first use and kept. */
   value(i: number): unknown {
     const texts = this.#texts;
-    if (texts && this.#values[i] === undefined && i < texts.length) this.#values[i] = JSON.parse(texts[i]!);
-    return this.#values[i];
+    if (!texts) return this.#values![i];
+    const values = (this.#values ??= new Array<unknown>(texts.length));
+    if (values[i] === undefined && i < texts.length) values[i] = JSON.parse(texts[i]!);
+    return values[i];
   }
 
   /** The event's exact text as sent (a compact JSON object), or undefined when only its value is known. */
@@ -39,9 +41,9 @@ export class EventBatch {
 
   /** The events at these positions, in this order, keeping texts and whatever was parsed. */
   pick(positions: readonly number[]): EventBatch {
-    const values = positions.map((i) => this.#values[i]);
     const texts = this.#texts;
-    return new EventBatch(texts ? positions.map((i) => texts[i]!) : undefined, values);
+    const values = this.#values;
+    return new EventBatch(texts ? positions.map((i) => texts[i]!) : undefined, values ? positions.map((i) => values[i]) : undefined);
   }
 
   /** Every event as a value (parses what was not yet parsed). */
