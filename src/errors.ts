@@ -16,6 +16,8 @@ export const ExitCode = {
   /** Output could not be written: disk full, closed stdout, no permission (EX_IOERR). */
   output: 74,
   temporary: 75,
+  /** EX_CONFIG: config.json or the variables that locate it are wrong. */
+  config: 78,
   brokenPipe: 141,
   sigint: 130,
   sigterm: 143,
@@ -29,6 +31,7 @@ export type ErrorCategory =
   | 'locked'
   | 'expired'
   | 'temporary'
+  | 'config'
   | 'output'
   | 'unavailable'
   | 'api'
@@ -82,6 +85,13 @@ export class LockedError extends EventsError {
 export class ExpiredError extends EventsError {
   constructor(message: string, hint?: string) {
     super('expired', ExitCode.expired, message, hint);
+  }
+}
+
+/** config.json (or EVENTS_CONFIG_DIR/HOME, which locate it) is wrong: a person must fix a file. */
+export class ConfigError extends EventsError {
+  constructor(message: string, hint?: string) {
+    super('config', ExitCode.config, message, hint);
   }
 }
 

@@ -20,8 +20,16 @@ export interface HttpResponse {
 
 export interface HttpRequest {
   url: URL;
-  token: string;
-  method?: 'GET' | 'OPTIONS';
+  /** Bearer token; absent for the OAuth token endpoint, which takes credentials in the form. */
+  token?: string;
+  method?: 'GET' | 'OPTIONS' | 'POST';
+  /** Form fields sent as an application/x-www-form-urlencoded body (never logged). */
+  form?: Record<string, string>;
+  /**
+   * Which in-flight pool the request counts against: a stable id of the credential, so a renewed
+   * token shares its predecessor's pool. Defaults to the token itself.
+   */
+  slotKey?: string;
   /** Overall deadline for this request, body included (a slow drip counts). */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -77,7 +85,7 @@ export class HttpClient {
   }
 
   async request(req: HttpRequest): Promise<HttpResponse> {
-    const slots = this.#slotsFor(req.token);
+    const slots = this.#slotsFor(req.slotKey ?? req.token ?? '');
     await slots.acquire(req.signal);
     const started = Date.now();
     const timeoutMs = req.timeoutMs ?? this.#options.timeoutMs;
@@ -96,13 +104,18 @@ export class HttpClient {
     }
   }
 
+  /** POST a form without a bearer token (the OAuth token endpoint). The debug line omits the body. */
+  postForm(url: URL, form: Record<string, string>, signal?: AbortSignal): Promise<HttpResponse> {
+    return this.request({ url, method: 'POST', form, signal, slotKey: `token-endpoint ${url.origin}` });
+  }
+
   async close(): Promise<void> {
     for (const agent of this.#agents.values()) agent.destroy();
     this.#agents.clear();
   }
 
   /** One request and its whole body; settles once. */
-  #exchange(req: HttpRequest, method: 'GET' | 'OPTIONS', timeoutMs: number): Promise<HttpResponse> {
+  #exchange(req: HttpRequest, method: 'GET' | 'OPTIONS' | 'POST', timeoutMs: number): Promise<HttpResponse> {
     return new Promise<HttpResponse>((resolve, reject) => {
       const secure = req.url.protocol === 'https:';
       let writing = false;
@@ -146,7 +159,12 @@ export class HttpClient {
           port: req.url.port,
           path: req.url.pathname + req.url.search,
           method,
-          headers: { authorization: `Bearer ${req.token}`, 'user-agent': this.#options.userAgent, accept: 'application/json' },
+          headers: {
+            ...(req.token !== undefined ? { authorization: `Bearer ${req.token}` } : {}),
+            ...(req.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+            'user-agent': this.#options.userAgent,
+            accept: 'application/json',
+          },
         },
         (res) => {
           res.setEncoding('utf8');
@@ -170,7 +188,7 @@ export class HttpClient {
       request.on('finish', markSent);
       req.signal?.addEventListener('abort', onStop, { once: true });
       if (req.signal?.aborted) onStop();
-      else request.end();
+      else request.end(req.form ? new URLSearchParams(req.form).toString() : undefined);
     });
   }
 

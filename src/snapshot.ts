@@ -12,7 +12,7 @@ export async function runSnapshot(config: TailConfig, io: TailIO): Promise<numbe
   const sink = config.output && config.output !== '-' ? new AtomicFileSink(config.output) : openStdoutSink(io);
   const progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true });
   try {
-    const providers = createProviders(config, http);
+    const providers = createProviders(config, http, io.env, (line) => io.stderr.write(`${line}\n`));
     const renderer = await createRenderer({ ...config, output: undefined, json: config.json || config.output !== undefined }, io, sink, progress, config.refs.length > 1);
     const ctx = {
       signal: io.stop.signal,

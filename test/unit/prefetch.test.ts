@@ -4,6 +4,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StaticTokenSource } from '../../src/auth/token-source.js';
 import { follow, type Subscription } from '../../src/follow/loop.js';
 import { HttpClient } from '../../src/http.js';
 import type { Progress } from '../../src/output/progress.js';
@@ -38,7 +39,7 @@ describe('prefetch', () => {
     diagnostics.subscribe('http.client.request.start', onStart);
     const http = new HttpClient({ userAgent: 'test', timeoutMs: 10_000 });
     try {
-      const provider = new AsanaProvider({ baseUrl: base, token: 't', http, retry: { baseMs: 10, capMs: 10 }, intervalMs: 1000 });
+      const provider = new AsanaProvider({ baseUrl: base, auth: new StaticTokenSource('asana', 't', 'ASANA_ACCESS_TOKEN'), http, retry: { baseMs: 10, capMs: 10 }, intervalMs: 1000 });
       const ref = parseReference(project);
       const key = { provider: 'asana', host: provider.host, subscription: ref.id, group: 'g' };
       const stored: CursorRecord = { ...key, version: 1, label: ref.label, cursor: { sync: first.sync }, savedAt: new Date().toISOString() };
