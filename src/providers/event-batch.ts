@@ -41,6 +41,9 @@ export class EventBatch {
 
   /** The events at these positions, in this order, keeping texts and whatever was parsed. */
   pick(positions: readonly number[]): EventBatch {
+    // Positions only ever increase: all of them, from 0, is this batch (the usual page).
+    const n = this.length;
+    if (positions.length === n && (n === 0 || (positions[0] === 0 && positions[n - 1] === n - 1))) return this;
     const texts = this.#texts;
     const values = this.#values;
     return new EventBatch(texts ? positions.map((i) => texts[i]!) : undefined, values ? positions.map((i) => values[i]) : undefined);
