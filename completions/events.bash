@@ -60,7 +60,7 @@ _events() {
         --token-lifetime) return ;;
         --write-box-jwt-config) return ;;
       esac
-      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--port --host --activity --token-lifetime --write-box-jwt-config --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--port --host --activity --token-lifetime --write-box-jwt-config --box-huge-positions --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
     'auth')
       case "$prev" in
       esac
@@ -78,8 +78,9 @@ _events() {
       if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h' -- "$cur")); else COMPREPLY=($(compgen -W 'list show reset path' -- "$cur")); fi ;;
     'state list')
       case "$prev" in
+        --group) return ;;
       esac
-      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--group --json --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
     'state show')
       case "$prev" in
         --group) return ;;
@@ -88,8 +89,9 @@ _events() {
     'state reset')
       case "$prev" in
         --group) return ;;
+        --host) return ;;
       esac
-      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--group --json --help -h' -- "$cur")); else COMPREPLY=($(compgen -W "$(events __complete-refs 2>/dev/null)" -- "$cur")); fi ;;
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--group --host --all-hosts --json --help -h' -- "$cur")); else COMPREPLY=($(compgen -W "$(events __complete-refs 2>/dev/null)" -- "$cur")); fi ;;
     'state path')
       case "$prev" in
       esac

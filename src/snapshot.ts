@@ -4,13 +4,14 @@ import { ExitCode, StopRequested, UsageError } from './errors.js';
 import { createProviders, createRenderer, openStdoutSink, type TailConfig, type TailIO } from './follow/run.js';
 import { formatSeconds, recrawl } from './follow/loop.js';
 import { HttpClient } from './http.js';
+import { colorLevel } from './output/color.js';
 import { Progress } from './output/progress.js';
 import { AtomicFileSink } from './output/sink.js';
 
 export async function runSnapshot(config: TailConfig, io: TailIO): Promise<number> {
   const http = new HttpClient({ userAgent: config.userAgent, timeoutMs: config.timeoutMs });
   const sink = config.output && config.output !== '-' ? new AtomicFileSink(config.output) : openStdoutSink(io);
-  const progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true });
+  const progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true, colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true) });
   try {
     const providers = createProviders(config, http, io.env, (line) => io.stderr.write(`${line}\n`));
     const renderer = await createRenderer({ ...config, output: undefined, json: config.json || config.output !== undefined }, io, sink, progress, config.refs.length > 1);

@@ -72,7 +72,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
       releases.push(await acquireLock(store.lockPath(key), { waitMs: config.lockWaitMs, description, signal: io.stop.signal }));
       subs.push({ ref, provider, cursors: store.file(key), filter: buildFilter(config.filters, provider.name), origin: { provider: provider.name, subscription: ref.id, group: config.group } });
     }
-    progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true });
+    progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true, colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true) });
     sink = config.output && config.output !== '-' ? new FileSink(config.output) : openStdoutSink(io, () => progress?.debug('stdout is full: waiting for its reader'));
     const renderer = await createRenderer(config, io, sink, progress, subs.length > 1);
     const budget = config.maxEvents === undefined ? undefined : { remaining: config.maxEvents };
