@@ -60,6 +60,7 @@ export class HttpClient {
   readonly #options: HttpClientOptions;
   readonly #slots = new Map<string, Semaphore>();
   readonly #agents = new Map<string, http.Agent>();
+  readonly #stops = new WeakMap<AbortSignal, Set<() => void>>();
   /** Requests being written on a connected socket, and who waits for those writes. */
   #writing = 0;
   #sentWaiters: (() => void)[] = [];
@@ -122,6 +123,7 @@ export class HttpClient {
       let done = false;
       let stopped: Error | undefined;
       let connectTimer: NodeJS.Timeout | undefined;
+      let unlisten: (() => void) | undefined;
       const markSent = (): void => {
         if (!writing) return;
         writing = false;
@@ -137,7 +139,7 @@ export class HttpClient {
         markSent();
         clearTimeout(timer);
         clearTimeout(connectTimer);
-        req.signal?.removeEventListener('abort', onStop);
+        unlisten?.();
         if (error) reject(stopped ?? error);
         else resolve(value!);
       };
@@ -146,9 +148,9 @@ export class HttpClient {
         request.destroy(reason);
         finish(reason);
       };
-      // One timer and one listener per request, removed when it ends: a long tail makes millions
-      // of requests, and AbortSignal.any/timeout would leave each one's listener on the stop
-      // signal and its timer running until the deadline.
+      // One timer per request, cleared when it ends, and one entry in the stop signal's set: a
+      // long tail makes millions of requests, and AbortSignal.any/timeout would leave each one's
+      // listener on the stop signal and its timer running until the deadline.
       const timer = setTimeout(() => stop(DEADLINE), timeoutMs);
       const onStop = (): void => stop(req.signal?.reason instanceof Error ? req.signal.reason : new Error('stopped'));
       const request = (secure ? nodeHttps() : http).request(
@@ -186,10 +188,26 @@ export class HttpClient {
       });
       request.on('error', (error) => finish(error));
       request.on('finish', markSent);
-      req.signal?.addEventListener('abort', onStop, { once: true });
+      if (req.signal) unlisten = this.#onAbort(req.signal, onStop);
       if (req.signal?.aborted) onStop();
       else request.end(req.form ? new URLSearchParams(req.form).toString() : undefined);
     });
+  }
+
+  /** One listener per signal (EventTarget listeners are slow to add and remove per request). */
+  #onAbort(signal: AbortSignal, stop: () => void): () => void {
+    let stops = this.#stops.get(signal);
+    if (!stops) {
+      const set = new Set<() => void>();
+      signal.addEventListener('abort', () => {
+        for (const each of [...set]) each();
+        set.clear();
+      }, { once: true });
+      this.#stops.set(signal, set);
+      stops = set;
+    }
+    stops.add(stop);
+    return () => stops.delete(stop);
   }
 
   #agentFor(secure: boolean): http.Agent {
