@@ -10,6 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+if (!fs.existsSync('/usr/bin/time')) {
+  console.error('bench/drain.mjs needs GNU time at /usr/bin/time (for peak RSS and CPU time): apt-get install time');
+  process.exit(2);
+}
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { startEmulator } = await import(path.join(root, 'dist/emulator/index.js'));
 const COUNT = Number(process.argv[2] ?? 100_000);
