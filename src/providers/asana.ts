@@ -78,15 +78,16 @@ export class AsanaProvider implements Provider {
   }
 
   eventsUrl(ref: AsanaRef, sync: string | undefined): URL {
-    const url =
-      ref.kind === 'workspace'
-        ? new URL(`${this.#base}/workspaces/${ref.gid}/events`)
-        : new URL(`${this.#base}/events`);
-    if (ref.kind === 'resource') url.searchParams.set('resource', ref.gid);
-    if (sync !== undefined) url.searchParams.set('sync', sync);
+    const path = ref.kind === 'workspace' ? `${this.#base}/workspaces/${ref.gid}/events` : `${this.#base}/events`;
+    // The query is built apart and the URL parsed once: every url.searchParams.set re-serialises
+    // and re-parses the whole URL, and a drain builds one URL per page.
+    const query = new URLSearchParams();
+    if (ref.kind === 'resource') query.set('resource', ref.gid);
+    if (sync !== undefined) query.set('sync', sync);
     const fields = this.#options.fields;
-    if (fields?.length && ref.kind === 'resource') url.searchParams.set('opt_fields', fields.join(','));
-    return url;
+    if (fields?.length && ref.kind === 'resource') query.set('opt_fields', fields.join(','));
+    const search = query.toString();
+    return new URL(search ? `${path}?${search}` : path);
   }
 
   crawl(ref: Reference, ctx: ProviderContext): AsyncIterable<SnapshotItem[]> {
