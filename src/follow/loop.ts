@@ -107,8 +107,9 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       const { page } = result;
       // Fetch the following page while this one is written: re-sending a token is safe, so a
       // prefetch thrown away on stop costs a request and nothing else. Its cursor is saved only
-      // after this page's, below. Wait until it is on the wire: the work below never yields, so
-      // the server would otherwise only see it after this page was written and saved.
+      // after this page's, below. Wait until it is on the wire: the HTTP client writes it from
+      // the tick queue, which the work below (promise callbacks, synchronous writes) may never
+      // let run, so the server would otherwise only see it after this page was written and saved.
       if (page.more && !signal.aborted) {
         next = handled(provider.fetch(ref, page.next, ctx));
         await env.requestsSent?.();
