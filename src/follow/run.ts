@@ -91,7 +91,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     sink = config.output && config.output !== '-' ? new FileSink(config.output) : openStdoutSink(io, () => progress?.debug('stdout is full: waiting for its reader'));
     const renderer = await createRenderer(config, io, sink, progress, subs.length > 1);
     const budget = config.maxEvents === undefined ? undefined : { remaining: config.maxEvents };
-    const env = { renderer, progress, signal: io.stop.signal, budget, options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
+    const env = { renderer, progress, signal: io.stop.signal, budget, requestsSent: () => http.sent(), options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
     const code = await runAll(subs, env, io.stop);
     if (code === ExitCode.brokenPipe) {
       progress.warn('the reader of stdout went away; lines it had not read yet were lost with the pipe, and the cursor counts them as delivered (a reader that stops early should let events stop: --max-events N)');

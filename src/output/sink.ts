@@ -48,11 +48,15 @@ export class StreamSink implements Sink {
   #broken: Error | undefined;
   #lines = 0;
   readonly #isFile: boolean;
+  /** Writes are synchronous and whole (a file, /dev/null): one write per page, no chunks. */
+  readonly #writesWhole: boolean;
 
   constructor(private readonly stream: NodeJS.WritableStream, private readonly options: StreamSinkOptions = {}) {
     stream.on('error', (error: NodeJS.ErrnoException) => this.#fail(error));
     // `>> export.jsonl`: writes to a file are synchronous and cannot block; no chunking needed.
-    this.#isFile = isRegularFile((stream as { fd?: unknown }).fd);
+    const fd = (stream as { fd?: unknown }).fd;
+    this.#isFile = isRegularFile(fd);
+    this.#writesWhole = this.#isFile || isNonTerminalDevice(fd, stream);
   }
 
   get linesWritten(): number {
@@ -61,7 +65,7 @@ export class StreamSink implements Sink {
 
   async write(text: string): Promise<void> {
     if (this.#broken) throw this.#broken;
-    if (this.#isFile || text.length <= CHUNK_UNITS) {
+    if (this.#writesWhole || text.length <= CHUNK_UNITS) {
       await this.#writeChunk(text);
       return;
     }
@@ -154,7 +158,7 @@ export class FileSink implements Sink {
         // A line torn by a crash (or another writer) must not swallow the first new record.
         if (!endsWithNewline(fd)) fs.writeSync(fd, '\n');
       }
-      fs.writeSync(this.#fd, text);
+      writeAll(this.#fd, text);
     } catch (error) {
       throw outputFailed(this.path, error);
     }
@@ -202,7 +206,7 @@ export class AtomicFileSink implements Sink {
   async write(text: string): Promise<void> {
     try {
       this.#open();
-      fs.writeSync(this.#fd!, text);
+      writeAll(this.#fd!, text);
     } catch (error) {
       throw outputFailed(this.path, error);
     }
@@ -283,10 +287,32 @@ export function outputFailed(path: string, error: unknown): OutputError {
   return new OutputError(`cannot write ${path}: ${reason}${err?.code ? ` (${err.code})` : ''}`, hint, { cause: error });
 }
 
+/**
+ * write(2) may write less than asked (a disk filling up): the rest is written, or the next call
+ * throws ENOSPC. A short write must never count as a whole page.
+ */
+function writeAll(fd: number, text: string): void {
+  const data = Buffer.from(text);
+  for (let offset = 0; offset < data.length; ) offset += fs.writeSync(fd, data, offset, data.length - offset);
+}
+
 function isRegularFile(fd: unknown): boolean {
   if (typeof fd !== 'number') return false;
   try {
     return fs.fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `> /dev/null` and other character devices that are not terminals: Node writes to them
+ * synchronously (like files), so a write cannot block on a reader and needs no chunking.
+ */
+function isNonTerminalDevice(fd: unknown, stream: NodeJS.WritableStream): boolean {
+  if (typeof fd !== 'number' || (stream as { isTTY?: boolean }).isTTY) return false;
+  try {
+    return fs.fstatSync(fd).isCharacterDevice();
   } catch {
     return false;
   }
