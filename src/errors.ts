@@ -11,6 +11,8 @@ export const ExitCode = {
   state: 5,
   locked: 6,
   expired: 7,
+  /** EX_NOINPUT of sysexits.h: an input file (--refs-file) cannot be read. */
+  noInput: 66,
   temporary: 75,
   brokenPipe: 141,
   sigint: 130,
@@ -24,6 +26,7 @@ export type ErrorCategory =
   | 'state'
   | 'locked'
   | 'expired'
+  | 'input'
   | 'temporary'
   | 'api'
   | 'internal';
@@ -76,6 +79,13 @@ export class LockedError extends EventsError {
 export class ExpiredError extends EventsError {
   constructor(message: string, hint?: string) {
     super('expired', ExitCode.expired, message, hint);
+  }
+}
+
+/** A file the user named cannot be read (missing, a folder, no permission). */
+export class InputError extends EventsError {
+  constructor(message: string, hint?: string) {
+    super('input', ExitCode.noInput, message, hint);
   }
 }
 

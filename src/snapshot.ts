@@ -4,6 +4,7 @@ import { ExitCode, StopRequested, UsageError } from './errors.js';
 import { createProviders, createRenderer, type TailConfig, type TailIO } from './follow/run.js';
 import { formatSeconds, recrawl } from './follow/loop.js';
 import { HttpClient } from './http.js';
+import { isExpander } from './refs.js';
 import { Progress } from './output/progress.js';
 import { AtomicFileSink, StreamSink } from './output/sink.js';
 
@@ -12,6 +13,8 @@ export async function runSnapshot(config: TailConfig, io: TailIO): Promise<numbe
   const sink = config.output ? new AtomicFileSink(config.output) : new StreamSink(io.stdout, () => io.stop.abort(ExitCode.brokenPipe));
   const progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true });
   try {
+    const expander = config.refs.find(isExpander);
+    if (expander) throw new UsageError(`${expander.id} has no snapshot of its own`, 'snapshot the projects one by one, or use events tail --snapshot to get each listed project\'s snapshot on its first run');
     const providers = createProviders(config, http);
     const renderer = await createRenderer({ ...config, output: undefined, json: config.json || config.output !== undefined }, io, sink, progress, config.refs.length > 1);
     const ctx = {

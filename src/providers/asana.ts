@@ -4,10 +4,11 @@
 import { ApiError, AuthError, NotFoundError, UsageError } from '../errors.js';
 import type { HttpClient, HttpResponse } from '../http.js';
 import { sanitizeText } from '../output/sanitize.js';
-import type { Reference } from '../refs.js';
+import type { Expander, Reference } from '../refs.js';
 import { parseRetryAfter, RateGate, TransientError, withRetry, type RetryPolicy } from '../retry.js';
 import { sleep } from '../sleep.js';
 import { AsanaCrawler } from './asana-crawl.js';
+import { listProjects, type ListedProject } from './asana-projects.js';
 import type { Cursor, FetchResult, Provider, ProviderContext, SnapshotItem } from './types.js';
 
 export const DEFAULT_ASANA_BASE_URL = 'https://app.asana.com/api/1.0';
@@ -91,6 +92,15 @@ export class AsanaProvider implements Provider {
     return new AsanaCrawler(get, this.#options.crawlFields).crawl(asana);
   }
 
+  /** The non-archived projects behind projects:<workspace> or team:<team>, every page. */
+  listProjects(ref: Expander, ctx: ProviderContext): Promise<ListedProject[]> {
+    return listProjects(ref, (path, query) => {
+      const url = new URL(`${this.#base}${path}`);
+      for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+      return this.#call(url, ctx, (res) => interpretList(ref, res));
+    });
+  }
+
   #events(ref: AsanaRef, sync: string | undefined, ctx: ProviderContext): Promise<FetchResult> {
     return this.#call(this.eventsUrl(ref, sync), ctx, (res) => interpret(ref, res));
   }
@@ -135,6 +145,13 @@ function interpretResource(ref: AsanaRef, res: HttpResponse): Record<string, unk
   }
   if (res.status === 400 || res.status === 404) return undefined;
   throw statusError(ref, res);
+}
+
+function interpretList(ref: AsanaRef, res: HttpResponse): Record<string, unknown> {
+  if (res.status !== 200) throw statusError(ref, res);
+  const body = parseBody(res.body);
+  if (!body) throw new TransientError('Asana sent a 200 answer that is not a JSON object (truncated or garbled body)');
+  return body;
 }
 
 function statusError(ref: AsanaRef, res: HttpResponse): Error {
