@@ -13,6 +13,8 @@ export interface FileSettings {
   group?: string;
   color?: string;
   timeout?: number;
+  /** Seconds between two listings of projects:/team: references. */
+  relist?: number;
 }
 
 /**

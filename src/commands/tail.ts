@@ -6,7 +6,9 @@ import { DEFAULT_ASANA_BASE_URL, validateAsanaFields } from '../providers/asana.
 import { DEFAULT_BOX_BASE_URL } from '../providers/box.js';
 import { parseWhen } from '../when.js';
 import { validateCrawlFields } from '../providers/asana-crawl.js';
-import { parseReference } from '../refs.js';
+import { parseReference, type Reference } from '../refs.js';
+import { readRefsFile } from '../refs-file.js';
+import { parseShard } from '../shard.js';
 import { configDir, parseSeconds, pick, readFileSettings } from '../settings.js';
 import { runTail, type TailConfig } from '../follow/run.js';
 import type { OnExpire } from '../follow/loop.js';
@@ -14,9 +16,19 @@ import { userAgent } from '../version.js';
 
 const GROUP = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function buildTailConfig(resources: string[], flags: Record<string, unknown>, env: NodeJS.ProcessEnv): TailConfig {
+/** --relist bounds: at least a second; at most a day (Node timers overflow past 2^31 ms). */
+const RELIST_MIN_S = 1;
+const RELIST_MAX_S = 86_400;
+
+export function buildTailConfig(resources: string[], flags: Record<string, unknown>, env: NodeJS.ProcessEnv, fileRefs: Reference[] = []): TailConfig {
   const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
-  const refs = resources.map(parseReference);
+  const refs = [...resources.map(parseReference), ...fileRefs];
+  if (!refs.length) {
+    throw new UsageError(
+      flags['refsFile'] === undefined ? 'no resource to follow' : `the references file ${str('refsFile') === '-' ? '(stdin)' : str('refsFile')} names no resource`,
+      'name one or more resources (gid, Asana URL, projects:<workspace gid>, box, ...) or --refs-file FILE with one per line',
+    );
+  }
   const dir = configDir(env);
   const file = readFileSettings(dir);
 
@@ -35,6 +47,8 @@ export function buildTailConfig(resources: string[], flags: Record<string, unkno
   };
   const maxEvents = str('maxEvents');
   if (maxEvents !== undefined && !/^[1-9]\d*$/.test(maxEvents)) throw new UsageError(`--max-events must be a whole number above 0, not "${maxEvents}"`, 'for example --max-events 100');
+  const relist = parseSeconds('--relist', pick<string | number>(str('relist'), file.relist) ?? 600, { allowZero: false })!;
+  if (relist < RELIST_MIN_S || relist > RELIST_MAX_S) throw new UsageError(`--relist must be from ${RELIST_MIN_S} to ${RELIST_MAX_S} seconds, not ${relist}`, 'for example --relist 600 (ten minutes, the default)');
   const crawlFields = list('crawlFields') ? validateCrawlFields(list('crawlFields')!) : undefined;
 
   return {
@@ -72,6 +86,8 @@ export function buildTailConfig(resources: string[], flags: Record<string, unkno
     output: str('output'),
     filters: { actions: list('action'), resourceTypes: list('resourceType'), fields: list('field'), users: list('user'), eventTypes: list('eventType') },
     maxEvents: maxEvents === undefined ? undefined : Number(maxEvents),
+    shard: str('shard') === undefined ? undefined : parseShard(str('shard')!),
+    relistMs: Math.round(relist * 1000),
     userAgent: userAgent(),
   };
 }
@@ -83,6 +99,8 @@ function dedupeRefs<T extends { id: string }>(refs: T[]): T[] {
 }
 
 export async function tailCommand(resources: string[], flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {
-  const config = buildTailConfig(resources, flags, process.env);
+  const refsFile = typeof flags['refsFile'] === 'string' ? (flags['refsFile'] as string) : undefined;
+  const fileRefs = refsFile === undefined ? [] : await readRefsFile(refsFile, process.stdin);
+  const config = buildTailConfig(resources, flags, process.env, fileRefs);
   return runTail(config, { stdout: process.stdout, stderr: process.stderr, env: process.env, stop: ctx.stop });
 }
