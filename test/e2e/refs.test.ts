@@ -1,0 +1,233 @@
+// Issue 9, items 3-5: projects:<workspace> and team:<team> (listed through the API, relisted while
+// running), --shard K/N and --refs-file, against the emulator's project lists.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonLines, runCli, RunningCli, tempDir } from '../helpers/cli.js';
+import { startTestBed, type TestBed } from '../helpers/emulator.js';
+
+let bed: TestBed;
+let workspace: string;
+let engineering: string;
+let archived: string;
+
+beforeAll(async () => {
+  bed = await startTestBed();
+  const { asana } = bed.emulator;
+  workspace = asana.workspaceGid;
+  engineering = asana.teamGids[1]!;
+  // 3 seeded + 110 new projects: two listing pages of 100. Every 10th in the Engineering team.
+  for (let i = 0; i < 110; i++) asana.createProject(`Project ${i}`, 0, i % 10 === 0 ? engineering : undefined);
+  archived = asana.projectGids[50]!;
+  asana.archiveProject(archived);
+});
+afterAll(async () => bed.close());
+
+/** A fresh state folder per run, so every test sees only its own cursors. */
+function freshEnv(): { env: NodeJS.ProcessEnv; dir: string } {
+  const dir = tempDir('events-refs-');
+  return { env: bed.env({ EVENTS_CONFIG_DIR: dir }), dir };
+}
+
+async function subscriptions(env: NodeJS.ProcessEnv, group?: string): Promise<string[]> {
+  const list = await runCli(['state', 'list', '--json'], env);
+  expect(list.code).toBe(0);
+  const rows = JSON.parse(list.stdout) as Array<{ subscription: string; group: string }>;
+  return rows.filter((r) => group === undefined || r.group === group).map((r) => r.subscription).sort();
+}
+
+function live(gids: string[]): string[] {
+  return gids.filter((gid) => bed.emulator.asana.world.objects.get(gid)?.['archived'] === false).sort();
+}
+
+function listingRequests(since = 0): Array<{ path: string; query: Record<string, string> }> {
+  return bed.emulator.requests.slice(since).filter((r) => /\/projects$/.test(r.path)).map((r) => ({ path: r.path, query: r.query }));
+}
+
+function startRequests(gid: string): number {
+  return bed.emulator.requests.filter((r) => r.path === '/api/1.0/events' && r.query['resource'] === gid && r.query['sync'] === undefined && r.status === 412).length;
+}
+
+function eventsFor(out: string, gid: string): Array<Record<string, unknown>> {
+  return jsonLines(out).filter((r) => (r['_events'] as { kind: string; subscription: string }).kind === 'event' && (r['_events'] as { subscription: string }).subscription === gid);
+}
+
+describe('projects:<workspace gid>', () => {
+  it('--once follows every non-archived project, listed across pages, each with its own cursor', async () => {
+    const { env } = freshEnv();
+    const before = bed.emulator.requests.length;
+    const run = await runCli(['tail', `projects:${workspace}`, '--once', '--json'], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const all = bed.emulator.asana.projectGids;
+    expect(all.length).toBeGreaterThan(100);
+    expect(await subscriptions(env)).toEqual(live(all));
+    expect(await subscriptions(env)).not.toContain(archived);
+    const pages = listingRequests(before);
+    expect(pages.length).toBe(2);
+    expect(pages[0]).toEqual({ path: '/api/1.0/projects', query: { workspace, archived: 'false', limit: '100', opt_fields: 'name,archived' } });
+    expect(pages[1]!.query['offset']).toMatch(/\S/);
+    expect(bed.emulator.violations).toEqual([]);
+  });
+
+  it('a project named directly and through projects: is read once', async () => {
+    const { env } = freshEnv();
+    const project = bed.emulator.asana.projectGids[7]!;
+    const before = startRequests(project);
+    const run = await runCli(['tail', project, `projects:${workspace}`, '--once'], env);
+    expect(run.code).toBe(0);
+    expect(startRequests(project) - before).toBe(1);
+  });
+
+  it('--relist picks up a project created mid-run (its new events exactly once) and drops archived and deleted ones with one notice', async () => {
+    const { env, dir } = freshEnv();
+    const { asana } = bed.emulator;
+    const cli = new RunningCli(['tail', `projects:${workspace}`, '--relist', '1', '--interval', '2', '--json'], env);
+    try {
+      const expected = live(asana.projectGids).length;
+      await cli.waitFor(() => fs.existsSync(path.join(dir, 'cursors')) && fs.readdirSync(path.join(dir, 'cursors')).filter((f) => f.endsWith('.json')).length >= expected, 20_000, 'every project started');
+
+      // A project on the second listing page keeps being followed.
+      const late = live(asana.projectGids).at(-1)!;
+      asana.appendEvents(late, 2);
+      await cli.waitFor(() => eventsFor(cli.stdout, late).length >= 2, 10_000, 'events of a second-page project');
+
+      const created = asana.createProject('Created mid-run', 0);
+      await cli.waitFor(() => startRequests(created) === 1, 10_000, 'the new project started');
+      asana.appendEvents(created, 3);
+      await cli.waitFor(() => eventsFor(cli.stdout, created).length >= 3, 10_000, 'events of the new project');
+
+      const toArchive = live(asana.projectGids)[3]!;
+      asana.archiveProject(toArchive);
+      await cli.waitFor(() => cli.stderr.includes(`project ${toArchive} left projects of workspace ${workspace}`), 10_000, 'the archive notice');
+      const printedBefore = eventsFor(cli.stdout, toArchive).length;
+      asana.appendEvents(toArchive, 4);
+
+      const toDelete = live(asana.projectGids)[4]!;
+      asana.deleteProject(toDelete);
+      await cli.waitFor(() => cli.stderr.includes(toDelete), 10_000, 'the delete notice');
+
+      // Two more listings and a marker event later, nothing more came of the dropped projects.
+      const listed = listingRequests().length;
+      await cli.waitFor(() => listingRequests().length >= listed + 4, 10_000, 'two more listings');
+      asana.appendEvents(late, 1);
+      await cli.waitFor(() => eventsFor(cli.stdout, late).length >= 3, 10_000, 'the marker event');
+      expect(eventsFor(cli.stdout, toArchive)).toHaveLength(printedBefore);
+      expect(eventsFor(cli.stdout, created)).toHaveLength(3);
+      expect(eventsFor(cli.stdout, late)).toHaveLength(3);
+      expect(cli.stderr.split('\n').filter((l) => l.includes(toArchive))).toHaveLength(1);
+      expect(cli.stderr.split('\n').filter((l) => l.includes(toDelete))).toHaveLength(1);
+      // Dropped means unlocked and kept: both cursors are still stored.
+      expect(fs.readdirSync(path.join(dir, 'locks')).some((f) => f.includes(toArchive))).toBe(false);
+      expect(await subscriptions(env)).toEqual(expect.arrayContaining([toArchive, toDelete, created]));
+    } finally {
+      cli.kill('SIGTERM');
+    }
+    const done = await cli.done;
+    expect(done.code).toBe(143);
+    expect(bed.emulator.violations).toEqual([]);
+  }, 60_000);
+});
+
+describe('team:<team gid>', () => {
+  it('follows only the projects of that team', async () => {
+    const { env } = freshEnv();
+    const before = bed.emulator.requests.length;
+    const run = await runCli(['tail', `team:${engineering}`, '--once'], env);
+    expect(run.code).toBe(0);
+    const team = bed.emulator.asana.world.projectsOf({ team: engineering }).map((p) => p.gid);
+    expect(team.length).toBeGreaterThan(5);
+    expect(await subscriptions(env)).toEqual(live(team));
+    expect(listingRequests(before)[0]!.path).toBe(`/api/1.0/teams/${engineering}/projects`);
+    expect(bed.emulator.violations).toEqual([]);
+  });
+
+  it('an unknown team is a not-found error (exit 4)', async () => {
+    const run = await runCli(['tail', 'team:999', '--once'], freshEnv().env);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/^events: projects of team 999 was not found \(404/);
+  });
+});
+
+describe('--shard K/N', () => {
+  it('splits 60 references into 3 disjoint shards that cover them all; a 61st moves no other', async () => {
+    const { env, dir } = freshEnv();
+    const refs = bed.emulator.asana.projectGids.slice(0, 60);
+    const file = path.join(dir, 'refs.txt');
+    const shardsOf = async (list: string[], tag: string): Promise<string[][]> => {
+      fs.writeFileSync(file, `${list.join('\n')}\n`);
+      const out: string[][] = [];
+      for (const k of [1, 2, 3]) {
+        const run = await runCli(['tail', '--refs-file', file, '--shard', `${k}/3`, '--once', '--group', `${tag}${k}`], env);
+        expect(run.code).toBe(0);
+        out.push(await subscriptions(env, `${tag}${k}`));
+      }
+      return out;
+    };
+    const shards = await shardsOf(refs, 's');
+    for (const shard of shards) expect(shard.length).toBeGreaterThan(5);
+    expect(shards.flat().sort()).toEqual([...refs].sort());
+    expect(new Set(shards.flat()).size).toBe(60);
+
+    const extra = bed.emulator.asana.projectGids[60]!;
+    const grown = await shardsOf([...refs, extra], 'g');
+    grown.forEach((shard, i) => expect(shard.filter((gid) => gid !== extra)).toEqual(shards[i]));
+    expect(grown.flat()).toContain(extra);
+  }, 60_000);
+
+  it('splits the projects a projects: reference lists the same way', async () => {
+    const { env } = freshEnv();
+    for (const k of [1, 2]) expect((await runCli(['tail', `projects:${workspace}`, '--shard', `${k}/2`, '--once', '--group', `p${k}`], env)).code).toBe(0);
+    const [one, two] = [await subscriptions(env, 'p1'), await subscriptions(env, 'p2')];
+    expect(one.length).toBeGreaterThan(20);
+    expect(two.length).toBeGreaterThan(20);
+    expect([...one, ...two].sort()).toEqual(live(bed.emulator.asana.projectGids));
+  }, 30_000);
+
+  it.each(['0/3', '4/3', '1/0', '1/1025', 'two/3', '1'])('--shard %s is a usage error', async (value) => {
+    const run = await runCli(['tail', '1', '--shard', value], freshEnv().env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^events: --shard must be K\/N with 1 <= K <= N <= 1024/);
+  });
+});
+
+describe('--refs-file', () => {
+  it('- reads stdin (comments, blank lines) together with positional references', async () => {
+    const { env } = freshEnv();
+    const [a, b, c] = bed.emulator.asana.projectGids;
+    const input = `# projects of the export\n\n  ${a}   # launch\n\nhttps://app.asana.com/0/${b}/list\n   \n`;
+    const run = await runCli(['tail', c!, '--refs-file', '-', '--once'], env, { input });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(await subscriptions(env)).toEqual([a, b, c].sort());
+    const listed = await runCli(['state', 'list'], env);
+    for (const gid of [a, b, c]) expect(listed.stdout).toContain(gid);
+  });
+
+  it('a bad line is a usage error naming the file and the line', async () => {
+    const { env, dir } = freshEnv();
+    const file = path.join(dir, 'refs.txt');
+    fs.writeFileSync(file, `# ok\n${bed.emulator.asana.projectGids[0]}\n\nprojcts:123\n`);
+    const run = await runCli(['tail', '--refs-file', file, '--once'], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`^events: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4: "projcts:123" is not a resource reference`));
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    const stdin = await runCli(['tail', '--refs-file', '-'], env, { input: 'box\nnope\n' });
+    expect(stdin.code).toBe(2);
+    expect(stdin.stderr).toMatch(/^events: \(stdin\):2: "nope"/);
+  });
+
+  it('an unreadable file is exit 66 naming the path; no reference at all is a usage error', async () => {
+    const { env, dir } = freshEnv();
+    const missing = path.join(dir, 'missing.txt');
+    const run = await runCli(['tail', '--refs-file', missing], env);
+    expect(run.code).toBe(66);
+    expect(run.stderr).toBe(`events: cannot read the references file ${missing}: no such file (check the path given to --refs-file (or use - for stdin))\n`);
+    const none = await runCli(['tail'], env);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^events: no resource to follow/);
+    const empty = await runCli(['tail', '--refs-file', '-'], env, { input: '# nothing\n\n' });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/^events: the references file \(stdin\) names no resource/);
+  });
+});
