@@ -79,10 +79,10 @@ describe('projects:<workspace gid>', () => {
     expect(startRequests(project) - before).toBe(1);
   });
 
-  it('--relist picks up a project created mid-run (its new events exactly once) and drops archived and deleted ones with one notice', async () => {
+  it('--relist picks up a project created mid-run (snapshot, then its new events exactly once) and drops archived and deleted ones with one notice', async () => {
     const { env, dir } = freshEnv();
     const { asana } = bed.emulator;
-    const cli = new RunningCli(['tail', `projects:${workspace}`, '--relist', '1', '--interval', '2', '--json'], env);
+    const cli = new RunningCli(['tail', `projects:${workspace}`, '--relist', '1', '--interval', '2', '--json', '--snapshot'], env);
     try {
       const expected = live(asana.projectGids).length;
       await cli.waitFor(() => fs.existsSync(path.join(dir, 'cursors')) && fs.readdirSync(path.join(dir, 'cursors')).filter((f) => f.endsWith('.json')).length >= expected, 20_000, 'every project started');
@@ -114,6 +114,9 @@ describe('projects:<workspace gid>', () => {
       await cli.waitFor(() => eventsFor(cli.stdout, late).length >= 3, 10_000, 'the marker event');
       expect(eventsFor(cli.stdout, toArchive)).toHaveLength(printedBefore);
       expect(eventsFor(cli.stdout, created)).toHaveLength(3);
+      // Like any first run with --snapshot: the project's state, then what changed after its first token.
+      const kinds = jsonLines(cli.stdout).map((r) => r['_events'] as { kind: string; subscription: string }).filter((m) => m.subscription === created).map((m) => m.kind);
+      expect(kinds).toEqual(['snapshot_begin', 'snapshot', 'snapshot_end', 'event', 'event', 'event']);
       expect(eventsFor(cli.stdout, late)).toHaveLength(3);
       expect(cli.stderr.split('\n').filter((l) => l.includes(toArchive))).toHaveLength(1);
       expect(cli.stderr.split('\n').filter((l) => l.includes(toDelete))).toHaveLength(1);
@@ -141,6 +144,28 @@ describe('team:<team gid>', () => {
     expect(listingRequests(before)[0]!.path).toBe(`/api/1.0/teams/${engineering}/projects`);
     expect(bed.emulator.violations).toEqual([]);
   });
+
+  it('a listed project deleted between two listings (its events answer 404) is dropped with one notice; the rest go on', async () => {
+    const { env, dir } = freshEnv();
+    const { asana } = bed.emulator;
+    const team = live(asana.world.projectsOf({ team: engineering }).map((p) => p.gid));
+    const cli = new RunningCli(['tail', `team:${engineering}`, '--relist', '3600', '--interval', '1', '--json'], env);
+    try {
+      await cli.waitFor(() => fs.existsSync(path.join(dir, 'cursors')) && fs.readdirSync(path.join(dir, 'cursors')).length >= team.length, 10_000, 'every project started');
+      const [doomed, other] = team as [string, string];
+      asana.deleteProject(doomed);
+      await cli.waitFor(() => cli.stderr.includes(doomed), 10_000, 'the notice');
+      expect(cli.stderr).toBe(`events: project ${doomed} is gone (404: deleted, or no longer visible to the token): stopped following it; its cursor is kept\n`);
+      const polls = bed.emulator.requests.filter((r) => r.query['resource'] === doomed).length;
+      asana.appendEvents(other, 2);
+      await cli.waitFor(() => eventsFor(cli.stdout, other).length >= 2, 10_000, 'events of another project');
+      await cli.waitFor(() => bed.emulator.requests.filter((r) => r.query['resource'] === other).length >= 3, 10_000, 'more polls');
+      expect(bed.emulator.requests.filter((r) => r.query['resource'] === doomed).length).toBe(polls);
+    } finally {
+      cli.kill('SIGTERM');
+    }
+    expect((await cli.done).code).toBe(143);
+  }, 30_000);
 
   it('an unknown team is a not-found error (exit 4)', async () => {
     const run = await runCli(['tail', 'team:999', '--once'], freshEnv().env);
