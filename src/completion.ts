@@ -25,7 +25,7 @@ interface CommandSpec {
   subcommands: string[];
 }
 
-const FILE_FLAGS = new Set(['--output']);
+const FILE_FLAGS = new Set(['--output', '--refs-file']);
 
 function hidden(command: Command): boolean {
   return (command as unknown as { _hidden?: boolean })._hidden === true;
