@@ -167,6 +167,27 @@ describe('team:<team gid>', () => {
     expect((await cli.done).code).toBe(143);
   }, 30_000);
 
+  it('--verbose says which list brought each project; a list refused later keeps the last one, with one line', async () => {
+    const { env, dir } = freshEnv();
+    const team = live(bed.emulator.asana.world.projectsOf({ team: engineering }).map((p) => p.gid));
+    const cli = new RunningCli(['tail', `team:${engineering}`, team[0]!, '--relist', '1', '--interval', '1', '--verbose'], env);
+    try {
+      await cli.waitFor(() => fs.existsSync(path.join(dir, 'cursors')) && fs.readdirSync(path.join(dir, 'cursors')).length >= team.length, 10_000, 'every project started');
+      expect(cli.stderr).toContain(`events: debug: projects of team ${engineering}: also lists project ${team[0]}`);
+      for (const gid of team.slice(1)) expect(cli.stderr).toMatch(new RegExp(`events: debug: projects of team ${engineering}: following project ${gid} "Project \\d+"`));
+      const listed = listingRequests().length;
+      bed.emulator.faults.add({ kind: 'status', status: 403, path: `/teams/${engineering}/projects`, times: 1 });
+      await cli.waitFor(() => listingRequests().length >= listed + 3, 10_000, 'a refused listing and two more');
+      expect(cli.stderr.split('\n').filter((l) => l.startsWith('events: could not list'))).toEqual([
+        `events: could not list projects of team ${engineering}, keeping the last list: Asana denied access to projects of team ${engineering} (403: Error 403) (check that the token's user can see it)`,
+      ]);
+      expect(cli.stderr).not.toContain('left projects of team');
+    } finally {
+      cli.kill('SIGTERM');
+    }
+    expect((await cli.done).code).toBe(143);
+  }, 30_000);
+
   it('an unknown team is a not-found error (exit 4)', async () => {
     const run = await runCli(['tail', 'team:999', '--once'], freshEnv().env);
     expect(run.code).toBe(4);
@@ -213,6 +234,72 @@ describe('--shard K/N', () => {
     const run = await runCli(['tail', '1', '--shard', value], freshEnv().env);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^events: --shard must be K\/N with 1 <= K <= N <= 1024/);
+  });
+});
+
+describe('--relist bounds', () => {
+  it.each([
+    [['--relist', '0.5'], undefined, /--relist must be from 1 to 86400 seconds, not 0.5/],
+    [['--relist', 'soon'], undefined, /--relist must be a number of seconds above 0, not "soon"/],
+    [[], { relist: 100_000 }, /--relist must be from 1 to 86400 seconds, not 100000/],
+  ])('%j with config %j is a usage error', async (flags, config, message) => {
+    const { env, dir } = freshEnv();
+    if (config) fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+    const run = await runCli(['tail', `projects:${workspace}`, '--once', ...flags], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+  });
+});
+
+describe('the emulator control API', () => {
+  it('creates, archives and deletes projects over HTTP', async () => {
+    const base = `${bed.emulator.url}/_emulator/asana/projects`;
+    const post = async (url: string, body?: unknown): Promise<Record<string, unknown>> => {
+      const res = await fetch(url, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
+      expect(res.status).toBe(200);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const { data } = (await post(base, { name: 'Over HTTP', tasks: 2, team: engineering })) as { data: { gid: string } };
+    const project = bed.emulator.asana.world.objects.get(data.gid)!;
+    expect(project).toMatchObject({ name: 'Over HTTP', archived: false, team: { gid: engineering } });
+    expect(bed.emulator.asana.taskGids(data.gid)).toHaveLength(2);
+    await post(`${base}/${data.gid}/archive`);
+    expect(project['archived']).toBe(true);
+    expect((await fetch(`${base}/${data.gid}`, { method: 'DELETE' })).status).toBe(200);
+    expect(bed.emulator.asana.world.objects.has(data.gid)).toBe(false);
+    const events = await fetch(`${bed.emulator.url}/api/1.0/events?resource=${data.gid}`, { headers: { authorization: 'Bearer t' } });
+    expect(events.status).toBe(404);
+    expect((await fetch(`${base}/999/archive`, { method: 'POST' })).status).toBe(400);
+  });
+
+  it('pages project lists with limit and offset, next_page null at the end, and refuses what the spec lacks', async () => {
+    const get = async (query: string): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const res = await fetch(`${bed.emulator.url}/api/1.0/projects?${query}`, { headers: { authorization: 'Bearer t' } });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const seen: string[] = [];
+    let query = `workspace=${workspace}&archived=false&limit=40`;
+    for (let pages = 0; ; pages++) {
+      const { status, body } = await get(query);
+      expect(status).toBe(200);
+      seen.push(...(body['data'] as Array<{ gid: string }>).map((p) => p.gid));
+      const next = body['next_page'] as { offset: string; path: string; uri: string } | null;
+      if (next === null) break;
+      expect(next.path).toBe(`/projects?${new URLSearchParams({ workspace, archived: 'false', limit: '40', offset: next.offset })}`);
+      expect(next.uri).toBe(`https://app.asana.com/api/1.0${next.path}`);
+      query = next.path.slice('/projects?'.length);
+      expect(pages).toBeLessThan(10);
+    }
+    expect(seen.length).toBeGreaterThan(80);
+    expect([...seen].sort()).toEqual(live(bed.emulator.asana.projectGids));
+    const violations = bed.emulator.violations.length;
+    expect((await get(`workspace=${workspace}&limit=101`)).status).toBe(400);
+    expect((await get(`workspace=${workspace}&offset=garbage`)).status).toBe(400);
+    expect(bed.emulator.violations.length).toBe(violations);
+    expect((await get(`workspace=${workspace}&sort=name`)).status).toBe(400);
+    expect((await get(`workspace=${workspace}&opt_fields=name,secret`)).status).toBe(400);
+    expect(bed.emulator.violations.slice(violations)).toEqual(['getProjects: query parameter sort is not in the spec', "getProjects: opt_fields value secret is not in the spec's enum"]);
+    bed.emulator.violations.length = violations;
   });
 });
 
