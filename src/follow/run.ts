@@ -83,8 +83,15 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     const expansion = expanders.length ? createExpansion(expanders, providers, set, config, progress, io.stop.signal) : undefined;
     await expansion?.refresh(true);
     set.start(env);
-    await Promise.all([set.settled(), config.once ? undefined : expansion?.keepFresh(config.relistMs)]);
+    // A failed relisting (a bug) stops the loops too, so no lock is released under a running loop.
+    const relisting = config.once ? undefined : expansion?.keepFresh(config.relistMs).catch((error: unknown) => {
+      io.stop.abort(ExitCode.internal);
+      throw error;
+    });
+    const [loops, lists] = await Promise.allSettled([set.settled(), relisting]);
     await set.settled();
+    if (loops.status === 'rejected') throw loops.reason;
+    if (lists.status === 'rejected') throw lists.reason;
     if (io.stop.signal.aborted && typeof io.stop.signal.reason === 'number') return io.stop.signal.reason;
     return set.exitCode;
   } catch (error) {
