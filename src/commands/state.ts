@@ -1,8 +1,8 @@
 // `events state list|show|reset|path`: what is stored, without any network access. Cursors never
 // contain an access token, so everything here can be printed.
-import { NotFoundError, StateError } from '../errors.js';
+import { NotFoundError, StateError, UsageError } from '../errors.js';
 import { formatAge } from '../follow/loop.js';
-import { parseReference } from '../refs.js';
+import { isExpander, parseReference } from '../refs.js';
 import { configDir } from '../settings.js';
 import { CursorStore, type CursorRecord } from '../state/cursors.js';
 import { acquireLock } from '../state/lock.js';
@@ -88,6 +88,9 @@ export async function stateReset(resource: string, flags: Record<string, unknown
 
 function find(resource: string, flags: Record<string, unknown>, out: Out): CursorRecord[] {
   const ref = parseReference(resource);
+  if (isExpander(ref)) {
+    throw new UsageError(`${ref.id} has no cursor of its own: each project it lists has one, keyed by the project's gid`, "see 'events state list', then show or reset a project by its gid");
+  }
   const store = new CursorStore(configDir(out.env));
   const group = typeof flags['group'] === 'string' ? flags['group'] : undefined;
   const problems: string[] = [];

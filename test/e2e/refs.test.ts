@@ -70,6 +70,21 @@ describe('projects:<workspace gid>', () => {
     expect(bed.emulator.violations).toEqual([]);
   });
 
+  it('state show and reset of projects: explain that each project has its own cursor; snapshot refuses it', async () => {
+    const { env } = freshEnv();
+    const before = bed.emulator.requests.length;
+    const snapshot = await runCli(['snapshot', bed.emulator.asana.projectGids[0]!, `team:${engineering}`], env);
+    expect(snapshot.code).toBe(2);
+    expect(snapshot.stdout).toBe('');
+    expect(snapshot.stderr).toMatch(new RegExp(`^events: team:${engineering} has no snapshot of its own`));
+    expect(bed.emulator.requests.length).toBe(before);
+    for (const command of ['show', 'reset']) {
+      const run = await runCli(['state', command, `projects:${workspace}`], env);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(`events: projects:${workspace} has no cursor of its own: each project it lists has one, keyed by the project's gid (see 'events state list', then show or reset a project by its gid)\n`);
+    }
+  });
+
   it('a project named directly and through projects: is read once', async () => {
     const { env } = freshEnv();
     const project = bed.emulator.asana.projectGids[7]!;
