@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines, runCli, RunningCli, tempDir } from '../helpers/cli.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { CursorStore } from '../../src/state/cursors.js';
 
 let bed: TestBed;
 let workspace: string;
@@ -202,6 +203,41 @@ describe('team:<team gid>', () => {
     }
     expect((await cli.done).code).toBe(143);
   }, 30_000);
+
+  it('a listed project whose cursor another process holds: exit 6 at start; later one line, and it is claimed once free', async () => {
+    const { env, dir } = freshEnv();
+    const { asana } = bed.emulator;
+    const team = live(asana.world.projectsOf({ team: engineering }).map((p) => p.gid));
+    const holder = new RunningCli(['tail', team[1]!, '--interval', '1'], env);
+    await holder.waitFor(() => fs.existsSync(path.join(dir, 'locks')) && fs.readdirSync(path.join(dir, 'locks')).length === 1, 10_000, 'the other process holding its lock');
+    const refused = await runCli(['tail', `team:${engineering}`, '--once'], env);
+    expect(refused.code).toBe(6);
+    expect(refused.stderr).toMatch(new RegExp(`^events: another events process \\(pid ${holder.child.pid}\\) is reading project ${team[1]}`));
+
+    holder.kill('SIGTERM');
+    await holder.done;
+
+    const cli = new RunningCli(['tail', `team:${engineering}`, '--relist', '1', '--interval', '1', '--json'], env);
+    try {
+      await cli.waitFor(() => fs.existsSync(path.join(dir, 'cursors')) && fs.readdirSync(path.join(dir, 'cursors')).length >= team.length, 10_000, 'every project started');
+      // A new project whose lock another process (this test) takes in the same tick, before any listing can see it.
+      const created = asana.createProject('Held elsewhere', 0, engineering);
+      const lock = new CursorStore(dir).lockPath({ provider: 'asana', host: new URL(bed.emulator.url).host, subscription: created, group: 'default' });
+      fs.writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      await cli.waitFor(() => cli.stderr.includes(created), 10_000, 'the locked notice');
+      const listed = listingRequests().length;
+      await cli.waitFor(() => listingRequests().length >= listed + 2, 10_000, 'two more listings');
+      expect(cli.stderr).toBe(`events: another events process (pid ${process.pid}) is reading project ${created} (group default) (pass --wait-lock <seconds> to wait for it, or use another --group for an independent cursor); trying again at the next listing\n`);
+      expect(startRequests(created)).toBe(0);
+      fs.rmSync(lock);
+      await cli.waitFor(() => startRequests(created) === 1, 10_000, 'the project claimed once free');
+      asana.appendEvents(created, 2);
+      await cli.waitFor(() => eventsFor(cli.stdout, created).length === 2, 10_000, 'its events');
+    } finally {
+      cli.kill('SIGTERM');
+    }
+    expect((await cli.done).code).toBe(143);
+  }, 40_000);
 
   it('an unknown team is a not-found error (exit 4)', async () => {
     const run = await runCli(['tail', 'team:999', '--once'], freshEnv().env);
