@@ -8,5 +8,8 @@ process.exitCode = code;
 // OS, instead of waiting for keep-alive sockets and timers to wind down (that takes ~200 ms).
 const drained = (stream) => (stream.writableLength ? new Promise((resolve) => stream.once('drain', resolve)) : Promise.resolve());
 const grace = new Promise((resolve) => setTimeout(resolve, 1000).unref());
-await Promise.race([Promise.all([drained(process.stdout), drained(process.stderr)]), grace]);
+// After Ctrl-C or SIGTERM, what stdout still holds are lines the stop gave up on: they were not
+// counted in the saved cursor, so they must not reach the reader now.
+const stopped = code === 130 || code === 143;
+await Promise.race([Promise.all([stopped ? undefined : drained(process.stdout), drained(process.stderr)]), grace]);
 process.exit(code);

@@ -13,6 +13,10 @@ export const ExitCode = {
   expired: 7,
   /** EX_NOINPUT of sysexits.h: an input file (--refs-file) cannot be read. */
   noInput: 66,
+  /** A local resource is not available: the emulator's port is taken (EX_UNAVAILABLE). */
+  unavailable: 69,
+  /** Output could not be written: disk full, closed stdout, no permission (EX_IOERR). */
+  output: 74,
   temporary: 75,
   brokenPipe: 141,
   sigint: 130,
@@ -28,6 +32,8 @@ export type ErrorCategory =
   | 'expired'
   | 'input'
   | 'temporary'
+  | 'output'
+  | 'unavailable'
   | 'api'
   | 'internal';
 
@@ -86,6 +92,20 @@ export class ExpiredError extends EventsError {
 export class InputError extends EventsError {
   constructor(message: string, hint?: string) {
     super('input', ExitCode.noInput, message, hint);
+  }
+}
+
+/** Records could not be written where they go; the cursor did not move past them. */
+export class OutputError extends EventsError {
+  constructor(message: string, hint?: string, options?: { cause?: unknown }) {
+    super('output', ExitCode.output, message, hint, options);
+  }
+}
+
+/** Something on this machine that the command needs is not available (a port in use). */
+export class UnavailableError extends EventsError {
+  constructor(message: string, hint?: string) {
+    super('unavailable', ExitCode.unavailable, message, hint);
   }
 }
 

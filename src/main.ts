@@ -8,8 +8,11 @@ const STOP_DEADLINE_MS = 1800;
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   const stop = new AbortController();
-  const onSignal = (code: number) => () => {
+  // This module is the one owner of SIGINT/SIGTERM in the process: no dependency may hook them
+  // (conf's writer did, through when-exit, and re-raised them: one Ctrl-C acted as two).
+  const onSignal = (code: number) => (signal: NodeJS.Signals) => {
     if (stop.signal.aborted) process.exit(code); // a second Ctrl-C: leave at once
+    if (verbose) process.stderr.write(`events: debug: ${signal}: stopping after the line being written (again to leave at once)\n`);
     stop.abort(code);
     setTimeout(() => process.exit(code), STOP_DEADLINE_MS).unref();
   };
@@ -38,10 +41,9 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof StopRequested) return error.exitCode;
     process.stderr.write(`${formatError(error, verbose)}\n`);
     return exitCodeOf(error);
-  } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
   }
+  // The handlers stay until the process exits: a second Ctrl-C while bin/events.js waits for
+  // stdout to drain still leaves at once, with the same code.
 }
 
 function commanderExit(error: CommanderError): number {

@@ -1,16 +1,16 @@
 // `events snapshot`: the current state of resources as JSON lines, without touching any cursor.
 // With --output the file is replaced atomically, so readers never see half a snapshot.
 import { ExitCode, StopRequested, UsageError } from './errors.js';
-import { createProviders, createRenderer, type TailConfig, type TailIO } from './follow/run.js';
+import { createProviders, createRenderer, openStdoutSink, type TailConfig, type TailIO } from './follow/run.js';
 import { formatSeconds, recrawl } from './follow/loop.js';
 import { HttpClient } from './http.js';
 import { isExpander } from './refs.js';
 import { Progress } from './output/progress.js';
-import { AtomicFileSink, StreamSink } from './output/sink.js';
+import { AtomicFileSink } from './output/sink.js';
 
 export async function runSnapshot(config: TailConfig, io: TailIO): Promise<number> {
   const http = new HttpClient({ userAgent: config.userAgent, timeoutMs: config.timeoutMs });
-  const sink = config.output ? new AtomicFileSink(config.output) : new StreamSink(io.stdout, () => io.stop.abort(ExitCode.brokenPipe));
+  const sink = config.output && config.output !== '-' ? new AtomicFileSink(config.output) : openStdoutSink(io);
   const progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true });
   try {
     const expander = config.refs.find(isExpander);

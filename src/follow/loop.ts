@@ -112,7 +112,19 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       // makes output and cursor durable, in that order.
       const durable = !page.more || cut || signal.aborted || Date.now() - lastDurable >= DURABLE_EVERY_MS;
       await saved();
+      const before = renderer.linesWritten;
       if (chosen.events.length) await renderer.events(sub, chosen.events);
+      const written = renderer.linesWritten - before;
+      if (written < chosen.events.length) {
+        // A stop (Ctrl-C, SIGTERM) cut the page short while a slow reader held stdout: keep
+        // exactly what was handed over, so the next run neither repeats nor skips a line.
+        const upTo = written === 0 ? chosen.indexes[0]! : chosen.indexes[written - 1]! + 1;
+        for (const index of chosen.admitted) if (index >= upTo) recent?.forget(provider.eventId!(input[index]));
+        await renderer.flush(true);
+        await save(recent ? cursor : { ...cursor, skip: skip + upTo }, lastCreatedAt(chosen.events.slice(0, written)), true);
+        progress.debug(`${ref.label}: stopped after ${written} of ${chosen.events.length} lines of a page`);
+        return;
+      }
       await renderer.flush(durable);
       // Cut mid-page: Asana re-sends the same page for a token, so "this token, minus the first k"
       // is exact. Box pages may come back reordered, so there the position stays and the saved
@@ -142,7 +154,7 @@ async function onExpired(sub: Subscription, env: LoopEnv, stored: CursorRecord |
       'run again with --on-expire recrawl (the default) to take a fresh cursor and re-read the current state',
     );
   }
-  env.progress.note(`warning: the stored cursor of ${sub.ref.label} has expired (saved ${age} ago); events since then were missed`);
+  env.progress.warn(`the stored cursor of ${sub.ref.label} has expired (saved ${age} ago); events since then were missed`);
   await env.renderer.notice(sub, 'resync', { reason: 'cursor expired', lost_cursor_saved_at: stored?.savedAt ?? null });
   // The fresh cursor came with the 412, before this crawl: changes made meanwhile follow as events.
   // It is saved only after the crawl was written, so a crash mid-crawl crawls again next time.

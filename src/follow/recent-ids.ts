@@ -9,24 +9,17 @@ export class RecentIds {
     this.#ids = new Set(initial.slice(-limit));
   }
 
-  filterNew(events: readonly unknown[], idOf: (event: unknown) => string | undefined, onDropped?: (count: number) => void): unknown[] {
-    const fresh: unknown[] = [];
-    for (const event of events) {
-      const id = idOf(event);
-      if (id !== undefined && this.#ids.has(id)) continue;
-      if (id !== undefined) this.#remember(id);
-      fresh.push(event);
-    }
-    if (fresh.length < events.length) onDropped?.(events.length - fresh.length);
-    return fresh;
-  }
-
   /** True the first time an id is seen (and remembers it); false for a repeat. */
   admit(id: string | undefined): boolean {
     if (id === undefined) return true;
     if (this.#ids.has(id)) return false;
     this.#remember(id);
     return true;
+  }
+
+  /** Undoes admit() for an event that was not written after all (a stop cut the page short). */
+  forget(id: string | undefined): void {
+    if (id !== undefined) this.#ids.delete(id);
   }
 
   toJSON(): string[] {

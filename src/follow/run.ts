@@ -1,7 +1,8 @@
 // `events tail` as a plain function: build the providers, take the locks, run one follow loop per
 // subscription over one shared HTTP client, and decide the exit code. The CLI layer only parses
 // flags into a TailConfig; tests can call this directly.
-import { AuthError, EventsError, ExitCode, UsageError } from '../errors.js';
+import fs from 'node:fs';
+import { AuthError, EventsError, ExitCode, OutputError, StopRequested, UsageError } from '../errors.js';
 import { HttpClient, isLoopback } from '../http.js';
 import { colorLevel, type ColorChoice } from '../output/color.js';
 import { Progress } from '../output/progress.js';
@@ -75,7 +76,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true });
     if (!refs.length) progress.note(`shard ${config.shard?.index}/${config.shard?.count} holds none of the ${config.refs.length} references: nothing to follow`);
     if (config.shard) progress.debug(`shard ${config.shard.index}/${config.shard.count}: ${direct.length} of ${config.refs.filter((r) => !isExpander(r)).length} named references`);
-    sink = config.output ? new FileSink(config.output) : new StreamSink(io.stdout, () => io.stop.abort(ExitCode.brokenPipe));
+    sink = config.output && config.output !== '-' ? new FileSink(config.output) : openStdoutSink(io, () => progress?.debug('stdout is full: waiting for its reader'));
     const expanders = refs.filter(isExpander);
     const renderer = await createRenderer(config, io, sink, progress, refs.length > 1 || expanders.length > 0);
     const budget = config.maxEvents === undefined ? undefined : { remaining: config.maxEvents };
@@ -92,8 +93,11 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     await set.settled();
     if (loops.status === 'rejected') throw loops.reason;
     if (lists.status === 'rejected') throw lists.reason;
-    if (io.stop.signal.aborted && typeof io.stop.signal.reason === 'number') return io.stop.signal.reason;
-    return set.exitCode;
+    const code = io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' ? io.stop.signal.reason : set.exitCode;
+    if (code === ExitCode.brokenPipe) {
+      progress.warn('the reader of stdout went away; lines it had not read yet were lost with the pipe, and the cursor counts them as delivered (a reader that stops early should let events stop: --max-events N)');
+    }
+    return code;
   } catch (error) {
     // Stopped (Ctrl-C) while listing or taking locks: the signal's exit code, not an error.
     if (io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' && !(error instanceof EventsError)) return io.stop.signal.reason;
@@ -115,6 +119,33 @@ function createExpansion(expanders: Expander[], providers: Map<string, Provider>
     },
   };
   return new Expansion({ expanders, lister: providers.get('asana') as AsanaProvider, set, shard: config.shard, progress, ctx });
+}
+
+/** stdout as a sink; a closed stdout is an error before any event is consumed. */
+export function openStdoutSink(io: TailIO, onSlowReader?: () => void): StreamSink {
+  if (stdoutWasClosed()) throw new OutputError('stdout is closed, so events would be consumed and lost', 'run it with stdout open (not >&-), or use --output FILE');
+  return new StreamSink(io.stdout, {
+    signal: io.stop.signal,
+    onSlowReader,
+    onBroken: (error) => {
+      if (error instanceof StopRequested) io.stop.abort(error.exitCode);
+    },
+  });
+}
+
+/**
+ * `events tail X >&-`: Node replaces a closed stdout with /dev/null opened read-write (a shell's
+ * `> /dev/null` opens it write-only), so writes succeed into nothing. Only Linux shows this.
+ */
+function stdoutWasClosed(): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    if (fs.readlinkSync('/proc/self/fd/1') !== '/dev/null') return false;
+    const flags = /^flags:\s*([0-7]+)/m.exec(fs.readFileSync('/proc/self/fdinfo/1', 'utf8'))?.[1];
+    return flags !== undefined && (Number.parseInt(flags, 8) & 0o3) === 0o2;
+  } catch {
+    return false;
+  }
 }
 
 export function createProviders(config: TailConfig, http: HttpClient): Map<string, Provider> {

@@ -19,22 +19,32 @@ export interface Selection {
   /** How many events of the input were used up (printed, filtered out or dropped). */
   consumed: number;
   dropped: number;
+  /** Input index of each selected event, so a write cut short maps back to the page. */
+  indexes: number[];
+  /** Input indexes whose id was admitted (remembered) by this selection. */
+  admitted: number[];
 }
 
 export function selectEvents(input: readonly unknown[], { admit, filter, budget }: SelectOptions): Selection {
   const events: unknown[] = [];
+  const indexes: number[] = [];
+  const admitted: number[] = [];
   let consumed = 0;
   let dropped = 0;
   for (const event of input) {
     if (budget && budget.remaining <= 0) break;
-    consumed++;
-    if (admit && !admit(event)) {
-      dropped++;
-      continue;
+    const index = consumed++;
+    if (admit) {
+      if (!admit(event)) {
+        dropped++;
+        continue;
+      }
+      admitted.push(index);
     }
     if (filter && !filter(event)) continue;
     events.push(event);
+    indexes.push(index);
     if (budget) budget.remaining--;
   }
-  return { events, consumed, dropped };
+  return { events, consumed, dropped, indexes, admitted };
 }

@@ -1,5 +1,5 @@
 // Everything on stderr that is not an error: the spinner while stderr is a terminal, plain lines
-// otherwise, nothing but errors with --quiet. stdout never sees any of it.
+// otherwise. --quiet keeps progress and recovered retries off, never errors or data warnings. stdout never sees any of it.
 import type { Ora } from 'ora';
 import { sanitizeText } from './sanitize.js';
 
@@ -43,6 +43,14 @@ export class Progress {
   note(text: string): void {
     if (this.options.quiet) return;
     this.#line(`events: ${sanitizeText(text)}`);
+  }
+
+  /**
+   * Anything that means events may be missing or repeated (an expired cursor, a reader that went
+   * away): always printed, --quiet included, since that is what a cron job's log must show.
+   */
+  warn(text: string): void {
+    this.#line(`events: warning: ${sanitizeText(text)}`);
   }
 
   /** A retry notice: spinner text on a terminal, a line otherwise. */

@@ -22,10 +22,16 @@ export interface Renderer {
   snapshot(target: RenderTarget, items: readonly SnapshotItem[]): Promise<void>;
   /** Everything written so far has left the process (and with `durable`, is on disk). */
   flush(durable?: boolean): Promise<void>;
+  /** Records (one line each) handed to the OS so far: a page cut short by a stop is counted exactly. */
+  readonly linesWritten: number;
 }
 
 export class JsonRenderer implements Renderer {
   constructor(private readonly sink: Sink) {}
+
+  get linesWritten(): number {
+    return this.sink.linesWritten;
+  }
 
   async events(target: RenderTarget, events: readonly unknown[]): Promise<void> {
     if (events.length) await this.sink.write(eventLines(events, target.origin, new Date().toISOString()));
@@ -53,6 +59,10 @@ export interface HumanRendererOptions {
 
 export class HumanRenderer implements Renderer {
   constructor(private readonly sink: Sink, private readonly options: HumanRendererOptions, private readonly progress: Progress) {}
+
+  get linesWritten(): number {
+    return this.sink.linesWritten;
+  }
 
   async events(target: RenderTarget, events: readonly unknown[]): Promise<void> {
     if (!events.length) return;

@@ -1,12 +1,16 @@
 // Where records go. A write resolves only once the text was handed to the OS (the stream's
-// callback), so the caller saves a cursor only past records that really left the process; a
-// reader that went away (EPIPE, `| head`) turns into a quiet stop, never a stack trace.
+// callback), so the caller saves a cursor only past records that really left the process. Every
+// sink counts the lines it handed over, so a stop in the middle of a page (Ctrl-C while a slow
+// reader blocks stdout) can save the exact position of the last line written.
 import fs from 'node:fs';
 import nodePath from 'node:path';
-import { ExitCode, StopRequested } from '../errors.js';
+import { ExitCode, OutputError, StopRequested, UsageError } from '../errors.js';
+import { fsyncDir, tempPathFor } from '../fs/durable.js';
 
 export interface Sink {
   write(text: string): Promise<void>;
+  /** Lines (records) handed to the OS so far, over the sink's whole life. */
+  readonly linesWritten: number;
   /**
    * Called before a cursor is saved. `durable`: make the written records survive a power cut
    * (fsync files, also stdout redirected to a file); otherwise they only need to have left the
@@ -16,31 +20,100 @@ export interface Sink {
   close(): Promise<void>;
 }
 
+/**
+ * A pipe takes a write of at most PIPE_BUF (4096) bytes whole or not at all. Chunks of whole
+ * lines below that (UTF-16 units × 3 ≤ 4095 bytes) written one after the other therefore make
+ * "lines handed over" exact: a stop never leaves a counted line half-written or an uncounted
+ * one delivered. Only a single line longer than this can be torn by a stop.
+ */
+const CHUNK_UNITS = 1365;
+
+export interface StreamSinkOptions {
+  /** The process is stopping: finish the chunk on the wire, write no more. */
+  signal?: AbortSignal;
+  /** How long a stop waits for the chunk on the wire before giving it up (default 500 ms). */
+  graceMs?: number;
+  /** Called once when the reader went away (EPIPE: a StopRequested) or the stream failed. */
+  onBroken?: (error: Error) => void;
+  /** Names the stream in messages. */
+  name?: string;
+  /** Called when a write has waited a second for the reader (for --verbose). */
+  onSlowReader?: () => void;
+}
+
+/** How long a write may wait for the reader before --verbose says so. */
+const SLOW_READER_MS = 1000;
+
 export class StreamSink implements Sink {
   #broken: Error | undefined;
+  #lines = 0;
+  readonly #isFile: boolean;
 
-  constructor(private readonly stream: NodeJS.WritableStream, private readonly onBroken?: () => void) {
+  constructor(private readonly stream: NodeJS.WritableStream, private readonly options: StreamSinkOptions = {}) {
     stream.on('error', (error: NodeJS.ErrnoException) => this.#fail(error));
+    // `>> export.jsonl`: writes to a file are synchronous and cannot block; no chunking needed.
+    this.#isFile = isRegularFile((stream as { fd?: unknown }).fd);
   }
 
-  write(text: string): Promise<void> {
-    if (this.#broken) return Promise.reject(this.#broken);
+  get linesWritten(): number {
+    return this.#lines;
+  }
+
+  async write(text: string): Promise<void> {
+    if (this.#broken) throw this.#broken;
+    if (this.#isFile || text.length <= CHUNK_UNITS) {
+      await this.#writeChunk(text);
+      return;
+    }
+    for (let start = 0; start < text.length; ) {
+      if (this.options.signal?.aborted) return;
+      const end = chunkEnd(text, start);
+      await this.#writeChunk(text.slice(start, end));
+      start = end;
+    }
+  }
+
+  #writeChunk(chunk: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.stream.write(text, (error) => {
-        if (error) reject(this.#fail(error as NodeJS.ErrnoException));
-        else resolve();
+      const signal = this.options.signal;
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const onStop = (): void => {
+        // Give the chunk on the wire a moment; a reader that does not take it loses nothing:
+        // it is not counted, so the saved cursor re-reads it next time.
+        timer = setTimeout(() => {
+          if (settled) return;
+          settled = true;
+          resolve();
+        }, this.options.graceMs ?? 500);
+      };
+      signal?.addEventListener('abort', onStop, { once: true });
+      if (signal?.aborted) onStop();
+      const slow = this.options.onSlowReader ? setTimeout(this.options.onSlowReader, SLOW_READER_MS) : undefined;
+      this.stream.write(chunk, (error) => {
+        signal?.removeEventListener('abort', onStop);
+        clearTimeout(timer);
+        clearTimeout(slow);
+        if (settled) return;
+        settled = true;
+        if (error) return reject(this.#fail(error as NodeJS.ErrnoException));
+        this.#lines += countLines(chunk);
+        resolve();
       });
     });
   }
 
   async flush(durable = true): Promise<void> {
+    if (this.#broken) throw this.#broken;
     // `events tail X --once --json >> export.jsonl`: stdout is a file the shell opened for us.
     const fd = (this.stream as { fd?: unknown }).fd;
-    if (!durable || typeof fd !== 'number') return;
+    if (!durable || !this.#isFile || typeof fd !== 'number') return;
     try {
-      if (fs.fstatSync(fd).isFile()) fs.fsyncSync(fd);
-    } catch {
-      // Not syncable (a pipe, a terminal, /dev/null): nothing to make durable.
+      fs.fsyncSync(fd);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EINVAL' || code === 'ENOTSUP') return; // not syncable: nothing to make durable
+      throw outputFailed(this.options.name ?? 'stdout', error);
     }
   }
 
@@ -48,30 +121,54 @@ export class StreamSink implements Sink {
 
   #fail(error: NodeJS.ErrnoException): Error {
     if (!this.#broken) {
-      this.#broken = error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED' ? new StopRequested(ExitCode.brokenPipe) : error;
-      this.onBroken?.();
+      this.#broken =
+        error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED'
+          ? new StopRequested(ExitCode.brokenPipe)
+          : outputFailed(this.options.name ?? 'stdout', error);
+      this.options.onBroken?.(this.#broken);
     }
     return this.#broken;
   }
 }
 
-/** Appends to a file and fsyncs it before a cursor moves (cron exports). */
+/** Appends to a file (--output) and fsyncs it before a cursor moves (cron exports). */
 export class FileSink implements Sink {
   #fd: number | undefined;
   #dirty = false;
+  #lines = 0;
 
-  constructor(readonly path: string) {}
+  constructor(readonly path: string) {
+    checkOutputTarget(path);
+  }
+
+  get linesWritten(): number {
+    return this.#lines;
+  }
 
   async write(text: string): Promise<void> {
-    // Opened on first write, so a run that brings nothing leaves the file untouched.
-    this.#fd ??= fs.openSync(this.path, 'a', 0o644);
-    fs.writeSync(this.#fd, text);
+    try {
+      // Opened on first write, so a run that brings nothing leaves the file untouched.
+      if (this.#fd === undefined) {
+        const fd = fs.openSync(this.path, 'a+', 0o644);
+        this.#fd = fd;
+        // A line torn by a crash (or another writer) must not swallow the first new record.
+        if (!endsWithNewline(fd)) fs.writeSync(fd, '\n');
+      }
+      fs.writeSync(this.#fd, text);
+    } catch (error) {
+      throw outputFailed(this.path, error);
+    }
+    this.#lines += countLines(text);
     this.#dirty = true;
   }
 
   async flush(durable = true): Promise<void> {
     if (durable && this.#fd !== undefined && this.#dirty) {
-      fs.fsyncSync(this.#fd);
+      try {
+        fs.fsyncSync(this.#fd);
+      } catch (error) {
+        throw outputFailed(this.path, error);
+      }
       this.#dirty = false;
     }
   }
@@ -85,34 +182,45 @@ export class FileSink implements Sink {
 
 /**
  * Writes a whole file under a temporary name and renames it into place on commit, so a reader
- * sees the previous complete file or the new complete file, never half of one.
+ * sees the previous complete file or the new complete file, never half of one. An existing
+ * file keeps its mode.
  */
 export class AtomicFileSink implements Sink {
   readonly #temp: string;
   #fd: number | undefined;
+  #lines = 0;
 
   constructor(readonly path: string) {
-    this.#temp = `${path}.${process.pid}.tmp`;
+    checkOutputTarget(path);
+    this.#temp = tempPathFor(path);
+  }
+
+  get linesWritten(): number {
+    return this.#lines;
   }
 
   async write(text: string): Promise<void> {
-    this.#fd ??= fs.openSync(this.#temp, 'w', 0o644);
-    fs.writeSync(this.#fd, text);
+    try {
+      this.#open();
+      fs.writeSync(this.#fd!, text);
+    } catch (error) {
+      throw outputFailed(this.path, error);
+    }
+    this.#lines += countLines(text);
   }
 
   async flush(): Promise<void> {}
 
   async commit(): Promise<void> {
-    this.#fd ??= fs.openSync(this.#temp, 'w', 0o644);
-    fs.fsyncSync(this.#fd);
-    fs.closeSync(this.#fd);
-    this.#fd = undefined;
-    fs.renameSync(this.#temp, this.path);
-    const dir = fs.openSync(nodePath.dirname(this.path), 'r');
     try {
-      fs.fsyncSync(dir);
-    } finally {
-      fs.closeSync(dir);
+      this.#open();
+      fs.fsyncSync(this.#fd!);
+      fs.closeSync(this.#fd!);
+      this.#fd = undefined;
+      fs.renameSync(this.#temp, this.path);
+      fsyncDir(nodePath.dirname(this.path));
+    } catch (error) {
+      throw outputFailed(this.path, error);
     }
   }
 
@@ -121,7 +229,89 @@ export class AtomicFileSink implements Sink {
     if (this.#fd !== undefined) {
       fs.closeSync(this.#fd);
       this.#fd = undefined;
-      fs.rmSync(this.#temp, { force: true });
     }
+    fs.rmSync(this.#temp, { force: true });
   }
+
+  #open(): void {
+    if (this.#fd !== undefined) return;
+    let mode = 0o644;
+    try {
+      mode = fs.statSync(this.path).mode & 0o7777;
+    } catch {
+      // a new file
+    }
+    this.#fd = fs.openSync(this.#temp, 'wx', mode);
+    fs.fchmodSync(this.#fd, mode); // the umask must not narrow the mode the file had
+  }
+}
+
+/** --output names a regular file (or a new one); a device or a folder is refused up front. */
+export function checkOutputTarget(path: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      if (!fs.existsSync(nodePath.dirname(nodePath.resolve(path)))) {
+        throw new OutputError(`cannot write ${path}: the folder ${nodePath.dirname(path)} does not exist`, 'create the folder first, or choose another --output path');
+      }
+      return;
+    }
+    throw outputFailed(path, error);
+  }
+  if (stat.isDirectory()) throw new OutputError(`cannot write ${path}: it is a folder`, 'name a file inside it, for example --output ' + nodePath.join(path, 'events.jsonl'));
+  if (!stat.isFile()) throw new UsageError(`--output ${path} is not a regular file`, 'use --output - (or leave --output out) to write to stdout, and redirect that');
+}
+
+/** The user's path (never a temporary name) and what went wrong, in words. */
+export function outputFailed(path: string, error: unknown): OutputError {
+  const err = error as NodeJS.ErrnoException;
+  const reasons: Record<string, [string, string]> = {
+    ENOSPC: ['no space left on the device', 'free some space, then run again: the cursor did not move'],
+    EDQUOT: ['the disk quota is exhausted', 'free some space, then run again: the cursor did not move'],
+    EACCES: ['permission denied', 'choose a path you may write, or fix its permissions'],
+    EPERM: ['operation not permitted', 'choose a path you may write, or fix its permissions'],
+    EROFS: ['the file system is read-only', 'choose a path on a writable file system'],
+    EISDIR: ['it is a folder', 'name a file, not a folder'],
+    ENOENT: ['the folder does not exist', 'create the folder first'],
+    EBADF: ['the stream is closed', 'run it with stdout open, or use --output FILE'],
+    EIO: ['an input/output error', 'check the device, then run again: the cursor did not move'],
+  };
+  const [reason, hint] = reasons[err?.code ?? ''] ?? [err?.message ?? String(error), 'check the output path and run again'];
+  return new OutputError(`cannot write ${path}: ${reason}${err?.code ? ` (${err.code})` : ''}`, hint, { cause: error });
+}
+
+function isRegularFile(fd: unknown): boolean {
+  if (typeof fd !== 'number') return false;
+  try {
+    return fs.fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function endsWithNewline(fd: number): boolean {
+  const size = fs.fstatSync(fd).size;
+  if (size === 0) return true;
+  const last = Buffer.alloc(1);
+  fs.readSync(fd, last, 0, 1, size - 1);
+  return last[0] === 0x0a;
+}
+
+/** Where the chunk starting at `start` ends: after the last newline within CHUNK_UNITS, or after its first line. */
+function chunkEnd(text: string, start: number): number {
+  const limit = start + CHUNK_UNITS;
+  if (limit >= text.length) return text.length;
+  const lastNewline = text.lastIndexOf('\n', limit - 1);
+  if (lastNewline >= start) return lastNewline + 1;
+  const next = text.indexOf('\n', start);
+  return next < 0 ? text.length : next + 1;
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }

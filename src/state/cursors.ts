@@ -1,11 +1,13 @@
-// Cursors live in one conf file per subscription and consumer group, so two processes that tail
-// different things never rewrite each other's file (conf rewrites a whole file on every set).
-// conf writes atomically (temp file, fsync, rename); we add the directory fsync that makes the
-// rename itself durable, 0600/0700 modes, and loud failures instead of silent resets.
+// Cursors live in one JSON file per subscription and consumer group, so two processes that tail
+// different things never rewrite each other's file. Checkpoints are written atomically and
+// durably (temp file, fsync, rename, folder fsync) by our own few lines in src/fs/durable.ts,
+// with 0600/0700 modes and loud failures instead of silent resets. Not conf: its writer
+// (atomically) loads when-exit, which hooks SIGINT/SIGTERM on import and re-raises them, so one
+// Ctrl-C acted as two and the cursor of the page in flight was never saved.
 import fs from 'node:fs';
 import path from 'node:path';
-import type Conf from 'conf';
 import { StateError } from '../errors.js';
+import { fsyncDir, writeFileDurable } from '../fs/durable.js';
 import type { Cursor } from '../providers/types.js';
 
 export const STATE_VERSION = 1;
@@ -37,14 +39,6 @@ export function fileNameFor(key: CursorKey): string {
   return [key.provider, part(key.host), part(key.subscription), part(key.group)].join('__');
 }
 
-// conf (and the JSON-schema validator it brings) takes ~100 ms to load and is needed only for the
-// first checkpoint: it loads in the background while the first pages are read.
-let confModule: Promise<typeof import('conf')> | undefined;
-function loadConf(): Promise<typeof import('conf')> {
-  confModule ??= import('conf');
-  return confModule;
-}
-
 export class CursorStore {
   readonly cursorsDir: string;
   readonly locksDir: string;
@@ -52,7 +46,6 @@ export class CursorStore {
   constructor(readonly dir: string) {
     this.cursorsDir = path.join(dir, 'cursors');
     this.locksDir = path.join(dir, 'locks');
-    loadConf().catch(() => undefined);
     for (const d of [dir, this.cursorsDir, this.locksDir]) {
       try {
         fs.mkdirSync(d, { recursive: true, mode: 0o700 });
@@ -88,7 +81,6 @@ export class CursorStore {
 
 export class CursorFile {
   readonly path: string;
-  #conf: Conf<Record<string, unknown>> | undefined;
 
   constructor(readonly store: CursorStore, readonly key: CursorKey) {
     this.path = path.join(store.cursorsDir, `${fileNameFor(key)}.json`);
@@ -99,25 +91,14 @@ export class CursorFile {
   }
 
   /**
-   * A checkpoint (caught up, stopping, or a second into a long drain): conf's atomic write with
+   * A checkpoint (caught up, stopping, or a second into a long drain): an atomic write with
    * fsync, then a folder fsync, so the cursor survives a power cut.
    */
   async save(record: Omit<CursorRecord, keyof CursorKey | 'version'>): Promise<void> {
     const full: CursorRecord = { version: STATE_VERSION, ...this.key, ...record };
-    const { default: Conf } = await loadConf();
     try {
-      this.#conf ??= new Conf({
-        projectName: 'events',
-        cwd: this.store.cursorsDir,
-        configName: fileNameFor(this.key),
-        configFileMode: 0o600,
-        clearInvalidConfig: false,
-        accessPropertiesByDotNotation: false,
-        watch: false,
-      });
       this.#closeInPlace();
-      this.#conf.store = full as unknown as Record<string, unknown>;
-      fsyncDir(this.store.cursorsDir);
+      writeFileDurable(this.path, `${JSON.stringify(full, undefined, '\t')}\n`);
     } catch (error) {
       throw saveFailed(this.path, error);
     }
@@ -207,14 +188,4 @@ function saveFailed(file: string, error: unknown): StateError {
 function corrupt(file: string, error: unknown): StateError {
   const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
   return new StateError(`state file ${file} is corrupt (${reason})`, `delete it to start this subscription over from now: rm '${file}'`, { cause: error });
-}
-
-/** rename() is atomic, but only an fsync of the folder makes it survive a power cut. */
-function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }

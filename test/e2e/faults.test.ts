@@ -136,20 +136,6 @@ describe('signals and pipes', () => {
     expect(next.stdout).toBe('');
   });
 
-  it('a second Ctrl-C leaves at once, even while a request hangs', async () => {
-    await primed(10);
-    bed.emulator.faults.add({ kind: 'hang', path: '/events', times: 5 });
-    const tail = new RunningCli(['tail', project(), '--json'], bed.env());
-    await tail.waitFor(() => bed.eventRequests().length >= 2, 10_000, 'the hanging request');
-    tail.kill('SIGINT');
-    await new Promise((r) => setTimeout(r, 100));
-    const t = Date.now();
-    tail.kill('SIGINT');
-    const result = await tail.done;
-    expect(Date.now() - t).toBeLessThan(500);
-    expect(result.code).toBe(130);
-  });
-
   it('SIGTERM while draining: the page in flight is finished, exit 143, nothing skipped', async () => {
     const appended = await primed(3000);
     bed.emulator.faults.add({ kind: 'slow', path: '/events', times: 1000, delayMs: 30 });
@@ -168,7 +154,7 @@ describe('signals and pipes', () => {
     const appended = await primed(2000);
     const script = `"${process.execPath}" "${BIN}" tail ${project()} --once --json | head -n 5 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`;
     const result = await runShell(script, bed.env());
-    expect(result.stderr.trim()).toMatch(/^status=141$/);
+    expect(result.stderr.trim()).toMatch(/^events: warning: the reader of stdout went away; .*\nstatus=141$/);
     const rest = await runCli(['tail', project(), '--once', '--json'], bed.env());
     const resumed = eventsOf(rest.stdout);
     // What is left starts at a page boundary and runs to the end: no page was skipped.

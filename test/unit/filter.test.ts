@@ -39,13 +39,13 @@ describe('selectEvents', () => {
   it('cuts exactly at the budget and counts what it consumed', () => {
     const budget = { remaining: 2 };
     const result = selectEvents([1, 2, 3, 4, 5], { filter: (e) => (e as number) % 2 === 1, budget });
-    expect(result).toEqual({ events: [1, 3], consumed: 3, dropped: 0 });
+    expect(result).toMatchObject({ events: [1, 3], consumed: 3, dropped: 0, indexes: [0, 2] });
     expect(budget.remaining).toBe(0);
   });
 
   it('drops repeats before filtering', () => {
     const seen = new Set<unknown>();
     const admit = (e: unknown): boolean => (seen.has(e) ? false : (seen.add(e), true));
-    expect(selectEvents([1, 1, 2, 2, 3], { admit })).toEqual({ events: [1, 2, 3], consumed: 5, dropped: 2 });
+    expect(selectEvents([1, 1, 2, 2, 3], { admit })).toEqual({ events: [1, 2, 3], consumed: 5, dropped: 2, indexes: [0, 2, 4], admitted: [0, 2, 4] });
   });
 });

@@ -1,0 +1,41 @@
+// Durable file writes without any dependency: write a temporary file, fsync it, rename it over
+// the target and fsync the folder. A reader (or a process killed at any instant) sees the old
+// file or the new one, never half of one; after the folder fsync it also survives a power cut.
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** rename() is atomic, but only an fsync of the folder makes it survive a power cut. */
+export function fsyncDir(dir: string): void {
+  // Windows cannot open a folder for fsync; NTFS journals the rename itself.
+  if (process.platform === 'win32') return;
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A temporary name beside the target, unique per process and call. */
+let counter = 0;
+export function tempPathFor(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${++counter}.tmp`);
+}
+
+/** Replaces `target` atomically and durably with `data`. */
+export function writeFileDurable(target: string, data: string, mode = 0o600): void {
+  const temp = tempPathFor(target);
+  let fd: number | undefined = fs.openSync(temp, 'wx', mode);
+  try {
+    fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(temp, target);
+  } catch (error) {
+    if (fd !== undefined) fs.closeSync(fd);
+    fs.rmSync(temp, { force: true });
+    throw error;
+  }
+  fsyncDir(path.dirname(target));
+}

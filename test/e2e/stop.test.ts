@@ -1,0 +1,144 @@
+// Issue 12 items 1, 4, 5: a stop (Ctrl-C, SIGTERM, a reader that leaves, a full disk) keeps
+// exactly what was written, says what happened, and never moves a cursor past lost lines.
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BIN, eventsOf, runCli, runShell } from '../helpers/cli.js';
+import { startTestBed, type TestBed } from '../helpers/emulator.js';
+
+let bed: TestBed;
+beforeEach(async () => {
+  bed = await startTestBed();
+});
+afterEach(async () => bed.close());
+
+const project = (): string => bed.emulator.asana.projectGids[0]!;
+
+async function primed(count: number): Promise<unknown[]> {
+  const first = await runCli(['tail', project(), '--once', '--json'], bed.env());
+  expect(first.code).toBe(0);
+  return bed.emulator.asana.appendEvents(project(), count);
+}
+
+const pageRequests = (): number => bed.eventRequests().filter((r) => r.query['sync']).length;
+
+async function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * A tail whose stdout is a named pipe that nobody reads until `drain()`: after 64 KiB the CLI
+ * blocks in the middle of a page, as behind a slow reader. (A child's stdout pipe from Node is a
+ * socket with a far larger buffer that Node keeps reading, so it would not block reliably.)
+ */
+class BlockedTail {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly #reader: number;
+  stderr = '';
+  exitedAt = 0;
+  readonly exit: Promise<number | null>;
+
+  constructor(args: string[]) {
+    const fifo = path.join(bed.stateDir, 'stdout.fifo');
+    execFileSync('mkfifo', [fifo]);
+    this.#reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const writer = fs.openSync(fifo, 'w');
+    this.child = spawn(process.execPath, [BIN, ...args], { env: bed.env(), stdio: ['pipe', writer, 'pipe'] }) as ChildProcessWithoutNullStreams;
+    fs.closeSync(writer);
+    this.child.stderr.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+    this.exit = new Promise((resolve) => this.child.on('close', (code) => ((this.exitedAt = Date.now()), resolve(code))));
+  }
+
+  /** Blocked writing a page: the CLI says so with --verbose once a write waited a second. */
+  async blocked(): Promise<void> {
+    await until(() => this.stderr.includes('stdout is full: waiting for its reader'), 'the CLI to block on stdout');
+  }
+
+  /** Everything the CLI wrote, read once it has exited (no writer is left: the read ends). */
+  async drain(): Promise<string> {
+    await this.exit;
+    const chunks: Buffer[] = [];
+    const buffer = Buffer.alloc(1 << 16);
+    for (let n; (n = fs.readSync(this.#reader, buffer)) > 0; ) chunks.push(Buffer.from(buffer.subarray(0, n)));
+    fs.closeSync(this.#reader);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+}
+
+const lockFiles = (): string[] => fs.readdirSync(path.join(bed.stateDir, 'locks'));
+
+describe('a stop while a slow reader blocks stdout', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('one %s: the exact position of the last line written is saved, the next run repeats nothing', async (signal) => {
+    const appended = await primed(3000);
+    const tail = new BlockedTail(['tail', project(), '--once', '--json', '--verbose']);
+    await tail.blocked();
+    const sent = Date.now();
+    tail.child.kill(signal);
+    const [code, first] = await Promise.all([tail.exit, tail.drain()]);
+    expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+    expect(tail.exitedAt - sent).toBeLessThan(2000);
+    // It really stopped in the middle of a page, and released its lock.
+    expect(tail.stderr).toMatch(/stopped after \d+ of \d+ lines of a page/);
+    expect(lockFiles()).toEqual([]);
+    const firstEvents = eventsOf(first);
+    expect(firstEvents.length).toBeGreaterThan(0);
+    expect(firstEvents.length).toBeLessThan(3000);
+    const rest = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    expect(rest.code).toBe(0);
+    expect([...firstEvents, ...eventsOf(rest.stdout)]).toEqual(appended);
+  });
+
+  it('a second Ctrl-C during the first one\'s wait leaves at once, without that save', async () => {
+    await primed(3000);
+    const tail = new BlockedTail(['tail', project(), '--once', '--json', '--verbose']);
+    await tail.blocked();
+    tail.child.kill('SIGINT');
+    // The first stop is now waiting (up to 500 ms) for the chunk on the wire to be taken.
+    await until(() => tail.stderr.includes('SIGINT: stopping'), 'the first SIGINT to be taken');
+    const second = Date.now();
+    tail.child.kill('SIGINT');
+    const [code] = await Promise.all([tail.exit, tail.drain()]);
+    expect(code).toBe(130);
+    expect(tail.exitedAt - second).toBeLessThan(350);
+    // The first signal's orderly stop never got to save: the second one cut it short.
+    expect(tail.stderr).not.toMatch(/stopped after/);
+  });
+});
+
+describe('readers that go away and outputs that fail', () => {
+  it('| head -n 5: exit 141, a warning that lines in the pipe may be unread (also with --quiet)', async () => {
+    await primed(300);
+    const script = `"${process.execPath}" "${BIN}" tail ${project()} --once --json --quiet | head -n 5 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`;
+    const result = await runShell(script, bed.env());
+    const lines = result.stderr.trim().split('\n');
+    expect(lines.at(-1)).toBe('status=141');
+    expect(lines.slice(0, -1).join('\n')).toMatch(/^events: warning: the reader of stdout went away; lines it had not read yet were lost .*--max-events/);
+  });
+
+  it('> /dev/full: exit 74 naming stdout and the disk, the cursor untouched', async () => {
+    await primed(150);
+    const cursorDir = path.join(bed.stateDir, 'cursors');
+    const before = fs.readdirSync(cursorDir).map((f) => fs.readFileSync(path.join(cursorDir, f), 'utf8'));
+    const result = await runShell(`"${process.execPath}" "${BIN}" tail ${project()} --once --json > /dev/full`, bed.env());
+    expect(result.code).toBe(74);
+    expect(result.stderr.trim()).toBe('events: cannot write stdout: no space left on the device (ENOSPC) (free some space, then run again: the cursor did not move)');
+    expect(fs.readdirSync(cursorDir).map((f) => fs.readFileSync(path.join(cursorDir, f), 'utf8'))).toEqual(before);
+    const again = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    expect(eventsOf(again.stdout)).toHaveLength(150);
+  });
+
+  it('a closed stdout (>&-): exit 74 before any event is consumed', async () => {
+    await primed(20);
+    const result = await runShell(`"${process.execPath}" "${BIN}" tail ${project()} --once --json >&-`, bed.env());
+    expect(result.code).toBe(74);
+    expect(result.stderr.trim()).toMatch(/^events: stdout is closed, so events would be consumed and lost \(.*--output FILE\)$/);
+    expect(pageRequests()).toBe(0); // the first run only took a token
+    const again = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    expect(eventsOf(again.stdout)).toHaveLength(20);
+  });
+});
