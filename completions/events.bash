@@ -6,12 +6,12 @@ _events() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
       -*) ;;
-      *) case "${COMP_WORDS[i-1]}" in --action|--activity|--asana-base-url|--box-base-url|--color|--crawl-fields|--event-type|--field|--fields|--give-up|--group|--host|--interval|--max-events|--on-expire|--output|--port|--provider|--refs-file|--relist|--resource-type|--shard|--since|--timeout|--until|--user|--wait-lock) ;; *) [[ -z "$cmd" || "$cmd" == state ]] && cmd="${cmd:+$cmd }${COMP_WORDS[i]}" ;; esac ;;
+      *) case "${COMP_WORDS[i-1]}" in --action|--activity|--asana-base-url|--box-base-url|--color|--crawl-fields|--event-type|--field|--fields|--give-up|--group|--host|--interval|--max-events|--on-expire|--output|--port|--provider|--refs-file|--relist|--resource-type|--shard|--since|--timeout|--token-lifetime|--until|--user|--wait-lock|--write-box-jwt-config) ;; *) [[ -z "$cmd" || "$cmd" == state ]] && cmd="${cmd:+$cmd }${COMP_WORDS[i]}" ;; esac ;;
     esac
   done
   COMPREPLY=()
   case "$cmd" in
-    "") if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--version -V --help -h' -- "$cur")); else COMPREPLY=($(compgen -W 'tail snapshot demo emulator state completion' -- "$cur")); fi ;;
+    "") if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--version -V --help -h' -- "$cur")); else COMPREPLY=($(compgen -W 'tail snapshot demo emulator auth state completion help' -- "$cur")); fi ;;
     'tail')
       case "$prev" in
         --refs-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -51,8 +51,8 @@ _events() {
       if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--output --json --crawl-fields --color --timeout --give-up --asana-base-url --allow-insecure-http --quiet -q --verbose --help -h' -- "$cur")); else COMPREPLY=($(compgen -W "$(events __complete-refs 2>/dev/null)" -- "$cur")); fi ;;
     'demo')
       case "$prev" in
-        --color) return ;;
-        --provider) return ;;
+        --color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
+        --provider) COMPREPLY=($(compgen -W 'asana box' -- "$cur")); return ;;
       esac
       if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --color --provider --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
     'emulator')
@@ -60,8 +60,21 @@ _events() {
         --port) return ;;
         --host) return ;;
         --activity) return ;;
+        --token-lifetime) return ;;
+        --write-box-jwt-config) return ;;
       esac
-      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--port --host --activity --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--port --host --activity --token-lifetime --write-box-jwt-config --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
+    'auth')
+      case "$prev" in
+      esac
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h' -- "$cur")); else COMPREPLY=($(compgen -W 'status' -- "$cur")); fi ;;
+    'auth status')
+      case "$prev" in
+        --timeout) return ;;
+        --asana-base-url) return ;;
+        --box-base-url) return ;;
+      esac
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --check --timeout --asana-base-url --box-base-url --allow-insecure-http --verbose --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
     'state')
       case "$prev" in
       esac
@@ -85,6 +98,10 @@ _events() {
       esac
       if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
     'completion')
+      case "$prev" in
+      esac
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
+    'help')
       case "$prev" in
       esac
       if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;

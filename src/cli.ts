@@ -1,6 +1,9 @@
 // The commander program. Only flags and help live here: every action lazily imports its command
 // module, so `events --version` and `--help` never load undici, conf, chalk or ora.
 import { Argument, Command, Option } from 'commander';
+import { badValue } from './bounds.js';
+import { UsageError } from './errors.js';
+import { closest, orList } from './suggest.js';
 import { version } from './version.js';
 
 export interface ProgramContext {
@@ -26,7 +29,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .version(version(), '-V, --version')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(oneLineError(text)) });
+    .configureOutput({ outputError: (text, write) => write(oneLineError(text, 'events')) });
 
   program
     .command('tail')
@@ -43,19 +46,19 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--output <file>', 'append JSON lines to FILE (fsynced before the cursor is saved)')
     .option('--snapshot', 'on a first run, also print the current state of each resource')
     .option('--crawl-fields <list>', 'opt_fields for snapshot and re-crawl requests (default: a useful set)')
-    .addOption(new Option('--color <when>', 'colour output').choices(['auto', 'always', 'never']))
-    .addOption(new Option('--on-expire <mode>', 'when a stored cursor has expired: recrawl, warn or fail (default recrawl)').choices(['recrawl', 'warn', 'fail']))
+    .addOption(choiceOption('--color <when>', 'colour output', ['auto', 'always', 'never'], 'never'))
+    .addOption(choiceOption('--on-expire <mode>', 'when a stored cursor has expired (default recrawl)', ['recrawl', 'warn', 'fail'], 'fail'))
     .option('--timeout <seconds>', 'give up on one request after this long (default 30)')
     .option('--give-up <seconds>', 'with --once: stop retrying a failing service after this long and exit 75 (default 120)')
     .option('--wait-lock <seconds>', 'wait this long for another events process on the same cursor (default 0: fail at once)')
     .option('--from-start', 'Box: on a first run, read all retained events instead of starting now')
-    .option('--action <name>', 'Asana: only events with this action (added, changed, removed, deleted, undeleted); repeatable', collect, [])
-    .option('--resource-type <type>', 'only events on this kind of resource (Asana task, story, ...; Box file, folder, ...); repeatable', collect, [])
-    .option('--field <name>', 'Asana: only changes of this field (e.g. completed, assignee); repeatable', collect, [])
-    .option('--user <who>', 'only events by this user (gid/id, name or e-mail login); repeatable', collect, [])
-    .option('--event-type <type>', 'Box: only these event types (sent as event_type on enterprise streams); repeatable', collect, [])
+    .option('--action <name>', 'Asana: only events with this action (added, changed, removed, deleted, undeleted); repeatable', collect)
+    .option('--resource-type <type>', 'only events on this kind of resource (Asana task, story, ...; Box file, folder, ...; any value: neither API lists a fixed set); repeatable', collect)
+    .option('--field <name>', 'Asana: only changes of this field (e.g. completed, assignee; any value: custom fields have their own names); repeatable', collect)
+    .option('--user <who>', 'only events by this user (gid/id, name or e-mail login); repeatable', collect)
+    .option('--event-type <type>', 'Box: only these event types (sent as event_type on enterprise streams; a type the spec does not list gets a warning); repeatable', collect)
     .option('--max-events <n>', 'stop after printing N events; the cursor is saved exactly after the last one printed')
-    .option('--since <when>', 'box:admin_logs: events created after this (ISO date or 2h, 7d)')
+    .option('--since <when>', 'box:admin_logs: events created after this (ISO date or 2h, 7d); on a first run only: a stored cursor wins')
     .option('--until <when>', 'box:admin_logs: events created before this (ISO date or 2h, 7d)')
     .option('--asana-base-url <url>', 'Asana API base URL (env ASANA_BASE_URL)')
     .option('--box-base-url <url>', 'Box API base URL (env BOX_BASE_URL)')
@@ -77,7 +80,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--output <file>', 'write JSON lines to FILE, replaced atomically (readers never see half a snapshot)')
     .option('--json', 'JSON lines on stdout (the default with --output)')
     .option('--crawl-fields <list>', 'opt_fields for the requests (default: a useful set)')
-    .addOption(new Option('--color <when>', 'colour output').choices(['auto', 'always', 'never']))
+    .addOption(choiceOption('--color <when>', 'colour output', ['auto', 'always', 'never'], 'never'))
     .option('--timeout <seconds>', 'give up on one request after this long (default 30)')
     .option('--give-up <seconds>', 'stop retrying a failing service after this long and exit 75 (default 120)')
     .option('--asana-base-url <url>', 'Asana API base URL (env ASANA_BASE_URL)')
@@ -96,8 +99,8 @@ export function createProgram(ctx: ProgramContext): Command {
     .command('demo')
     .description('start the built-in emulator with live activity and tail it (no account needed)')
     .option('--json', 'print JSON lines instead of human lines')
-    .option('--color <when>', 'auto, always or never')
-    .option('--provider <name>', 'asana (default) or box')
+    .addOption(choiceOption('--color <when>', 'colour output', ['auto', 'always', 'never'], 'never'))
+    .addOption(choiceOption('--provider <name>', 'which emulated service (default asana)', ['asana', 'box'], 'box'))
     .addHelpText('after', '\nExamples:\n  $ events demo\n  $ events demo --provider box\n  $ events demo --json | jq -r \'.resource.name\'\n')
     .action(async (options: Record<string, unknown>) => {
       const { demoCommand } = await import('./commands/demo.js');
@@ -110,16 +113,39 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--port <n>', 'port to listen on (default 4010)')
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
     .option('--activity <ms>', 'simulate activity every this many milliseconds (0: none; default 2000)')
-    .addHelpText('after', '\nExamples:\n  $ events emulator --port 4010\n  $ ASANA_BASE_URL=http://127.0.0.1:4010/api/1.0 ASANA_ACCESS_TOKEN=x events tail <project gid>\n')
+    .option('--token-lifetime <seconds>', 'lifetime of access tokens its token endpoints issue (default 3600)')
+    .option('--write-box-jwt-config <file>', 'write a Box JWT config.json (mode 0600) for a generated key pair the emulator accepts')
+    .addHelpText('after', '\nExamples:\n  $ events emulator --port 4010\n  $ events emulator --write-box-jwt-config box-config.json --token-lifetime 60\n  $ ASANA_BASE_URL=http://127.0.0.1:4010/api/1.0 ASANA_ACCESS_TOKEN=x events tail 1204567890123456   a project gid it printed\n')
     .action(async (options: Record<string, unknown>) => {
       const { emulatorCommand } = await import('./commands/emulator.js');
       process.exitCode = await emulatorCommand(options, ctx);
     });
 
+  const auth = program
+    .command('auth')
+    .description('show how events authenticates to each provider (never prints a secret)')
+    .addHelpText('after', '\nExamples:\n  $ events auth status\n  $ events auth status box --json\n');
+  auth
+    .command('status')
+    .description('per provider: the method, the variables or files it uses, and whether a token can be obtained now')
+    .addArgument(new Argument('[provider]', 'asana or box (default: both)').choices(['asana', 'box']))
+    .option('--json', 'a JSON array on stdout')
+    .option('--check', 'also try a static access token (GET /users/me); OAuth methods always get a token')
+    .option('--timeout <seconds>', 'give up on one request after this long (default 30)')
+    .option('--asana-base-url <url>', 'Asana API base URL (env ASANA_BASE_URL)')
+    .option('--box-base-url <url>', 'Box API base URL (env BOX_BASE_URL)')
+    .option('--allow-insecure-http', 'allow sending credentials over plain http to a non-loopback host')
+    .option('--verbose', 'print requests and stack traces on stderr')
+    .addHelpText('after', '\nExamples:\n  $ events auth status\n  $ events auth status box\n  $ events auth status asana --check --json\n  $ BOX_JWT_CONFIG=~/box/config.json events auth status box\n')
+    .action(async (provider: string | undefined, options: Record<string, unknown>) => {
+      const { authStatus } = await import('./commands/auth.js');
+      process.exitCode = await authStatus(provider, options, { ...stdio(), signal: ctx.stop.signal });
+    });
+
   const state = program
     .command('state')
     .description('list, show or reset stored cursors (no network)')
-    .addHelpText('after', '\nExamples:\n  $ events state list\n  $ events state show 1204567890123456 --json | jq .[0].cursor\n  $ events state reset 1204567890123456 --group export\n  $ events state path\n');
+    .addHelpText('after', '\nExamples:\n  $ events state list\n  $ events state show 1204567890123456 --json | jq \'.[0].cursor\'\n  $ events state reset 1204567890123456 --group export\n  $ events state path\n');
   state
     .command('list')
     .description('every stored subscription: provider, group, last event, last sync, cursor age')
@@ -164,7 +190,7 @@ export function createProgram(ctx: ProgramContext): Command {
   program
     .command('completion')
     .description('print the shell completion script for bash, zsh or fish')
-    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
+    .addArgument(choiceArgument('<shell>', 'bash, zsh or fish', ['bash', 'zsh', 'fish'], 'events completion bash'))
     .addHelpText('after', '\nExamples:\n  $ source <(events completion bash)\n  $ events completion zsh > "${fpath[1]}/_events"\n  $ events completion fish > ~/.config/fish/completions/events.fish\n')
     .action(async (shell: 'bash' | 'zsh' | 'fish') => {
       const { completionScript } = await import('./completion.js');
@@ -175,6 +201,13 @@ export function createProgram(ctx: ProgramContext): Command {
     const { completeRefs } = await import('./commands/state.js');
     process.exitCode = completeRefs(stdio());
   });
+
+  addHelpCommand(program);
+  // A usage error points at the help of the command it happened in.
+  for (const command of allCommands(program)) {
+    const where = ['events', ...commandPath(command)].join(' ');
+    command.configureOutput({ outputError: (text, write) => write(oneLineError(text, where)) });
+  }
 
   program.addHelpText(
     'after',
@@ -194,9 +227,66 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 /** commander's "error: unknown option '--jsn'\n(Did you mean --json?)" as one line. */
-function oneLineError(text: string): string {
+function oneLineError(text: string, where: string): string {
   const [first = '', ...rest] = text.trim().split('\n');
   const hint = rest.join(' ').trim().replace(/^\((.*)\)$/, '$1');
   const cause = first.replace(/^error: /, '');
-  return `events: ${cause} (${hint ? hint.replace(/^Did you mean/, 'did you mean') : "see 'events --help'"})\n`;
+  return `events: ${cause} (${hint ? hint.replace(/^Did you mean/, 'did you mean') : `see '${where} --help'`})\n`;
+}
+
+/**
+ * An option with a fixed set of values. commander's own check words it differently from every
+ * other bad value ("argument 'x' is invalid. Allowed choices are …"); this one says what all
+ * flags say. The choices stay on the option for help and shell completion.
+ */
+function choiceOption(flags: string, description: string, values: string[], example: string): Option {
+  const option = new Option(flags, description).choices(values);
+  const name = option.long ?? flags;
+  return option.argParser((value: string) => {
+    if (!values.includes(value)) throw badValue(name, orList(values), value, example);
+    return value;
+  });
+}
+
+function choiceArgument(name: string, description: string, values: string[], example: string): Argument {
+  const argument = new Argument(name, description).choices(values);
+  return argument.argParser((value: string) => {
+    if (!values.includes(value)) throw new UsageError(`${name} must be ${orList(values)}, not ${JSON.stringify(value)}`, `for example ${example}`);
+    return value;
+  });
+}
+
+/**
+ * `events help [command...]`: commander's own help command shows the top-level help (exit 0) for
+ * a command that does not exist and only looks at the first word (`help state list` shows
+ * `state`). This one follows the whole path and refuses unknown words.
+ */
+function addHelpCommand(program: Command): void {
+  program.helpCommand(false);
+  program
+    .command('help')
+    .description('display help for command')
+    .argument('[command...]', 'a command, e.g. tail or state list')
+    .action((words: string[]) => {
+      let target = program;
+      for (const [i, word] of words.entries()) {
+        const visible = program.createHelp().visibleCommands(target).filter((c) => target.commands.includes(c));
+        const next = visible.find((c) => c.name() === word || c.aliases().includes(word));
+        if (!next) {
+          const where = ['events', ...words.slice(0, i)].join(' ');
+          const guess = closest(word, visible.map((c) => c.name()));
+          throw new UsageError(`unknown command '${[...words.slice(0, i), word].join(' ')}'`, guess ? `did you mean ${guess}?` : `see '${where} --help'`);
+        }
+        target = next;
+      }
+      target.outputHelp();
+    });
+}
+
+function allCommands(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(allCommands)];
+}
+
+function commandPath(command: Command): string[] {
+  return command.parent ? [...commandPath(command.parent), command.name()] : [];
 }

@@ -27,8 +27,13 @@ interface CommandSpec {
 
 const FILE_FLAGS = new Set(['--output', '--refs-file']);
 
-function hidden(command: Command): boolean {
-  return (command as unknown as { _hidden?: boolean })._hidden === true;
+/**
+ * The subcommands the help lists, through commander's public Help API (so a command hidden with
+ * `{ hidden: true }` or by a configured Help is left out), minus the help command commander adds
+ * on its own, which is not one of `command.commands`.
+ */
+function visibleSubcommands(command: Command): Command[] {
+  return command.createHelp().visibleCommands(command).filter((c) => command.commands.includes(c));
 }
 
 function flagSpec(option: Option): FlagSpec {
@@ -46,10 +51,9 @@ function flagSpec(option: Option): FlagSpec {
 export function describeProgram(program: Command): { root: CommandSpec; commands: CommandSpec[] } {
   const commands: CommandSpec[] = [];
   const walk = (command: Command, path: string[]): void => {
-    for (const sub of command.commands) {
-      if (hidden(sub)) continue;
+    for (const sub of visibleSubcommands(command)) {
       const subPath = [...path, sub.name()];
-      const visibleSubs = sub.commands.filter((c) => !hidden(c)).map((c) => c.name());
+      const visibleSubs = visibleSubcommands(sub).map((c) => c.name());
       commands.push({
         path: subPath,
         description: sub.description(),
@@ -66,7 +70,7 @@ export function describeProgram(program: Command): { root: CommandSpec; commands
     description: program.description(),
     flags: [...program.options.filter((o) => !o.hidden).map(flagSpec), { names: ['--help', '-h'], description: 'display help for command', takesValue: false, file: false }],
     refs: false,
-    subcommands: program.commands.filter((c) => !hidden(c)).map((c) => c.name()),
+    subcommands: visibleSubcommands(program).map((c) => c.name()),
   };
   return { root, commands };
 }

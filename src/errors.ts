@@ -18,6 +18,8 @@ export const ExitCode = {
   /** Output could not be written: disk full, closed stdout, no permission (EX_IOERR). */
   output: 74,
   temporary: 75,
+  /** EX_CONFIG: config.json or the variables that locate it are wrong. */
+  config: 78,
   brokenPipe: 141,
   sigint: 130,
   sigterm: 143,
@@ -32,6 +34,7 @@ export type ErrorCategory =
   | 'expired'
   | 'input'
   | 'temporary'
+  | 'config'
   | 'output'
   | 'unavailable'
   | 'api'
@@ -92,6 +95,13 @@ export class ExpiredError extends EventsError {
 export class InputError extends EventsError {
   constructor(message: string, hint?: string) {
     super('input', ExitCode.noInput, message, hint);
+  }
+}
+
+/** config.json (or EVENTS_CONFIG_DIR/HOME, which locate it) is wrong: a person must fix a file. */
+export class ConfigError extends EventsError {
+  constructor(message: string, hint?: string) {
+    super('config', ExitCode.config, message, hint);
   }
 }
 

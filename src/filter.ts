@@ -1,6 +1,11 @@
 // --action, --resource-type, --field, --user (Asana) and --event-type (Box): which events are
 // printed. Values of one flag are alternatives; different flags must all match. Filtering
-// happens after reading, so the cursor still moves past events that were not printed.
+// happens after reading, so the cursor still moves past events that were not printed: a value
+// that can never match would silently eat events, so values are checked against the APIs' sets
+// first, and the fields a filter reads are always requested.
+import { badValue } from './bounds.js';
+import { BOX_EVENT_TYPES } from './providers/box-event-types.js';
+import { closest, orList } from './suggest.js';
 
 export interface FilterSpec {
   actions?: string[];
@@ -8,6 +13,37 @@ export interface FilterSpec {
   fields?: string[];
   users?: string[];
   eventTypes?: string[];
+}
+
+/** Asana's Event.action: "one of changed, added, removed, deleted, or undeleted" (the spec). */
+export const ASANA_ACTIONS = ['added', 'changed', 'removed', 'deleted', 'undeleted'] as const;
+
+/**
+ * Refuses filter values that can never match where the API has a closed set (--action), and
+ * warns where the set is open (Box adds event types over time). Asana's resource types and
+ * change fields have no list in the spec (custom fields are named by the user), so any is taken.
+ */
+export function checkFilters(spec: FilterSpec, warn: (line: string) => void): void {
+  for (const action of spec.actions ?? []) {
+    if ((ASANA_ACTIONS as readonly string[]).includes(action.toLowerCase())) continue;
+    const guess = closest(action, ASANA_ACTIONS);
+    throw badValue('--action', orList(ASANA_ACTIONS), action, 'changed', guess ? `did you mean ${guess}?` : undefined);
+  }
+  for (const type of spec.eventTypes ?? []) {
+    if (BOX_EVENT_TYPES.includes(type.toUpperCase())) continue;
+    const guess = closest(type, BOX_EVENT_TYPES);
+    warn(`warning: --event-type ${type} is not a Box event type this version knows${guess ? ` (did you mean ${guess}?)` : ''}; events of other types are not printed`);
+  }
+}
+
+/** The Asana opt_fields each filter reads: with --fields, they are requested as well. */
+export function fieldsNeededBy(spec: FilterSpec): string[] {
+  const needed: string[] = [];
+  if (spec.actions?.length) needed.push('action');
+  if (spec.fields?.length) needed.push('change.field');
+  if (spec.resourceTypes?.length) needed.push('resource', 'type');
+  if (spec.users?.length) needed.push('user', 'user.name');
+  return needed;
 }
 
 export type EventFilter = (event: unknown) => boolean;

@@ -13,8 +13,16 @@ export interface HttpResponse {
 
 export interface HttpRequest {
   url: URL;
-  token: string;
-  method?: 'GET' | 'OPTIONS';
+  /** Bearer token; absent for the OAuth token endpoint, which takes credentials in the form. */
+  token?: string;
+  method?: 'GET' | 'OPTIONS' | 'POST';
+  /** Form fields sent as an application/x-www-form-urlencoded body (never logged). */
+  form?: Record<string, string>;
+  /**
+   * Which in-flight pool the request counts against: a stable id of the credential, so a renewed
+   * token shares its predecessor's pool. Defaults to the token itself.
+   */
+  slotKey?: string;
   /** Overall deadline for this request, body included (a slow drip counts). */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -54,7 +62,7 @@ export class HttpClient {
   }
 
   async request(req: HttpRequest): Promise<HttpResponse> {
-    const slots = this.#slotsFor(req.token);
+    const slots = this.#slotsFor(req.slotKey ?? req.token ?? '');
     await slots.acquire(req.signal);
     const started = Date.now();
     const timeoutMs = req.timeoutMs ?? this.#options.timeoutMs;
@@ -78,10 +86,12 @@ export class HttpClient {
         path: req.url.pathname + req.url.search,
         method,
         headers: {
-          authorization: `Bearer ${req.token}`,
+          ...(req.token !== undefined ? { authorization: `Bearer ${req.token}` } : {}),
+          ...(req.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
           'user-agent': this.#options.userAgent,
           accept: 'application/json',
         },
+        body: req.form ? new URLSearchParams(req.form).toString() : undefined,
         signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
@@ -99,6 +109,11 @@ export class HttpClient {
       req.signal?.removeEventListener('abort', onStop);
       slots.release();
     }
+  }
+
+  /** POST a form without a bearer token (the OAuth token endpoint). The debug line omits the body. */
+  postForm(url: URL, form: Record<string, string>, signal?: AbortSignal): Promise<HttpResponse> {
+    return this.request({ url, method: 'POST', form, signal, slotKey: `token-endpoint ${url.origin}` });
   }
 
   async close(): Promise<void> {

@@ -15,7 +15,7 @@ export async function runSnapshot(config: TailConfig, io: TailIO): Promise<numbe
   try {
     const expander = config.refs.find(isExpander);
     if (expander) throw new UsageError(`${expander.id} has no snapshot of its own`, 'snapshot the projects one by one, or use events tail --snapshot to get each listed project\'s snapshot on its first run');
-    const providers = createProviders(config, http);
+    const providers = createProviders(config, http, io.env, (line) => io.stderr.write(`${line}\n`));
     const renderer = await createRenderer({ ...config, output: undefined, json: config.json || config.output !== undefined }, io, sink, progress, config.refs.length > 1);
     const ctx = {
       signal: io.stop.signal,

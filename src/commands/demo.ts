@@ -4,13 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ProgramContext } from '../cli.js';
-import { UsageError } from '../errors.js';
 import { runTail } from '../follow/run.js';
 import { buildTailConfig } from './tail.js';
 
 export async function demoCommand(flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {
   const provider = typeof flags['provider'] === 'string' ? flags['provider'] : 'asana';
-  if (provider !== 'asana' && provider !== 'box') throw new UsageError(`--provider must be asana or box, not "${provider}"`, 'for example --provider box');
   const { startEmulator } = await import('../emulator/index.js');
   const emulator = await startEmulator({ port: 0, seed: Date.now() % 100_000, activity: { intervalMs: 1200 } });
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'events-demo-'));

@@ -1,17 +1,46 @@
 // `events emulator`: the local Asana/Box emulator as a standalone server, so users can rehearse
 // jq pipelines, cron scripts and outages (POST /_emulator/faults) offline.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { ProgramContext } from '../cli.js';
-import { UsageError } from '../errors.js';
+import { boundedFlag } from '../bounds.js';
+import { UnavailableError, UsageError } from '../errors.js';
 
 export async function emulatorCommand(flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {
-  const port = Number(flags['port'] ?? 4010);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${String(flags['port'])}"`, 'for example --port 4010');
-  const activityMs = Number(flags['activity'] ?? 2000);
-  if (!Number.isFinite(activityMs) || activityMs < 0) throw new UsageError(`--activity must be milliseconds, not "${String(flags['activity'])}"`, 'for example --activity 2000, or 0 for none');
+  const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
+  const port = boundedFlag('port', '--port', str('port')) ?? 4010;
+  const activityMs = boundedFlag('activityMs', '--activity', str('activity')) ?? 2000;
   const host = typeof flags['host'] === 'string' ? flags['host'] : '127.0.0.1';
+  const lifetime = flags['tokenLifetime'] === undefined ? 3600 : Number(flags['tokenLifetime']);
+  if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 86_400) throw new UsageError(`--token-lifetime must be whole seconds from 1 to 86400, not "${String(flags['tokenLifetime'])}"`, 'for example --token-lifetime 60');
+  const jwtFile = typeof flags['writeBoxJwtConfig'] === 'string' ? flags['writeBoxJwtConfig'] : undefined;
   const { startEmulator } = await import('../emulator/index.js');
-  const emulator = await startEmulator({ host, port, activity: activityMs > 0 ? { intervalMs: activityMs } : false });
+  const { OAUTH_DEFAULTS, boxJwtConfigJson, generateBoxJwtKeyPair } = await import('../emulator/oauth.js');
+  // A fresh key pair per run: the config file is only good against this emulator.
+  const keys = jwtFile ? generateBoxJwtKeyPair() : undefined;
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  try {
+    emulator = await startEmulator({
+      host, port, activity: activityMs > 0 ? { intervalMs: activityMs } : false,
+      oauth: { accessTokenLifetimeS: lifetime, box: keys ? { jwtPublicKey: keys.publicKeyPem } : {} },
+    });
+  } catch (error) {
+    throw listenFailed(error, host, port);
+  }
   const { asana } = emulator;
+  const box = emulator.oauth.box;
+  if (jwtFile && keys) {
+    const text = boxJwtConfigJson(keys, { clientId: box.clientId, clientSecret: box.clientSecret, publicKeyId: box.jwtPublicKeyId, enterpriseId: box.enterpriseId });
+    try {
+      fs.writeFileSync(jwtFile, text, { mode: 0o600 });
+      fs.chmodSync(jwtFile, 0o600); // an existing file keeps its mode otherwise
+    } catch (error) {
+      await emulator.close();
+      throw new UsageError(`cannot write --write-box-jwt-config ${jwtFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'choose a writable path');
+    }
+  }
+  // Throw-away credentials of the emulator's own apps: printing them is the point.
+  const refresh = OAUTH_DEFAULTS.asana.refreshTokens[0]!;
   process.stdout.write(
     [
       `events emulator listening on ${emulator.url}`,
@@ -20,6 +49,13 @@ export async function emulatorCommand(flags: Record<string, unknown>, ctx: Progr
       `  workspace ${asana.workspaceGid}; projects ${asana.projectGids.join(', ')}`,
       `  try:   ASANA_BASE_URL=${emulator.url}/api/1.0 ASANA_ACCESS_TOKEN=x events tail ${asana.projectGids[0]}`,
       `  control: GET ${emulator.url}/_emulator, POST /_emulator/asana/events, /_emulator/asana/expire, /_emulator/faults`,
+      `  issued access tokens live ${lifetime} s`,
+      `  Box Client Credentials Grant:`,
+      `    BOX_BASE_URL=${emulator.url}/2.0 BOX_CLIENT_ID=${box.clientId} BOX_CLIENT_SECRET=${box.clientSecret} BOX_ENTERPRISE_ID=${box.enterpriseId}`,
+      jwtFile ? `  Box JWT (config written to ${jwtFile}, mode 0600):` : '  Box JWT: pass --write-box-jwt-config FILE for a config.json of a generated key pair',
+      ...(jwtFile ? [`    BOX_BASE_URL=${emulator.url}/2.0 BOX_JWT_CONFIG=${path.resolve(jwtFile)}`] : []),
+      `  Asana OAuth refresh:`,
+      `    ASANA_BASE_URL=${emulator.url}/api/1.0 ASANA_CLIENT_ID=${emulator.oauth.asana.clientId} ASANA_CLIENT_SECRET=${emulator.oauth.asana.clientSecret} ASANA_REFRESH_TOKEN=${refresh}`,
       'Ctrl-C to stop',
       '',
     ].join('\n'),
@@ -27,4 +63,15 @@ export async function emulatorCommand(flags: Record<string, unknown>, ctx: Progr
   await new Promise<void>((resolve) => ctx.stop.signal.addEventListener('abort', () => resolve(), { once: true }));
   await emulator.close();
   return 0;
+}
+
+/** EADDRINUSE and friends are the user's to fix (another port or address), not a bug. */
+function listenFailed(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (code === 'EADDRINUSE') return new UnavailableError(`cannot listen on ${where}: the port is already in use`, `stop what uses it, or pass another --port (0 picks a free one)`);
+  if (code === 'EADDRNOTAVAIL') return new UnavailableError(`cannot listen on ${where}: ${host} is not an address of this machine`, 'pass --host 127.0.0.1 (the default) or an address of this machine');
+  if (code === 'EACCES') return new UnavailableError(`cannot listen on ${where}: permission denied (ports below 1024 need privileges)`, 'pass a --port above 1023');
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new UsageError(`--host ${host} is not an address or a known host name`, 'for example --host 127.0.0.1');
+  return error;
 }

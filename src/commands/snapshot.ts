@@ -1,9 +1,14 @@
 import type { ProgramContext } from '../cli.js';
+import { UsageError } from '../errors.js';
+import { parseReference } from '../refs.js';
 import { runSnapshot } from '../snapshot.js';
 import { buildTailConfig } from './tail.js';
 
 export async function snapshotCommand(resources: string[], flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {
+  // Refused before anything else (a token, say) is asked for: no Box token makes it work.
+  const box = resources.map(parseReference).find((r) => r.provider === 'box');
+  if (box) throw new UsageError(`Box has no snapshot: ${box.label} is a stream of events, not a resource with a current state`, 'snapshot Asana projects, tasks, goals or workspaces; for Box use events tail box:admin_logs --since 7d --once');
   // A snapshot is a one-shot job: retries give up in bounded time, like --once.
-  const config = buildTailConfig(resources, { ...flags, once: true }, process.env);
+  const config = buildTailConfig(resources, { ...flags, once: true }, process.env, (line) => process.stderr.write(`events: ${line}\n`));
   return runSnapshot(config, { stdout: process.stdout, stderr: process.stderr, env: process.env, stop: ctx.stop });
 }

@@ -4,92 +4,136 @@ import type { ProgramContext } from '../cli.js';
 import type { ColorChoice } from '../output/color.js';
 import { DEFAULT_ASANA_BASE_URL, validateAsanaFields } from '../providers/asana.js';
 import { DEFAULT_BOX_BASE_URL } from '../providers/box.js';
-import { parseWhen } from '../when.js';
+import { checkWindow, parseWhen } from '../when.js';
 import { validateCrawlFields } from '../providers/asana-crawl.js';
 import { parseReference, type Reference } from '../refs.js';
 import { readRefsFile } from '../refs-file.js';
 import { parseShard } from '../shard.js';
-import { configDir, parseSeconds, pick, readFileSettings } from '../settings.js';
+import { COLOR_CHOICES, GROUP_NAME, configDir, pick, readFileSettings } from '../settings.js';
+import { badValue, boundedFlag } from '../bounds.js';
+import { checkFilters, fieldsNeededBy, type FilterSpec } from '../filter.js';
 import { runTail, type TailConfig } from '../follow/run.js';
 import type { OnExpire } from '../follow/loop.js';
+import { CursorStore } from '../state/cursors.js';
+import { orList } from '../suggest.js';
 import { userAgent } from '../version.js';
 
-const GROUP = /^[A-Za-z0-9._-]{1,64}$/;
+const ON_EXPIRE = ['recrawl', 'warn', 'fail'] as const;
 
-/** --relist bounds: at least a second; at most a day (Node timers overflow past 2^31 ms). */
-const RELIST_MIN_S = 1;
-const RELIST_MAX_S = 86_400;
-
-export function buildTailConfig(resources: string[], flags: Record<string, unknown>, env: NodeJS.ProcessEnv, fileRefs: Reference[] = []): TailConfig {
+/**
+ * Flags, environment and config.json into a TailConfig. Warnings (unknown config keys, unknown
+ * Box event types, a --since that a stored cursor overrides) go to `warn`, one line each.
+ */
+export function buildTailConfig(resources: string[], flags: Record<string, unknown>, env: NodeJS.ProcessEnv, warn: (line: string) => void = () => undefined, fileRefs: Reference[] = []): TailConfig {
   const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
-  const refs = [...resources.map(parseReference), ...fileRefs];
+  const refs = dedupeRefs([...resources.map(parseReference), ...fileRefs]);
   if (!refs.length) {
     throw new UsageError(
       flags['refsFile'] === undefined ? 'no resource to follow' : `the references file ${str('refsFile') === '-' ? '(stdin)' : str('refsFile')} names no resource`,
-      'name one or more resources (gid, Asana URL, projects:<workspace gid>, box, ...) or --refs-file FILE with one per line',
+      "name one or more resources (gid, Asana URL, projects:<workspace gid>, box, ...) or --refs-file FILE with one per line; see 'events tail --help'",
     );
   }
   const dir = configDir(env);
-  const file = readFileSettings(dir);
+  const file = readFileSettings(dir, warn);
 
   const group = pick(str('group'), file.group, 'default')!;
-  if (!GROUP.test(group)) throw new UsageError(`--group "${group}" is not a valid name`, 'use letters, digits, dot, dash or underscore');
+  if (!GROUP_NAME.test(group)) throw badValue('--group', 'a name of letters, digits, dot, dash or underscore', group, 'export');
   const color = pick(str('color'), file.color, 'auto') as ColorChoice;
-  if (!['auto', 'always', 'never'].includes(color)) throw new UsageError(`--color must be auto, always or never, not "${color}"`, 'for example --color never');
+  if (!(COLOR_CHOICES as readonly string[]).includes(color)) throw badValue('--color', orList(COLOR_CHOICES), color, 'never');
   const onExpire = (str('onExpire') ?? 'recrawl') as OnExpire;
-  if (!['recrawl', 'warn', 'fail'].includes(onExpire)) throw new UsageError(`--on-expire must be recrawl, warn or fail, not "${onExpire}"`, 'for example --on-expire fail');
-  const fields = str('fields') ? validateAsanaFields(str('fields')!.split(',').map((f) => f.trim()).filter(Boolean)) : undefined;
+  if (!(ON_EXPIRE as readonly string[]).includes(onExpire)) throw badValue('--on-expire', orList(ON_EXPIRE), onExpire, 'fail');
   const once = flags['once'] === true;
   const list = (name: string): string[] | undefined => {
     const value = flags[name];
     const items = Array.isArray(value) ? (value as string[]) : typeof value === 'string' ? value.split(',').map((f) => f.trim()).filter(Boolean) : [];
     return items.length ? items : undefined;
   };
-  const maxEvents = str('maxEvents');
-  if (maxEvents !== undefined && !/^[1-9]\d*$/.test(maxEvents)) throw new UsageError(`--max-events must be a whole number above 0, not "${maxEvents}"`, 'for example --max-events 100');
-  const relist = parseSeconds('--relist', pick<string | number>(str('relist'), file.relist) ?? 600, { allowZero: false })!;
-  if (relist < RELIST_MIN_S || relist > RELIST_MAX_S) throw new UsageError(`--relist must be from ${RELIST_MIN_S} to ${RELIST_MAX_S} seconds, not ${relist}`, 'for example --relist 600 (ten minutes, the default)');
+  const filters: FilterSpec = { actions: list('action'), resourceTypes: list('resourceType'), fields: list('field'), users: list('user'), eventTypes: list('eventType') };
+  checkFilters(filters, warn);
+  // A filter on a field that --fields left out would drop every event: request it as well.
+  const fields = list('fields') ? [...new Set([...validateAsanaFields(list('fields')!), ...fieldsNeededBy(filters)])] : undefined;
   const crawlFields = list('crawlFields') ? validateCrawlFields(list('crawlFields')!) : undefined;
+  const maxEvents = boundedFlag('maxEvents', '--max-events', str('maxEvents'));
+  const retryBaseMs = boundedFlag('retryBaseMs', '--retry-base-ms', str('retryBaseMs')) ?? 1000;
+  const retryCapMs = boundedFlag('retryCapMs', '--retry-cap-ms', str('retryCapMs')) ?? 30_000;
+  if (retryCapMs < retryBaseMs) throw badValue('--retry-cap-ms', `at least --retry-base-ms (${retryBaseMs})`, retryCapMs, String(retryBaseMs * 30));
+
+  const giveUp = boundedFlag('giveUp', '--give-up', str('giveUp')) ?? 120;
+  const window = timeWindow(refs, str('since'), str('until'));
+  const boxBaseUrl = pick(str('boxBaseUrl'), env['BOX_BASE_URL'], file.boxBaseUrl, DEFAULT_BOX_BASE_URL)!;
+  if (window.since) window.since = storedCursorWins(refs, window.since, { dir, group, boxBaseUrl, quiet: flags['quiet'] === true }, warn);
 
   return {
-    refs: dedupeRefs(refs),
+    refs,
     once,
     json: flags['json'] === true,
     group,
-    intervalMs: 1000 * parseSeconds('--interval', pick<string | number>(str('interval'), file.interval) ?? 5, { allowZero: false })!,
+    intervalMs: 1000 * (boundedFlag('interval', '--interval', str('interval')) ?? file.interval ?? 5),
     fields,
     crawlFields,
     snapshot: flags['snapshot'] === true,
     color,
     quiet: flags['quiet'] === true,
     verbose: flags['verbose'] === true,
-    asana: { baseUrl: pick(str('asanaBaseUrl'), env['ASANA_BASE_URL'], file.asanaBaseUrl, DEFAULT_ASANA_BASE_URL)!, token: env['ASANA_ACCESS_TOKEN'] || undefined },
+    asana: { baseUrl: pick(str('asanaBaseUrl'), env['ASANA_BASE_URL'], file.asanaBaseUrl, DEFAULT_ASANA_BASE_URL)! },
     box: {
-      baseUrl: pick(str('boxBaseUrl'), env['BOX_BASE_URL'], file.boxBaseUrl, DEFAULT_BOX_BASE_URL)!,
-      token: env['BOX_ACCESS_TOKEN'] || undefined,
+      baseUrl: boxBaseUrl,
       fromStart: flags['fromStart'] === true,
       eventTypes: list('eventType'),
-      since: str('since') ? parseWhen('--since', str('since')!) : undefined,
-      until: str('until') ? parseWhen('--until', str('until')!) : undefined,
+      since: window.since,
+      until: window.until,
     },
     stateDir: dir,
-    timeoutMs: 1000 * parseSeconds('--timeout', pick<string | number>(str('timeout'), file.timeout) ?? 30, { allowZero: false })!,
+    timeoutMs: 1000 * (boundedFlag('timeout', '--timeout', str('timeout')) ?? file.timeout ?? 30),
     retry: {
-      baseMs: Number(str('retryBaseMs') ?? 1000),
-      capMs: Number(str('retryCapMs') ?? 30_000),
+      baseMs: retryBaseMs,
+      capMs: retryCapMs,
       // Follow mode outlives outages; a cron run gives up and lets the next run try again.
-      giveUpAfterMs: once ? 1000 * parseSeconds('--give-up', str('giveUp') ?? 120)! : undefined,
+      giveUpAfterMs: once ? 1000 * giveUp : undefined,
     },
-    lockWaitMs: 1000 * parseSeconds('--wait-lock', str('waitLock') ?? 0)!,
+    lockWaitMs: 1000 * (boundedFlag('waitLock', '--wait-lock', str('waitLock')) ?? 0),
     onExpire,
     allowInsecureHttp: flags['allowInsecureHttp'] === true,
     output: str('output'),
-    filters: { actions: list('action'), resourceTypes: list('resourceType'), fields: list('field'), users: list('user'), eventTypes: list('eventType') },
-    maxEvents: maxEvents === undefined ? undefined : Number(maxEvents),
+    filters,
+    maxEvents,
     shard: str('shard') === undefined ? undefined : parseShard(str('shard')!),
-    relistMs: Math.round(relist * 1000),
+    relistMs: 1000 * (boundedFlag('relist', '--relist', str('relist')) ?? file.relist ?? 600),
     userAgent: userAgent(),
   };
+}
+
+/** --since/--until: Box admin_logs only (Asana cannot read back in time), and in order. */
+function timeWindow(refs: Reference[], since: string | undefined, until: string | undefined): { since?: string; until?: string } {
+  if (since === undefined && until === undefined) return {};
+  const flag = since !== undefined ? '--since' : '--until';
+  const asana = refs.find((r) => r.provider === 'asana');
+  if (asana) throw new UsageError(`${flag} does not work on Asana (${asana.label}): its events API only reads forward from a sync token`, 'use --since/--until with box:admin_logs, or --snapshot for the current state of an Asana resource');
+  const window = { since: since === undefined ? undefined : parseWhen('--since', since), until: until === undefined ? undefined : parseWhen('--until', until) };
+  checkWindow(window.since, window.until);
+  return window;
+}
+
+/**
+ * A stored cursor wins over --since: the window's start only chooses where a first run begins,
+ * so a cron line with `--since 7d` neither re-reads the week every run nor skips what lies
+ * between the stored position and the new start. `events state reset` reads the window again.
+ */
+function storedCursorWins(refs: Reference[], since: string, where: { dir: string; group: string; boxBaseUrl: string; quiet: boolean }, warn: (line: string) => void): string | undefined {
+  // Only a valid window can be overridden: anything else stays for the provider to refuse.
+  const boxRefs = refs.filter((r) => r.provider === 'box');
+  const ref = boxRefs[0];
+  if (boxRefs.length !== 1 || ref?.provider !== 'box' || ref.streamType !== 'admin_logs') return since;
+  let host: string;
+  try {
+    host = new URL(where.boxBaseUrl).host;
+  } catch {
+    return since; // reported as a bad BOX_BASE_URL when the provider is built
+  }
+  const stored = new CursorStore(where.dir).file({ provider: 'box', host, subscription: ref.id, group: where.group }).load();
+  if (!stored) return since;
+  if (!where.quiet) warn(`note: ${ref.label} (group ${where.group}) has a stored cursor, which wins over --since: reading goes on from where the last run stopped (\`events state reset ${ref.id}\` reads the window again)`);
+  return undefined;
 }
 
 /** The same subscription named twice (a gid and its URL) is read once. */
@@ -101,6 +145,6 @@ function dedupeRefs<T extends { id: string }>(refs: T[]): T[] {
 export async function tailCommand(resources: string[], flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {
   const refsFile = typeof flags['refsFile'] === 'string' ? (flags['refsFile'] as string) : undefined;
   const fileRefs = refsFile === undefined ? [] : await readRefsFile(refsFile, process.stdin);
-  const config = buildTailConfig(resources, flags, process.env, fileRefs);
+  const config = buildTailConfig(resources, flags, process.env, (line) => process.stderr.write(`events: ${line}\n`), fileRefs);
   return runTail(config, { stdout: process.stdout, stderr: process.stderr, env: process.env, stop: ctx.stop });
 }

@@ -9,6 +9,7 @@ import { BoxApi } from './box-api.js';
 import { BoxWorld, type BoxStream } from './box-world.js';
 import { handleControl } from './control.js';
 import { Faults, type FaultSpec } from './faults.js';
+import { OAuthServer, type OAuthEmulatorOptions } from './oauth.js';
 import { Random } from './random.js';
 import { asanaError, boxError, json, type Incoming, type Reply } from './reply.js';
 
@@ -32,6 +33,8 @@ export interface EmulatorOptions {
   tokenTtlMs?: number;
   now?: () => number;
   boxRealtime?: Partial<{ retryTimeoutS: number; maxRetries: number; ttlMinutes: number }>;
+  /** The token endpoints (Box CCG and JWT, Asana refresh) and the lifetime of issued tokens. */
+  oauth?: OAuthEmulatorOptions;
 }
 
 export interface RequestRecord {
@@ -68,6 +71,8 @@ export interface Emulator {
     appendEvents(count: number, stream?: BoxStream, eventType?: string): Array<Record<string, unknown>>;
   };
   faults: { add(spec: FaultSpec): void; clear(): void; list(): FaultSpec[] };
+  /** The token endpoints: app credentials, issued tokens, every token request. */
+  oauth: OAuthServer;
   requests: RequestRecord[];
   /** Requests that left the official specs (unknown parameters, opt_fields outside the enum). */
   violations: string[];
@@ -93,6 +98,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     seed,
     violations,
   });
+  const oauth = new OAuthServer(options.oauth ?? {}, () => url, now);
   const held = new Set<ServerResponse>();
   let inFlight = 0;
   let maxInFlight = 0;
@@ -117,6 +123,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     box: { appendEvents: (count, stream = 'user', eventType) => boxWorld.append(stream, count, eventType) },
     faults,
+    oauth,
     requests,
     violations,
     get maxInFlight() {
@@ -183,6 +190,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   function route(req: Incoming, path: string): Reply | Promise<Reply> {
+    const token = oauth.handle(req, path);
+    if (token) return token;
+    const vendor = path.startsWith('/api/1.0/') ? 'asana' : 'box';
+    if (path.startsWith('/api/1.0/') || path.startsWith('/2.0/')) {
+      const expired = oauth.check(req, vendor);
+      if (expired) return expired;
+      if ((path === '/api/1.0/users/me' || path === '/2.0/users/me') && req.method === 'GET') {
+        const known = req.token && (!options.accessTokens || options.accessTokens.includes(req.token) || oauth.isIssued(req.token));
+        return known ? oauth.usersMe(vendor) : oauth.unauthorized(vendor, 'The access token provided is invalid.');
+      }
+    }
     if (path.startsWith('/api/1.0/')) return asanaApi.handle(req, path.slice('/api/1.0'.length));
     if (path.startsWith('/2.0/')) return boxApi.handle(req, path.slice('/2.0'.length));
     if (path === '/subscribe') return boxApi.subscribe(req);

@@ -80,7 +80,11 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       if (options.snapshot) await recrawl(sub, env, ctx, 'first run');
       await save(cursor);
       progress.debug(`${ref.label}: started a new cursor`);
-      if (options.once && !provider.startsWithHistory?.(ref)) return;
+      if (options.once && !provider.startsWithHistory?.(ref)) {
+        // A first --once prints nothing, which looks like a failure to a person trying it out.
+        progress.tip(`${ref.label}: first run: the cursor is now stored and events start from here; the next run prints what happened since`);
+        return;
+      }
     } else {
       cursor = stored.cursor;
     }

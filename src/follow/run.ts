@@ -12,7 +12,8 @@ import { AsanaProvider } from '../providers/asana.js';
 import { BoxProvider } from '../providers/box.js';
 import type { Provider } from '../providers/types.js';
 import { isExpander, type Expander, type Reference } from '../refs.js';
-import type { RetryPolicy } from '../retry.js';
+import type { RetryPolicy, RetryReport } from '../retry.js';
+import { HOW_TO_CONFIGURE, resolveAuth } from '../auth/resolve.js';
 import { CursorStore } from '../state/cursors.js';
 import type { FilterSpec } from '../filter.js';
 import { inShard, type Shard } from '../shard.js';
@@ -32,8 +33,8 @@ export interface TailConfig {
   color: ColorChoice;
   quiet: boolean;
   verbose: boolean;
-  asana: { baseUrl: string; token?: string };
-  box: { baseUrl: string; token?: string; fromStart: boolean; eventTypes?: string[]; since?: string; until?: string };
+  asana: { baseUrl: string };
+  box: { baseUrl: string; fromStart: boolean; eventTypes?: string[]; since?: string; until?: string };
   stateDir: string;
   timeoutMs: number;
   retry: RetryPolicy;
@@ -68,7 +69,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     // --shard keeps the direct references of this shard; expanders are listed by every shard and
     // their projects split by the same hash.
     const refs = config.refs.filter((ref) => isExpander(ref) || inShard(ref.id, config.shard));
-    const providers = createProviders({ ...config, refs }, http);
+    const providers = createProviders({ ...config, refs }, http, io.env, (line) => io.stderr.write(`${line}\n`));
     set = new SubscriptionSet({ store: new CursorStore(config.stateDir), providers, group: config.group, filters: config.filters, lockWaitMs: config.lockWaitMs, stop: io.stop });
     // Locks in a fixed order, so two overlapping runs cannot each hold what the other waits for.
     const direct = refs.filter((ref) => !isExpander(ref)).sort((a, b) => a.id.localeCompare(b.id));
@@ -148,27 +149,37 @@ function stdoutWasClosed(): boolean {
   }
 }
 
-export function createProviders(config: TailConfig, http: HttpClient): Map<string, Provider> {
+export function createProviders(config: TailConfig, http: HttpClient, env: NodeJS.ProcessEnv, warn?: (line: string) => void): Map<string, Provider> {
   const providers = new Map<string, Provider>();
+  const deps = { http, retry: config.retry, allowInsecureHttp: config.allowInsecureHttp, warn, report: tokenRetryReport(warn, config.quiet) };
   if (config.refs.some((r) => r.provider === 'asana')) {
-    const token = config.asana.token;
-    if (!token) throw new AuthError('ASANA_ACCESS_TOKEN is not set', 'export ASANA_ACCESS_TOKEN=<personal access token> (Asana: My Settings > Apps > Developer apps)');
     checkTransport(config.asana.baseUrl, config.allowInsecureHttp, 'ASANA_BASE_URL');
-    providers.set('asana', new AsanaProvider({ baseUrl: config.asana.baseUrl, token, http, retry: config.retry, intervalMs: config.intervalMs, fields: config.fields, crawlFields: config.crawlFields }));
+    const auth = resolveAuth('asana', env, { ...deps, baseUrl: config.asana.baseUrl });
+    if (!auth) throw new AuthError('no Asana credentials: ASANA_ACCESS_TOKEN is not set', HOW_TO_CONFIGURE.asana);
+    providers.set('asana', new AsanaProvider({ baseUrl: config.asana.baseUrl, auth, http, retry: config.retry, intervalMs: config.intervalMs, fields: config.fields, crawlFields: config.crawlFields }));
   }
   const boxRefs = config.refs.filter((r) => r.provider === 'box');
   if (boxRefs.length) {
-    const token = config.box.token;
-    if (!token) throw new AuthError('BOX_ACCESS_TOKEN is not set', 'export BOX_ACCESS_TOKEN=<access token> (a developer token or an OAuth/JWT access token)');
     checkTransport(config.box.baseUrl, config.allowInsecureHttp, 'BOX_BASE_URL');
+    const auth = resolveAuth('box', env, { ...deps, baseUrl: config.box.baseUrl });
+    if (!auth) throw new AuthError('no Box credentials: BOX_ACCESS_TOKEN is not set', HOW_TO_CONFIGURE.box);
     const box = new BoxProvider({
-      baseUrl: config.box.baseUrl, token, http, retry: config.retry, intervalMs: config.intervalMs,
+      baseUrl: config.box.baseUrl, auth, http, retry: config.retry, intervalMs: config.intervalMs,
       fromStart: config.box.fromStart, eventTypes: config.box.eventTypes, createdAfter: config.box.since, createdBefore: config.box.until,
     });
     for (const ref of boxRefs) box.validate(ref as Extract<Reference, { provider: 'box' }>);
     providers.set('box', box);
   }
   return providers;
+}
+
+/** A token endpoint that is down is retried; say so on stderr unless --quiet. */
+function tokenRetryReport(warn: ((line: string) => void) | undefined, quiet: boolean): RetryReport | undefined {
+  if (!warn || quiet) return undefined;
+  return {
+    retrying: ({ attempt, delayMs, reason }) => warn(`events: warning: token request failed (${reason}); retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s`),
+    recovered: ({ attempts }) => warn(`events: token endpoint recovered after ${attempts} attempts`),
+  };
 }
 
 /** The access token must not cross a network in clear text. */

@@ -45,6 +45,12 @@ export class Progress {
     this.#line(`events: ${sanitizeText(text)}`);
   }
 
+  /** A hint for a person at a terminal: never in logs or pipes, nor with --quiet. */
+  tip(text: string): void {
+    if (this.options.quiet || this.options.stream.isTTY !== true) return;
+    this.#line(`events: ${sanitizeText(text)}`);
+  }
+
   /**
    * Anything that means events may be missing or repeated (an expired cursor, a reader that went
    * away): always printed, --quiet included, since that is what a cron job's log must show.

@@ -2,7 +2,9 @@
 // query now". What that is depends on the subscribed resource: a project and its tasks, a task
 // with its subtasks and stories, a goal, a workspace and its projects. Lists are read with offset
 // pagination to the end, a page at a time (never the whole list in memory).
+import { badValue } from '../bounds.js';
 import { UsageError } from '../errors.js';
+import { closest } from '../suggest.js';
 import type { AsanaResourceType, Reference } from '../refs.js';
 import { CRAWL_FIELD_ENUMS } from './asana-crawl-fields.js';
 import type { SnapshotItem } from './types.js';
@@ -25,7 +27,10 @@ export type JsonGetter = (path: string, query: Record<string, string>) => Promis
 export function validateCrawlFields(fields: string[]): string[] {
   const known = new Set(Object.values(CRAWL_FIELD_ENUMS).flat());
   const unknown = fields.filter((f) => !known.has(f));
-  if (unknown.length) throw new UsageError(`--crawl-fields: no crawl endpoint has the field ${unknown.join(', ')}`, 'use fields of projects, tasks, stories, goals or workspaces as Asana names them (e.g. name,assignee.name,completed)');
+  if (unknown.length) {
+    const guess = closest(unknown[0]!, [...known]);
+    throw badValue('--crawl-fields', 'fields of projects, tasks, stories, goals or workspaces as Asana names them', unknown.join(','), 'name,assignee.name,completed', guess ? `did you mean ${guess}?` : undefined);
+  }
   return fields;
 }
 

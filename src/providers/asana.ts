@@ -1,7 +1,10 @@
 // Asana's Events API: GET /events?resource= and GET /workspaces/{gid}/events, the 412 sync-token
 // dance, has_more paging. Requests stay inside the official OpenAPI spec (no opt_fields on
 // workspace events, opt_fields values from the spec's enum).
-import { ApiError, AuthError, NotFoundError, UsageError } from '../errors.js';
+import { rejectedHint, type TokenSource } from '../auth/token-source.js';
+import { badValue } from '../bounds.js';
+import { ApiError, AuthError, NotFoundError } from '../errors.js';
+import { closest } from '../suggest.js';
 import type { HttpClient, HttpResponse } from '../http.js';
 import { sanitizeText } from '../output/sanitize.js';
 import type { Expander, Reference } from '../refs.js';
@@ -22,7 +25,7 @@ export const ASANA_EVENT_FIELDS = [
 
 export interface AsanaOptions {
   baseUrl: string;
-  token: string;
+  auth: TokenSource;
   http: HttpClient;
   retry: RetryPolicy;
   intervalMs: number;
@@ -35,7 +38,10 @@ type AsanaRef = Extract<Reference, { provider: 'asana' }>;
 
 export function validateAsanaFields(fields: string[]): string[] {
   const unknown = fields.filter((f) => !(ASANA_EVENT_FIELDS as readonly string[]).includes(f));
-  if (unknown.length) throw new UsageError(`--fields: Asana events have no field ${unknown.join(', ')}`, `choose from ${ASANA_EVENT_FIELDS.join(', ')}`);
+  if (unknown.length) {
+    const guess = closest(unknown[0]!, ASANA_EVENT_FIELDS);
+    throw badValue('--fields', `fields of Asana events (${ASANA_EVENT_FIELDS.join(', ')})`, unknown.join(','), 'user.name,resource.name', guess ? `did you mean ${guess}?` : undefined);
+  }
   return fields;
 }
 
@@ -87,7 +93,7 @@ export class AsanaProvider implements Provider {
     const get = (path: string, query: Record<string, string>): Promise<Record<string, unknown> | undefined> => {
       const url = new URL(`${this.#base}${path}`);
       for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-      return this.#call(url, ctx, (res) => interpretResource(asana, res));
+      return this.#call(url, ctx, (res) => interpretResource(asana, res, this.#options.auth));
     };
     return new AsanaCrawler(get, this.#options.crawlFields).crawl(asana);
   }
@@ -97,21 +103,30 @@ export class AsanaProvider implements Provider {
     return listProjects(ref, (path, query) => {
       const url = new URL(`${this.#base}${path}`);
       for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-      return this.#call(url, ctx, (res) => interpretList(ref, res));
+      return this.#call(url, ctx, (res) => interpretList(ref, res, this.#options.auth));
     });
   }
 
   #events(ref: AsanaRef, sync: string | undefined, ctx: ProviderContext): Promise<FetchResult> {
-    return this.#call(this.eventsUrl(ref, sync), ctx, (res) => interpret(ref, res));
+    return this.#call(this.eventsUrl(ref, sync), ctx, (res) => interpret(ref, res, this.#options.auth));
   }
 
   #call<T>(url: URL, ctx: ProviderContext, read: (res: HttpResponse) => T): Promise<T> {
-    return withRetry(async () => read(await this.#options.http.request({ url, token: this.#options.token, signal: ctx.signal })), {
+    return withRetry(async () => read(await this.#send(url, ctx.signal)), {
       policy: this.#options.retry,
       gate: this.#gate,
       report: ctx.report,
       signal: ctx.signal,
     });
+  }
+
+  /** One attempt: the current token, and on a 401 one renewal (OAuth) before the answer counts. */
+  async #send(url: URL, signal: AbortSignal): Promise<HttpResponse> {
+    const { auth, http } = this.#options;
+    const token = await auth.token(signal);
+    const res = await http.request({ url, token, slotKey: auth.id, signal });
+    if (res.status !== 401 || !auth.renewable) return res;
+    return http.request({ url, token: await auth.renewAfter401(token, signal), slotKey: auth.id, signal });
   }
 }
 
@@ -120,7 +135,7 @@ function asAsana(ref: Reference): AsanaRef {
   return ref;
 }
 
-function interpret(ref: AsanaRef, res: HttpResponse): FetchResult {
+function interpret(ref: AsanaRef, res: HttpResponse, auth: TokenSource): FetchResult {
   if (res.status === 200) {
     const body = parseBody(res.body);
     if (!body || !Array.isArray(body['data']) || typeof body['sync'] !== 'string' || typeof body['has_more'] !== 'boolean') {
@@ -133,28 +148,28 @@ function interpret(ref: AsanaRef, res: HttpResponse): FetchResult {
     if (!body || typeof body['sync'] !== 'string') throw new TransientError('Asana sent a 412 answer without a fresh sync token');
     return { kind: 'expired', fresh: { sync: body['sync'] } };
   }
-  throw statusError(ref, res);
+  throw statusError(ref, res, auth);
 }
 
 /** A crawl answer: the body, or undefined when this path does not exist (400/404: wrong type). */
-function interpretResource(ref: AsanaRef, res: HttpResponse): Record<string, unknown> | undefined {
+function interpretResource(ref: AsanaRef, res: HttpResponse, auth: TokenSource): Record<string, unknown> | undefined {
   if (res.status === 200) {
     const body = parseBody(res.body);
     if (!body || !('data' in body)) throw new TransientError('Asana sent a 200 answer without data (truncated or garbled body)');
     return body;
   }
   if (res.status === 400 || res.status === 404) return undefined;
-  throw statusError(ref, res);
+  throw statusError(ref, res, auth);
 }
 
-function interpretList(ref: AsanaRef, res: HttpResponse): Record<string, unknown> {
-  if (res.status !== 200) throw statusError(ref, res);
+function interpretList(ref: AsanaRef, res: HttpResponse, auth: TokenSource): Record<string, unknown> {
+  if (res.status !== 200) throw statusError(ref, res, auth);
   const body = parseBody(res.body);
   if (!body) throw new TransientError('Asana sent a 200 answer that is not a JSON object (truncated or garbled body)');
   return body;
 }
 
-function statusError(ref: AsanaRef, res: HttpResponse): Error {
+function statusError(ref: AsanaRef, res: HttpResponse, auth: TokenSource): Error {
   const { status } = res;
   const message = serverMessage(res.body);
   const said = message ? `: ${message}` : '';
@@ -166,7 +181,7 @@ function statusError(ref: AsanaRef, res: HttpResponse): Error {
       'use a service account token in ASANA_ACCESS_TOKEN, or tail a project, task or goal instead',
     );
   }
-  if (status === 401) return new AuthError(`Asana rejected the access token (401${said})`, 'set ASANA_ACCESS_TOKEN to a valid personal access token or service account token');
+  if (status === 401) return new AuthError(`Asana rejected the access token (401${said})`, rejectedHint(auth));
   if (status === 402) return new AuthError(`Asana says ${ref.label} needs a premium plan (402${said})`, 'use a token of a paid domain');
   if (status === 403) return new AuthError(`Asana denied access to ${ref.label} (403${said})`, 'check that the token\'s user can see it');
   if (status === 404) return new NotFoundError(`${ref.label} was not found (404${said})`, 'check the gid or URL, and that the token\'s user can see it');

@@ -2,6 +2,7 @@
 // server for user streams, polling for enterprise streams. Caught up means an empty page (Box may
 // return fewer than `limit` entries while more remain), positions stay exact decimal strings,
 // and repeated events are dropped by event_id (the follow loop does that through eventId()).
+import { rejectedHint, type TokenSource } from '../auth/token-source.js';
 import { ApiError, AuthError, UsageError } from '../errors.js';
 import { NetworkError, type HttpClient, type HttpResponse } from '../http.js';
 import { sanitizeText } from '../output/sanitize.js';
@@ -17,7 +18,7 @@ const ENTERPRISE: readonly BoxStreamType[] = ['admin_logs', 'admin_logs_streamin
 
 export interface BoxOptions {
   baseUrl: string;
-  token: string;
+  auth: TokenSource;
   http: HttpClient;
   retry: RetryPolicy;
   intervalMs: number;
@@ -100,7 +101,7 @@ export class BoxProvider implements Provider {
       const sent = Date.now();
       let res: HttpResponse;
       try {
-        res = await this.#options.http.request({ url, token: this.#options.token, signal: ctx.signal, timeoutMs: channel.retryTimeoutMs + 5_000 });
+        res = await this.#send(url, 'GET', ctx.signal, channel.retryTimeoutMs + 5_000);
       } catch (error) {
         if (ctx.signal.aborted) throw ctx.signal.reason;
         if (error instanceof NetworkError && error.code === 'TIMEOUT') continue; // no answer in time: ask again
@@ -177,12 +178,21 @@ export class BoxProvider implements Provider {
   #call<T>(ref: BoxRef, url: URL, ctx: ProviderContext, method: 'GET' | 'OPTIONS', read: (res: HttpResponse) => T): Promise<T> {
     return withRetry(
       async () => {
-        const res = await this.#options.http.request({ url, method, token: this.#options.token, signal: ctx.signal });
+        const res = await this.#send(url, method, ctx.signal);
         if (res.status === 200) return read(res);
-        throw boxError(ref, res);
+        throw boxError(ref, res, this.#options.auth);
       },
       { policy: this.#options.retry, gate: this.#gate, report: ctx.report, signal: ctx.signal },
     );
+  }
+
+  /** One attempt: the current token, and on a 401 one renewal (OAuth) before the answer counts. */
+  async #send(url: URL, method: 'GET' | 'OPTIONS', signal: AbortSignal, timeoutMs?: number): Promise<HttpResponse> {
+    const { auth, http } = this.#options;
+    const token = await auth.token(signal);
+    const res = await http.request({ url, method, token, slotKey: auth.id, signal, timeoutMs });
+    if (res.status !== 401 || !auth.renewable) return res;
+    return http.request({ url, method, token: await auth.renewAfter401(token, signal), slotKey: auth.id, signal, timeoutMs });
   }
 }
 
@@ -199,14 +209,14 @@ function parseJson(text: string): unknown {
   }
 }
 
-function boxError(ref: BoxRef, res: HttpResponse): Error {
+function boxError(ref: BoxRef, res: HttpResponse, auth: TokenSource): Error {
   const body = parseJson(res.body) as { message?: unknown; code?: unknown } | undefined;
   const detail = [body?.code, body?.message].filter((x) => typeof x === 'string').map((x) => sanitizeText(x as string).slice(0, 200)).join(': ');
   const said = detail ? `: ${detail}` : '';
   const { status } = res;
   if (status === 429) return new TransientError('rate limited by Box (429)', parseRetryAfter(res.headers['retry-after']));
   if (status === 408 || status >= 500) return new TransientError(`Box answered ${status}${said}`);
-  if (status === 401) return new AuthError(`Box rejected the access token (401${said})`, 'set BOX_ACCESS_TOKEN to a valid access token');
+  if (status === 401) return new AuthError(`Box rejected the access token (401${said})`, rejectedHint(auth));
   if (status === 403 && isEnterpriseStream(ref.streamType)) {
     return new AuthError(`Box refused ${ref.label} (403${said})`, 'enterprise streams need an admin token with the "manage enterprise properties" scope');
   }

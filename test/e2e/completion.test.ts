@@ -85,7 +85,7 @@ describe('completion scripts', () => {
   it('an unknown shell is a usage error', async () => {
     const run = await runCli(['completion', 'tcsh'], bed.env());
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/bash, zsh, fish/);
+    expect(run.stderr).toMatch(/<shell> must be bash, zsh or fish, not "tcsh"/);
   });
 
   it('__complete-refs lists stored references without any request', async () => {

@@ -1,6 +1,7 @@
 // `events emulator` as users run it to rehearse offline, and `events demo`.
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { cleanEnv, RunningCli, tempDir } from '../helpers/cli.js';
+import { cleanEnv, runCli, RunningCli, tempDir } from '../helpers/cli.js';
 
 describe('events emulator', () => {
   it('serves Asana and Box and the control API until Ctrl-C', async () => {
@@ -20,6 +21,23 @@ describe('events emulator', () => {
     expect(await box.text()).toMatch(/"next_stream_position":\d{19}/);
     server.kill('SIGINT');
     expect((await server.done).code).toBe(0);
+  });
+
+  it('a port in use or an address not on this machine: exit 69 naming it, not an internal error', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const busy = await runCli(['emulator', '--port', String(port), '--activity', '0'], cleanEnv());
+      expect(busy).toMatchObject({ code: 69, stdout: '' });
+      expect(busy.stderr.trim()).toBe(`events: cannot listen on 127.0.0.1:${port}: the port is already in use (stop what uses it, or pass another --port (0 picks a free one))`);
+    } finally {
+      taken.close();
+    }
+    // Binding sends nothing: 192.0.2.1 (TEST-NET-1) is simply not an address of this machine.
+    const elsewhere = await runCli(['emulator', '--host', '192.0.2.1', '--port', '0', '--activity', '0'], cleanEnv());
+    expect(elsewhere.code).toBe(69);
+    expect(elsewhere.stderr.trim()).toMatch(/^events: cannot listen on 192\.0\.2\.1:0: 192\.0\.2\.1 is not an address of this machine \(/);
   });
 
   it('events demo prints live simulated activity and stops cleanly on Ctrl-C', async () => {

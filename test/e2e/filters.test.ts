@@ -48,7 +48,7 @@ describe('--max-events', () => {
   it('refuses a count that is not a whole number', async () => {
     const run = await runCli(['tail', project(), '--max-events', '0'], bed.env());
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/--max-events must be a whole number above 0/);
+    expect(run.stderr).toMatch(/--max-events must be a whole number from 1 to 2147483647, not "0"/);
   });
 });
 
@@ -80,5 +80,70 @@ describe('filters', () => {
     expect(eventsOf(run.stdout)).toEqual(added.slice(0, 3));
     const next = await runCli(['tail', project(), '--once', '--json', '--action', 'added'], bed.env());
     expect(eventsOf(next.stdout)).toEqual(added.slice(3));
+  });
+});
+
+describe('filters never eat events silently (issue 12, item 6)', () => {
+  const boxEnv = (): NodeJS.ProcessEnv => bed.env({ BOX_BASE_URL: `${bed.emulator.url}/2.0`, BOX_ACCESS_TOKEN: 'box-token' });
+  const lastOptFields = (): string[] => (bed.eventRequests().at(-1)!.query['opt_fields'] ?? '').split(',').sort();
+
+  it('--action with a typo is a usage error with a suggestion, and the cursor stays', async () => {
+    const appended = await primed(20);
+    const run = await runCli(['tail', project(), '--once', '--json', '--action', 'chaned'], bed.env());
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/--action must be added, changed, removed, deleted or undeleted, not "chaned" \(did you mean changed\?\)/);
+    const rest = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    expect(eventsOf(rest.stdout)).toHaveLength(appended.length);
+  });
+
+  it('--fields without the field a filter reads: it is requested as well, and the user\'s fields are kept', async () => {
+    const appended = await primed(30);
+    const changed = appended.filter((e) => e['action'] === 'changed');
+    expect(changed.length).toBeGreaterThan(0);
+    const run = await runCli(['tail', project(), '--once', '--json', '--fields', 'user.name', '--action', 'changed'], bed.env());
+    expect(run.code).toBe(0);
+    expect(lastOptFields()).toEqual(['action', 'user.name']);
+    const printed = eventsOf(run.stdout) as Ev[];
+    expect(printed).toHaveLength(changed.length);
+    expect(printed.map((e) => e['user']?.['name'])).toEqual(changed.map((e) => e['user']?.['name']));
+  });
+
+  it('every filter adds what it reads to --fields', async () => {
+    await primed(0);
+    await runCli(['tail', project(), '--once', '--json', '--fields', 'created_at', '--field', 'completed', '--resource-type', 'task', '--user', 'Ada'], bed.env());
+    expect(lastOptFields()).toEqual(['change.field', 'created_at', 'resource', 'type', 'user', 'user.name']);
+  });
+
+  it.each([
+    [['--since', '1d'], /--since does not work on Asana/],
+    [['--until', '2026-11-01'], /--until does not work on Asana/],
+  ])('%j on an Asana resource is a usage error', async (args) => {
+    const run = await runCli(['tail', project(), '--once', ...args], bed.env());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/does not work on Asana/);
+  });
+
+  it('a window that ends before it starts is a usage error', async () => {
+    const run = await runCli(['tail', 'box:admin_logs', '--once', '--since', '1d', '--until', '2d'], boxEnv());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--since \(.*\) must be before --until/);
+  });
+
+  it('a stored Box cursor wins over --since, and says so on stderr', async () => {
+    expect((await runCli(['tail', 'box:admin_logs', '--once', '--json'], boxEnv())).code).toBe(0);
+    const appended = bed.emulator.box.appendEvents(7, 'enterprise');
+    const run = await runCli(['tail', 'box:admin_logs', '--once', '--json', '--since', '7d'], boxEnv());
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/box:admin_logs \(group default\) has a stored cursor, which wins over --since/);
+    expect(eventsOf(run.stdout)).toEqual(appended);
+    const pages = bed.emulator.requests.filter((r) => r.path === '/2.0/events');
+    expect(pages.at(-1)!.query).not.toHaveProperty('created_after');
+  });
+
+  it('an unknown Box --event-type warns with a suggestion (Box adds types, so it is not refused)', async () => {
+    const run = await runCli(['tail', 'box', '--once', '--json', '--event-type', 'ITEM_UPLAOD'], boxEnv());
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/warning: --event-type ITEM_UPLAOD is not a Box event type .*\(did you mean ITEM_UPLOAD\?\)/);
   });
 });

@@ -1,8 +1,10 @@
 // Issue 6: help that teaches, and errors that suggest the fix.
-import { describe, expect, it } from 'vitest';
-import { cleanEnv, runCli } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, cleanEnv, collect, runCli, tempDir } from '../helpers/cli.js';
+import { startTestBed, type TestBed } from '../helpers/emulator.js';
 
-const COMMANDS = [['tail'], ['snapshot'], ['demo'], ['emulator'], ['state'], ['state', 'list'], ['state', 'show'], ['state', 'reset'], ['state', 'path'], ['completion']];
+const COMMANDS = [['tail'], ['snapshot'], ['demo'], ['emulator'], ['state'], ['state', 'list'], ['state', 'show'], ['state', 'reset'], ['state', 'path'], ['completion'], ['auth'], ['auth', 'status']];
 
 describe('help and suggestions', () => {
   it.each(COMMANDS.map((c) => c.join(' ')))('`events %s --help` ends with examples', async (command) => {
@@ -13,7 +15,7 @@ describe('help and suggestions', () => {
 
   it('the top-level help lists the commands and ends with examples', async () => {
     const run = await runCli(['--help'], cleanEnv());
-    for (const name of ['tail', 'snapshot', 'demo', 'emulator', 'state', 'completion']) expect(run.stdout).toContain(`  ${name}`);
+    for (const name of ['tail', 'snapshot', 'demo', 'emulator', 'auth', 'state', 'completion']) expect(run.stdout).toContain(`  ${name}`);
     expect(run.stdout).not.toContain('__complete-refs');
     expect(run.stdout).toContain('Examples:');
   });
@@ -22,11 +24,139 @@ describe('help and suggestions', () => {
     [['tial', '123'], /unknown command 'tial' \(did you mean tail\?\)/],
     [['tail', '123', '--jsn'], /unknown option '--jsn' \(did you mean --json\?\)/],
     [['state', 'lst'], /unknown command 'lst' \(did you mean list\?\)/],
-    [['tail', '123', '--on-expire', 'retry'], /--on-expire.*recrawl, warn, fail/],
+    [['tail', '123', '--on-expire', 'retry'], /--on-expire must be recrawl, warn or fail, not "retry"/],
   ])('%j: one line, exit 2, suggests the fix', async (args, message) => {
     const run = await runCli(args, cleanEnv());
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(message);
+  });
+});
+
+/** Every example line of every help text: the command part, without the description after it. */
+async function helpExamples(): Promise<string[]> {
+  const examples: string[] = [];
+  for (const command of [[], ...COMMANDS]) {
+    const run = await runCli([...command, '--help'], cleanEnv());
+    for (const line of run.stdout.split('\n')) if (line.startsWith('  $ ')) examples.push(line.slice(4).split(/ {2,}/)[0]!);
+  }
+  return examples;
+}
+
+/** The characters of a command line that no quote protects (quoted text is dropped). */
+function unquoted(line: string): string {
+  let out = '';
+  let quote: string | undefined;
+  for (const ch of line) {
+    if (quote) {
+      if (ch === quote) quote = undefined;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+describe('help and usage (issue 12, item 13)', () => {
+  it.each([
+    [['tail'], "see 'events tail --help'"],
+    [['state', 'show'], "see 'events state show --help'"],
+    [['snapshot', '123', '--output'], "see 'events snapshot --help'"],
+  ])('%j: a usage error points at that command\'s help', async (args, pointer) => {
+    const run = await runCli(args, cleanEnv());
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain(pointer);
+  });
+
+  it('`events help nosuch` is a usage error; `events help state lst` suggests list', async () => {
+    const nosuch = await runCli(['help', 'nosuch'], cleanEnv());
+    expect(nosuch.code).toBe(2);
+    expect(nosuch.stdout).toBe('');
+    expect(nosuch.stderr).toMatch(/^events: unknown command 'nosuch'/);
+    const typo = await runCli(['help', 'state', 'lst'], cleanEnv());
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/unknown command 'state lst' \(did you mean list\?\)/);
+  });
+
+  it('`events help state list` shows the help of state list', async () => {
+    const run = await runCli(['help', 'state', 'list'], cleanEnv());
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe((await runCli(['state', 'list', '--help'], cleanEnv())).stdout);
+    expect(run.stdout).toMatch(/^Usage: events state list/);
+  });
+
+  it('no help text shows "(default: [])"', async () => {
+    for (const command of [[], ...COMMANDS]) {
+      const run = await runCli([...command, '--help'], cleanEnv());
+      expect(run.stdout).not.toContain('(default: [])');
+    }
+  });
+
+  it.each([
+    [['tail', '123', '--color', 'blue'], '--color must be auto, always or never, not "blue" (for example --color never)'],
+    [['snapshot', '123', '--color', 'blue'], '--color must be auto, always or never, not "blue" (for example --color never)'],
+    [['demo', '--color', 'blue'], '--color must be auto, always or never, not "blue" (for example --color never)'],
+    [['tail', '123', '--on-expire', 'retry'], '--on-expire must be recrawl, warn or fail, not "retry" (for example --on-expire fail)'],
+    [['tail', '123', '--interval', 'soon'], '--interval must be a number of seconds from 0.1 to 86400, not "soon" (for example --interval 5)'],
+    [['tail', '123', '--group', 'a b'], '--group must be a name of letters, digits, dot, dash or underscore, not "a b" (for example --group export)'],
+    [['tail', '123', '--action', 'edited'], '--action must be added, changed, removed, deleted or undeleted, not "edited" (for example --action changed)'],
+    [['completion', 'tcsh'], '<shell> must be bash, zsh or fish, not "tcsh" (for example events completion bash)'],
+    [['tail', '123', '--fields', 'usr.name'], '--fields must be fields of Asana events (action, change, change.action, change.added_value, change.field, change.new_value, change.removed_value, created_at, parent, parent.name, resource, resource.name, type, user, user.name), not "usr.name" (did you mean user.name?)'],
+    [['tail', '123', '--crawl-fields', 'nmae'], '--crawl-fields must be fields of projects, tasks, stories, goals or workspaces as Asana names them, not "nmae" (did you mean name?)'],
+  ])('%j: every bad value is worded the same way', async (args, message) => {
+    const run = await runCli(args, cleanEnv({ EVENTS_CONFIG_DIR: tempDir() }));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`events: ${message}\n`);
+  });
+
+  it('`events snapshot box` is a usage error, whatever the tokens', async () => {
+    const run = await runCli(['snapshot', 'box:admin_logs'], cleanEnv({ EVENTS_CONFIG_DIR: tempDir() }));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^events: Box has no snapshot/);
+  });
+
+  it('help examples work in zsh as printed: nothing a glob, comment or redirection could take', async () => {
+    const examples = await helpExamples();
+    expect(examples.length).toBeGreaterThan(20);
+    for (const example of examples) {
+      const bare = unquoted(example);
+      expect(bare, example).not.toMatch(/[?*[\]#!]/);
+      expect(bare.replace(/<\(/g, ''), example).not.toContain('<');
+    }
+  });
+
+  it('the help of --resource-type and --field says that any value is taken', async () => {
+    const run = await runCli(['tail', '--help'], cleanEnv());
+    expect(run.stdout.replace(/\s+/g, ' ')).toMatch(/--resource-type <type> .*any value: neither API lists a fixed set/);
+    expect(run.stdout.replace(/\s+/g, ' ')).toMatch(/--field <name> .*any value: custom fields have their own names/);
+  });
+});
+
+describe('a first --once on a terminal (issue 12, item 13)', () => {
+  let bed: TestBed;
+  beforeAll(async () => {
+    bed = await startTestBed();
+  });
+  afterAll(async () => bed.close());
+
+  /** The CLI with stderr on a pseudo-terminal (util-linux script) and stdout thrown away. */
+  async function onTerminal(args: string[]): Promise<string> {
+    const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+    const child = spawn('script', ['-qec', `${command} >/dev/null`, '/dev/null'], { env: bed.env(), stdio: ['pipe', 'pipe', 'pipe'] });
+    return (await collect(child, Date.now())).stdout;
+  }
+
+  it('says that the cursor is stored and events start from here; not when piped, not with --quiet', async () => {
+    const [first, second, third] = bed.emulator.asana.projectGids;
+    const said = await onTerminal(['tail', first!, '--once', '--json']);
+    expect(said).toMatch(/first run: the cursor is now stored and events start from here/);
+    expect(await onTerminal(['tail', first!, '--once', '--json'])).not.toMatch(/first run/);
+    expect(await onTerminal(['tail', second!, '--once', '--json', '--quiet'])).not.toMatch(/first run/);
+    const piped = await runCli(['tail', third!, '--once', '--json'], bed.env());
+    expect(piped.code).toBe(0);
+    expect(piped.stderr).toBe('');
   });
 });

@@ -298,14 +298,14 @@ describe('--shard K/N', () => {
 
 describe('--relist bounds', () => {
   it.each([
-    [['--relist', '0.5'], undefined, /--relist must be from 1 to 86400 seconds, not 0.5/],
-    [['--relist', 'soon'], undefined, /--relist must be a number of seconds above 0, not "soon"/],
-    [[], { relist: 100_000 }, /--relist must be from 1 to 86400 seconds, not 100000/],
-  ])('%j with config %j is a usage error', async (flags, config, message) => {
+    [['--relist', '0.5'], undefined, 2, /^events: --relist must be a number of seconds from 1 to 86400, not "0.5" \(for example --relist 600\)/],
+    [['--relist', 'soon'], undefined, 2, /^events: --relist must be a number of seconds from 1 to 86400, not "soon"/],
+    [[], { relist: 100_000 }, 78, /config\.json: "relist" must be a number of seconds from 1 to 86400, not 100000/],
+  ])('%j with config %j: exit %d', async (flags, config, code, message) => {
     const { env, dir } = freshEnv();
     if (config) fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
     const run = await runCli(['tail', `projects:${workspace}`, '--once', ...flags], env);
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(code);
     expect(run.stderr).toMatch(message);
   });
 });

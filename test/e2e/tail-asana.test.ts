@@ -136,7 +136,7 @@ describe('events tail (Asana)', () => {
     for (const record of jsonLines(run.stdout)) expect(record).not.toHaveProperty('created_at');
     const bad = await runCli(['tail', project(), '--once', '--fields', 'resource.color'], bed.env());
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/no field resource\.color.*choose from/);
+    expect(bad.stderr).toMatch(/--fields must be fields of Asana events \(action, .*\), not "resource\.color"/);
   });
 
   it('prints human lines without ANSI codes when piped', async () => {
@@ -214,8 +214,8 @@ describe('events tail (Asana)', () => {
     expect(fileOnly.stderr).toMatch(/connection refused/);
     fs.writeFileSync(path.join(bed.stateDir, 'config.json'), '{not json');
     const broken = await runCli(['tail', project(), '--once'], bed.env());
-    expect(broken.code).toBe(2);
-    expect(broken.stderr).toMatch(/config\.json is not a JSON object/);
+    expect(broken.code).toBe(78);
+    expect(broken.stderr).toMatch(/config\.json is not valid JSON/);
   });
 
   it('401: exit 3 with a one-line message and no stack', async () => {

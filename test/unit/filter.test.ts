@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildFilter } from '../../src/filter.js';
+import { buildFilter, checkFilters, fieldsNeededBy } from '../../src/filter.js';
 import { selectEvents } from '../../src/follow/select.js';
 
 const changed = { action: 'changed', resource: { resource_type: 'task' }, change: { field: 'completed' }, user: { gid: '1', name: 'Ada Lovelace' } };
@@ -47,5 +47,32 @@ describe('selectEvents', () => {
     const seen = new Set<unknown>();
     const admit = (e: unknown): boolean => (seen.has(e) ? false : (seen.add(e), true));
     expect(selectEvents([1, 1, 2, 2, 3], { admit })).toEqual({ events: [1, 2, 3], consumed: 5, dropped: 2, indexes: [0, 2, 4], admitted: [0, 2, 4] });
+  });
+});
+
+describe('checkFilters and fieldsNeededBy (issue 12, item 6)', () => {
+  it('an --action outside the API set is refused with a suggestion; any case is fine', () => {
+    const warnings: string[] = [];
+    expect(() => checkFilters({ actions: ['chaned'] }, (l) => warnings.push(l))).toThrow(/not "chaned"/);
+    expect(() => checkFilters({ actions: ['Changed', 'ADDED'] }, (l) => warnings.push(l))).not.toThrow();
+    expect(warnings).toEqual([]);
+  });
+
+  it('an unknown Box event type warns once per value; known ones in any case do not', () => {
+    const warnings: string[] = [];
+    checkFilters({ eventTypes: ['item_upload', 'LOGIN', 'ITEM_UPLAOD', 'SOMETHING_NEW'], resourceTypes: ['whatever'], fields: ['custom field'] }, (l) => warnings.push(l));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/ITEM_UPLAOD .*did you mean ITEM_UPLOAD\?/);
+    expect(warnings[1]).toMatch(/SOMETHING_NEW/);
+  });
+
+  it.each([
+    [{ actions: ['added'] }, ['action']],
+    [{ fields: ['completed'] }, ['change.field']],
+    [{ resourceTypes: ['task'] }, ['resource', 'type']],
+    [{ users: ['ada'] }, ['user', 'user.name']],
+    [{ eventTypes: ['LOGIN'] }, []],
+  ])('%j needs %j', (spec, fields) => {
+    expect(fieldsNeededBy(spec)).toEqual(fields);
   });
 });
