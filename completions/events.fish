@@ -64,6 +64,7 @@ complete -c events -n '__fish_seen_subcommand_from emulator' -l host -x -d 'addr
 complete -c events -n '__fish_seen_subcommand_from emulator' -l activity -x -d 'simulate activity every this many milliseconds (0: none; default 2000)'
 complete -c events -n '__fish_seen_subcommand_from emulator' -l token-lifetime -x -d 'lifetime of access tokens its token endpoints issue (default 3600)'
 complete -c events -n '__fish_seen_subcommand_from emulator' -l write-box-jwt-config -x -d 'write a Box JWT config.json (mode 0600) for a generated key pair the emulator accepts'
+complete -c events -n '__fish_seen_subcommand_from emulator' -l box-huge-positions -d 'stress mode: Box stream positions above 2^60, which JSON.parse rounds (default: safe integers as in real accounts)'
 complete -c events -n '__fish_seen_subcommand_from emulator' -l help -s h -d 'display help for command'
 complete -c events -n '__fish_seen_subcommand_from auth; and not __fish_seen_subcommand_from status' -l help -s h -d 'display help for command'
 complete -c events -n '__fish_seen_subcommand_from auth; and not __fish_seen_subcommand_from status' -a status -d 'per provider: the method, the variables or files it uses, and whether a token can be obtained now'

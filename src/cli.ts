@@ -115,6 +115,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--activity <ms>', 'simulate activity every this many milliseconds (0: none; default 2000)')
     .option('--token-lifetime <seconds>', 'lifetime of access tokens its token endpoints issue (default 3600)')
     .option('--write-box-jwt-config <file>', 'write a Box JWT config.json (mode 0600) for a generated key pair the emulator accepts')
+    .option('--box-huge-positions', 'stress mode: Box stream positions above 2^60, which JSON.parse rounds (default: safe integers as in real accounts)')
     .addHelpText('after', '\nExamples:\n  $ events emulator --port 4010\n  $ events emulator --write-box-jwt-config box-config.json --token-lifetime 60\n  $ ASANA_BASE_URL=http://127.0.0.1:4010/api/1.0 ASANA_ACCESS_TOKEN=x events tail 1204567890123456   a project gid it printed\n')
     .action(async (options: Record<string, unknown>) => {
       const { emulatorCommand } = await import('./commands/emulator.js');

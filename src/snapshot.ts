@@ -5,13 +5,14 @@ import { createProviders, createRenderer, openStdoutSink, type TailConfig, type 
 import { formatSeconds, recrawl } from './follow/loop.js';
 import { HttpClient } from './http.js';
 import { isExpander } from './refs.js';
+import { colorLevel } from './output/color.js';
 import { Progress } from './output/progress.js';
 import { AtomicFileSink } from './output/sink.js';
 
 export async function runSnapshot(config: TailConfig, io: TailIO): Promise<number> {
   const http = new HttpClient({ userAgent: config.userAgent, timeoutMs: config.timeoutMs });
   const sink = config.output && config.output !== '-' ? new AtomicFileSink(config.output) : openStdoutSink(io);
-  const progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true });
+  const progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true, colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true) });
   try {
     const expander = config.refs.find(isExpander);
     if (expander) throw new UsageError(`${expander.id} has no snapshot of its own`, 'snapshot the projects one by one, or use events tail --snapshot to get each listed project\'s snapshot on its first run');

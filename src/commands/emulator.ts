@@ -15,13 +15,14 @@ export async function emulatorCommand(flags: Record<string, unknown>, ctx: Progr
   if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 86_400) throw new UsageError(`--token-lifetime must be whole seconds from 1 to 86400, not "${String(flags['tokenLifetime'])}"`, 'for example --token-lifetime 60');
   const jwtFile = typeof flags['writeBoxJwtConfig'] === 'string' ? flags['writeBoxJwtConfig'] : undefined;
   const { startEmulator } = await import('../emulator/index.js');
+  const boxHugePositions = flags['boxHugePositions'] === true;
   const { OAUTH_DEFAULTS, boxJwtConfigJson, generateBoxJwtKeyPair } = await import('../emulator/oauth.js');
   // A fresh key pair per run: the config file is only good against this emulator.
   const keys = jwtFile ? generateBoxJwtKeyPair() : undefined;
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   try {
     emulator = await startEmulator({
-      host, port, activity: activityMs > 0 ? { intervalMs: activityMs } : false,
+      host, port, activity: activityMs > 0 ? { intervalMs: activityMs } : false, boxHugePositions,
       oauth: { accessTokenLifetimeS: lifetime, box: keys ? { jwtPublicKey: keys.publicKeyPem } : {} },
     });
   } catch (error) {
@@ -45,7 +46,7 @@ export async function emulatorCommand(flags: Record<string, unknown>, ctx: Progr
     [
       `events emulator listening on ${emulator.url}`,
       `  Asana: ASANA_BASE_URL=${emulator.url}/api/1.0  (any bearer token)`,
-      `  Box:   BOX_BASE_URL=${emulator.url}/2.0`,
+      `  Box:   BOX_BASE_URL=${emulator.url}/2.0  (stream positions ${boxHugePositions ? 'above 2^60: stress mode' : 'safe integers, as in real accounts'})`,
       `  workspace ${asana.workspaceGid}; projects ${asana.projectGids.join(', ')}`,
       `  try:   ASANA_BASE_URL=${emulator.url}/api/1.0 ASANA_ACCESS_TOKEN=x events tail ${asana.projectGids[0]}`,
       `  control: GET ${emulator.url}/_emulator, POST /_emulator/asana/events, /_emulator/asana/expire, /_emulator/faults`,

@@ -5,6 +5,7 @@
 import { CRAWL_FIELD_ENUMS } from '../providers/asana-crawl-fields.js';
 import type { AsanaObject, AsanaWorld, EventLog } from './asana-world.js';
 import { AsanaListing } from './asana-listing.js';
+import { ACCOUNT_FIELD_ENUMS } from './asana-user-fields.js';
 import { projectFields } from './project-fields.js';
 import { asanaError, json, type Incoming, type Reply } from './reply.js';
 
@@ -32,6 +33,8 @@ export class AsanaApi {
     const listed = this.#listing.handle(req, path);
     if (listed) return listed;
     if ((m = /^\/workspaces\/(\d+)\/events$/.exec(path))) return this.#workspaceEvents(req, m[1]!);
+    if (path === '/workspaces') return this.#workspaces(req);
+    if ((m = /^\/users\/(me|\d+)$/.exec(path))) return this.#user(req, m[1]!);
     if ((m = /^\/workspaces\/(\d+)$/.exec(path))) return this.#one(req, 'getWorkspace', m[1]!, 'workspace');
     if ((m = /^\/projects\/(\d+)\/tasks$/.exec(path))) return this.#list(req, 'getTasksForProject', m[1]!, 'project', (gid) => this.world.taskGids(gid));
     if ((m = /^\/projects\/(\d+)$/.exec(path))) return this.#one(req, 'getProject', m[1]!, 'project');
@@ -52,10 +55,10 @@ export class AsanaApi {
     const log = this.world.logs.get(resource);
     const type = this.world.objects.get(resource)?.resource_type;
     if (!log || type === 'workspace') return asanaError(404, `Unknown object: ${resource}`);
-    const fields = req.query.get('opt_fields');
+    const fields = optFields(req.query);
     let projection: string[] | undefined;
-    if (fields !== null) {
-      projection = fields.split(',').filter(Boolean);
+    if (fields !== undefined) {
+      projection = fields;
       const unknown = projection.find((f) => !EVENT_FIELDS.includes(f));
       if (unknown) return asanaError(400, `opt_fields: Unknown field: ${unknown}`);
     }
@@ -96,12 +99,37 @@ export class AsanaApi {
     return json(200, { data: fields ? projectFields(object, fields, true) : full(object) });
   }
 
+  /** GET /users/me (or a user's gid): the user behind the token, with the workspaces it sees. */
+  #user(req: Incoming, gid: string): Reply {
+    const bad = this.#unknownParams(req, 'getUser', ['opt_fields', 'opt_pretty', 'workspace']);
+    if (bad) return bad;
+    const me = this.world.me;
+    const user = gid === 'me' || gid === me.gid ? me : this.world.users.find((u) => u.gid === gid);
+    if (!user) return asanaError(404, `Unknown object: ${gid}`);
+    const fields = this.#fields(req, 'getUser');
+    if (typeof fields === 'object' && !Array.isArray(fields)) return fields;
+    const object: AsanaObject = user === me ? me : { ...user, email: null, photo: null, workspaces: this.world.compactWorkspaces };
+    return json(200, { data: fields ? projectFields(object, fields, true) : object });
+  }
+
+  /** GET /workspaces: every workspace the token sees, offset-paginated with limit. */
+  #workspaces(req: Incoming): Reply {
+    const bad = this.#unknownParams(req, 'getWorkspaces', ['opt_fields', 'opt_pretty', 'limit', 'offset']);
+    if (bad) return bad;
+    return this.#paged(req, 'getWorkspaces', this.world.compactWorkspaces.map((w) => w.gid));
+  }
+
   #list(req: Incoming, operation: string, gid: string, type: string, items: (gid: string) => string[], extra: string[] = []): Reply {
     const bad = this.#unknownParams(req, operation, ['opt_fields', 'opt_pretty', 'limit', 'offset', ...extra]);
     if (bad) return bad;
     const owner = this.world.objects.get(gid);
     if (!owner || owner.resource_type !== type) return asanaError(404, `Unknown object: ${gid}`);
-    const fields = this.#fields(req, operation === 'getTasks' ? 'getTasksForProject' : operation);
+    return this.#paged(req, operation === 'getTasks' ? 'getTasksForProject' : operation, items(gid));
+  }
+
+  /** A page of a list endpoint: opt_fields, `limit` (1-100) and the opaque `offset`. */
+  #paged(req: Incoming, operation: string, all: string[]): Reply {
+    const fields = this.#fields(req, operation);
     if (typeof fields === 'object' && !Array.isArray(fields)) return fields;
     const limitText = req.query.get('limit');
     const limit = limitText === null ? undefined : Number(limitText);
@@ -113,7 +141,6 @@ export class AsanaApi {
       if (decoded === undefined) return asanaError(400, 'offset: Your pagination token is invalid.');
       start = decoded;
     }
-    const all = items(gid);
     const end = limit === undefined ? all.length : Math.min(all.length, start + limit);
     const data = all.slice(start, end).map((g) => {
       const object = this.world.objects.get(g)!;
@@ -130,10 +157,9 @@ export class AsanaApi {
 
   /** The opt_fields of a request checked against the operation's enum: fields, none, or a 400. */
   #fields(req: Incoming, operation: string): string[] | undefined | Reply {
-    const text = req.query.get('opt_fields');
-    if (text === null) return undefined;
-    const fields = text.split(',').filter(Boolean);
-    const allowed = CRAWL_FIELD_ENUMS[operation] ?? [];
+    const fields = optFields(req.query);
+    if (fields === undefined) return undefined;
+    const allowed = CRAWL_FIELD_ENUMS[operation] ?? ACCOUNT_FIELD_ENUMS[operation] ?? [];
     const unknown = fields.find((f) => !allowed.includes(f));
     if (unknown) {
       this.options.violations.push(`${operation}: opt_fields value ${unknown} is not in the spec's enum`);
@@ -151,6 +177,13 @@ export class AsanaApi {
     }
     return undefined;
   }
+}
+
+/** opt_fields given once comma-separated (`a,b`) or repeated (`opt_fields=a&opt_fields=b`), as
+ * the spec's `style: form, explode: false` and the official clients' repeated form both do. */
+function optFields(query: URLSearchParams): string[] | undefined {
+  const values = query.getAll('opt_fields');
+  return values.length === 0 ? undefined : values.flatMap((v) => v.split(',')).filter(Boolean);
 }
 
 function full(object: AsanaObject): Record<string, unknown> {

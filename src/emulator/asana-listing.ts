@@ -61,7 +61,7 @@ export class AsanaListing {
     const start = after === undefined ? 0 : all.findIndex((p) => compareGids(p.gid, after) > 0);
     const rest = start < 0 ? [] : all.slice(start);
     const page = limit === undefined ? rest : rest.slice(0, limit);
-    const fields = req.query.get('opt_fields')?.split(',').filter(Boolean);
+    const fields = optFields(req.query);
     const body: Record<string, unknown> = { data: page.map((p) => (fields ? projectFields(p, fields, true) : compact(p))) };
     if (limit !== undefined) {
       const token = page.length < rest.length ? encodeOffset(page.at(-1)!.gid) : undefined;
@@ -78,14 +78,19 @@ export class AsanaListing {
         return asanaError(400, `${key}: Unknown parameter`);
       }
     }
-    const fields = req.query.get('opt_fields');
-    const unknown = fields?.split(',').filter(Boolean).find((f) => !PROJECT_FIELDS.includes(f));
+    const unknown = optFields(req.query)?.find((f) => !PROJECT_FIELDS.includes(f));
     if (unknown !== undefined) {
       this.violations.push(`${operation}: opt_fields value ${unknown} is not in the spec's enum`);
       return asanaError(400, `opt_fields: Unknown field: ${unknown}`);
     }
     return undefined;
   }
+}
+
+/** opt_fields comma-separated or repeated (the spec's form style, and what official clients send). */
+function optFields(query: URLSearchParams): string[] | undefined {
+  const values = query.getAll('opt_fields');
+  return values.length === 0 ? undefined : values.flatMap((v) => v.split(',')).filter(Boolean);
 }
 
 function compact(project: AsanaObject): Record<string, unknown> {

@@ -51,6 +51,8 @@ export interface AsanaWorldOptions {
 
 export class AsanaWorld {
   readonly workspace: AsanaObject;
+  /** Every account also has a personal workspace ("Personal Projects"), with nothing in it here. */
+  readonly personalWorkspace: AsanaObject;
   readonly users: Compact[] = [];
   readonly objects = new Map<string, AsanaObject>();
   readonly projectTasks = new Map<string, string[]>();
@@ -76,6 +78,9 @@ export class AsanaWorld {
       this.teams.push(team.gid);
     }
     for (let p = 0; p < (options.projects ?? 3); p++) this.createProject(PROJECTS[p % PROJECTS.length]!, options.tasksPerProject ?? 12, false);
+    // Its own random stream, so the gids and events drawn after it are those of a world without it.
+    const personalGid = new Random(options.seed ^ 0x9e3779b9).gid();
+    this.personalWorkspace = this.#add({ gid: personalGid, resource_type: 'workspace', name: 'Personal Projects', is_organization: false, email_domains: [] });
     for (let g = 0; g < 2; g++) {
       const goal = this.#add({
         gid: r.gid(), resource_type: 'goal', name: g === 0 ? 'Grow weekly active teams 20%' : 'Cut p95 latency in half', owner: r.pick(this.users),
@@ -84,6 +89,18 @@ export class AsanaWorld {
       this.goals.push(goal.gid);
       this.#log(goal.gid);
     }
+  }
+
+  /** The user the access token belongs to (GET /users/me), in the spec's UserResponse form. */
+  get me(): AsanaObject {
+    const user = this.users[0]!;
+    const email = `${(user.name ?? 'user').toLowerCase().replace(/[^a-z]+/g, '.')}@example.com`;
+    return { gid: user.gid, resource_type: 'user', name: user.name, email, photo: null, workspaces: this.compactWorkspaces };
+  }
+
+  /** The workspaces the token sees, as GET /workspaces and /users/me list them. */
+  get compactWorkspaces(): Compact[] {
+    return [this.#compact(this.workspace), this.#compact(this.personalWorkspace)];
   }
 
   get projectGids(): string[] {

@@ -35,11 +35,13 @@ export class BoxApi {
 
   handle(req: Incoming, path: string): Reply | Promise<Reply> {
     if (!req.token || (this.options.accessTokens && !this.options.accessTokens.includes(req.token))) {
-      return boxError(401, 'unauthorized', 'Unauthorized', { 'www-authenticate': 'Bearer realm="Service", error="invalid_token", error_description="The access token provided is invalid."' });
+      return boxError(401, 'Unauthorized', { 'www-authenticate': 'Bearer realm="Service", error="invalid_token", error_description="The access token provided is invalid."' });
     }
     if (path === '/events' && req.method === 'OPTIONS') return this.#options();
     if (path === '/events' && req.method === 'GET') return this.#events(req);
-    return boxError(404, 'not_found', 'Not Found');
+    if (path === '/events') return boxError(405, 'Method Not Allowed');
+    if (path === '/users/me' && req.method === 'GET') return this.#me(req);
+    return boxError(404, 'Not Found');
   }
 
   /** The realtime server: answers new_change as soon as the user stream moves past a position. */
@@ -52,7 +54,8 @@ export class BoxApi {
     if (!channel || Date.now() - channel.created > ttlMinutes * 60_000 || channel.uses > maxRetries || position === null) {
       return json(200, { message: 'reconnect' });
     }
-    const index = BoxWorld.index(position, this.world.user.length);
+    if (!this.world.issued('user', position)) this.options.violations.push(`realtime server: stream_position ${position} was never handed out (rounded through a double?)`);
+    const index = this.world.index('user', position);
     if (index === undefined) return json(200, { message: 'reconnect' });
     if (index < this.world.user.length) return json(200, { message: 'new_change' });
     return new Promise<Reply>((resolve) => {
@@ -66,6 +69,22 @@ export class BoxApi {
       const timer = setTimeout(() => done(json(200, { message: 'reconnect' })), retryTimeoutS * 1000);
       req.signal.addEventListener('abort', () => done(json(200, { message: 'reconnect' })), { once: true });
     });
+  }
+
+  /** GET /users/me: the full user by default; with `fields`, the mini form plus those fields. */
+  #me(req: Incoming): Reply {
+    for (const key of req.query.keys()) {
+      if (key !== 'fields') {
+        this.options.violations.push(`GET /users/me: query parameter ${key} is not in the spec`);
+        return boxError(400, `Unexpected query parameter ${key}`);
+      }
+    }
+    const user = this.world.me;
+    const fields = req.query.getAll('fields').flatMap((f) => f.split(',')).filter(Boolean);
+    if (fields.length === 0) return json(200, user);
+    const out: Record<string, unknown> = { type: user['type'], id: user['id'], name: user['name'], login: user['login'] };
+    for (const field of fields) if (field in user) out[field] = user[field];
+    return json(200, out);
   }
 
   #options(): Reply {
@@ -83,14 +102,14 @@ export class BoxApi {
     for (const key of q.keys()) {
       if (!['stream_type', 'stream_position', 'limit', 'event_type', 'created_after', 'created_before', 'fields'].includes(key)) {
         this.options.violations.push(`GET /events: query parameter ${key} is not in the spec`);
-        return boxError(400, 'bad_request', `Unexpected query parameter ${key}`);
+        return boxError(400, `Unexpected query parameter ${key}`);
       }
     }
     const streamType = q.get('stream_type') ?? 'all';
     const enterprise = ENTERPRISE_STREAMS.includes(streamType);
-    if (!enterprise && !USER_STREAMS.includes(streamType)) return boxError(400, 'bad_request', `Invalid value '${streamType}' for stream_type`);
+    if (!enterprise && !USER_STREAMS.includes(streamType)) return boxError(400, `Invalid value '${streamType}' for stream_type`);
     if (enterprise && this.options.adminTokens && !this.options.adminTokens.includes(req.token!)) {
-      return boxError(403, 'access_denied_insufficient_permissions', 'Access denied - insufficient permission');
+      return boxError(403, 'Access denied - insufficient permission');
     }
     // The API ignores these elsewhere: a client that sends them there expects a filter it does not get.
     if (!enterprise && q.has('event_type')) this.options.violations.push('GET /events: event_type is for enterprise streams only');
@@ -99,19 +118,21 @@ export class BoxApi {
     }
     const limitText = q.get('limit');
     const limit = limitText === null ? 100 : Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1) return boxError(400, 'bad_request', `Invalid value '${limitText}' for limit`);
+    if (!Number.isInteger(limit) || limit < 1) return boxError(400, `Invalid value '${limitText}' for limit`);
     if (limit > 500) this.options.violations.push(`GET /events: limit ${limit} is above the maximum of 500`);
     const log = enterprise ? this.world.enterprise : this.world.user;
     const positionText = q.get('stream_position') ?? '0';
     const stringPositions = enterprise;
-    if (positionText === 'now') return this.#answer([], BoxWorld.position(log.length), stringPositions);
-    const start = BoxWorld.index(positionText, log.length);
-    if (start === undefined) return boxError(400, 'invalid_parameter', `Invalid value '${positionText}' for stream_position`);
+    const stream = enterprise ? 'enterprise' : 'user';
+    if (positionText === 'now') return this.#answer([], this.world.position(stream, log.length), stringPositions);
+    const start = this.world.index(stream, positionText);
+    if (start === undefined) return boxError(400, `Invalid value '${positionText}' for stream_position`);
+    if (!this.world.issued(stream, positionText)) this.options.violations.push(`GET /events: stream_position ${positionText} was never handed out (rounded through a double?)`);
 
     const types = q.get('event_type')?.split(',').filter(Boolean);
     const after = parseTime(q.get('created_after'));
     const before = parseTime(q.get('created_before'));
-    if (after === null || before === null) return boxError(400, 'bad_request', 'Invalid value for created_after or created_before');
+    if (after === null || before === null) return boxError(400, 'Invalid value for created_after or created_before');
     const keep = (e: BoxEvent): boolean => {
       const type = e.event['event_type'] as string;
       if (types && enterprise && !types.includes(type)) return false;
@@ -145,7 +166,7 @@ export class BoxApi {
         [entries[i], entries[j]] = [entries[j]!, entries[i]!];
       }
     }
-    return this.#answer(entries, BoxWorld.position(index), stringPositions);
+    return this.#answer(entries, this.world.position(stream, index), stringPositions);
   }
 
   #answer(entries: BoxEvent[], position: bigint, asString: boolean): Reply {

@@ -1,6 +1,9 @@
-// The emulated Box account: a user event stream and an enterprise event stream. Positions are
-// int64 values above 2^53 (as Box's are), kept as BigInt and written into JSON as bare numbers,
-// so a client that parses them with JSON.parse loses precision exactly as it would in production.
+// The emulated Box account: a user event stream and an enterprise event stream. Positions are kept
+// as BigInt. User-stream positions are bare JSON numbers: by default safe integers like the spec's
+// example `1348790499819`, so clients that parse them with JSON.parse (the official SDKs do) work as
+// they do against Box; the opt-in stress mode (`hugePositions`) puts them above 2^60, where
+// JSON.parse rounds them, to prove that a client keeps them exact. Enterprise positions are
+// strings of that size, as admin_logs' are.
 import { createHash, randomUUID } from 'node:crypto';
 import { Random } from './random.js';
 
@@ -20,7 +23,10 @@ const FILES = ['Q3 plan.pptx', 'contract.pdf', 'logo.svg', 'budget.xlsx', 'notes
 const FOLDERS = ['Marketing', 'Legal', 'Design', 'Finance', 'Engineering'];
 
 /** 2^60 plus a little: every position is far above Number.MAX_SAFE_INTEGER. */
-const BASE = 1152921504606846976n + 7n;
+export const HUGE_POSITION_BASE = 1152921504606846976n + 7n;
+/** The spec's example position (GET /events, the stream_position parameter's example). Its
+ * next_stream_position example, "1152922976252290886", is a string, as enterprise positions are here. */
+export const REALISTIC_POSITION_BASE = 1348790499819n;
 
 export type BoxStream = 'user' | 'enterprise';
 
@@ -32,25 +38,57 @@ export class BoxWorld {
   readonly #users: Array<Record<string, string>>;
   readonly #listeners = new Set<() => void>();
   #clock = 0;
+  readonly #bases: Record<BoxStream, bigint>;
 
-  constructor(seed: number, now: () => number) {
+  constructor(seed: number, now: () => number, options: { hugePositions?: boolean } = {}) {
+    this.#bases = { user: options.hugePositions ? HUGE_POSITION_BASE : REALISTIC_POSITION_BASE, enterprise: HUGE_POSITION_BASE };
     this.#random = new Random(seed ^ 0x5bd1e995);
     this.#now = now;
     this.#users = NAMES.map((name, i) => ({ type: 'user', id: String(11446498 + i * 1117), name, login: `${name.split(' ')[0]!.toLowerCase()}@example.com` }));
   }
 
-  /** The position after the i-th event (0: before all of them). */
-  static position(index: number): bigint {
-    return BASE + BigInt(index);
+  /** The position after the i-th event of a stream (0: before all of them). */
+  position(stream: BoxStream, index: number): bigint {
+    return this.#bases[stream] + BigInt(index);
   }
 
   /** The index a position stands for, clamped to the log; undefined for a malformed one. */
-  static index(position: string, length: number): number | undefined {
+  index(stream: BoxStream, position: string): number | undefined {
     if (!/^\d+$/.test(position)) return undefined;
+    const length = this.log(stream).length;
     const value = BigInt(position);
-    if (value < BASE) return 0;
-    const index = value - BASE;
+    const base = this.#bases[stream];
+    if (value < base) return 0;
+    const index = value - base;
     return index > BigInt(length) ? length : Number(index);
+  }
+
+  /** The user the access token belongs to, as GET /users/me shows it (the spec's User--Full). */
+  get me(): Record<string, unknown> {
+    const { id, name, login } = this.#users[0]!;
+    return {
+      type: 'user', id, name, login, created_at: '2012-12-12T10:53:43-08:00', modified_at: '2026-11-02T09:12:03-08:00',
+      language: 'en', timezone: 'America/Los_Angeles', space_amount: 11345156112, space_used: 1237009912, max_upload_size: 2147483648,
+      status: 'active', job_title: 'CEO', phone: '6509241374', address: '900 Jefferson Ave, Redwood City, CA 94063',
+      avatar_url: `https://www.box.com/api/avatar/large/${id}`, notification_email: null,
+      role: 'admin', tracking_codes: [], can_see_managed_users: true, is_sync_enabled: true, is_external_collab_restricted: false,
+      is_exempt_from_device_limits: false, is_exempt_from_login_verification: false,
+      enterprise: { type: 'enterprise', id: '1910967', name: 'Emulated Inc.' }, my_tags: [], hostname: 'https://emulated.app.box.com/',
+      is_platform_access_only: false, external_app_user_id: null,
+    };
+  }
+
+  /** Whether the emulator could have handed out this position (0 or base..base+length): one it
+   * could not is a position the client changed, e.g. rounded through a double by JSON.parse. */
+  issued(stream: BoxStream, position: string): boolean {
+    if (!/^\d+$/.test(position)) return false;
+    const value = BigInt(position);
+    const base = this.#bases[stream];
+    return value === 0n || (value >= base && value <= base + BigInt(this.log(stream).length));
+  }
+
+  log(stream: BoxStream): BoxEvent[] {
+    return stream === 'user' ? this.user : this.enterprise;
   }
 
   append(stream: BoxStream, n: number, eventType?: string): Array<Record<string, unknown>> {

@@ -35,6 +35,9 @@ export interface EmulatorOptions {
   boxRealtime?: Partial<{ retryTimeoutS: number; maxRetries: number; ttlMinutes: number }>;
   /** The token endpoints (Box CCG and JWT, Asana refresh) and the lifetime of issued tokens. */
   oauth?: OAuthEmulatorOptions;
+  /** Stress mode: Box user-stream positions above 2^60, which JSON.parse rounds. Default: safe
+   * integers like the spec's `1348790499819`, as real Box accounts have. */
+  boxHugePositions?: boolean;
 }
 
 export interface RequestRecord {
@@ -69,6 +72,8 @@ export interface Emulator {
   };
   box: {
     appendEvents(count: number, stream?: BoxStream, eventType?: string): Array<Record<string, unknown>>;
+    /** The position after the first `index` events of a stream, as a decimal string. */
+    position(index: number, stream?: BoxStream): string;
   };
   faults: { add(spec: FaultSpec): void; clear(): void; list(): FaultSpec[] };
   /** The token endpoints: app credentials, issued tokens, every token request. */
@@ -87,7 +92,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults = new Faults();
   const requests: RequestRecord[] = [];
   const asanaWorld = new AsanaWorld({ seed, now, tokenTtlMs: options.tokenTtlMs ?? 24 * 3600_000 });
-  const boxWorld = new BoxWorld(seed, now);
+  const boxWorld = new BoxWorld(seed, now, { hugePositions: options.boxHugePositions === true });
   let url = '';
   const asanaApi = new AsanaApi(asanaWorld, { accessTokens: options.accessTokens, workspaceEventsTokens: options.workspaceEventsTokens, violations });
   const boxApi = new BoxApi(boxWorld, {
@@ -121,7 +126,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       archiveProject: (gid) => asanaWorld.archiveProject(gid),
       deleteProject: (gid) => asanaWorld.deleteProject(gid),
     },
-    box: { appendEvents: (count, stream = 'user', eventType) => boxWorld.append(stream, count, eventType) },
+    box: {
+      appendEvents: (count, stream = 'user', eventType) => boxWorld.append(stream, count, eventType),
+      position: (index, stream = 'user') => boxWorld.position(stream, index).toString(),
+    },
     faults,
     oauth,
     requests,
@@ -196,7 +204,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (path.startsWith('/api/1.0/') || path.startsWith('/2.0/')) {
       const expired = oauth.check(req, vendor);
       if (expired) return expired;
-      if ((path === '/api/1.0/users/me' || path === '/2.0/users/me') && req.method === 'GET') {
+      // With a fixed list of accepted tokens, tokens the emulator issued are good for /users/me
+      // too (events auth status --check); otherwise the vendors' own /users/me answers.
+      if (options.accessTokens && (path === '/api/1.0/users/me' || path === '/2.0/users/me') && req.method === 'GET') {
         const known = req.token && (!options.accessTokens || options.accessTokens.includes(req.token) || oauth.isIssued(req.token));
         return known ? oauth.usersMe(vendor) : oauth.unauthorized(vendor, 'The access token provided is invalid.');
       }
@@ -204,12 +214,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (path.startsWith('/api/1.0/')) return asanaApi.handle(req, path.slice('/api/1.0'.length));
     if (path.startsWith('/2.0/')) return boxApi.handle(req, path.slice('/2.0'.length));
     if (path === '/subscribe') return boxApi.subscribe(req);
-    return json(404, { errors: [{ message: 'No matching route for request' }] });
+    return asanaError(404, 'No matching route for request');
   }
 
   const server = http.createServer((req, res) => {
     serve(req, res).catch((error: unknown) => {
-      if (!res.headersSent && !res.destroyed) send(res, json(500, { errors: [{ message: `emulator error: ${String(error)}` }] }));
+      if (res.headersSent || res.destroyed) return;
+      const message = `emulator error: ${String(error)}`;
+      send(res, (req.url ?? '').startsWith('/2.0/') ? boxError(500, message) : asanaError(500, message));
     });
   });
   server.keepAliveTimeout = 65_000;
@@ -239,13 +251,13 @@ function faultReply(fault: FaultSpec | undefined, vendor: 'asana' | 'box'): Repl
   switch (fault?.kind) {
     case 'status': {
       const status = fault.status ?? 500;
-      return vendor === 'asana' ? asanaError(status, status >= 500 ? 'Server Error' : `Error ${status}`) : boxError(status, status >= 500 ? 'internal_server_error' : 'bad_request', 'Internal Server Error');
+      return vendor === 'asana' ? asanaError(status, status >= 500 ? 'Server Error' : `Error ${status}`) : boxError(status, status >= 500 ? 'Internal Server Error' : `Error ${status}`);
     }
     case '429': {
       const headers = { 'retry-after': String(fault.retryAfter ?? 1) };
       return vendor === 'asana'
         ? asanaError(429, "You've made too many requests and hit a rate limit. Please retry after the given amount of time.", {}, headers)
-        : boxError(429, 'rate_limit_exceeded', 'Request rate limit exceeded, please try again later', headers);
+        : boxError(429, 'Request rate limit exceeded, please try again later', headers);
     }
     case 'badjson':
       return json(200, vendor === 'asana' ? '{"data":[{"user":{"gid":"12' + '<html>502 Bad Gateway</html>' : '{"chunk_size":3,"entries":[{"type":"ev<html>');

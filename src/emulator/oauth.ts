@@ -92,7 +92,7 @@ export class OAuthServer {
   unauthorized(vendor: 'asana' | 'box', why: string): Reply {
     return vendor === 'asana'
       ? asanaError(401, 'Not Authorized')
-      : boxError(401, 'unauthorized', 'Unauthorized', { 'www-authenticate': `Bearer realm="Service", error="invalid_token", error_description="${why}"` });
+      : boxError(401, 'Unauthorized', { 'www-authenticate': `Bearer realm="Service", error="invalid_token", error_description="${why}"` });
   }
 
   /** GET /users/me, the cheapest authenticated request of either API. */

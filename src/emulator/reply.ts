@@ -32,7 +32,22 @@ export function asanaError(status: number, message: string, extra: Record<string
   return json(status, { errors: [error], ...extra }, headers);
 }
 
-/** Box's error body. */
-export function boxError(status: number, code: string, message: string, headers?: Record<string, string>): Reply {
-  return json(status, { type: 'error', status, code, help_url: 'http://developers.box.com/docs/#errors', message, request_id: `emu${Date.now().toString(36)}` }, headers);
+/** The `code` of Box's ClientError per HTTP status: the values of the enum in box_oas.json
+ * (components.schemas.ClientError.properties.code), nothing outside it. */
+const BOX_ERROR_CODES: Record<number, string> = {
+  400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed',
+  409: 'conflict', 412: 'precondition_failed', 429: 'too_many_requests', 500: 'internal_server_error', 502: 'unavailable', 503: 'unavailable', 504: 'unavailable',
+};
+
+export function boxErrorCode(status: number): string {
+  return BOX_ERROR_CODES[status] ?? (status >= 500 ? 'internal_server_error' : 'bad_request');
+}
+
+let boxRequestCounter = 0;
+
+/** Box's error body, the spec's ClientError: type, status, code, message, help_url, request_id. */
+export function boxError(status: number, message: string, headers?: Record<string, string>): Reply {
+  const requestId = `${Date.now().toString(36)}${(++boxRequestCounter).toString(36).padStart(4, '0')}`;
+  const body = { type: 'error', status, code: boxErrorCode(status), help_url: 'https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/', message, request_id: requestId };
+  return json(status, body, headers);
 }

@@ -74,7 +74,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     // Locks in a fixed order, so two overlapping runs cannot each hold what the other waits for.
     const direct = refs.filter((ref) => !isExpander(ref)).sort((a, b) => a.id.localeCompare(b.id));
     for (const ref of direct) await set.claim(ref, DIRECT);
-    progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true });
+    progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true, colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true) });
     if (!refs.length) progress.note(`shard ${config.shard?.index}/${config.shard?.count} holds none of the ${config.refs.length} references: nothing to follow`);
     if (config.shard) progress.debug(`shard ${config.shard.index}/${config.shard.count}: ${direct.length} of ${config.refs.filter((r) => !isExpander(r)).length} named references`);
     sink = config.output && config.output !== '-' ? new FileSink(config.output) : openStdoutSink(io, () => progress?.debug('stdout is full: waiting for its reader'));

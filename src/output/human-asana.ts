@@ -70,9 +70,9 @@ export function formatAsanaEvent(raw: unknown, style: HumanStyle): string {
     { text: event.user ? named(event.user) : 'system', paint: chalk.bold, shrinkable: true },
     { text: action, paint: paintAction },
     { text: clean(resource.resource_type ?? event.type) },
-    { text: quote(clean(resource.name)), paint: chalk.cyan, shrinkable: true },
+    { text: clean(resource.name), before: '"', after: '"', paint: chalk.cyan, shrinkable: true },
     { text: clean(resource.gid), paint: chalk.dim },
-    { text: summary ? `· ${summary}` : '', shrinkable: true },
+    { text: summary, before: '· ', shrinkable: true },
   ];
   return fitLine(segments, style.width);
 }

@@ -37,9 +37,9 @@ export function formatBoxEvent(raw: unknown, style: HumanStyle): string {
     { text: type, paint: boxColour(type, chalk) },
     // Enterprise events describe files as item_type/item_id/item_name.
     { text: clean(source.type ?? source.item_type) },
-    { text: name ? `"${name}"` : '', paint: chalk.cyan, shrinkable: true },
+    { text: name, before: '"', after: '"', paint: chalk.cyan, shrinkable: true },
     { text: clean(source.id ?? source.item_id), paint: chalk.dim },
-    { text: parent ? `in "${parent}"` : '', shrinkable: true },
+    { text: parent, before: 'in "', after: '"', shrinkable: true },
   ];
   return fitLine(segments, style.width);
 }

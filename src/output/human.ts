@@ -2,6 +2,7 @@
 // terminal the line is cut to its width (the name and summary give way first).
 import type { ChalkInstance } from 'chalk';
 import { sanitizeText } from './sanitize.js';
+import { cutToWidth, textWidth } from './width.js';
 
 export interface HumanStyle {
   chalk: ChalkInstance;
@@ -12,11 +13,14 @@ export interface HumanStyle {
   now?: Date;
 }
 
-/** A piece of a line: text, how to colour it, and whether it may be shortened to fit. */
+/** A piece of a line: text, how to colour it, and whether it may be shortened to fit. `before` and
+ * `after` decorate the text (quotes, "in ") and are never cut apart from it. */
 export interface Segment {
   text: string;
   paint?: (s: string) => string;
   shrinkable?: boolean;
+  before?: string;
+  after?: string;
 }
 
 export function clean(value: unknown): string {
@@ -32,32 +36,55 @@ export function localTime(iso: unknown, now = new Date()): string {
   return sameDay ? time : `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${time}`;
 }
 
-/** Joins segments with single spaces, shortening shrinkable ones (from the last) to fit. */
+/** Right-to-left scripts: server text in them is wrapped in a first-strong isolate (U+2068 …
+ * U+2069), so it cannot reorder the rest of the line (the gid after a Hebrew name stays after it).
+ * sanitizeText removes isolates from server text, so it cannot close ours early. */
+const RTL = /[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}\p{Script=Samaritan}\p{Script=Mandaic}\p{Script=Adlam}\p{Script=Hanifi_Rohingya}]/u;
+
+function isolate(text: string): string {
+  return RTL.test(text) ? `\u2068${text}\u2069` : text;
+}
+
+function segmentWidth(segment: Segment): number {
+  return textWidth(segment.before ?? '') + textWidth(segment.text) + textWidth(segment.after ?? '');
+}
+
+/**
+ * Joins segments with single spaces and, given a terminal width, fits them in it, measured in
+ * terminal columns (wide CJK and emoji count 2): shrinkable segments (names, summaries) give way
+ * first, from the last, to 3 columns and then to "…"; only then is the line cut at the width, so
+ * the time, action and gid stay whole while a name can still shrink.
+ */
 export function fitLine(segments: Segment[], width: number | undefined): string {
-  const parts = segments.filter((s) => s.text !== '');
+  const parts = segments.filter((s) => s.text !== '').map((s) => ({ ...s }));
   if (width !== undefined && width > 0) {
-    let over = parts.reduce((n, s) => n + s.text.length, 0) + parts.length - 1 - width;
-    for (let i = parts.length - 1; i >= 0 && over > 0; i--) {
-      const part = parts[i]!;
-      if (!part.shrinkable || part.text.length <= 4) continue;
-      const keep = Math.max(3, part.text.length - over - 1);
-      over -= part.text.length - (keep + 1);
-      parts[i] = { ...part, text: `${part.text.slice(0, keep)}…` };
+    const over = (): number => parts.reduce((n, s) => n + segmentWidth(s), 0) + parts.length - 1 - width;
+    for (const floor of [3, 1]) {
+      for (let i = parts.length - 1; i >= 0 && over() > 0; i--) {
+        const part = parts[i]!;
+        const current = textWidth(part.text);
+        if (!part.shrinkable || current <= floor) continue;
+        part.text = cutToWidth(part.text, Math.max(floor, current - over()));
+      }
     }
-    if (over > 0) {
-      // Still too wide: cut the plain text at the width (colour codes are added afterwards).
+    if (over() > 0) {
+      // Still too wide: cut the line at the width; what comes last goes first.
       let room = width;
       for (let i = 0; i < parts.length; i++) {
         const part = parts[i]!;
-        const len = part.text.length + (i > 0 ? 1 : 0);
-        if (room <= 0) parts[i] = { ...part, text: '' };
-        else if (len > room) parts[i] = { ...part, text: `${part.text.slice(0, Math.max(0, room - (i > 0 ? 2 : 1)))}…` };
-        room -= len;
+        const space = i > 0 ? 1 : 0;
+        const needed = segmentWidth(part) + space;
+        if (room - space <= 0) part.text = '';
+        else if (needed > room) parts[i] = { ...part, before: '', after: '', text: cutToWidth(`${part.before ?? ''}${part.text}${part.after ?? ''}`, room - space) };
+        room -= needed;
       }
     }
   }
   return parts
     .filter((s) => s.text !== '')
-    .map((s) => (s.paint ? s.paint(s.text) : s.text))
+    .map((s) => {
+      const text = `${s.before ?? ''}${isolate(s.text)}${s.after ?? ''}`;
+      return s.paint ? s.paint(text) : text;
+    })
     .join(' ');
 }

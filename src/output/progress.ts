@@ -1,6 +1,7 @@
 // Everything on stderr that is not an error: the spinner while stderr is a terminal, plain lines
 // otherwise. --quiet keeps progress and recovered retries off, never errors or data warnings. stdout never sees any of it.
 import type { Ora } from 'ora';
+import type { ColorLevel } from './color.js';
 import { sanitizeText } from './sanitize.js';
 
 export interface ProgressOptions {
@@ -9,6 +10,8 @@ export interface ProgressOptions {
   verbose: boolean;
   /** stdout is the same terminal: clear the spinner before records are printed. */
   sharesTerminalWithStdout: boolean;
+  /** The colour level computed for stderr (--color, NO_COLOR, FORCE_COLOR, TERM). */
+  colorLevel: ColorLevel;
 }
 
 export class Progress {
@@ -24,7 +27,7 @@ export class Progress {
     // lines to clear: no spinner there.
     const interactive = options.stream.isTTY === true && (options.stream.columns ?? 0) > 0 && !options.quiet;
     // ora is only loaded when it will spin: pipes, cron and --quiet never pay for it.
-    const spinner = interactive ? (await import('ora')).default({ stream: options.stream, discardStdin: false, hideCursor: false }) : undefined;
+    const spinner = interactive ? await createSpinner(options) : undefined;
     return new Progress(options, spinner);
   }
 
@@ -102,4 +105,17 @@ export class Progress {
       this.options.stream.write(`${text}\n`);
     }
   }
+}
+
+/** ora colours its frames with chalk's default instance, which looks at stdout and argv, not at
+ * our --color/NO_COLOR: its own colouring is turned off and the frames are painted here. */
+async function createSpinner(options: ProgressOptions): Promise<Ora> {
+  const spinner = (await import('ora')).default({ stream: options.stream, discardStdin: false, hideCursor: false, color: false });
+  if (options.colorLevel > 0) {
+    const { Chalk } = await import('chalk');
+    const cyan = new Chalk({ level: options.colorLevel }).cyan;
+    const { frames, interval } = spinner.spinner;
+    spinner.spinner = { interval, frames: frames.map((frame) => cyan(frame)) };
+  }
+  return spinner;
 }

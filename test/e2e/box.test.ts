@@ -5,7 +5,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cleanEnv, eventsOf, jsonLines, runCli, RunningCli, tempDir } from '../helpers/cli.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 import type { EmulatorOptions } from '../../src/emulator/index.js';
-import { BoxWorld } from '../../src/emulator/box-world.js';
 
 let bed: TestBed;
 let opened = false;
@@ -29,7 +28,7 @@ const ids = (records: unknown[]): string[] => records.map((r) => (r as { event_i
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** The position the emulator gives after the n-th event of a stream (what `now` answers then). */
-const emulatorPosition = (n: number): string => BoxWorld.position(n).toString();
+const emulatorPosition = (n: number): string => bed.emulator.box.position(n);
 
 /** The human line expected for a Box event, as the CLI prints it with TZ=UTC and no colour. */
 function humanLine(raw: unknown): string {

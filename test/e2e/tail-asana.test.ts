@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventsOf, jsonLines, runCli, RunningCli } from '../helpers/cli.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { cliCommand, runTty, runTtyScript } from '../helpers/tty.js';
 
 let bed: TestBed;
 beforeEach(async () => {
@@ -167,7 +168,7 @@ describe('events tail (Asana)', () => {
 
   it('shows a spinner on a terminal stderr ("waiting for events on …"), never on a pipe', async () => {
     await runCli(['tail', project(), '--once'], bed.env());
-    const shown = await runTtyScript(`stty cols 120; timeout -s INT 2 '${process.execPath}' '${(await import('../helpers/cli.js')).BIN}' tail ${project()} --interval 0.3`, bed.env({ TERM: 'xterm' }));
+    const shown = await runTtyScript(`stty cols 120; timeout -s INT 2 ${cliCommand(['tail', project(), '--interval', '0.3'])}`, bed.env({ TERM: 'xterm' }));
     expect(shown).toMatch(/waiting for events on resource \d+ …/);
     const piped = new RunningCli(['tail', project(), '--interval', '0.3'], bed.env());
     await new Promise((r) => setTimeout(r, 1000));
@@ -262,22 +263,3 @@ describe('events tail (Asana)', () => {
     expect(request.headers['authorization']).toBe('Bearer test-token');
   });
 });
-
-/** Runs a shell command line on a pseudo-terminal (util-linux script); returns what it printed.
- * Asynchronous: the emulator answers from this same process, so nothing here may block. */
-async function runTtyScript(command: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const { spawn } = await import('node:child_process');
-  const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await new Promise((resolve) => child.on('close', resolve));
-  clearTimeout(timer);
-  return out;
-}
-
-/** Runs the CLI with a pseudo-terminal as stdout and returns what it printed. */
-async function runTty(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  const { BIN } = await import('../helpers/cli.js');
-  return runTtyScript([process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' '), env);
-}

@@ -1,0 +1,6 @@
+// opt_fields values of the emulator's account endpoints, from the enums of the official spec
+// (shared/specs/asana_oas.yaml, operations getUser and getWorkspaces).
+export const ACCOUNT_FIELD_ENUMS: Record<string, readonly string[]> = {
+  getUser: ["custom_fields", "custom_fields.date_value", "custom_fields.date_value.date", "custom_fields.date_value.date_time", "custom_fields.display_value", "custom_fields.enabled", "custom_fields.enum_options", "custom_fields.enum_options.color", "custom_fields.enum_options.enabled", "custom_fields.enum_options.name", "custom_fields.enum_value", "custom_fields.enum_value.color", "custom_fields.enum_value.enabled", "custom_fields.enum_value.name", "custom_fields.id_prefix", "custom_fields.input_restrictions", "custom_fields.is_formula_field", "custom_fields.multi_enum_values", "custom_fields.multi_enum_values.color", "custom_fields.multi_enum_values.enabled", "custom_fields.multi_enum_values.name", "custom_fields.name", "custom_fields.number_value", "custom_fields.representation_type", "custom_fields.text_value", "custom_fields.type", "email", "name", "photo", "photo.image_1024x1024", "photo.image_128x128", "photo.image_21x21", "photo.image_27x27", "photo.image_36x36", "photo.image_60x60", "workspaces", "workspaces.name"],
+  getWorkspaces: ["email_domains", "is_organization", "name", "offset", "path", "uri"],
+};
