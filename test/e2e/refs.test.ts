@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonLines, runCli, RunningCli, tempDir } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, collect, jsonLines, runCli, RunningCli, tempDir } from '../helpers/cli.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 import { CursorStore } from '../../src/state/cursors.js';
 
@@ -88,6 +89,16 @@ describe('projects:<workspace gid>', () => {
       expect(run.code).toBe(2);
       expect(run.stderr).toBe(`events: projects:${workspace} has no cursor of its own: each project it lists has one, keyed by the project's gid (see 'events state list', then show or reset a project by its gid)\n`);
     }
+  });
+
+  it('a first --once on a terminal says once (not once per project) that the cursors are stored', async () => {
+    const { env } = freshEnv();
+    // stderr on a pseudo-terminal (util-linux script), stdout thrown away.
+    const command = [process.execPath, BIN, 'tail', `team:${engineering}`, '--once', '--json'].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qec', `${command} >/dev/null`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const said = (await collect(child, Date.now())).stdout;
+    expect(said.match(/first run: the cursor is now stored/g)).toHaveLength(1);
+    expect((await subscriptions(env)).length).toBeGreaterThan(5);
   });
 
   it('a project named directly and through projects: is read once', async () => {
