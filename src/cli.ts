@@ -149,7 +149,8 @@ export function createProgram(ctx: ProgramContext): Command {
     .addHelpText('after', '\nExamples:\n  $ events state list\n  $ events state show 1204567890123456 --json | jq \'.[0].cursor\'\n  $ events state reset 1204567890123456 --group export\n  $ events state path\n');
   state
     .command('list')
-    .description('every stored subscription: provider, group, last event, last sync, cursor age')
+    .description('every stored subscription: provider, API host, group, last event, last sync, cursor age')
+    .option('--group <name>', 'only this consumer group (default: the group in config.json, else every group)')
     .option('--json', 'a JSON array on stdout')
     .addHelpText('after', '\nExamples:\n  $ events state list\n  $ events state list --json | jq -r \'.[] | select(.likely_expired) | .subscription\'\n')
     .action(async (options: Record<string, unknown>) => {
@@ -160,7 +161,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .command('show')
     .description('the stored cursor of a resource (every group, or --group)')
     .argument('<resource>', 'gid, Asana URL, workspace:<gid>, box[:stream]')
-    .option('--group <name>', 'only this consumer group')
+    .option('--group <name>', 'only this consumer group (default: the group in config.json, else every group)')
     .option('--json', 'a JSON array of the stored records on stdout')
     .addHelpText('after', '\nExamples:\n  $ events state show 1204567890123456\n  $ events state show box:admin_logs --json\n')
     .action(async (resource: string, options: Record<string, unknown>) => {
@@ -171,9 +172,11 @@ export function createProgram(ctx: ProgramContext): Command {
     .command('reset')
     .description('forget the cursor of a resource: the next run starts fresh')
     .argument('<resource>', 'gid, Asana URL, workspace:<gid>, box[:stream]')
-    .option('--group <name>', 'consumer group (default "default")')
+    .option('--group <name>', 'consumer group (default: the group in config.json, else "default")')
+    .option('--host <host>', 'the API host of the cursor (default: the host of ASANA_BASE_URL/BOX_BASE_URL, as tail uses)')
+    .option('--all-hosts', "the cursors of every API host (an emulator's and the real API's)")
     .option('--json', 'print {"removed": [files]} on stdout')
-    .addHelpText('after', '\nExamples:\n  $ events state reset 1204567890123456\n  $ events state reset box --group export\n')
+    .addHelpText('after', '\nExamples:\n  $ events state reset 1204567890123456\n  $ events state reset box --group export\n  $ events state reset 1204567890123456 --host 127.0.0.1:4010\n')
     .action(async (resource: string, options: Record<string, unknown>) => {
       const { stateReset } = await import('./commands/state.js');
       process.exitCode = await stateReset(resource, options, stdio());

@@ -1,10 +1,15 @@
 // `events state list|show|reset|path`: what is stored, without any network access. Cursors never
-// contain an access token, so everything here can be printed.
+// contain an access token, so everything here can be printed. list and show only read (a
+// read-only state folder is fine); reset also removes files too broken to read, which is what a
+// "corrupt state file" error points to.
+import fs from 'node:fs';
+import path from 'node:path';
 import { NotFoundError, StateError, UsageError } from '../errors.js';
 import { formatAge } from '../follow/loop.js';
-import { isExpander, parseReference } from '../refs.js';
-import { configDir } from '../settings.js';
-import { CursorStore, type CursorRecord } from '../state/cursors.js';
+import { DEFAULT_ASANA_BASE_URL, DEFAULT_BOX_BASE_URL } from '../providers/defaults.js';
+import { isExpander, parseReference, type Reference } from '../refs.js';
+import { configDir, pick, readFileSettings } from '../settings.js';
+import { CursorStore, fileNameFor, type CursorRecord } from '../state/cursors.js';
 import { acquireLock } from '../state/lock.js';
 
 /** Asana sync tokens expire after 24 h: an older cursor has most likely lost events. */
@@ -24,17 +29,22 @@ export function statePath(flags: Record<string, unknown>, out: Out): number {
 }
 
 export function stateList(flags: Record<string, unknown>, out: Out): number {
-  const store = new CursorStore(configDir(out.env));
+  const dir = configDir(out.env);
+  const store = new CursorStore(dir, { create: false });
+  const group = groupFilter(flags, dir, out);
   const problems: string[] = [];
-  const records = store.list((file, error) => problems.push(`${file}: ${error.message}`));
+  const records = store.list((file, error) => problems.push(`${file}: ${error.message}`)).filter((r) => group === undefined || r.group === group);
   const now = out.now ?? Date.now();
   const rows = records.map((r) => summary(r, now));
   if (flags['json']) {
     out.stdout.write(`${JSON.stringify(rows)}\n`);
   } else if (rows.length === 0) {
-    out.stderr.write(`events: no stored cursors in ${store.cursorsDir} (a first \`events tail <resource>\` creates one)\n`);
+    out.stderr.write(`events: no stored cursors${group ? ` in group ${group}` : ''} in ${store.cursorsDir} (a first \`events tail <resource>\` creates one)\n`);
   } else {
-    const table = [['PROVIDER', 'GROUP', 'SUBSCRIPTION', 'LAST EVENT', 'LAST SYNC', 'AGE'], ...rows.map((r) => [r.provider, r.group, r.subscription, r.last_event_at ?? '-', r.saved_at, `${r.age}${r.likely_expired ? ' (expired?)' : ''}`])];
+    const table = [
+      ['PROVIDER', 'HOST', 'GROUP', 'SUBSCRIPTION', 'LAST EVENT', 'LAST SYNC', 'AGE'],
+      ...rows.map((r) => [r.provider, r.host, r.group, r.subscription, r.last_event_at ?? '-', r.saved_at, `${r.age}${r.likely_expired ? ' (expired?)' : ''}`]),
+    ];
     const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
     for (const row of table) out.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
   }
@@ -46,37 +56,62 @@ export function stateList(flags: Record<string, unknown>, out: Out): number {
 }
 
 export function stateShow(resource: string, flags: Record<string, unknown>, out: Out): number {
-  const matches = find(resource, flags, out);
-  if (flags['json']) {
-    out.stdout.write(`${JSON.stringify(matches)}\n`);
-    return 0;
+  const dir = configDir(out.env);
+  const ref = storedReference(resource);
+  const group = groupFilter(flags, dir, out);
+  const store = new CursorStore(dir, { create: false });
+  const problems: string[] = [];
+  const matches = store.list((file, error) => problems.push(`${file}: ${error.message}`)).filter((r) => r.subscription === ref.id && (group === undefined || r.group === group));
+  if (matches.length === 0) {
+    if (problems.length) throw new StateError(`no readable cursor for ${resource}; unreadable: ${problems.join('; ')}`, `events state reset ${resource} removes it`);
+    throw new NotFoundError(`no stored cursor for ${resource}${group ? ` in group ${group}` : ''}`, "see 'events state list' for what is stored");
   }
   const now = out.now ?? Date.now();
-  matches.forEach((record, i) => {
-    const row = summary(record, now);
+  const records = matches.map((record) => ({ ...summary(record, now), cursor: record.cursor, recent_event_ids: record.seen ?? null }));
+  if (flags['json']) {
+    out.stdout.write(`${JSON.stringify(records)}\n`);
+    return 0;
+  }
+  records.forEach((row, i) => {
     if (i > 0) out.stdout.write('\n');
     const lines: Array<[string, string]> = [
-      ['subscription', record.subscription], ['label', record.label], ['provider', `${record.provider} (${record.host})`], ['group', record.group],
-      ['cursor', JSON.stringify(record.cursor)], ['last sync', `${record.savedAt} (${row.age} ago)${row.likely_expired ? ', likely expired' : ''}`],
-      ['last event', record.lastEventAt ?? '-'],
+      ['subscription', row.subscription], ['label', row.label], ['provider', row.provider], ['host', row.host], ['group', row.group],
+      ['cursor', JSON.stringify(row.cursor)], ['last sync', `${row.saved_at} (${row.age} ago)${row.likely_expired ? ', likely expired' : ''}`],
+      ['last event', row.last_event_at ?? '-'],
     ];
-    if (record.seen) lines.push(['recent ids', String(record.seen.length)]);
+    if (row.recent_event_ids) lines.push(['recent ids', String(row.recent_event_ids.length)]);
     for (const [key, value] of lines) out.stdout.write(`${key.padEnd(13)}${value}\n`);
   });
   return 0;
 }
 
+/**
+ * Removes the cursor of a reference in one group (flag, else config.json, else "default") for the
+ * API host `events tail` would use now (or `--host`, or `--all-hosts`). Matched by file name, so
+ * a corrupt file is removed too.
+ */
 export async function stateReset(resource: string, flags: Record<string, unknown>, out: Out): Promise<number> {
-  const store = new CursorStore(configDir(out.env));
-  const group = typeof flags['group'] === 'string' ? flags['group'] : 'default';
-  const matches = find(resource, { ...flags, group }, out);
+  const dir = configDir(out.env);
+  const ref = storedReference(resource);
+  const settings = readFileSettings(dir, (line) => out.stderr.write(`events: ${line}\n`));
+  const group = pick(typeof flags['group'] === 'string' ? flags['group'] : undefined, settings.group, 'default')!;
+  const host = flags['allHosts'] === true ? undefined : typeof flags['host'] === 'string' ? flags['host'] : currentHost(ref, out.env, settings);
+  const store = new CursorStore(dir);
+  const names = store.fileNames().filter((name) => matches(name, ref, group, host));
+  if (names.length === 0) {
+    const others = store.fileNames().filter((name) => matches(name, ref, group, undefined));
+    const hint = others.length ? `stored for other hosts: ${others.map(hostOf).join(', ')}; pass --host <host> or --all-hosts` : "see 'events state list' for what is stored";
+    throw new NotFoundError(`no stored cursor for ${resource} in group ${group}${host ? ` on ${host}` : ''}`, hint);
+  }
   const removed: string[] = [];
-  for (const record of matches) {
+  for (const name of names) {
+    const base = name.slice(0, -'.json'.length);
     // A running tail holds the lock: resetting under it would be undone by its next save.
-    const release = await acquireLock(store.lockPath(record), { waitMs: 0, description: `${record.label} (group ${record.group})` });
+    const release = await acquireLock(path.join(store.locksDir, `${base}.lock`), { waitMs: 0, description: `${ref.label} (group ${group})` });
     try {
-      const file = store.file(record);
-      if (file.reset()) removed.push(file.path);
+      const file = path.join(store.cursorsDir, name);
+      fs.rmSync(file, { force: true });
+      removed.push(file);
     } finally {
       release();
     }
@@ -86,20 +121,41 @@ export async function stateReset(resource: string, flags: Record<string, unknown
   return 0;
 }
 
-function find(resource: string, flags: Record<string, unknown>, out: Out): CursorRecord[] {
+/** A reference that has a cursor: projects:/team: have none, their projects each have one. */
+function storedReference(resource: string): Reference {
   const ref = parseReference(resource);
   if (isExpander(ref)) {
     throw new UsageError(`${ref.id} has no cursor of its own: each project it lists has one, keyed by the project's gid`, "see 'events state list', then show or reset a project by its gid");
   }
-  const store = new CursorStore(configDir(out.env));
-  const group = typeof flags['group'] === 'string' ? flags['group'] : undefined;
-  const problems: string[] = [];
-  const matches = store.list((file, error) => problems.push(`${file}: ${error.message}`)).filter((r) => r.subscription === ref.id && (group === undefined || r.group === group));
-  if (matches.length === 0) {
-    if (problems.length) throw new StateError(`no readable cursor for ${resource}; unreadable: ${problems.join('; ')}`, `remove the unreadable file from ${store.cursorsDir}`);
-    throw new NotFoundError(`no stored cursor for ${resource}${group ? ` in group ${group}` : ''}`, "see 'events state list' for what is stored");
+  return ref;
+}
+
+/** --group, else config.json's group: what `tail` would use; undefined shows every group. */
+function groupFilter(flags: Record<string, unknown>, dir: string, out: Out): string | undefined {
+  if (typeof flags['group'] === 'string') return flags['group'];
+  return readFileSettings(dir, (line) => out.stderr.write(`events: ${line}\n`)).group;
+}
+
+/** The API host `events tail` would talk to for this reference: environment, then config.json. */
+function currentHost(ref: Reference, env: NodeJS.ProcessEnv, settings: ReturnType<typeof readFileSettings>): string | undefined {
+  const base = ref.provider === 'asana'
+    ? pick(env['ASANA_BASE_URL'], settings.asanaBaseUrl, DEFAULT_ASANA_BASE_URL)
+    : pick(env['BOX_BASE_URL'], settings.boxBaseUrl, DEFAULT_BOX_BASE_URL);
+  try {
+    return new URL(base!).host;
+  } catch {
+    return undefined;
   }
-  return matches;
+}
+
+function matches(name: string, ref: Reference, group: string, host: string | undefined): boolean {
+  const [provider, hostPart, subscription, groupPart] = name.slice(0, -'.json'.length).split('__');
+  const wanted = fileNameFor({ provider: ref.provider, host: host ?? '', subscription: ref.id, group }).split('__');
+  return provider === wanted[0] && subscription === wanted[2] && groupPart === wanted[3] && (host === undefined || hostPart === wanted[1]);
+}
+
+function hostOf(name: string): string {
+  return name.split('__')[1] ?? '?';
 }
 
 function summary(record: CursorRecord, now: number) {
@@ -121,7 +177,7 @@ function summary(record: CursorRecord, now: number) {
 /** `events __complete-refs`: the stored subscriptions, one per line, for shell completion. */
 export function completeRefs(out: Out): number {
   try {
-    const store = new CursorStore(configDir(out.env));
+    const store = new CursorStore(configDir(out.env), { create: false });
     const refs = new Set(store.list().map((r) => r.subscription));
     for (const ref of refs) out.stdout.write(`${ref}\n`);
   } catch {

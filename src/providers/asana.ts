@@ -7,6 +7,7 @@ import { ApiError, AuthError, NotFoundError } from '../errors.js';
 import { closest } from '../suggest.js';
 import type { HttpClient, HttpResponse } from '../http.js';
 import { sanitizeText } from '../output/sanitize.js';
+import { checkApiAnswer } from './base-url-check.js';
 import type { Expander, Reference } from '../refs.js';
 import { parseRetryAfter, RateGate, TransientError, withRetry, type RetryPolicy } from '../retry.js';
 import { sleep } from '../sleep.js';
@@ -14,7 +15,7 @@ import { AsanaCrawler } from './asana-crawl.js';
 import { listProjects, type ListedProject } from './asana-projects.js';
 import type { Cursor, FetchResult, Provider, ProviderContext, SnapshotItem } from './types.js';
 
-export const DEFAULT_ASANA_BASE_URL = 'https://app.asana.com/api/1.0';
+export { DEFAULT_ASANA_BASE_URL } from './defaults.js';
 
 /** The spec's enum for GET /events opt_fields. */
 export const ASANA_EVENT_FIELDS = [
@@ -125,6 +126,7 @@ export class AsanaProvider implements Provider {
     const { auth, http } = this.#options;
     const token = await auth.token(signal);
     const res = await http.request({ url, token, slotKey: auth.id, signal });
+    checkApiAnswer('asana', this.#base, url, res);
     if (res.status !== 401 || !auth.renewable) return res;
     return http.request({ url, token: await auth.renewAfter401(token, signal), slotKey: auth.id, signal });
   }

@@ -6,13 +6,14 @@ import { rejectedHint, type TokenSource } from '../auth/token-source.js';
 import { ApiError, AuthError, UsageError } from '../errors.js';
 import { NetworkError, type HttpClient, type HttpResponse } from '../http.js';
 import { sanitizeText } from '../output/sanitize.js';
+import { checkApiAnswer } from './base-url-check.js';
 import type { BoxStreamType, Reference } from '../refs.js';
 import { parseRetryAfter, RateGate, TransientError, withRetry, type RetryPolicy } from '../retry.js';
 import { sleep } from '../sleep.js';
 import { exactPosition } from './box-position.js';
 import type { Cursor, FetchResult, Provider, ProviderContext } from './types.js';
 
-export const DEFAULT_BOX_BASE_URL = 'https://api.box.com/2.0';
+export { DEFAULT_BOX_BASE_URL } from './defaults.js';
 export const BOX_PAGE_LIMIT = 500;
 const ENTERPRISE: readonly BoxStreamType[] = ['admin_logs', 'admin_logs_streaming'];
 
@@ -191,6 +192,7 @@ export class BoxProvider implements Provider {
     const { auth, http } = this.#options;
     const token = await auth.token(signal);
     const res = await http.request({ url, method, token, slotKey: auth.id, signal, timeoutMs });
+    checkApiAnswer('box', this.#base, url, res);
     if (res.status !== 401 || !auth.renewable) return res;
     return http.request({ url, method, token: await auth.renewAfter401(token, signal), slotKey: auth.id, signal, timeoutMs });
   }

@@ -43,9 +43,11 @@ export class CursorStore {
   readonly cursorsDir: string;
   readonly locksDir: string;
 
-  constructor(readonly dir: string) {
+  /** `create: false` for commands that only read (state list/show): a read-only folder is fine. */
+  constructor(readonly dir: string, { create = true }: { create?: boolean } = {}) {
     this.cursorsDir = path.join(dir, 'cursors');
     this.locksDir = path.join(dir, 'locks');
+    if (!create) return;
     for (const d of [dir, this.cursorsDir, this.locksDir]) {
       try {
         fs.mkdirSync(d, { recursive: true, mode: 0o700 });
@@ -63,11 +65,20 @@ export class CursorStore {
     return path.join(this.locksDir, `${fileNameFor(key)}.lock`);
   }
 
+  /** The cursor files' names, also of files too broken to read. */
+  fileNames(): string[] {
+    try {
+      return fs.readdirSync(this.cursorsDir).filter((name) => name.endsWith('.json')).sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new StateError(`cannot read the state folder ${this.cursorsDir} (${(error as Error).message})`, 'check its permissions, or set EVENTS_CONFIG_DIR');
+    }
+  }
+
   /** Every stored cursor (unreadable files are reported through `onError`, not thrown). */
   list(onError?: (file: string, error: Error) => void): CursorRecord[] {
     const records: CursorRecord[] = [];
-    for (const name of fs.readdirSync(this.cursorsDir).sort()) {
-      if (!name.endsWith('.json')) continue;
+    for (const name of this.fileNames()) {
       try {
         const record = readRecord(path.join(this.cursorsDir, name));
         if (record) records.push(record);
@@ -87,7 +98,15 @@ export class CursorFile {
   }
 
   load(): CursorRecord | undefined {
-    return readRecord(this.path);
+    try {
+      return readRecord(this.path);
+    } catch (error) {
+      if (error instanceof StateError && /is corrupt/.test(error.message)) {
+        const reset = `events state reset ${this.key.subscription}${this.key.group === 'default' ? '' : ` --group ${this.key.group}`}`;
+        throw new StateError(error.message, `start this subscription over from now: ${reset} (or rm '${this.path}')`, { cause: error });
+      }
+      throw error;
+    }
   }
 
   /**

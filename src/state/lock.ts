@@ -1,9 +1,14 @@
 // A cross-process lock per subscription and group: an interactive tail and an overlapping cron
-// run must never both move one cursor. The lock is a file created with O_EXCL holding the
-// owner's pid; a lock whose owner died (kill -9) is taken over, and the takeover itself is
+// run must never both move one cursor. The lock file appears whole or not at all (written under a
+// temporary name, then hard-linked into place, which fails if it exists), and says who holds it:
+// pid, the process's start time and the host. A lock is stale when that process is gone, when its
+// pid now belongs to another process (a different start time), or when the file is unreadable
+// and old (a crash of an older version between create and write). A stale lock is taken over,
 // guarded so two waiters cannot both delete and recreate it.
 import fs from 'node:fs';
+import os from 'node:os';
 import { LockedError } from '../errors.js';
+import { tempPathFor } from '../fs/durable.js';
 import { sleep } from '../sleep.js';
 
 export interface LockOptions {
@@ -15,48 +20,105 @@ export interface LockOptions {
 
 export type Release = () => void;
 
+export interface LockOwner {
+  pid: number;
+  /** The process's start time in clock ticks since boot (Linux), to tell a recycled pid apart. */
+  start?: number;
+  host: string;
+  /** When the lock was taken, ISO 8601. */
+  since: string;
+}
+
 const POLL_MS = 100;
 const TAKEOVER_STALE_MS = 5_000;
+/** An unreadable lock younger than this may be one being replaced right now: leave it. */
+const UNREADABLE_STALE_MS = 5_000;
 
 export async function acquireLock(lockPath: string, options: LockOptions): Promise<Release> {
   const deadline = Date.now() + options.waitMs;
   for (;;) {
-    if (tryCreate(lockPath)) return () => release(lockPath);
-    const holder = readPid(lockPath);
-    if (holder !== undefined && !isAlive(holder)) {
+    const mine = me();
+    if (tryCreate(lockPath, `${JSON.stringify(mine)}\n`)) return () => release(lockPath, mine);
+    const holder = readOwner(lockPath);
+    if (holder === 'gone') continue;
+    if (isStale(lockPath, holder)) {
       if (!removeStale(lockPath, holder)) await sleep(POLL_MS, options.signal);
       continue;
     }
-    if (Date.now() >= deadline) {
-      const who = holder ? ` (pid ${holder})` : '';
-      throw new LockedError(
-        `another events process${who} is reading ${options.description}`,
-        options.waitMs > 0 ? 'it did not finish in time; raise --wait-lock or use another --group' : 'pass --wait-lock <seconds> to wait for it, or use another --group for an independent cursor',
-      );
-    }
+    if (Date.now() >= deadline) throw lockedError(lockPath, holder, options);
     await sleep(POLL_MS, options.signal);
   }
 }
 
-function tryCreate(lockPath: string, content = `${process.pid}\n`): boolean {
+function lockedError(lockPath: string, holder: LockOwner | undefined, options: LockOptions): LockedError {
+  const who = holder ? ` (pid ${holder.pid}${holder.host !== os.hostname() ? ` on ${holder.host}` : ''}, since ${holder.since})` : '';
+  const wait = options.waitMs > 0 ? 'it did not finish in time: raise --wait-lock' : 'pass --wait-lock <seconds> to wait for it';
+  return new LockedError(
+    `another events process${who} is reading ${options.description}; lock file ${lockPath}`,
+    `${wait}, or use another --group for an independent cursor; if no such process runs, remove the lock: rm '${lockPath}'`,
+  );
+}
+
+/** The lock appears with its content or not at all: a crash can never leave it empty. */
+function tryCreate(lockPath: string, content: string): boolean {
+  const temp = tempPathFor(lockPath);
+  fs.writeFileSync(temp, content, { mode: 0o600 });
   try {
-    const fd = fs.openSync(lockPath, 'wx', 0o600);
-    try {
-      fs.writeSync(fd, content);
-    } finally {
-      fs.closeSync(fd);
-    }
+    fs.linkSync(temp, lockPath);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
+  } finally {
+    fs.rmSync(temp, { force: true });
   }
 }
 
-function readPid(lockPath: string): number | undefined {
+/** The owner, undefined when the file cannot be understood, 'gone' when there is no file. */
+function readOwner(lockPath: string): LockOwner | undefined | 'gone' {
+  let text: string;
   try {
-    const pid = Number.parseInt(fs.readFileSync(lockPath, 'utf8'), 10);
-    return Number.isFinite(pid) && pid > 0 ? pid : undefined;
+    text = fs.readFileSync(lockPath, 'utf8');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : undefined;
+  }
+  try {
+    const owner = JSON.parse(text) as Partial<LockOwner>;
+    if (typeof owner.pid === 'number' && owner.pid > 0) return { pid: owner.pid, start: owner.start, host: owner.host ?? os.hostname(), since: owner.since ?? '?' };
+  } catch {
+    // Locks of earlier versions hold the bare pid.
+  }
+  const pid = Number.parseInt(text, 10);
+  return /^\d+\s*$/.test(text) && pid > 0 ? { pid, host: os.hostname(), since: '?' } : undefined;
+}
+
+function isStale(lockPath: string, holder: LockOwner | undefined): boolean {
+  if (holder === undefined) {
+    try {
+      return Date.now() - fs.statSync(lockPath).mtimeMs > UNREADABLE_STALE_MS;
+    } catch {
+      return false;
+    }
+  }
+  // Another machine sharing the folder: its processes cannot be checked from here.
+  if (holder.host !== os.hostname()) return false;
+  if (!isAlive(holder.pid)) return true;
+  const start = processStart(holder.pid);
+  return holder.start !== undefined && start !== undefined && start !== holder.start;
+}
+
+function me(): LockOwner {
+  return { pid: process.pid, start: processStart(process.pid), host: os.hostname(), since: new Date().toISOString() };
+}
+
+/** Field 22 of /proc/<pid>/stat: start time in clock ticks since boot (Linux only). */
+export function processStart(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    return Number.isFinite(ticks) ? ticks : undefined;
   } catch {
     return undefined;
   }
@@ -71,9 +133,9 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function removeStale(lockPath: string, deadPid: number): boolean {
+function removeStale(lockPath: string, stale: LockOwner | undefined): boolean {
   const guard = `${lockPath}.takeover`;
-  if (!tryCreate(guard)) {
+  if (!tryCreate(guard, `${JSON.stringify(me())}\n`)) {
     // Someone else is taking over; clear a guard left by a takeover that was itself killed.
     try {
       if (Date.now() - fs.statSync(guard).mtimeMs > TAKEOVER_STALE_MS) fs.unlinkSync(guard);
@@ -83,14 +145,17 @@ function removeStale(lockPath: string, deadPid: number): boolean {
     return false;
   }
   try {
-    // Only remove the lock if it still belongs to the dead process.
-    if (readPid(lockPath) === deadPid) fs.rmSync(lockPath, { force: true });
+    // Only remove the lock if it is still the stale one.
+    const now = readOwner(lockPath);
+    const same = now === undefined ? stale === undefined : now !== 'gone' && stale !== undefined && now.pid === stale.pid && now.start === stale.start;
+    if (same) fs.rmSync(lockPath, { force: true });
   } finally {
     fs.rmSync(guard, { force: true });
   }
   return true;
 }
 
-function release(lockPath: string): void {
-  if (readPid(lockPath) === process.pid) fs.rmSync(lockPath, { force: true });
+function release(lockPath: string, mine: LockOwner): void {
+  const owner = readOwner(lockPath);
+  if (owner !== undefined && owner !== 'gone' && owner.pid === mine.pid && owner.start === mine.start) fs.rmSync(lockPath, { force: true });
 }

@@ -173,7 +173,7 @@ describe('state that cannot break', () => {
     await first.waitFor(() => bed.emulator.requests.length >= 2, 10_000, 'first run reading');
     const second = await runCli(['tail', project(), '--once', '--json'], bed.env());
     expect(second.code).toBe(6);
-    expect(second.stderr).toMatch(/another events process \(pid \d+\) is reading project|resource/);
+    expect(second.stderr).toMatch(/another events process \(pid \d+, since \S+\) is reading resource \d+ \(group default\); lock file /);
     expect(second.stderr).toMatch(/--wait-lock/);
     const waiting = runCli(['tail', project(), '--once', '--json', '--wait-lock', '20'], bed.env());
     const [a, b] = [await first.done, await waiting];

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LockedError, StateError } from '../../src/errors.js';
 import { CursorStore, fileNameFor } from '../../src/state/cursors.js';
-import { acquireLock } from '../../src/state/lock.js';
+import { acquireLock, processStart } from '../../src/state/lock.js';
 
 let dir: string;
 beforeEach(() => {
@@ -61,13 +61,15 @@ describe('cursor store', () => {
     const store = new CursorStore(dir);
     const file = store.file(key);
     fs.writeFileSync(file.path, '{"version":1,"cursor":{"sync":"ab');
-    expect(() => store.file(key).load()).toThrow(StateError);
+    let caught: unknown;
     try {
       store.file(key).load();
     } catch (error) {
-      expect((error as StateError).message).toContain(file.path);
-      expect((error as StateError).hint).toContain('rm');
+      caught = error;
     }
+    expect(caught).toBeInstanceOf(StateError);
+    expect((caught as StateError).message).toContain(file.path);
+    expect((caught as StateError).hint).toBe(`start this subscription over from now: events state reset workspace:1 (or rm '${file.path}')`);
   });
 
   it('refuses a file from a newer version', () => {
@@ -104,11 +106,50 @@ describe('lock', () => {
     const lock = path.join(dir, 'x.lock');
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10000)']);
     await new Promise((r) => child.once('spawn', r));
-    fs.writeFileSync(lock, `${child.pid}\n`);
+    fs.writeFileSync(lock, `${child.pid}\n`); // the format of earlier versions: a bare pid
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const release = await acquireLock(lock, { waitMs: 0, description: 'p' });
-    expect(fs.readFileSync(lock, 'utf8').trim()).toBe(String(process.pid));
+    expect(JSON.parse(fs.readFileSync(lock, 'utf8'))).toMatchObject({ pid: process.pid, start: processStart(process.pid), host: os.hostname() });
     release();
+    expect(fs.existsSync(lock)).toBe(false);
+  });
+
+  it('an empty lock file (a crash between create and write) is stale once it is a few seconds old', async () => {
+    const lock = path.join(dir, 'x.lock');
+    fs.writeFileSync(lock, '');
+    // Fresh, it may be a lock being written right now: wait for it.
+    await expect(acquireLock(lock, { waitMs: 0, description: 'p' })).rejects.toThrow(LockedError);
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(lock, old, old);
+    const release = await acquireLock(lock, { waitMs: 0, description: 'p' });
+    release();
+  });
+
+  it('a recycled pid: a live process with another start time does not hold the lock', async () => {
+    const lock = path.join(dir, 'x.lock');
+    const live = spawn('sleep', ['30']);
+    await new Promise((r) => live.once('spawn', r));
+    try {
+      const start = processStart(live.pid!);
+      expect(start).toBeGreaterThan(0);
+      // The same pid, but the process that took the lock started at another time: it is gone.
+      fs.writeFileSync(lock, JSON.stringify({ pid: live.pid, start: start! - 1, host: os.hostname(), since: '2026-01-01T00:00:00Z' }));
+      const release = await acquireLock(lock, { waitMs: 0, description: 'p' });
+      release();
+      // The very process: locked, and the error names the lock file and the fix.
+      fs.writeFileSync(lock, JSON.stringify({ pid: live.pid, start, host: os.hostname(), since: '2026-01-01T00:00:00Z' }));
+      let caught: unknown;
+      try {
+        await acquireLock(lock, { waitMs: 0, description: 'project 1' });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(LockedError);
+      expect((caught as LockedError).message).toBe(`another events process (pid ${live.pid}, since 2026-01-01T00:00:00Z) is reading project 1; lock file ${lock}`);
+      expect((caught as LockedError).hint).toContain(`rm '${lock}'`);
+    } finally {
+      live.kill();
+    }
   });
 });
