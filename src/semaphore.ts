@@ -8,6 +8,8 @@ export class Semaphore {
   }
 
   async acquire(signal?: AbortSignal): Promise<void> {
+    // An aborted signal never fires 'abort' again: such a waiter would wait for good.
+    if (signal?.aborted) throw signal.reason;
     if (this.#free > 0) {
       this.#free--;
       return;

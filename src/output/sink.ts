@@ -154,7 +154,7 @@ export class FileSink implements Sink {
         // A line torn by a crash (or another writer) must not swallow the first new record.
         if (!endsWithNewline(fd)) fs.writeSync(fd, '\n');
       }
-      fs.writeSync(this.#fd, text);
+      writeAll(this.#fd, text);
     } catch (error) {
       throw outputFailed(this.path, error);
     }
@@ -202,7 +202,7 @@ export class AtomicFileSink implements Sink {
   async write(text: string): Promise<void> {
     try {
       this.#open();
-      fs.writeSync(this.#fd!, text);
+      writeAll(this.#fd!, text);
     } catch (error) {
       throw outputFailed(this.path, error);
     }
@@ -281,6 +281,15 @@ export function outputFailed(path: string, error: unknown): OutputError {
   };
   const [reason, hint] = reasons[err?.code ?? ''] ?? [err?.message ?? String(error), 'check the output path and run again'];
   return new OutputError(`cannot write ${path}: ${reason}${err?.code ? ` (${err.code})` : ''}`, hint, { cause: error });
+}
+
+/**
+ * write(2) may write less than asked (a disk filling up): the rest is written, or the next call
+ * throws ENOSPC. A short write must never count as a whole page.
+ */
+function writeAll(fd: number, text: string): void {
+  const data = Buffer.from(text);
+  for (let offset = 0; offset < data.length; ) offset += fs.writeSync(fd, data, offset, data.length - offset);
 }
 
 function isRegularFile(fd: unknown): boolean {

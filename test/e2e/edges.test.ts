@@ -1,7 +1,7 @@
 // Issue 12 items 2, 3, 9, 10, 12: locks that cannot lock everyone out, output files that keep
 // what is there, ordinary failures named as such, a wrong base URL called by its name, and state
 // commands that see hosts, groups and broken files.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,38 +17,32 @@ beforeEach(async () => {
 });
 afterEach(async () => bed.close());
 
-const project = (): string => bed.emulator.asana.projectGids[0]!;
 const host = (): string => new URL(bed.emulator.url).host;
-const fileBase = (group = 'default'): string => `asana__${host().replace(/[^A-Za-z0-9._-]/g, '-')}__${project()}__${group}`;
+const fileBase = (group = 'default'): string => `asana__${host().replace(/[^A-Za-z0-9._-]/g, '-')}__${bed.project}__${group}`;
 const lockPath = (): string => path.join(bed.stateDir, 'locks', `${fileBase()}.lock`);
 const cursorPath = (group = 'default'): string => path.join(bed.stateDir, 'cursors', `${fileBase(group)}.json`);
 
-async function primed(count: number): Promise<unknown[]> {
-  expect((await runCli(['tail', project(), '--once', '--json'], bed.env())).code).toBe(0);
-  return bed.emulator.asana.appendEvents(project(), count);
-}
-
 describe('locks (item 2)', () => {
   it('an empty lock file left by a crash does not lock every run out, state reset included', async () => {
-    const appended = await primed(5);
+    const appended = await bed.primed(5);
     fs.writeFileSync(lockPath(), '');
     const old = new Date(Date.now() - 60_000);
     fs.utimesSync(lockPath(), old, old);
-    const run = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const run = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(run.code).toBe(0);
     expect(eventsOf(run.stdout)).toEqual(appended);
     fs.writeFileSync(lockPath(), '');
     fs.utimesSync(lockPath(), old, old);
-    expect((await runCli(['state', 'reset', project()], bed.env())).code).toBe(0);
+    expect((await runCli(['state', 'reset', bed.project], bed.env())).code).toBe(0);
   });
 
   it('a recycled pid (alive, but started later than the lock) does not hold the lock', async () => {
-    await primed(3);
+    await bed.primed(3);
     const stranger = spawn('sleep', ['30']);
     await new Promise((r) => stranger.once('spawn', r));
     try {
       fs.writeFileSync(lockPath(), JSON.stringify({ pid: stranger.pid, start: 1, host: os.hostname(), since: '2026-01-01T00:00:00Z' }));
-      const run = await runCli(['tail', project(), '--once', '--json'], bed.env());
+      const run = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
       expect(run.code).toBe(0);
       expect(eventsOf(run.stdout)).toHaveLength(3);
     } finally {
@@ -57,12 +51,12 @@ describe('locks (item 2)', () => {
   });
 
   it('a live holder: exit 6 naming the pid, the lock file and the fix', async () => {
-    await primed(0);
-    const tail = new RunningCli(['tail', project(), '--json', '--interval', '0.2'], bed.env());
+    await bed.primed(0);
+    const tail = new RunningCli(['tail', bed.project, '--json', '--interval', '0.2'], bed.env());
     await tail.waitFor(() => fs.existsSync(lockPath()) && bed.eventRequests().length >= 2, 10_000, 'the tail to hold its lock');
-    const second = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const second = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(second.code).toBe(6);
-    expect(second.stderr.trim()).toMatch(new RegExp(`^events: another events process \\(pid ${tail.child.pid}, since \\S+\\) is reading resource ${project()} \\(group default\\); lock file ${lockPath().replace(/[.]/g, '\\.')} \\(.*--wait-lock.*rm '${lockPath().replace(/[.]/g, '\\.')}'\\)$`));
+    expect(second.stderr.trim()).toMatch(new RegExp(`^events: another events process \\(pid ${tail.child.pid}, since \\S+\\) is reading resource ${bed.project} \\(group default\\); lock file ${lockPath().replace(/[.]/g, '\\.')} \\(.*--wait-lock.*rm '${lockPath().replace(/[.]/g, '\\.')}'\\)$`));
     tail.kill('SIGINT');
     expect((await tail.done).code).toBe(130);
     expect(fs.existsSync(lockPath())).toBe(false);
@@ -71,11 +65,11 @@ describe('locks (item 2)', () => {
 
 describe('output files (items 3 and 9)', () => {
   it('snapshot --output refuses a device and never replaces it; - is stdout', async () => {
-    const run = await runCli(['snapshot', project(), '--output', '/dev/null'], bed.env());
+    const run = await runCli(['snapshot', bed.project, '--output', '/dev/null'], bed.env());
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toBe("events: --output /dev/null is not a regular file (use --output - (or leave --output out) to write to stdout, and redirect that)");
     expect(fs.statSync('/dev/null').isCharacterDevice()).toBe(true);
-    const dash = await runCli(['snapshot', project(), '--output', '-'], bed.env());
+    const dash = await runCli(['snapshot', bed.project, '--output', '-'], bed.env());
     expect(dash.code).toBe(0);
     expect(jsonLines(dash.stdout).map((r) => (r['_events'] as { kind: string }).kind)).toContain('snapshot');
   });
@@ -86,30 +80,30 @@ describe('output files (items 3 and 9)', () => {
     fs.writeFileSync(file, 'old\n');
     fs.chmodSync(file, 0o640);
     const inode = fs.statSync(file).ino;
-    expect((await runCli(['snapshot', project(), '--output', file], bed.env())).code).toBe(0);
+    expect((await runCli(['snapshot', bed.project, '--output', file], bed.env())).code).toBe(0);
     expect(fs.statSync(file).ino).not.toBe(inode);
     expect(fs.statSync(file).mode & 0o777).toBe(0o640);
     expect(fs.readdirSync(dir)).toEqual(['project.jsonl']);
   });
 
   it('an append after a torn last line starts on a new line', async () => {
-    const appended = await primed(4);
+    const appended = await bed.primed(4);
     const file = path.join(tempDir(), 'export.jsonl');
     fs.writeFileSync(file, '{"complete":true}\n{"torn":');
-    expect((await runCli(['tail', project(), '--once', '--output', file], bed.env())).code).toBe(0);
+    expect((await runCli(['tail', bed.project, '--once', '--output', file], bed.env())).code).toBe(0);
     const lines = fs.readFileSync(file, 'utf8').split('\n');
     expect(lines.slice(0, 2)).toEqual(['{"complete":true}', '{"torn":']);
     expect(eventsOf(lines.slice(2).join('\n'))).toEqual(appended);
   });
 
   it('a folder, a missing folder, a file it may not write: exit 74 naming the path the user gave', async () => {
-    await primed(2);
+    await bed.primed(2);
     const dir = tempDir();
-    const folder = await runCli(['tail', project(), '--once', '--output', dir], bed.env());
+    const folder = await runCli(['tail', bed.project, '--once', '--output', dir], bed.env());
     expect(folder.code).toBe(74);
     expect(folder.stderr.trim()).toBe(`events: cannot write ${dir}: it is a folder (name a file inside it, for example --output ${path.join(dir, 'events.jsonl')})`);
     const missing = path.join(dir, 'no', 'such', 'x.jsonl');
-    const gone = await runCli(['snapshot', project(), '--output', missing], bed.env());
+    const gone = await runCli(['snapshot', bed.project, '--output', missing], bed.env());
     expect(gone.code).toBe(74);
     expect(gone.stderr).toContain(`cannot write ${missing}: the folder`);
     // Not writable: as root, run the CLI as nobody against a file owned by root.
@@ -122,7 +116,7 @@ describe('output files (items 3 and 9)', () => {
     fs.chmodSync(dir, 0o755);
     const env = bed.env({ EVENTS_CONFIG_DIR: state });
     const denied = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [BIN, 'snapshot', project(), '--output', locked], { env, ...(asNobody ? { uid: 65534, gid: 65534 } : {}) });
+      const child = spawn(process.execPath, [BIN, 'snapshot', bed.project, '--output', locked], { env, ...(asNobody ? { uid: 65534, gid: 65534 } : {}) });
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
       child.on('close', (code) => resolve({ code, stderr }));
@@ -130,6 +124,49 @@ describe('output files (items 3 and 9)', () => {
     expect(denied.code).toBe(74);
     expect(denied.stderr.trim()).toMatch(new RegExp(`^events: cannot write ${locked.replace(/[.]/g, '\\.')}: permission denied \\(EACCES\\)`));
     expect(denied.stderr).not.toMatch(/\.tmp|internal error/);
+  });
+});
+
+describe('a full disk under --output (item 9)', () => {
+  // A 16 KiB tmpfs: mounting needs root, which CI and the developers' machines have.
+  const mountPoint = path.join(os.tmpdir(), `events-tiny-${process.pid}`);
+  let mounted = false;
+  beforeEach(() => {
+    fs.mkdirSync(mountPoint, { recursive: true });
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', mountPoint], { stdio: 'ignore' });
+      mounted = true;
+    } catch {
+      mounted = false;
+    }
+  });
+  afterEach(() => {
+    if (mounted) execFileSync('umount', [mountPoint]);
+    fs.rmSync(mountPoint, { recursive: true, force: true });
+  });
+
+  it('ENOSPC: exit 74 naming the user\'s file and the disk, the cursor untouched', async (context) => {
+    if (!mounted) context.skip('mounting a small tmpfs needs root');
+    const appended = await bed.primed(300);
+    const before = fs.readFileSync(cursorPath(), 'utf8');
+    const file = path.join(mountPoint, 'export.jsonl');
+    const run = await runCli(['tail', bed.project, '--once', '--output', file], bed.env());
+    expect(run.code).toBe(74);
+    expect(run.stderr.trim()).toBe(`events: cannot write ${file}: no space left on the device (ENOSPC) (free some space, then run again: the cursor did not move)`);
+    expect(fs.readFileSync(cursorPath(), 'utf8')).toBe(before);
+    const elsewhere = path.join(tempDir(), 'export.jsonl');
+    expect((await runCli(['tail', bed.project, '--once', '--output', elsewhere], bed.env())).code).toBe(0);
+    expect(eventsOf(fs.readFileSync(elsewhere, 'utf8'))).toEqual(appended);
+  });
+});
+
+describe('--quiet never hides that events may be missing (item 7)', () => {
+  it('an expired cursor is reported with --quiet', async () => {
+    await bed.primed(0);
+    bed.emulator.asana.expireTokens(bed.project);
+    const run = await runCli(['tail', bed.project, '--once', '--json', '--quiet'], bed.env());
+    expect(run.code).toBe(0);
+    expect(run.stderr.trim()).toMatch(new RegExp(`^events: warning: the stored cursor of resource ${bed.project} has expired \\(saved \\d+ min ago\\); events since then were missed$`));
   });
 });
 
@@ -142,7 +179,7 @@ describe('a wrong base URL is named (item 10)', () => {
   });
   afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const base = (): string => `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/1.0`;
-  const run = (): Promise<{ code: number | null; stderr: string }> => runCli(['tail', project(), '--once', '--give-up', '2'], bed.env({ ASANA_BASE_URL: base() }));
+  const run = (): Promise<{ code: number | null; stderr: string }> => runCli(['tail', bed.project, '--once', '--give-up', '2'], bed.env({ ASANA_BASE_URL: base() }));
 
   it('a proxy login page (HTML 200): exit 2 at once, saying what came back and which variable to check', async () => {
     answer = (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><head><title>Sign in to Corp Proxy</title></head><body>…</body></html>');
@@ -160,7 +197,7 @@ describe('a wrong base URL is named (item 10)', () => {
 
   it('"No matching route": the base URL, not the gid', async () => {
     const wrong = `${bed.emulator.url}/api/1.1`;
-    const result = await runCli(['tail', project(), '--once'], bed.env({ ASANA_BASE_URL: wrong }));
+    const result = await runCli(['tail', bed.project, '--once'], bed.env({ ASANA_BASE_URL: wrong }));
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`events: ${wrong} is not the Asana API: it has no route /api/1.1/events (404 "No matching route for request") (check ASANA_BASE_URL`);
     expect(result.stderr).not.toContain('was not found');
@@ -176,25 +213,25 @@ describe('a wrong base URL is named (item 10)', () => {
 
 describe('state commands (item 12)', () => {
   it('reset removes a corrupt cursor, which is what the error points to', async () => {
-    await primed(0);
+    await bed.primed(0);
     fs.writeFileSync(cursorPath(), '{"version":1,"cursor":{"sy');
-    const broken = await runCli(['tail', project(), '--once'], bed.env());
+    const broken = await runCli(['tail', bed.project, '--once'], bed.env());
     expect(broken.code).toBe(5);
-    expect(broken.stderr).toContain(`(start this subscription over from now: events state reset ${project()} (or rm '${cursorPath()}'))`);
-    const reset = await runCli(['state', 'reset', project()], bed.env());
+    expect(broken.stderr).toContain(`(start this subscription over from now: events state reset ${bed.project} (or rm '${cursorPath()}'))`);
+    const reset = await runCli(['state', 'reset', bed.project], bed.env());
     expect(reset.code).toBe(0);
     expect(fs.existsSync(cursorPath())).toBe(false);
-    expect((await runCli(['tail', project(), '--once'], bed.env())).code).toBe(0);
+    expect((await runCli(['tail', bed.project, '--once'], bed.env())).code).toBe(0);
   });
 
   it('reset and list use the group of config.json; list shows the host; reset keeps other hosts', async () => {
     fs.mkdirSync(bed.stateDir, { recursive: true });
     fs.writeFileSync(path.join(bed.stateDir, 'config.json'), JSON.stringify({ group: 'export' }));
-    await primed(0);
+    await bed.primed(0);
     expect(fs.existsSync(cursorPath('export'))).toBe(true);
-    await runCli(['tail', project(), '--once', '--group', 'other'], bed.env());
+    await runCli(['tail', bed.project, '--once', '--group', 'other'], bed.env());
     // The same gid's cursor for another API host (the real one, say).
-    const elsewhere = path.join(bed.stateDir, 'cursors', `asana__app.asana.com__${project()}__export.json`);
+    const elsewhere = path.join(bed.stateDir, 'cursors', `asana__app.asana.com__${bed.project}__export.json`);
     fs.writeFileSync(elsewhere, JSON.stringify({ ...JSON.parse(fs.readFileSync(cursorPath('export'), 'utf8')), host: 'app.asana.com' }));
     const list = await runCli(['state', 'list'], bed.env());
     const lines = list.stdout.trim().split('\n');
@@ -202,14 +239,14 @@ describe('state commands (item 12)', () => {
     expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 3).join(' ')).sort()).toEqual([`asana 127.0.0.1:${new URL(bed.emulator.url).port} export`, 'asana app.asana.com export']);
     const all = JSON.parse((await runCli(['state', 'list', '--json', '--group', 'other'], bed.env())).stdout);
     expect(all.map((r: { group: string }) => r.group)).toEqual(['other']);
-    const reset = await runCli(['state', 'reset', project(), '--json'], bed.env());
+    const reset = await runCli(['state', 'reset', bed.project, '--json'], bed.env());
     expect(JSON.parse(reset.stdout)).toEqual({ removed: [cursorPath('export')] });
     expect(fs.existsSync(elsewhere)).toBe(true);
     expect(fs.existsSync(cursorPath('other'))).toBe(true);
   });
 
   it('list and show work on a read-only state folder and use the same snake_case keys', async () => {
-    await primed(0);
+    await bed.primed(0);
     const env = bed.env();
     for (const d of [bed.stateDir, path.join(bed.stateDir, 'cursors')]) fs.chmodSync(d, 0o555);
     try {
@@ -226,7 +263,7 @@ describe('state commands (item 12)', () => {
         });
       const list = await run(['state', 'list', '--json']);
       expect(list).toMatchObject({ code: 0, stderr: '' });
-      const show = await run(['state', 'show', project(), '--json']);
+      const show = await run(['state', 'show', bed.project, '--json']);
       expect(show).toMatchObject({ code: 0, stderr: '' });
       const [row] = JSON.parse(list.stdout);
       const [record] = JSON.parse(show.stdout);

@@ -12,14 +12,7 @@ beforeEach(async () => {
 });
 afterEach(async () => bed.close());
 
-const project = (): string => bed.emulator.asana.projectGids[0]!;
 const FAST = ['--retry-base-ms', '20', '--retry-cap-ms', '100'];
-
-async function primed(count: number): Promise<unknown[]> {
-  const first = await runCli(['tail', project(), '--once', '--json'], bed.env());
-  expect(first.code).toBe(0);
-  return bed.emulator.asana.appendEvents(project(), count);
-}
 
 function cursorFiles(): string[] {
   const dir = path.join(bed.stateDir, 'cursors');
@@ -28,9 +21,9 @@ function cursorFiles(): string[] {
 
 describe('transient faults are retried and nothing is lost', () => {
   it.each([500, 502, 503])('%i three times, then the page', async (status) => {
-    const appended = await primed(250);
+    const appended = await bed.primed(250);
     bed.emulator.faults.add({ kind: 'status', status, path: '/events', times: 3 });
-    const run = await runCli(['tail', project(), '--once', '--json', ...FAST], bed.env());
+    const run = await runCli(['tail', bed.project, '--once', '--json', ...FAST], bed.env());
     expect(run.code).toBe(0);
     expect(eventsOf(run.stdout)).toEqual(appended);
     expect(run.stderr).toMatch(new RegExp(`answered ${status}.*retrying in`));
@@ -38,9 +31,9 @@ describe('transient faults are retried and nothing is lost', () => {
   });
 
   it('--quiet keeps retries off stderr; errors still show', async () => {
-    const appended = await primed(20);
+    const appended = await bed.primed(20);
     bed.emulator.faults.add({ kind: 'status', status: 503, path: '/events', times: 2 });
-    const run = await runCli(['tail', project(), '--once', '--json', '--quiet', ...FAST], bed.env());
+    const run = await runCli(['tail', bed.project, '--once', '--json', '--quiet', ...FAST], bed.env());
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(eventsOf(run.stdout)).toEqual(appended);
     const failing = await runCli(['tail', '424242', '--once', '--quiet'], bed.env());
@@ -49,18 +42,18 @@ describe('transient faults are retried and nothing is lost', () => {
   });
 
   it.each(['reset', 'truncate', 'badjson', 'nosync'] as const)('%s', async (kind) => {
-    const appended = await primed(150);
+    const appended = await bed.primed(150);
     bed.emulator.faults.add({ kind, path: '/events', times: 2 });
-    const run = await runCli(['tail', project(), '--once', '--json', ...FAST], bed.env());
+    const run = await runCli(['tail', bed.project, '--once', '--json', ...FAST], bed.env());
     expect(run.code).toBe(0);
     expect(eventsOf(run.stdout)).toEqual(appended);
     expect(run.stderr).toMatch(/retrying in/);
   });
 
   it.each(['hang', 'drip'] as const)('a response that %ss is cut by the timeout and retried', async (kind) => {
-    const appended = await primed(120);
+    const appended = await bed.primed(120);
     bed.emulator.faults.add({ kind, path: '/events', times: 1, delayMs: 200 });
-    const run = await runCli(['tail', project(), '--once', '--json', '--timeout', '1', ...FAST], bed.env());
+    const run = await runCli(['tail', bed.project, '--once', '--json', '--timeout', '1', ...FAST], bed.env());
     expect(run.code).toBe(0);
     expect(eventsOf(run.stdout)).toEqual(appended);
     expect(run.stderr).toMatch(/no complete answer within 1 s; retrying/);
@@ -92,25 +85,25 @@ describe('transient faults are retried and nothing is lost', () => {
   });
 
   it('--once gives up on a lasting outage with exit 75 and leaves the cursor alone', async () => {
-    const appended = await primed(10);
+    const appended = await bed.primed(10);
     const before = cursorFiles();
     bed.emulator.faults.add({ kind: 'status', status: 503, path: '/events', times: 1000 });
-    const run = await runCli(['tail', project(), '--once', '--json', '--give-up', '1', ...FAST], bed.env());
+    const run = await runCli(['tail', bed.project, '--once', '--json', '--give-up', '1', ...FAST], bed.env());
     expect(run.code).toBe(75);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/gave up after \d+ failed attempts over \d+ s: Asana answered 503/);
     expect(cursorFiles()).toEqual(before);
     bed.emulator.faults.clear();
-    const next = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const next = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(eventsOf(next.stdout)).toEqual(appended);
   });
 
   it('follow mode keeps retrying through an outage and says when it recovered', async () => {
-    await primed(0);
+    await bed.primed(0);
     bed.emulator.faults.add({ kind: 'status', status: 503, path: '/events', times: 8 });
-    const tail = new RunningCli(['tail', project(), '--json', '--interval', '0.2', ...FAST], bed.env());
+    const tail = new RunningCli(['tail', bed.project, '--json', '--interval', '0.2', ...FAST], bed.env());
     await tail.waitFor(() => /recovered after/.test(tail.stderr), 15_000, 'recovery');
-    const appended = bed.emulator.asana.appendEvents(project(), 5);
+    const appended = bed.emulator.asana.appendEvents(bed.project, 5);
     await tail.waitForLines(5);
     tail.kill('SIGTERM');
     const result = await tail.done;
@@ -121,9 +114,9 @@ describe('transient faults are retried and nothing is lost', () => {
 
 describe('signals and pipes', () => {
   it('SIGINT in follow mode: saves the cursor and exits 130 within 2 s', async () => {
-    await primed(0);
-    const tail = new RunningCli(['tail', project(), '--json', '--interval', '0.2'], bed.env());
-    const appended = bed.emulator.asana.appendEvents(project(), 40);
+    await bed.primed(0);
+    const tail = new RunningCli(['tail', bed.project, '--json', '--interval', '0.2'], bed.env());
+    const appended = bed.emulator.asana.appendEvents(bed.project, 40);
     await tail.waitForLines(40);
     const t = Date.now();
     tail.kill('SIGINT');
@@ -132,30 +125,30 @@ describe('signals and pipes', () => {
     expect(result.code).toBe(130);
     expect(result.stderr).toBe('');
     expect(eventsOf(result.stdout)).toEqual(appended);
-    const next = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const next = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(next.stdout).toBe('');
   });
 
   it('SIGTERM while draining: the page in flight is finished, exit 143, nothing skipped', async () => {
-    const appended = await primed(3000);
+    const appended = await bed.primed(3000);
     bed.emulator.faults.add({ kind: 'slow', path: '/events', times: 1000, delayMs: 30 });
-    const tail = new RunningCli(['tail', project(), '--once', '--json'], bed.env());
+    const tail = new RunningCli(['tail', bed.project, '--once', '--json'], bed.env());
     await tail.waitForLines(150);
     tail.kill('SIGTERM');
     const first = await tail.done;
     expect(first.code).toBe(143);
     bed.emulator.faults.clear();
-    const rest = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const rest = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     const got = [...eventsOf(first.stdout), ...eventsOf(rest.stdout)];
     expect(got).toEqual(appended);
   });
 
   it('| head -n 5: exits quietly and does not save past what could not be written', async () => {
-    const appended = await primed(2000);
-    const script = `"${process.execPath}" "${BIN}" tail ${project()} --once --json | head -n 5 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`;
+    const appended = await bed.primed(2000);
+    const script = `"${process.execPath}" "${BIN}" tail ${bed.project} --once --json | head -n 5 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`;
     const result = await runShell(script, bed.env());
     expect(result.stderr.trim()).toMatch(/^events: warning: the reader of stdout went away; .*\nstatus=141$/);
-    const rest = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const rest = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     const resumed = eventsOf(rest.stdout);
     // What is left starts at a page boundary and runs to the end: no page was skipped.
     expect(resumed.length).toBeGreaterThan(0);
@@ -166,16 +159,16 @@ describe('signals and pipes', () => {
 
 describe('state that cannot break', () => {
   it('two concurrent --once runs on one cursor: the second fails clearly or waits', async () => {
-    await primed(0);
+    await bed.primed(0);
     bed.emulator.faults.add({ kind: 'slow', path: '/events', times: 5, delayMs: 400 });
-    bed.emulator.asana.appendEvents(project(), 300);
-    const first = new RunningCli(['tail', project(), '--once', '--json'], bed.env());
+    bed.emulator.asana.appendEvents(bed.project, 300);
+    const first = new RunningCli(['tail', bed.project, '--once', '--json'], bed.env());
     await first.waitFor(() => bed.emulator.requests.length >= 2, 10_000, 'first run reading');
-    const second = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const second = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(second.code).toBe(6);
     expect(second.stderr).toMatch(/another events process \(pid \d+, since \S+\) is reading resource \d+ \(group default\); lock file /);
     expect(second.stderr).toMatch(/--wait-lock/);
-    const waiting = runCli(['tail', project(), '--once', '--json', '--wait-lock', '20'], bed.env());
+    const waiting = runCli(['tail', bed.project, '--once', '--json', '--wait-lock', '20'], bed.env());
     const [a, b] = [await first.done, await waiting];
     expect(a.code).toBe(0);
     expect(b.code).toBe(0);
@@ -183,11 +176,11 @@ describe('state that cannot break', () => {
   });
 
   it('a corrupt state file: exit 5 with the file and the fix, no stack', async () => {
-    await primed(0);
+    await bed.primed(0);
     const dir = path.join(bed.stateDir, 'cursors');
     const file = path.join(dir, fs.readdirSync(dir)[0]!);
     fs.writeFileSync(file, '{"version":1,"cursor":{"sy');
-    const run = await runCli(['tail', project(), '--once'], bed.env());
+    const run = await runCli(['tail', bed.project, '--once'], bed.env());
     expect(run.code).toBe(5);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain(file);
@@ -195,20 +188,20 @@ describe('state that cannot break', () => {
   });
 
   it('state folder 0700, files 0600', async () => {
-    await primed(0);
+    await bed.primed(0);
     expect(fs.statSync(path.join(bed.stateDir, 'cursors')).mode & 0o777).toBe(0o700);
     for (const f of fs.readdirSync(path.join(bed.stateDir, 'cursors'))) expect(fs.statSync(path.join(bed.stateDir, 'cursors', f)).mode & 0o777).toBe(0o600);
   });
 
   it('survives 30 random kill -9: no event missing, the state always loads', { timeout: 120_000 }, async () => {
-    await primed(0);
+    await bed.primed(0);
     const out = path.join(bed.stateDir, 'out.jsonl');
     const appended: unknown[] = [];
     const deadline = Date.now() + 90_000;
     for (let i = 0; i < 30 && Date.now() < deadline; i++) {
-      appended.push(...bed.emulator.asana.appendEvents(project(), 400));
+      appended.push(...bed.emulator.asana.appendEvents(bed.project, 400));
       const fd = fs.openSync(out, 'a');
-      const child = (await import('node:child_process')).spawn(process.execPath, [BIN, 'tail', project(), '--once', '--json'], { env: bed.env(), stdio: ['ignore', fd, 'pipe'] });
+      const child = (await import('node:child_process')).spawn(process.execPath, [BIN, 'tail', bed.project, '--once', '--json'], { env: bed.env(), stdio: ['ignore', fd, 'pipe'] });
       fs.closeSync(fd);
       let stderr = '';
       child.stderr!.on('data', (d) => (stderr += d));
@@ -218,7 +211,7 @@ describe('state that cannot break', () => {
       expect(stderr, `run ${i}`).not.toMatch(/corrupt|internal error/);
       expect([0, null]).toContain(code);
     }
-    const final = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const final = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(final.code).toBe(0);
     fs.appendFileSync(out, final.stdout);
     const text = fs.readFileSync(out, 'utf8');
@@ -237,12 +230,12 @@ describe('secrets', () => {
   it('the access token appears in no output and no file, not even with --verbose and errors', async () => {
     const secret = 'sekrit-token-4242';
     const env = bed.env({ ASANA_ACCESS_TOKEN: secret });
-    await runCli(['tail', project(), '--once', '--json', '--verbose'], env);
-    bed.emulator.asana.appendEvents(project(), 120);
+    await runCli(['tail', bed.project, '--once', '--json', '--verbose'], env);
+    bed.emulator.asana.appendEvents(bed.project, 120);
     bed.emulator.faults.add({ kind: 'status', status: 500, path: '/events', times: 1 });
     const outputs = [
-      await runCli(['tail', project(), '--once', '--json', '--verbose', ...FAST], env),
-      await runCli(['tail', project(), '--once', '--verbose'], env),
+      await runCli(['tail', bed.project, '--once', '--json', '--verbose', ...FAST], env),
+      await runCli(['tail', bed.project, '--once', '--verbose'], env),
       await runCli(['tail', '424242', '--once', '--verbose'], env),
     ];
     for (const o of outputs) {

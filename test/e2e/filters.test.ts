@@ -11,42 +11,36 @@ beforeEach(async () => {
 });
 afterEach(async () => bed.close());
 
-const project = (): string => bed.emulator.asana.projectGids[0]!;
 type Ev = Record<string, any>;
-
-async function primed(count: number): Promise<Ev[]> {
-  expect((await runCli(['tail', project(), '--once', '--json'], bed.env())).code).toBe(0);
-  return bed.emulator.asana.appendEvents(project(), count) as Ev[];
-}
 
 describe('--max-events', () => {
   it('stops after N events mid-page and the next run starts exactly after them', async () => {
-    const appended = await primed(250);
-    const first = await runCli(['tail', project(), '--once', '--json', '--max-events', '150'], bed.env());
+    const appended = await bed.primed(250);
+    const first = await runCli(['tail', bed.project, '--once', '--json', '--max-events', '150'], bed.env());
     expect(first.code).toBe(0);
     expect(eventsOf(first.stdout)).toEqual(appended.slice(0, 150));
     const cursorFile = path.join(bed.stateDir, 'cursors', fs.readdirSync(path.join(bed.stateDir, 'cursors'))[0]!);
     expect(JSON.parse(fs.readFileSync(cursorFile, 'utf8')).cursor.skip).toBe(50);
-    const second = await runCli(['tail', project(), '--once', '--json', '--max-events', '60'], bed.env());
+    const second = await runCli(['tail', bed.project, '--once', '--json', '--max-events', '60'], bed.env());
     expect(eventsOf(second.stdout)).toEqual(appended.slice(150, 210));
-    const rest = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const rest = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(eventsOf(rest.stdout)).toEqual(appended.slice(210));
   });
 
   it('ends a follow-mode tail by itself with exit 0', async () => {
-    await primed(0);
-    const tail = new RunningCli(['tail', project(), '--json', '--interval', '0.2', '--max-events', '5'], bed.env());
+    await bed.primed(0);
+    const tail = new RunningCli(['tail', bed.project, '--json', '--interval', '0.2', '--max-events', '5'], bed.env());
     await tail.waitFor(() => bed.eventRequests().length >= 2, 10_000, 'the first poll');
-    const appended = bed.emulator.asana.appendEvents(project(), 8);
+    const appended = bed.emulator.asana.appendEvents(bed.project, 8);
     const result = await tail.done;
     expect(result.code).toBe(0);
     expect(eventsOf(result.stdout)).toEqual(appended.slice(0, 5));
-    const rest = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const rest = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(eventsOf(rest.stdout)).toEqual(appended.slice(5));
   });
 
   it('refuses a count that is not a whole number', async () => {
-    const run = await runCli(['tail', project(), '--max-events', '0'], bed.env());
+    const run = await runCli(['tail', bed.project, '--max-events', '0'], bed.env());
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--max-events must be a whole number from 1 to 2147483647, not "0"/);
   });
@@ -54,31 +48,31 @@ describe('--max-events', () => {
 
 describe('filters', () => {
   it('--action and --field print only matching events; the cursor still moves past the others', async () => {
-    const appended = await primed(300);
-    const run = await runCli(['tail', project(), '--once', '--json', '--action', 'changed', '--field', 'completed,due_on'], bed.env());
+    const appended = await bed.primed(300);
+    const run = await runCli(['tail', bed.project, '--once', '--json', '--action', 'changed', '--field', 'completed,due_on'], bed.env());
     expect(run.code).toBe(0);
     const expected = appended.filter((e) => e['action'] === 'changed' && ['completed', 'due_on'].includes(e['change']?.['field']));
     expect(expected.length).toBeGreaterThan(10);
     expect(eventsOf(run.stdout)).toEqual(expected);
-    const idle = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const idle = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(idle.stdout).toBe('');
   });
 
   it('--resource-type and --user (by name, any case) are repeatable and combine', async () => {
-    const appended = await primed(300);
+    const appended = await bed.primed(300);
     const someone = appended.find((e) => e['user'])!['user']['name'] as string;
-    const run = await runCli(['tail', project(), '--once', '--json', '--resource-type', 'story', '--resource-type', 'task', '--user', someone.toUpperCase()], bed.env());
+    const run = await runCli(['tail', bed.project, '--once', '--json', '--resource-type', 'story', '--resource-type', 'task', '--user', someone.toUpperCase()], bed.env());
     const expected = appended.filter((e) => ['story', 'task'].includes(e['resource']['resource_type']) && e['user']?.['name'] === someone);
     expect(expected.length).toBeGreaterThan(0);
     expect(eventsOf(run.stdout)).toEqual(expected);
   });
 
   it('filters and --max-events together count printed events only', async () => {
-    const appended = await primed(200);
+    const appended = await bed.primed(200);
     const added = appended.filter((e) => e['action'] === 'added');
-    const run = await runCli(['tail', project(), '--once', '--json', '--action', 'added', '--max-events', '3'], bed.env());
+    const run = await runCli(['tail', bed.project, '--once', '--json', '--action', 'added', '--max-events', '3'], bed.env());
     expect(eventsOf(run.stdout)).toEqual(added.slice(0, 3));
-    const next = await runCli(['tail', project(), '--once', '--json', '--action', 'added'], bed.env());
+    const next = await runCli(['tail', bed.project, '--once', '--json', '--action', 'added'], bed.env());
     expect(eventsOf(next.stdout)).toEqual(added.slice(3));
   });
 });
@@ -88,20 +82,20 @@ describe('filters never eat events silently (issue 12, item 6)', () => {
   const lastOptFields = (): string[] => (bed.eventRequests().at(-1)!.query['opt_fields'] ?? '').split(',').sort();
 
   it('--action with a typo is a usage error with a suggestion, and the cursor stays', async () => {
-    const appended = await primed(20);
-    const run = await runCli(['tail', project(), '--once', '--json', '--action', 'chaned'], bed.env());
+    const appended = await bed.primed(20);
+    const run = await runCli(['tail', bed.project, '--once', '--json', '--action', 'chaned'], bed.env());
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/--action must be added, changed, removed, deleted or undeleted, not "chaned" \(did you mean changed\?\)/);
-    const rest = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const rest = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(eventsOf(rest.stdout)).toHaveLength(appended.length);
   });
 
   it('--fields without the field a filter reads: it is requested as well, and the user\'s fields are kept', async () => {
-    const appended = await primed(30);
+    const appended = await bed.primed(30);
     const changed = appended.filter((e) => e['action'] === 'changed');
     expect(changed.length).toBeGreaterThan(0);
-    const run = await runCli(['tail', project(), '--once', '--json', '--fields', 'user.name', '--action', 'changed'], bed.env());
+    const run = await runCli(['tail', bed.project, '--once', '--json', '--fields', 'user.name', '--action', 'changed'], bed.env());
     expect(run.code).toBe(0);
     expect(lastOptFields()).toEqual(['action', 'user.name']);
     const printed = eventsOf(run.stdout) as Ev[];
@@ -110,8 +104,8 @@ describe('filters never eat events silently (issue 12, item 6)', () => {
   });
 
   it('every filter adds what it reads to --fields', async () => {
-    await primed(0);
-    await runCli(['tail', project(), '--once', '--json', '--fields', 'created_at', '--field', 'completed', '--resource-type', 'task', '--user', 'Ada'], bed.env());
+    await bed.primed(0);
+    await runCli(['tail', bed.project, '--once', '--json', '--fields', 'created_at', '--field', 'completed', '--resource-type', 'task', '--user', 'Ada'], bed.env());
     expect(lastOptFields()).toEqual(['change.field', 'created_at', 'resource', 'type', 'user', 'user.name']);
   });
 
@@ -119,7 +113,7 @@ describe('filters never eat events silently (issue 12, item 6)', () => {
     [['--since', '1d'], /--since does not work on Asana/],
     [['--until', '2026-11-01'], /--until does not work on Asana/],
   ])('%j on an Asana resource is a usage error', async (args) => {
-    const run = await runCli(['tail', project(), '--once', ...args], bed.env());
+    const run = await runCli(['tail', bed.project, '--once', ...args], bed.env());
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/does not work on Asana/);
   });

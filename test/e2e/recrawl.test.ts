@@ -136,6 +136,7 @@ describe('cron exports', () => {
     await runCli(['tail', big, '--once', '--output', out], bed.env());
     expect(eventsOf(fs.readFileSync(out, 'utf8'))).toEqual([...a, ...b]);
     const before = fs.statSync(out);
+    // Not a synchronisation: a write now would get a visibly later mtime.
     await new Promise((r) => setTimeout(r, 20));
     const idle = await runCli(['tail', big, '--once', '--output', out], bed.env());
     expect(idle).toMatchObject({ code: 0, stdout: '', stderr: '' });
@@ -151,7 +152,10 @@ describe('cron exports', () => {
     // A slow crawl: meanwhile the old file stays whole.
     bed.emulator.faults.add({ kind: 'slow', path: `/projects/${big}/tasks`, times: 3, delayMs: 200 });
     const pending = runCli(['snapshot', big, '--output', out], bed.env());
-    await new Promise((r) => setTimeout(r, 300));
+    // The crawl is under way (a task page was asked for and not yet answered): the old file is whole.
+    const deadline = Date.now() + 10_000;
+    while (!bed.emulator.requests.some((r) => r.path.endsWith(`/projects/${big}/tasks`) && r.status === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(bed.emulator.requests.some((r) => r.path.endsWith(`/projects/${big}/tasks`))).toBe(true);
     expect(fs.readFileSync(out, 'utf8')).toBe('old content\n');
     const run = await pending;
     expect(run).toMatchObject({ code: 0, stdout: '', stderr: '' });

@@ -11,20 +11,19 @@ beforeAll(async () => {
 });
 afterAll(async () => bed.close());
 
-const project = (): string => bed.emulator.asana.projectGids[0]!;
 const COLOUR = /\u001b\[3\dm/;
 const SPINNER_TEXT = /waiting for events on resource \d+ …/;
 
 /** Tails for 2 s on a 120-column pseudo-terminal and returns what the terminal showed. */
 async function tailOnTerminal(extraArgs: string[], env: Record<string, string>, stdoutRedirect = ''): Promise<string> {
-  const command = `stty cols 120; timeout -s INT 2 ${cliCommand(['tail', project(), '--interval', '0.3', ...extraArgs])} ${stdoutRedirect}`;
+  const command = `stty cols 120; timeout -s INT 2 ${cliCommand(['tail', bed.project, '--interval', '0.3', ...extraArgs])} ${stdoutRedirect}`;
   return runTtyScript(command, bed.env({ TERM: 'xterm', ...env }));
 }
 
 describe('spinner colour', () => {
   beforeAll(async () => {
     // Store the cursor first, so the spinner run waits for new events.
-    expect((await runCli(['tail', project(), '--once'], bed.env())).code).toBe(0);
+    expect((await runCli(['tail', bed.project, '--once'], bed.env())).code).toBe(0);
   });
 
   it('NO_COLOR: the spinner frames carry no colour codes', async () => {

@@ -11,7 +11,6 @@ beforeEach(async () => {
 });
 afterEach(async () => bed.close());
 
-const project = (): string => bed.emulator.asana.projectGids[0]!;
 
 describe('events state', () => {
   it('path prints the state folder', async () => {
@@ -20,15 +19,15 @@ describe('events state', () => {
   });
 
   it('list shows every subscription and group, and warns about Asana cursors older than 24 h', async () => {
-    await runCli(['tail', project(), '--once'], bed.env());
-    bed.emulator.asana.appendEvents(project(), 3);
-    await runCli(['tail', project(), '--once', '--group', 'export'], bed.env());
-    await runCli(['tail', project(), '--once', '--json'], bed.env());
+    await runCli(['tail', bed.project, '--once'], bed.env());
+    bed.emulator.asana.appendEvents(bed.project, 3);
+    await runCli(['tail', bed.project, '--once', '--group', 'export'], bed.env());
+    await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     const before = bed.emulator.requests.length;
     const list = await runCli(['state', 'list', '--json'], bed.env());
     expect(list.code).toBe(0);
     const rows = JSON.parse(list.stdout) as Array<Record<string, unknown>>;
-    expect(rows.map((r) => [r['subscription'], r['group']]).sort()).toEqual([[project(), 'default'], [project(), 'export']]);
+    expect(rows.map((r) => [r['subscription'], r['group']]).sort()).toEqual([[bed.project, 'default'], [bed.project, 'export']]);
     const main = rows.find((r) => r['group'] === 'default')!;
     expect(main).toMatchObject({ provider: 'asana', likely_expired: false });
     expect(typeof main['last_event_at']).toBe('string');
@@ -45,48 +44,48 @@ describe('events state', () => {
     expect(lines[0]).toMatch(/^PROVIDER\s+HOST\s+GROUP\s+SUBSCRIPTION\s+LAST EVENT\s+LAST SYNC\s+AGE$/);
     expect(lines).toHaveLength(3);
     expect(human.stdout).toMatch(/2 d \(expired\?\)/);
-    expect(human.stderr).toMatch(new RegExp(`warning: the cursor of resource ${project()} \\(group default\\) is 2 d old`));
+    expect(human.stderr).toMatch(new RegExp(`warning: the cursor of resource ${bed.project} \\(group default\\) is 2 d old`));
   });
 
   it('show prints the stored record (never a token), by gid or URL', async () => {
-    await runCli(['tail', project(), '--once'], bed.env());
-    const shown = await runCli(['state', 'show', `https://app.asana.com/0/${project()}/list`, '--json'], bed.env());
+    await runCli(['tail', bed.project, '--once'], bed.env());
+    const shown = await runCli(['state', 'show', `https://app.asana.com/0/${bed.project}/list`, '--json'], bed.env());
     expect(shown.code).toBe(0);
     const [record] = JSON.parse(shown.stdout);
-    expect(record).toMatchObject({ provider: 'asana', subscription: project(), group: 'default' });
+    expect(record).toMatchObject({ provider: 'asana', subscription: bed.project, group: 'default' });
     expect(record.cursor.sync).toMatch(/^[0-9a-f]{32}:\d+$/);
     expect(shown.stdout).not.toContain('test-token');
-    const human = await runCli(['state', 'show', project()], bed.env());
+    const human = await runCli(['state', 'show', bed.project], bed.env());
     expect(human.stdout).toMatch(/^subscription +\d+$/m);
     expect(human.stdout).toMatch(/^cursor +\{"sync":/m);
   });
 
   it('reset forgets a cursor: the next run starts fresh; unknown references exit 4', async () => {
-    await runCli(['tail', project(), '--once'], bed.env());
-    bed.emulator.asana.appendEvents(project(), 5);
-    const reset = await runCli(['state', 'reset', project()], bed.env());
+    await runCli(['tail', bed.project, '--once'], bed.env());
+    bed.emulator.asana.appendEvents(bed.project, 5);
+    const reset = await runCli(['state', 'reset', bed.project], bed.env());
     expect(reset.code).toBe(0);
     expect(reset.stderr).toMatch(/removed .*; the next run of \d+ starts fresh/);
     // Fresh: a first run again, which prints nothing (the 5 events were before the new token).
-    const next = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const next = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(next.stdout).toBe('');
     const missing = await runCli(['state', 'reset', '424242'], bed.env());
     expect(missing.code).toBe(4);
     expect(missing.stderr).toMatch(/no stored cursor for 424242.*events state list/);
-    const json = await runCli(['state', 'reset', project(), '--json'], bed.env());
+    const json = await runCli(['state', 'reset', bed.project, '--json'], bed.env());
     expect(JSON.parse(json.stdout).removed).toHaveLength(1);
   });
 
   it('reset refuses while a tail holds the cursor', async () => {
-    await runCli(['tail', project(), '--once'], bed.env());
-    const tail = new RunningCli(['tail', project(), '--json', '--interval', '0.2'], bed.env());
+    await runCli(['tail', bed.project, '--once'], bed.env());
+    const tail = new RunningCli(['tail', bed.project, '--json', '--interval', '0.2'], bed.env());
     await tail.waitFor(() => bed.eventRequests().length >= 2, 10_000, 'the tail to run');
-    const reset = await runCli(['state', 'reset', project()], bed.env());
+    const reset = await runCli(['state', 'reset', bed.project], bed.env());
     expect(reset.code).toBe(6);
     tail.kill('SIGINT');
     expect((await tail.done).code).toBe(130);
     expect(eventsOf((await tail.done).stdout)).toEqual([]);
     // Once the tail is gone, the reset goes through.
-    expect((await runCli(['state', 'reset', project()], bed.env())).code).toBe(0);
+    expect((await runCli(['state', 'reset', bed.project], bed.env())).code).toBe(0);
   });
 });

@@ -13,13 +13,6 @@ beforeEach(async () => {
 });
 afterEach(async () => bed.close());
 
-const project = (): string => bed.emulator.asana.projectGids[0]!;
-
-async function primed(count: number): Promise<unknown[]> {
-  const first = await runCli(['tail', project(), '--once', '--json'], bed.env());
-  expect(first.code).toBe(0);
-  return bed.emulator.asana.appendEvents(project(), count);
-}
 
 const pageRequests = (): number => bed.eventRequests().filter((r) => r.query['sync']).length;
 
@@ -74,8 +67,8 @@ const lockFiles = (): string[] => fs.readdirSync(path.join(bed.stateDir, 'locks'
 
 describe('a stop while a slow reader blocks stdout', () => {
   it.each(['SIGINT', 'SIGTERM'] as const)('one %s: the exact position of the last line written is saved, the next run repeats nothing', async (signal) => {
-    const appended = await primed(3000);
-    const tail = new BlockedTail(['tail', project(), '--once', '--json', '--verbose']);
+    const appended = await bed.primed(3000);
+    const tail = new BlockedTail(['tail', bed.project, '--once', '--json', '--verbose']);
     await tail.blocked();
     const sent = Date.now();
     tail.child.kill(signal);
@@ -88,14 +81,14 @@ describe('a stop while a slow reader blocks stdout', () => {
     const firstEvents = eventsOf(first);
     expect(firstEvents.length).toBeGreaterThan(0);
     expect(firstEvents.length).toBeLessThan(3000);
-    const rest = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const rest = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(rest.code).toBe(0);
     expect([...firstEvents, ...eventsOf(rest.stdout)]).toEqual(appended);
   });
 
   it('a second Ctrl-C during the first one\'s wait leaves at once, without that save', async () => {
-    await primed(3000);
-    const tail = new BlockedTail(['tail', project(), '--once', '--json', '--verbose']);
+    await bed.primed(3000);
+    const tail = new BlockedTail(['tail', bed.project, '--once', '--json', '--verbose']);
     await tail.blocked();
     tail.child.kill('SIGINT');
     // The first stop is now waiting (up to 500 ms) for the chunk on the wire to be taken.
@@ -112,8 +105,8 @@ describe('a stop while a slow reader blocks stdout', () => {
 
 describe('readers that go away and outputs that fail', () => {
   it('| head -n 5: exit 141, a warning that lines in the pipe may be unread (also with --quiet)', async () => {
-    await primed(300);
-    const script = `"${process.execPath}" "${BIN}" tail ${project()} --once --json --quiet | head -n 5 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`;
+    await bed.primed(300);
+    const script = `"${process.execPath}" "${BIN}" tail ${bed.project} --once --json --quiet | head -n 5 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`;
     const result = await runShell(script, bed.env());
     const lines = result.stderr.trim().split('\n');
     expect(lines.at(-1)).toBe('status=141');
@@ -121,24 +114,24 @@ describe('readers that go away and outputs that fail', () => {
   });
 
   it('> /dev/full: exit 74 naming stdout and the disk, the cursor untouched', async () => {
-    await primed(150);
+    await bed.primed(150);
     const cursorDir = path.join(bed.stateDir, 'cursors');
     const before = fs.readdirSync(cursorDir).map((f) => fs.readFileSync(path.join(cursorDir, f), 'utf8'));
-    const result = await runShell(`"${process.execPath}" "${BIN}" tail ${project()} --once --json > /dev/full`, bed.env());
+    const result = await runShell(`"${process.execPath}" "${BIN}" tail ${bed.project} --once --json > /dev/full`, bed.env());
     expect(result.code).toBe(74);
     expect(result.stderr.trim()).toBe('events: cannot write stdout: no space left on the device (ENOSPC) (free some space, then run again: the cursor did not move)');
     expect(fs.readdirSync(cursorDir).map((f) => fs.readFileSync(path.join(cursorDir, f), 'utf8'))).toEqual(before);
-    const again = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const again = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(eventsOf(again.stdout)).toHaveLength(150);
   });
 
   it('a closed stdout (>&-): exit 74 before any event is consumed', async () => {
-    await primed(20);
-    const result = await runShell(`"${process.execPath}" "${BIN}" tail ${project()} --once --json >&-`, bed.env());
+    await bed.primed(20);
+    const result = await runShell(`"${process.execPath}" "${BIN}" tail ${bed.project} --once --json >&-`, bed.env());
     expect(result.code).toBe(74);
     expect(result.stderr.trim()).toMatch(/^events: stdout is closed, so events would be consumed and lost \(.*--output FILE\)$/);
     expect(pageRequests()).toBe(0); // the first run only took a token
-    const again = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const again = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(eventsOf(again.stdout)).toHaveLength(20);
   });
 });

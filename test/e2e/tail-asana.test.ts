@@ -12,17 +12,16 @@ beforeEach(async () => {
 });
 afterEach(async () => bed.close());
 
-const project = (): string => bed.emulator.asana.projectGids[0]!;
 
 describe('events tail (Asana)', () => {
   it('a first --once run stores the token from the 412 and prints nothing', async () => {
-    const run = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const run = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('');
     const requests = bed.eventRequests();
     expect(requests).toHaveLength(1);
-    expect(requests[0]!.query).toEqual({ resource: project() });
+    expect(requests[0]!.query).toEqual({ resource: bed.project });
     const files = fs.readdirSync(path.join(bed.stateDir, 'cursors'));
     expect(files).toHaveLength(1);
     const saved = JSON.parse(fs.readFileSync(path.join(bed.stateDir, 'cursors', files[0]!), 'utf8'));
@@ -31,10 +30,10 @@ describe('events tail (Asana)', () => {
   });
 
   it('drains 1050 events in 11 pages, exactly once and in order, then only new ones', async () => {
-    await runCli(['tail', project(), '--once', '--json'], bed.env());
-    const appended = bed.emulator.asana.appendEvents(project(), 1050);
+    await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+    const appended = bed.emulator.asana.appendEvents(bed.project, 1050);
     const before = bed.eventRequests().length;
-    const run = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const run = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(eventsOf(run.stdout)).toEqual(appended);
@@ -43,20 +42,20 @@ describe('events tail (Asana)', () => {
     // Each page is asked for with the token of the page before it.
     expect(new Set(pages.map((p) => p.query['sync'])).size).toBe(11);
 
-    const more = bed.emulator.asana.appendEvents(project(), 3);
-    const second = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const more = bed.emulator.asana.appendEvents(bed.project, 3);
+    const second = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(eventsOf(second.stdout)).toEqual(more);
-    const idle = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const idle = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(idle.stdout).toBe('');
   });
 
   it('writes the documented JSON Lines schema', async () => {
-    await runCli(['tail', project(), '--once', '--json'], bed.env());
-    bed.emulator.asana.appendEvents(project(), 5);
-    const run = await runCli(['tail', project(), '--once', '--json', '--group', 'export'], bed.env());
+    await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+    bed.emulator.asana.appendEvents(bed.project, 5);
+    const run = await runCli(['tail', bed.project, '--once', '--json', '--group', 'export'], bed.env());
     // The new group starts its own cursor: nothing yet. The default group sees the five events.
     expect(run.stdout).toBe('');
-    const main = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const main = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     const records = jsonLines(main.stdout);
     expect(records).toHaveLength(5);
     for (const record of records) {
@@ -65,7 +64,7 @@ describe('events tail (Asana)', () => {
       expect(record).toHaveProperty('created_at');
       const meta = record['_events'] as Record<string, unknown>;
       expect(Object.keys(meta).sort()).toEqual(['group', 'kind', 'provider', 'received_at', 'subscription']);
-      expect(meta).toMatchObject({ kind: 'event', provider: 'asana', subscription: project(), group: 'default' });
+      expect(meta).toMatchObject({ kind: 'event', provider: 'asana', subscription: bed.project, group: 'default' });
       expect(Number.isNaN(Date.parse(meta['received_at'] as string))).toBe(false);
     }
   });
@@ -99,7 +98,7 @@ describe('events tail (Asana)', () => {
   });
 
   it('accepts every browser URL form and reads the right resource', async () => {
-    const p = project();
+    const p = bed.project;
     const t = bed.emulator.asana.taskGids(p)[0]!;
     const ws = bed.emulator.asana.workspaceGid;
     const forms: Array<[string, string]> = [
@@ -128,22 +127,22 @@ describe('events tail (Asana)', () => {
   });
 
   it('passes --fields through as opt_fields and refuses fields the API does not have', async () => {
-    await runCli(['tail', project(), '--once', '--json'], bed.env());
-    bed.emulator.asana.appendEvents(project(), 2);
-    const run = await runCli(['tail', project(), '--once', '--json', '--fields', 'user.name,resource.name,action'], bed.env());
+    await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+    bed.emulator.asana.appendEvents(bed.project, 2);
+    const run = await runCli(['tail', bed.project, '--once', '--json', '--fields', 'user.name,resource.name,action'], bed.env());
     expect(run.code).toBe(0);
     const last = bed.eventRequests().at(-1)!;
     expect(last.query['opt_fields']).toBe('user.name,resource.name,action');
     for (const record of jsonLines(run.stdout)) expect(record).not.toHaveProperty('created_at');
-    const bad = await runCli(['tail', project(), '--once', '--fields', 'resource.color'], bed.env());
+    const bad = await runCli(['tail', bed.project, '--once', '--fields', 'resource.color'], bed.env());
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--fields must be fields of Asana events \(action, .*\), not "resource\.color"/);
   });
 
   it('prints human lines without ANSI codes when piped', async () => {
-    await runCli(['tail', project(), '--once'], bed.env());
-    bed.emulator.asana.appendEvents(project(), 10);
-    const run = await runCli(['tail', project(), '--once'], bed.env());
+    await runCli(['tail', bed.project, '--once'], bed.env());
+    bed.emulator.asana.appendEvents(bed.project, 10);
+    const run = await runCli(['tail', bed.project, '--once'], bed.env());
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines).toHaveLength(10);
@@ -152,34 +151,35 @@ describe('events tail (Asana)', () => {
   });
 
   it('colours when forced, and NO_COLOR turns colour off on a terminal', async () => {
-    await runCli(['tail', project(), '--once'], bed.env());
-    bed.emulator.asana.appendEvents(project(), 3);
-    const forced = await runCli(['tail', project(), '--once', '--group', 'g1'], bed.env({ FORCE_COLOR: '1' }));
+    await runCli(['tail', bed.project, '--once'], bed.env());
+    bed.emulator.asana.appendEvents(bed.project, 3);
+    const forced = await runCli(['tail', bed.project, '--once', '--group', 'g1'], bed.env({ FORCE_COLOR: '1' }));
     expect(forced.code).toBe(0);
-    bed.emulator.asana.appendEvents(project(), 3);
-    const colour = await runCli(['tail', project(), '--once', '--color', 'always'], bed.env());
+    bed.emulator.asana.appendEvents(bed.project, 3);
+    const colour = await runCli(['tail', bed.project, '--once', '--color', 'always'], bed.env());
     expect(colour.stdout).toContain('\u001b[');
-    bed.emulator.asana.appendEvents(project(), 3);
+    bed.emulator.asana.appendEvents(bed.project, 3);
     // `script` gives the CLI a real terminal as stdout.
-    const tty = await runTty(['tail', project(), '--once'], bed.env({ NO_COLOR: '1', TERM: 'xterm' }));
+    const tty = await runTty(['tail', bed.project, '--once'], bed.env({ NO_COLOR: '1', TERM: 'xterm' }));
     expect(tty).toMatch(/changed|added|removed|deleted/);
     expect(tty).not.toMatch(/\u001b\[3\dm/);
   });
 
   it('shows a spinner on a terminal stderr ("waiting for events on …"), never on a pipe', async () => {
-    await runCli(['tail', project(), '--once'], bed.env());
-    const shown = await runTtyScript(`stty cols 120; timeout -s INT 2 ${cliCommand(['tail', project(), '--interval', '0.3'])}`, bed.env({ TERM: 'xterm' }));
+    await runCli(['tail', bed.project, '--once'], bed.env());
+    const shown = await runTtyScript(`stty cols 120; timeout -s INT 2 ${cliCommand(['tail', bed.project, '--interval', '0.3'])}`, bed.env({ TERM: 'xterm' }));
     expect(shown).toMatch(/waiting for events on resource \d+ …/);
-    const piped = new RunningCli(['tail', project(), '--interval', '0.3'], bed.env());
-    await new Promise((r) => setTimeout(r, 1000));
+    const piped = new RunningCli(['tail', bed.project, '--interval', '0.3'], bed.env());
+    // Several polls, each of which a terminal would show as spinner text.
+    await piped.waitFor(() => bed.eventRequests().filter((r) => r.query['sync']).length >= 3, 10_000, 'three polls');
     piped.kill('SIGINT');
     expect((await piped.done).stderr).toBe('');
   });
 
   it('follows: new events appear without restarting', async () => {
-    const tail = new RunningCli(['tail', project(), '--json', '--interval', '0.2'], bed.env());
+    const tail = new RunningCli(['tail', bed.project, '--json', '--interval', '0.2'], bed.env());
     await tail.waitFor(() => bed.eventRequests().length >= 2, 10_000, 'the first poll');
-    const appended = bed.emulator.asana.appendEvents(project(), 120);
+    const appended = bed.emulator.asana.appendEvents(bed.project, 120);
     await tail.waitForLines(120);
     tail.kill('SIGINT');
     const result = await tail.done;
@@ -202,19 +202,19 @@ describe('events tail (Asana)', () => {
   it('settings: a flag beats the environment, which beats config.json', async () => {
     fs.writeFileSync(path.join(bed.stateDir, 'config.json'), JSON.stringify({ asanaBaseUrl: 'http://127.0.0.1:9/api/1.0', group: 'from-file', color: 'never' }));
     // The environment's base URL wins over the file's (which points nowhere).
-    const run = await runCli(['tail', project(), '--once', '--json'], bed.env());
+    const run = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(run.code).toBe(0);
     const groups = (): string[] => fs.readdirSync(path.join(bed.stateDir, 'cursors')).map((f) => f.split('__').at(-1)!.replace('.json', ''));
     expect(groups()).toEqual(['from-file']);
     // The flag wins over the file.
-    await runCli(['tail', project(), '--once', '--json', '--group', 'from-flag'], bed.env());
+    await runCli(['tail', bed.project, '--once', '--json', '--group', 'from-flag'], bed.env());
     expect(groups().sort()).toEqual(['from-file', 'from-flag']);
     // The file is used when nothing else says: its base URL answers nothing, so this fails fast.
-    const fileOnly = await runCli(['tail', project(), '--once', '--give-up', '1', '--retry-base-ms', '20', '--retry-cap-ms', '50'], bed.env({ ASANA_BASE_URL: undefined }));
+    const fileOnly = await runCli(['tail', bed.project, '--once', '--give-up', '1', '--retry-base-ms', '20', '--retry-cap-ms', '50'], bed.env({ ASANA_BASE_URL: undefined }));
     expect(fileOnly.code).toBe(75);
     expect(fileOnly.stderr).toMatch(/connection refused/);
     fs.writeFileSync(path.join(bed.stateDir, 'config.json'), '{not json');
-    const broken = await runCli(['tail', project(), '--once'], bed.env());
+    const broken = await runCli(['tail', bed.project, '--once'], bed.env());
     expect(broken.code).toBe(78);
     expect(broken.stderr).toMatch(/config\.json is not valid JSON/);
   });
@@ -222,7 +222,7 @@ describe('events tail (Asana)', () => {
   it('401: exit 3 with a one-line message and no stack', async () => {
     await bed.close();
     bed = await startTestBed({ accessTokens: ['the-right-token'] });
-    const run = await runCli(['tail', project(), '--once'], bed.env({ ASANA_ACCESS_TOKEN: 'wrong-token' }));
+    const run = await runCli(['tail', bed.project, '--once'], bed.env({ ASANA_ACCESS_TOKEN: 'wrong-token' }));
     expect(run.code).toBe(3);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain('401');
@@ -232,14 +232,14 @@ describe('events tail (Asana)', () => {
   });
 
   it('no token: exit 3 before any request', async () => {
-    const run = await runCli(['tail', project(), '--once'], bed.env({ ASANA_ACCESS_TOKEN: undefined }));
+    const run = await runCli(['tail', bed.project, '--once'], bed.env({ ASANA_ACCESS_TOKEN: undefined }));
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/ASANA_ACCESS_TOKEN is not set/);
     expect(bed.emulator.requests).toHaveLength(0);
   });
 
   it('404 on one resource stops that one, the other goes on, exit 4', async () => {
-    const good = project();
+    const good = bed.project;
     await runCli(['tail', good, '--once', '--json'], bed.env());
     const appended = bed.emulator.asana.appendEvents(good, 4);
     const run = await runCli(['tail', good, '999999999', '--once', '--json'], bed.env());
@@ -257,7 +257,7 @@ describe('events tail (Asana)', () => {
   });
 
   it('sends a User-Agent naming the tool and the token only as a bearer header', async () => {
-    await runCli(['tail', project(), '--once'], bed.env());
+    await runCli(['tail', bed.project, '--once'], bed.env());
     const request = bed.emulator.requests[0]!;
     expect(request.headers['user-agent']).toMatch(/^events\/\d+\.\d+\.\d+/);
     expect(request.headers['authorization']).toBe('Bearer test-token');

@@ -1,11 +1,18 @@
 // One emulator per test file on 127.0.0.1:0 and a fresh state folder per test.
 import fs from 'node:fs';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
-import { cleanEnv, tempDir } from './cli.js';
+import { cleanEnv, runCli, tempDir } from './cli.js';
 
 export interface TestBed {
   emulator: Emulator;
   stateDir: string;
+  /** The emulator's first project: what most tests tail. */
+  project: string;
+  /**
+   * A first run on `ref` (default: the first project) stores its cursor; then `count` events are
+   * appended to it and returned, as the next run must print them.
+   */
+  primed(count: number, ref?: string): Promise<Array<Record<string, any>>>;
   env(extra?: Record<string, string | undefined>): NodeJS.ProcessEnv;
   eventRequests(): Array<{ path: string; query: Record<string, string> }>;
   close(): Promise<void>;
@@ -16,9 +23,17 @@ export interface TestBed {
 export async function startTestBed(options: EmulatorOptions = {}): Promise<TestBed> {
   const emulator = await startEmulator({ seed: 7, activity: false, boxHugePositions: true, ...options });
   const stateDir = tempDir('events-state-');
-  return {
+  const bed: TestBed = {
     emulator,
     stateDir,
+    get project() {
+      return emulator.asana.projectGids[0]!;
+    },
+    primed: async (count, ref = bed.project) => {
+      const first = await runCli(['tail', ref, '--once', '--json'], bed.env());
+      if (first.code !== 0) throw new Error(`the first run of ${ref} failed: ${first.code} ${first.stderr}`);
+      return emulator.asana.appendEvents(ref, count);
+    },
     env: (extra = {}) =>
       cleanEnv({ ASANA_BASE_URL: `${emulator.url}/api/1.0`, ASANA_ACCESS_TOKEN: 'test-token', EVENTS_CONFIG_DIR: stateDir, ...extra }),
     eventRequests: () =>
@@ -30,4 +45,5 @@ export async function startTestBed(options: EmulatorOptions = {}): Promise<TestB
       fs.rmSync(stateDir, { recursive: true, force: true });
     },
   };
+  return bed;
 }

@@ -1,0 +1,39 @@
+// Issue 12 item 18: small things that were wrong.
+import { describe, expect, it } from 'vitest';
+import { exactPosition, topLevelValue } from '../../src/providers/box-position.js';
+import { Semaphore } from '../../src/semaphore.js';
+
+describe('Semaphore', () => {
+  it('refuses a waiter whose signal is already aborted, instead of letting it wait for good', async () => {
+    const slots = new Semaphore(1);
+    await slots.acquire();
+    const stopped = AbortSignal.abort('stop');
+    const outcome = await Promise.race([
+      slots.acquire(stopped).then(() => 'granted', (reason: unknown) => `rejected: ${String(reason)}`),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 200)),
+    ]);
+    expect(outcome).toBe('rejected: stop');
+    // Nor does it take a free slot.
+    slots.release();
+    await expect(slots.acquire(stopped)).rejects.toBe('stop');
+    await slots.acquire();
+  });
+});
+
+describe('exactPosition (Box next_stream_position from the raw text)', () => {
+  // A nested key with a value that rounds to the same double as the real position, first in the text.
+  const raw = '{"entries":[{"event_id":"1","additional_details":{"next_stream_position":1152921504606846977}}],"chunk_size":1,"next_stream_position":1152921504606846976}';
+
+  it('takes the top-level key, not a nested one that rounds to the same number', () => {
+    const parsed = (JSON.parse(raw) as { next_stream_position: number }).next_stream_position;
+    expect(exactPosition(raw, parsed)).toBe('1152921504606846976');
+    expect(topLevelValue(raw, 'next_stream_position')).toBe('1152921504606846976');
+  });
+
+  it('keys inside strings and escaped quotes do not confuse it', () => {
+    const tricky = '{"entries":[{"name":"say \\"next_stream_position\\": 5"}],"next_stream_position":12345678901234567890}';
+    expect(topLevelValue(tricky, 'next_stream_position')).toBe('12345678901234567890');
+    expect(exactPosition('{"next_stream_position":"abc"}', 'abc')).toBe('abc');
+    expect(exactPosition('{"next_stream_position":42}', 42)).toBe('42');
+  });
+});
