@@ -1,5 +1,5 @@
 // The commander program. Only flags and help live here: every action lazily imports its command
-// module, so `events --version` and `--help` never load undici, conf, chalk or ora.
+// module, so `events --version` and `--help` never load the HTTP client, conf, chalk or ora.
 import { Argument, Command, Option } from 'commander';
 import { badValue } from './bounds.js';
 import { UsageError } from './errors.js';
