@@ -1,17 +1,39 @@
 // The baseline the CLI is measured against: the least a program can do to drain an Asana event
-// stream — fetch a page, print each event as a JSON line, follow `sync` while has_more.
+// stream into JSON lines — node:http with a keep-alive Agent, JSON.parse each page, add `_events`
+// to each event the simplest way and JSON.stringify it, one write per page, follow `sync` while
+// has_more. No retries, no deadlines, no cursor file: it only sets the pace to match.
 // Usage: node bench/bare-loop.mjs <baseUrl> <resource> <sync>
-import { request } from 'undici';
+import http from 'node:http';
 
 const [base, resource, first] = process.argv.slice(2);
+const agent = new http.Agent({ keepAlive: true });
+const headers = { authorization: 'Bearer bench', accept: 'application/json' };
+
+function get(url) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent, headers }, (res) => {
+        res.setEncoding('utf8');
+        let text = '';
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`HTTP ${res.statusCode}`))));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
 let sync = first;
 for (;;) {
-  const url = `${base}/events?resource=${resource}&sync=${encodeURIComponent(sync)}`;
-  const res = await request(url, { headers: { authorization: 'Bearer bench' } });
-  const body = await res.body.json();
+  const body = JSON.parse(await get(`${base}/events?resource=${resource}&sync=${encodeURIComponent(sync)}`));
+  const meta = { kind: 'event', provider: 'asana', subscription: resource, group: 'bare', received_at: new Date().toISOString() };
   let out = '';
-  for (const event of body.data) out += `${JSON.stringify(event)}\n`;
+  for (const event of body.data) {
+    event._events = meta;
+    out += `${JSON.stringify(event)}\n`;
+  }
   if (out) process.stdout.write(out);
   sync = body.sync;
   if (!body.has_more) break;
 }
+agent.destroy();

@@ -1,6 +1,8 @@
 // Drains N events (default 100k) from the built-in emulator through `bin/events.js --once --json`
-// and through the bare loop in bench/bare-loop.mjs, alternating runs, and prints events/s, peak
-// RSS and the ratio. Start-up time is measured by bench/startup.mjs.
+// and through the bare loop in bench/bare-loop.mjs, alternating which goes first each round, and
+// prints events/s and peak RSS of both with their ratios (median of the per-round ratios and the
+// min–max), the time of a run with nothing new for both, and `--version` against `node -e 0`.
+// Peak RSS and CPU time come from the kernel (GNU time's %M, %U and %S, from wait4).
 // Run after `npm run build`:  node bench/drain.mjs [events] [rounds]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,6 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+if (!fs.existsSync('/usr/bin/time')) {
+  console.error('bench/drain.mjs needs GNU time at /usr/bin/time (for peak RSS and CPU time): apt-get install time');
+  process.exit(2);
+}
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { startEmulator } = await import(path.join(root, 'dist/emulator/index.js'));
 const COUNT = Number(process.argv[2] ?? 100_000);
@@ -17,61 +23,83 @@ const emulator = await startEmulator({ seed: 1, activity: false });
 const base = `${emulator.url}/api/1.0`;
 const project = emulator.asana.projectGids[0];
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'events-bench-'));
+const rusage = path.join(stateDir, 'rusage');
 const env = { ...process.env, ASANA_BASE_URL: base, ASANA_ACCESS_TOKEN: 'bench', EVENTS_CONFIG_DIR: stateDir };
+const cliPath = path.join(root, 'bin/events.js');
+const barePath = path.join(root, 'bench/bare-loop.mjs');
 
-/** Runs a command with stdout to /dev/null; returns wall time and peak RSS (VmHWM, polled). */
-function measure(command, args) {
+// Opened for writing, like a shell's `> /dev/null` (stdio 'ignore' opens it read-write, which
+// events takes for a closed stdout and refuses).
+const devNull = fs.openSync('/dev/null', 'w');
+
+/** Runs node with stdout to /dev/null; returns wall time and peak RSS. Asynchronous: the emulator answers from this process. */
+function measure(args) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    let peakKb = 0;
-    const poll = setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) peakKb = Math.max(peakKb, Number(m[1]));
-      } catch {}
-    }, 10);
+    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', rusage, process.execPath, ...args], { env, stdio: ['ignore', devNull, 'inherit'] });
+    child.on('error', reject);
     child.on('exit', (code) => {
-      clearInterval(poll);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      code === 0 ? resolve({ ms, peakMb: peakKb / 1024 }) : reject(new Error(`${command} exited ${code}`));
+      const [kb, user, sys] = fs.readFileSync(rusage, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+      code === 0 ? resolve({ ms, peakMb: kb / 1024, cpuMs: (user + sys) * 1000 }) : reject(new Error(`node ${args.join(' ')} exited ${code}`));
     });
   });
 }
 
-async function firstToken() {
+async function currentToken() {
   const res = await fetch(`${base}/events?resource=${project}`, { headers: { authorization: 'Bearer bench' } });
   return (await res.json()).sync;
 }
 
-const cli = [];
-const bare = [];
+/** Runs the thunks in this round's order (alternating), returns their results in the given order. */
+async function alternate(round, thunks) {
+  const order = thunks.map((_, i) => i);
+  if (round % 2) order.reverse();
+  const results = [];
+  for (const i of order) results[i] = await thunks[i]();
+  return results;
+}
+
+const rows = { cli: [], bare: [], cliEmpty: [], bareEmpty: [], version: [], node0: [] };
+const tail = (group) => [cliPath, 'tail', project, '--once', '--json', '--group', group];
 for (let round = 0; round < ROUNDS; round++) {
   const group = `bench${round}`;
-  // Asynchronous: the emulator answers from this process, a synchronous spawn would block it.
-  await measure(process.execPath, [path.join(root, 'bin/events.js'), 'tail', project, '--once', '--json', '--group', group]);
-  const token = await firstToken();
+  await measure(tail(group)); // takes the first cursor
+  const token = await currentToken();
   emulator.asana.appendEvents(project, COUNT);
-  // Alternate which goes first, so neither always meets a warmer server.
-  const runs = [
-    async () => bare.push(await measure(process.execPath, [path.join(root, 'bench/bare-loop.mjs'), base, project, token])),
-    async () => cli.push(await measure(process.execPath, [path.join(root, 'bin/events.js'), 'tail', project, '--once', '--json', '--group', group])),
-  ];
-  if (round % 2) runs.reverse();
-  for (const run of runs) await run();
+  const [cli, bare] = await alternate(round, [() => measure(tail(group)), () => measure([barePath, base, project, token])]);
+  rows.cli.push(cli);
+  rows.bare.push(bare);
+  // Nothing new: what a cron run pays when nothing happened.
+  const caughtUp = await currentToken();
+  const [cliEmpty, bareEmpty] = await alternate(round, [() => measure(tail(group)), () => measure([barePath, base, project, caughtUp])]);
+  rows.cliEmpty.push(cliEmpty);
+  rows.bareEmpty.push(bareEmpty);
+  const [version, node0] = await alternate(round, [() => measure([cliPath, '--version']), () => measure(['-e', '0'])]);
+  rows.version.push(version);
+  rows.node0.push(node0);
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const rate = (runs) => COUNT / (median(runs.map((r) => r.ms)) / 1000);
-const cliRate = rate(cli);
-const bareRate = rate(bare);
-console.log(`drain ${COUNT} events, median of ${ROUNDS} alternating runs`);
-console.log(`  events --once --json : ${Math.round(cliRate)} events/s, peak RSS ${median(cli.map((r) => r.peakMb)).toFixed(0)} MB`);
-console.log(`  bare fetch-and-print : ${Math.round(bareRate)} events/s, peak RSS ${median(bare.map((r) => r.peakMb)).toFixed(0)} MB`);
+const span = (xs) => `${median(xs).toFixed(2)}x (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
+const rate = (r) => COUNT / (r.ms / 1000);
 // Each round's pair ran back to back under the same conditions: the median of the per-round
 // ratios is steadier than the ratio of medians when the machine's speed drifts.
-const pairRatios = cli.map((c, i) => bare[i].ms / c.ms);
-console.log(`  ratio                : ${(cliRate / bareRate).toFixed(2)}x of medians, ${median(pairRatios).toFixed(2)}x median of per-round ratios [${pairRatios.map((r) => r.toFixed(2)).join(' ')}] (target >= 0.9x)`);
+const per = (a, b, f) => rows[a].map((x, i) => f(x, rows[b][i]));
+const kEvents = (rs) => `${(median(rs.map(rate)) / 1000).toFixed(1)}k events/s`;
+const mb = (rs) => `${median(rs.map((r) => r.peakMb)).toFixed(0)} MB`;
+const ms = (rs) => `${median(rs.map((r) => r.ms)).toFixed(0)} ms`;
+
+console.log(`drain ${COUNT} events, ${ROUNDS} alternating rounds (medians; ratios: median of per-round ratios (min–max))`);
+console.log(`  events --once --json   : ${kEvents(rows.cli)}, peak RSS ${mb(rows.cli)}`);
+console.log(`  bare loop (node:http)  : ${kEvents(rows.bare)}, peak RSS ${mb(rows.bare)}`);
+console.log(`  throughput events/bare : ${span(per('cli', 'bare', (c, b) => b.ms / c.ms))}   goal >= 1.0x`);
+// CPU time (user + system) moves less than wall time when other work shares the machine.
+console.log(`  CPU time events/bare   : ${span(per('cli', 'bare', (c, b) => c.cpuMs / b.cpuMs))} (${median(rows.cli.map((r) => r.cpuMs)).toFixed(0)} vs ${median(rows.bare.map((r) => r.cpuMs)).toFixed(0)} ms)`);
+console.log(`  peak RSS events/bare   : ${span(per('cli', 'bare', (c, b) => c.peakMb / b.peakMb))}   goal <= 1.3x`);
+console.log(`  nothing new            : events ${ms(rows.cliEmpty)} (${mb(rows.cliEmpty)}), bare ${ms(rows.bareEmpty)} (${mb(rows.bareEmpty)}): ${span(per('cliEmpty', 'bareEmpty', (c, b) => c.ms / b.ms))}   goal <= 2x`);
+console.log(`  --version vs node -e 0 : ${ms(rows.version)} vs ${ms(rows.node0)}: ${span(per('version', 'node0', (v, n) => v.ms / n.ms))}   goal <= 1.3x`);
+console.log(`  nothing new vs node -e 0: ${span(per('cliEmpty', 'node0', (c, n) => c.ms / n.ms))}`);
 
 await emulator.close();
 fs.rmSync(stateDir, { recursive: true, force: true });

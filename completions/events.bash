@@ -11,7 +11,7 @@ _events() {
   done
   COMPREPLY=()
   case "$cmd" in
-    "") if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--version -V --help -h' -- "$cur")); else COMPREPLY=($(compgen -W 'tail snapshot demo emulator auth state completion help' -- "$cur")); fi ;;
+    "") if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--version -V --help -h' -- "$cur")); else COMPREPLY=($(compgen -W 'tail snapshot demo emulator auth state config completion help' -- "$cur")); fi ;;
     'tail')
       case "$prev" in
         --refs-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -99,6 +99,30 @@ _events() {
       case "$prev" in
       esac
       if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
+    'config')
+      case "$prev" in
+      esac
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h' -- "$cur")); else COMPREPLY=($(compgen -W 'list get set unset path' -- "$cur")); fi ;;
+    'config list')
+      case "$prev" in
+      esac
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
+    'config get')
+      case "$prev" in
+      esac
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
+    'config set')
+      case "$prev" in
+      esac
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
+    'config unset')
+      case "$prev" in
+      esac
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
+    'config path')
+      case "$prev" in
+      esac
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
     'completion')
       case "$prev" in
       esac

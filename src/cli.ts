@@ -1,5 +1,5 @@
 // The commander program. Only flags and help live here: every action lazily imports its command
-// module, so `events --version` and `--help` never load undici, conf, chalk or ora.
+// module, so `events --version` and `--help` never load the HTTP client, conf, chalk or ora.
 import { Argument, Command, Option } from 'commander';
 import { badValue } from './bounds.js';
 import { UsageError } from './errors.js';
@@ -189,6 +189,56 @@ export function createProgram(ctx: ProgramContext): Command {
     .action(async (options: Record<string, unknown>) => {
       const { statePath } = await import('./commands/state.js');
       process.exitCode = statePath(options, stdio());
+    });
+
+  const config = program
+    .command('config')
+    .description('show or change the settings in config.json (flags and environment still win)')
+    .addHelpText('after', '\nExamples:\n  $ events config set group export\n  $ events config set interval 30\n  $ events config list\n  $ events config unset group\n');
+  config
+    .command('list')
+    .description('every setting in config.json')
+    .option('--json', 'a JSON object on stdout')
+    .addHelpText('after', '\nExamples:\n  $ events config list\n  $ events config list --json | jq .interval\n')
+    .action(async (options: Record<string, unknown>) => {
+      const { configList } = await import('./commands/config.js');
+      process.exitCode = configList(options, stdio());
+    });
+  config
+    .command('get')
+    .description('the value of one setting (exit 4 when it is not set)')
+    .argument('<key>', 'asanaBaseUrl, boxBaseUrl, interval, group, color, timeout, …')
+    .addHelpText('after', '\nExamples:\n  $ events config get group\n')
+    .action(async (key: string) => {
+      const { configGet } = await import('./commands/config.js');
+      process.exitCode = configGet(key, stdio());
+    });
+  config
+    .command('set')
+    .description('set one setting, checked like the flag of the same name')
+    .argument('<key>', 'asanaBaseUrl, boxBaseUrl, interval, group, color, timeout, …')
+    .argument('<value>', 'the value')
+    .addHelpText('after', '\nExamples:\n  $ events config set group export\n  $ events config set asanaBaseUrl http://127.0.0.1:4010/api/1.0\n')
+    .action(async (key: string, value: string) => {
+      const { configSet } = await import('./commands/config.js');
+      process.exitCode = await configSet(key, value, stdio());
+    });
+  config
+    .command('unset')
+    .description('remove one setting')
+    .argument('<key>', 'the setting')
+    .addHelpText('after', '\nExamples:\n  $ events config unset group\n')
+    .action(async (key: string) => {
+      const { configUnset } = await import('./commands/config.js');
+      process.exitCode = await configUnset(key, stdio());
+    });
+  config
+    .command('path')
+    .description('where config.json is')
+    .addHelpText('after', '\nExamples:\n  $ cat "$(events config path)"\n')
+    .action(async () => {
+      const { configPath } = await import('./commands/config.js');
+      process.exitCode = configPath(stdio());
     });
 
   program

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BOUNDS, checkBound, describeBound, type Bound } from './bounds.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, UsageError } from './errors.js';
 import { closest, orList } from './suggest.js';
 
 export interface FileSettings {
@@ -116,6 +116,33 @@ export function readFileSettings(dir: string, warn: (line: string) => void = () 
   }
   return settings as FileSettings;
 }
+
+/** The keys config.json may hold. */
+export function settingKeys(): string[] {
+  return Object.keys(KEYS);
+}
+
+/** `events config set KEY VALUE`: the value as config.json stores it, or a usage error naming the key. */
+export function checkSetting(key: string, raw: string): unknown {
+  const check = KEYS[key as keyof FileSettings];
+  if (!check) {
+    const guess = closest(key, Object.keys(KEYS));
+    throw new UsageError(`config.json has no setting "${key}"`, guess ? `did you mean ${guess}?` : `the settings are ${Object.keys(KEYS).join(', ')}`);
+  }
+  const result = check(raw);
+  if (!result.ok) throw new UsageError(`"${key}" must be ${result.mustBe}, not ${JSON.stringify(raw)}`, `for example: events config set ${key} ${EXAMPLES[key as keyof FileSettings]}`);
+  return result.value;
+}
+
+const EXAMPLES: Record<keyof FileSettings, string> = {
+  asanaBaseUrl: 'https://app.asana.com/api/1.0',
+  boxBaseUrl: 'https://api.box.com/2.0',
+  interval: BOUNDS.interval.example,
+  group: 'export',
+  color: 'never',
+  timeout: BOUNDS.timeout.example,
+  relist: BOUNDS.relist.example,
+};
 
 /** First defined of flag, environment, file, default. */
 export function pick<T>(...values: Array<T | undefined>): T | undefined {

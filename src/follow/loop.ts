@@ -4,6 +4,7 @@
 import { ExitCode, ExpiredError, StopRequested } from '../errors.js';
 import type { Progress } from '../output/progress.js';
 import type { RenderTarget, Renderer } from '../output/renderer.js';
+import type { EventBatch } from '../providers/event-batch.js';
 import type { Cursor, FetchResult, Provider, ProviderContext } from '../providers/types.js';
 import type { CursorFile, CursorRecord } from '../state/cursors.js';
 import { RecentIds } from './recent-ids.js';
@@ -35,6 +36,8 @@ export interface LoopEnv {
   options: LoopOptions;
   /** --max-events: shared by every subscription of the command. */
   budget?: Budget;
+  /** Resolves once the requests started so far are on the wire (HttpClient.sent). */
+  requestsSent?: () => Promise<void>;
 }
 
 export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
@@ -103,29 +106,41 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       }
       const { page } = result;
       // Fetch the following page while this one is written: re-sending a token is safe, so a
-      // prefetch thrown away on stop costs a request and nothing else.
-      if (page.more && !signal.aborted) next = handled(provider.fetch(ref, page.next, ctx));
+      // prefetch thrown away on stop costs a request and nothing else. Its cursor is saved only
+      // after this page's, below. Wait until it is on the wire: the HTTP client writes it from
+      // the tick queue, which the work below (promise callbacks, synchronous writes) may never
+      // let run, so the server would otherwise only see it after this page was written and saved.
+      if (page.more && !signal.aborted) {
+        next = handled(provider.fetch(ref, page.next, ctx));
+        await env.requestsSent?.();
+      }
       // A cursor saved mid-page (--max-events) re-reads its page and skips what was written.
       const skip = typeof cursor['skip'] === 'number' ? cursor['skip'] : 0;
-      const input = skip ? page.events.slice(skip) : page.events;
-      const admit = recent ? (e: unknown) => recent.admit(provider.eventId!(e)) : undefined;
-      const chosen = selectEvents(input, { admit, filter: sub.filter, budget: env.budget });
+      const { events } = page;
+      // Selection works on positions: an event is parsed only if a repeat check or filter asks.
+      const input: number[] = [];
+      for (let i = skip; i < events.length; i++) input.push(i);
+      const { eventId } = provider;
+      const admit = recent && eventId ? (i: number) => recent.admit(eventId(events.value(i))) : undefined;
+      const filter = sub.filter;
+      const chosen = selectEvents(input, { admit, filter: filter && ((i: number) => filter(events.value(i))), budget: env.budget });
       if (chosen.dropped) progress.debug(`${ref.label}: dropped ${chosen.dropped} repeated events`);
       const cut = chosen.consumed < input.length;
+      const batch = events.pick(chosen.events);
       // Mid-drain pages are saved cheaply; a checkpoint (caught up, stopping, or once a second)
       // makes output and cursor durable, in that order.
       const durable = !page.more || cut || signal.aborted || Date.now() - lastDurable >= DURABLE_EVERY_MS;
       await saved();
       const before = renderer.linesWritten;
-      if (chosen.events.length) await renderer.events(sub, chosen.events);
+      if (batch.length) await renderer.events(sub, batch);
       const written = renderer.linesWritten - before;
-      if (written < chosen.events.length) {
+      if (written < batch.length) {
         // A stop (Ctrl-C, SIGTERM) cut the page short while a slow reader held stdout: keep
         // exactly what was handed over, so the next run neither repeats nor skips a line.
         const upTo = written === 0 ? chosen.indexes[0]! : chosen.indexes[written - 1]! + 1;
-        for (const index of chosen.admitted) if (index >= upTo) recent?.forget(provider.eventId!(input[index]));
+        for (const index of chosen.admitted) if (index >= upTo) recent?.forget(provider.eventId!(events.value(input[index]!)));
         await renderer.flush(true);
-        await save(recent ? cursor : { ...cursor, skip: skip + upTo }, lastCreatedAt(chosen.events.slice(0, written)), true);
+        await save(recent ? cursor : { ...cursor, skip: skip + upTo }, lastCreatedAt(events.pick(chosen.events.slice(0, written))), true);
         progress.debug(`${ref.label}: stopped after ${written} of ${chosen.events.length} lines of a page`);
         return;
       }
@@ -135,7 +150,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       // event ids (every consumed event was admitted) drop what was already handled.
       if (cut) cursor = recent ? cursor : { ...cursor, skip: skip + chosen.consumed };
       else cursor = page.next;
-      await save(cursor, lastCreatedAt(chosen.events), durable);
+      await save(cursor, lastCreatedAt(batch), durable);
       if (env.budget && env.budget.remaining <= 0) throw new StopRequested(ExitCode.ok);
       if (signal.aborted) return;
       if (page.more) continue;
@@ -188,8 +203,8 @@ function handled<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
-function lastCreatedAt(events: readonly unknown[]): string | undefined {
-  const last = events[events.length - 1] as { created_at?: unknown } | undefined;
+function lastCreatedAt(events: EventBatch): string | undefined {
+  const last = (events.length ? events.value(events.length - 1) : undefined) as { created_at?: unknown } | null | undefined;
   return typeof last?.created_at === 'string' ? last.created_at : undefined;
 }
 

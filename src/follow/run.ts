@@ -81,7 +81,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     const expanders = refs.filter(isExpander);
     const renderer = await createRenderer(config, io, sink, progress, refs.length > 1 || expanders.length > 0);
     const budget = config.maxEvents === undefined ? undefined : { remaining: config.maxEvents };
-    const env = { renderer, progress, signal: io.stop.signal, budget, options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
+    const env = { renderer, progress, signal: io.stop.signal, budget, requestsSent: () => http.sent(), options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
     const expansion = expanders.length ? createExpansion(expanders, providers, set, config, progress, io.stop.signal) : undefined;
     await expansion?.refresh(true);
     set.start(env);

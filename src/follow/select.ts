@@ -7,15 +7,15 @@ export interface Budget {
   remaining: number;
 }
 
-export interface SelectOptions {
+export interface SelectOptions<T = unknown> {
   /** Admits an event id the first time, refuses a repeat. */
-  admit?: (event: unknown) => boolean;
-  filter?: (event: unknown) => boolean;
+  admit?: (event: T) => boolean;
+  filter?: (event: T) => boolean;
   budget?: Budget;
 }
 
-export interface Selection {
-  events: unknown[];
+export interface Selection<T = unknown> {
+  events: T[];
   /** How many events of the input were used up (printed, filtered out or dropped). */
   consumed: number;
   dropped: number;
@@ -25,8 +25,8 @@ export interface Selection {
   admitted: number[];
 }
 
-export function selectEvents(input: readonly unknown[], { admit, filter, budget }: SelectOptions): Selection {
-  const events: unknown[] = [];
+export function selectEvents<T>(input: readonly T[], { admit, filter, budget }: SelectOptions<T>): Selection<T> {
+  const events: T[] = [];
   const indexes: number[] = [];
   const admitted: number[] = [];
   let consumed = 0;

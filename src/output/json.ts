@@ -1,6 +1,8 @@
 // JSON Lines: one object per line. An event line is the API's event object unchanged at top
 // level plus one reserved key, "_events", that neither API uses. Records that are not events
 // (resync notices, snapshots) carry only that key's object, with a different `kind`.
+import { EventBatch } from '../providers/event-batch.js';
+
 export const META_KEY = '_events';
 
 export interface RecordOrigin {
@@ -11,11 +13,22 @@ export interface RecordOrigin {
 
 export type NoticeKind = 'resync' | 'snapshot_begin' | 'snapshot' | 'snapshot_end';
 
-/** Serialises a page in one pass; the metadata is the same for every event of a page. */
-export function eventLines(events: readonly unknown[], origin: RecordOrigin, receivedAt: string): string {
+/**
+ * Serialises a page in one pass; the metadata is the same for every event of a page. An event
+ * whose exact text is known (a compact object, see json-scan.ts) is passed through as sent, the
+ * key spliced in before its closing brace; others are serialised.
+ */
+export function eventLines(events: EventBatch | readonly unknown[], origin: RecordOrigin, receivedAt: string): string {
+  const batch = events instanceof EventBatch ? events : EventBatch.fromValues(events);
   const meta = `,"${META_KEY}":${JSON.stringify({ kind: 'event', ...origin, received_at: receivedAt })}}`;
   let out = '';
-  for (const event of events) {
+  for (let i = 0; i < batch.length; i++) {
+    const raw = batch.text(i);
+    if (raw !== undefined) {
+      out += raw.length === 2 ? `{${meta.slice(1)}\n` : `${raw.slice(0, -1)}${meta}\n`;
+      continue;
+    }
+    const event = batch.value(i);
     if (event === null || typeof event !== 'object' || Array.isArray(event)) {
       out += `${JSON.stringify({ value: event })}`.slice(0, -1) + `${meta}\n`;
       continue;

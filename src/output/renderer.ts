@@ -5,6 +5,7 @@ import type { ChalkInstance } from 'chalk';
 import type { Reference } from '../refs.js';
 import { formatAsanaEvent } from './human-asana.js';
 import { formatBoxEvent } from './human-box.js';
+import type { EventBatch } from '../providers/event-batch.js';
 import type { SnapshotItem } from '../providers/types.js';
 import { clean } from './human.js';
 import { eventLines, noticeLine, snapshotLines, type NoticeKind, type RecordOrigin } from './json.js';
@@ -17,7 +18,7 @@ export interface RenderTarget {
 }
 
 export interface Renderer {
-  events(target: RenderTarget, events: readonly unknown[]): Promise<void>;
+  events(target: RenderTarget, events: EventBatch): Promise<void>;
   notice(target: RenderTarget, kind: NoticeKind, fields?: Record<string, unknown>): Promise<void>;
   snapshot(target: RenderTarget, items: readonly SnapshotItem[]): Promise<void>;
   /** Everything written so far has left the process (and with `durable`, is on disk). */
@@ -33,7 +34,7 @@ export class JsonRenderer implements Renderer {
     return this.sink.linesWritten;
   }
 
-  async events(target: RenderTarget, events: readonly unknown[]): Promise<void> {
+  async events(target: RenderTarget, events: EventBatch): Promise<void> {
     if (events.length) await this.sink.write(eventLines(events, target.origin, new Date().toISOString()));
   }
 
@@ -64,7 +65,7 @@ export class HumanRenderer implements Renderer {
     return this.sink.linesWritten;
   }
 
-  async events(target: RenderTarget, events: readonly unknown[]): Promise<void> {
+  async events(target: RenderTarget, events: EventBatch): Promise<void> {
     if (!events.length) return;
     const style = {
       chalk: this.options.chalk,
@@ -74,7 +75,7 @@ export class HumanRenderer implements Renderer {
     };
     const format = target.origin.provider === 'box' ? formatBoxEvent : formatAsanaEvent;
     let text = '';
-    for (const event of events) text += `${format(event, style)}\n`;
+    for (let i = 0; i < events.length; i++) text += `${format(events.value(i), style)}\n`;
     await this.progress.aroundOutput(() => this.sink.write(text));
   }
 

@@ -48,11 +48,15 @@ export class StreamSink implements Sink {
   #broken: Error | undefined;
   #lines = 0;
   readonly #isFile: boolean;
+  /** Writes are synchronous and whole (a file, /dev/null): one write per page, no chunks. */
+  readonly #writesWhole: boolean;
 
   constructor(private readonly stream: NodeJS.WritableStream, private readonly options: StreamSinkOptions = {}) {
     stream.on('error', (error: NodeJS.ErrnoException) => this.#fail(error));
     // `>> export.jsonl`: writes to a file are synchronous and cannot block; no chunking needed.
-    this.#isFile = isRegularFile((stream as { fd?: unknown }).fd);
+    const fd = (stream as { fd?: unknown }).fd;
+    this.#isFile = isRegularFile(fd);
+    this.#writesWhole = this.#isFile || isNonTerminalDevice(fd, stream);
   }
 
   get linesWritten(): number {
@@ -61,7 +65,7 @@ export class StreamSink implements Sink {
 
   async write(text: string): Promise<void> {
     if (this.#broken) throw this.#broken;
-    if (this.#isFile || text.length <= CHUNK_UNITS) {
+    if (this.#writesWhole || text.length <= CHUNK_UNITS) {
       await this.#writeChunk(text);
       return;
     }
@@ -296,6 +300,19 @@ function isRegularFile(fd: unknown): boolean {
   if (typeof fd !== 'number') return false;
   try {
     return fs.fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `> /dev/null` and other character devices that are not terminals: Node writes to them
+ * synchronously (like files), so a write cannot block on a reader and needs no chunking.
+ */
+function isNonTerminalDevice(fd: unknown, stream: NodeJS.WritableStream): boolean {
+  if (typeof fd !== 'number' || (stream as { isTTY?: boolean }).isTTY) return false;
+  try {
+    return fs.fstatSync(fd).isCharacterDevice();
   } catch {
     return false;
   }

@@ -13,7 +13,9 @@ import { parseRetryAfter, RateGate, TransientError, withRetry, type RetryPolicy 
 import { sleep } from '../sleep.js';
 import { AsanaCrawler } from './asana-crawl.js';
 import { listProjects, type ListedProject } from './asana-projects.js';
-import type { Cursor, FetchResult, Provider, ProviderContext, SnapshotItem } from './types.js';
+import { scanPage } from '../output/json-scan.js';
+import { EventBatch } from './event-batch.js';
+import type { Cursor, FetchResult, Page, Provider, ProviderContext, SnapshotItem } from './types.js';
 
 export { DEFAULT_ASANA_BASE_URL } from './defaults.js';
 
@@ -77,15 +79,16 @@ export class AsanaProvider implements Provider {
   }
 
   eventsUrl(ref: AsanaRef, sync: string | undefined): URL {
-    const url =
-      ref.kind === 'workspace'
-        ? new URL(`${this.#base}/workspaces/${ref.gid}/events`)
-        : new URL(`${this.#base}/events`);
-    if (ref.kind === 'resource') url.searchParams.set('resource', ref.gid);
-    if (sync !== undefined) url.searchParams.set('sync', sync);
+    const path = ref.kind === 'workspace' ? `${this.#base}/workspaces/${ref.gid}/events` : `${this.#base}/events`;
+    // The query is built apart and the URL parsed once: every url.searchParams.set re-serialises
+    // and re-parses the whole URL, and a drain builds one URL per page.
+    const query = new URLSearchParams();
+    if (ref.kind === 'resource') query.set('resource', ref.gid);
+    if (sync !== undefined) query.set('sync', sync);
     const fields = this.#options.fields;
-    if (fields?.length && ref.kind === 'resource') url.searchParams.set('opt_fields', fields.join(','));
-    return url;
+    if (fields?.length && ref.kind === 'resource') query.set('opt_fields', fields.join(','));
+    const search = query.toString();
+    return new URL(search ? `${path}?${search}` : path);
   }
 
   crawl(ref: Reference, ctx: ProviderContext): AsyncIterable<SnapshotItem[]> {
@@ -139,11 +142,13 @@ function asAsana(ref: Reference): AsanaRef {
 
 function interpret(ref: AsanaRef, res: HttpResponse, auth: TokenSource): FetchResult {
   if (res.status === 200) {
+    const page = scanEventsPage(res.body);
+    if (page) return { kind: 'page', page };
     const body = parseBody(res.body);
     if (!body || !Array.isArray(body['data']) || typeof body['sync'] !== 'string' || typeof body['has_more'] !== 'boolean') {
       throw new TransientError('Asana sent a 200 answer without data, sync and has_more (truncated or garbled body)');
     }
-    return { kind: 'page', page: { events: body['data'], next: { sync: body['sync'] }, more: body['has_more'] } };
+    return { kind: 'page', page: { events: EventBatch.fromValues(body['data']), next: { sync: body['sync'] }, more: body['has_more'] } };
   }
   if (res.status === 412) {
     const body = parseBody(res.body);
@@ -188,6 +193,15 @@ function statusError(ref: AsanaRef, res: HttpResponse, auth: TokenSource): Error
   if (status === 403) return new AuthError(`Asana denied access to ${ref.label} (403${said})`, 'check that the token\'s user can see it');
   if (status === 404) return new NotFoundError(`${ref.label} was not found (404${said})`, 'check the gid or URL, and that the token\'s user can see it');
   return new ApiError(status, `Asana answered ${status} for ${ref.label}${said}`, status === 400 ? 'check the flags (for example --fields)' : undefined);
+}
+
+/** The usual page, its events kept as sent; undefined for anything else (then it is parsed). */
+function scanEventsPage(text: string): Page | undefined {
+  const scanned = scanPage(text, 'data');
+  const sync = scanned?.fields.get('sync');
+  const more = scanned?.fields.get('has_more');
+  if (!scanned || sync?.charCodeAt(0) !== 0x22 || (more !== 'true' && more !== 'false')) return undefined;
+  return { events: EventBatch.fromTexts(scanned.items), next: { sync: JSON.parse(sync) as string }, more: more === 'true' };
 }
 
 function parseBody(text: string): Record<string, unknown> | undefined {

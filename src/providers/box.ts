@@ -11,6 +11,8 @@ import type { BoxStreamType, Reference } from '../refs.js';
 import { parseRetryAfter, RateGate, TransientError, withRetry, type RetryPolicy } from '../retry.js';
 import { sleep } from '../sleep.js';
 import { exactPosition } from './box-position.js';
+import { scanPage } from '../output/json-scan.js';
+import { EventBatch } from './event-batch.js';
 import type { Cursor, FetchResult, Provider, ProviderContext } from './types.js';
 
 export { DEFAULT_BOX_BASE_URL } from './defaults.js';
@@ -159,7 +161,7 @@ export class BoxProvider implements Provider {
     return channel;
   }
 
-  #page(ref: BoxRef, position: string, ctx: ProviderContext): Promise<{ entries: unknown[]; position: string | undefined }> {
+  #page(ref: BoxRef, position: string, ctx: ProviderContext): Promise<BoxPage> {
     const url = new URL(`${this.#base}/events`);
     url.searchParams.set('stream_type', ref.streamType);
     url.searchParams.set('stream_position', position);
@@ -167,13 +169,7 @@ export class BoxProvider implements Provider {
     if (this.#options.eventTypes?.length && isEnterpriseStream(ref.streamType)) url.searchParams.set('event_type', this.#options.eventTypes.join(','));
     if (this.#options.createdAfter) url.searchParams.set('created_after', this.#options.createdAfter);
     if (this.#options.createdBefore) url.searchParams.set('created_before', this.#options.createdBefore);
-    return this.#call(ref, url, ctx, 'GET', (res) => {
-      const body = parseJson(res.body) as { entries?: unknown; next_stream_position?: unknown } | undefined;
-      if (!body || !Array.isArray(body.entries) || body.next_stream_position === undefined) {
-        throw new TransientError('Box sent a 200 answer without entries and next_stream_position (truncated or garbled body)');
-      }
-      return { entries: body.entries, position: exactPosition(res.body, body.next_stream_position) };
-    });
+    return this.#call(ref, url, ctx, 'GET', (res) => readPage(res.body));
   }
 
   #call<T>(ref: BoxRef, url: URL, ctx: ProviderContext, method: 'GET' | 'OPTIONS', read: (res: HttpResponse) => T): Promise<T> {
@@ -201,6 +197,25 @@ export class BoxProvider implements Provider {
 function asBox(ref: Reference): BoxRef {
   if (ref.provider !== 'box') throw new TypeError(`not a Box reference: ${ref.label}`);
   return ref;
+}
+
+interface BoxPage {
+  entries: EventBatch;
+  position: string | undefined;
+}
+
+/** A 200 events answer; its entries kept as sent when the scanner passes the text (json-scan.ts). */
+function readPage(text: string): BoxPage {
+  const scanned = scanPage(text, 'entries');
+  const position = scanned?.fields.get('next_stream_position');
+  if (scanned && position !== undefined) {
+    return { entries: EventBatch.fromTexts(scanned.items), position: exactPosition(text, JSON.parse(position)) };
+  }
+  const body = parseJson(text) as { entries?: unknown; next_stream_position?: unknown } | undefined;
+  if (!body || !Array.isArray(body.entries) || body.next_stream_position === undefined) {
+    throw new TransientError('Box sent a 200 answer without entries and next_stream_position (truncated or garbled body)');
+  }
+  return { entries: EventBatch.fromValues(body.entries), position: exactPosition(text, body.next_stream_position) };
 }
 
 function parseJson(text: string): unknown {

@@ -2,12 +2,14 @@
 // whether a cursor is an Asana sync token or a Box stream position.
 import type { Reference } from '../refs.js';
 import type { RetryReport } from '../retry.js';
+import type { EventBatch } from './event-batch.js';
 
 /** Provider-specific and JSON-serialisable: Asana `{sync}`, Box `{position}`. */
 export type Cursor = { readonly [key: string]: string | number | undefined };
 
 export interface Page {
-  events: unknown[];
+  /** As sent: exact texts parsed on demand, or parsed values. */
+  events: EventBatch;
   /** Where the next read starts once these events are written. */
   next: Cursor;
   /** True when the server has more right now (Asana has_more; Box: the page was not empty). */

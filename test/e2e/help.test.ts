@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, collect, runCli, tempDir } from '../helpers/cli.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 
-const COMMANDS = [['tail'], ['snapshot'], ['demo'], ['emulator'], ['state'], ['state', 'list'], ['state', 'show'], ['state', 'reset'], ['state', 'path'], ['completion'], ['auth'], ['auth', 'status']];
+const COMMANDS = [['tail'], ['snapshot'], ['demo'], ['emulator'], ['state'], ['state', 'list'], ['state', 'show'], ['state', 'reset'], ['state', 'path'], ['completion'], ['auth'], ['auth', 'status'], ['config'], ['config', 'list'], ['config', 'get'], ['config', 'set'], ['config', 'unset'], ['config', 'path']];
 
 describe('help and suggestions', () => {
   it.each(COMMANDS.map((c) => c.join(' ')))('`events %s --help` ends with examples', async (command) => {

@@ -1,0 +1,57 @@
+// `events config list|get|set|unset|path`: the user settings in config.json (the state folder),
+// checked by the same rules `tail` applies when it reads them. Written through conf (see
+// src/config-store.ts for what that takes); cursors never go through it.
+import path from 'node:path';
+import { NotFoundError } from '../errors.js';
+import { configDir, checkSetting, readFileSettings, settingKeys } from '../settings.js';
+
+interface Out {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+const warnTo = (out: Out) => (line: string): void => void out.stderr.write(`events: ${line}\n`);
+
+export function configList(flags: Record<string, unknown>, out: Out): number {
+  const settings = readFileSettings(configDir(out.env), warnTo(out));
+  if (flags['json']) out.stdout.write(`${JSON.stringify(settings)}\n`);
+  else for (const [key, value] of Object.entries(settings)) out.stdout.write(`${key} = ${JSON.stringify(value)}\n`);
+  return 0;
+}
+
+export function configGet(key: string, out: Out): number {
+  checkKey(key);
+  const value = (readFileSettings(configDir(out.env), warnTo(out)) as Record<string, unknown>)[key];
+  if (value === undefined) throw new NotFoundError(`"${key}" is not set in config.json`, `events config set ${key} <value> sets it`);
+  out.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
+  return 0;
+}
+
+export async function configSet(key: string, raw: string, out: Out): Promise<number> {
+  const value = checkSetting(key, raw);
+  const dir = configDir(out.env);
+  // A broken config.json is reported (exit 78) rather than overwritten.
+  readFileSettings(dir, warnTo(out));
+  const { openConfig } = await import('../config-store.js');
+  (await openConfig(dir)).set(key, value);
+  return 0;
+}
+
+export async function configUnset(key: string, out: Out): Promise<number> {
+  checkKey(key);
+  const dir = configDir(out.env);
+  readFileSettings(dir, warnTo(out));
+  const { openConfig } = await import('../config-store.js');
+  (await openConfig(dir)).delete(key);
+  return 0;
+}
+
+export function configPath(out: Out): number {
+  out.stdout.write(`${path.join(configDir(out.env), 'config.json')}\n`);
+  return 0;
+}
+
+function checkKey(key: string): void {
+  if (!settingKeys().includes(key)) checkSetting(key, '');
+}
