@@ -6,7 +6,7 @@ _events() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
       -*) ;;
-      *) case "${COMP_WORDS[i-1]}" in --action|--activity|--asana-base-url|--box-base-url|--color|--concurrency-limit|--crawl-fields|--event-type|--field|--fields|--give-up|--group|--host|--interval|--max-events|--on-expire|--output|--port|--provider|--rate|--rate-limit|--resource-type|--since|--timeout|--token-lifetime|--until|--user|--wait-lock|--write-box-jwt-config) ;; *) [[ -z "$cmd" || "$cmd" == state ]] && cmd="${cmd:+$cmd }${COMP_WORDS[i]}" ;; esac ;;
+      *) case "${COMP_WORDS[i-1]}" in --action|--activity|--asana-base-url|--box-base-url|--color|--concurrency-limit|--crawl-fields|--event-type|--field|--fields|--give-up|--group|--host|--interval|--max-events|--on-expire|--output|--port|--provider|--rate|--rate-limit|--refs-file|--relist|--resource-type|--shard|--since|--timeout|--token-lifetime|--until|--user|--wait-lock|--write-box-jwt-config) ;; *) [[ -z "$cmd" || "$cmd" == state ]] && cmd="${cmd:+$cmd }${COMP_WORDS[i]}" ;; esac ;;
     esac
   done
   COMPREPLY=()
@@ -14,6 +14,9 @@ _events() {
     "") if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--version -V --help -h' -- "$cur")); else COMPREPLY=($(compgen -W 'tail snapshot demo emulator auth state config completion help' -- "$cur")); fi ;;
     'tail')
       case "$prev" in
+        --refs-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --relist) return ;;
+        --shard) return ;;
         --interval) return ;;
         --fields) return ;;
         --group) return ;;
@@ -36,7 +39,7 @@ _events() {
         --asana-base-url) return ;;
         --box-base-url) return ;;
       esac
-      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --once --interval --fields --group --output --snapshot --crawl-fields --color --on-expire --timeout --give-up --wait-lock --rate --from-start --action --resource-type --field --user --event-type --max-events --since --until --asana-base-url --box-base-url --allow-insecure-http --quiet -q --verbose --help -h' -- "$cur")); else COMPREPLY=($(compgen -W "$(events __complete-refs 2>/dev/null)" -- "$cur")); fi ;;
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --once --refs-file --relist --shard --interval --fields --group --output --snapshot --crawl-fields --color --on-expire --timeout --give-up --wait-lock --rate --from-start --action --resource-type --field --user --event-type --max-events --since --until --asana-base-url --box-base-url --allow-insecure-http --quiet -q --verbose --help -h' -- "$cur")); else COMPREPLY=($(compgen -W "$(events __complete-refs 2>/dev/null)" -- "$cur")); fi ;;
     'snapshot')
       case "$prev" in
         --output) COMPREPLY=($(compgen -f -- "$cur")); return ;;

@@ -1,5 +1,5 @@
 // The commander program. Only flags and help live here: every action lazily imports its command
-// module, so `events --version` and `--help` never load undici, conf, chalk or ora.
+// module, so `events --version` and `--help` never load the HTTP client, conf, chalk or ora.
 import { Argument, Command, Option } from 'commander';
 import { badValue } from './bounds.js';
 import { UsageError } from './errors.js';
@@ -16,6 +16,8 @@ Examples:
   $ events tail https://app.asana.com/0/1204567890/list  paste a URL from the browser
   $ events tail 1204567890123456 --json | jq -r .action  JSON lines for scripts
   $ events tail workspace:1200000000000 --json           a whole workspace (service accounts)
+  $ events tail projects:1200000000000 --json            every project of a workspace (any token)
+  $ events tail --refs-file refs.txt --shard 2/3         the second third of a list
   $ events tail 1204567890123456 --once --json >> export.jsonl   what cron runs
   $ events tail box:changes                              a Box user's changes (long polling)
   $ events tail box:admin_logs --since 7d --once --json  backfill a week of enterprise events
@@ -32,9 +34,12 @@ export function createProgram(ctx: ProgramContext): Command {
   program
     .command('tail')
     .description('print events of one or more resources as they happen')
-    .argument('<resource...>', 'gid, Asana URL, workspace:<gid>, box[:stream]')
+    .argument('[resource...]', 'gid, Asana URL, workspace:<gid>, projects:<workspace gid>, team:<team gid>, box[:stream]')
     .option('--json', 'one JSON object per line on stdout')
     .option('--once', 'read everything new, save the cursor and exit (for cron)')
+    .option('--refs-file <file>', 'also follow the references in FILE, one per line (# comments; - for stdin)')
+    .option('--relist <seconds>', 'read the project lists of projects: and team: again this often (default 600)')
+    .option('--shard <K/N>', 'follow only shard K of N: the references (and listed projects) whose hash lands in K')
     .option('--interval <seconds>', 'pause between polls when caught up (default 5)')
     .option('--fields <list>', "Asana opt_fields for events, e.g. user.name,resource.name,change.new_value")
     .option('--group <name>', 'consumer group: separate cursors for separate consumers (default "default")')

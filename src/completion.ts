@@ -25,7 +25,7 @@ interface CommandSpec {
   subcommands: string[];
 }
 
-const FILE_FLAGS = new Set(['--output']);
+const FILE_FLAGS = new Set(['--output', '--refs-file']);
 
 /**
  * The subcommands the help lists, through commander's public Help API (so a command hidden with

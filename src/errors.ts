@@ -11,6 +11,8 @@ export const ExitCode = {
   state: 5,
   locked: 6,
   expired: 7,
+  /** EX_NOINPUT of sysexits.h: an input file (--refs-file) cannot be read. */
+  noInput: 66,
   /** A local resource is not available: the emulator's port is taken (EX_UNAVAILABLE). */
   unavailable: 69,
   /** Output could not be written: disk full, closed stdout, no permission (EX_IOERR). */
@@ -30,6 +32,7 @@ export type ErrorCategory =
   | 'state'
   | 'locked'
   | 'expired'
+  | 'input'
   | 'temporary'
   | 'config'
   | 'output'
@@ -85,6 +88,13 @@ export class LockedError extends EventsError {
 export class ExpiredError extends EventsError {
   constructor(message: string, hint?: string) {
     super('expired', ExitCode.expired, message, hint);
+  }
+}
+
+/** A file the user named cannot be read (missing, a folder, no permission). */
+export class InputError extends EventsError {
+  constructor(message: string, hint?: string) {
+    super('input', ExitCode.noInput, message, hint);
   }
 }
 

@@ -98,7 +98,7 @@ export class Governor {
   readonly #queues = new Map<string, Waiter[]>();
   #timer: unknown;
   #timerAt = Infinity;
-  #demand: { subscriptions: number; intervalMs: number } | undefined;
+  #demand: { subscriptions: () => number; intervalMs: number } | undefined;
   #toldRate: number | undefined;
   readonly stats = { granted: 0, limited: 0, episodes: 0 };
 
@@ -128,9 +128,9 @@ export class Governor {
     return this.#inFlight;
   }
 
-  /** How many subscriptions poll at which interval: only for the stretch message. */
-  setDemand(subscriptions: number, intervalMs: number): void {
-    this.#demand = subscriptions > 0 ? { subscriptions, intervalMs } : undefined;
+  /** How many subscriptions poll at which interval (a count that may change): for the stretch message. */
+  setDemand(subscriptions: number | (() => number), intervalMs: number): void {
+    this.#demand = { subscriptions: typeof subscriptions === 'number' ? () => subscriptions : subscriptions, intervalMs };
   }
 
   /** Waits for a slot: a token from the bucket, no pause in force, room under the in-flight cap. */
@@ -314,12 +314,13 @@ export class Governor {
     const demand = this.#demand;
     if (!demand || !this.#notices || now - this.#rateSetAt < SETTLE_MS) return;
     const rate = this.ratePerMin;
-    const needed = (demand.subscriptions * 60_000) / demand.intervalMs;
-    if (needed <= rate) return;
+    const subscriptions = demand.subscriptions();
+    const needed = (subscriptions * 60_000) / demand.intervalMs;
+    if (subscriptions <= 0 || needed <= rate) return;
     const told = this.#toldRate;
     if (told !== undefined && Math.max(told, rate) / Math.min(told, rate) < BIG_CHANGE) return;
     this.#toldRate = rate;
-    this.#notices.note(stretchMessage(demand.subscriptions, demand.intervalMs, rate));
+    this.#notices.note(stretchMessage(subscriptions, demand.intervalMs, rate));
   }
 }
 

@@ -9,6 +9,8 @@ export type BoxStreamType = (typeof BOX_STREAM_TYPES)[number];
 export type Reference =
   | { provider: 'asana'; kind: 'resource'; gid: string; resourceType?: AsanaResourceType; id: string; label: string }
   | { provider: 'asana'; kind: 'workspace'; gid: string; id: string; label: string }
+  /** An expander: no cursor of its own; every project it lists becomes a resource subscription. */
+  | { provider: 'asana'; kind: 'projects' | 'team'; gid: string; id: string; label: string }
   | { provider: 'box'; kind: 'stream'; streamType: BoxStreamType; id: string; label: string };
 
 export const ACCEPTED_FORMS = [
@@ -16,12 +18,26 @@ export const ACCEPTED_FORMS = [
   'https://app.asana.com/0/<project>/list | /board | /<task> | /<task>/f',
   'https://app.asana.com/1/<workspace>/project/<project>[/list] | /project/<project>/task/<task> | /task/<task>',
   'workspace:<gid>',
+  'projects:<workspace gid> (every non-archived project)',
+  'team:<team gid> (every non-archived project of the team)',
   'box | box:all | box:changes | box:sync | box:admin_logs | box:admin_logs_streaming',
 ];
 
 const GID = /^\d{1,30}$/;
 // Views of a project in the /0/ URL form: the last segment names a view, not a task.
 const PROJECT_VIEWS = new Set(['list', 'board', 'timeline', 'calendar', 'overview', 'progress', 'files', 'messages', 'dashboard', 'workflow']);
+
+export type Expander = Extract<Reference, { kind: 'projects' | 'team' }>;
+
+/** projects:<gid> and team:<gid> stand for a list of projects, read through the API. */
+export function isExpander(ref: Reference): ref is Expander {
+  return ref.kind === 'projects' || ref.kind === 'team';
+}
+
+/** The subscription of one listed project: the same id (and cursor) as `events tail <gid>`. */
+export function projectReference(gid: string): Reference {
+  return resource(gid, 'project');
+}
 
 function resource(gid: string, resourceType?: AsanaResourceType): Reference {
   // The id is the gid alone: a bare gid and a URL of the same project share one cursor.
@@ -59,6 +75,12 @@ export function parseReference(input: string): Reference {
   if (workspace) {
     const gid = workspace[1]!;
     return { provider: 'asana', kind: 'workspace', gid, id: `workspace:${gid}`, label: `workspace ${gid}` };
+  }
+  const expander = /^(projects|team):(\d{1,30})$/.exec(text);
+  if (expander) {
+    const kind = expander[1] as 'projects' | 'team';
+    const gid = expander[2]!;
+    return { provider: 'asana', kind, gid, id: `${kind}:${gid}`, label: kind === 'projects' ? `projects of workspace ${gid}` : `projects of team ${gid}` };
   }
   const box = /^box(?::([a-z_]+))?$/.exec(text);
   if (box) {

@@ -16,6 +16,8 @@ export interface FileSettings {
   group?: string;
   color?: string;
   timeout?: number;
+  /** Seconds between two listings of projects:/team: references. */
+  relist?: number;
   /** Requests per minute per token (a number) or "600/min": like --rate. */
   rate?: number | string;
 }
@@ -48,6 +50,7 @@ const KEYS: Record<keyof FileSettings, Check> = {
   group: (v) => (typeof v === 'string' && GROUP_NAME.test(v) ? { ok: true, value: v } : { ok: false, mustBe: 'a group name of letters, digits, dot, dash or underscore' }),
   color: (v) => (typeof v === 'string' && (COLOR_CHOICES as readonly string[]).includes(v) ? { ok: true, value: v } : { ok: false, mustBe: orList(COLOR_CHOICES.map((c) => JSON.stringify(c))) }),
   timeout: number(BOUNDS.timeout),
+  relist: number(BOUNDS.relist),
   rate: (v) =>
     (typeof v === 'number' || typeof v === 'string') && parseRate(v) !== undefined
       ? { ok: true, value: v }
@@ -145,6 +148,7 @@ const EXAMPLES: Record<keyof FileSettings, string> = {
   group: 'export',
   color: 'never',
   timeout: BOUNDS.timeout.example,
+  relist: BOUNDS.relist.example,
   rate: '600/min',
 };
 

@@ -4,6 +4,7 @@ import { ExitCode, StopRequested, UsageError } from './errors.js';
 import { createProviders, createRenderer, openStdoutSink, type TailConfig, type TailIO } from './follow/run.js';
 import { formatSeconds, recrawl } from './follow/loop.js';
 import { HttpClient } from './http.js';
+import { isExpander } from './refs.js';
 import { colorLevel } from './output/color.js';
 import { Progress } from './output/progress.js';
 import { AtomicFileSink } from './output/sink.js';
@@ -13,6 +14,8 @@ export async function runSnapshot(config: TailConfig, io: TailIO): Promise<numbe
   const sink = config.output && config.output !== '-' ? new AtomicFileSink(config.output) : openStdoutSink(io);
   const progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true, colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true) });
   try {
+    const expander = config.refs.find(isExpander);
+    if (expander) throw new UsageError(`${expander.id} has no snapshot of its own`, 'snapshot the projects one by one, or use events tail --snapshot to get each listed project\'s snapshot on its first run');
     const providers = createProviders(config, http, io.env, (line) => io.stderr.write(`${line}\n`));
     const renderer = await createRenderer({ ...config, output: undefined, json: config.json || config.output !== undefined }, io, sink, progress, config.refs.length > 1);
     const ctx = {

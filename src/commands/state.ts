@@ -4,10 +4,10 @@
 // "corrupt state file" error points to.
 import fs from 'node:fs';
 import path from 'node:path';
-import { NotFoundError, StateError } from '../errors.js';
+import { NotFoundError, StateError, UsageError } from '../errors.js';
 import { formatAge } from '../follow/loop.js';
 import { DEFAULT_ASANA_BASE_URL, DEFAULT_BOX_BASE_URL } from '../providers/defaults.js';
-import { parseReference, type Reference } from '../refs.js';
+import { isExpander, parseReference, type Reference } from '../refs.js';
 import { configDir, pick, readFileSettings } from '../settings.js';
 import { CursorStore, fileNameFor, type CursorRecord } from '../state/cursors.js';
 import { acquireLock } from '../state/lock.js';
@@ -57,7 +57,7 @@ export function stateList(flags: Record<string, unknown>, out: Out): number {
 
 export function stateShow(resource: string, flags: Record<string, unknown>, out: Out): number {
   const dir = configDir(out.env);
-  const ref = parseReference(resource);
+  const ref = storedReference(resource);
   const group = groupFilter(flags, dir, out);
   const store = new CursorStore(dir, { create: false });
   const problems: string[] = [];
@@ -92,7 +92,7 @@ export function stateShow(resource: string, flags: Record<string, unknown>, out:
  */
 export async function stateReset(resource: string, flags: Record<string, unknown>, out: Out): Promise<number> {
   const dir = configDir(out.env);
-  const ref = parseReference(resource);
+  const ref = storedReference(resource);
   const settings = readFileSettings(dir, (line) => out.stderr.write(`events: ${line}\n`));
   const group = pick(typeof flags['group'] === 'string' ? flags['group'] : undefined, settings.group, 'default')!;
   const host = flags['allHosts'] === true ? undefined : typeof flags['host'] === 'string' ? flags['host'] : currentHost(ref, out.env, settings);
@@ -119,6 +119,15 @@ export async function stateReset(resource: string, flags: Record<string, unknown
   if (flags['json']) out.stdout.write(`${JSON.stringify({ removed })}\n`);
   else for (const file of removed) out.stderr.write(`events: removed ${file}; the next run of ${resource} starts fresh\n`);
   return 0;
+}
+
+/** A reference that has a cursor: projects:/team: have none, their projects each have one. */
+function storedReference(resource: string): Reference {
+  const ref = parseReference(resource);
+  if (isExpander(ref)) {
+    throw new UsageError(`${ref.id} has no cursor of its own: each project it lists has one, keyed by the project's gid`, "see 'events state list', then show or reset a project by its gid");
+  }
+  return ref;
 }
 
 /** --group, else config.json's group: what `tail` would use; undefined shows every group. */

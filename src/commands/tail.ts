@@ -7,6 +7,8 @@ import { DEFAULT_BOX_BASE_URL } from '../providers/box.js';
 import { checkWindow, parseWhen } from '../when.js';
 import { validateCrawlFields } from '../providers/asana-crawl.js';
 import { parseReference, type Reference } from '../refs.js';
+import { readRefsFile } from '../refs-file.js';
+import { parseShard } from '../shard.js';
 import { COLOR_CHOICES, GROUP_NAME, configDir, pick, readFileSettings } from '../settings.js';
 import { badValue, boundedFlag } from '../bounds.js';
 import { checkFilters, fieldsNeededBy, type FilterSpec } from '../filter.js';
@@ -23,9 +25,15 @@ const ON_EXPIRE = ['recrawl', 'warn', 'fail'] as const;
  * Flags, environment and config.json into a TailConfig. Warnings (unknown config keys, unknown
  * Box event types, a --since that a stored cursor overrides) go to `warn`, one line each.
  */
-export function buildTailConfig(resources: string[], flags: Record<string, unknown>, env: NodeJS.ProcessEnv, warn: (line: string) => void = () => undefined): TailConfig {
+export function buildTailConfig(resources: string[], flags: Record<string, unknown>, env: NodeJS.ProcessEnv, warn: (line: string) => void = () => undefined, fileRefs: Reference[] = []): TailConfig {
   const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
-  const refs = dedupeRefs(resources.map(parseReference));
+  const refs = dedupeRefs([...resources.map(parseReference), ...fileRefs]);
+  if (!refs.length) {
+    throw new UsageError(
+      flags['refsFile'] === undefined ? 'no resource to follow' : `the references file ${str('refsFile') === '-' ? '(stdin)' : str('refsFile')} names no resource`,
+      "name one or more resources (gid, Asana URL, projects:<workspace gid>, box, ...) or --refs-file FILE with one per line; see 'events tail --help'",
+    );
+  }
   const dir = configDir(env);
   const file = readFileSettings(dir, warn);
 
@@ -99,6 +107,8 @@ export function buildTailConfig(resources: string[], flags: Record<string, unkno
     output: str('output'),
     filters,
     maxEvents,
+    shard: str('shard') === undefined ? undefined : parseShard(str('shard')!),
+    relistMs: 1000 * (boundedFlag('relist', '--relist', str('relist')) ?? file.relist ?? 600),
     ratePerMin,
     userAgent: userAgent(),
   };
@@ -144,6 +154,8 @@ function dedupeRefs<T extends { id: string }>(refs: T[]): T[] {
 }
 
 export async function tailCommand(resources: string[], flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {
-  const config = buildTailConfig(resources, flags, process.env, (line) => process.stderr.write(`events: ${line}\n`));
+  const refsFile = typeof flags['refsFile'] === 'string' ? (flags['refsFile'] as string) : undefined;
+  const fileRefs = refsFile === undefined ? [] : await readRefsFile(refsFile, process.stdin);
+  const config = buildTailConfig(resources, flags, process.env, (line) => process.stderr.write(`events: ${line}\n`), fileRefs);
   return runTail(config, { stdout: process.stdout, stderr: process.stderr, env: process.env, stop: ctx.stop });
 }

@@ -4,6 +4,7 @@
 // `violations`, so tests can assert that the client stays inside the spec.
 import { CRAWL_FIELD_ENUMS } from '../providers/asana-crawl-fields.js';
 import type { AsanaObject, AsanaWorld, EventLog } from './asana-world.js';
+import { AsanaListing } from './asana-listing.js';
 import { ACCOUNT_FIELD_ENUMS } from './asana-user-fields.js';
 import { projectFields } from './project-fields.js';
 import { asanaError, json, type Incoming, type Reply } from './reply.js';
@@ -18,17 +19,22 @@ export interface AsanaApiOptions {
 }
 
 export class AsanaApi {
-  constructor(private readonly world: AsanaWorld, private readonly options: AsanaApiOptions) {}
+  readonly #listing: AsanaListing;
+
+  constructor(private readonly world: AsanaWorld, private readonly options: AsanaApiOptions) {
+    this.#listing = new AsanaListing(world, options.violations);
+  }
 
   handle(req: Incoming, path: string): Reply {
     if (!req.token || (this.options.accessTokens && !this.options.accessTokens.includes(req.token))) return asanaError(401, 'Not Authorized');
     if (req.method !== 'GET') return asanaError(404, 'No matching route for request');
     let m: RegExpExecArray | null;
     if (path === '/events') return this.#events(req, 'getEvents');
+    const listed = this.#listing.handle(req, path);
+    if (listed) return listed;
     if ((m = /^\/workspaces\/(\d+)\/events$/.exec(path))) return this.#workspaceEvents(req, m[1]!);
     if (path === '/workspaces') return this.#workspaces(req);
     if ((m = /^\/users\/(me|\d+)$/.exec(path))) return this.#user(req, m[1]!);
-    if ((m = /^\/workspaces\/(\d+)\/projects$/.exec(path))) return this.#list(req, 'getProjectsForWorkspace', m[1]!, 'workspace', () => this.world.projectGids);
     if ((m = /^\/workspaces\/(\d+)$/.exec(path))) return this.#one(req, 'getWorkspace', m[1]!, 'workspace');
     if ((m = /^\/projects\/(\d+)\/tasks$/.exec(path))) return this.#list(req, 'getTasksForProject', m[1]!, 'project', (gid) => this.world.taskGids(gid));
     if ((m = /^\/projects\/(\d+)$/.exec(path))) return this.#one(req, 'getProject', m[1]!, 'project');

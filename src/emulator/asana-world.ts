@@ -34,6 +34,11 @@ const NOUNS = ['the spec', 'release notes', 'billing export', 'onboarding flow',
 const PROJECTS = ['Launch', 'Platform', 'Marketing site', 'Mobile app', 'Infrastructure', 'Customer success'];
 const COLORS = ['dark-pink', 'dark-green', 'dark-blue', 'dark-red', 'dark-teal', 'light-orange'];
 const SECTIONS = ['To do', 'Doing', 'Done'];
+/** Fixed gids, so adding teams draws nothing from the seeded generator (worlds stay as they were). */
+const TEAMS = [
+  { gid: '1200000000000001', name: 'Everyone' },
+  { gid: '1200000000000002', name: 'Engineering' },
+];
 const COMMENTS = ['Looks good to me', 'Can we ship this Friday?', 'Blocked on review', 'Done, see the PR', 'Moved to next sprint'];
 
 export interface AsanaWorldOptions {
@@ -54,6 +59,7 @@ export class AsanaWorld {
   readonly subtasks = new Map<string, string[]>();
   readonly stories = new Map<string, string[]>();
   readonly goals: string[] = [];
+  readonly teams: string[] = [];
   readonly logs = new Map<string, EventLog>();
   readonly #random: Random;
   readonly #options: AsanaWorldOptions;
@@ -67,6 +73,10 @@ export class AsanaWorld {
     for (let i = 0; i < 8; i++) this.users.push({ gid: r.gid(), resource_type: 'user', name: `${FIRST[(i + options.seed) % FIRST.length]} ${LAST[(i * 3 + options.seed) % LAST.length]}` });
     this.workspace = this.#add({ gid: r.gid(), resource_type: 'workspace', name: 'Emulated Inc.', is_organization: true, email_domains: ['example.com'] });
     this.#log(this.workspace.gid);
+    for (const team of TEAMS) {
+      this.#add({ gid: team.gid, resource_type: 'team', name: team.name, organization: this.#compact(this.workspace) });
+      this.teams.push(team.gid);
+    }
     for (let p = 0; p < (options.projects ?? 3); p++) this.createProject(PROJECTS[p % PROJECTS.length]!, options.tasksPerProject ?? 12, false);
     // Its own random stream, so the gids and events drawn after it are those of a world without it.
     const personalGid = new Random(options.seed ^ 0x9e3779b9).gid();
@@ -98,13 +108,15 @@ export class AsanaWorld {
   }
 
   /** Creates a project with tasks, silently (setup) or as events (a user creating it now). */
-  createProject(name: string, taskCount: number, asEvents = true): AsanaObject {
+  createProject(name: string, taskCount: number, asEvents = true, teamGid = TEAMS[0]!.gid): AsanaObject {
     const r = this.#random;
+    const team = this.objects.get(teamGid);
+    if (team?.resource_type !== 'team') throw new Error(`no such team: ${teamGid}`);
     const created = this.#timestamp();
     const project = this.#add({
       gid: r.gid(), resource_type: 'project', name, archived: false, color: r.pick(COLORS), completed: false, completed_at: null,
       created_at: created, modified_at: created, due_on: null, notes: '', owner: r.pick(this.users), public: true,
-      permalink_url: '', team: { gid: '1200000000000001', resource_type: 'team', name: 'Everyone' }, current_status_update: null,
+      permalink_url: '', team: this.#compact(team), current_status_update: null,
       workspace: this.#compact(this.workspace),
     });
     project['permalink_url'] = `https://app.asana.com/0/${project.gid}/${project.gid}`;
@@ -115,6 +127,40 @@ export class AsanaWorld {
       const task = this.#newTask(project.gid, null);
       if (t % 4 === 0) this.#newTask(project.gid, task.gid);
     }
+    return project;
+  }
+
+  /** Archives a project as a user does: it leaves archived=false lists; its events stay readable. */
+  archiveProject(gid: string): void {
+    const project = this.#project(gid);
+    if (project['archived'] === true) return;
+    this.#change(project, 'archived', true, [project.gid]);
+  }
+
+  /** Deletes a project: it leaves every list and its events endpoint answers 404 from now on. */
+  deleteProject(gid: string): void {
+    const project = this.#project(gid);
+    this.#record(project, 'deleted', null, null, [this.workspace.gid]);
+    this.projectTasks.delete(gid);
+    this.objects.delete(gid);
+    this.logs.delete(gid);
+  }
+
+  /** Projects of the workspace, or of one team, in gid order (the order lists page through). */
+  projectsOf(owner: { workspace?: string; team?: string }): AsanaObject[] {
+    const out: AsanaObject[] = [];
+    for (const gid of this.projectTasks.keys()) {
+      const project = this.objects.get(gid)!;
+      if (owner.workspace !== undefined && (project['workspace'] as Compact).gid !== owner.workspace) continue;
+      if (owner.team !== undefined && (project['team'] as Compact).gid !== owner.team) continue;
+      out.push(project);
+    }
+    return out.sort((a, b) => (a.gid.length - b.gid.length) || (a.gid < b.gid ? -1 : a.gid > b.gid ? 1 : 0));
+  }
+
+  #project(gid: string): AsanaObject {
+    const project = this.objects.get(gid);
+    if (project?.resource_type !== 'project') throw new Error(`no such project: ${gid}`);
     return project;
   }
 

@@ -2,6 +2,9 @@
 //   GET    /_emulator                      what exists (workspace, projects, tasks, goals)
 //   POST   /_emulator/asana/events         {"resource":"<gid>","count":10}
 //   POST   /_emulator/asana/simulate       {"count":10}
+//   POST   /_emulator/asana/projects       {"name":"Roadmap","tasks":5,"team":"<team gid>"} a new project
+//   POST   /_emulator/asana/projects/<gid>/archive   archived: out of projects:/team: lists
+//   DELETE /_emulator/asana/projects/<gid>            deleted: its events answer 404
 //   POST   /_emulator/asana/expire         {"resource":"<gid>"} (or {} for every token)
 //   POST   /_emulator/box/events           {"count":10,"stream":"user"|"enterprise","event_type":"LOGIN"}
 //   POST   /_emulator/faults               {"kind":"status","status":503,"path":"/events","times":3}
@@ -36,6 +39,7 @@ export function handleControl(emulator: Emulator, method: string, target: URL, b
             workspace: asana.workspaceGid,
             projects: asana.projectGids.map((gid) => ({ gid, name: asana.world.objects.get(gid)?.['name'], tasks: asana.taskGids(gid) })),
             goals: asana.goalGids,
+            teams: asana.teamGids,
           },
           box: { base_url: `${emulator.url}/2.0` },
           requests: emulator.requests.length,
@@ -43,6 +47,12 @@ export function handleControl(emulator: Emulator, method: string, target: URL, b
         });
       case 'POST /_emulator/asana/events':
         return json(200, { data: asana.appendEvents(String(input['resource'] ?? asana.projectGids[0]), count) });
+      case 'POST /_emulator/asana/projects': {
+        const tasks = Number(input['tasks'] ?? 3);
+        if (!Number.isInteger(tasks) || tasks < 0 || tasks > 1000) return json(400, { error: 'tasks must be an integer from 0 to 1000' });
+        const gid = asana.createProject(String(input['name'] ?? 'New project'), tasks, input['team'] === undefined ? undefined : String(input['team']));
+        return json(200, { data: { gid } });
+      }
       case 'POST /_emulator/asana/simulate':
         return json(200, { data: asana.simulate(count) });
       case 'POST /_emulator/asana/expire':
@@ -75,8 +85,18 @@ export function handleControl(emulator: Emulator, method: string, target: URL, b
         return json(200, rateLimitState(emulator));
       case 'GET /_emulator/requests':
         return json(200, { requests: emulator.requests.map(({ headers, ...r }) => ({ ...r, headers: { ...headers, authorization: headers['authorization'] ? '(set)' : undefined } })) });
-      default:
+      default: {
+        const project = /^(POST|DELETE) \/_emulator\/asana\/projects\/(\d+)(\/archive)?$/.exec(route);
+        if (project?.[1] === 'POST' && project[3]) {
+          asana.archiveProject(project[2]!);
+          return json(200, { archived: project[2] });
+        }
+        if (project?.[1] === 'DELETE' && !project[3]) {
+          asana.deleteProject(project[2]!);
+          return json(200, { deleted: project[2] });
+        }
         return json(404, { error: `no control route ${route}` });
+      }
     }
   } catch (error) {
     return json(400, { error: error instanceof Error ? error.message : String(error) });

@@ -70,7 +70,13 @@ export interface Emulator {
     appendEvents(gid: string, count: number): Array<Record<string, unknown>>;
     simulate(count: number): Array<Record<string, unknown>>;
     expireTokens(gid?: string): void;
-    createProject(name: string, taskCount: number): string;
+    /** Teams of the workspace, for team:<gid> (the first is "Everyone", every project's default). */
+    teamGids: string[];
+    createProject(name: string, taskCount: number, teamGid?: string): string;
+    /** Out of archived=false lists; its events stay readable, as in Asana. */
+    archiveProject(gid: string): void;
+    /** Out of every list; its events endpoint answers 404. */
+    deleteProject(gid: string): void;
   };
   box: {
     appendEvents(count: number, stream?: BoxStream, eventType?: string): Array<Record<string, unknown>>;
@@ -126,7 +132,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       appendEvents: (gid, count) => asanaWorld.append(gid, count),
       simulate: (count) => asanaWorld.simulate(count),
       expireTokens: (gid) => asanaWorld.expire(gid),
-      createProject: (name, taskCount) => asanaWorld.createProject(name, taskCount).gid,
+      teamGids: asanaWorld.teams,
+      createProject: (name, taskCount, teamGid) => asanaWorld.createProject(name, taskCount, true, teamGid).gid,
+      archiveProject: (gid) => asanaWorld.archiveProject(gid),
+      deleteProject: (gid) => asanaWorld.deleteProject(gid),
     },
     box: {
       appendEvents: (count, stream = 'user', eventType) => boxWorld.append(stream, count, eventType),

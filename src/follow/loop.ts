@@ -109,7 +109,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       progress.debug(`${ref.label}: started a new cursor`);
       if (options.once && !provider.startsWithHistory?.(ref)) {
         // A first --once prints nothing, which looks like a failure to a person trying it out.
-        progress.tip(`${ref.label}: first run: the cursor is now stored and events start from here; the next run prints what happened since`);
+        progress.tip(`${ref.label}: first run: the cursor is now stored and events start from here; the next run prints what happened since`, 'first-run');
         return;
       }
     } else {

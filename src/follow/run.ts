@@ -3,7 +3,7 @@
 // flags into a TailConfig; tests can call this directly.
 import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
-import { AuthError, ExitCode, NotFoundError, OutputError, StopRequested, UsageError, formatError } from '../errors.js';
+import { AuthError, EventsError, ExitCode, OutputError, StopRequested, UsageError } from '../errors.js';
 import { HttpClient, isLoopback } from '../http.js';
 import { colorLevel, type ColorChoice } from '../output/color.js';
 import { Progress } from '../output/progress.js';
@@ -12,15 +12,17 @@ import { FileSink, StreamSink, type Sink } from '../output/sink.js';
 import { AsanaProvider } from '../providers/asana.js';
 import { BoxProvider } from '../providers/box.js';
 import type { Provider } from '../providers/types.js';
-import type { Reference } from '../refs.js';
+import { isExpander, type Expander, type Reference } from '../refs.js';
 import type { RetryPolicy, RetryReport } from '../retry.js';
 import { HOW_TO_CONFIGURE, resolveAuth } from '../auth/resolve.js';
 import { CursorStore } from '../state/cursors.js';
-import { acquireLock, type Release } from '../state/lock.js';
-import { buildFilter, type FilterSpec } from '../filter.js';
+import type { FilterSpec } from '../filter.js';
+import { inShard, type Shard } from '../shard.js';
+import { Expansion } from './expansion.js';
+import { formatSeconds, type OnExpire } from './loop.js';
+import { DIRECT, SubscriptionSet } from './subscription-set.js';
 import { DOCUMENTED_RATE_PER_MIN, Governor, type GovernorNotices } from '../governor.js';
 import { isEnterpriseStream } from '../providers/box.js';
-import { follow, type OnExpire, type Subscription } from './loop.js';
 
 export interface TailConfig {
   refs: Reference[];
@@ -46,6 +48,10 @@ export interface TailConfig {
   userAgent: string;
   filters: FilterSpec;
   maxEvents?: number;
+  /** --shard K/N: only the references (and listed projects) whose hash lands in shard K. */
+  shard?: Shard;
+  /** --relist: how often projects:/team: lists are read again. */
+  relistMs: number;
   /** --rate: requests per minute per token, fixed; undefined: learned from 429s. */
   ratePerMin?: number;
 }
@@ -63,75 +69,74 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
   // Every subscription's wait and request listens to the stop signal: hundreds are expected.
   setMaxListeners(0, io.stop.signal);
   const http = new HttpClient({ userAgent: config.userAgent, timeoutMs: config.timeoutMs, debug });
-  const releases: Release[] = [];
+  let set: SubscriptionSet | undefined;
   let progress: Progress | undefined;
   let sink: Sink | undefined;
   // The governors speak through the progress reporter, which exists only once the locks are held.
   const notices: GovernorNotices = { note: (text) => progress?.note(text), debug: (text) => progress?.debug(text) };
   const governors = createGovernors(config, notices);
   try {
-    const providers = createProviders(config, http, io.env, (line) => io.stderr.write(`${line}\n`), governors);
-    const store = new CursorStore(config.stateDir);
-    const subs: Subscription[] = [];
+    // --shard keeps the direct references of this shard; expanders are listed by every shard and
+    // their projects split by the same hash.
+    const refs = config.refs.filter((ref) => isExpander(ref) || inShard(ref.id, config.shard));
+    const providers = createProviders({ ...config, refs }, http, io.env, (line) => io.stderr.write(`${line}\n`), governors);
+    set = new SubscriptionSet({ store: new CursorStore(config.stateDir), providers, group: config.group, filters: config.filters, lockWaitMs: config.lockWaitMs, stop: io.stop });
     // Locks in a fixed order, so two overlapping runs cannot each hold what the other waits for.
-    const ordered = [...config.refs].sort((a, b) => a.id.localeCompare(b.id));
-    for (const ref of ordered) {
-      const provider = providers.get(ref.provider)!;
-      const key = { provider: provider.name, host: provider.host, subscription: ref.id, group: config.group };
-      const description = `${ref.label} (group ${config.group})`;
-      releases.push(await acquireLock(store.lockPath(key), { waitMs: config.lockWaitMs, description, signal: io.stop.signal }));
-      subs.push({ ref, provider, cursors: store.file(key), filter: buildFilter(config.filters, provider.name), origin: { provider: provider.name, subscription: ref.id, group: config.group } });
-    }
-    for (const [name, governor] of config.once ? [] : governors) {
-      // Only subscriptions that poll every --interval make demand; Box user streams long-poll.
-      const polling = config.refs.filter((r) => r.provider === name && (r.provider === 'asana' || isEnterpriseStream(r.streamType))).length;
-      governor.setDemand(polling, config.intervalMs);
+    const direct = refs.filter((ref) => !isExpander(ref)).sort((a, b) => a.id.localeCompare(b.id));
+    for (const ref of direct) await set.claim(ref, DIRECT);
+    if (!config.once) {
+      // The stretch message needs how many subscriptions poll every --interval: every Asana one
+      // (listed projects come and go) and Box's enterprise streams (Box user streams long-poll).
+      const box = direct.filter((r) => r.provider === 'box');
+      governors.get('asana')?.setDemand(() => (set?.size ?? 0) - box.length, config.intervalMs);
+      governors.get('box')?.setDemand(box.filter((r) => r.provider === 'box' && isEnterpriseStream(r.streamType)).length, config.intervalMs);
     }
     progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true, colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true) });
+    if (!refs.length) progress.note(`shard ${config.shard?.index}/${config.shard?.count} holds none of the ${config.refs.length} references: nothing to follow`);
+    if (config.shard) progress.debug(`shard ${config.shard.index}/${config.shard.count}: ${direct.length} of ${config.refs.filter((r) => !isExpander(r)).length} named references`);
     sink = config.output && config.output !== '-' ? new FileSink(config.output) : openStdoutSink(io, () => progress?.debug('stdout is full: waiting for its reader'));
-    const renderer = await createRenderer(config, io, sink, progress, subs.length > 1);
+    const expanders = refs.filter(isExpander);
+    const renderer = await createRenderer(config, io, sink, progress, refs.length > 1 || expanders.length > 0);
     const budget = config.maxEvents === undefined ? undefined : { remaining: config.maxEvents };
     const env = { renderer, progress, signal: io.stop.signal, budget, requestsSent: () => http.sent(), options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
-    const code = await runAll(subs, env, io.stop);
+    const expansion = expanders.length ? createExpansion(expanders, providers, set, config, progress, io.stop.signal) : undefined;
+    await expansion?.refresh(true);
+    set.start(env);
+    // A failed relisting (a bug) stops the loops too, so no lock is released under a running loop.
+    const relisting = config.once ? undefined : expansion?.keepFresh(config.relistMs).catch((error: unknown) => {
+      io.stop.abort(ExitCode.internal);
+      throw error;
+    });
+    const [loops, lists] = await Promise.allSettled([set.settled(), relisting]);
+    await set.settled();
+    if (loops.status === 'rejected') throw loops.reason;
+    if (lists.status === 'rejected') throw lists.reason;
+    const code = io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' ? io.stop.signal.reason : set.exitCode;
     if (code === ExitCode.brokenPipe) {
       progress.warn('the reader of stdout went away; lines it had not read yet were lost with the pipe, and the cursor counts them as delivered (a reader that stops early should let events stop: --max-events N)');
     }
     return code;
+  } catch (error) {
+    // Stopped (Ctrl-C) while listing or taking locks: the signal's exit code, not an error.
+    if (io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' && !(error instanceof EventsError)) return io.stop.signal.reason;
+    throw error;
   } finally {
     progress?.stop();
-    for (const release of releases) release();
+    set?.close();
     await sink?.close();
     await http.close();
   }
 }
 
-async function runAll(subs: Subscription[], env: Parameters<typeof follow>[1], stop: AbortController): Promise<number> {
-  let fatal: unknown;
-  let exitCode: number = ExitCode.ok;
-  await Promise.all(
-    subs.map(async (sub) => {
-      try {
-        await follow(sub, env);
-      } catch (error) {
-        if (stop.signal.aborted && !(error instanceof AuthError)) return;
-        if (error instanceof NotFoundError) {
-          // One missing resource stops its own subscription; the others go on.
-          env.progress.error(formatError(error, false));
-          exitCode = ExitCode.notFound;
-          return;
-        }
-        if (error instanceof StopRequested) {
-          stop.abort(error.exitCode);
-          return;
-        }
-        fatal ??= error;
-        stop.abort(ExitCode.internal);
-      }
-    }),
-  );
-  if (fatal !== undefined) throw fatal;
-  if (stop.signal.aborted && typeof stop.signal.reason === 'number') return stop.signal.reason;
-  return exitCode;
+function createExpansion(expanders: Expander[], providers: Map<string, Provider>, set: SubscriptionSet, config: TailConfig, progress: Progress, signal: AbortSignal): Expansion {
+  const ctx = {
+    signal,
+    report: {
+      retrying: ({ delayMs, reason }: { delayMs: number; reason: string }) => progress.retrying(`listing projects: ${reason}; retrying in ${formatSeconds(delayMs)}`),
+      recovered: ({ downMs }: { downMs: number }) => progress.note(`listing projects: recovered after ${formatSeconds(downMs)}`),
+    },
+  };
+  return new Expansion({ expanders, lister: providers.get('asana') as AsanaProvider, set, shard: config.shard, progress, ctx });
 }
 
 /** One governor per provider instance, that is per access token and host. */

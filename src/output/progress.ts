@@ -17,6 +17,7 @@ export interface ProgressOptions {
 export class Progress {
   #spinner: Ora | undefined;
   #stopped = false;
+  readonly #tipsShown = new Set<string>();
 
   private constructor(private readonly options: ProgressOptions, spinner: Ora | undefined) {
     this.#spinner = spinner;
@@ -48,9 +49,16 @@ export class Progress {
     this.#line(`events: ${sanitizeText(text)}`);
   }
 
-  /** A hint for a person at a terminal: never in logs or pipes, nor with --quiet. */
-  tip(text: string): void {
+  /**
+   * A hint for a person at a terminal: never in logs or pipes, nor with --quiet. With `once`, only
+   * the first tip of that kind is shown (a thousand listed projects get one first-run hint).
+   */
+  tip(text: string, once?: string): void {
     if (this.options.quiet || this.options.stream.isTTY !== true) return;
+    if (once !== undefined) {
+      if (this.#tipsShown.has(once)) return;
+      this.#tipsShown.add(once);
+    }
     this.#line(`events: ${sanitizeText(text)}`);
   }
 

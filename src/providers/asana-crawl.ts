@@ -43,6 +43,7 @@ export class AsanaCrawler {
       yield* this.#list('project', `/workspaces/${ref.gid}/projects`, 'getProjectsForWorkspace');
       return;
     }
+    if (ref.kind !== 'resource') throw new TypeError(`${ref.label} is a list of projects, not one resource to crawl`);
     const type = ref.resourceType ?? (await this.resourceType(ref.gid));
     if (type === 'project') {
       yield* this.#one('project', `/projects/${ref.gid}`, 'getProject');

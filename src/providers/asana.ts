@@ -8,11 +8,12 @@ import { closest } from '../suggest.js';
 import type { HttpClient, HttpResponse } from '../http.js';
 import { sanitizeText } from '../output/sanitize.js';
 import { checkApiAnswer } from './base-url-check.js';
-import type { Reference } from '../refs.js';
+import type { Expander, Reference } from '../refs.js';
 import { DOCUMENTED_RATE_PER_MIN, Governor } from '../governor.js';
 import { parseRetryAfter, TransientError, withRetry, type RetryPolicy } from '../retry.js';
 import { sleep } from '../sleep.js';
 import { AsanaCrawler } from './asana-crawl.js';
+import { listProjects, type ListedProject } from './asana-projects.js';
 import { scanPage } from '../output/json-scan.js';
 import { EventBatch } from './event-batch.js';
 import type { Cursor, FetchResult, Page, Provider, ProviderContext, SnapshotItem } from './types.js';
@@ -105,6 +106,15 @@ export class AsanaProvider implements Provider {
     return new AsanaCrawler(get, this.#options.crawlFields).crawl(asana);
   }
 
+  /** The non-archived projects behind projects:<workspace> or team:<team>, every page. */
+  listProjects(ref: Expander, ctx: ProviderContext): Promise<ListedProject[]> {
+    return listProjects(ref, (path, query) => {
+      const url = new URL(`${this.#base}${path}`);
+      for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+      return this.#call(url, ctx, (res) => interpretList(ref, res, this.#options.auth));
+    });
+  }
+
   #events(ref: AsanaRef, sync: string | undefined, ctx: ProviderContext): Promise<FetchResult> {
     return this.#call(this.eventsUrl(ref, sync), ctx, (res) => interpret(ref, res, this.#options.auth));
   }
@@ -163,6 +173,13 @@ function interpretResource(ref: AsanaRef, res: HttpResponse, auth: TokenSource):
   }
   if (res.status === 400 || res.status === 404) return undefined;
   throw statusError(ref, res, auth);
+}
+
+function interpretList(ref: AsanaRef, res: HttpResponse, auth: TokenSource): Record<string, unknown> {
+  if (res.status !== 200) throw statusError(ref, res, auth);
+  const body = parseBody(res.body);
+  if (!body) throw new TransientError('Asana sent a 200 answer that is not a JSON object (truncated or garbled body)');
+  return body;
 }
 
 function statusError(ref: AsanaRef, res: HttpResponse, auth: TokenSource): Error {

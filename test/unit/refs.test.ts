@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { parseReference } from '../../src/refs.js';
+import { isExpander, parseReference } from '../../src/refs.js';
+import { parseRefsText } from '../../src/refs-file.js';
 
 describe('parseReference', () => {
   it.each([
@@ -28,6 +29,22 @@ describe('parseReference', () => {
   });
 
   it.each([
+    ['projects:1100', 'projects', 'projects of workspace 1100'],
+    ['team:1200', 'team', 'projects of team 1200'],
+  ])('%s is an expander (%s)', (input, kind, label) => {
+    const ref = parseReference(input);
+    expect(ref).toMatchObject({ provider: 'asana', kind, gid: input.split(':')[1], id: input, label });
+    expect(isExpander(ref)).toBe(true);
+    expect(isExpander(parseReference('1100'))).toBe(false);
+  });
+
+  it.each(['projects:', 'projects:abc', 'team:', 'teams:1200', 'project:1100'])('%s is a usage error listing the forms', (input) => {
+    const error = thrown(() => parseReference(input));
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).hint).toMatch(/projects:<workspace gid>.*team:<team gid>/);
+  });
+
+  it.each([
     ['box', 'all'],
     ['box:all', 'all'],
     ['box:changes', 'changes'],
@@ -51,3 +68,28 @@ describe('parseReference', () => {
     },
   );
 });
+
+describe('parseRefsText', () => {
+  it('skips comments and blank lines, keeps the order', () => {
+    const refs = parseRefsText('# export\n\n  1201  # launch\r\nprojects:1100\n\t\nhttps://app.asana.com/0/1202/list\nbox:changes', 'refs.txt');
+    expect(refs.map((r) => r.id)).toEqual(['1201', 'projects:1100', '1202', 'box:changes']);
+  });
+
+  it('names the file and the 1-based line of a bad reference', () => {
+    expect(() => parseRefsText('1201\n# fine\n\nnot-a-ref\n', 'refs.txt')).toThrow(/^refs\.txt:4: "not-a-ref" is not a resource reference$/);
+  });
+
+  it('an empty or comment-only text has no reference', () => {
+    expect(parseRefsText('', '-')).toEqual([]);
+    expect(parseRefsText('# a\n\n# b\n', '-')).toEqual([]);
+  });
+});
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
