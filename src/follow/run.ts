@@ -132,7 +132,9 @@ function createExpansion(expanders: Expander[], providers: Map<string, Provider>
   const ctx = {
     signal,
     report: {
-      retrying: ({ delayMs, reason }: { delayMs: number; reason: string }) => progress.retrying(`listing projects: ${reason}; retrying in ${formatSeconds(delayMs)}`),
+      // A 429 is the rate governor's to report, once for the whole process.
+      retrying: ({ delayMs, reason, rateLimited }: { delayMs: number; reason: string; rateLimited?: boolean }) =>
+        (rateLimited ? progress.debug.bind(progress) : progress.retrying.bind(progress))(`listing projects: ${reason}; retrying in ${formatSeconds(delayMs)}`),
       recovered: ({ downMs }: { downMs: number }) => progress.note(`listing projects: recovered after ${formatSeconds(downMs)}`),
     },
   };

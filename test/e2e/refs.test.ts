@@ -114,7 +114,9 @@ describe('projects:<workspace gid>', () => {
   it('--relist picks up a project created mid-run (snapshot, then its new events exactly once) and drops archived and deleted ones with one notice', async () => {
     const { env, dir } = freshEnv();
     const { asana } = bed.emulator;
-    const cli = new RunningCli(['tail', `projects:${workspace}`, '--relist', '1', '--interval', '2', '--json', '--snapshot'], env);
+    // 112 projects at --interval 2 need more than Asana's documented 1500/min, which the rate
+    // governor would keep to (stretching each poll to ~4.5 s); this emulator has no budget.
+    const cli = new RunningCli(['tail', `projects:${workspace}`, '--relist', '1', '--interval', '2', '--json', '--snapshot', '--rate', '100000/min'], env);
     try {
       const expected = live(asana.projectGids).length;
       await cli.waitFor(() => fs.existsSync(path.join(dir, 'cursors')) && fs.readdirSync(path.join(dir, 'cursors')).filter((f) => f.endsWith('.json')).length >= expected, 20_000, 'every project started');
