@@ -154,7 +154,12 @@ export function createGovernors(config: TailConfig, notices?: GovernorNotices): 
 
 /** stdout as a sink; a closed stdout is an error before any event is consumed. */
 export function openStdoutSink(io: TailIO, onSlowReader?: () => void): StreamSink {
-  if (stdoutWasClosed()) throw new OutputError('stdout is closed, so events would be consumed and lost', 'run it with stdout open (not >&-), or use --output FILE');
+  if (stdoutWasClosed()) {
+    throw new OutputError(
+      'stdout is closed (or /dev/null opened read-write, which is what a closed stdout becomes), so events would be consumed and lost',
+      'run it with stdout open (not >&-), or use --output FILE; to discard events on purpose, redirect with > /dev/null',
+    );
+  }
   return new StreamSink(io.stdout, {
     signal: io.stop.signal,
     onSlowReader,

@@ -166,6 +166,8 @@ describe('cron exports', () => {
   });
 
   it('snapshot | head: exits 141 quietly, and a first --snapshot run cut short saves no cursor', async () => {
+    // Far more than a pipe holds (64 KiB), so the writer meets the closed pipe whatever the timing.
+    const big = bed.emulator.asana.createProject('Huge board', 1500);
     const cut = await runShell(`"${process.execPath}" "${BIN}" snapshot ${big} | head -n 2 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`, bed.env());
     expect(cut.stderr.trim()).toBe('status=141');
     const first = await runShell(`"${process.execPath}" "${BIN}" tail ${big} --once --json --snapshot | head -n 2 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`, bed.env());
