@@ -4,25 +4,18 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { eventsOf, runCli, RunningCli, tempDir, type CliResult } from '../helpers/cli.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { testBedPerTest, type TestBed } from '../helpers/emulator.js';
 import { boxJwtConfigJson, generateBoxJwtKeyPair, OAUTH_DEFAULTS, type BoxJwtKeyPair, type OAuthEmulatorOptions } from '../../src/emulator/oauth.js';
 import type { EmulatorOptions } from '../../src/emulator/index.js';
 import { signAssertion } from '../../src/auth/box-jwt.js';
 
 let bed: TestBed;
-let opened = false;
+const startBed = testBedPerTest();
 async function open(oauth: OAuthEmulatorOptions, options: EmulatorOptions = {}): Promise<void> {
-  bed = await startTestBed({ oauth: { requireIssuedTokens: true, ...oauth }, ...options });
-  opened = true;
+  bed = await startBed({ oauth: { requireIssuedTokens: true, ...oauth }, ...options });
 }
-afterEach(async () => {
-  if (!opened) return;
-  opened = false;
-  expect(bed.emulator.violations).toEqual([]);
-  await bed.close();
-});
 
 let keys: BoxJwtKeyPair;
 let otherKeys: BoxJwtKeyPair;

@@ -1,23 +1,16 @@
 // Issue 5: Box event streams through bin/events.js against the emulator's Box API.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cleanEnv, eventsOf, jsonLines, runCli, RunningCli, tempDir } from '../helpers/cli.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { testBedPerTest, type TestBed } from '../helpers/emulator.js';
 import type { EmulatorOptions } from '../../src/emulator/index.js';
 
 let bed: TestBed;
-let opened = false;
+const startBed = testBedPerTest();
 async function open(options: EmulatorOptions = {}): Promise<void> {
-  bed = await startTestBed(options);
-  opened = true;
+  bed = await startBed(options);
 }
-afterEach(async () => {
-  if (!opened) return;
-  opened = false;
-  expect(bed.emulator.violations).toEqual([]);
-  await bed.close();
-});
 
 const env = (extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv =>
   bed.env({ BOX_BASE_URL: `${bed.emulator.url}/2.0`, BOX_ACCESS_TOKEN: 'box-token', ...extra });

@@ -1,5 +1,6 @@
 // One emulator per test file on 127.0.0.1:0 and a fresh state folder per test.
 import fs from 'node:fs';
+import { afterEach, expect } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
 import { cleanEnv, runCli, tempDir } from './cli.js';
 
@@ -46,4 +47,26 @@ export async function startTestBed(options: EmulatorOptions = {}): Promise<TestB
     },
   };
   return bed;
+}
+
+/**
+ * For files whose tests each start their own emulator (with their own options): the returned
+ * function starts one; after each test every bed started is checked for requests outside the
+ * specs and closed.
+ */
+export function testBedPerTest(): (options?: EmulatorOptions) => Promise<TestBed> {
+  let started: TestBed[] = [];
+  afterEach(async () => {
+    const beds = started;
+    started = [];
+    for (const bed of beds) {
+      expect(bed.emulator.violations).toEqual([]);
+      await bed.close();
+    }
+  });
+  return async (options = {}) => {
+    const bed = await startTestBed(options);
+    started.push(bed);
+    return bed;
+  };
 }
