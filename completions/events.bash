@@ -55,7 +55,7 @@ _events() {
         --color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
         --provider) COMPREPLY=($(compgen -W 'asana box' -- "$cur")); return ;;
       esac
-      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --color --provider --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --color --provider --projects --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
     'emulator')
       case "$prev" in
         --port) return ;;

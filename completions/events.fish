@@ -60,6 +60,7 @@ complete -c events -n '__fish_seen_subcommand_from snapshot' -a '(events __compl
 complete -c events -n '__fish_seen_subcommand_from demo' -l json -d 'print JSON lines instead of human lines'
 complete -c events -n '__fish_seen_subcommand_from demo' -l color -x -a 'auto always never' -d 'colour output'
 complete -c events -n '__fish_seen_subcommand_from demo' -l provider -x -a 'asana box' -d 'which emulated service (default asana)'
+complete -c events -n '__fish_seen_subcommand_from demo' -l projects -d 'Asana: follow every project of the workspace (projects:<gid>), as new ones appear and old ones are archived'
 complete -c events -n '__fish_seen_subcommand_from demo' -l help -s h -d 'display help for command'
 complete -c events -n '__fish_seen_subcommand_from emulator' -l port -x -d 'port to listen on (default 4010)'
 complete -c events -n '__fish_seen_subcommand_from emulator' -l host -x -d 'address to listen on (default 127.0.0.1)'

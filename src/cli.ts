@@ -102,7 +102,8 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--json', 'print JSON lines instead of human lines')
     .addOption(choiceOption('--color <when>', 'colour output', ['auto', 'always', 'never'], 'never'))
     .addOption(choiceOption('--provider <name>', 'which emulated service (default asana)', ['asana', 'box'], 'box'))
-    .addHelpText('after', '\nExamples:\n  $ events demo\n  $ events demo --provider box\n  $ events demo --json | jq -r \'.resource.name\'\n')
+    .option('--projects', 'Asana: follow every project of the workspace (projects:<gid>), as new ones appear and old ones are archived')
+    .addHelpText('after', '\nExamples:\n  $ events demo\n  $ events demo --provider box\n  $ events demo --projects\n  $ events demo --json | jq -r \'.resource.name\'\n')
     .action(async (options: Record<string, unknown>) => {
       const { demoCommand } = await import('./commands/demo.js');
       process.exitCode = await demoCommand(options, ctx);

@@ -10,7 +10,8 @@ import { buildTailConfig } from './tail.js';
 export async function demoCommand(flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {
   const provider = typeof flags['provider'] === 'string' ? flags['provider'] : 'asana';
   const { startEmulator } = await import('../emulator/index.js');
-  const emulator = await startEmulator({ port: 0, seed: Date.now() % 100_000, activity: { intervalMs: 1200 } });
+  // With --projects the workspace changes shape every few seconds, so the re-listing shows.
+  const emulator = await startEmulator({ port: 0, seed: Date.now() % 100_000, activity: { intervalMs: 1200, projectChurnEvery: flags['projects'] === true ? 4 : 15 } });
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'events-demo-'));
   try {
     const env = {
@@ -19,9 +20,13 @@ export async function demoCommand(flags: Record<string, unknown>, ctx: ProgramCo
       BOX_BASE_URL: `${emulator.url}/2.0`, BOX_ACCESS_TOKEN: 'demo-token',
       EVENTS_CONFIG_DIR: stateDir,
     };
-    const reference = provider === 'box' ? 'box' : `workspace:${emulator.asana.workspaceGid}`;
-    const config = buildTailConfig([reference], { json: flags['json'], color: flags['color'], interval: '1' }, env);
-    const what = provider === 'box' ? 'a Box user stream (long polling)' : `Asana workspace ${emulator.asana.workspaceGid}`;
+    // --projects: every project of the workspace, one subscription each, re-listed every 5 s, so
+    // the projects the simulation adds and archives come and go on screen.
+    const projects = flags['projects'] === true && provider === 'asana';
+    const workspace = emulator.asana.workspaceGid;
+    const reference = provider === 'box' ? 'box' : projects ? `projects:${workspace}` : `workspace:${workspace}`;
+    const config = buildTailConfig([reference], { json: flags['json'], color: flags['color'], interval: '1', ...(projects ? { relist: '5' } : {}) }, env);
+    const what = provider === 'box' ? 'a Box user stream (long polling)' : projects ? `every project of Asana workspace ${workspace} (re-listed every 5 s)` : `Asana workspace ${workspace}`;
     process.stderr.write(`events demo: emulator at ${emulator.url}, tailing ${what} with simulated activity (Ctrl-C to stop)\n`);
     const code = await runTail(config, { stdout: process.stdout, stderr: process.stderr, env, stop: ctx.stop });
     // Ctrl-C is how a demo ends: that is success.

@@ -191,6 +191,20 @@ export class AsanaWorld {
     return out;
   }
 
+  /**
+   * A workspace changes shape now and then, as real ones do: a new project (with a few tasks, as
+   * events), or an old one archived. At least three projects stay active.
+   */
+  churnProjects(): void {
+    const r = this.#random;
+    if (r.chance(0.5)) {
+      this.createProject(`${r.pick(PROJECTS)} ${this.projectTasks.size + 1}`, 3);
+      return;
+    }
+    const active = this.projectGids.filter((gid) => this.objects.get(gid)?.['archived'] !== true);
+    if (active.length > 3) this.archiveProject(r.pick(active));
+  }
+
   /** Invalidates the sync tokens of one log, or of all: the next request with them gets 412. */
   expire(gid?: string): void {
     for (const [key, log] of this.logs) {

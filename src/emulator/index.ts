@@ -29,8 +29,11 @@ export interface EmulatorOptions {
   workspaceEventsTokens?: string[];
   /** Tokens allowed to read Box enterprise streams; undefined: every accepted token. */
   boxAdminTokens?: string[];
-  /** Simulated activity on a timer (Asana workspace and both Box streams), or none. */
-  activity?: { intervalMs: number } | false;
+  /**
+   * Simulated activity on a timer (Asana workspace and both Box streams), or none. About one tick
+   * in `projectChurnEvery` (default 15) also adds a project or archives one.
+   */
+  activity?: { intervalMs: number; projectChurnEvery?: number } | false;
   /** How long an Asana sync token stays valid (default 24 h). */
   tokenTtlMs?: number;
   now?: () => number;
@@ -265,6 +268,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const activity = options.activity
     ? setInterval(() => {
         asanaWorld.simulate(random.int(1, 3));
+        if (random.chance(1 / Math.max(1, (options.activity as { projectChurnEvery?: number }).projectChurnEvery ?? 15))) asanaWorld.churnProjects();
         boxWorld.append('user', random.int(1, 2));
         if (random.chance(0.5)) boxWorld.append('enterprise', 1);
       }, options.activity.intervalMs)

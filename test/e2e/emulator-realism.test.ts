@@ -233,3 +233,30 @@ async function waitUntil(predicate: () => boolean, timeoutMs = 10_000): Promise<
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+describe('simulated activity changes the shape of the workspace', () => {
+  it('adds projects and archives old ones now and then, as GET /projects shows them', async () => {
+    const emu = await startEmulator({ seed: 11, activity: { intervalMs: 5, projectChurnEvery: 1 } });
+    try {
+      const workspace = emu.asana.workspaceGid;
+      const initial = [...emu.asana.projectGids];
+      const list = async (): Promise<string[]> => {
+        const res = await fetch(`${emu.url}/api/1.0/projects?workspace=${workspace}&archived=false&limit=100`, { headers: { authorization: 'Bearer x' } });
+        return ((await res.json()) as { data: Array<{ gid: string }> }).data.map((p) => p.gid);
+      };
+      const deadline = Date.now() + 10_000;
+      let listed = await list();
+      while ((listed.every((g) => initial.includes(g)) || initial.every((g) => listed.includes(g))) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+        listed = await list();
+      }
+      // Some project is new, and some project of the start is archived (gone from the list).
+      expect(listed.some((g) => !initial.includes(g))).toBe(true);
+      expect(initial.some((g) => !listed.includes(g))).toBe(true);
+      expect(listed.length).toBeGreaterThanOrEqual(3);
+      expect(emu.violations).toEqual([]);
+    } finally {
+      await emu.close();
+    }
+  });
+});
