@@ -5,6 +5,7 @@ import { AuthError } from '../errors.js';
 import type { HttpClient, HttpResponse } from '../http.js';
 import { sanitizeText } from '../output/sanitize.js';
 import { parseRetryAfter, RateGate, TransientError, withRetry, type RetryPolicy, type RetryReport } from '../retry.js';
+import { parseJsonObject } from '../json-object.js';
 
 export interface TokenSource {
   /** Human name of the method, e.g. "Box Client Credentials Grant". */
@@ -147,7 +148,7 @@ export class OAuthTokenSource implements TokenSource {
 
   #read(res: HttpResponse): string {
     const { provider, method, variables } = this.#options;
-    const body = parseObject(res.body);
+    const body = parseJsonObject(res.body);
     if (res.status === 200) {
       const token = body?.['access_token'];
       if (typeof token !== 'string' || token === '') throw new TransientError(`${provider}'s token endpoint sent a 200 answer without access_token (truncated or garbled body)`);
@@ -169,15 +170,6 @@ export class OAuthTokenSource implements TokenSource {
       `${method} failed: ${provider}'s token endpoint answered ${res.status}${said ? ` ${said}` : ''}`,
       `check ${variables.join(', ')}${res.status === 404 ? ` and the token URL ${this.tokenUrl.href}` : ''}`,
     );
-  }
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -17,6 +17,7 @@ import { listProjects, type ListedProject } from './asana-projects.js';
 import { scanPage } from '../output/json-scan.js';
 import { EventBatch } from './event-batch.js';
 import type { Cursor, FetchResult, Page, Provider, ProviderContext, SnapshotItem } from './types.js';
+import { parseJsonObject } from '../json-object.js';
 
 export { DEFAULT_ASANA_BASE_URL } from './defaults.js';
 
@@ -150,14 +151,14 @@ function interpret(ref: AsanaRef, res: HttpResponse, auth: TokenSource): FetchRe
   if (res.status === 200) {
     const page = scanEventsPage(res.body);
     if (page) return { kind: 'page', page };
-    const body = parseBody(res.body);
+    const body = parseJsonObject(res.body);
     if (!body || !Array.isArray(body['data']) || typeof body['sync'] !== 'string' || typeof body['has_more'] !== 'boolean') {
       throw new TransientError('Asana sent a 200 answer without data, sync and has_more (truncated or garbled body)');
     }
     return { kind: 'page', page: { events: EventBatch.fromValues(body['data']), next: { sync: body['sync'] }, more: body['has_more'] } };
   }
   if (res.status === 412) {
-    const body = parseBody(res.body);
+    const body = parseJsonObject(res.body);
     if (!body || typeof body['sync'] !== 'string') throw new TransientError('Asana sent a 412 answer without a fresh sync token');
     return { kind: 'expired', fresh: { sync: body['sync'] } };
   }
@@ -167,7 +168,7 @@ function interpret(ref: AsanaRef, res: HttpResponse, auth: TokenSource): FetchRe
 /** A crawl answer: the body, or undefined when this path does not exist (400/404: wrong type). */
 function interpretResource(ref: AsanaRef, res: HttpResponse, auth: TokenSource): Record<string, unknown> | undefined {
   if (res.status === 200) {
-    const body = parseBody(res.body);
+    const body = parseJsonObject(res.body);
     if (!body || !('data' in body)) throw new TransientError('Asana sent a 200 answer without data (truncated or garbled body)');
     return body;
   }
@@ -177,7 +178,7 @@ function interpretResource(ref: AsanaRef, res: HttpResponse, auth: TokenSource):
 
 function interpretList(ref: AsanaRef, res: HttpResponse, auth: TokenSource): Record<string, unknown> {
   if (res.status !== 200) throw statusError(ref, res, auth);
-  const body = parseBody(res.body);
+  const body = parseJsonObject(res.body);
   if (!body) throw new TransientError('Asana sent a 200 answer that is not a JSON object (truncated or garbled body)');
   return body;
 }
@@ -210,17 +211,8 @@ function scanEventsPage(text: string): Page | undefined {
   return { events: EventBatch.fromTexts(scanned.items), next: { sync: JSON.parse(sync) as string }, more: more === 'true' };
 }
 
-function parseBody(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function serverMessage(text: string): string | undefined {
-  const body = parseBody(text);
+  const body = parseJsonObject(text);
   const errors = body?.['errors'];
   const first = Array.isArray(errors) ? (errors[0] as { message?: unknown } | undefined) : undefined;
   return typeof first?.message === 'string' ? sanitizeText(first.message).slice(0, 300) : undefined;

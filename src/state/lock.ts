@@ -107,8 +107,12 @@ function isStale(lockPath: string, holder: LockOwner | undefined): boolean {
   return holder.start !== undefined && start !== undefined && start !== holder.start;
 }
 
+/** This process's start time: read once, not for every lock taken. */
+let ownStart: number | undefined | null = null;
+
 function me(): LockOwner {
-  return { pid: process.pid, start: processStart(process.pid), host: os.hostname(), since: new Date().toISOString() };
+  if (ownStart === null) ownStart = processStart(process.pid);
+  return { pid: process.pid, start: ownStart, host: os.hostname(), since: new Date().toISOString() };
 }
 
 /** Field 22 of /proc/<pid>/stat: start time in clock ticks since boot (Linux only). */

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { cleanEnv, eventsOf, runCli, tempDir } from '../helpers/cli.js';
+import { cleanEnv, eventsOf, runCli, tempDir, waitUntil } from '../helpers/cli.js';
 
 const TOKEN = { authorization: 'Bearer any-token' };
 /** components.schemas.ClientError.properties.code.enum of box_oas.json. */
@@ -225,14 +225,6 @@ describe('error bodies are the specs\'', () => {
     expect(res.body).toMatchObject({ type: 'error', status, code });
   });
 });
-
-async function waitUntil(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('simulated activity changes the shape of the workspace', () => {
   it('adds projects and archives old ones now and then, as GET /projects shows them', async () => {

@@ -4,7 +4,7 @@ import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:c
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, eventsOf, runCli, runShell } from '../helpers/cli.js';
+import { BIN, eventsOf, runCli, runShell, waitUntil } from '../helpers/cli.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 
 let bed: TestBed;
@@ -15,14 +15,6 @@ afterEach(async () => bed.close());
 
 
 const pageRequests = (): number => bed.eventRequests().filter((r) => r.query['sync']).length;
-
-async function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /**
  * A tail whose stdout is a named pipe that nobody reads until `drain()`: after 64 KiB the CLI
@@ -49,7 +41,7 @@ class BlockedTail {
 
   /** Blocked writing a page: the CLI says so with --verbose once a write waited a second. */
   async blocked(): Promise<void> {
-    await until(() => this.stderr.includes('stdout is full: waiting for its reader'), 'the CLI to block on stdout');
+    await waitUntil(() => this.stderr.includes('stdout is full: waiting for its reader'), 'the CLI to block on stdout');
   }
 
   /** Everything the CLI wrote, read once it has exited (no writer is left: the read ends). */
@@ -92,7 +84,7 @@ describe('a stop while a slow reader blocks stdout', () => {
     await tail.blocked();
     tail.child.kill('SIGINT');
     // The first stop is now waiting (up to 500 ms) for the chunk on the wire to be taken.
-    await until(() => tail.stderr.includes('SIGINT: stopping'), 'the first SIGINT to be taken');
+    await waitUntil(() => tail.stderr.includes('SIGINT: stopping'), 'the first SIGINT to be taken');
     const second = Date.now();
     tail.child.kill('SIGINT');
     const [code] = await Promise.all([tail.exit, tail.drain()]);

@@ -49,6 +49,15 @@ export function collect(child: ChildProcessWithoutNullStreams, started: number, 
   });
 }
 
+/** Resolves once `predicate` holds (polled every 10 ms); fails after `timeoutMs` naming `what`. */
+export async function waitUntil(predicate: () => boolean, what = 'condition', timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** A long-running tail whose output can be awaited line by line. */
 export class RunningCli {
   readonly child: ChildProcessWithoutNullStreams;

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitUntil } from '../helpers/cli.js';
 import { ASSERTION_LIFETIME_S, loadBoxJwtConfig, signAssertion } from '../../src/auth/box-jwt.js';
 import { readSecret } from '../../src/auth/secrets.js';
 import { OAuthTokenSource, renewalMarginMs } from '../../src/auth/token-source.js';
@@ -153,7 +154,7 @@ describe('OAuthTokenSource', () => {
     const got = auth.token();
     await tick();
     calls[0]!.answer({ status: 503, body: '{}' });
-    await new Promise((r) => setTimeout(r, 20));
+    await waitUntil(() => calls.length === 2, 'the retry');
     expect(calls).toHaveLength(2);
     calls[1]!.answer(ok());
     expect(await got).toBe('t1');
