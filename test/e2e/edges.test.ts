@@ -1,7 +1,7 @@
 // Issue 12 items 2, 3, 9, 10, 12: locks that cannot lock everyone out, output files that keep
 // what is there, ordinary failures named as such, a wrong base URL called by its name, and state
 // commands that see hosts, groups and broken files.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +21,15 @@ const host = (): string => new URL(bed.emulator.url).host;
 const fileBase = (group = 'default'): string => `asana__${host().replace(/[^A-Za-z0-9._-]/g, '-')}__${bed.project}__${group}`;
 const lockPath = (): string => path.join(bed.stateDir, 'locks', `${fileBase()}.lock`);
 const cursorPath = (group = 'default'): string => path.join(bed.stateDir, 'cursors', `${fileBase(group)}.json`);
+
+/**
+ * The CLI as a user whom file modes apply to. Root ignores them, so as root it runs without the
+ * capabilities that override them (its files stay its own, wherever the checkout lives).
+ */
+function spawnUnprivileged(args: string[], env: NodeJS.ProcessEnv): ChildProcessWithoutNullStreams {
+  if (process.getuid?.() !== 0) return spawn(process.execPath, args, { env });
+  return spawn('setpriv', ['--bounding-set=-dac_override,-dac_read_search', process.execPath, ...args], { env });
+}
 
 describe('locks (item 2)', () => {
   it('an empty lock file left by a crash does not lock every run out, state reset included', async () => {
@@ -110,13 +119,12 @@ describe('output files (items 3 and 9)', () => {
     const locked = path.join(dir, 'locked.jsonl');
     fs.writeFileSync(locked, '');
     fs.chmodSync(locked, 0o444);
-    const asNobody = process.getuid?.() === 0;
     const state = tempDir();
     fs.chmodSync(state, 0o777);
-    fs.chmodSync(dir, 0o755);
+    fs.chmodSync(dir, 0o555); // not even its owner may add the temporary file beside it
     const env = bed.env({ EVENTS_CONFIG_DIR: state });
     const denied = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [BIN, 'snapshot', bed.project, '--output', locked], { env, ...(asNobody ? { uid: 65534, gid: 65534 } : {}) });
+      const child = spawnUnprivileged([BIN, 'snapshot', bed.project, '--output', locked], env);
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
       child.on('close', (code) => resolve({ code, stderr }));
@@ -252,11 +260,10 @@ describe('state commands (item 12)', () => {
     const env = bed.env();
     for (const d of [bed.stateDir, path.join(bed.stateDir, 'cursors')]) fs.chmodSync(d, 0o555);
     try {
-      const asNobody = process.getuid?.() === 0;
-      const run = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+        const run = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
         new Promise((resolve) => {
           fs.chmodSync(path.join(bed.stateDir, 'cursors', path.basename(cursorPath())), 0o644);
-          const child = spawn(process.execPath, [BIN, ...args], { env, ...(asNobody ? { uid: 65534, gid: 65534 } : {}) });
+          const child = spawnUnprivileged([BIN, ...args], env);
           let stdout = '';
           let stderr = '';
           child.stdout.on('data', (d) => (stdout += d));
