@@ -23,6 +23,7 @@ import { formatSeconds, type OnExpire } from './loop.js';
 import { DIRECT, SubscriptionSet } from './subscription-set.js';
 import { DOCUMENTED_RATE_PER_MIN, Governor, type GovernorNotices } from '../governor.js';
 import { isEnterpriseStream } from '../providers/box.js';
+import { TimerGrid } from '../timer-grid.js';
 
 export interface TailConfig {
   refs: Reference[];
@@ -74,12 +75,14 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
   let sink: Sink | undefined;
   // The governors speak through the progress reporter, which exists only once the locks are held.
   const notices: GovernorNotices = { note: (text) => progress?.note(text), debug: (text) => progress?.debug(text) };
-  const governors = createGovernors(config, notices);
+  // Every wait of the follow loops (--interval, the governor's wait for a free slot) ends on one grid.
+  const grid = TimerGrid.forInterval(config.intervalMs);
+  const governors = createGovernors(config, notices, grid);
   try {
     // --shard keeps the direct references of this shard; expanders are listed by every shard and
     // their projects split by the same hash.
     const refs = config.refs.filter((ref) => isExpander(ref) || inShard(ref.id, config.shard));
-    const providers = createProviders({ ...config, refs }, http, io.env, (line) => io.stderr.write(`${line}\n`), governors);
+    const providers = createProviders({ ...config, refs }, http, io.env, (line) => io.stderr.write(`${line}\n`), governors, grid);
     set = new SubscriptionSet({ store: new CursorStore(config.stateDir), providers, group: config.group, filters: config.filters, lockWaitMs: config.lockWaitMs, stop: io.stop });
     // Locks in a fixed order, so two overlapping runs cannot each hold what the other waits for.
     const direct = refs.filter((ref) => !isExpander(ref)).sort((a, b) => a.id.localeCompare(b.id));
@@ -142,12 +145,12 @@ function createExpansion(expanders: Expander[], providers: Map<string, Provider>
 }
 
 /** One governor per provider instance, that is per access token and host. */
-export function createGovernors(config: TailConfig, notices?: GovernorNotices): Map<'asana' | 'box', Governor> {
+export function createGovernors(config: TailConfig, notices?: GovernorNotices, grid?: TimerGrid): Map<'asana' | 'box', Governor> {
   const governors = new Map<'asana' | 'box', Governor>();
   const pinned = config.ratePerMin !== undefined;
   for (const [name, vendor] of [['asana', 'Asana'], ['box', 'Box']] as const) {
     if (!config.refs.some((r) => r.provider === name)) continue;
-    governors.set(name, new Governor({ vendor, ratePerMin: config.ratePerMin ?? DOCUMENTED_RATE_PER_MIN[name], pinned, notices }));
+    governors.set(name, new Governor({ vendor, ratePerMin: config.ratePerMin ?? DOCUMENTED_RATE_PER_MIN[name], pinned, notices, clock: grid?.clock }));
   }
   return governors;
 }
@@ -184,14 +187,14 @@ function stdoutWasClosed(): boolean {
   }
 }
 
-export function createProviders(config: TailConfig, http: HttpClient, env: NodeJS.ProcessEnv, warn?: (line: string) => void, governors = createGovernors(config)): Map<string, Provider> {
+export function createProviders(config: TailConfig, http: HttpClient, env: NodeJS.ProcessEnv, warn?: (line: string) => void, governors = createGovernors(config), grid?: TimerGrid): Map<string, Provider> {
   const providers = new Map<string, Provider>();
   const deps = { http, retry: config.retry, allowInsecureHttp: config.allowInsecureHttp, warn, report: tokenRetryReport(warn, config.quiet) };
   if (config.refs.some((r) => r.provider === 'asana')) {
     checkTransport(config.asana.baseUrl, config.allowInsecureHttp, 'ASANA_BASE_URL');
     const auth = resolveAuth('asana', env, { ...deps, baseUrl: config.asana.baseUrl });
     if (!auth) throw new AuthError('no Asana credentials: ASANA_ACCESS_TOKEN is not set', HOW_TO_CONFIGURE.asana);
-    providers.set('asana', new AsanaProvider({ baseUrl: config.asana.baseUrl, auth, http, retry: config.retry, intervalMs: config.intervalMs, fields: config.fields, crawlFields: config.crawlFields, governor: governors.get('asana') }));
+    providers.set('asana', new AsanaProvider({ baseUrl: config.asana.baseUrl, auth, http, retry: config.retry, intervalMs: config.intervalMs, fields: config.fields, crawlFields: config.crawlFields, governor: governors.get('asana'), grid }));
   }
   const boxRefs = config.refs.filter((r) => r.provider === 'box');
   if (boxRefs.length) {
@@ -201,7 +204,7 @@ export function createProviders(config: TailConfig, http: HttpClient, env: NodeJ
     const box = new BoxProvider({
       baseUrl: config.box.baseUrl, auth, http, retry: config.retry, intervalMs: config.intervalMs,
       fromStart: config.box.fromStart, eventTypes: config.box.eventTypes, createdAfter: config.box.since, createdBefore: config.box.until,
-      governor: governors.get('box'),
+      governor: governors.get('box'), grid,
     });
     for (const ref of boxRefs) box.validate(ref as Extract<Reference, { provider: 'box' }>);
     providers.set('box', box);

@@ -12,6 +12,7 @@ import type { Expander, Reference } from '../refs.js';
 import { DOCUMENTED_RATE_PER_MIN, Governor } from '../governor.js';
 import { parseRetryAfter, TransientError, withRetry, type RetryPolicy } from '../retry.js';
 import { sleep } from '../sleep.js';
+import type { TimerGrid } from '../timer-grid.js';
 import { AsanaCrawler } from './asana-crawl.js';
 import { listProjects, type ListedProject } from './asana-projects.js';
 import { scanPage } from '../output/json-scan.js';
@@ -39,6 +40,8 @@ export interface AsanaOptions {
   crawlFields?: string[];
   /** The token's rate governor, shared by every subscription; undefined: one of its own. */
   governor?: Governor;
+  /** Where the --interval waits end (ticks shared by every subscription); undefined: plain timers. */
+  grid?: TimerGrid;
 }
 
 type AsanaRef = Extract<Reference, { provider: 'asana' }>;
@@ -80,7 +83,7 @@ export class AsanaProvider implements Provider {
   }
 
   waitForChanges(_ref: Reference, _cursor: Cursor, ctx: ProviderContext): Promise<void> {
-    return sleep(this.#options.intervalMs, ctx.signal);
+    return this.#options.grid ? this.#options.grid.sleep(this.#options.intervalMs, ctx.signal) : sleep(this.#options.intervalMs, ctx.signal);
   }
 
   eventsUrl(ref: AsanaRef, sync: string | undefined): URL {

@@ -11,6 +11,7 @@ import type { BoxStreamType, Reference } from '../refs.js';
 import { DOCUMENTED_RATE_PER_MIN, Governor } from '../governor.js';
 import { parseRetryAfter, TransientError, withRetry, type RetryPolicy } from '../retry.js';
 import { sleep } from '../sleep.js';
+import type { TimerGrid } from '../timer-grid.js';
 import { exactPosition } from './box-position.js';
 import { scanPage } from '../output/json-scan.js';
 import { EventBatch } from './event-batch.js';
@@ -32,6 +33,8 @@ export interface BoxOptions {
   createdBefore?: string;
   /** The token's rate governor, shared by every subscription; undefined: one of its own. */
   governor?: Governor;
+  /** Where the --interval waits end (ticks shared by every subscription); undefined: plain timers. */
+  grid?: TimerGrid;
 }
 
 type BoxRef = Extract<Reference, { provider: 'box' }>;
@@ -94,7 +97,7 @@ export class BoxProvider implements Provider {
 
   async waitForChanges(ref: Reference, cursor: Cursor, ctx: ProviderContext): Promise<void> {
     const box = asBox(ref);
-    if (isEnterpriseStream(box.streamType)) return sleep(this.#options.intervalMs, ctx.signal);
+    if (isEnterpriseStream(box.streamType)) return this.#options.grid ? this.#options.grid.sleep(this.#options.intervalMs, ctx.signal) : sleep(this.#options.intervalMs, ctx.signal);
     const position = String(cursor['position'] ?? '0');
     for (;;) {
       const channel = this.#channels.get(box.id) ?? (await this.#openChannel(box, ctx));

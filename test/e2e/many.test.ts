@@ -114,3 +114,22 @@ describe('--rate', () => {
     expect(run.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   });
 });
+
+describe('cheap when idle', () => {
+  it('waits end on a shared grid: requests held back by the budget leave in bursts, not one wake-up each', async () => {
+    bed = await startTestBed();
+    const { asana } = bed.emulator;
+    while (asana.projectGids.length < 40) asana.createProject(`Project ${asana.projectGids.length}`, 0);
+    const projects = asana.projectGids.slice(0, 40);
+    // 600/min: a burst of 10, then a slot every 100 ms. At --interval 30 the grid's step is 1 s,
+    // so the 70 requests after the burst leave about ten at a time instead of one by one.
+    const tail = new RunningCli(['tail', ...projects, '--json', '--interval', '30', '--rate', '600/min'], bed.env());
+    const events = () => apiRequests(bed!).filter((r) => r.path === '/api/1.0/events');
+    await tail.waitFor(() => events().length >= 80, 30_000, '80 requests');
+    tail.kill('SIGTERM');
+    expect((await tail.done).code).toBe(143);
+    const times = events().slice(0, 80).map((r) => r.time).sort((a, b) => a - b);
+    const bursts = times.filter((t, i) => i === 0 || t - times[i - 1]! > 50).length;
+    expect(bursts).toBeLessThanOrEqual(15);
+  }, 40_000);
+});
