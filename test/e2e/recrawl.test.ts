@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, eventsOf, jsonLines, runCli, RunningCli, runShell } from '../helpers/cli.js';
+import { BIN, eventsOf, jsonLines, runCli, RunningCli, runShell, waitUntil } from '../helpers/cli.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 
 let bed: TestBed;
@@ -153,8 +153,7 @@ describe('cron exports', () => {
     bed.emulator.faults.add({ kind: 'slow', path: `/projects/${big}/tasks`, times: 3, delayMs: 200 });
     const pending = runCli(['snapshot', big, '--output', out], bed.env());
     // The crawl is under way (a task page was asked for and not yet answered): the old file is whole.
-    const deadline = Date.now() + 10_000;
-    while (!bed.emulator.requests.some((r) => r.path.endsWith(`/projects/${big}/tasks`) && r.status === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil(() => bed.emulator.requests.some((r) => r.path.endsWith(`/projects/${big}/tasks`) && r.status === 0), 'a task page in flight');
     expect(bed.emulator.requests.some((r) => r.path.endsWith(`/projects/${big}/tasks`))).toBe(true);
     expect(fs.readFileSync(out, 'utf8')).toBe('old content\n');
     const run = await pending;

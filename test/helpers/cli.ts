@@ -80,10 +80,10 @@ export class RunningCli {
   }
 
   async waitFor(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; stdout=${this.stdout.slice(-500)} stderr=${this.stderr.slice(-500)}`);
-      await new Promise((r) => setTimeout(r, 20));
+    try {
+      await waitUntil(predicate, what, timeoutMs);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; stdout=${this.stdout.slice(-500)} stderr=${this.stderr.slice(-500)}`);
     }
   }
 

@@ -51,7 +51,8 @@ describe('TimerGrid', () => {
     cancelB();
     expect(timers()).toBe(before);
     cancelB(); // twice is harmless
-    await new Promise((r) => setTimeout(r, 250));
+    // A later tick of the same grid has come: the cancelled one's moment is past.
+    await grid.sleep(150);
     expect(ran).toBe(0);
   });
 
