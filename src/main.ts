@@ -1,6 +1,6 @@
 // The one place that turns errors into a message and an exit code, and signals into a stop.
 import type { CommanderError } from 'commander';
-import { ExitCode, StopRequested, exitCodeOf, formatError } from './errors.js';
+import { ExitCode, StopRequested, exitCodeOf, formatError } from './core/errors.js';
 
 /** After a stop is requested the process must be gone within this long, whatever hangs. */
 const STOP_DEADLINE_MS = 1800;
@@ -30,7 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     // What runs on every TAB press or version check skips loading commander (~30 ms).
     const fast = await fastPath(argv.slice(2));
     if (fast !== undefined) return fast;
-    const { createProgram } = await import('./cli.js');
+    const { createProgram } = await import('./cli/program.js');
     const program = createProgram({ stop });
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
@@ -60,7 +60,7 @@ function isCommanderError(error: unknown): error is CommanderError {
 /** `events --version` and `events __complete-refs`, answered without building the program. */
 async function fastPath(args: string[]): Promise<number | undefined> {
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-    const { version } = await import('./version.js');
+    const { version } = await import('./lib/version.js');
     process.stdout.write(`${version()}\n`);
     return ExitCode.ok;
   }

@@ -3,7 +3,7 @@
 // assertion that lives 45 s (Box accepts at most 60 s) and carries a never-reused jti.
 import crypto, { type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
-import { AuthError } from '../errors.js';
+import { AuthError } from '../core/errors.js';
 import type { BoxSubject } from './box-ccg.js';
 import type { Grant } from './token-source.js';
 

@@ -4,9 +4,9 @@
 //          BOX_USER_ID (act as that user) or BOX_ENTERPRISE_ID (the app's service account).
 // Every secret may come from NAME_FILE instead (see secrets.ts). A half-configured method is an
 // error naming what is missing, never a silent fall-through to another method.
-import { AuthError, UsageError } from '../errors.js';
-import { isLoopback, type HttpClient } from '../http.js';
-import type { RetryPolicy, RetryReport } from '../retry.js';
+import { AuthError, UsageError } from '../core/errors.js';
+import { isLoopback, type HttpClient } from '../net/http.js';
+import type { RetryPolicy, RetryReport } from '../net/retry.js';
 import { asanaRefreshGrant } from './asana-refresh.js';
 import { boxCcgGrant, type BoxSubject } from './box-ccg.js';
 import { boxJwtGrant, loadBoxJwtConfig } from './box-jwt.js';

@@ -2,7 +2,7 @@
 // way Docker secrets and systemd credentials hand them over. Both forms are trimmed: a value
 // pasted with a trailing CR/LF would otherwise be sent as part of the token and fail as an outage.
 import fs from 'node:fs';
-import { AuthError, UsageError } from '../errors.js';
+import { AuthError, UsageError } from '../core/errors.js';
 
 export interface Secret {
   value: string;

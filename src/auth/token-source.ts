@@ -1,11 +1,11 @@
 // Where a provider gets its bearer token. A static token is used as given; an OAuth source
 // fetches one on first use, renews it before it runs out, renews once more after a 401, and
 // lets every subscription share one renewal. Tokens live in this object's memory only.
-import { AuthError } from '../errors.js';
-import type { HttpClient, HttpResponse } from '../http.js';
-import { sanitizeText } from '../output/sanitize.js';
-import { parseRetryAfter, RateGate, TransientError, withRetry, type RetryPolicy, type RetryReport } from '../retry.js';
-import { parseJsonObject } from '../json-object.js';
+import { AuthError } from '../core/errors.js';
+import type { HttpClient, HttpResponse } from '../net/http.js';
+import { sanitizeText } from '../lib/sanitize.js';
+import { parseRetryAfter, RateGate, TransientError, withRetry, type RetryPolicy, type RetryReport } from '../net/retry.js';
+import { parseJsonObject } from '../lib/json-object.js';
 
 export interface TokenSource {
   /** Human name of the method, e.g. "Box Client Credentials Grant". */

@@ -1,15 +1,15 @@
 // `events auth status`: which way in each provider uses (from which variables or files), and
 // whether a token can be had right now: one token request for OAuth methods, and for a static
 // token a GET /users/me only with --check. Values of secrets and tokens are never printed.
-import type { HttpResponse } from '../http.js';
+import type { HttpResponse } from '../net/http.js';
 import { HOW_TO_CONFIGURE, resolveAuth, type AuthProvider } from '../auth/resolve.js';
 import { OAuthTokenSource, type TokenSource } from '../auth/token-source.js';
-import { EventsError, ExitCode } from '../errors.js';
-import { DEFAULT_ASANA_BASE_URL } from '../providers/asana.js';
-import { DEFAULT_BOX_BASE_URL } from '../providers/box.js';
-import { boundedFlag } from '../bounds.js';
-import { configDir, pick, readFileSettings } from '../settings.js';
-import { userAgent } from '../version.js';
+import { EventsError, ExitCode } from '../core/errors.js';
+import { DEFAULT_ASANA_BASE_URL } from '../providers/asana/provider.js';
+import { DEFAULT_BOX_BASE_URL } from '../providers/box/provider.js';
+import { boundedFlag } from '../core/bounds.js';
+import { configDir, pick, readFileSettings } from '../config/settings.js';
+import { userAgent } from '../lib/version.js';
 
 interface Out {
   stdout: NodeJS.WritableStream;
@@ -40,7 +40,7 @@ export async function authStatus(provider: string | undefined, flags: Record<str
   };
   const timeoutMs = 1000 * (boundedFlag('timeout', '--timeout', str('timeout')) ?? file.timeout ?? 30);
   const debug = flags['verbose'] === true ? (line: string) => out.stderr.write(`events: debug: ${line}\n`) : undefined;
-  const { HttpClient } = await import('../http.js');
+  const { HttpClient } = await import('../net/http.js');
   const http = new HttpClient({ userAgent: userAgent(), timeoutMs, debug });
   const providers: AuthProvider[] = provider === 'asana' || provider === 'box' ? [provider] : ['asana', 'box'];
   const rows: AuthStatusRow[] = [];
@@ -57,7 +57,7 @@ export async function authStatus(provider: string | undefined, flags: Record<str
   return rows.some((r) => r.configured) ? ExitCode.ok : ExitCode.auth;
 }
 
-async function statusOf(provider: AuthProvider, baseUrl: string, flags: Record<string, unknown>, http: import('../http.js').HttpClient, out: Out): Promise<AuthStatusRow> {
+async function statusOf(provider: AuthProvider, baseUrl: string, flags: Record<string, unknown>, http: import('../net/http.js').HttpClient, out: Out): Promise<AuthStatusRow> {
   const row: AuthStatusRow = { provider, configured: false, method: null, variables: [], token_url: null, token: 'not configured', lifetime_s: null, error: null, exitCode: 0 };
   let source: TokenSource | undefined;
   try {

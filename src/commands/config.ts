@@ -1,9 +1,9 @@
 // `events config list|get|set|unset|path`: the user settings in config.json (the state folder),
 // checked by the same rules `tail` applies when it reads them. Written through conf (see
-// src/config-store.ts for what that takes); cursors never go through it.
+// src/config/store.ts for what that takes); cursors never go through it.
 import path from 'node:path';
-import { NotFoundError } from '../errors.js';
-import { configDir, checkSetting, readFileSettings, settingKeys } from '../settings.js';
+import { NotFoundError } from '../core/errors.js';
+import { configDir, checkSetting, readFileSettings, settingKeys } from '../config/settings.js';
 
 interface Out {
   stdout: NodeJS.WritableStream;
@@ -33,7 +33,7 @@ export async function configSet(key: string, raw: string, out: Out): Promise<num
   const dir = configDir(out.env);
   // A broken config.json is reported (exit 78) rather than overwritten.
   readFileSettings(dir, warnTo(out));
-  const { openConfig } = await import('../config-store.js');
+  const { openConfig } = await import('../config/store.js');
   (await openConfig(dir)).set(key, value);
   return 0;
 }
@@ -42,7 +42,7 @@ export async function configUnset(key: string, out: Out): Promise<number> {
   checkKey(key);
   const dir = configDir(out.env);
   readFileSettings(dir, warnTo(out));
-  const { openConfig } = await import('../config-store.js');
+  const { openConfig } = await import('../config/store.js');
   (await openConfig(dir)).delete(key);
   return 0;
 }

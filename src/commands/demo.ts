@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ProgramContext } from '../cli.js';
-import { runTail } from '../follow/run.js';
+import type { ProgramContext } from './context.js';
+import { runTail } from '../app/tail.js';
 import { buildTailConfig } from './tail.js';
 
 export async function demoCommand(flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {

@@ -2,9 +2,9 @@
 // jq pipelines, cron scripts and outages (POST /_emulator/faults) offline.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ProgramContext } from '../cli.js';
-import { boundedFlag } from '../bounds.js';
-import { UnavailableError, UsageError } from '../errors.js';
+import type { ProgramContext } from './context.js';
+import { boundedFlag } from '../core/bounds.js';
+import { UnavailableError, UsageError } from '../core/errors.js';
 
 export async function emulatorCommand(flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {
   const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);

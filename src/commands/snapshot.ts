@@ -1,7 +1,7 @@
-import type { ProgramContext } from '../cli.js';
-import { UsageError } from '../errors.js';
-import { parseReference } from '../refs.js';
-import { runSnapshot } from '../snapshot.js';
+import type { ProgramContext } from './context.js';
+import { UsageError } from '../core/errors.js';
+import { parseReference } from '../core/refs.js';
+import { runSnapshot } from '../app/snapshot.js';
 import { buildTailConfig } from './tail.js';
 
 export async function snapshotCommand(resources: string[], flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {

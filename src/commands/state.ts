@@ -4,11 +4,11 @@
 // "corrupt state file" error points to.
 import fs from 'node:fs';
 import path from 'node:path';
-import { NotFoundError, StateError, UsageError } from '../errors.js';
+import { NotFoundError, StateError, UsageError } from '../core/errors.js';
 import { formatAge } from '../follow/loop.js';
 import { DEFAULT_ASANA_BASE_URL, DEFAULT_BOX_BASE_URL } from '../providers/defaults.js';
-import { isExpander, parseReference, type Reference } from '../refs.js';
-import { configDir, pick, readFileSettings } from '../settings.js';
+import { isExpander, parseReference, type Reference } from '../core/refs.js';
+import { configDir, pick, readFileSettings } from '../config/settings.js';
 import { CursorStore, fileNameFor, type CursorRecord } from '../state/cursors.js';
 import { acquireLock } from '../state/lock.js';
 

@@ -1,23 +1,23 @@
 // Flags, environment and config file in; a TailConfig out; then the core does the work.
-import { UsageError } from '../errors.js';
-import type { ProgramContext } from '../cli.js';
+import { UsageError } from '../core/errors.js';
+import type { ProgramContext } from './context.js';
 import type { ColorChoice } from '../output/color.js';
-import { DEFAULT_ASANA_BASE_URL, validateAsanaFields } from '../providers/asana.js';
-import { DEFAULT_BOX_BASE_URL } from '../providers/box.js';
-import { checkWindow, parseWhen } from '../when.js';
-import { validateCrawlFields } from '../providers/asana-crawl.js';
-import { parseReference, type Reference } from '../refs.js';
-import { readRefsFile } from '../refs-file.js';
-import { parseShard } from '../shard.js';
-import { COLOR_CHOICES, GROUP_NAME, configDir, pick, readFileSettings } from '../settings.js';
-import { badValue, boundedFlag } from '../bounds.js';
-import { checkFilters, fieldsNeededBy, type FilterSpec } from '../filter.js';
-import { runTail, type TailConfig } from '../follow/run.js';
+import { DEFAULT_ASANA_BASE_URL, validateAsanaFields } from '../providers/asana/provider.js';
+import { DEFAULT_BOX_BASE_URL } from '../providers/box/provider.js';
+import { checkWindow, parseWhen } from '../core/when.js';
+import { validateCrawlFields } from '../providers/asana/crawl.js';
+import { parseReference, type Reference } from '../core/refs.js';
+import { readRefsFile } from '../app/refs-file.js';
+import { parseShard } from '../core/shard.js';
+import { COLOR_CHOICES, GROUP_NAME, configDir, pick, readFileSettings } from '../config/settings.js';
+import { badValue, boundedFlag } from '../core/bounds.js';
+import { checkFilters, fieldsNeededBy, type FilterSpec } from '../core/filter.js';
+import { runTail, type TailConfig } from '../app/tail.js';
 import type { OnExpire } from '../follow/loop.js';
 import { CursorStore } from '../state/cursors.js';
-import { orList } from '../suggest.js';
-import { userAgent } from '../version.js';
-import { parseRate, RATE_BOUNDS } from '../governor.js';
+import { orList } from '../lib/suggest.js';
+import { userAgent } from '../lib/version.js';
+import { parseRate, RATE_BOUNDS } from '../net/governor.js';
 
 const ON_EXPIRE = ['recrawl', 'warn', 'fail'] as const;
 

@@ -2,7 +2,7 @@
 // the read endpoints a re-crawl needs, with opt_fields, offset pagination and Asana's errors.
 // Parameters outside the official spec are answered as Asana would and also noted in
 // `violations`, so tests can assert that the client stays inside the spec.
-import { CRAWL_FIELD_ENUMS } from '../providers/asana-crawl-fields.js';
+import { CRAWL_FIELD_ENUMS } from '../providers/asana/crawl-fields.js';
 import type { AsanaObject, AsanaWorld, EventLog } from './asana-world.js';
 import { AsanaListing } from './asana-listing.js';
 import { ACCOUNT_FIELD_ENUMS } from './asana-user-fields.js';

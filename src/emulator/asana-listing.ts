@@ -4,7 +4,7 @@
 // opaque `offset` token, `next_page: {offset, path, uri}` or null on the last page, no next_page
 // at all without `limit`. Tokens point after the last gid sent, so projects created or archived
 // between two pages shift nothing. Parameters outside the spec are refused and noted.
-import { CRAWL_FIELD_ENUMS } from '../providers/asana-crawl-fields.js';
+import { CRAWL_FIELD_ENUMS } from '../providers/asana/crawl-fields.js';
 import type { AsanaObject, AsanaWorld } from './asana-world.js';
 import { projectFields } from './project-fields.js';
 import { asanaError, json, type Incoming, type Reply } from './reply.js';

@@ -13,7 +13,7 @@
 //   GET    /_emulator/requests             requests received (authorization header removed)
 //   POST   /_emulator/rate-limit           {"requests":150,"window_s":10,"concurrency":50} per token
 //   GET    /_emulator/rate-limit           the limits and how many requests they refused
-import type { Emulator } from './index.js';
+import type { Emulator } from './types.js';
 import { FAULT_KINDS, type FaultSpec } from './faults.js';
 import { json, type Reply } from './reply.js';
 

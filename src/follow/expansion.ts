@@ -2,13 +2,13 @@
 // each one in this process's shard, and every --relist compare again: a new project is followed
 // from its first token (like any first run), one that left the list (archived, deleted, moved
 // out of the team) is dropped with one notice; its cursor stays, so naming it later loses nothing.
-import { LockedError, formatError } from '../errors.js';
+import { LockedError, formatError } from '../core/errors.js';
 import type { Progress } from '../output/progress.js';
-import type { ListedProject } from '../providers/asana-projects.js';
-import type { ProviderContext } from '../providers/types.js';
-import { projectReference, type Expander } from '../refs.js';
-import { inShard, type Shard } from '../shard.js';
-import { sleep } from '../sleep.js';
+import type { ListedProject } from '../providers/asana/projects.js';
+import type { ProviderContext } from '../core/provider.js';
+import { projectReference, type Expander } from '../core/refs.js';
+import { inShard, type Shard } from '../core/shard.js';
+import { sleep } from '../lib/sleep.js';
 import type { SubscriptionSet } from './subscription-set.js';
 
 export interface ProjectLister {

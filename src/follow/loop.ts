@@ -1,11 +1,11 @@
 // The follow loop of one subscription: read a page, write it, and only then save the cursor.
 // A crash therefore repeats at most the page in flight and never skips one. It knows nothing
 // about terminals: records go to the renderer, status to the progress reporter.
-import { ExitCode, ExpiredError, StopRequested } from '../errors.js';
+import { ExitCode, ExpiredError, StopRequested } from '../core/errors.js';
 import type { Progress } from '../output/progress.js';
 import type { RenderTarget, Renderer } from '../output/renderer.js';
-import type { EventBatch } from '../providers/event-batch.js';
-import type { Cursor, FetchResult, Provider, ProviderContext } from '../providers/types.js';
+import type { EventBatch } from '../core/event-batch.js';
+import type { Cursor, FetchResult, Provider, ProviderContext } from '../core/provider.js';
 import type { CursorFile, CursorRecord } from '../state/cursors.js';
 import { RecentIds } from './recent-ids.js';
 import { selectEvents, type Budget } from './select.js';

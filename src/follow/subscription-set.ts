@@ -3,10 +3,10 @@
 // while it runs. A subscription has one or more sources ("direct", or the id of each expander that
 // lists it), one lock and one loop: a project named directly and through projects: is read once.
 import { setMaxListeners } from 'node:events';
-import { AuthError, ExitCode, NotFoundError, StopRequested, formatError } from '../errors.js';
-import { buildFilter, type FilterSpec } from '../filter.js';
-import type { Provider } from '../providers/types.js';
-import type { Reference } from '../refs.js';
+import { AuthError, ExitCode, NotFoundError, StopRequested, formatError } from '../core/errors.js';
+import { buildFilter, type FilterSpec } from '../core/filter.js';
+import type { Provider } from '../core/provider.js';
+import type { Reference } from '../core/refs.js';
 import type { CursorStore } from '../state/cursors.js';
 import { acquireLock, type Release } from '../state/lock.js';
 import { follow, type LoopEnv, type Subscription } from './loop.js';

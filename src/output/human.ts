@@ -1,7 +1,7 @@
 // One readable line per event. Server text is sanitised, colours are stable per action, and on a
 // terminal the line is cut to its width (the name and summary give way first).
 import type { ChalkInstance } from 'chalk';
-import { sanitizeText } from './sanitize.js';
+import { sanitizeText } from '../lib/sanitize.js';
 import { cutToWidth, textWidth } from './width.js';
 
 export interface HumanStyle {

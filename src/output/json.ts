@@ -1,7 +1,7 @@
 // JSON Lines: one object per line. An event line is the API's event object unchanged at top
 // level plus one reserved key, "_events", that neither API uses. Records that are not events
 // (resync notices, snapshots) carry only that key's object, with a different `kind`.
-import { EventBatch } from '../providers/event-batch.js';
+import { EventBatch } from '../core/event-batch.js';
 
 export const META_KEY = '_events';
 

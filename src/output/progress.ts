@@ -2,7 +2,7 @@
 // otherwise. --quiet keeps progress and recovered retries off, never errors or data warnings. stdout never sees any of it.
 import type { Ora } from 'ora';
 import type { ColorLevel } from './color.js';
-import { sanitizeText } from './sanitize.js';
+import { sanitizeText } from '../lib/sanitize.js';
 
 export interface ProgressOptions {
   stream: NodeJS.WriteStream;

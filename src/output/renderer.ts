@@ -2,11 +2,11 @@
 // chosen format and hands it to the sink. Writes of a page are one chunk, so pages of several
 // subscriptions never interleave mid-line.
 import type { ChalkInstance } from 'chalk';
-import type { Reference } from '../refs.js';
+import type { Reference } from '../core/refs.js';
 import { formatAsanaEvent } from './human-asana.js';
 import { formatBoxEvent } from './human-box.js';
-import type { EventBatch } from '../providers/event-batch.js';
-import type { SnapshotItem } from '../providers/types.js';
+import type { EventBatch } from '../core/event-batch.js';
+import type { SnapshotItem } from '../core/provider.js';
 import { clean } from './human.js';
 import { eventLines, noticeLine, snapshotLines, type NoticeKind, type RecordOrigin } from './json.js';
 import type { Progress } from './progress.js';

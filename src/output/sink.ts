@@ -4,8 +4,8 @@
 // reader blocks stdout) can save the exact position of the last line written.
 import fs from 'node:fs';
 import nodePath from 'node:path';
-import { ExitCode, OutputError, StopRequested, UsageError } from '../errors.js';
-import { fsyncDir, tempPathFor } from '../fs/durable.js';
+import { ExitCode, OutputError, StopRequested, UsageError } from '../core/errors.js';
+import { fsyncDir, tempPathFor } from '../lib/durable.js';
 
 export interface Sink {
   write(text: string): Promise<void>;

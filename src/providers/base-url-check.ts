@@ -2,9 +2,9 @@
 // page, a redirect, or "No matching route". Each answer that can only mean "this is not the API"
 // becomes one error saying what was received and which variable to fix, instead of a 404 that
 // blames the gid or retries of a "garbled body" until exit 75.
-import { UsageError } from '../errors.js';
-import type { HttpResponse } from '../http.js';
-import { sanitizeText } from '../output/sanitize.js';
+import { UsageError } from '../core/errors.js';
+import type { HttpResponse } from '../net/http.js';
+import { sanitizeText } from '../lib/sanitize.js';
 
 const VENDORS = {
   asana: { name: 'Asana', variable: 'ASANA_BASE_URL', real: 'https://app.asana.com/api/1.0' },

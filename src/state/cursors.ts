@@ -1,14 +1,14 @@
 // Cursors live in one JSON file per subscription and consumer group, so two processes that tail
 // different things never rewrite each other's file. Checkpoints are written atomically and
-// durably (temp file, fsync, rename, folder fsync) by our own few lines in src/fs/durable.ts,
+// durably (temp file, fsync, rename, folder fsync) by our own few lines in src/lib/durable.ts,
 // with 0600/0700 modes and loud failures instead of silent resets. Not conf: its writer
 // (atomically) loads when-exit, which hooks SIGINT/SIGTERM on import and re-raises them, so one
 // Ctrl-C acted as two and the cursor of the page in flight was never saved.
 import fs from 'node:fs';
 import path from 'node:path';
-import { StateError } from '../errors.js';
-import { fsyncDir, writeFileDurable } from '../fs/durable.js';
-import type { Cursor } from '../providers/types.js';
+import { StateError } from '../core/errors.js';
+import { fsyncDir, writeFileDurable } from '../lib/durable.js';
+import type { Cursor } from '../core/provider.js';
 
 export const STATE_VERSION = 1;
 

@@ -7,9 +7,9 @@
 // guarded so two waiters cannot both delete and recreate it.
 import fs from 'node:fs';
 import os from 'node:os';
-import { LockedError } from '../errors.js';
-import { tempPathFor } from '../fs/durable.js';
-import { sleep } from '../sleep.js';
+import { LockedError } from '../core/errors.js';
+import { tempPathFor } from '../lib/durable.js';
+import { sleep } from '../lib/sleep.js';
 
 export interface LockOptions {
   /** How long to wait for the holder to finish; 0 fails at once. */

@@ -9,8 +9,8 @@ import { waitUntil } from '../helpers/cli.js';
 import { ASSERTION_LIFETIME_S, loadBoxJwtConfig, signAssertion } from '../../src/auth/box-jwt.js';
 import { readSecret } from '../../src/auth/secrets.js';
 import { OAuthTokenSource, renewalMarginMs } from '../../src/auth/token-source.js';
-import { AuthError, UsageError } from '../../src/errors.js';
-import type { HttpResponse } from '../../src/http.js';
+import { AuthError, UsageError } from '../../src/core/errors.js';
+import type { HttpResponse } from '../../src/net/http.js';
 import { boxJwtConfigJson, generateBoxJwtKeyPair } from '../../src/emulator/oauth.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'events-auth-unit-'));

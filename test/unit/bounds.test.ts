@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BOUNDS, boundedFlag, checkBound } from '../../src/bounds.js';
-import { checkWindow, parseWhen } from '../../src/when.js';
+import { BOUNDS, boundedFlag, checkBound } from '../../src/core/bounds.js';
+import { checkWindow, parseWhen } from '../../src/core/when.js';
 
 describe('bounds', () => {
   it.each([

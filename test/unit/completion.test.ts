@@ -1,8 +1,8 @@
 // The completion scripts list what the help lists, through commander's public API only.
 import { Command, Help } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { describeProgram } from '../../src/completion.js';
-import { createProgram } from '../../src/cli.js';
+import { describeProgram } from '../../src/cli/completion.js';
+import { createProgram } from '../../src/cli/program.js';
 
 describe('describeProgram', () => {
   it('leaves out what the configured Help hides, not only what commander marks hidden', () => {

@@ -17,7 +17,7 @@ describe('loadConf', () => {
   });
 
   it('loadConf leaves SIGINT, SIGTERM, SIGHUP and SIGQUIT to src/main.ts', () => {
-    const store = pathToFileURL(path.join(ROOT, 'dist/config-store.js')).href;
+    const store = pathToFileURL(path.join(ROOT, 'dist/config/store.js')).href;
     expect(signalListenersAfter(`const { loadConf } = await import('${store}'); await loadConf()`)).toEqual({ SIGINT: 0, SIGTERM: 0, SIGHUP: 0, SIGQUIT: 0 });
   });
 });

@@ -1,6 +1,6 @@
 // A page's events kept as sent: parsed only on demand, picked without losing the exact text.
 import { describe, expect, it } from 'vitest';
-import { EventBatch } from '../../src/providers/event-batch.js';
+import { EventBatch } from '../../src/core/event-batch.js';
 
 describe('EventBatch', () => {
   it('keeps exact texts, parses one event only when asked, and picks texts with what was parsed', () => {

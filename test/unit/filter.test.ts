@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildFilter, checkFilters, fieldsNeededBy } from '../../src/filter.js';
+import { buildFilter, checkFilters, fieldsNeededBy } from '../../src/core/filter.js';
 import { selectEvents } from '../../src/follow/select.js';
 
 const changed = { action: 'changed', resource: { resource_type: 'task' }, change: { field: 'completed' }, user: { gid: '1', name: 'Ada Lovelace' } };

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { changeSummary, formatAsanaEvent } from '../../src/output/human-asana.js';
 import { fitLine } from '../../src/output/human.js';
 import { eventLines, META_KEY, noticeLine } from '../../src/output/json.js';
-import { sanitizeText } from '../../src/output/sanitize.js';
+import { sanitizeText } from '../../src/lib/sanitize.js';
 import { colorLevel } from '../../src/output/color.js';
 
 const plain = new Chalk({ level: 0 });

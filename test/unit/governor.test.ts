@@ -1,6 +1,6 @@
 // The rate governor in virtual time: a fake clock whose timers run when the test advances it.
 import { describe, expect, it } from 'vitest';
-import { Governor, MAX_PAUSE_MS, MIN_PAUSE_MS, parseRate, stretchedIntervalMs, stretchMessage, type GovernorClock, type Ticket } from '../../src/governor.js';
+import { Governor, MAX_PAUSE_MS, MIN_PAUSE_MS, parseRate, stretchedIntervalMs, stretchMessage, type GovernorClock, type Ticket } from '../../src/net/governor.js';
 
 class FakeClock implements GovernorClock {
   t = 0;

@@ -3,9 +3,9 @@
 // agrees with JSON.parse or declines. It never produces different events.
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { scanPage } from '../../src/output/json-scan.js';
+import { scanPage } from '../../src/lib/json-scan.js';
 import { eventLines, META_KEY } from '../../src/output/json.js';
-import { EventBatch } from '../../src/providers/event-batch.js';
+import { EventBatch } from '../../src/core/event-batch.js';
 
 /** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
 function prng(seed: number): () => number {

@@ -6,11 +6,11 @@ import type { ClientRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StaticTokenSource } from '../../src/auth/token-source.js';
 import { follow, type Subscription } from '../../src/follow/loop.js';
-import { HttpClient } from '../../src/http.js';
+import { HttpClient } from '../../src/net/http.js';
 import type { Progress } from '../../src/output/progress.js';
 import type { Renderer } from '../../src/output/renderer.js';
-import { AsanaProvider } from '../../src/providers/asana.js';
-import { parseReference } from '../../src/refs.js';
+import { AsanaProvider } from '../../src/providers/asana/provider.js';
+import { parseReference } from '../../src/core/refs.js';
 import type { CursorFile, CursorRecord } from '../../src/state/cursors.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
-import { isExpander, parseReference } from '../../src/refs.js';
-import { parseRefsText } from '../../src/refs-file.js';
+import { UsageError } from '../../src/core/errors.js';
+import { isExpander, parseReference } from '../../src/core/refs.js';
+import { parseRefsText } from '../../src/app/refs-file.js';
 
 describe('parseReference', () => {
   it.each([

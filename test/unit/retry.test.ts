@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TemporaryError } from '../../src/errors.js';
-import { parseRetryAfter, RateGate, TransientError, withRetry } from '../../src/retry.js';
+import { TemporaryError } from '../../src/core/errors.js';
+import { parseRetryAfter, RateGate, TransientError, withRetry } from '../../src/net/retry.js';
 
 const quietReport = { retrying: () => undefined, recovered: () => undefined };
 

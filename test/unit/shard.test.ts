@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
-import { inShard, jumpHash, parseShard, shardOf } from '../../src/shard.js';
+import { UsageError } from '../../src/core/errors.js';
+import { inShard, jumpHash, parseShard, shardOf } from '../../src/core/shard.js';
 
 describe('parseShard', () => {
   it.each([

@@ -1,7 +1,7 @@
 // Issue 12 item 18: small things that were wrong.
 import { describe, expect, it } from 'vitest';
-import { exactPosition, topLevelValue } from '../../src/providers/box-position.js';
-import { Semaphore } from '../../src/semaphore.js';
+import { exactPosition, topLevelValue } from '../../src/providers/box/position.js';
+import { Semaphore } from '../../src/net/semaphore.js';
 
 describe('Semaphore', () => {
   it('refuses a waiter whose signal is already aborted, instead of letting it wait for good', async () => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LockedError, StateError } from '../../src/errors.js';
+import { LockedError, StateError } from '../../src/core/errors.js';
 import { CursorStore, fileNameFor } from '../../src/state/cursors.js';
 import { acquireLock, processStart } from '../../src/state/lock.js';
 

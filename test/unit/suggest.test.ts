@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closest, editDistance, orList } from '../../src/suggest.js';
+import { closest, editDistance, orList } from '../../src/lib/suggest.js';
 
 describe('did you mean', () => {
   it.each([

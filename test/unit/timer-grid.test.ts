@@ -1,12 +1,12 @@
 // Waits rounded up to a shared grid: those that end within one step end on one timer, together.
 import { describe, expect, it } from 'vitest';
-import { TimerGrid } from '../../src/timer-grid.js';
-import { Governor } from '../../src/governor.js';
+import { TimerGrid } from '../../src/net/timer-grid.js';
+import { Governor } from '../../src/net/governor.js';
 import { StaticTokenSource } from '../../src/auth/token-source.js';
-import { HttpClient } from '../../src/http.js';
-import { AsanaProvider } from '../../src/providers/asana.js';
-import { BoxProvider } from '../../src/providers/box.js';
-import { parseReference } from '../../src/refs.js';
+import { HttpClient } from '../../src/net/http.js';
+import { AsanaProvider } from '../../src/providers/asana/provider.js';
+import { BoxProvider } from '../../src/providers/box/provider.js';
+import { parseReference } from '../../src/core/refs.js';
 
 const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
 

@@ -2,22 +2,22 @@
 // server for user streams, polling for enterprise streams. Caught up means an empty page (Box may
 // return fewer than `limit` entries while more remain), positions stay exact decimal strings,
 // and repeated events are dropped by event_id (the follow loop does that through eventId()).
-import { rejectedHint, type TokenSource } from '../auth/token-source.js';
-import { ApiError, AuthError, UsageError } from '../errors.js';
-import { NetworkError, type HttpClient, type HttpResponse } from '../http.js';
-import { sanitizeText } from '../output/sanitize.js';
-import { checkApiAnswer } from './base-url-check.js';
-import type { BoxStreamType, Reference } from '../refs.js';
-import { DOCUMENTED_RATE_PER_MIN, Governor } from '../governor.js';
-import { parseRetryAfter, TransientError, withRetry, type RetryPolicy } from '../retry.js';
-import { sleep } from '../sleep.js';
-import type { TimerGrid } from '../timer-grid.js';
-import { exactPosition } from './box-position.js';
-import { scanPage } from '../output/json-scan.js';
-import { EventBatch } from './event-batch.js';
-import type { Cursor, FetchResult, Provider, ProviderContext } from './types.js';
+import { rejectedHint, type TokenSource } from '../../auth/token-source.js';
+import { ApiError, AuthError, UsageError } from '../../core/errors.js';
+import { NetworkError, type HttpClient, type HttpResponse } from '../../net/http.js';
+import { sanitizeText } from '../../lib/sanitize.js';
+import { checkApiAnswer } from '../base-url-check.js';
+import type { BoxStreamType, Reference } from '../../core/refs.js';
+import { DOCUMENTED_RATE_PER_MIN, Governor } from '../../net/governor.js';
+import { parseRetryAfter, TransientError, withRetry, type RetryPolicy } from '../../net/retry.js';
+import { sleep } from '../../lib/sleep.js';
+import type { TimerGrid } from '../../net/timer-grid.js';
+import { exactPosition } from './position.js';
+import { scanPage } from '../../lib/json-scan.js';
+import { EventBatch } from '../../core/event-batch.js';
+import type { Cursor, FetchResult, Provider, ProviderContext } from '../../core/provider.js';
 
-export { DEFAULT_BOX_BASE_URL } from './defaults.js';
+export { DEFAULT_BOX_BASE_URL } from '../defaults.js';
 export const BOX_PAGE_LIMIT = 500;
 const ENTERPRISE: readonly BoxStreamType[] = ['admin_logs', 'admin_logs_streaming'];
 

@@ -1,5 +1,5 @@
 // A page's events as the API sent them. When the page's text could be scanned (see
-// output/json-scan.ts), each event is kept as its exact JSON text and parsed only if something
+// lib/json-scan.ts), each event is kept as its exact JSON text and parsed only if something
 // needs a field (a filter, human output, Box's event_id, the last created_at); the JSON output
 // passes the text through. Otherwise the events are the parsed values, as before.
 export class EventBatch {

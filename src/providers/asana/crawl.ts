@@ -2,12 +2,12 @@
 // query now". What that is depends on the subscribed resource: a project and its tasks, a task
 // with its subtasks and stories, a goal, a workspace and its projects. Lists are read with offset
 // pagination to the end, a page at a time (never the whole list in memory).
-import { badValue } from '../bounds.js';
-import { UsageError } from '../errors.js';
-import { closest } from '../suggest.js';
-import type { AsanaResourceType, Reference } from '../refs.js';
-import { CRAWL_FIELD_ENUMS } from './asana-crawl-fields.js';
-import type { SnapshotItem } from './types.js';
+import { badValue } from '../../core/bounds.js';
+import { UsageError } from '../../core/errors.js';
+import { closest } from '../../lib/suggest.js';
+import type { AsanaResourceType, Reference } from '../../core/refs.js';
+import { CRAWL_FIELD_ENUMS } from './crawl-fields.js';
+import type { SnapshotItem } from '../../core/provider.js';
 
 /** Fields asked for by default, per operation; all are in the spec's enums (a unit test checks). */
 export const DEFAULT_CRAWL_FIELDS: Record<string, readonly string[]> = {

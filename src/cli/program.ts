@@ -1,14 +1,12 @@
 // The commander program. Only flags and help live here: every action lazily imports its command
 // module, so `events --version` and `--help` never load the HTTP client, conf, chalk or ora.
 import { Argument, Command, Option } from 'commander';
-import { badValue } from './bounds.js';
-import { UsageError } from './errors.js';
-import { closest, orList } from './suggest.js';
-import { version } from './version.js';
+import { badValue } from '../core/bounds.js';
+import { UsageError } from '../core/errors.js';
+import { closest, orList } from '../lib/suggest.js';
+import { version } from '../lib/version.js';
+import type { ProgramContext } from '../commands/context.js';
 
-export interface ProgramContext {
-  stop: AbortController;
-}
 
 const TAIL_EXAMPLES = `
 Examples:
@@ -70,7 +68,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addOption(new Option('--retry-cap-ms <ms>').hideHelp())
     .addHelpText('after', TAIL_EXAMPLES)
     .action(async (resources: string[], options: Record<string, unknown>) => {
-      const { tailCommand } = await import('./commands/tail.js');
+      const { tailCommand } = await import('../commands/tail.js');
       process.exitCode = await tailCommand(resources, options, ctx);
     });
 
@@ -92,7 +90,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addOption(new Option('--retry-cap-ms <ms>').hideHelp())
     .addHelpText('after', '\nExamples:\n  $ events snapshot 1204567890123456 --output project.jsonl\n  $ events snapshot https://app.asana.com/0/1204567890/list --json | jq -r \'select(._events.kind=="snapshot") | .name\'\n')
     .action(async (resources: string[], options: Record<string, unknown>) => {
-      const { snapshotCommand } = await import('./commands/snapshot.js');
+      const { snapshotCommand } = await import('../commands/snapshot.js');
       process.exitCode = await snapshotCommand(resources, options, ctx);
     });
 
@@ -105,7 +103,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--projects', 'Asana: follow every project of the workspace (projects:<gid>), as new ones appear and old ones are archived')
     .addHelpText('after', '\nExamples:\n  $ events demo\n  $ events demo --provider box\n  $ events demo --projects\n  $ events demo --json | jq -r \'.resource.name\'\n')
     .action(async (options: Record<string, unknown>) => {
-      const { demoCommand } = await import('./commands/demo.js');
+      const { demoCommand } = await import('../commands/demo.js');
       process.exitCode = await demoCommand(options, ctx);
     });
 
@@ -122,7 +120,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--concurrency-limit <n>', 'per-token requests in flight before 429 (default 50, as Asana)')
     .addHelpText('after', '\nExamples:\n  $ events emulator --port 4010\n  $ events emulator --rate-limit 150/10s       a free-plan-like budget: try many subscriptions on one token\n  $ events emulator --write-box-jwt-config box-config.json --token-lifetime 60\n  $ ASANA_BASE_URL=http://127.0.0.1:4010/api/1.0 ASANA_ACCESS_TOKEN=x events tail 1204567890123456   a project gid it printed\n')
     .action(async (options: Record<string, unknown>) => {
-      const { emulatorCommand } = await import('./commands/emulator.js');
+      const { emulatorCommand } = await import('../commands/emulator.js');
       process.exitCode = await emulatorCommand(options, ctx);
     });
 
@@ -143,7 +141,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--verbose', 'print requests and stack traces on stderr')
     .addHelpText('after', '\nExamples:\n  $ events auth status\n  $ events auth status box\n  $ events auth status asana --check --json\n  $ BOX_JWT_CONFIG=~/box/config.json events auth status box\n')
     .action(async (provider: string | undefined, options: Record<string, unknown>) => {
-      const { authStatus } = await import('./commands/auth.js');
+      const { authStatus } = await import('../commands/auth.js');
       process.exitCode = await authStatus(provider, options, { ...stdio(), signal: ctx.stop.signal });
     });
 
@@ -158,7 +156,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--json', 'a JSON array on stdout')
     .addHelpText('after', '\nExamples:\n  $ events state list\n  $ events state list --json | jq -r \'.[] | select(.likely_expired) | .subscription\'\n')
     .action(async (options: Record<string, unknown>) => {
-      const { stateList } = await import('./commands/state.js');
+      const { stateList } = await import('../commands/state.js');
       process.exitCode = stateList(options, stdio());
     });
   state
@@ -169,7 +167,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--json', 'a JSON array of the stored records on stdout')
     .addHelpText('after', '\nExamples:\n  $ events state show 1204567890123456\n  $ events state show box:admin_logs --json\n')
     .action(async (resource: string, options: Record<string, unknown>) => {
-      const { stateShow } = await import('./commands/state.js');
+      const { stateShow } = await import('../commands/state.js');
       process.exitCode = stateShow(resource, options, stdio());
     });
   state
@@ -182,7 +180,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--json', 'print {"removed": [files]} on stdout')
     .addHelpText('after', '\nExamples:\n  $ events state reset 1204567890123456\n  $ events state reset box --group export\n  $ events state reset 1204567890123456 --host 127.0.0.1:4010\n')
     .action(async (resource: string, options: Record<string, unknown>) => {
-      const { stateReset } = await import('./commands/state.js');
+      const { stateReset } = await import('../commands/state.js');
       process.exitCode = await stateReset(resource, options, stdio());
     });
   state
@@ -191,7 +189,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--json', 'print {"path": ...} on stdout')
     .addHelpText('after', '\nExamples:\n  $ events state path\n  $ ls "$(events state path)/cursors"\n')
     .action(async (options: Record<string, unknown>) => {
-      const { statePath } = await import('./commands/state.js');
+      const { statePath } = await import('../commands/state.js');
       process.exitCode = statePath(options, stdio());
     });
 
@@ -205,7 +203,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--json', 'a JSON object on stdout')
     .addHelpText('after', '\nExamples:\n  $ events config list\n  $ events config list --json | jq .interval\n')
     .action(async (options: Record<string, unknown>) => {
-      const { configList } = await import('./commands/config.js');
+      const { configList } = await import('../commands/config.js');
       process.exitCode = configList(options, stdio());
     });
   config
@@ -214,7 +212,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .argument('<key>', 'asanaBaseUrl, boxBaseUrl, interval, group, color, timeout, …')
     .addHelpText('after', '\nExamples:\n  $ events config get group\n')
     .action(async (key: string) => {
-      const { configGet } = await import('./commands/config.js');
+      const { configGet } = await import('../commands/config.js');
       process.exitCode = configGet(key, stdio());
     });
   config
@@ -224,7 +222,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .argument('<value>', 'the value')
     .addHelpText('after', '\nExamples:\n  $ events config set group export\n  $ events config set asanaBaseUrl http://127.0.0.1:4010/api/1.0\n')
     .action(async (key: string, value: string) => {
-      const { configSet } = await import('./commands/config.js');
+      const { configSet } = await import('../commands/config.js');
       process.exitCode = await configSet(key, value, stdio());
     });
   config
@@ -233,7 +231,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .argument('<key>', 'the setting')
     .addHelpText('after', '\nExamples:\n  $ events config unset group\n')
     .action(async (key: string) => {
-      const { configUnset } = await import('./commands/config.js');
+      const { configUnset } = await import('../commands/config.js');
       process.exitCode = await configUnset(key, stdio());
     });
   config
@@ -241,7 +239,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .description('where config.json is')
     .addHelpText('after', '\nExamples:\n  $ cat "$(events config path)"\n')
     .action(async () => {
-      const { configPath } = await import('./commands/config.js');
+      const { configPath } = await import('../commands/config.js');
       process.exitCode = configPath(stdio());
     });
 
@@ -256,7 +254,7 @@ export function createProgram(ctx: ProgramContext): Command {
     });
 
   program.command('__complete-refs', { hidden: true }).action(async () => {
-    const { completeRefs } = await import('./commands/state.js');
+    const { completeRefs } = await import('../commands/state.js');
     process.exitCode = completeRefs(stdio());
   });
 

@@ -4,8 +4,8 @@
 // that can never match would silently eat events, so values are checked against the APIs' sets
 // first, and the fields a filter reads are always requested.
 import { badValue } from './bounds.js';
-import { BOX_EVENT_TYPES } from './providers/box-event-types.js';
-import { closest, orList } from './suggest.js';
+import { BOX_EVENT_TYPES } from './box-event-types.js';
+import { closest, orList } from '../lib/suggest.js';
 
 export interface FilterSpec {
   actions?: string[];

@@ -2,8 +2,8 @@
 // (GET /teams/{gid}/projects): every page through next_page.offset, archived projects left out.
 // Only parameters of the official spec: limit (1..100), offset, workspace, archived, and
 // opt_fields from the operation's enum.
-import { TransientError } from '../retry.js';
-import type { Expander } from '../refs.js';
+import { TransientError } from '../../net/retry.js';
+import type { Expander } from '../../core/refs.js';
 
 export interface ListedProject {
   gid: string;

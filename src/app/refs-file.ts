@@ -2,8 +2,8 @@
 // reads stdin. A bad line is a usage error naming the file and the line; a file that cannot be
 // read is an input error (exit 66) naming the path.
 import fs from 'node:fs';
-import { InputError, UsageError } from './errors.js';
-import { parseReference, type Reference } from './refs.js';
+import { InputError, UsageError } from '../core/errors.js';
+import { parseReference, type Reference } from '../core/refs.js';
 
 export function parseRefsText(text: string, name: string): Reference[] {
   const refs: Reference[] = [];

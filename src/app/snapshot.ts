@@ -1,13 +1,13 @@
 // `events snapshot`: the current state of resources as JSON lines, without touching any cursor.
 // With --output the file is replaced atomically, so readers never see half a snapshot.
-import { ExitCode, StopRequested, UsageError } from './errors.js';
-import { createProviders, createRenderer, openStdoutSink, type TailConfig, type TailIO } from './follow/run.js';
-import { formatSeconds, recrawl } from './follow/loop.js';
-import { HttpClient } from './http.js';
-import { isExpander } from './refs.js';
-import { colorLevel } from './output/color.js';
-import { Progress } from './output/progress.js';
-import { AtomicFileSink } from './output/sink.js';
+import { ExitCode, StopRequested, UsageError } from '../core/errors.js';
+import { createProviders, createRenderer, openStdoutSink, type TailConfig, type TailIO } from './tail.js';
+import { formatSeconds, recrawl } from '../follow/loop.js';
+import { HttpClient } from '../net/http.js';
+import { isExpander } from '../core/refs.js';
+import { colorLevel } from '../output/color.js';
+import { Progress } from '../output/progress.js';
+import { AtomicFileSink } from '../output/sink.js';
 
 export async function runSnapshot(config: TailConfig, io: TailIO): Promise<number> {
   const http = new HttpClient({ userAgent: config.userAgent, timeoutMs: config.timeoutMs });

@@ -3,27 +3,27 @@
 // flags into a TailConfig; tests can call this directly.
 import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
-import { AuthError, EventsError, ExitCode, OutputError, StopRequested, UsageError } from '../errors.js';
-import { HttpClient, isLoopback } from '../http.js';
+import { AuthError, EventsError, ExitCode, OutputError, StopRequested, UsageError } from '../core/errors.js';
+import { HttpClient, isLoopback } from '../net/http.js';
 import { colorLevel, type ColorChoice } from '../output/color.js';
 import { Progress } from '../output/progress.js';
 import { HumanRenderer, JsonRenderer, type Renderer } from '../output/renderer.js';
 import { FileSink, StreamSink, type Sink } from '../output/sink.js';
-import { AsanaProvider } from '../providers/asana.js';
-import { BoxProvider } from '../providers/box.js';
-import type { Provider } from '../providers/types.js';
-import { isExpander, type Expander, type Reference } from '../refs.js';
-import type { RetryPolicy, RetryReport } from '../retry.js';
+import { AsanaProvider } from '../providers/asana/provider.js';
+import { BoxProvider } from '../providers/box/provider.js';
+import type { Provider } from '../core/provider.js';
+import { isExpander, type Expander, type Reference } from '../core/refs.js';
+import type { RetryPolicy, RetryReport } from '../net/retry.js';
 import { HOW_TO_CONFIGURE, resolveAuth } from '../auth/resolve.js';
 import { CursorStore } from '../state/cursors.js';
-import type { FilterSpec } from '../filter.js';
-import { inShard, type Shard } from '../shard.js';
-import { Expansion } from './expansion.js';
-import { formatSeconds, type OnExpire } from './loop.js';
-import { DIRECT, SubscriptionSet } from './subscription-set.js';
-import { DOCUMENTED_RATE_PER_MIN, Governor, type GovernorNotices } from '../governor.js';
-import { isEnterpriseStream } from '../providers/box.js';
-import { TimerGrid } from '../timer-grid.js';
+import type { FilterSpec } from '../core/filter.js';
+import { inShard, type Shard } from '../core/shard.js';
+import { Expansion } from '../follow/expansion.js';
+import { formatSeconds, type OnExpire } from '../follow/loop.js';
+import { DIRECT, SubscriptionSet } from '../follow/subscription-set.js';
+import { DOCUMENTED_RATE_PER_MIN, Governor, type GovernorNotices } from '../net/governor.js';
+import { isEnterpriseStream } from '../providers/box/provider.js';
+import { TimerGrid } from '../net/timer-grid.js';
 
 export interface TailConfig {
   refs: Reference[];

@@ -1,26 +1,26 @@
 // Asana's Events API: GET /events?resource= and GET /workspaces/{gid}/events, the 412 sync-token
 // dance, has_more paging. Requests stay inside the official OpenAPI spec (no opt_fields on
 // workspace events, opt_fields values from the spec's enum).
-import { rejectedHint, type TokenSource } from '../auth/token-source.js';
-import { badValue } from '../bounds.js';
-import { ApiError, AuthError, NotFoundError } from '../errors.js';
-import { closest } from '../suggest.js';
-import type { HttpClient, HttpResponse } from '../http.js';
-import { sanitizeText } from '../output/sanitize.js';
-import { checkApiAnswer } from './base-url-check.js';
-import type { Expander, Reference } from '../refs.js';
-import { DOCUMENTED_RATE_PER_MIN, Governor } from '../governor.js';
-import { parseRetryAfter, TransientError, withRetry, type RetryPolicy } from '../retry.js';
-import { sleep } from '../sleep.js';
-import type { TimerGrid } from '../timer-grid.js';
-import { AsanaCrawler } from './asana-crawl.js';
-import { listProjects, type ListedProject } from './asana-projects.js';
-import { scanPage } from '../output/json-scan.js';
-import { EventBatch } from './event-batch.js';
-import type { Cursor, FetchResult, Page, Provider, ProviderContext, SnapshotItem } from './types.js';
-import { parseJsonObject } from '../json-object.js';
+import { rejectedHint, type TokenSource } from '../../auth/token-source.js';
+import { badValue } from '../../core/bounds.js';
+import { ApiError, AuthError, NotFoundError } from '../../core/errors.js';
+import { closest } from '../../lib/suggest.js';
+import type { HttpClient, HttpResponse } from '../../net/http.js';
+import { sanitizeText } from '../../lib/sanitize.js';
+import { checkApiAnswer } from '../base-url-check.js';
+import type { Expander, Reference } from '../../core/refs.js';
+import { DOCUMENTED_RATE_PER_MIN, Governor } from '../../net/governor.js';
+import { parseRetryAfter, TransientError, withRetry, type RetryPolicy } from '../../net/retry.js';
+import { sleep } from '../../lib/sleep.js';
+import type { TimerGrid } from '../../net/timer-grid.js';
+import { AsanaCrawler } from './crawl.js';
+import { listProjects, type ListedProject } from './projects.js';
+import { scanPage } from '../../lib/json-scan.js';
+import { EventBatch } from '../../core/event-batch.js';
+import type { Cursor, FetchResult, Page, Provider, ProviderContext, SnapshotItem } from '../../core/provider.js';
+import { parseJsonObject } from '../../lib/json-object.js';
 
-export { DEFAULT_ASANA_BASE_URL } from './defaults.js';
+export { DEFAULT_ASANA_BASE_URL } from '../defaults.js';
 
 /** The spec's enum for GET /events opt_fields. */
 export const ASANA_EVENT_FIELDS = [

@@ -4,10 +4,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BOUNDS, checkBound, describeBound, type Bound } from './bounds.js';
-import { ConfigError, UsageError } from './errors.js';
-import { parseRate, RATE_BOUNDS } from './governor.js';
-import { closest, orList } from './suggest.js';
+import { BOUNDS, checkBound, describeBound, type Bound } from '../core/bounds.js';
+import { ConfigError, UsageError } from '../core/errors.js';
+import { parseRate, RATE_BOUNDS } from '../net/governor.js';
+import { closest, orList } from '../lib/suggest.js';
 
 export interface FileSettings {
   asanaBaseUrl?: string;

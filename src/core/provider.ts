@@ -1,7 +1,6 @@
 // The one interface both providers implement. The follow loop only speaks this; it never knows
 // whether a cursor is an Asana sync token or a Box stream position.
-import type { Reference } from '../refs.js';
-import type { RetryReport } from '../retry.js';
+import type { Reference } from './refs.js';
 import type { EventBatch } from './event-batch.js';
 
 /** Provider-specific and JSON-serialisable: Asana `{sync}`, Box `{position}`. */
@@ -49,4 +48,12 @@ export interface Provider {
   eventId?(event: unknown): string | undefined;
   /** The current state of the subscribed resource, for re-crawls, a page of items at a time. */
   crawl?(ref: Reference, ctx: ProviderContext): AsyncIterable<SnapshotItem[]>;
+}
+
+/** How a provider tells its caller about faults it retries (words are the output layer's). */
+export interface RetryReport {
+  /** `rateLimited`: a 429, which the rate governor reports once for every subscription. */
+  retrying(info: { attempt: number; delayMs: number; reason: string; rateLimited?: boolean }): void;
+  /** `rateLimitedOnly`: every failure was a 429. */
+  recovered(info: { attempts: number; downMs: number; rateLimitedOnly?: boolean }): void;
 }

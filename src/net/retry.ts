@@ -1,10 +1,13 @@
 // Retries for faults that go away by themselves: rate limits, 5xx, broken connections, garbled
 // bodies. Exponential backoff with full jitter, capped; in follow mode forever, in --once mode
 // for a bounded time, after which the caller exits 75 (temporary failure) without moving a cursor.
-import { TemporaryError } from './errors.js';
+import { TemporaryError } from '../core/errors.js';
 import { MIN_PAUSE_MS } from './governor.js';
 import { NetworkError } from './http.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../lib/sleep.js';
+import type { RetryReport } from '../core/provider.js';
+
+export type { RetryReport } from '../core/provider.js';
 
 /** A fault worth retrying. `retryAfterMs` is set when the server said how long to wait. */
 export class TransientError extends Error {
@@ -17,21 +20,12 @@ export class TransientError extends Error {
   }
 }
 
-
-
 export interface RetryPolicy {
   baseMs: number;
   capMs: number;
   /** Stop retrying once the fault has lasted this long; undefined retries forever. */
   giveUpAfterMs?: number;
   random?: () => number;
-}
-
-export interface RetryReport {
-  /** `rateLimited`: a 429, which the rate governor reports once for every subscription. */
-  retrying(info: { attempt: number; delayMs: number; reason: string; rateLimited?: boolean }): void;
-  /** `rateLimitedOnly`: every failure was a 429. */
-  recovered(info: { attempts: number; downMs: number; rateLimitedOnly?: boolean }): void;
 }
 
 /** What withRetry needs of a rate limiter: the pause after a 429 (RateGate, or the Governor). */

@@ -1,0 +1,4 @@
+// What every command receives from the program: how to learn that the user asked to stop.
+export interface ProgramContext {
+  stop: AbortController;
+}
