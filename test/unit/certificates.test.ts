@@ -1,10 +1,13 @@
 // src/emulator/certificates.ts: certificates made with node:crypto alone must satisfy Node's own
 // X.509 parser and a real TLS handshake, and fail it for the reasons a client must refuse.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { makeCa, makeLeaf, type Pem } from '../../src/emulator/certificates.js';
+import { tempDir } from '../helpers/cli.js';
+import { makeTestPki } from '../helpers/tls.js';
 
 const DAY = 24 * 3600_000;
 
@@ -79,5 +82,21 @@ describe('certificates made with node:crypto', () => {
     expect(await handshake(leaf, makeCa().cert)).toEqual({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
     // The self-signed leaf, trusted explicitly, is good.
     expect(await handshake(selfSigned, selfSigned.cert)).toEqual({ status: 200, body: 'hello over tls' });
+  });
+
+  it('test/helpers/tls.ts writes a CA and leaves that are each good or broken in their named way', async () => {
+    const dir = tempDir('events-pki-');
+    try {
+      const pki = makeTestPki(dir);
+      const ca = fs.readFileSync(pki.caFile, 'utf8');
+      const leaf = (name: keyof typeof pki.leaves): Pem => ({ cert: fs.readFileSync(pki.leaves[name].certFile, 'utf8'), key: fs.readFileSync(pki.leaves[name].keyFile, 'utf8') });
+      expect((fs.statSync(pki.leaves.good.keyFile).mode & 0o777).toString(8)).toBe('600');
+      expect(await handshake(leaf('good'), ca)).toEqual({ status: 200, body: 'hello over tls' });
+      expect(await handshake(leaf('expired'), ca)).toEqual({ code: 'CERT_HAS_EXPIRED' });
+      expect(await handshake(leaf('wrongHost'), ca)).toEqual({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+      expect(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN']).toContain((await handshake(leaf('selfSigned'), ca)).code);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
