@@ -1,7 +1,9 @@
 // The built-in emulator: Asana (/api/1.0) and Box (/2.0, realtime /subscribe) on one local HTTP
-// server, with injectable faults and a control API under /_emulator. Tests, the benchmark,
-// `events demo` and `events emulator` all run this same server.
+// (or, given a certificate, HTTPS) server, with injectable faults and a control API under
+// /_emulator. API answers are compressed when the request asks, as the real APIs do. Tests, the
+// benchmark, `events demo` and `events emulator` all run this same server.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { AsanaApi } from './asana-api.js';
 import { AsanaWorld } from './asana-world.js';
@@ -12,7 +14,7 @@ import { Faults, type FaultSpec } from './faults.js';
 import { OAuthServer, type OAuthEmulatorOptions } from './oauth.js';
 import { Random } from './random.js';
 import { RateLimiter, type RateLimitSpec } from './rate-limit.js';
-import { asanaError, boxError, json, type Incoming, type Reply } from './reply.js';
+import { asanaError, boxError, encodeReply, json, type Encoded, type Incoming, type Reply } from './reply.js';
 
 export type { FaultSpec } from './faults.js';
 export type { RateLimitSpec } from './rate-limit.js';
@@ -89,10 +91,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const target = new URL(req.url ?? '/', 'http://emulator');
     const body = await readBody(req);
     if (target.pathname.startsWith('/_emulator')) {
-      send(res, handleControl(emulator, req.method ?? 'GET', target, body));
+      send(res, encodeReply(handleControl(emulator, req.method ?? 'GET', target, body), false));
       return;
     }
-    const record: RequestRecord = { method: req.method ?? 'GET', path: target.pathname, query: Object.fromEntries(target.searchParams), headers: { ...req.headers }, time, status: 0 };
+    const record: RequestRecord = { method: req.method ?? 'GET', path: target.pathname, query: Object.fromEntries(target.searchParams), headers: { ...req.headers }, time, status: 0, bodyBytes: 0 };
+    // The vendors' APIs compress when asked; the token endpoints and the realtime server do not here.
+    const api = target.pathname.startsWith('/api/1.0/') || target.pathname.startsWith('/2.0/');
+    const encode = (reply: Reply): Encoded => encodeReply(reply, api, req.headers['accept-encoding']);
     requests.push(record);
     // A long-running `events emulator` keeps the newest requests only.
     if (requests.length > MAX_RECORDED_REQUESTS) requests.splice(0, requests.length - MAX_RECORDED_REQUESTS / 2);
@@ -119,7 +124,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const entry = rateLimit.enter(`${vendor} ${incoming.token ?? ''}`);
       if (!('done' in entry)) {
         record.status = 429;
-        send(res, rateLimited(vendor, entry.retryAfterS));
+        record.bodyBytes = send(res, encode(rateLimited(vendor, entry.retryAfterS)));
         return;
       }
       // 'finish' comes before the client can read the answer, so a client that sends its next
@@ -145,9 +150,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const reply = faultReply(fault, vendor) ?? (await route(incoming, target.pathname));
     if (res.destroyed) return;
     record.status = reply.status;
-    if (fault?.kind === 'truncate') return truncate(res, reply);
-    if (fault?.kind === 'drip') return drip(res, reply, fault.delayMs ?? 200, held);
-    send(res, reply);
+    const encoded = encode(reply);
+    if (fault?.kind === 'truncate') record.bodyBytes = truncate(res, encoded);
+    else if (fault?.kind === 'drip') record.bodyBytes = drip(res, encoded, fault.delayMs ?? 200, held);
+    else record.bodyBytes = send(res, encoded);
   }
 
   function route(req: Incoming, path: string): Reply | Promise<Reply> {
@@ -170,13 +176,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return asanaError(404, 'No matching route for request');
   }
 
-  const server = http.createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     serve(req, res).catch((error: unknown) => {
       if (res.headersSent || res.destroyed) return;
       const message = `emulator error: ${String(error)}`;
-      send(res, (req.url ?? '').startsWith('/2.0/') ? boxError(500, message) : asanaError(500, message));
+      send(res, encodeReply((req.url ?? '').startsWith('/2.0/') ? boxError(500, message) : asanaError(500, message), false));
     });
-  });
+  };
+  const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler) : http.createServer(handler);
   server.keepAliveTimeout = 65_000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -185,7 +192,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const { port } = server.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  url = `http://${shownHost}:${port}`;
+  url = `${options.tls ? 'https' : 'http'}://${shownHost}:${port}`;
   emulator.url = url;
 
   const random = new Random(seed ^ 0xac71);
@@ -228,23 +235,25 @@ function rateLimited(vendor: 'asana' | 'box', retryAfterS: number): Reply {
     : boxError(429, 'Request rate limit exceeded, please try again later', headers);
 }
 
-function send(res: ServerResponse, reply: Reply): void {
-  const body = Buffer.from(reply.body, 'utf8');
-  res.writeHead(reply.status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': String(body.length), ...reply.headers });
-  res.end(body);
+/** Writes the whole answer; returns the body bytes sent. */
+function send(res: ServerResponse, reply: Encoded): number {
+  res.writeHead(reply.status, reply.headers);
+  res.end(reply.body);
+  return reply.body.length;
 }
 
 /** Announces the whole body, sends half of it and drops the connection. */
-function truncate(res: ServerResponse, reply: Reply): void {
-  const body = Buffer.from(reply.body, 'utf8');
-  res.writeHead(reply.status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': String(body.length), ...reply.headers });
-  res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
+function truncate(res: ServerResponse, reply: Encoded): number {
+  const half = reply.body.subarray(0, Math.floor(reply.body.length / 2));
+  res.writeHead(reply.status, reply.headers);
+  res.write(half, () => res.destroy());
+  return half.length;
 }
 
 /** Sends the body in small pieces with pauses, as a congested link does. */
-function drip(res: ServerResponse, reply: Reply, pauseMs: number, held: Set<ServerResponse>): void {
-  const body = Buffer.from(reply.body, 'utf8');
-  res.writeHead(reply.status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': String(body.length), ...reply.headers });
+function drip(res: ServerResponse, reply: Encoded, pauseMs: number, held: Set<ServerResponse>): number {
+  const body = reply.body;
+  res.writeHead(reply.status, reply.headers);
   held.add(res);
   let offset = 0;
   const timer = setInterval(() => {
@@ -258,6 +267,7 @@ function drip(res: ServerResponse, reply: Reply, pauseMs: number, held: Set<Serv
     }
   }, pauseMs);
   res.on('close', () => clearInterval(timer));
+  return body.length;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

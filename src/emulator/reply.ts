@@ -1,6 +1,7 @@
 // Handlers answer with a Reply value instead of writing to the socket, so the server can apply a
 // fault (cut it, drip it, delay it) to the real answer before it goes out.
 import type { IncomingHttpHeaders } from 'node:http';
+import zlib from 'node:zlib';
 
 export interface Incoming {
   method: string;
@@ -50,4 +51,53 @@ export function boxError(status: number, message: string, headers?: Record<strin
   const requestId = `${Date.now().toString(36)}${(++boxRequestCounter).toString(36).padStart(4, '0')}`;
   const body = { type: 'error', status, code: boxErrorCode(status), help_url: 'https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/', message, request_id: requestId };
   return json(status, body, headers);
+}
+
+/** A reply as it goes on the wire: headers final, body encoded. */
+export interface Encoded {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export type ContentCoding = 'br' | 'gzip' | 'identity';
+
+/**
+ * The coding to answer with for an Accept-Encoding header (RFC 9110, 12.5.3): the highest q of
+ * br and gzip (`*` stands for any not named), br before gzip on a tie; q=0 refuses; identity when
+ * neither is acceptable or the header is absent.
+ */
+export function pickEncoding(header: string | undefined): ContentCoding {
+  if (!header) return 'identity';
+  const q = new Map<string, number>();
+  for (const part of header.split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    if (!name) continue;
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const value = qParam === undefined ? 1 : Number(qParam.slice(2));
+    q.set(name.trim(), Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0);
+  }
+  const weight = (coding: string): number => q.get(coding) ?? q.get('*') ?? 0;
+  const best = (['br', 'gzip'] as const).reduce<{ coding: ContentCoding; q: number }>((top, coding) => (weight(coding) > top.q ? { coding, q: weight(coding) } : top), { coding: 'identity', q: 0 });
+  return best.coding;
+}
+
+/**
+ * The wire form of a reply. `negotiated`: an API answer, compressed as the request's
+ * Accept-Encoding asks (Content-Encoding and Vary: Accept-Encoding, as the real APIs send);
+ * otherwise identity.
+ */
+export function encodeReply(reply: Reply, negotiated: boolean, acceptEncoding?: string): Encoded {
+  const text = Buffer.from(reply.body, 'utf8');
+  const coding = negotiated ? pickEncoding(acceptEncoding) : 'identity';
+  const body =
+    coding === 'br'
+      ? zlib.brotliCompressSync(text, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5, [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: text.length } })
+      : coding === 'gzip'
+        ? zlib.gzipSync(text)
+        : text;
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=UTF-8', 'content-length': String(body.length), ...reply.headers };
+  if (negotiated) headers['vary'] = 'Accept-Encoding';
+  if (coding !== 'identity') headers['content-encoding'] = coding;
+  return { status: reply.status, headers, body };
 }

@@ -36,6 +36,8 @@ export interface EmulatorOptions {
   /** Stress mode: Box user-stream positions above 2^60, which JSON.parse rounds. Default: safe
    * integers like the spec's `1348790499819`, as real Box accounts have. */
   boxHugePositions?: boolean;
+  /** Serve HTTPS with this certificate and key (PEM); the emulator's URLs then say https://. */
+  tls?: { cert: string; key: string };
 }
 
 export interface RequestRecord {
@@ -47,6 +49,11 @@ export interface RequestRecord {
   time: number;
   /** Status sent; 0 while pending or when the connection was dropped. */
   status: number;
+  /**
+   * Bytes of the body as sent, after compression (gzip or br when the request's Accept-Encoding
+   * asked for it); 0 until the answer goes out. A truncate fault counts the half it sent.
+   */
+  bodyBytes: number;
 }
 
 export interface Emulator {
