@@ -10,7 +10,7 @@ import { Progress } from '../output/progress.js';
 import { AtomicFileSink } from '../output/sink.js';
 
 export async function runSnapshot(config: TailConfig, io: TailIO): Promise<number> {
-  const http = new HttpClient({ userAgent: config.userAgent, timeoutMs: config.timeoutMs });
+  const http = new HttpClient({ userAgent: config.userAgent, timeoutMs: config.timeoutMs, env: io.env, proxy: config.proxy, maxAnswerBytes: config.maxAnswerBytes });
   const sink = config.output && config.output !== '-' ? new AtomicFileSink(config.output) : openStdoutSink(io);
   const progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true, colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true) });
   try {

@@ -5,6 +5,8 @@ import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
 import { AuthError, EventsError, ExitCode, OutputError, StopRequested, UsageError } from '../core/errors.js';
 import { HttpClient, isLoopback } from '../net/http.js';
+import type { ProxyChoice } from '../net/proxy.js';
+import { redactText } from '../lib/redact.js';
 import { colorLevel, type ColorChoice } from '../output/color.js';
 import { Progress } from '../output/progress.js';
 import { HumanRenderer, JsonRenderer, type Renderer } from '../output/renderer.js';
@@ -27,6 +29,10 @@ import { TimerGrid } from '../net/timer-grid.js';
 
 export interface TailConfig {
   refs: Reference[];
+  /** --proxy or the `proxy` key of config.json (the environment's HTTPS_PROXY sits between). */
+  proxy?: ProxyChoice;
+  /** --max-answer-size: the largest answer body accepted, in bytes. */
+  maxAnswerBytes?: number;
   once: boolean;
   json: boolean;
   group: string;
@@ -69,7 +75,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
   const debug = config.verbose ? (line: string) => io.stderr.write(`events: debug: ${line}\n`) : undefined;
   // Every subscription's wait and request listens to the stop signal: hundreds are expected.
   setMaxListeners(0, io.stop.signal);
-  const http = new HttpClient({ userAgent: config.userAgent, timeoutMs: config.timeoutMs, debug });
+  const http = new HttpClient({ userAgent: config.userAgent, timeoutMs: config.timeoutMs, debug, env: io.env, proxy: config.proxy, maxAnswerBytes: config.maxAnswerBytes });
   let set: SubscriptionSet | undefined;
   let progress: Progress | undefined;
   let sink: Sink | undefined;
@@ -227,7 +233,7 @@ function checkTransport(baseUrl: string, allowInsecure: boolean, variable: strin
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new UsageError(`${variable} is not a URL: ${baseUrl}`, 'use a URL such as https://app.asana.com/api/1.0');
+    throw new UsageError(`${variable} is not a URL: ${redactText(baseUrl)}`, 'use a URL such as https://app.asana.com/api/1.0');
   }
   if (url.protocol === 'https:') return;
   if (url.protocol !== 'http:') throw new UsageError(`${variable} must be an http(s) URL, not ${url.protocol}`, 'use https://…');

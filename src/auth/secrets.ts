@@ -17,7 +17,7 @@ export function readSecret(env: NodeJS.ProcessEnv, name: string): Secret | undef
   const hasInline = inline !== undefined && inline.trim() !== '';
   const hasFile = file !== undefined && file.trim() !== '';
   if (hasInline && hasFile) throw new UsageError(`both ${name} and ${name}_FILE are set`, `unset one of them`);
-  if (hasInline) return { value: inline.trim(), source: name };
+  if (hasInline) return checked({ value: inline.trim(), source: name });
   if (!hasFile) return undefined;
   const path = file.trim();
   let text: string;
@@ -29,5 +29,18 @@ export function readSecret(env: NodeJS.ProcessEnv, name: string): Secret | undef
   }
   const value = text.trim();
   if (value === '') throw new AuthError(`${name}_FILE ${path} is empty`, `put the secret in the file, or unset ${name}_FILE`);
-  return { value, source: `${name}_FILE (${path})` };
+  return checked({ value, source: `${name}_FILE (${path})` });
+}
+
+/**
+ * A byte that cannot travel in an HTTP header (a control character, a stray byte of a secret
+ * file) would be refused by every request and look like an outage: say so at once, without
+ * echoing the value.
+ */
+function checked(secret: Secret): Secret {
+  const at = secret.value.search(/[^\x20-\x7e]/);
+  if (at < 0) return secret;
+  const code = secret.value.charCodeAt(at);
+  const what = code < 0x20 || code === 0x7f ? `a control character (0x${code.toString(16).padStart(2, '0')})` : `a character outside printable ASCII (U+${code.toString(16).toUpperCase().padStart(4, '0')})`;
+  throw new AuthError(`${secret.source} holds ${what} at position ${at + 1} of ${secret.value.length}`, 'secrets are printable ASCII: remove the stray character (an editor or a copy may have added it)');
 }

@@ -41,7 +41,7 @@ export async function authStatus(provider: string | undefined, flags: Record<str
   const timeoutMs = 1000 * (boundedFlag('timeout', '--timeout', str('timeout')) ?? file.timeout ?? 30);
   const debug = flags['verbose'] === true ? (line: string) => out.stderr.write(`events: debug: ${line}\n`) : undefined;
   const { HttpClient } = await import('../net/http.js');
-  const http = new HttpClient({ userAgent: userAgent(), timeoutMs, debug });
+  const http = new HttpClient({ userAgent: userAgent(), timeoutMs, debug, env: out.env });
   const providers: AuthProvider[] = provider === 'asana' || provider === 'box' ? [provider] : ['asana', 'box'];
   const rows: AuthStatusRow[] = [];
   try {

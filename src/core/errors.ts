@@ -18,6 +18,8 @@ export const ExitCode = {
   /** Output could not be written: disk full, closed stdout, no permission (EX_IOERR). */
   output: 74,
   temporary: 75,
+  /** EX_PROTOCOL: the server's TLS certificate is not trusted, expired or for another host. */
+  tls: 76,
   /** EX_CONFIG: config.json or the variables that locate it are wrong. */
   config: 78,
   brokenPipe: 141,
@@ -38,6 +40,7 @@ export type ErrorCategory =
   | 'output'
   | 'unavailable'
   | 'api'
+  | 'tls'
   | 'internal';
 
 export class EventsError extends Error {

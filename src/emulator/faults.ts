@@ -1,9 +1,10 @@
 // Faults the real services produce, injected on demand: error statuses, rate limits, dropped
 // connections, bodies cut short or dribbled out, garbage JSON, answers without a sync token,
-// slow answers, and sync tokens that expire mid-stream.
-export type FaultKind = 'status' | '429' | 'reset' | 'hang' | 'truncate' | 'drip' | 'badjson' | 'nosync' | 'slow' | 'expire' | 'reconnect';
+// slow answers, sync tokens that expire mid-stream; and what a network in between produces: a
+// proxy's web page (html) and an answer that never ends (endless: 200, JSON that grows forever).
+export type FaultKind = 'status' | '429' | 'reset' | 'hang' | 'truncate' | 'drip' | 'badjson' | 'nosync' | 'slow' | 'expire' | 'reconnect' | 'html' | 'endless';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['status', '429', 'reset', 'hang', 'truncate', 'drip', 'badjson', 'nosync', 'slow', 'expire', 'reconnect'];
+export const FAULT_KINDS: readonly FaultKind[] = ['status', '429', 'reset', 'hang', 'truncate', 'drip', 'badjson', 'nosync', 'slow', 'expire', 'reconnect', 'html', 'endless'];
 
 export interface FaultSpec {
   kind: FaultKind;
@@ -11,6 +12,8 @@ export interface FaultSpec {
   path?: string;
   /** How many requests it hits (default 1). */
   times?: number;
+  /** How many matching requests it lets pass first (default 0): a fault in the middle of a run. */
+  after?: number;
   /** For `status`: the status code (default 500). */
   status?: number;
   /** For `429`: the Retry-After seconds (default 1). */
@@ -21,6 +24,7 @@ export interface FaultSpec {
 
 interface ActiveFault extends FaultSpec {
   remaining: number;
+  passed: number;
 }
 
 export class Faults {
@@ -28,7 +32,7 @@ export class Faults {
 
   add(spec: FaultSpec): void {
     if (!FAULT_KINDS.includes(spec.kind)) throw new Error(`unknown fault kind ${String(spec.kind)}; one of ${FAULT_KINDS.join(', ')}`);
-    this.#active.push({ ...spec, remaining: spec.times ?? 1 });
+    this.#active.push({ ...spec, remaining: spec.times ?? 1, passed: 0 });
   }
 
   clear(): void {
@@ -36,15 +40,21 @@ export class Faults {
   }
 
   list(): FaultSpec[] {
-    return this.#active.map((f) => ({ ...f, times: f.remaining }));
+    return this.#active.map(({ remaining, passed, ...f }) => ({ ...f, times: remaining, ...(f.after ? { after: Math.max(0, f.after - passed) } : {}) }));
   }
 
   /** The fault that hits this request, if any; each hit uses up one of its times. */
   take(path: string): FaultSpec | undefined {
-    const fault = this.#active.find((f) => f.remaining > 0 && (f.path === undefined || path.includes(f.path)));
-    if (!fault) return undefined;
-    fault.remaining--;
-    if (fault.remaining === 0) this.#active.splice(this.#active.indexOf(fault), 1);
-    return fault;
+    for (const fault of this.#active) {
+      if (fault.remaining <= 0 || (fault.path !== undefined && !path.includes(fault.path))) continue;
+      if (fault.passed < (fault.after ?? 0)) {
+        fault.passed++;
+        continue;
+      }
+      fault.remaining--;
+      if (fault.remaining === 0) this.#active.splice(this.#active.indexOf(fault), 1);
+      return fault;
+    }
+    return undefined;
   }
 }

@@ -142,6 +142,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       res.on('close', () => held.delete(res));
       return;
     }
+    if (fault?.kind === 'endless') {
+      record.status = 200;
+      endless(res, held);
+      return;
+    }
     if (fault?.kind === 'slow') await delay(fault.delayMs ?? 500, aborter.signal);
     if (fault?.kind === 'expire' && vendor === 'asana') {
       const ws = /\/workspaces\/(\d+)\/events$/.exec(target.pathname)?.[1];
@@ -222,6 +227,12 @@ function faultReply(fault: FaultSpec | undefined, vendor: 'asana' | 'box'): Repl
       return json(200, vendor === 'asana' ? '{"data":[],"has_more":false}' : '{"chunk_size":0,"entries":[]}');
     case 'reconnect':
       return json(200, { message: 'reconnect' });
+    case 'html':
+      return {
+        status: fault.status ?? 200,
+        headers: { 'content-type': 'text/html; charset=utf-8' },
+        body: '<!DOCTYPE html><html><head><title>Sign in to the Example Corp proxy</title></head><body><form>…</form></body></html>',
+      };
     default:
       return undefined;
   }
@@ -248,6 +259,20 @@ function truncate(res: ServerResponse, reply: Encoded): number {
   res.writeHead(reply.status, reply.headers);
   res.write(half, () => res.destroy());
   return half.length;
+}
+
+/** 200 and a JSON array that never closes, 64 KiB at a time for as long as the client reads. */
+function endless(res: ServerResponse, held: Set<ServerResponse>): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  held.add(res);
+  const chunk = Buffer.from('{"gid":"1","type":"task"},'.repeat(2520));
+  const pump = (): void => {
+    while (!res.destroyed && res.write(chunk));
+  };
+  res.write('{"data":[');
+  res.on('drain', pump);
+  res.on('close', () => held.delete(res));
+  pump();
 }
 
 /** Sends the body in small pieces with pauses, as a congested link does. */

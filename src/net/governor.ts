@@ -54,6 +54,16 @@ const LOOKBACK_MS = 60_000;
 /** Fewer admitted requests than this say nothing about the budget: cut multiplicatively instead. */
 const MIN_SAMPLE = 10;
 const BLIND_CUT = 0.7;
+/** The window a vendor counts its budget in (Asana: per minute). */
+const WINDOW_MS = 60_000;
+/**
+ * A burst may use this much of the window's budget at once: a drain after a weekend, or a --once
+ * run over many projects, needs no wait while the minute's budget lasts. The sliding window below
+ * keeps a whole minute within the budget all the same.
+ */
+const BURST_MS = 0.9 * WINDOW_MS;
+/** After a 429 that came before the window's budget was used, bursts shrink to a second's worth. */
+const SHORT_BURST_MS = 1000;
 /** Probing: the rate grows by this share of the starting rate per second spent waiting. */
 const PROBE_PER_S = 0.001;
 /** Never below this (requests per minute), whatever the 429s say: a stuck tail helps no one. */
@@ -94,6 +104,13 @@ export class Governor {
   /** Send times of requests the server admitted, oldest first, at most LOOKBACK_MS old. */
   #admitted: number[] = [];
   #admittedHead = 0;
+  /** Grant times over the last WINDOW_MS, oldest first: no minute ever goes past its budget. */
+  #granted: number[] = [];
+  #grantedHead = 0;
+  /** How many milliseconds' worth of the rate one burst may take. */
+  #burstMs: number;
+  /** Whether a 429 has taught the rate (false: still the documented budget, or --rate). */
+  #learned = false;
   /** Each subscription's own queue; the Map's order is the round-robin ring. */
   readonly #queues = new Map<string, Waiter[]>();
   #timer: unknown;
@@ -109,6 +126,8 @@ export class Governor {
     this.#rate = options.ratePerMin / 60_000;
     this.#ceiling = this.#rate;
     this.#pinned = options.pinned ?? false;
+    // --rate is a pace to keep, smoothly: a second's worth at most.
+    this.#burstMs = this.#pinned ? SHORT_BURST_MS : BURST_MS;
     this.#notices = options.notices;
     this.#lastRefill = this.#clock.now();
     this.#rateSetAt = this.#lastRefill;
@@ -225,7 +244,10 @@ export class Governor {
         this.#tellStretch(now);
         return this.#wakeAt(now + Math.ceil((1 - this.#tokens) / this.#rate));
       }
+      const full = this.#windowFullUntil(now);
+      if (full !== undefined) return this.#wakeAt(full);
       this.#tokens -= 1;
+      this.#granted.push(now);
       const [key, queue] = this.#queues.entries().next().value as [string, Waiter[]];
       const waiter = queue.shift()!;
       // The subscription goes to the back of the ring, behind everyone else waiting.
@@ -245,13 +267,27 @@ export class Governor {
       const busy = Math.max(0, now - Math.max(this.#lastRefill, this.#busySince, this.#pausedUntil));
       this.#rate = Math.min(this.#ceiling, this.#rate + (this.#ceiling * PROBE_PER_S * busy) / 1000);
     }
-    this.#tokens = Math.min(this.#capacity(), this.#tokens + dt * this.#rate);
+    // No saving up while the minute is full: a full bucket would burst again the moment the
+    // opening burst leaves the window, and a long drain would come in minute-sized waves.
+    if (this.#windowFullUntil(now) === undefined) this.#tokens = Math.min(this.#capacity(), this.#tokens + dt * this.#rate);
     this.#lastRefill = now;
   }
 
-  /** A burst of at most one second's worth (and at least one request). */
+  /** A burst of at most #burstMs' worth (and at least one request). */
   #capacity(): number {
-    return Math.max(1, this.#rate * 1000);
+    return Math.max(1, this.#rate * this.#burstMs);
+  }
+
+  /** When the last WINDOW_MS already hold the window's budget: the time a place frees up. */
+  #windowFullUntil(now: number): number | undefined {
+    while (this.#grantedHead < this.#granted.length && this.#granted[this.#grantedHead]! <= now - WINDOW_MS) this.#grantedHead++;
+    if (this.#grantedHead > 1024 && this.#grantedHead * 2 > this.#granted.length) {
+      this.#granted = this.#granted.slice(this.#grantedHead);
+      this.#grantedHead = 0;
+    }
+    const budget = Math.max(1, Math.floor(this.#rate * WINDOW_MS));
+    if (this.#granted.length - this.#grantedHead < budget) return undefined;
+    return this.#granted[this.#granted.length - budget]! + WINDOW_MS + 1;
   }
 
   #wakeAt(at: number): void {
@@ -288,6 +324,10 @@ export class Governor {
     this.#lastCutAt = now;
     this.stats.episodes++;
     this.#tokens = 0;
+    // Refused before this minute's budget was used: the server counts over a shorter window (or
+    // another client shares the token), so a big burst would only be refused again.
+    this.#windowFullUntil(now);
+    if (this.#granted.length - this.#grantedHead < SAFETY * this.#rate * WINDOW_MS) this.#burstMs = SHORT_BURST_MS;
     const before = this.ratePerMin;
     if (!this.#pinned) {
       this.#prune(now);
@@ -303,6 +343,7 @@ export class Governor {
       }
       this.#rate = Math.max(FLOOR_PER_MIN / 60_000, Math.min(this.#rate, next));
       this.#rateSetAt = now;
+      this.#learned = true;
     }
     const after = this.ratePerMin;
     const slowing = this.#pinned ? ' (--rate is fixed)' : after < before ? `; slowing to about ${formatRate(after)} requests/min` : '';
@@ -320,7 +361,7 @@ export class Governor {
     const told = this.#toldRate;
     if (told !== undefined && Math.max(told, rate) / Math.min(told, rate) < BIG_CHANGE) return;
     this.#toldRate = rate;
-    this.#notices.note(stretchMessage(subscriptions, demand.intervalMs, rate));
+    this.#notices.note(stretchMessage(subscriptions, demand.intervalMs, rate, this.#pinned ? 'pinned' : this.#learned ? 'learned' : 'documented'));
   }
 }
 
@@ -333,13 +374,18 @@ export function stretchedIntervalMs(subscriptions: number, intervalMs: number, r
   return Math.max(intervalMs, (subscriptions * 60_000) / ratePerMin);
 }
 
-export function stretchMessage(subscriptions: number, intervalMs: number, ratePerMin: number): string {
+/** Where the rate in a message comes from: the vendor's documented budget (no 429 yet), 429s, or --rate. */
+export type RateBasis = 'documented' | 'learned' | 'pinned';
+
+export function stretchMessage(subscriptions: number, intervalMs: number, ratePerMin: number, basis: RateBasis = 'learned'): string {
   const needed = (subscriptions * 60_000) / intervalMs;
   const every = stretchedIntervalMs(subscriptions, intervalMs, ratePerMin);
-  return (
-    `${subscriptions.toLocaleString('en-US')} subscriptions at --interval ${intervalMs / 1000} need ${formatRate(needed)} requests/min; ` +
-    `this token allows about ${formatRate(ratePerMin)}/min: each is polled about every ${formatSeconds(every)}`
-  );
+  const allows = {
+    documented: `the documented budget is ${formatRate(ratePerMin)}/min (assumed until a 429 says otherwise)`,
+    learned: `this token allows about ${formatRate(ratePerMin)}/min`,
+    pinned: `--rate allows ${formatRate(ratePerMin)}/min`,
+  }[basis];
+  return `${subscriptions.toLocaleString('en-US')} subscriptions at --interval ${intervalMs / 1000} need ${formatRate(needed)} requests/min; ${allows}: each is polled about every ${formatSeconds(every)}`;
 }
 
 /** "24,000", "900": whole requests, rounded to two significant figures above 1,000. */

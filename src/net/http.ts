@@ -1,16 +1,17 @@
-// One keep-alive HTTP client shared by every subscription: bounded concurrency per access token,
-// a connect timeout and an overall deadline on every request, so a hung or dripping response never
-// freezes a tail. The access token goes into the Authorization header and nowhere else: no log
-// line, error or debug dump built here ever contains it.
-//
-// node:http rather than undici (measured with bench/drain.mjs, 7 alternating rounds, 100k events):
-// node:http is part of Node's start-up snapshot while undici's Agent costs ~17 ms of module loading
-// plus llhttp's WebAssembly compile, and a drain through undici grew V8's young generation to
-// twice the size: peak RSS 79.8 MB with undici against 70.0 MB with node:http (a run with nothing
-// new: 58.0 against 53.5 MB, 127 against 114 ms), for the same throughput.
-import http from 'node:http';
+// The one HTTP client of the process, over undici (docs/undici.md says why and what it costs):
+// one dispatcher with a keep-alive pool per origin (its connection cap is the in-flight cap),
+// HTTPS_PROXY/HTTP_PROXY/NO_PROXY or the `proxy` setting, gzip and br answers decoded, and every
+// answer treated as untrusted: a size cap, an overall deadline (a slow drip counts), a connect
+// timeout. The access token goes into the Authorization header and nowhere else: no log line,
+// error or debug dump built here ever contains it.
 import { createRequire } from 'node:module';
-import { Semaphore } from './semaphore.js';
+import type { Dispatcher, EnvHttpProxyAgent } from 'undici';
+import { classifyFailure, DEADLINE, TooLarge } from './http-errors.js';
+import { proxySettings, type ProxyChoice } from './proxy.js';
+import { redactUrl } from '../lib/redact.js';
+
+export { NetworkError, ProxyError, TlsError } from './http-errors.js';
+export { redactUrl } from '../lib/redact.js';
 
 export interface HttpResponse {
   status: number;
@@ -20,16 +21,11 @@ export interface HttpResponse {
 
 export interface HttpRequest {
   url: URL;
-  /** Bearer token; absent for the OAuth token endpoint, which takes credentials in the form. */
+  /** Bearer token; absent for the OAuth token endpoint and Box's realtime server. */
   token?: string;
   method?: 'GET' | 'OPTIONS' | 'POST';
   /** Form fields sent as an application/x-www-form-urlencoded body (never logged). */
   form?: Record<string, string>;
-  /**
-   * Which in-flight pool the request counts against: a stable id of the credential, so a renewed
-   * token shares its predecessor's pool. Defaults to the token itself.
-   */
-  slotKey?: string;
   /** Overall deadline for this request, body included (a slow drip counts). */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -38,159 +34,218 @@ export interface HttpRequest {
 export interface HttpClientOptions {
   userAgent: string;
   timeoutMs: number;
-  /** Asana allows 50 GETs in flight per token. */
-  maxInFlightPerToken?: number;
+  /** Connections per origin (Asana allows 50 requests in flight per token). */
+  connectionsPerOrigin?: number;
+  /** The largest answer body accepted, decoded; a bigger one is cut off and counts as a fault. */
+  maxAnswerBytes?: number;
+  /** The `proxy` setting (flag or config.json); the environment's variables beat config.json. */
+  proxy?: ProxyChoice;
+  /** Where HTTPS_PROXY and friends are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
   /** Called with a redacted one-line description of every request (for --verbose). */
   debug?: (line: string) => void;
 }
 
-/** The request never produced a usable HTTP answer: refused, reset, timed out. Worth a retry. */
-export class NetworkError extends Error {
-  constructor(message: string, readonly code: string) {
-    super(message);
-  }
-}
-
-/** A failure with a code of our own (see describeFailure). */
-function failure(code: string): Error {
-  return Object.assign(new Error(code), { code });
-}
+/** Well above the largest real page (Box: 500 events of a few KB each). */
+export const DEFAULT_MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+const CONNECT_TIMEOUT_CAP_MS = 10_000;
+/** How long sent() waits for a request that needs a new connection. */
+const SENT_WAIT_CAP_MS = 200;
 
 export class HttpClient {
   readonly #options: HttpClientOptions;
-  readonly #slots = new Map<string, Semaphore>();
-  readonly #agents = new Map<string, http.Agent>();
+  readonly #maxBytes: number;
+  #dispatcher: Dispatcher | undefined;
   readonly #stops = new WeakMap<AbortSignal, Set<() => void>>();
-  /** Requests being written on a connected socket, and who waits for those writes. */
-  #writing = 0;
+  /** Requests handed to undici that are not on a socket yet, and who waits for them. */
+  #unwritten = 0;
   #sentWaiters: (() => void)[] = [];
 
   constructor(options: HttpClientOptions) {
     this.#options = options;
+    this.#maxBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
   }
 
   /**
-   * Resolves once the requests started so far that have a connected socket are written to it (or
-   * have failed). Such a request is written from the tick queue, which runs only once the
-   * promise queue is empty, so a caller that prefetches and then works through promises that are
-   * already resolved would otherwise send it only after that work. A
-   * request still connecting or waiting for a free socket is not waited for: that can take long.
+   * Resolves once the requests started so far are written to a socket (or have failed). undici
+   * writes a request on a free keep-alive socket from the tick and promise queues, which the
+   * caller's work (promise callbacks, synchronous writes) may not let run for long; a request that
+   * needs a new connection waits for its connect, at most SENT_WAIT_CAP_MS.
    */
   async sent(): Promise<void> {
-    // The first tick lets a request still on its way here (retry gate, slots: promises) start;
-    // node:http hands it to a free socket on the tick after. No event-loop turn is needed.
-    await nextTick();
-    await nextTick();
-    if (this.#writing === 0) return;
-    await new Promise<void>((resolve) => this.#sentWaiters.push(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.#unwritten === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(wake, SENT_WAIT_CAP_MS);
+      function wake(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#sentWaiters.push(wake);
+    });
+  }
+
+  /** A request was written, or will never be: wake sent() once none is left unwritten. */
+  #written(): void {
+    if (--this.#unwritten > 0 || this.#sentWaiters.length === 0) return;
+    const waiters = this.#sentWaiters;
+    this.#sentWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   async request(req: HttpRequest): Promise<HttpResponse> {
-    const slots = this.#slotsFor(req.slotKey ?? req.token ?? '');
-    await slots.acquire(req.signal);
     const started = Date.now();
     const timeoutMs = req.timeoutMs ?? this.#options.timeoutMs;
     const method = req.method ?? 'GET';
     try {
       const res = await this.#exchange(req, method, timeoutMs);
-      this.#options.debug?.(`${method} ${redactUrl(req.url)} -> ${res.status} (${Date.now() - started} ms, ${res.body.length} bytes)`);
+      this.#options.debug?.(`${method} ${redactUrl(req.url)} -> ${res.status} (${Date.now() - started} ms, ${res.body.length} chars)`);
       return res;
     } catch (error) {
       if (req.signal?.aborted) throw req.signal.reason ?? error;
-      const failed = describeFailure(error, error === DEADLINE, timeoutMs);
+      const failed = classifyFailure(error, { url: req.url, timeoutMs, maxBytes: this.#maxBytes, proxy: this.#proxy() });
       this.#options.debug?.(`${method} ${redactUrl(req.url)} failed: ${failed.message}`);
       throw failed;
-    } finally {
-      slots.release();
     }
   }
 
   /** POST a form without a bearer token (the OAuth token endpoint). The debug line omits the body. */
   postForm(url: URL, form: Record<string, string>, signal?: AbortSignal): Promise<HttpResponse> {
-    return this.request({ url, method: 'POST', form, signal, slotKey: `token-endpoint ${url.origin}` });
+    return this.request({ url, method: 'POST', form, signal });
   }
 
   async close(): Promise<void> {
-    for (const agent of this.#agents.values()) agent.destroy();
-    this.#agents.clear();
+    const dispatcher = this.#dispatcher;
+    this.#dispatcher = undefined;
+    await dispatcher?.destroy();
+  }
+
+  #proxy(): ReturnType<typeof proxySettings> {
+    return proxySettings(this.#options.env ?? process.env, this.#options.proxy);
+  }
+
+  /** Built on the first request: `--version`, `--help`, `state` and `config` never load undici. */
+  #dispatcherFor(): Dispatcher {
+    if (this.#dispatcher) return this.#dispatcher;
+    const { EnvAgent, decompress } = loadUndici();
+    const proxy = this.#proxy();
+    const connectTimeout = Math.min(this.#options.timeoutMs, CONNECT_TIMEOUT_CAP_MS);
+    const agent: EnvHttpProxyAgent = new EnvAgent({
+      httpProxy: proxy.http ?? '',
+      httpsProxy: proxy.https ?? '',
+      noProxy: proxy.noProxy,
+      // Plain http through a proxy goes in absolute form (GET http://host/...), https by CONNECT.
+      proxyTunnel: false,
+      connections: this.#options.connectionsPerOrigin ?? 50,
+      pipelining: 1,
+      connect: { timeout: connectTimeout },
+      headersTimeout: this.#options.timeoutMs,
+      bodyTimeout: this.#options.timeoutMs,
+    } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
+    // The decoder stops a compressed answer at the cap inside zlib, before it is all inflated.
+    this.#dispatcher = agent.compose(decompress({ maxSize: this.#maxBytes, skipErrorResponses: false }));
+    return this.#dispatcher;
   }
 
   /** One request and its whole body; settles once. */
   #exchange(req: HttpRequest, method: 'GET' | 'OPTIONS' | 'POST', timeoutMs: number): Promise<HttpResponse> {
+    const headers: Record<string, string> = {
+      'user-agent': this.#options.userAgent,
+      accept: 'application/json',
+      'accept-encoding': 'gzip, br',
+    };
+    if (req.token !== undefined) headers['authorization'] = `Bearer ${req.token}`;
+    const body = req.form ? new URLSearchParams(req.form).toString() : undefined;
+    if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const dispatcher = this.#dispatcherFor();
+    const maxBytes = this.#maxBytes;
+
     return new Promise<HttpResponse>((resolve, reject) => {
-      const secure = req.url.protocol === 'https:';
-      let writing = false;
       let done = false;
-      let stopped: Error | undefined;
-      let connectTimer: NodeJS.Timeout | undefined;
-      let unlisten: (() => void) | undefined;
-      const markSent = (): void => {
+      let writing = true;
+      const written = (): void => {
         if (!writing) return;
         writing = false;
-        if (--this.#writing === 0 && this.#sentWaiters.length) {
-          const waiters = this.#sentWaiters;
-          this.#sentWaiters = [];
-          for (const wake of waiters) wake();
-        }
+        this.#written();
       };
+      let controller: Dispatcher.DispatchController | undefined;
+      let stopped: Error | undefined;
+      let unlisten: (() => void) | undefined;
+      let status = 0;
+      let responseHeaders: HttpResponse['headers'] = {};
+      const chunks: Buffer[] = [];
+      let size = 0;
       const finish = (error: Error | undefined, value?: HttpResponse): void => {
         if (done) return;
         done = true;
-        markSent();
+        written();
         clearTimeout(timer);
-        clearTimeout(connectTimer);
         unlisten?.();
         if (error) reject(stopped ?? error);
         else resolve(value!);
       };
+      // Aborting settles at once; undici is told as soon as it hands the request a controller
+      // (a request still queued for a connection has none yet).
       const stop = (reason: Error): void => {
         stopped ??= reason;
-        request.destroy(reason);
+        controller?.abort(reason);
         finish(reason);
       };
       // One timer per request, cleared when it ends, and one entry in the stop signal's set: a
       // long tail makes millions of requests, and AbortSignal.any/timeout would leave each one's
       // listener on the stop signal and its timer running until the deadline.
       const timer = setTimeout(() => stop(DEADLINE), timeoutMs);
-      const onStop = (): void => stop(req.signal?.reason instanceof Error ? req.signal.reason : new Error('stopped'));
-      const request = (secure ? nodeHttps() : http).request(
-        {
-          agent: this.#agentFor(secure),
-          protocol: req.url.protocol,
-          hostname: req.url.hostname.replace(/^\[|\]$/g, ''),
-          port: req.url.port,
-          path: req.url.pathname + req.url.search,
-          method,
-          headers: {
-            ...(req.token !== undefined ? { authorization: `Bearer ${req.token}` } : {}),
-            ...(req.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-            'user-agent': this.#options.userAgent,
-            accept: 'application/json',
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart(ctl) {
+          controller = ctl;
+          // undici writes the request right after this call, on the same tick.
+          written();
+          if (stopped) ctl.abort(stopped);
+        },
+        onResponseStart(_ctl, statusCode, resHeaders) {
+          status = statusCode;
+          responseHeaders = resHeaders as HttpResponse['headers'];
+        },
+        onResponseData(ctl, chunk) {
+          size += chunk.length;
+          if (size > maxBytes) {
+            stop(new TooLarge(size));
+            ctl.abort(stopped!);
+            return;
+          }
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+          finish(undefined, { status, headers: responseHeaders, body: text });
+        },
+        onResponseError(_ctl, error) {
+          finish(error);
+        },
+      };
+      this.#unwritten++;
+      if (req.signal) {
+        const onStop = (): void => stop(req.signal?.reason instanceof Error ? req.signal.reason : new Error('stopped'));
+        if (req.signal.aborted) return onStop();
+        unlisten = this.#onAbort(req.signal, onStop);
+      }
+      try {
+        dispatcher.dispatch(
+          {
+            origin: req.url.origin,
+            path: req.url.pathname + req.url.search,
+            method,
+            headers,
+            body,
+            headersTimeout: timeoutMs,
+            bodyTimeout: timeoutMs,
           },
-        },
-        (res) => {
-          res.setEncoding('utf8');
-          let body = '';
-          res.on('data', (chunk: string) => (body += chunk));
-          res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body }));
-          res.on('error', () => finish(failure('SOCKET_CLOSED')));
-          res.on('aborted', () => finish(failure('SOCKET_CLOSED')));
-        },
-      );
-      request.on('socket', (socket) => {
-        if (!socket.connecting) {
-          writing = true;
-          this.#writing++;
-          return;
-        }
-        connectTimer = setTimeout(() => stop(failure('CONNECT_TIMEOUT')), Math.min(timeoutMs, 10_000));
-        socket.once('connect', () => clearTimeout(connectTimer));
-      });
-      request.on('error', (error) => finish(error));
-      request.on('finish', markSent);
-      if (req.signal) unlisten = this.#onAbort(req.signal, onStop);
-      if (req.signal?.aborted) onStop();
-      else request.end(req.form ? new URLSearchParams(req.form).toString() : undefined);
+          handler,
+        );
+      } catch (error) {
+        // undici checks headers as it takes the request (a control character in a token).
+        finish(error as Error);
+      }
     });
   }
 
@@ -209,63 +264,41 @@ export class HttpClient {
     stops.add(stop);
     return () => stops.delete(stop);
   }
-
-  #agentFor(secure: boolean): http.Agent {
-    const key = secure ? 'https' : 'http';
-    let agent = this.#agents.get(key);
-    if (!agent) {
-      // Free sockets are closed before the server's Keep-Alive timeout hint (Node does that).
-      const options = { keepAlive: true, maxSockets: this.#options.maxInFlightPerToken ?? 50, scheduling: 'lifo' as const };
-      agent = secure ? new (nodeHttps().Agent)(options) : new http.Agent(options);
-      this.#agents.set(key, agent);
-    }
-    return agent;
-  }
-
-  #slotsFor(token: string): Semaphore {
-    let slots = this.#slots.get(token);
-    if (!slots) {
-      slots = new Semaphore(this.#options.maxInFlightPerToken ?? 50);
-      this.#slots.set(token, slots);
-    }
-    return slots;
-  }
 }
 
-const nextTick = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
-
-/** The reason a request is aborted at its overall deadline. */
-const DEADLINE = new Error('deadline');
-
-// node:https (and tls) only when a base URL is https: the emulator and tests never pay for it.
-const require = createRequire(import.meta.url);
-function nodeHttps(): typeof import('node:https') {
-  return require('node:https') as typeof import('node:https');
+interface Undici {
+  EnvAgent: typeof EnvHttpProxyAgent;
+  decompress: (options: { maxSize: number; skipErrorResponses: boolean }) => Dispatcher.DispatcherComposeInterceptor;
 }
 
-function describeFailure(error: unknown, timedOut: boolean, timeoutMs: number): NetworkError {
-  if (timedOut) return new NetworkError(`no complete answer within ${Math.round(timeoutMs / 1000)} s`, 'TIMEOUT');
-  const err = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  const code = err.code ?? err.cause?.code ?? 'NETWORK';
-  const text: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
-    ECONNRESET: 'connection reset',
-    EPIPE: 'connection closed',
-    SOCKET_CLOSED: 'connection closed mid-response',
-    CONNECT_TIMEOUT: 'connect timed out',
-    ENOTFOUND: 'host not found',
-    EAI_AGAIN: 'DNS lookup failed',
+let undici: Undici | undefined;
+
+/**
+ * The two parts of undici this client uses, required by path: the package's index also loads
+ * fetch, WebSocket, caches and mocks, which doubles its start-up cost (docs/undici.md).
+ */
+function loadUndici(): Undici {
+  if (undici) return undici;
+  const require = createRequire(import.meta.url);
+  const EnvAgent = require('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof EnvHttpProxyAgent;
+  const createDecompress = require('undici/lib/interceptor/decompress.js') as Undici['decompress'];
+  // The proxy agent opens CONNECT tunnels with Dispatcher#connect, one of the methods undici's
+  // index adds to the prototype; add them the same way (what `require('undici')` would do).
+  const Dispatcher = require('undici/lib/dispatcher/dispatcher.js') as { prototype: object };
+  Object.assign(Dispatcher.prototype, require('undici/lib/api/index.js') as object);
+  // The decoder announces itself as experimental through process.emitWarning, which Node prints
+  // on stderr; our stderr carries the tool's own lines only. The interceptor is made once, here.
+  const decompress: Undici['decompress'] = (options) => {
+    const emitWarning = process.emitWarning;
+    process.emitWarning = () => undefined;
+    try {
+      return createDecompress(options);
+    } finally {
+      process.emitWarning = emitWarning;
+    }
   };
-  return new NetworkError(text[code] ?? `${code}: ${err.message ?? 'request failed'}`, code);
-}
-
-/** Query strings hold sync tokens, not secrets, but keep debug lines short and free of surprises. */
-export function redactUrl(url: URL): string {
-  const copy = new URL(url);
-  copy.username = '';
-  copy.password = '';
-  for (const key of ['access_token', 'token']) if (copy.searchParams.has(key)) copy.searchParams.set(key, 'REDACTED');
-  return copy.toString();
+  undici = { EnvAgent, decompress };
+  return undici;
 }
 
 export function isLoopback(hostname: string): boolean {

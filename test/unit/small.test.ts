@@ -1,24 +1,6 @@
 // Issue 12 item 18: small things that were wrong.
 import { describe, expect, it } from 'vitest';
 import { exactPosition, topLevelValue } from '../../src/providers/box/position.js';
-import { Semaphore } from '../../src/net/semaphore.js';
-
-describe('Semaphore', () => {
-  it('refuses a waiter whose signal is already aborted, instead of letting it wait for good', async () => {
-    const slots = new Semaphore(1);
-    await slots.acquire();
-    const stopped = AbortSignal.abort('stop');
-    const outcome = await Promise.race([
-      slots.acquire(stopped).then(() => 'granted', (reason: unknown) => `rejected: ${String(reason)}`),
-      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 200)),
-    ]);
-    expect(outcome).toBe('rejected: stop');
-    // Nor does it take a free slot.
-    slots.release();
-    await expect(slots.acquire(stopped)).rejects.toBe('stop');
-    await slots.acquire();
-  });
-});
 
 describe('exactPosition (Box next_stream_position from the raw text)', () => {
   // A nested key with a value that rounds to the same double as the real position, first in the text.

@@ -7,10 +7,10 @@ import { ApiError, AuthError, NotFoundError } from '../../core/errors.js';
 import { closest } from '../../lib/suggest.js';
 import type { HttpClient, HttpResponse } from '../../net/http.js';
 import { sanitizeText } from '../../lib/sanitize.js';
-import { checkApiAnswer } from '../base-url-check.js';
+import { ApiCaller } from '../api-call.js';
 import type { Expander, Reference } from '../../core/refs.js';
 import { DOCUMENTED_RATE_PER_MIN, Governor } from '../../net/governor.js';
-import { parseRetryAfter, TransientError, withRetry, type RetryPolicy } from '../../net/retry.js';
+import { parseRetryAfter, TransientError, type RetryPolicy } from '../../net/retry.js';
 import { sleep } from '../../lib/sleep.js';
 import type { TimerGrid } from '../../net/timer-grid.js';
 import { AsanaCrawler } from './crawl.js';
@@ -62,12 +62,14 @@ export class AsanaProvider implements Provider {
   readonly #base: string;
   // One governor per token: a 429 on one subscription pauses all of them, and all share the budget.
   readonly #governor: Governor;
+  readonly #api: ApiCaller;
 
   constructor(options: AsanaOptions) {
     this.#options = options;
     this.#base = options.baseUrl.replace(/\/+$/, '');
     this.host = new URL(this.#base).host;
     this.#governor = options.governor ?? new Governor({ vendor: 'Asana', ratePerMin: DOCUMENTED_RATE_PER_MIN.asana });
+    this.#api = new ApiCaller({ vendor: 'asana', base: this.#base, auth: options.auth, http: options.http, governor: this.#governor, retry: options.retry });
   }
 
   async start(ref: Reference, ctx: ProviderContext): Promise<Cursor> {
@@ -124,24 +126,7 @@ export class AsanaProvider implements Provider {
   }
 
   #call<T>(url: URL, ctx: ProviderContext, read: (res: HttpResponse) => T): Promise<T> {
-    // Every request (events pages and crawls) takes a slot from the governor and reports its answer.
-    const send = (): Promise<HttpResponse> => this.#send(url, ctx.signal);
-    return withRetry(async () => read(await this.#governor.send(ctx.subscription ?? '', ctx.signal, send, (res) => parseRetryAfter(res.headers['retry-after']))), {
-      policy: this.#options.retry,
-      gate: this.#governor,
-      report: ctx.report,
-      signal: ctx.signal,
-    });
-  }
-
-  /** One attempt: the current token, and on a 401 one renewal (OAuth) before the answer counts. */
-  async #send(url: URL, signal: AbortSignal): Promise<HttpResponse> {
-    const { auth, http } = this.#options;
-    const token = await auth.token(signal);
-    const res = await http.request({ url, token, slotKey: auth.id, signal });
-    checkApiAnswer('asana', this.#base, url, res);
-    if (res.status !== 401 || !auth.renewable) return res;
-    return http.request({ url, token: await auth.renewAfter401(token, signal), slotKey: auth.id, signal });
+    return this.#api.call(url, ctx, ctx.subscription ?? '', read);
   }
 }
 

@@ -6,10 +6,10 @@ import { rejectedHint, type TokenSource } from '../../auth/token-source.js';
 import { ApiError, AuthError, UsageError } from '../../core/errors.js';
 import { NetworkError, type HttpClient, type HttpResponse } from '../../net/http.js';
 import { sanitizeText } from '../../lib/sanitize.js';
-import { checkApiAnswer } from '../base-url-check.js';
+import { ApiCaller } from '../api-call.js';
 import type { BoxStreamType, Reference } from '../../core/refs.js';
 import { DOCUMENTED_RATE_PER_MIN, Governor } from '../../net/governor.js';
-import { parseRetryAfter, TransientError, withRetry, type RetryPolicy } from '../../net/retry.js';
+import { parseRetryAfter, TransientError, type RetryPolicy } from '../../net/retry.js';
 import { sleep } from '../../lib/sleep.js';
 import type { TimerGrid } from '../../net/timer-grid.js';
 import { exactPosition } from './position.js';
@@ -56,6 +56,7 @@ export class BoxProvider implements Provider {
   readonly #options: BoxOptions;
   readonly #base: string;
   readonly #governor: Governor;
+  readonly #api: ApiCaller;
   readonly #channels = new Map<string, RealtimeChannel>();
   readonly #realtimeFailures = new Map<string, number>();
 
@@ -64,6 +65,7 @@ export class BoxProvider implements Provider {
     this.#base = options.baseUrl.replace(/\/+$/, '');
     this.host = new URL(this.#base).host;
     this.#governor = options.governor ?? new Governor({ vendor: 'Box', ratePerMin: DOCUMENTED_RATE_PER_MIN.box });
+    this.#api = new ApiCaller({ vendor: 'box', base: this.#base, auth: options.auth, http: options.http, governor: this.#governor, retry: options.retry });
   }
 
   validate(ref: BoxRef): void {
@@ -114,7 +116,9 @@ export class BoxProvider implements Provider {
         // Not through the rate governor: this wait goes to the realtime server named by OPTIONS,
         // not to the API, and may hang for ten minutes; holding a slot of the token's budget and
         // in-flight cap that long would starve the requests that do count. Its OPTIONS does count.
-        res = await this.#send(url, 'GET', ctx.signal, channel.retryTimeoutMs + 5_000);
+        // No token either: the channel in the URL is the realtime server's credential (Box's
+        // documentation names it over plain http), so the access token never travels there.
+        res = await this.#options.http.request({ url, signal: ctx.signal, timeoutMs: channel.retryTimeoutMs + 5_000 });
       } catch (error) {
         if (ctx.signal.aborted) throw ctx.signal.reason;
         if (error instanceof NetworkError && error.code === 'TIMEOUT') continue; // no answer in time: ask again
@@ -183,26 +187,11 @@ export class BoxProvider implements Provider {
   }
 
   #call<T>(ref: BoxRef, url: URL, ctx: ProviderContext, method: 'GET' | 'OPTIONS', read: (res: HttpResponse) => T): Promise<T> {
-    return withRetry(
-      async () => {
-        // Every API request (pages and OPTIONS) takes a slot from the governor and reports its answer.
-        const send = (): Promise<HttpResponse> => this.#send(url, method, ctx.signal);
-        const res = await this.#governor.send(ctx.subscription ?? ref.id, ctx.signal, send, (r) => parseRetryAfter(r.headers['retry-after']));
-        if (res.status === 200) return read(res);
-        throw boxError(ref, res, this.#options.auth);
-      },
-      { policy: this.#options.retry, gate: this.#governor, report: ctx.report, signal: ctx.signal },
-    );
-  }
-
-  /** One attempt: the current token, and on a 401 one renewal (OAuth) before the answer counts. */
-  async #send(url: URL, method: 'GET' | 'OPTIONS', signal: AbortSignal, timeoutMs?: number): Promise<HttpResponse> {
-    const { auth, http } = this.#options;
-    const token = await auth.token(signal);
-    const res = await http.request({ url, method, token, slotKey: auth.id, signal, timeoutMs });
-    checkApiAnswer('box', this.#base, url, res);
-    if (res.status !== 401 || !auth.renewable) return res;
-    return http.request({ url, method, token: await auth.renewAfter401(token, signal), slotKey: auth.id, signal, timeoutMs });
+    const accept = (res: HttpResponse): T => {
+      if (res.status === 200) return read(res);
+      throw boxError(ref, res, this.#options.auth);
+    };
+    return this.#api.call(url, ctx, ctx.subscription ?? ref.id, accept, method);
   }
 }
 

@@ -1,0 +1,66 @@
+// One API call, the same for Asana and Box: the current token (renewed once on a 401 when its
+// source can), the base-URL check, a slot from the token's rate governor, and retries of faults
+// that go away by themselves. A 429 is the governor's: it pauses every subscription of the token.
+import type { TokenSource } from '../auth/token-source.js';
+import type { ProviderContext } from '../core/provider.js';
+import type { Governor } from '../net/governor.js';
+import { NotTlsError } from '../net/http-errors.js';
+import type { HttpClient, HttpResponse } from '../net/http.js';
+import { parseRetryAfter, withRetry, type RetryPolicy } from '../net/retry.js';
+import { checkApiAnswer, notTlsError, type Vendor } from './base-url-check.js';
+
+export interface ApiCallerOptions {
+  vendor: Vendor;
+  /** The base URL, without a trailing slash. */
+  base: string;
+  auth: TokenSource;
+  http: HttpClient;
+  governor: Governor;
+  retry: RetryPolicy;
+}
+
+export class ApiCaller {
+  readonly #options: ApiCallerOptions;
+  /** A good answer came from this base URL: a web page now is a hiccup, not a wrong URL. */
+  #answered = false;
+
+  constructor(options: ApiCallerOptions) {
+    this.#options = options;
+  }
+
+  /** GETs (or OPTIONS) `url` until `read` accepts the answer or throws an error that is final. */
+  call<T>(url: URL, ctx: ProviderContext, subscription: string, read: (res: HttpResponse) => T, method: 'GET' | 'OPTIONS' = 'GET'): Promise<T> {
+    const { governor, retry } = this.#options;
+    const send = (): Promise<HttpResponse> => this.#send(url, method, ctx.signal);
+    return withRetry(
+      async () => {
+        const res = await governor.send(subscription, ctx.signal, send, (r) => parseRetryAfter(r.headers['retry-after']));
+        const value = read(res);
+        if (res.status >= 200 && res.status < 300) this.#answered = true;
+        return value;
+      },
+      { policy: retry, gate: governor, report: ctx.report, signal: ctx.signal },
+    );
+  }
+
+  /** One attempt: the current token, and on a 401 one renewal (OAuth) before the answer counts. */
+  async #send(url: URL, method: 'GET' | 'OPTIONS', signal: AbortSignal): Promise<HttpResponse> {
+    const { auth } = this.#options;
+    const token = await auth.token(signal);
+    const res = await this.#exchange(url, method, token, signal);
+    if (res.status !== 401 || !auth.renewable) return res;
+    return this.#exchange(url, method, await auth.renewAfter401(token, signal), signal);
+  }
+
+  async #exchange(url: URL, method: 'GET' | 'OPTIONS', token: string, signal: AbortSignal): Promise<HttpResponse> {
+    const { vendor, base, http } = this.#options;
+    let res: HttpResponse;
+    try {
+      res = await http.request({ url, method, token, signal });
+    } catch (error) {
+      throw error instanceof NotTlsError ? notTlsError(vendor, base) : error;
+    }
+    checkApiAnswer(vendor, base, url, res, this.#answered);
+    return res;
+  }
+}
