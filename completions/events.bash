@@ -6,7 +6,7 @@ _events() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
       -*) ;;
-      *) case "${COMP_WORDS[i-1]}" in --action|--activity|--asana-base-url|--box-base-url|--color|--concurrency-limit|--crawl-fields|--event-type|--field|--fields|--give-up|--group|--host|--interval|--max-events|--on-expire|--output|--port|--provider|--rate|--rate-limit|--refs-file|--relist|--resource-type|--shard|--since|--timeout|--token-lifetime|--until|--user|--wait-lock|--write-box-jwt-config) ;; *) [[ -z "$cmd" || "$cmd" == state ]] && cmd="${cmd:+$cmd }${COMP_WORDS[i]}" ;; esac ;;
+      *) case "${COMP_WORDS[i-1]}" in --action|--activity|--asana-base-url|--box-base-url|--cert|--color|--concurrency-limit|--crawl-fields|--event-type|--field|--fields|--give-up|--group|--host|--interval|--key|--max-events|--on-expire|--output|--port|--provider|--rate|--rate-limit|--refs-file|--relist|--resource-type|--shard|--since|--timeout|--token-lifetime|--until|--user|--wait-lock|--write-box-jwt-config) ;; *) [[ -z "$cmd" || "$cmd" == state ]] && cmd="${cmd:+$cmd }${COMP_WORDS[i]}" ;; esac ;;
     esac
   done
   COMPREPLY=()
@@ -65,8 +65,10 @@ _events() {
         --write-box-jwt-config) return ;;
         --rate-limit) return ;;
         --concurrency-limit) return ;;
+        --cert) return ;;
+        --key) return ;;
       esac
-      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--port --host --activity --token-lifetime --write-box-jwt-config --box-huge-positions --rate-limit --concurrency-limit --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--port --host --activity --token-lifetime --write-box-jwt-config --box-huge-positions --rate-limit --concurrency-limit --tls --cert --key --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
     'auth')
       case "$prev" in
       esac

@@ -118,7 +118,10 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--box-huge-positions', 'stress mode: Box stream positions above 2^60, which JSON.parse rounds (default: safe integers as in real accounts)')
     .option('--rate-limit <n/window>', 'per-token request budget, e.g. 150/10s or 1500/min: over it, 429 with Retry-After (default: none)')
     .option('--concurrency-limit <n>', 'per-token requests in flight before 429 (default 50, as Asana)')
-    .addHelpText('after', '\nExamples:\n  $ events emulator --port 4010\n  $ events emulator --rate-limit 150/10s       a free-plan-like budget: try many subscriptions on one token\n  $ events emulator --write-box-jwt-config box-config.json --token-lifetime 60\n  $ ASANA_BASE_URL=http://127.0.0.1:4010/api/1.0 ASANA_ACCESS_TOKEN=x events tail 1204567890123456   a project gid it printed\n')
+    .option('--tls', 'serve HTTPS with a certificate for localhost, 127.0.0.1 and ::1 from a private CA made for this run (prints its NODE_EXTRA_CA_CERTS file)')
+    .option('--cert <file>', 'serve HTTPS with this PEM certificate (chain) instead; needs --key')
+    .option('--key <file>', 'the PEM private key of --cert')
+    .addHelpText('after', '\nExamples:\n  $ events emulator --port 4010\n  $ events emulator --tls                      HTTPS; run clients with the NODE_EXTRA_CA_CERTS=... it prints\n  $ events emulator --rate-limit 150/10s       a free-plan-like budget: try many subscriptions on one token\n  $ events emulator --write-box-jwt-config box-config.json --token-lifetime 60\n  $ ASANA_BASE_URL=http://127.0.0.1:4010/api/1.0 ASANA_ACCESS_TOKEN=x events tail 1204567890123456   a project gid it printed\n')
     .action(async (options: Record<string, unknown>) => {
       const { emulatorCommand } = await import('../commands/emulator.js');
       process.exitCode = await emulatorCommand(options, ctx);

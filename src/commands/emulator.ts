@@ -1,10 +1,11 @@
 // `events emulator`: the local Asana/Box emulator as a standalone server, so users can rehearse
 // jq pipelines, cron scripts and outages (POST /_emulator/faults) offline.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { ProgramContext } from './context.js';
 import { boundedFlag } from '../core/bounds.js';
-import { UnavailableError, UsageError } from '../core/errors.js';
+import { InputError, UnavailableError, UsageError } from '../core/errors.js';
 
 export async function emulatorCommand(flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {
   const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
@@ -24,13 +25,16 @@ export async function emulatorCommand(flags: Record<string, unknown>, ctx: Progr
   const { OAUTH_DEFAULTS, boxJwtConfigJson, generateBoxJwtKeyPair } = await import('../emulator/oauth.js');
   // A fresh key pair per run: the config file is only good against this emulator.
   const keys = jwtFile ? generateBoxJwtKeyPair() : undefined;
+  const tls = await tlsFromFlags(flags, host);
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   try {
     emulator = await startEmulator({
       host, port, activity: activityMs > 0 ? { intervalMs: activityMs } : false, boxHugePositions, rateLimit: { ...budget, concurrency },
       oauth: { accessTokenLifetimeS: lifetime, box: keys ? { jwtPublicKey: keys.publicKeyPem } : {} },
+      ...(tls ? { tls: tls.pem } : {}),
     });
   } catch (error) {
+    tls?.cleanup();
     throw listenFailed(error, host, port);
   }
   const { asana } = emulator;
@@ -42,19 +46,27 @@ export async function emulatorCommand(flags: Record<string, unknown>, ctx: Progr
       fs.chmodSync(jwtFile, 0o600); // an existing file keeps its mode otherwise
     } catch (error) {
       await emulator.close();
+      tls?.cleanup();
       throw new UsageError(`cannot write --write-box-jwt-config ${jwtFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'choose a writable path');
     }
   }
   // Throw-away credentials of the emulator's own apps: printing them is the point.
   const refresh = OAUTH_DEFAULTS.asana.refreshTokens[0]!;
+  // Clients (events itself, curl through Node, scripts) must trust the run's private CA.
+  const trust = tls?.caFile ? `NODE_EXTRA_CA_CERTS=${tls.caFile} ` : '';
   process.stdout.write(
     [
       `events emulator listening on ${emulator.url}`,
+      ...(tls?.caFile
+        ? [`  TLS: a certificate for ${tls.hosts.join(', ')} from a private CA made for this run; run clients with NODE_EXTRA_CA_CERTS=${tls.caFile}`]
+        : tls
+          ? [`  TLS: the certificate of --cert ${tls.certFile}`]
+          : []),
       `  Asana: ASANA_BASE_URL=${emulator.url}/api/1.0  (any bearer token)`,
       `  Box:   BOX_BASE_URL=${emulator.url}/2.0  (stream positions ${boxHugePositions ? 'above 2^60: stress mode' : 'safe integers, as in real accounts'})`,
       `  workspace ${asana.workspaceGid}; projects ${asana.projectGids.join(', ')}`,
       `  limits per token: ${budget ? `${budget.requests} requests per ${budget.windowMs / 1000} s, ` : ''}${concurrency} in flight (over them: 429)`,
-      `  try:   ASANA_BASE_URL=${emulator.url}/api/1.0 ASANA_ACCESS_TOKEN=x events tail ${asana.projectGids[0]}`,
+      `  try:   ${trust}ASANA_BASE_URL=${emulator.url}/api/1.0 ASANA_ACCESS_TOKEN=x events tail ${asana.projectGids[0]}`,
       `  control: GET ${emulator.url}/_emulator, POST /_emulator/asana/events, /_emulator/asana/expire, /_emulator/faults`,
       `  issued access tokens live ${lifetime} s`,
       `  Box Client Credentials Grant:`,
@@ -69,7 +81,67 @@ export async function emulatorCommand(flags: Record<string, unknown>, ctx: Progr
   );
   await new Promise<void>((resolve) => ctx.stop.signal.addEventListener('abort', () => resolve(), { once: true }));
   await emulator.close();
+  tls?.cleanup();
   return 0;
+}
+
+interface TlsSetup {
+  pem: { cert: string; key: string };
+  /** The generated CA's certificate, for NODE_EXTRA_CA_CERTS; undefined with --cert. */
+  caFile?: string;
+  certFile?: string;
+  hosts: string[];
+  cleanup(): void;
+}
+
+/**
+ * --cert/--key: the user's certificate, checked before listening. --tls alone: a private CA and a
+ * leaf for the loopback names (and --host), made for this run; the CA goes to a temp folder that
+ * is removed on exit, and its private key never leaves memory.
+ */
+async function tlsFromFlags(flags: Record<string, unknown>, host: string): Promise<TlsSetup | undefined> {
+  const certFile = typeof flags['cert'] === 'string' ? flags['cert'] : undefined;
+  const keyFile = typeof flags['key'] === 'string' ? flags['key'] : undefined;
+  if (certFile === undefined && keyFile === undefined) {
+    if (flags['tls'] !== true) return undefined;
+    const { makeCa, makeLeaf } = await import('../emulator/certificates.js');
+    const hosts = ['localhost', '127.0.0.1', '::1'];
+    if (host !== '0.0.0.0' && host !== '::' && !hosts.includes(host)) hosts.push(host);
+    const ca = makeCa({ commonName: 'events emulator CA (this run only)' });
+    const leaf = makeLeaf(ca, { hosts });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'events-emulator-tls-'));
+    const caFile = path.join(dir, 'ca.pem');
+    fs.writeFileSync(caFile, ca.cert);
+    return { pem: leaf, caFile, hosts, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  }
+  if (certFile === undefined) throw new UsageError('--key needs --cert: the certificate that goes with the key', 'pass both --cert FILE and --key FILE, or --tls alone for a generated certificate');
+  if (keyFile === undefined) throw new UsageError('--cert needs --key: the private key of the certificate', 'pass both --cert FILE and --key FILE, or --tls alone for a generated certificate');
+  const cert = readPem('--cert', certFile);
+  const key = readPem('--key', keyFile);
+  const crypto = await import('node:crypto');
+  let parsed: InstanceType<typeof crypto.X509Certificate>;
+  try {
+    parsed = new crypto.X509Certificate(cert);
+  } catch {
+    throw new UsageError(`--cert ${certFile} is not a PEM certificate`, 'pass a file that starts with -----BEGIN CERTIFICATE-----');
+  }
+  let privateKey: ReturnType<typeof crypto.createPrivateKey>;
+  try {
+    privateKey = crypto.createPrivateKey(key);
+  } catch {
+    throw new UsageError(`--key ${keyFile} is not a PEM private key (or it is encrypted)`, 'pass an unencrypted key that starts with -----BEGIN PRIVATE KEY-----');
+  }
+  if (!parsed.checkPrivateKey(privateKey)) throw new UsageError(`--key ${keyFile} is not the private key of --cert ${certFile}`, 'pass the key the certificate was issued for');
+  return { pem: { cert, key }, certFile, hosts: [], cleanup: () => undefined };
+}
+
+function readPem(flag: string, file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new InputError(`cannot read ${flag} ${file} (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder' : code === 'EACCES' ? 'permission denied' : code})`, `pass a readable PEM file to ${flag}`);
+  }
 }
 
 /** EADDRINUSE and friends are the user's to fix (another port or address), not a bug. */

@@ -1,7 +1,26 @@
 // `events emulator` as users run it to rehearse offline, and `events demo`.
+import fs from 'node:fs';
+import https from 'node:https';
+import http from 'node:http';
 import net from 'node:net';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, runCli, RunningCli, tempDir } from '../helpers/cli.js';
+import { makeTestPki } from '../helpers/tls.js';
+
+/** One GET with Node's own client; `ca` trusted for https. */
+function get(url: string, options: { ca?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string }> {
+  const client = url.startsWith('https:') ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = client.get(url, { agent: false, headers: options.headers, ...(options.ca ? { ca: options.ca } : {}) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
+}
 
 describe('events emulator', () => {
   it('serves Asana and Box and the control API until Ctrl-C', async () => {
@@ -60,5 +79,67 @@ describe('events emulator', () => {
     expect(result.code).toBe(0);
     for (const line of result.stdout.trim().split('\n')) expect(JSON.parse(line)).toHaveProperty('_events.kind', 'event');
     expect(result.stderr).toMatch(/events demo: emulator at http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it('--tls: HTTPS with a private CA made for the run, whose file it prints for NODE_EXTRA_CA_CERTS and removes on exit', async () => {
+    const server = new RunningCli(['emulator', '--tls', '--port', '0', '--activity', '0'], cleanEnv());
+    await server.waitFor(() => /listening on https:\/\/127\.0\.0\.1:\d+/.test(server.stdout) && /NODE_EXTRA_CA_CERTS=\S+/.test(server.stdout), 10_000, 'the banner');
+    const url = /listening on (https:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout)![1]!;
+    const caFile = /NODE_EXTRA_CA_CERTS=(\S+)/.exec(server.stdout)![1]!;
+    expect(server.stdout).toContain(`try:   NODE_EXTRA_CA_CERTS=${caFile} ASANA_BASE_URL=${url}/api/1.0 `);
+    const ca = fs.readFileSync(caFile, 'utf8');
+    const summary = await get(`${url}/_emulator`, { ca });
+    expect(summary.status).toBe(200);
+    expect(JSON.parse(summary.body)).toHaveProperty('asana.base_url', `${url}/api/1.0`);
+    const options = await new Promise<string>((resolve, reject) => {
+      const req = https.request(`${url}/2.0/events`, { method: 'OPTIONS', ca, agent: false, headers: { authorization: 'Bearer x' } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(JSON.parse(options).entries[0].url).toMatch(new RegExp(`^${url}/subscribe\\?channel=`));
+    // The same port over plain http: no answer. Over https without the CA: refused.
+    await expect(get(`${url.replace('https:', 'http:')}/_emulator`)).rejects.toThrow();
+    await expect(get(`${url}/_emulator`)).rejects.toMatchObject({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+    server.kill('SIGINT');
+    expect((await server.done).code).toBe(0);
+    expect(fs.existsSync(caFile)).toBe(false);
+  });
+
+  it('--cert/--key: HTTPS with the user\'s certificate; unreadable, mismatched or lone files are one-line errors', async () => {
+    const dir = tempDir('events-emulator-pki-');
+    try {
+      const pki = makeTestPki(dir);
+      const { certFile, keyFile } = pki.leaves.good;
+      const server = new RunningCli(['emulator', '--cert', certFile, '--key', keyFile, '--port', '0', '--activity', '0'], cleanEnv());
+      await server.waitFor(() => /listening on https:\/\/127\.0\.0\.1:\d+/.test(server.stdout), 10_000, 'the banner');
+      const url = /listening on (https:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout)![1]!;
+      expect(server.stdout).toContain(`TLS: the certificate of --cert ${certFile}`);
+      expect(server.stdout).not.toContain('NODE_EXTRA_CA_CERTS');
+      expect((await get(`${url}/api/1.0/users/me`, { ca: pki.ca.cert, headers: { authorization: 'Bearer x' } })).status).toBe(200);
+      server.kill('SIGINT');
+      expect((await server.done).code).toBe(0);
+
+      const run = (args: string[]) => runCli(['emulator', '--port', '0', '--activity', '0', ...args], cleanEnv());
+      const missing = await run(['--cert', path.join(dir, 'nope.pem'), '--key', keyFile]);
+      expect(missing).toMatchObject({ code: 66, stdout: '' });
+      expect(missing.stderr.trim()).toBe(`events: cannot read --cert ${path.join(dir, 'nope.pem')} (no such file) (pass a readable PEM file to --cert)`);
+      const lone = await run(['--cert', certFile]);
+      expect(lone).toMatchObject({ code: 2, stdout: '' });
+      expect(lone.stderr.trim()).toMatch(/^events: --cert needs --key: the private key of the certificate \(/);
+      const mismatched = await run(['--cert', certFile, '--key', pki.leaves.expired.keyFile]);
+      expect(mismatched).toMatchObject({ code: 2, stdout: '' });
+      expect(mismatched.stderr.trim()).toBe(`events: --key ${pki.leaves.expired.keyFile} is not the private key of --cert ${certFile} (pass the key the certificate was issued for)`);
+      const notPem = await run(['--cert', keyFile, '--key', keyFile]);
+      expect(notPem).toMatchObject({ code: 2, stdout: '' });
+      expect(notPem.stderr.trim()).toMatch(/^events: --cert \S+ is not a PEM certificate \(/);
+      for (const result of [missing, lone, mismatched, notPem]) expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
