@@ -2,7 +2,7 @@
 // the read endpoints a re-crawl needs, with opt_fields, offset pagination and Asana's errors.
 // Parameters outside the official spec are answered as Asana would and also noted in
 // `violations`, so tests can assert that the client stays inside the spec.
-import { CRAWL_FIELD_ENUMS } from '../providers/asana/crawl-fields.js';
+import { SPEC_OPT_FIELDS } from './asana-opt-fields.js';
 import type { AsanaObject, AsanaWorld, EventLog } from './asana-world.js';
 import { AsanaListing } from './asana-listing.js';
 import { ACCOUNT_FIELD_ENUMS } from './asana-user-fields.js';
@@ -159,7 +159,7 @@ export class AsanaApi {
   #fields(req: Incoming, operation: string): string[] | undefined | Reply {
     const fields = optFields(req.query);
     if (fields === undefined) return undefined;
-    const allowed = CRAWL_FIELD_ENUMS[operation] ?? ACCOUNT_FIELD_ENUMS[operation] ?? [];
+    const allowed = SPEC_OPT_FIELDS[operation] ?? ACCOUNT_FIELD_ENUMS[operation] ?? [];
     const unknown = fields.find((f) => !allowed.includes(f));
     if (unknown) {
       this.options.violations.push(`${operation}: opt_fields value ${unknown} is not in the spec's enum`);

@@ -4,13 +4,13 @@
 // opaque `offset` token, `next_page: {offset, path, uri}` or null on the last page, no next_page
 // at all without `limit`. Tokens point after the last gid sent, so projects created or archived
 // between two pages shift nothing. Parameters outside the spec are refused and noted.
-import { CRAWL_FIELD_ENUMS } from '../providers/asana/crawl-fields.js';
+import { SPEC_OPT_FIELDS } from './asana-opt-fields.js';
 import type { AsanaObject, AsanaWorld } from './asana-world.js';
 import { projectFields } from './project-fields.js';
 import { asanaError, json, type Incoming, type Reply } from './reply.js';
 
 // The spec gives the three operations the same opt_fields enum (129 project fields).
-const PROJECT_FIELDS = CRAWL_FIELD_ENUMS['getProjectsForWorkspace']!;
+const PROJECT_FIELDS = SPEC_OPT_FIELDS['getProjectsForWorkspace']!;
 const PAGING = ['limit', 'offset', 'archived', 'opt_fields', 'opt_pretty'];
 
 export class AsanaListing {

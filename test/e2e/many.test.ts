@@ -14,6 +14,37 @@ afterEach(async () => {
 
 const apiRequests = (b: TestBed) => b.emulator.requests.filter((r) => r.path.startsWith('/api/1.0/'));
 
+describe('a --once drain of many projects within a minute\'s budget', () => {
+  it('300 projects of 3 pages each against 1,500 per 60 s it is not told: every event once, at most 2% refused, no pacing the budget does not need', async () => {
+    bed = await startTestBed({ rateLimit: { requests: 1500, windowMs: 60_000, concurrency: 50 } });
+    const { asana } = bed.emulator;
+    const projects = Array.from({ length: 300 }, (_, i) => asana.createProject(`Drain ${i}`, 0));
+    const refs = path.join(bed.stateDir, 'refs.txt');
+    fs.writeFileSync(refs, `${projects.join('\n')}\n`);
+    const env = bed.env();
+    const first = await runCli(['tail', '--refs-file', refs, '--once', '--json'], env);
+    expect(first.code, first.stderr).toBe(0);
+    const appended = projects.flatMap((gid) => asana.appendEvents(gid, 250)); // pages of 100, 100, 50
+    const before = bed.emulator.requests.length;
+    const run = await runCli(['tail', '--refs-file', refs, '--once', '--json'], env);
+    expect(run.code, run.stderr).toBe(0);
+    const key = (e: unknown): string => JSON.stringify(e);
+    expect(eventsOf(run.stdout).map(key).sort()).toEqual(appended.map(key).sort());
+    const requests = bed.emulator.requests.slice(before).filter((r) => r.path.endsWith('/events'));
+    expect(requests.length).toBeGreaterThanOrEqual(900);
+    expect(requests.filter((r) => r.status === 429).length / requests.length).toBeLessThanOrEqual(0.02);
+    // The budget needs no pacing here (1,200 requests in a minute of 1,500): the requests go out
+    // as fast as the pool allows, not at 25 a second as a one-second bucket would send them.
+    const times = requests.map((r) => r.time).sort((a, b) => a - b);
+    const within = (i: number): number => {
+      const end = times.findIndex((u) => u >= times[i]! + 1000);
+      return (end < 0 ? times.length : end) - i;
+    };
+    const busiest = Math.max(...times.map((_, i) => within(i)));
+    expect(busiest).toBeGreaterThan(100);
+  }, 120_000);
+});
+
 describe('400 projects on one token with a budget of 150 requests per 10 s', () => {
   it('every event exactly once, few refusals, a stretched interval said once, one line per 429 episode', async () => {
     bed = await startTestBed({ rateLimit: { requests: 150, windowMs: 10_000, concurrency: 50 } });

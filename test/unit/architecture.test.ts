@@ -65,6 +65,13 @@ describe('the layout of src/', () => {
     expect(twoWay).toEqual([]);
     expect(fileCycles()).toEqual([]);
   });
+
+  it('keeps the emulator apart from the client: it shares no code but lib/', () => {
+    const shared = [...graph].flatMap(([from, tos]) =>
+      roomOf(from) === 'emulator' ? tos.filter((to) => !['emulator', 'lib'].includes(roomOf(to))).map((to) => `${from} -> ${to}`) : [],
+    );
+    expect(shared).toEqual([]);
+  });
 });
 
 /** Circles among files, found by depth-first search (each reported once by its first file). */
