@@ -101,7 +101,8 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     const expanders = refs.filter(isExpander);
     const renderer = await createRenderer(config, io, sink, progress, refs.length > 1 || expanders.length > 0);
     const budget = config.maxEvents === undefined ? undefined : { remaining: config.maxEvents };
-    const env = { renderer, progress, signal: io.stop.signal, budget, requestsSent: () => http.sent(), options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
+    const repeatable = { lines: 0 };
+    const env = { renderer, progress, signal: io.stop.signal, budget, repeatable, requestsSent: () => http.sent(), options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
     const expansion = expanders.length ? createExpansion(expanders, providers, set, config, progress, io.stop.signal) : undefined;
     await expansion?.refresh(true);
     set.start(env);
@@ -115,8 +116,12 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     if (loops.status === 'rejected') throw loops.reason;
     if (lists.status === 'rejected') throw lists.reason;
     const code = io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' ? io.stop.signal.reason : set.exitCode;
+    // A pipe's reader may die with lines still in the pipe: the loops did not count those.
+    const again = repeatable.lines ? `the last ${repeatable.lines} lines may be repeated by the next run` : undefined;
     if (code === ExitCode.brokenPipe) {
-      progress.warn('the reader of stdout went away; lines it had not read yet were lost with the pipe, and the cursor counts them as delivered (a reader that stops early should let events stop: --max-events N)');
+      progress.warn(`the reader of stdout went away; ${again ?? 'lines it had not read yet were lost with it'} (a reader that stops early should let events stop: --max-events N)`);
+    } else if (again && io.stop.signal.aborted) {
+      progress.stopped(`stopped; ${again}`);
     }
     return code;
   } catch (error) {
