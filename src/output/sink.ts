@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import { ExitCode, OutputError, StopRequested, UsageError } from '../core/errors.js';
-import { fsyncDir, tempPathFor } from '../lib/durable.js';
+import { fsyncDir, linkTarget, tempPathFor } from '../lib/durable.js';
 
 export interface Sink {
   write(text: string): Promise<void>;
@@ -297,16 +297,20 @@ export class FileSink implements Sink {
 /**
  * Writes a whole file under a temporary name and renames it into place on commit, so a reader
  * sees the previous complete file or the new complete file, never half of one. An existing
- * file keeps its mode.
+ * file keeps its mode. A symlink stays a link: its target is replaced, from a temporary file
+ * beside the target (a rename cannot cross file systems).
  */
 export class AtomicFileSink implements Sink {
   readonly #temp: string;
+  /** The file renamed over: `path`, or the end of its symlinks. */
+  readonly #target: string;
   #fd: number | undefined;
   #lines = 0;
 
   constructor(readonly path: string) {
     checkOutputTarget(path);
-    this.#temp = tempPathFor(path);
+    this.#target = linkTarget(path);
+    this.#temp = tempPathFor(this.#target);
   }
 
   get linesWritten(): number {
@@ -331,8 +335,8 @@ export class AtomicFileSink implements Sink {
       fs.fsyncSync(this.#fd!);
       fs.closeSync(this.#fd!);
       this.#fd = undefined;
-      fs.renameSync(this.#temp, this.path);
-      fsyncDir(nodePath.dirname(this.path));
+      fs.renameSync(this.#temp, this.#target);
+      fsyncDir(nodePath.dirname(this.#target));
     } catch (error) {
       throw outputFailed(this.path, error);
     }
@@ -351,7 +355,7 @@ export class AtomicFileSink implements Sink {
     if (this.#fd !== undefined) return;
     let mode = 0o644;
     try {
-      mode = fs.statSync(this.path).mode & 0o7777;
+      mode = fs.statSync(this.#target).mode & 0o7777;
     } catch {
       // a new file
     }
