@@ -63,6 +63,8 @@ export interface TailIO {
   env: NodeJS.ProcessEnv;
   /** Aborted when the process is asked to stop; `reason` is the exit code to use. */
   stop: AbortController;
+  /** SIGHUP (log rotation): see ProgramContext.onHangup. */
+  onHangup?: (listener: () => void) => () => void;
 }
 
 export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
@@ -73,6 +75,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
   let set: SubscriptionSet | undefined;
   let progress: Progress | undefined;
   let sink: Sink | undefined;
+  let unhook: (() => void) | undefined;
   // The governors speak through the progress reporter, which exists only once the locks are held.
   const notices: GovernorNotices = { note: (text) => progress?.note(text), debug: (text) => progress?.debug(text) };
   // Every wait of the follow loops (--interval, the governor's wait for a free slot) ends on one grid.
@@ -98,6 +101,11 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     if (!refs.length) progress.note(`shard ${config.shard?.index}/${config.shard?.count} holds none of the ${config.refs.length} references: nothing to follow`);
     if (config.shard) progress.debug(`shard ${config.shard.index}/${config.shard.count}: ${direct.length} of ${config.refs.filter((r) => !isExpander(r)).length} named references`);
     sink = config.output && config.output !== '-' ? new FileSink(config.output) : openStdoutSink(io, () => progress?.debug('stdout is full: waiting for its reader'));
+    // Log rotation: SIGHUP reopens --output FILE (a rename or removal is noticed at the next write).
+    if (sink instanceof FileSink) {
+      const file = sink;
+      unhook = io.onHangup?.(() => file.reopen());
+    }
     const expanders = refs.filter(isExpander);
     const renderer = await createRenderer(config, io, sink, progress, refs.length > 1 || expanders.length > 0);
     const budget = config.maxEvents === undefined ? undefined : { remaining: config.maxEvents };
@@ -129,6 +137,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     if (io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' && !(error instanceof EventsError)) return io.stop.signal.reason;
     throw error;
   } finally {
+    unhook?.();
     progress?.stop();
     set?.close();
     await sink?.close();

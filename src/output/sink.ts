@@ -245,11 +245,17 @@ export class StreamSink implements Sink {
   }
 }
 
-/** Appends to a file (--output) and fsyncs it before a cursor moves (cron exports). */
+/**
+ * Appends to a file (--output) and fsyncs it before a cursor moves (cron exports). Log rotation:
+ * reopen() (SIGHUP) closes the file, and a write finds a renamed or removed FILE by itself; the
+ * next write then opens the path anew, as syslog daemons do.
+ */
 export class FileSink implements Sink {
   #fd: number | undefined;
   #dirty = false;
   #lines = 0;
+  /** The old file could not be made durable when it was let go: the next checkpoint fails. */
+  #lostDurability: Error | undefined;
 
   constructor(readonly path: string) {
     checkOutputTarget(path);
@@ -259,8 +265,36 @@ export class FileSink implements Sink {
     return this.#lines;
   }
 
+  /** SIGHUP: make what went to the current file durable and let it go; the next write opens FILE. */
+  reopen(): void {
+    const fd = this.#fd;
+    if (fd === undefined) return;
+    this.#fd = undefined;
+    try {
+      if (this.#dirty) fs.fsyncSync(fd);
+      this.#dirty = false;
+    } catch (error) {
+      this.#lostDurability ??= outputFailed(this.path, error);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** FILE no longer names the open file: logrotate renamed it (`create`) or someone removed it. */
+  #rotated(fd: number): boolean {
+    try {
+      const named = fs.statSync(this.path);
+      const open = fs.fstatSync(fd);
+      return named.ino !== open.ino || named.dev !== open.dev;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+      throw error;
+    }
+  }
+
   async write(text: string): Promise<void> {
     try {
+      if (this.#fd !== undefined && this.#rotated(this.#fd)) this.reopen();
       // Opened on first write, so a run that brings nothing leaves the file untouched.
       if (this.#fd === undefined) {
         const fd = fs.openSync(this.path, 'a+', 0o644);
@@ -277,6 +311,7 @@ export class FileSink implements Sink {
   }
 
   async flush(durable = true): Promise<void> {
+    if (durable && this.#lostDurability) throw this.#lostDurability;
     if (durable && this.#fd !== undefined && this.#dirty) {
       try {
         fs.fsyncSync(this.#fd);
