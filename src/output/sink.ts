@@ -152,7 +152,8 @@ export class StreamSink implements Sink {
   }
 
   write(text: string): Promise<void> {
-    const turn = this.#queue.then(() => this.#write(text));
+    // On a stop nobody waits for a turn: each write gets its own grace, all at the same time.
+    const turn = untilAborted(this.#queue, this.options.signal).then(() => this.#write(text));
     this.#queue = turn.catch(() => undefined);
     return turn;
   }
@@ -443,6 +444,20 @@ export function outputFailed(path: string, error: unknown): OutputError {
 function writeAll(fd: number, text: string): void {
   const data = Buffer.from(text);
   for (let offset = 0; offset < data.length; ) offset += fs.writeSync(fd, data, offset, data.length - offset);
+}
+
+/** Resolves when `promise` does, or at once when `signal` is (or gets) aborted. */
+function untilAborted(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const onAbort = (): void => resolve();
+    signal.addEventListener('abort', onAbort, { once: true });
+    void promise.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }
 
 function isPipe(fd: unknown): boolean {
