@@ -239,7 +239,8 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       const written = renderer.linesWritten - before;
       if (written < batch.length) {
         // A stop (Ctrl-C, SIGTERM) cut the page short while a slow reader held stdout: keep
-        // exactly what was handed over, so the next run neither repeats nor skips a line.
+        // exactly what was handed over, so the next run neither repeats nor skips a line (to a
+        // pipe, rewind() then goes back to the lines its reader could still lose).
         const upTo = upToLine(written);
         for (const index of chosen.admitted) if (index >= upTo) recent?.forget(provider.eventId!(events.value(input[index]!)));
         await renderer.flush(true);
