@@ -70,6 +70,31 @@ describe('a stop while stdout is a pipe (item 1)', () => {
     expect(rest.at(-1)).toEqual(appended.at(-1));
   });
 
+  it('Box (positions and seen ids, not tokens): Ctrl-C on a slow reader loses no event either', async () => {
+    const env = bed.env({ BOX_BASE_URL: `${bed.emulator.url}/2.0`, BOX_ACCESS_TOKEN: 'box-token' });
+    expect((await runCli(['tail', 'box', '--once', '--json'], env)).code).toBe(0);
+    const appended = bed.emulator.box.appendEvents(2000);
+    const out = path.join(bed.stateDir, 'box.out');
+    const errFile = path.join(bed.stateDir, 'box.err');
+    const script = `"${process.execPath}" "${BIN}" tail box --json 2>"${errFile}" | "${process.execPath}" -e "$READER" "${out}"`;
+    const group = spawn('sh', ['-c', script], { env: { ...env, READER: SLOW_READER }, detached: true, stdio: 'ignore' });
+    const ended = new Promise<void>((resolve) => group.on('close', () => resolve()));
+    // Box pages hold 500 events: the reader is near the end of the first page, which was saved
+    // once it was handed to the pipe; the pipe still holds its last lines.
+    await waitUntil(() => delivered(out).split('\n').length > 430, 'the slow reader to read 430 lines', 20_000);
+    process.kill(-group.pid!, 'SIGINT');
+    await ended;
+    const stderr = fs.readFileSync(errFile, 'utf8');
+    const stated = /^events: stopped; the last (\d+) lines may be repeated by the next run$/m.exec(stderr);
+    expect(stated, stderr).not.toBeNull();
+    const first = eventsOf(delivered(out)) as Array<{ event_id: string }>;
+    expect(first.length).toBeLessThan(2000);
+    const rest = eventsOf((await runCli(['tail', 'box', '--once', '--json'], env)).stdout) as Array<{ event_id: string }>;
+    const seen = new Set([...first, ...rest].map((e) => e.event_id));
+    expect(appended.map((e) => String(e['event_id'])).filter((id) => !seen.has(id))).toEqual([]);
+    expect(first.length + rest.length - appended.length).toBeLessThanOrEqual(Number(stated![1]));
+  });
+
   it('`| head -n 3`: the warning says the lines may be repeated, and they are (head\'s 3 included)', async () => {
     const appended = await bed.primed(300);
     const out = path.join(bed.stateDir, 'head.out');
