@@ -26,12 +26,27 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.on('error', onStdoutError);
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  // SIGHUP asks a following `tail --output FILE` to reopen FILE after log rotation, as syslog
+  // daemons do. It is hooked only while a command listens, so elsewhere a closed terminal still
+  // ends the process as before.
+  const hangupListeners = new Set<() => void>();
+  const onHup = (): void => {
+    if (verbose) process.stderr.write('events: debug: SIGHUP: reopening output files\n');
+    for (const listener of hangupListeners) listener();
+  };
+  const onHangup = (listener: () => void): (() => void) => {
+    if (hangupListeners.size === 0) process.on('SIGHUP', onHup);
+    hangupListeners.add(listener);
+    return () => {
+      if (hangupListeners.delete(listener) && hangupListeners.size === 0) process.off('SIGHUP', onHup);
+    };
+  };
   try {
     // What runs on every TAB press or version check skips loading commander (~30 ms).
     const fast = await fastPath(argv.slice(2));
     if (fast !== undefined) return fast;
     const { createProgram } = await import('./cli/program.js');
-    const program = createProgram({ stop });
+    const program = createProgram({ stop, onHangup });
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (error) {

@@ -69,6 +69,8 @@ export interface TailIO {
   env: NodeJS.ProcessEnv;
   /** Aborted when the process is asked to stop; `reason` is the exit code to use. */
   stop: AbortController;
+  /** SIGHUP (log rotation): see ProgramContext.onHangup. */
+  onHangup?: (listener: () => void) => () => void;
 }
 
 export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
@@ -79,6 +81,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
   let set: SubscriptionSet | undefined;
   let progress: Progress | undefined;
   let sink: Sink | undefined;
+  let unhook: (() => void) | undefined;
   // The governors speak through the progress reporter, which exists only once the locks are held.
   const notices: GovernorNotices = { note: (text) => progress?.note(text), debug: (text) => progress?.debug(text) };
   // Every wait of the follow loops (--interval, the governor's wait for a free slot) ends on one grid.
@@ -104,10 +107,16 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     if (!refs.length) progress.note(`shard ${config.shard?.index}/${config.shard?.count} holds none of the ${config.refs.length} references: nothing to follow`);
     if (config.shard) progress.debug(`shard ${config.shard.index}/${config.shard.count}: ${direct.length} of ${config.refs.filter((r) => !isExpander(r)).length} named references`);
     sink = config.output && config.output !== '-' ? new FileSink(config.output) : openStdoutSink(io, () => progress?.debug('stdout is full: waiting for its reader'));
+    // Log rotation: SIGHUP reopens --output FILE (a rename or removal is noticed at the next write).
+    if (sink instanceof FileSink) {
+      const file = sink;
+      unhook = io.onHangup?.(() => file.reopen());
+    }
     const expanders = refs.filter(isExpander);
     const renderer = await createRenderer(config, io, sink, progress, refs.length > 1 || expanders.length > 0);
     const budget = config.maxEvents === undefined ? undefined : { remaining: config.maxEvents };
-    const env = { renderer, progress, signal: io.stop.signal, budget, requestsSent: () => http.sent(), options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
+    const repeatable = { lines: 0 };
+    const env = { renderer, progress, signal: io.stop.signal, budget, repeatable, requestsSent: () => http.sent(), options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
     const expansion = expanders.length ? createExpansion(expanders, providers, set, config, progress, io.stop.signal) : undefined;
     await expansion?.refresh(true);
     set.start(env);
@@ -121,8 +130,12 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     if (loops.status === 'rejected') throw loops.reason;
     if (lists.status === 'rejected') throw lists.reason;
     const code = io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' ? io.stop.signal.reason : set.exitCode;
+    // A pipe's reader may die with lines still in the pipe: the loops did not count those.
+    const again = repeatable.lines ? `the last ${repeatable.lines} lines may be repeated by the next run` : undefined;
     if (code === ExitCode.brokenPipe) {
-      progress.warn('the reader of stdout went away; lines it had not read yet were lost with the pipe, and the cursor counts them as delivered (a reader that stops early should let events stop: --max-events N)');
+      progress.warn(`the reader of stdout went away; ${again ?? 'lines it had not read yet were lost with it'} (a reader that stops early should let events stop: --max-events N)`);
+    } else if (again && io.stop.signal.aborted) {
+      progress.stopped(`stopped; ${again}`);
     }
     return code;
   } catch (error) {
@@ -130,6 +143,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     if (io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' && !(error instanceof EventsError)) return io.stop.signal.reason;
     throw error;
   } finally {
+    unhook?.();
     progress?.stop();
     set?.close();
     await sink?.close();

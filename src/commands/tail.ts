@@ -157,5 +157,5 @@ export async function tailCommand(resources: string[], flags: Record<string, unk
   const refsFile = typeof flags['refsFile'] === 'string' ? (flags['refsFile'] as string) : undefined;
   const fileRefs = refsFile === undefined ? [] : await readRefsFile(refsFile, process.stdin);
   const config = buildTailConfig(resources, flags, process.env, (line) => process.stderr.write(`events: ${line}\n`), fileRefs);
-  return runTail(config, { stdout: process.stdout, stderr: process.stderr, env: process.env, stop: ctx.stop });
+  return runTail(config, { stdout: process.stdout, stderr: process.stderr, env: process.env, stop: ctx.stop, onHangup: ctx.onHangup });
 }

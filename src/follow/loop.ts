@@ -42,6 +42,27 @@ export interface LoopEnv {
   budget?: Budget;
   /** Resolves once the requests started so far are on the wire (HttpClient.sent). */
   requestsSent?: () => Promise<void>;
+  /** Lines a stop left uncounted (the next run repeats them), summed over the subscriptions. */
+  repeatable?: { lines: number };
+}
+
+/**
+ * A page whose lines a pipe's reader could still lose (Renderer.linesSettled is behind them): on
+ * a stop the cursor goes back to the first line that does not count as delivered.
+ */
+interface UnsettledPage {
+  /** Its lines are renderer lines [start, end). */
+  start: number;
+  end: number;
+  /** The cursor it was read from; `skip` events of it had been consumed before. */
+  cursor: Cursor;
+  skip: number;
+  /** Input index of each line written (Selection.indexes). */
+  indexes: number[];
+  /** Ids this page admitted, by input index: forgotten again for the lines not counted (Box). */
+  admitted: Array<[number, string | undefined]>;
+  events: EventBatch;
+  lastEventAtBefore: string | undefined;
 }
 
 export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
@@ -96,6 +117,39 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       saving = handled(sub.cursors.saveQuick(record));
     }
     stored = { ...sub.cursors.key, version: 1, ...record } satisfies CursorRecord;
+  };
+  const unsettled: UnsettledPage[] = [];
+  /**
+   * On a stop (not the end of --max-events or a dropped subscription: their reader lives on),
+   * lines that may still sit in stdout's pipe when its reader dies with us do not count: the
+   * cursor goes back to the first of them, so the next run repeats them instead of skipping them.
+   */
+  let rewound = false;
+  const rewind = async (): Promise<void> => {
+    if (rewound || !signal.aborted || signal.reason === ExitCode.ok) return;
+    rewound = true;
+    const delivered = renderer.linesDelivered?.() ?? renderer.linesWritten;
+    const first = unsettled.findIndex((p) => p.end > delivered);
+    if (first < 0) return;
+    const page = unsettled[first]!;
+    const kept = Math.max(0, delivered - page.start);
+    const upTo = kept === 0 ? page.indexes[0]! : page.indexes[kept - 1]! + 1;
+    let lines = 0;
+    for (const [i, p] of unsettled.entries()) {
+      if (i < first) continue;
+      lines += p.end - Math.max(p.start, delivered);
+      for (const [index, id] of p.admitted) if (i > first || index >= upTo) recent?.forget(id);
+    }
+    const lastEventAt = kept ? lastCreatedAt(page.events.pick(Array.from({ length: kept }, (_, i) => i))) : page.lastEventAtBefore;
+    await save(recent ? page.cursor : { ...page.cursor, skip: page.skip + upTo }, lastEventAt, true);
+    if (env.repeatable) env.repeatable.lines += lines;
+    progress.debug(`${ref.label}: ${lines} lines written to the pipe are not counted: the next run repeats them`);
+  };
+  /** Remembers a written page while a pipe's reader could still lose its lines. */
+  const remember = (page: Omit<UnsettledPage, 'admitted' | 'events' | 'lastEventAtBefore'>, events: EventBatch, admitted: () => UnsettledPage['admitted']): void => {
+    const settled = renderer.linesSettled ?? renderer.linesWritten;
+    while (unsettled.length && unsettled[0]!.end <= settled) unsettled.shift();
+    if (page.end > settled) unsettled.push({ ...page, events, admitted: admitted(), lastEventAtBefore: stored?.lastEventAt });
   };
 
   try {
@@ -165,16 +219,34 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       const unchanged = !wrote && !durable && !cut && !page.more && sameCursor(page.next, cursor) && Date.now() - Date.parse(stored?.savedAt ?? '') < UNCHANGED_SAVE_EVERY_MS;
       await saved();
       const before = renderer.linesWritten;
-      if (batch.length) await renderer.events(sub, batch);
+      const upToLine = (lines: number): number => (lines === 0 ? chosen.indexes[0]! : chosen.indexes[lines - 1]! + 1);
+      try {
+        if (batch.length) await renderer.events(sub, batch);
+      } catch (error) {
+        // The reader went away in the middle of the page (EPIPE): what was not handed over was
+        // not seen either, whatever the cursor saved on the way out says.
+        const upTo = upToLine(renderer.linesWritten - before);
+        for (const index of chosen.admitted) if (index >= upTo) recent?.forget(provider.eventId!(events.value(input[index]!)));
+        throw error;
+      } finally {
+        // What the reader was handed, also of a page cut short, until the pipe can no longer lose it.
+        const handed = renderer.linesWritten - before;
+        if (handed) {
+          remember({ start: before, end: before + handed, cursor, skip, indexes: chosen.indexes }, batch, () =>
+            chosen.admitted.map((index) => [index, provider.eventId?.(events.value(input[index]!))]));
+        }
+      }
       const written = renderer.linesWritten - before;
       if (written < batch.length) {
         // A stop (Ctrl-C, SIGTERM) cut the page short while a slow reader held stdout: keep
-        // exactly what was handed over, so the next run neither repeats nor skips a line.
-        const upTo = written === 0 ? chosen.indexes[0]! : chosen.indexes[written - 1]! + 1;
+        // exactly what was handed over, so the next run neither repeats nor skips a line (to a
+        // pipe, rewind() then goes back to the lines its reader could still lose).
+        const upTo = upToLine(written);
         for (const index of chosen.admitted) if (index >= upTo) recent?.forget(provider.eventId!(events.value(input[index]!)));
         await renderer.flush(true);
         await save(recent ? cursor : { ...cursor, skip: skip + upTo }, lastCreatedAt(events.pick(chosen.events.slice(0, written))), true);
         progress.debug(`${ref.label}: stopped after ${written} of ${chosen.events.length} lines of a page`);
+        await rewind();
         return;
       }
       await renderer.flush(durable);
@@ -185,13 +257,17 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       else cursor = page.next;
       if (!unchanged) await save(cursor, lastCreatedAt(batch), durable);
       if (env.budget && env.budget.remaining <= 0) throw new StopRequested(ExitCode.ok);
-      if (signal.aborted) return;
+      if (signal.aborted) return await rewind();
       if (page.more) continue;
       if (options.once) return;
       progress.status(`waiting for events on ${ref.label} …`);
       await provider.waitForChanges(ref, cursor, ctx);
       next = handled(provider.fetch(ref, cursor, ctx));
     }
+  } catch (error) {
+    // Stopped while waiting or reading, or the reader went away (EPIPE) in the middle of a page.
+    await rewind();
+    throw error;
   } finally {
     // Whatever of this subscription is still in flight (a prefetch) ends with it.
     signal.removeEventListener('abort', onStop);

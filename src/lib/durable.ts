@@ -16,6 +16,26 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/**
+ * Where a write through `target` lands: the file at the end of its symlinks, which may not exist
+ * yet (a dangling link names the file to create). Renaming a temporary file over the link itself
+ * would replace the link with a file and leave its target as it was.
+ */
+export function linkTarget(target: string): string {
+  let current = target;
+  for (let hops = 0; hops < 40; hops++) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(current);
+    } catch {
+      return current; // a new file (or a dangling link's target)
+    }
+    if (!stat.isSymbolicLink()) return current;
+    current = path.resolve(path.dirname(current), fs.readlinkSync(current));
+  }
+  return current; // a loop: opening it fails with ELOOP, which names the problem
+}
+
 /** A temporary name beside the target, unique per process and call. */
 let counter = 0;
 export function tempPathFor(target: string): string {

@@ -70,6 +70,11 @@ export class Progress {
     this.#line(`events: warning: ${sanitizeText(text)}`);
   }
 
+  /** What a stop left behind (lines the next run repeats): always printed, --quiet included. */
+  stopped(text: string): void {
+    this.#line(`events: ${sanitizeText(text)}`);
+  }
+
   /** A retry notice: spinner text on a terminal, a line otherwise. */
   retrying(text: string): void {
     if (this.options.quiet) return;

@@ -25,6 +25,10 @@ export interface Renderer {
   flush(durable?: boolean): Promise<void>;
   /** Records (one line each) handed to the OS so far: a page cut short by a stop is counted exactly. */
   readonly linesWritten: number;
+  /** See Sink: lines a pipe's reader can no longer lose; absent, every line written. */
+  readonly linesSettled?: number;
+  /** See Sink: lines that count as delivered on a stop; absent, every line written. */
+  linesDelivered?(): number;
 }
 
 export class JsonRenderer implements Renderer {
@@ -32,6 +36,14 @@ export class JsonRenderer implements Renderer {
 
   get linesWritten(): number {
     return this.sink.linesWritten;
+  }
+
+  get linesSettled(): number {
+    return this.sink.linesSettled ?? this.sink.linesWritten;
+  }
+
+  linesDelivered(): number {
+    return this.sink.linesDelivered?.() ?? this.sink.linesWritten;
   }
 
   async events(target: RenderTarget, events: EventBatch): Promise<void> {
@@ -63,6 +75,14 @@ export class HumanRenderer implements Renderer {
 
   get linesWritten(): number {
     return this.sink.linesWritten;
+  }
+
+  get linesSettled(): number {
+    return this.sink.linesSettled ?? this.sink.linesWritten;
+  }
+
+  linesDelivered(): number {
+    return this.sink.linesDelivered?.() ?? this.sink.linesWritten;
   }
 
   async events(target: RenderTarget, events: EventBatch): Promise<void> {

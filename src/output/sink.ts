@@ -1,11 +1,13 @@
 // Where records go. A write resolves only once the text was handed to the OS (the stream's
 // callback), so the caller saves a cursor only past records that really left the process. Every
 // sink counts the lines it handed over, so a stop in the middle of a page (Ctrl-C while a slow
-// reader blocks stdout) can save the exact position of the last line written.
+// reader blocks stdout) can save the exact position of the last line written. A pipe's reader can
+// still lose what sits in the pipe when it dies with us (Ctrl-C reaches the whole pipeline), so a
+// pipe also says which lines are beyond that reach (`linesDelivered`).
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import { ExitCode, OutputError, StopRequested, UsageError } from '../core/errors.js';
-import { fsyncDir, tempPathFor } from '../lib/durable.js';
+import { fsyncDir, linkTarget, tempPathFor } from '../lib/durable.js';
 
 export interface Sink {
   write(text: string): Promise<void>;
@@ -18,7 +20,27 @@ export interface Sink {
    */
   flush(durable?: boolean): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Lines the reader can no longer lose whatever happens now: HOLD_BACK_BYTES were written after
+   * them. Only grows. Without it (files, terminals, devices) every line written counts.
+   */
+  readonly linesSettled?: number;
+  /**
+   * Lines that count as delivered on a stop: the settled ones, and with a reader that kept up,
+   * everything written before stdout went quiet for PIPE_QUIET_MS (not after a broken pipe: that
+   * reader may have left long before). After a stop, the answer as of the stop.
+   */
+  linesDelivered?(): number;
 }
+
+/**
+ * What a pipe's reader may still lose when it dies: the pipe's capacity (64 KiB on Linux, where
+ * Node cannot ask F_GETPIPE_SZ) plus the read-ahead of the reader's stdio buffer (jq, awk and
+ * head read 4 to 8 KiB at a time).
+ */
+export const HOLD_BACK_BYTES = 64 * 1024 + 16 * 1024;
+/** A reader that is alive and keeps up drains a pipe in far less than this once stdout is quiet. */
+export const PIPE_QUIET_MS = 2000;
 
 /**
  * A pipe takes a write of at most PIPE_BUF (4096) bytes whole or not at all. Chunks of whole
@@ -39,6 +61,17 @@ export interface StreamSinkOptions {
   name?: string;
   /** Called when a write has waited a second for the reader (for --verbose). */
   onSlowReader?: () => void;
+  /** The clock of the quiet rule (tests). */
+  now?: () => number;
+}
+
+/** A chunk handed to a pipe: the totals after it, and how long the reader kept it waiting. */
+interface PipeMark {
+  bytes: number;
+  lines: number;
+  size: number;
+  /** 0: the kernel took it at once; otherwise the ms until the reader made room for it. */
+  waitedMs: number;
 }
 
 /** How long a write may wait for the reader before --verbose says so. */
@@ -50,6 +83,20 @@ export class StreamSink implements Sink {
   readonly #isFile: boolean;
   /** Writes are synchronous and whole (a file, /dev/null): one write per page, no chunks. */
   readonly #writesWhole: boolean;
+  /** stdout is a pipe (`| jq`): lines in it are not delivered yet. */
+  readonly #isPipe: boolean;
+  /** Chunks handed to the pipe whose lines are not settled yet, oldest first. */
+  readonly #marks: PipeMark[] = [];
+  #bytes = 0;
+  #settled = 0;
+  /** Lines written before the last quiet stretch of a reader that kept up. */
+  #drained = 0;
+  #lastWriteAt = 0;
+  /** Chunks handed to stream.write whose callback has not come: stdout is not quiet. */
+  #pending = 0;
+  #deliveredAtStop: number | undefined;
+  /** Writes of different pages take turns, so a page's chunks stay together in the pipe. */
+  #queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly stream: NodeJS.WritableStream, private readonly options: StreamSinkOptions = {}) {
     stream.on('error', (error: NodeJS.ErrnoException) => this.#fail(error));
@@ -57,14 +104,63 @@ export class StreamSink implements Sink {
     const fd = (stream as { fd?: unknown }).fd;
     this.#isFile = isRegularFile(fd);
     this.#writesWhole = this.#isFile || isNonTerminalDevice(fd, stream);
+    this.#isPipe = isPipe(fd);
+    // The quiet rule is judged at the instant of the stop: what is written later does not count.
+    if (this.#isPipe) options.signal?.addEventListener('abort', () => (this.#deliveredAtStop ??= this.#delivered()), { once: true });
   }
 
   get linesWritten(): number {
     return this.#lines;
   }
 
-  async write(text: string): Promise<void> {
+  get linesSettled(): number {
+    return this.#isPipe ? this.#settled : this.#lines;
+  }
+
+  linesDelivered(): number {
+    if (!this.#isPipe) return this.#lines;
+    return this.#deliveredAtStop ?? this.#delivered();
+  }
+
+  #delivered(): number {
+    // A reader that left (EPIPE) may have left long ago, with the pipe full of lines it dropped.
+    if (this.#broken) return this.#settled;
+    if (this.#quiet()) return this.#lines;
+    return Math.max(this.#settled, this.#drained);
+  }
+
+  /**
+   * Nothing on the wire for PIPE_QUIET_MS, or, when the reader fell behind while the pipe held
+   * what is not settled, for as long as it takes to read HOLD_BACK_BYTES at the pace it had then
+   * (a chunk that waits is taken as the reader frees room: its wait measures the reader).
+   */
+  #quiet(): boolean {
+    if (this.#pending) return false;
+    let bytes = 0;
+    let ms = 0;
+    for (const mark of this.#marks) {
+      if (!mark.waitedMs) continue;
+      bytes += mark.size;
+      ms += mark.waitedMs;
+    }
+    const needed = bytes ? Math.max(PIPE_QUIET_MS, (HOLD_BACK_BYTES * ms) / bytes) : PIPE_QUIET_MS;
+    return this.#now() - this.#lastWriteAt >= needed;
+  }
+
+  #now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  write(text: string): Promise<void> {
+    // On a stop nobody waits for a turn: each write gets its own grace, all at the same time.
+    const turn = untilAborted(this.#queue, this.options.signal).then(() => this.#write(text));
+    this.#queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  async #write(text: string): Promise<void> {
     if (this.#broken) throw this.#broken;
+    if (this.#isPipe && this.#quiet()) this.#drained = this.#lines;
     if (this.#writesWhole || text.length <= CHUNK_UNITS) {
       await this.#writeChunk(text);
       return;
@@ -94,7 +190,11 @@ export class StreamSink implements Sink {
       signal?.addEventListener('abort', onStop, { once: true });
       if (signal?.aborted) onStop();
       const slow = this.options.onSlowReader ? setTimeout(this.options.onSlowReader, SLOW_READER_MS) : undefined;
+      let waited = false;
+      const startedAt = this.#now();
+      this.#pending++;
       this.stream.write(chunk, (error) => {
+        this.#pending--;
         signal?.removeEventListener('abort', onStop);
         clearTimeout(timer);
         clearTimeout(slow);
@@ -102,9 +202,20 @@ export class StreamSink implements Sink {
         settled = true;
         if (error) return reject(this.#fail(error as NodeJS.ErrnoException));
         this.#lines += countLines(chunk);
+        if (this.#isPipe) this.#handedToPipe(chunk, waited ? Math.max(1, this.#now() - startedAt) : 0);
         resolve();
       });
+      // The kernel did not take the chunk at once: the pipe was full, the reader behind.
+      waited = (this.stream as { writableLength?: number }).writableLength !== 0;
     });
+  }
+
+  #handedToPipe(chunk: string, waitedMs: number): void {
+    const size = Buffer.byteLength(chunk);
+    this.#bytes += size;
+    this.#lastWriteAt = this.#now();
+    this.#marks.push({ bytes: this.#bytes, lines: this.#lines, size, waitedMs });
+    while (this.#marks.length && this.#marks[0]!.bytes <= this.#bytes - HOLD_BACK_BYTES) this.#settled = this.#marks.shift()!.lines;
   }
 
   async flush(durable = true): Promise<void> {
@@ -135,11 +246,17 @@ export class StreamSink implements Sink {
   }
 }
 
-/** Appends to a file (--output) and fsyncs it before a cursor moves (cron exports). */
+/**
+ * Appends to a file (--output) and fsyncs it before a cursor moves (cron exports). Log rotation:
+ * reopen() (SIGHUP) closes the file, and a write finds a renamed or removed FILE by itself; the
+ * next write then opens the path anew, as syslog daemons do.
+ */
 export class FileSink implements Sink {
   #fd: number | undefined;
   #dirty = false;
   #lines = 0;
+  /** The old file could not be made durable when it was let go: the next checkpoint fails. */
+  #lostDurability: Error | undefined;
 
   constructor(readonly path: string) {
     checkOutputTarget(path);
@@ -149,8 +266,36 @@ export class FileSink implements Sink {
     return this.#lines;
   }
 
+  /** SIGHUP: make what went to the current file durable and let it go; the next write opens FILE. */
+  reopen(): void {
+    const fd = this.#fd;
+    if (fd === undefined) return;
+    this.#fd = undefined;
+    try {
+      if (this.#dirty) fs.fsyncSync(fd);
+      this.#dirty = false;
+    } catch (error) {
+      this.#lostDurability ??= outputFailed(this.path, error);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** FILE no longer names the open file: logrotate renamed it (`create`) or someone removed it. */
+  #rotated(fd: number): boolean {
+    try {
+      const named = fs.statSync(this.path);
+      const open = fs.fstatSync(fd);
+      return named.ino !== open.ino || named.dev !== open.dev;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+      throw error;
+    }
+  }
+
   async write(text: string): Promise<void> {
     try {
+      if (this.#fd !== undefined && this.#rotated(this.#fd)) this.reopen();
       // Opened on first write, so a run that brings nothing leaves the file untouched.
       if (this.#fd === undefined) {
         const fd = fs.openSync(this.path, 'a+', 0o644);
@@ -167,6 +312,7 @@ export class FileSink implements Sink {
   }
 
   async flush(durable = true): Promise<void> {
+    if (durable && this.#lostDurability) throw this.#lostDurability;
     if (durable && this.#fd !== undefined && this.#dirty) {
       try {
         fs.fsyncSync(this.#fd);
@@ -187,16 +333,20 @@ export class FileSink implements Sink {
 /**
  * Writes a whole file under a temporary name and renames it into place on commit, so a reader
  * sees the previous complete file or the new complete file, never half of one. An existing
- * file keeps its mode.
+ * file keeps its mode. A symlink stays a link: its target is replaced, from a temporary file
+ * beside the target (a rename cannot cross file systems).
  */
 export class AtomicFileSink implements Sink {
   readonly #temp: string;
+  /** The file renamed over: `path`, or the end of its symlinks. */
+  readonly #target: string;
   #fd: number | undefined;
   #lines = 0;
 
   constructor(readonly path: string) {
     checkOutputTarget(path);
-    this.#temp = tempPathFor(path);
+    this.#target = linkTarget(path);
+    this.#temp = tempPathFor(this.#target);
   }
 
   get linesWritten(): number {
@@ -221,8 +371,8 @@ export class AtomicFileSink implements Sink {
       fs.fsyncSync(this.#fd!);
       fs.closeSync(this.#fd!);
       this.#fd = undefined;
-      fs.renameSync(this.#temp, this.path);
-      fsyncDir(nodePath.dirname(this.path));
+      fs.renameSync(this.#temp, this.#target);
+      fsyncDir(nodePath.dirname(this.#target));
     } catch (error) {
       throw outputFailed(this.path, error);
     }
@@ -241,7 +391,7 @@ export class AtomicFileSink implements Sink {
     if (this.#fd !== undefined) return;
     let mode = 0o644;
     try {
-      mode = fs.statSync(this.path).mode & 0o7777;
+      mode = fs.statSync(this.#target).mode & 0o7777;
     } catch {
       // a new file
     }
@@ -294,6 +444,29 @@ export function outputFailed(path: string, error: unknown): OutputError {
 function writeAll(fd: number, text: string): void {
   const data = Buffer.from(text);
   for (let offset = 0; offset < data.length; ) offset += fs.writeSync(fd, data, offset, data.length - offset);
+}
+
+/** Resolves when `promise` does, or at once when `signal` is (or gets) aborted. */
+function untilAborted(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const onAbort = (): void => resolve();
+    signal.addEventListener('abort', onAbort, { once: true });
+    void promise.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
+}
+
+function isPipe(fd: unknown): boolean {
+  if (typeof fd !== 'number') return false;
+  try {
+    return fs.fstatSync(fd).isFIFO();
+  } catch {
+    return false;
+  }
 }
 
 function isRegularFile(fd: unknown): boolean {

@@ -95,6 +95,29 @@ describe('output files (items 3 and 9)', () => {
     expect(fs.readdirSync(dir)).toEqual(['project.jsonl']);
   });
 
+  it('snapshot --output through a symlink writes the target in its folder, atomically; the link stays a link (issue 17 item 15)', async () => {
+    const linkDir = tempDir();
+    const targetDir = tempDir();
+    const target = path.join(targetDir, 'project.jsonl');
+    fs.writeFileSync(target, 'old\n');
+    fs.chmodSync(target, 0o640);
+    const inode = fs.statSync(target).ino;
+    const link = path.join(linkDir, 'link.jsonl');
+    const relative = path.relative(linkDir, target);
+    fs.symlinkSync(relative, link);
+    const run = await runCli(['snapshot', bed.project, '--output', link], bed.env());
+    expect(run.code, run.stderr).toBe(0);
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(fs.readlinkSync(link)).toBe(relative);
+    const written = jsonLines(fs.readFileSync(target, 'utf8'));
+    expect(written.map((r) => (r['_events'] as { kind: string }).kind)).toContain('snapshot');
+    // Renamed into place (a new inode, the old mode), from a temporary file beside the target.
+    expect(fs.statSync(target).ino).not.toBe(inode);
+    expect(fs.statSync(target).mode & 0o777).toBe(0o640);
+    expect(fs.readdirSync(targetDir)).toEqual(['project.jsonl']);
+    expect(fs.readdirSync(linkDir)).toEqual(['link.jsonl']);
+  });
+
   it('an append after a torn last line starts on a new line', async () => {
     const appended = await bed.primed(4);
     const file = path.join(tempDir(), 'export.jsonl');
