@@ -16,10 +16,10 @@ import { isExpander, type Expander, type Reference } from '../core/refs.js';
 import type { RetryPolicy, RetryReport } from '../net/retry.js';
 import { HOW_TO_CONFIGURE, resolveAuth } from '../auth/resolve.js';
 import { CursorStore } from '../state/cursors.js';
-import type { FilterSpec } from '../core/filter.js';
+import { describeFilters, isEmptyFilter, type FilterSpec } from '../core/filter.js';
 import { inShard, type Shard } from '../core/shard.js';
 import { Expansion } from '../follow/expansion.js';
-import { formatSeconds, type OnExpire } from '../follow/loop.js';
+import { formatSeconds, tellNoneMatched, type FilterTally, type OnExpire } from '../follow/loop.js';
 import { DIRECT, SubscriptionSet } from '../follow/subscription-set.js';
 import { DOCUMENTED_RATE_PER_MIN, Governor, type GovernorNotices } from '../net/governor.js';
 import { isEnterpriseStream } from '../providers/box/provider.js';
@@ -101,7 +101,8 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     const expanders = refs.filter(isExpander);
     const renderer = await createRenderer(config, io, sink, progress, refs.length > 1 || expanders.length > 0);
     const budget = config.maxEvents === undefined ? undefined : { remaining: config.maxEvents };
-    const env = { renderer, progress, signal: io.stop.signal, budget, requestsSent: () => http.sent(), options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
+    const tally: FilterTally | undefined = isEmptyFilter(config.filters) ? undefined : { flags: describeFilters(config.filters), read: 0, matched: 0, told: false };
+    const env = { renderer, progress, signal: io.stop.signal, budget, tally, requestsSent: () => http.sent(), options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
     const expansion = expanders.length ? createExpansion(expanders, providers, set, config, progress, io.stop.signal) : undefined;
     await expansion?.refresh(true);
     set.start(env);
@@ -114,6 +115,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     await set.settled();
     if (loops.status === 'rejected') throw loops.reason;
     if (lists.status === 'rejected') throw lists.reason;
+    if (config.once) tellNoneMatched(tally, progress);
     const code = io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' ? io.stop.signal.reason : set.exitCode;
     if (code === ExitCode.brokenPipe) {
       progress.warn('the reader of stdout went away; lines it had not read yet were lost with the pipe, and the cursor counts them as delivered (a reader that stops early should let events stop: --max-events N)');
