@@ -73,6 +73,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
   let set: SubscriptionSet | undefined;
   let progress: Progress | undefined;
   let sink: Sink | undefined;
+  let failure: PromiseRejectedResult | undefined;
   // The governors speak through the progress reporter, which exists only once the locks are held.
   const notices: GovernorNotices = { note: (text) => progress?.note(text), debug: (text) => progress?.debug(text) };
   // Every wait of the follow loops (--interval, the governor's wait for a free slot) ends on one grid.
@@ -112,9 +113,10 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
       throw error;
     });
     const [loops, lists] = await Promise.allSettled([set.settled(), relisting]);
-    await set.settled();
-    if (loops.status === 'rejected') throw loops.reason;
-    if (lists.status === 'rejected') throw lists.reason;
+    const [later] = await Promise.allSettled([set.settled()]);
+    // A loop's or the relisting's failure stopped the others with exit 1: it is the error to print.
+    failure = [loops, lists, later].find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure) throw failure.reason;
     if (config.once) tellNoneMatched(tally, progress);
     const code = io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' ? io.stop.signal.reason : set.exitCode;
     if (code === ExitCode.brokenPipe) {
@@ -122,8 +124,9 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     }
     return code;
   } catch (error) {
-    // Stopped (Ctrl-C) while listing or taking locks: the signal's exit code, not an error.
-    if (io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' && !(error instanceof EventsError)) return io.stop.signal.reason;
+    // Stopped (Ctrl-C) while listing or taking locks: the signal's exit code, not an error. A
+    // failure that itself stopped the run is not a stop: it is printed, never kept silent.
+    if (!failure && io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' && !(error instanceof EventsError)) return io.stop.signal.reason;
     throw error;
   } finally {
     progress?.stop();

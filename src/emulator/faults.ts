@@ -1,9 +1,10 @@
 // Faults the real services produce, injected on demand: error statuses, rate limits, dropped
 // connections, bodies cut short or dribbled out, garbage JSON, answers without a sync token,
-// slow answers, and sync tokens that expire mid-stream.
-export type FaultKind = 'status' | '429' | 'reset' | 'hang' | 'truncate' | 'drip' | 'badjson' | 'nosync' | 'slow' | 'expire' | 'reconnect';
+// slow answers, sync tokens that expire mid-stream, and pages with a value nested 5,000 levels
+// deep (valid JSON that no real event holds).
+export type FaultKind = 'status' | '429' | 'reset' | 'hang' | 'truncate' | 'drip' | 'badjson' | 'nosync' | 'deep' | 'slow' | 'expire' | 'reconnect';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['status', '429', 'reset', 'hang', 'truncate', 'drip', 'badjson', 'nosync', 'slow', 'expire', 'reconnect'];
+export const FAULT_KINDS: readonly FaultKind[] = ['status', '429', 'reset', 'hang', 'truncate', 'drip', 'badjson', 'nosync', 'deep', 'slow', 'expire', 'reconnect'];
 
 export interface FaultSpec {
   kind: FaultKind;

@@ -13,7 +13,7 @@ import { parseRetryAfter, TransientError, withRetry, type RetryPolicy } from '..
 import { sleep } from '../../lib/sleep.js';
 import type { TimerGrid } from '../../net/timer-grid.js';
 import { exactPosition } from './position.js';
-import { scanPage } from '../../lib/json-scan.js';
+import { scanGarbled } from '../page-scan.js';
 import { EventBatch } from '../../core/event-batch.js';
 import type { Cursor, FetchResult, Provider, ProviderContext } from '../../core/provider.js';
 
@@ -218,7 +218,7 @@ interface BoxPage {
 
 /** A 200 events answer; its entries kept as sent when the scanner passes the text (json-scan.ts). */
 function readPage(text: string): BoxPage {
-  const scanned = scanPage(text, 'entries');
+  const scanned = scanGarbled(text, 'entries', 'Box');
   const position = scanned?.fields.get('next_stream_position');
   if (scanned && position !== undefined) {
     return { entries: EventBatch.fromTexts(scanned.items), position: exactPosition(text, JSON.parse(position)) };
