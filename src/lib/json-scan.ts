@@ -232,3 +232,27 @@ export function scanPage(text: string, arrayKey: string): ScannedPage | undefine
     throw error;
   }
 }
+
+/**
+ * True when objects and arrays nest deeper than `limit` anywhere in the text (strings skipped).
+ * For pages the scanner declined: JSON.parse takes any depth, so the check is made here.
+ */
+export function nestedDeeperThan(text: string, limit = MAX_DEPTH): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === BACKSLASH) i++;
+        else if (d === QUOTE) break;
+      }
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      // The page's object and its array of events are not counted, as in the scanner.
+      if (++depth > limit + 2) return true;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+  return false;
+}

@@ -3,7 +3,9 @@
 // agrees with JSON.parse or declines. It never produces different events.
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { MAX_DEPTH, scanPage, TooDeepError } from '../../src/lib/json-scan.js';
+import { MAX_DEPTH, nestedDeeperThan, scanPage, TooDeepError } from '../../src/lib/json-scan.js';
+import { scanGarbled } from '../../src/providers/page-scan.js';
+import { TransientError } from '../../src/net/retry.js';
 import { eventLines, META_KEY } from '../../src/output/json.js';
 import { EventBatch } from '../../src/core/event-batch.js';
 
@@ -156,5 +158,20 @@ describe('json-scan', () => {
     expect(() => scanPage(nested(MAX_DEPTH), 'data')).toThrow(TooDeepError);
     expect(() => scanPage(nested(5000), 'data')).toThrow(TooDeepError);
     expect(() => scanPage(`{"sync":${'['.repeat(5000)}${']'.repeat(5000)},"data":[]}`, 'data')).toThrow(TooDeepError);
+  });
+
+  it('a deep page the scanner declines for another reason is garbled too (its JSON.parse would take it)', () => {
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    // A repeated top-level key: declined before the events are reached.
+    const page = `{"sync":"a","sync":"b","data":[{"a":${deep}}],"has_more":false}`;
+    expect(scanPage(page, 'data')).toBeUndefined();
+    expect(nestedDeeperThan(page)).toBe(true);
+    expect(() => scanGarbled(page, 'data', 'Asana')).toThrow(TransientError);
+    expect(() => scanGarbled(page, 'data', 'Asana')).toThrow(/Asana sent a 200 answer holding a value nested deeper than 256 levels \(garbled body\)/);
+    const shallow = `{"sync":"a","sync":"b","data":[{"a":[[["[[[[[[[["]]]}],"has_more":false}`;
+    expect(nestedDeeperThan(shallow)).toBe(false);
+    expect(scanGarbled(shallow, 'data', 'Asana')).toBeUndefined();
+    expect(nestedDeeperThan(`{"data":[{"a":${'['.repeat(MAX_DEPTH - 1)}${']'.repeat(MAX_DEPTH - 1)}}]}`)).toBe(false);
+    expect(nestedDeeperThan(`{"data":[{"a":${'['.repeat(MAX_DEPTH)}${']'.repeat(MAX_DEPTH)}}]}`)).toBe(true);
   });
 });
