@@ -18,10 +18,10 @@ import { isExpander, type Expander, type Reference } from '../core/refs.js';
 import type { RetryPolicy, RetryReport } from '../net/retry.js';
 import { HOW_TO_CONFIGURE, resolveAuth } from '../auth/resolve.js';
 import { CursorStore } from '../state/cursors.js';
-import type { FilterSpec } from '../core/filter.js';
+import { describeFilters, isEmptyFilter, type FilterSpec } from '../core/filter.js';
 import { inShard, type Shard } from '../core/shard.js';
 import { Expansion } from '../follow/expansion.js';
-import { formatSeconds, type OnExpire } from '../follow/loop.js';
+import { formatSeconds, tellNoneMatched, type FilterTally, type OnExpire } from '../follow/loop.js';
 import { DIRECT, SubscriptionSet } from '../follow/subscription-set.js';
 import { DOCUMENTED_RATE_PER_MIN, Governor, type GovernorNotices } from '../net/governor.js';
 import { isEnterpriseStream } from '../providers/box/provider.js';
@@ -82,6 +82,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
   let progress: Progress | undefined;
   let sink: Sink | undefined;
   let unhook: (() => void) | undefined;
+  let failure: PromiseRejectedResult | undefined;
   // The governors speak through the progress reporter, which exists only once the locks are held.
   const notices: GovernorNotices = { note: (text) => progress?.note(text), debug: (text) => progress?.debug(text) };
   // Every wait of the follow loops (--interval, the governor's wait for a free slot) ends on one grid.
@@ -116,7 +117,8 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     const renderer = await createRenderer(config, io, sink, progress, refs.length > 1 || expanders.length > 0);
     const budget = config.maxEvents === undefined ? undefined : { remaining: config.maxEvents };
     const repeatable = { lines: 0 };
-    const env = { renderer, progress, signal: io.stop.signal, budget, repeatable, requestsSent: () => http.sent(), options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
+    const tally: FilterTally | undefined = isEmptyFilter(config.filters) ? undefined : { flags: describeFilters(config.filters), read: 0, matched: 0, told: false };
+    const env = { renderer, progress, signal: io.stop.signal, budget, repeatable, tally, requestsSent: () => http.sent(), options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
     const expansion = expanders.length ? createExpansion(expanders, providers, set, config, progress, io.stop.signal) : undefined;
     await expansion?.refresh(true);
     set.start(env);
@@ -126,9 +128,11 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
       throw error;
     });
     const [loops, lists] = await Promise.allSettled([set.settled(), relisting]);
-    await set.settled();
-    if (loops.status === 'rejected') throw loops.reason;
-    if (lists.status === 'rejected') throw lists.reason;
+    const [later] = await Promise.allSettled([set.settled()]);
+    // A loop's or the relisting's failure stopped the others with exit 1: it is the error to print.
+    failure = [loops, lists, later].find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure) throw failure.reason;
+    if (config.once) tellNoneMatched(tally, progress);
     const code = io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' ? io.stop.signal.reason : set.exitCode;
     // A pipe's reader may die with lines still in the pipe: the loops did not count those.
     const again = repeatable.lines ? `the last ${repeatable.lines} lines may be repeated by the next run` : undefined;
@@ -139,8 +143,9 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     }
     return code;
   } catch (error) {
-    // Stopped (Ctrl-C) while listing or taking locks: the signal's exit code, not an error.
-    if (io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' && !(error instanceof EventsError)) return io.stop.signal.reason;
+    // Stopped (Ctrl-C) while listing or taking locks: the signal's exit code, not an error. A
+    // failure that itself stopped the run is not a stop: it is printed, never kept silent.
+    if (!failure && io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' && !(error instanceof EventsError)) return io.stop.signal.reason;
     throw error;
   } finally {
     unhook?.();

@@ -50,7 +50,7 @@ export function buildTailConfig(resources: string[], flags: Record<string, unkno
     return items.length ? items : undefined;
   };
   const filters: FilterSpec = { actions: list('action'), resourceTypes: list('resourceType'), fields: list('field'), users: list('user'), eventTypes: list('eventType') };
-  checkFilters(filters, warn);
+  checkFilters(filters, warn, [...new Set(refs.map((r) => r.provider))]);
   // A filter on a field that --fields left out would drop every event: request it as well.
   const fields = list('fields') ? [...new Set([...validateAsanaFields(list('fields')!), ...fieldsNeededBy(filters)])] : undefined;
   const crawlFields = list('crawlFields') ? validateCrawlFields(list('crawlFields')!) : undefined;

@@ -69,3 +69,10 @@ export const BOX_EVENT_TYPES: readonly string[] = [
   'WATERMARK_LABEL_DELETE', 'WORKFLOW_AUTOMATION_CREATE', 'WORKFLOW_AUTOMATION_DELETE',
   'WORKFLOW_AUTOMATION_UPDATE',
 ];
+
+/**
+ * Event.source types (schema EventSourceResource of box-events.json: User, File, Folder,
+ * AppItemEventSource) and the item_type of an enterprise event's source (EventSource). A
+ * GenericSource can be of any other type, so an unknown one is a warning.
+ */
+export const BOX_SOURCE_TYPES: readonly string[] = ['app_item', 'file', 'folder', 'user'];

@@ -4,7 +4,8 @@
 // that can never match would silently eat events, so values are checked against the APIs' sets
 // first, and the fields a filter reads are always requested.
 import { badValue } from './bounds.js';
-import { BOX_EVENT_TYPES } from './box-event-types.js';
+import { ASANA_CHANGE_FIELDS, ASANA_RESOURCE_TYPES } from './asana-event-values.js';
+import { BOX_EVENT_TYPES, BOX_SOURCE_TYPES } from './box-event-types.js';
 import { closest, orList } from '../lib/suggest.js';
 
 export interface FilterSpec {
@@ -19,11 +20,12 @@ export interface FilterSpec {
 export const ASANA_ACTIONS = ['added', 'changed', 'removed', 'deleted', 'undeleted'] as const;
 
 /**
- * Refuses filter values that can never match where the API has a closed set (--action), and
- * warns where the set is open (Box adds event types over time). Asana's resource types and
- * change fields have no list in the spec (custom fields are named by the user), so any is taken.
+ * Refuses filter values that can never match where the API has a closed set (--action, and
+ * --resource-type and --field on Asana: the spec's values, see asana-event-values.ts), and warns
+ * where the set is open (Box adds event types over time; a Box source can be of a generic type).
+ * `providers`: which services the command follows (a resource type of either is fine).
  */
-export function checkFilters(spec: FilterSpec, warn: (line: string) => void): void {
+export function checkFilters(spec: FilterSpec, warn: (line: string) => void, providers: ReadonlyArray<'asana' | 'box'> = ['asana']): void {
   for (const action of spec.actions ?? []) {
     if ((ASANA_ACTIONS as readonly string[]).includes(action.toLowerCase())) continue;
     const guess = closest(action, ASANA_ACTIONS);
@@ -33,6 +35,23 @@ export function checkFilters(spec: FilterSpec, warn: (line: string) => void): vo
     if (BOX_EVENT_TYPES.includes(type.toUpperCase())) continue;
     const guess = closest(type, BOX_EVENT_TYPES);
     warn(`warning: --event-type ${type} is not a Box event type this version knows${guess ? ` (did you mean ${guess}?)` : ''}; events of other types are not printed`);
+  }
+  const asana = providers.includes('asana');
+  const box = providers.includes('box');
+  const types = [...(asana ? ASANA_RESOURCE_TYPES : []), ...(box ? BOX_SOURCE_TYPES : [])];
+  for (const type of spec.resourceTypes ?? []) {
+    if (types.includes(type.toLowerCase())) continue;
+    const guess = closest(type, types);
+    if (box) {
+      warn(`warning: --resource-type ${type} is not a resource type this version knows${guess ? ` (did you mean ${guess}?)` : ''}; events on other types are not printed`);
+      continue;
+    }
+    throw badValue('--resource-type', 'an Asana resource type (task, story, project, section, ...)', type, 'task', guess ? `did you mean ${guess}?` : 'see resource_type in Asana\'s API reference');
+  }
+  for (const field of asana ? spec.fields ?? [] : []) {
+    if (ASANA_CHANGE_FIELDS.includes(field.toLowerCase())) continue;
+    const guess = closest(field, ASANA_CHANGE_FIELDS);
+    throw badValue('--field', 'a field of an Asana resource (completed, assignee, due_on, name, custom_fields, ...)', field, 'completed', guess ? `did you mean ${guess}?` : 'a custom field\'s change is --field custom_fields');
   }
 }
 
@@ -53,6 +72,12 @@ type Obj = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
 const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
 const lower = (list: string[] | undefined): string[] | undefined => (list?.length ? list.map((s) => s.toLowerCase()) : undefined);
+
+/** The filter flags as a person typed them, e.g. "--resource-type tsk --user ada". */
+export function describeFilters(spec: FilterSpec): string {
+  const flags: Array<[keyof FilterSpec, string]> = [['actions', '--action'], ['resourceTypes', '--resource-type'], ['fields', '--field'], ['users', '--user'], ['eventTypes', '--event-type']];
+  return flags.flatMap(([key, flag]) => (spec[key]?.length ? [`${flag} ${spec[key]!.join(',')}`] : [])).join(' ');
+}
 
 export function isEmptyFilter(spec: FilterSpec): boolean {
   return !Object.values(spec).some((list) => Array.isArray(list) && list.length > 0);

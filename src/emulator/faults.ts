@@ -1,10 +1,11 @@
 // Faults the real services produce, injected on demand: error statuses, rate limits, dropped
 // connections, bodies cut short or dribbled out, garbage JSON, answers without a sync token,
-// slow answers, sync tokens that expire mid-stream; and what a network in between produces: a
-// proxy's web page (html) and an answer that never ends (endless: 200, JSON that grows forever).
-export type FaultKind = 'status' | '429' | 'reset' | 'hang' | 'truncate' | 'drip' | 'badjson' | 'nosync' | 'slow' | 'expire' | 'reconnect' | 'html' | 'endless';
+// slow answers, sync tokens that expire mid-stream, pages with a value nested 5,000 levels deep
+// (valid JSON that no real event holds); and what a network in between produces: a proxy's web
+// page (html) and an answer that never ends (endless: 200, JSON that grows forever).
+export type FaultKind = 'status' | '429' | 'reset' | 'hang' | 'truncate' | 'drip' | 'badjson' | 'nosync' | 'deep' | 'slow' | 'expire' | 'reconnect' | 'html' | 'endless';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['status', '429', 'reset', 'hang', 'truncate', 'drip', 'badjson', 'nosync', 'slow', 'expire', 'reconnect', 'html', 'endless'];
+export const FAULT_KINDS: readonly FaultKind[] = ['status', '429', 'reset', 'hang', 'truncate', 'drip', 'badjson', 'nosync', 'deep', 'slow', 'expire', 'reconnect', 'html', 'endless'];
 
 export interface FaultSpec {
   kind: FaultKind;

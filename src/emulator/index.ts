@@ -223,6 +223,12 @@ function faultReply(fault: FaultSpec | undefined, vendor: 'asana' | 'box'): Repl
       return rateLimited(vendor, fault.retryAfter ?? 1);
     case 'badjson':
       return json(200, vendor === 'asana' ? '{"data":[{"user":{"gid":"12' + '<html>502 Bad Gateway</html>' : '{"chunk_size":3,"entries":[{"type":"ev<html>');
+    case 'deep': {
+      const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+      return json(200, vendor === 'asana'
+        ? `{"data":[{"gid":"1","action":"changed","nested":${deep}}],"sync":"deep-fault","has_more":false}`
+        : `{"chunk_size":1,"next_stream_position":"1","entries":[{"type":"event","event_id":"deep-fault","nested":${deep}}]}`);
+    }
     case 'nosync':
       return json(200, vendor === 'asana' ? '{"data":[],"has_more":false}' : '{"chunk_size":0,"entries":[]}');
     case 'reconnect':

@@ -44,6 +44,8 @@ export interface LoopEnv {
   requestsSent?: () => Promise<void>;
   /** Lines a stop left uncounted (the next run repeats them), summed over the subscriptions. */
   repeatable?: { lines: number };
+  /** With filters: events they saw and let through, shared by every subscription of the command. */
+  tally?: FilterTally;
 }
 
 /**
@@ -63,6 +65,22 @@ interface UnsettledPage {
   admitted: Array<[number, string | undefined]>;
   events: EventBatch;
   lastEventAtBefore: string | undefined;
+}
+
+/** A filter that lets nothing through is said once, not left to look like a quiet stream. */
+export interface FilterTally {
+  /** The filter flags as given, e.g. "--resource-type tsk". */
+  flags: string;
+  read: number;
+  matched: number;
+  told: boolean;
+}
+
+/** "10 events read, none matched --resource-type tsk", once, when events were read and none let through. */
+export function tellNoneMatched(tally: FilterTally | undefined, progress: Progress): void {
+  if (!tally || tally.told || tally.read === 0 || tally.matched > 0) return;
+  tally.told = true;
+  progress.note(`${tally.read} ${tally.read === 1 ? 'event' : 'events'} read, none matched ${tally.flags}`);
 }
 
 export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
@@ -204,6 +222,10 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       const chosen = selectEvents(input, { admit, filter: filter && ((i: number) => filter(events.value(i))), budget: env.budget });
       if (chosen.dropped) progress.debug(`${ref.label}: dropped ${chosen.dropped} repeated events`);
       const cut = chosen.consumed < input.length;
+      if (filter && env.tally) {
+        env.tally.read += chosen.consumed - chosen.dropped;
+        env.tally.matched += chosen.events.length;
+      }
       const batch = events.pick(chosen.events);
       // Mid-drain pages are saved cheaply; a checkpoint (caught up, stopping, or once a second)
       // makes output and cursor durable, in that order.
@@ -258,6 +280,8 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       if (!unchanged) await save(cursor, lastCreatedAt(batch), durable);
       if (env.budget && env.budget.remaining <= 0) throw new StopRequested(ExitCode.ok);
       if (signal.aborted) return await rewind();
+      // Follow mode has no end to say it at: the first page read in full with nothing let through.
+      if (!options.once && !cut) tellNoneMatched(env.tally, progress);
       if (page.more) continue;
       if (options.once) return;
       progress.status(`waiting for events on ${ref.label} …`);

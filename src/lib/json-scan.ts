@@ -7,7 +7,9 @@
 // as before. It declines whatever it would have to interpret rather than copy: a top-level value
 // that is not an object, a top-level key that repeats or holds an escape (JSON.parse keeps the
 // last of duplicates), an element that is not an object, whitespace inside an element (a line
-// must stay one line), nesting deep enough to exhaust the stack.
+// must stay one line). Nesting deeper than MAX_DEPTH is not declined but refused (TooDeepError):
+// JSON.parse would take it, and printing it again (JSON.stringify, which recurses) would exhaust
+// the stack; no API nests an event that deep, so such a page is garbled.
 
 export interface ScannedPage {
   /** The exact text of each element of the array under the requested key (compact objects). */
@@ -35,8 +37,20 @@ function isHex(c: number): boolean {
 class Decline extends Error {}
 const DECLINE = new Decline();
 
+/** Objects and arrays inside each other deeper than this make a page garbled. */
+export const MAX_DEPTH = 256;
+
+/** A page nested deeper than MAX_DEPTH: garbled, not to be parsed or printed. */
+export class TooDeepError extends Error {
+  constructor() {
+    super(`a value nested deeper than ${MAX_DEPTH} levels`);
+  }
+}
+
 class Scanner {
   pos = 0;
+  /** Objects and arrays open around the current position. */
+  depth = 0;
   /** Whitespace characters skipped so far: an element with any inside is declined. */
   spaces = 0;
 
@@ -106,9 +120,11 @@ class Scanner {
 
   object(): void {
     this.expect(OPEN_BRACE);
+    if (++this.depth > MAX_DEPTH) throw new TooDeepError();
     this.ws();
     if (this.text.charCodeAt(this.pos) === CLOSE_BRACE) {
       this.pos++;
+      this.depth--;
       return;
     }
     for (;;) {
@@ -119,27 +135,31 @@ class Scanner {
       this.value();
       this.ws();
       const c = this.text.charCodeAt(this.pos++);
-      if (c === CLOSE_BRACE) return;
+      if (c === CLOSE_BRACE) break;
       if (c !== COMMA) throw DECLINE;
       this.ws();
     }
+    this.depth--;
   }
 
   array(): void {
     this.expect(OPEN_BRACKET);
+    if (++this.depth > MAX_DEPTH) throw new TooDeepError();
     this.ws();
     if (this.text.charCodeAt(this.pos) === CLOSE_BRACKET) {
       this.pos++;
+      this.depth--;
       return;
     }
     for (;;) {
       this.value();
       this.ws();
       const c = this.text.charCodeAt(this.pos++);
-      if (c === CLOSE_BRACKET) return;
+      if (c === CLOSE_BRACKET) break;
       if (c !== COMMA) throw DECLINE;
       this.ws();
     }
+    this.depth--;
   }
 
   /** The elements of the array at the current position: each must be a compact object. */
@@ -168,7 +188,8 @@ class Scanner {
 
 /**
  * The elements of the top-level object's `arrayKey` array and the text of its other values, or
- * undefined when the text is not JSON or is anything this scanner does not pass through.
+ * undefined when the text is not JSON or is anything this scanner does not pass through. Throws
+ * TooDeepError for a page nested deeper than MAX_DEPTH: a garbled page, whatever JSON.parse says.
  */
 export function scanPage(text: string, arrayKey: string): ScannedPage | undefined {
   const scanner = new Scanner(text);
@@ -206,8 +227,32 @@ export function scanPage(text: string, arrayKey: string): ScannedPage | undefine
     if (scanner.pos !== text.length || !items) return undefined;
     return { items, fields };
   } catch (error) {
-    // Decline, or a RangeError from nesting deeper than the stack: JSON.parse decides then.
+    // Decline, or a RangeError from running out of stack anyway: JSON.parse decides then.
     if (error instanceof Decline || error instanceof RangeError) return undefined;
     throw error;
   }
+}
+
+/**
+ * True when objects and arrays nest deeper than `limit` anywhere in the text (strings skipped).
+ * For pages the scanner declined: JSON.parse takes any depth, so the check is made here.
+ */
+export function nestedDeeperThan(text: string, limit = MAX_DEPTH): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === BACKSLASH) i++;
+        else if (d === QUOTE) break;
+      }
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      // The page's object and its array of events are not counted, as in the scanner.
+      if (++depth > limit + 2) return true;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+  return false;
 }

@@ -99,7 +99,7 @@ export class CursorFile {
 
   load(): CursorRecord | undefined {
     try {
-      return readRecord(this.path);
+      return readRecord(this.path, this.key.provider);
     } catch (error) {
       if (error instanceof StateError && /is corrupt/.test(error.message)) {
         const reset = `events state reset ${this.key.subscription}${this.key.group === 'default' ? '' : ` --group ${this.key.group}`}`;
@@ -183,20 +183,34 @@ export class CursorFile {
   }
 }
 
-function readRecord(file: string, read: () => Record<string, unknown> = () => JSON.parse(fs.readFileSync(file, 'utf8'))): CursorRecord | undefined {
-  let data: Record<string, unknown>;
+/** The string each provider's cursor must hold: without it the record is not a position at all. */
+const CURSOR_TOKEN: Record<string, string> = { asana: 'sync', box: 'position' };
+
+/**
+ * A cursor record, or undefined when the file does not exist. Anything else that is not a record
+ * with the provider's position (`{}`, `[]`, `0`, `null`, a cursor without its sync token) is
+ * corrupt: taken as "no cursor", the next run would start from now and skip, for good, the events
+ * since the last run.
+ */
+function readRecord(file: string, provider?: string, read: () => unknown = () => JSON.parse(fs.readFileSync(file, 'utf8'))): CursorRecord | undefined {
+  let value: unknown;
   try {
-    data = read();
+    value = read();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw corrupt(file, error);
   }
-  if (Object.keys(data).length === 0) return undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw corrupt(file, new Error(`${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not a cursor record`));
+  const data = value as Record<string, unknown>;
   const version = data['version'];
   if (typeof version === 'number' && version > STATE_VERSION) {
     throw new StateError(`${file} was written by a newer version of events (state version ${version})`, `upgrade events, or delete the file to start this subscription over: rm '${file}'`);
   }
-  if (version !== STATE_VERSION || typeof data['cursor'] !== 'object' || data['cursor'] === null) throw corrupt(file, new Error('not a cursor record'));
+  const cursor = data['cursor'];
+  if (version !== STATE_VERSION || typeof cursor !== 'object' || cursor === null || Array.isArray(cursor)) throw corrupt(file, new Error('not a cursor record'));
+  const token = CURSOR_TOKEN[provider ?? String(data['provider'])];
+  const held = (cursor as Record<string, unknown>)[token ?? ''];
+  if (token && !(typeof held === 'string' || (token === 'position' && typeof held === 'number'))) throw corrupt(file, new Error(`its cursor holds no ${token} token`));
   return data as unknown as CursorRecord;
 }
 

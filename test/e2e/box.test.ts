@@ -357,6 +357,39 @@ describe('events tail box:admin_logs* (enterprise)', () => {
     expect(next.stderr.match(/dropped \d+ repeated events/g)).toEqual(['dropped 3 repeated events']);
   });
 
+  it.each([['--once'], ['follow mode']])('a first run of admin_logs_streaming prints nothing from before its first position (issue 17, item 5): %s', async (mode) => {
+    // Old events a minute back; those of the run after the first cursor at the emulator's real time.
+    let past = true;
+    await open({ now: () => (past ? Date.now() - 60_000 : Date.now()) });
+    bed.emulator.box.appendEvents(20, 'enterprise');
+    past = false;
+    let appended: Array<Record<string, unknown>>;
+    let printed: unknown[];
+    if (mode === '--once') {
+      const first = await runCli(['tail', 'box:admin_logs_streaming', '--once', '--json'], env());
+      expect(first).toMatchObject({ code: 0, stdout: '' });
+      appended = bed.emulator.box.appendEvents(10, 'enterprise');
+      const run = await runCli(['tail', 'box:admin_logs_streaming', '--once', '--json', '--verbose'], env());
+      expect(run.code).toBe(0);
+      printed = eventsOf(run.stdout);
+    } else {
+      const tail = new RunningCli(['tail', 'box:admin_logs_streaming', '--json', '--interval', '0.2'], env());
+      await tail.waitFor(() => pageRequests().length >= 2, 10_000, 'a first poll');
+      appended = bed.emulator.box.appendEvents(10, 'enterprise');
+      await tail.waitForLines(10);
+      // Its repeats came with that page: later polls would show a line too many.
+      const polls = pageRequests().length;
+      await tail.waitFor(() => pageRequests().length >= polls + 2, 10_000, 'two more polls');
+      tail.kill('SIGTERM');
+      printed = eventsOf((await tail.done).stdout);
+    }
+    // The page after the first position also held the 3 events before it, shuffled in.
+    expect(printed).toHaveLength(10);
+    expect(new Set(ids(printed))).toEqual(new Set(ids(appended)));
+    // Its start stays in the cursor; --from-start reads history as before.
+    expect((storedCursor().cursor as Record<string, unknown>)['notBefore']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
+  });
+
   it('human lines for enterprise events: item_name, item_id and logins', async () => {
     await open();
     const appended = [...bed.emulator.box.appendEvents(3, 'enterprise', 'LOGIN'), ...bed.emulator.box.appendEvents(3, 'enterprise', 'UPLOAD'), ...bed.emulator.box.appendEvents(2, 'enterprise', 'DELETE')];

@@ -255,3 +255,65 @@ describe('secrets', () => {
 function walk(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
+
+describe('state that is not a cursor, and no silent exit (issue 17, items 3 and 4)', () => {
+  const cursorPath = (): string => {
+    const dir = path.join(bed.stateDir, 'cursors');
+    return path.join(dir, fs.readdirSync(dir)[0]!);
+  };
+
+  it.each([
+    ['{}'],
+    ['[]'],
+    ['0'],
+    ['null'],
+    ['"a string"'],
+    ['{"cursor":{}}'],
+    ['{"version":1,"cursor":{}}'],
+    ['{"version":1,"cursor":{"sync":12345}}'],
+  ])('a cursor file holding %s: exit 5 naming the file and the fix; nothing read, the file kept', async (content) => {
+    await bed.primed(10);
+    const file = cursorPath();
+    fs.writeFileSync(file, content);
+    const run = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+    expect(run.code).toBe(5);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain(`state file ${file} is corrupt`);
+    expect(run.stderr).toContain(`events state reset ${bed.project}`);
+    expect(fs.readFileSync(file, 'utf8')).toBe(content);
+  });
+
+  it('a stored record with its sync token still reads on', async () => {
+    const appended = await bed.primed(10);
+    const run = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+    expect(run.code).toBe(0);
+    expect(eventsOf(run.stdout)).toEqual(appended);
+  });
+
+  it.each([['asana'], ['box']] as const)('a %s page with a value nested 5,000 levels deep in --json mode is a garbled page: said, retried, nothing lost', async (vendor) => {
+    const boxEnv = bed.env({ BOX_BASE_URL: `${bed.emulator.url}/2.0`, BOX_ACCESS_TOKEN: 'box-token' });
+    const [ref, env] = vendor === 'asana' ? [bed.project, bed.env()] : ['box', boxEnv];
+    let appended: unknown[];
+    if (vendor === 'asana') appended = await bed.primed(10);
+    else {
+      expect((await runCli(['tail', 'box', '--once', '--json'], boxEnv)).code).toBe(0);
+      appended = bed.emulator.box.appendEvents(10);
+    }
+    bed.emulator.faults.add({ kind: 'deep', path: vendor === 'asana' ? '/events' : '/2.0/events', times: 1 });
+    const run = await runCli(['tail', ref, '--once', '--json', ...FAST], env);
+    expect(run.code).toBe(0);
+    expect(eventsOf(run.stdout)).toEqual(appended);
+    expect(run.stderr).toMatch(new RegExp(`${vendor === 'asana' ? 'Asana' : 'Box'} sent a 200 answer holding a value nested deeper than 256 levels \\(garbled body\\); retrying in`));
+  });
+
+  it('a page that stays garbled ends a --once run with one line saying why', async () => {
+    await bed.primed(10);
+    bed.emulator.faults.add({ kind: 'deep', path: '/events', times: 1000 });
+    const run = await runCli(['tail', bed.project, '--once', '--json', '--quiet', '--give-up', '1', ...FAST], bed.env());
+    expect(run.code).toBe(75);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/nested deeper than 256 levels \(garbled body\)/);
+  });
+});

@@ -141,3 +141,61 @@ describe('filters never eat events silently (issue 12, item 6)', () => {
     expect(run.stderr).toMatch(/warning: --event-type ITEM_UPLAOD is not a Box event type .*\(did you mean ITEM_UPLOAD\?\)/);
   });
 });
+
+describe('filters that can never match (issue 17, item 2)', () => {
+  it.each([
+    [['--resource-type', 'tsk'], /--resource-type must be an Asana resource type .*not "tsk" \(did you mean task\?\)/],
+    [['--field', 'complted'], /--field must be a field of an Asana resource .*not "complted" \(did you mean completed\?\)/],
+  ])('%j is a usage error with a suggestion, and the cursor stays', async (args, message) => {
+    const appended = await bed.primed(10);
+    const run = await runCli(['tail', bed.project, '--once', '--json', ...args], bed.env());
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(message);
+    const rest = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+    expect(eventsOf(rest.stdout)).toEqual(appended);
+  });
+
+  it('values from the spec are taken: custom_fields, section, any case', async () => {
+    await bed.primed(5);
+    const run = await runCli(['tail', bed.project, '--once', '--json', '--resource-type', 'Section,task', '--field', 'custom_fields,Completed'], bed.env());
+    expect(run.code).toBe(0);
+  });
+
+  it('a --once run that read events and let none through says so once on stderr, naming the filter', async () => {
+    const appended = await bed.primed(10);
+    const run = await runCli(['tail', bed.project, '--once', '--json', '--user', 'nobody at all'], bed.env());
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`events: ${appended.length} events read, none matched --user nobody at all\n`);
+  });
+
+  it('not when something matched, nor when nothing was read, nor with --quiet', async () => {
+    const appended = await bed.primed(30);
+    const someone = appended.find((e) => e['user'])!['user']['name'] as string;
+    const matched = await runCli(['tail', bed.project, '--once', '--json', '--user', someone], bed.env());
+    expect(eventsOf(matched.stdout).length).toBeGreaterThan(0);
+    expect(matched.stderr).toBe('');
+    const idle = await runCli(['tail', bed.project, '--once', '--json', '--user', 'nobody'], bed.env());
+    expect(idle.stderr).toBe('');
+    bed.emulator.asana.appendEvents(bed.project, 5);
+    const quiet = await runCli(['tail', bed.project, '--once', '--json', '--user', 'nobody', '--quiet'], bed.env());
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
+  });
+
+  it('in follow mode, once per run after the first page read with nothing let through', async () => {
+    await bed.primed(0);
+    const tail = new RunningCli(['tail', bed.project, '--json', '--interval', '0.2', '--action', 'deleted'], bed.env());
+    await tail.waitFor(() => bed.eventRequests().length >= 2, 10_000, 'the first poll');
+    const appended = bed.emulator.asana.appendEvents(bed.project, 12).filter((e) => e['action'] !== 'deleted');
+    await tail.waitFor(() => /none matched/.test(tail.stderr), 10_000, 'the notice');
+    const polls = bed.eventRequests().length;
+    bed.emulator.asana.appendEvents(bed.project, 3);
+    await tail.waitFor(() => bed.eventRequests().length >= polls + 3, 10_000, 'later polls');
+    tail.kill('SIGTERM');
+    const result = await tail.done;
+    expect(result.stderr.match(/none matched/g)).toHaveLength(1);
+    expect(result.stderr).toMatch(new RegExp(`events: ${appended.length} events read, none matched --action deleted\\n`));
+  });
+});

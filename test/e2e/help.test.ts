@@ -128,10 +128,10 @@ describe('help and usage (issue 12, item 13)', () => {
     }
   });
 
-  it('the help of --resource-type and --field says that any value is taken', async () => {
+  it('the help of --resource-type and --field says that a value the spec does not list is refused', async () => {
     const run = await runCli(['tail', '--help'], cleanEnv());
-    expect(run.stdout.replace(/\s+/g, ' ')).toMatch(/--resource-type <type> .*any value: neither API lists a fixed set/);
-    expect(run.stdout.replace(/\s+/g, ' ')).toMatch(/--field <name> .*any value: custom fields have their own names/);
+    expect(run.stdout.replace(/\s+/g, ' ')).toMatch(/--resource-type <type> .*an Asana type the spec does not list is refused/);
+    expect(run.stdout.replace(/\s+/g, ' ')).toMatch(/--field <name> .*custom_fields for any custom field; a field the spec does not list is refused/);
   });
 });
 

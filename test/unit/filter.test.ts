@@ -60,10 +60,27 @@ describe('checkFilters and fieldsNeededBy (issue 12, item 6)', () => {
 
   it('an unknown Box event type warns once per value; known ones in any case do not', () => {
     const warnings: string[] = [];
-    checkFilters({ eventTypes: ['item_upload', 'LOGIN', 'ITEM_UPLAOD', 'SOMETHING_NEW'], resourceTypes: ['whatever'], fields: ['custom field'] }, (l) => warnings.push(l));
+    checkFilters({ eventTypes: ['item_upload', 'LOGIN', 'ITEM_UPLAOD', 'SOMETHING_NEW'] }, (l) => warnings.push(l));
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(/ITEM_UPLAOD .*did you mean ITEM_UPLOAD\?/);
     expect(warnings[1]).toMatch(/SOMETHING_NEW/);
+  });
+
+  it('--resource-type and --field outside the spec\'s values are refused with a suggestion (issue 17, item 2)', () => {
+    const warnings: string[] = [];
+    expect(() => checkFilters({ resourceTypes: ['tsk'] }, (l) => warnings.push(l))).toThrow(/--resource-type must be an Asana resource type .*not "tsk"/);
+    expect(() => checkFilters({ resourceTypes: ['tsk'] }, (l) => warnings.push(l))).toThrow(expect.objectContaining({ hint: 'did you mean task?' }));
+    expect(() => checkFilters({ fields: ['complted'] }, (l) => warnings.push(l))).toThrow(expect.objectContaining({ hint: 'did you mean completed?' }));
+    expect(() => checkFilters({ resourceTypes: ['Task', 'story', 'section'], fields: ['Completed', 'due_on', 'custom_fields', 'assignee'] }, (l) => warnings.push(l))).not.toThrow();
+    expect(warnings).toEqual([]);
+  });
+
+  it('with Box followed too, an unknown --resource-type is a warning; Box\'s own types pass', () => {
+    const warnings: string[] = [];
+    checkFilters({ resourceTypes: ['file', 'FOLDER', 'task', 'fiel'] }, (l) => warnings.push(l), ['asana', 'box']);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/--resource-type fiel .*did you mean file\?/);
+    expect(() => checkFilters({ resourceTypes: ['file'] }, () => undefined, ['asana'])).toThrow(/not "file"/);
   });
 
   it.each([

@@ -3,7 +3,9 @@
 // agrees with JSON.parse or declines. It never produces different events.
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { scanPage } from '../../src/lib/json-scan.js';
+import { MAX_DEPTH, nestedDeeperThan, scanPage, TooDeepError } from '../../src/lib/json-scan.js';
+import { scanGarbled } from '../../src/providers/page-scan.js';
+import { TransientError } from '../../src/net/retry.js';
 import { eventLines, META_KEY } from '../../src/output/json.js';
 import { EventBatch } from '../../src/core/event-batch.js';
 
@@ -148,5 +150,28 @@ describe('json-scan', () => {
     const lines = eventLines(EventBatch.fromTexts(scanned.items), { provider: 'asana', subscription: '1', group: 'g' }, 't').split('\n');
     expect(lines[0]).toBe(`${event.slice(0, -1)},"${META_KEY}":{"kind":"event","provider":"asana","subscription":"1","group":"g","received_at":"t"}}`);
     expect(JSON.parse(lines[1]!)).toEqual({ [META_KEY]: { kind: 'event', provider: 'asana', subscription: '1', group: 'g', received_at: 't' } });
+  });
+
+  it('refuses nesting deeper than MAX_DEPTH (issue 17, item 4): JSON.parse takes it, printing it again would not', () => {
+    const nested = (depth: number): string => `{"data":[{"a":${'['.repeat(depth)}${']'.repeat(depth)}}],"sync":"s"}`;
+    expect(scanPage(nested(MAX_DEPTH - 1), 'data')?.items).toHaveLength(1);
+    expect(() => scanPage(nested(MAX_DEPTH), 'data')).toThrow(TooDeepError);
+    expect(() => scanPage(nested(5000), 'data')).toThrow(TooDeepError);
+    expect(() => scanPage(`{"sync":${'['.repeat(5000)}${']'.repeat(5000)},"data":[]}`, 'data')).toThrow(TooDeepError);
+  });
+
+  it('a deep page the scanner declines for another reason is garbled too (its JSON.parse would take it)', () => {
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    // A repeated top-level key: declined before the events are reached.
+    const page = `{"sync":"a","sync":"b","data":[{"a":${deep}}],"has_more":false}`;
+    expect(scanPage(page, 'data')).toBeUndefined();
+    expect(nestedDeeperThan(page)).toBe(true);
+    expect(() => scanGarbled(page, 'data', 'Asana')).toThrow(TransientError);
+    expect(() => scanGarbled(page, 'data', 'Asana')).toThrow(/Asana sent a 200 answer holding a value nested deeper than 256 levels \(garbled body\)/);
+    const shallow = `{"sync":"a","sync":"b","data":[{"a":[[["[[[[[[[["]]]}],"has_more":false}`;
+    expect(nestedDeeperThan(shallow)).toBe(false);
+    expect(scanGarbled(shallow, 'data', 'Asana')).toBeUndefined();
+    expect(nestedDeeperThan(`{"data":[{"a":${'['.repeat(MAX_DEPTH - 1)}${']'.repeat(MAX_DEPTH - 1)}}]}`)).toBe(false);
+    expect(nestedDeeperThan(`{"data":[{"a":${'['.repeat(MAX_DEPTH)}${']'.repeat(MAX_DEPTH)}}]}`)).toBe(true);
   });
 });

@@ -47,8 +47,8 @@ describe('cursor store', () => {
     expect(fs.statSync(file.path).ino).toBe(inode);
     expect(store.file(key).load()).toMatchObject({ cursor: { sync: 'b:2' }, savedAt: 'y' });
     const seen = Array.from({ length: 300 }, (_, i) => `id-${i}-${'x'.repeat(20)}`);
-    await file.saveQuick({ label: 'w', cursor: { position: '1152921504606846999' }, savedAt: 'z', seen });
-    expect(store.file(key).load()).toMatchObject({ cursor: { position: '1152921504606846999' }, seen });
+    await file.saveQuick({ label: 'w', cursor: { sync: 'e:1152921504606846999' }, savedAt: 'z', seen });
+    expect(store.file(key).load()).toMatchObject({ cursor: { sync: 'e:1152921504606846999' }, seen });
     await file.saveQuick({ label: 'w', cursor: { sync: 'c:3' }, savedAt: 'w' });
     expect(store.file(key).load()).toMatchObject({ cursor: { sync: 'c:3' } });
     await file.save({ label: 'w', cursor: { sync: 'd:4' }, savedAt: 'v' });

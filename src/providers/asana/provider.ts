@@ -15,7 +15,7 @@ import { sleep } from '../../lib/sleep.js';
 import type { TimerGrid } from '../../net/timer-grid.js';
 import { AsanaCrawler } from './crawl.js';
 import { listProjects, type ListedProject } from './projects.js';
-import { scanPage } from '../../lib/json-scan.js';
+import { scanGarbled } from '../page-scan.js';
 import { EventBatch } from '../../core/event-batch.js';
 import type { Cursor, FetchResult, Page, Provider, ProviderContext, SnapshotItem } from '../../core/provider.js';
 import { parseJsonObject } from '../../lib/json-object.js';
@@ -192,7 +192,7 @@ function statusError(ref: AsanaRef, res: HttpResponse, auth: TokenSource): Error
 
 /** The usual page, its events kept as sent; undefined for anything else (then it is parsed). */
 function scanEventsPage(text: string): Page | undefined {
-  const scanned = scanPage(text, 'data');
+  const scanned = scanGarbled(text, 'data', 'Asana');
   const sync = scanned?.fields.get('sync');
   const more = scanned?.fields.get('has_more');
   if (!scanned || sync?.charCodeAt(0) !== 0x22 || (more !== 'true' && more !== 'false')) return undefined;

@@ -13,7 +13,7 @@ import { parseRetryAfter, TransientError, type RetryPolicy } from '../../net/ret
 import { sleep } from '../../lib/sleep.js';
 import type { TimerGrid } from '../../net/timer-grid.js';
 import { exactPosition } from './position.js';
-import { scanPage } from '../../lib/json-scan.js';
+import { scanGarbled } from '../page-scan.js';
 import { EventBatch } from '../../core/event-batch.js';
 import type { Cursor, FetchResult, Provider, ProviderContext } from '../../core/provider.js';
 
@@ -84,8 +84,11 @@ export class BoxProvider implements Provider {
     const box = asBox(ref);
     // A backfill window or --from-start reads everything retained; otherwise start at "now".
     if (this.#options.fromStart || this.#options.createdAfter || this.#options.createdBefore) return { position: '0' };
+    // "now" is not a clean cut: admin_logs_streaming repeats the tail of the page before a position,
+    // and a first run has no saved ids to drop it by. What was created before this second is old.
+    const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
     const page = await this.#page(box, 'now', ctx);
-    return { position: page.position ?? '0' };
+    return { position: page.position ?? '0', notBefore };
   }
 
   async fetch(ref: Reference, cursor: Cursor, ctx: ProviderContext): Promise<FetchResult> {
@@ -94,7 +97,10 @@ export class BoxProvider implements Provider {
     const page = await this.#page(box, position, ctx);
     // An empty admin_logs page may carry position 0: never move a real checkpoint back to it.
     const next = page.entries.length === 0 && (page.position === undefined || page.position === '0') ? position : page.position ?? position;
-    return { kind: 'page', page: { events: page.entries, next: { position: next }, more: page.entries.length > 0 } };
+    // A cursor that started at "now" keeps its start: an event created before it is never printed.
+    const notBefore = typeof cursor['notBefore'] === 'string' ? cursor['notBefore'] : undefined;
+    const events = notBefore === undefined ? page.entries : createdSince(page.entries, Date.parse(notBefore));
+    return { kind: 'page', page: { events, next: notBefore === undefined ? { position: next } : { position: next, notBefore }, more: page.entries.length > 0 } };
   }
 
   async waitForChanges(ref: Reference, cursor: Cursor, ctx: ProviderContext): Promise<void> {
@@ -207,7 +213,7 @@ interface BoxPage {
 
 /** A 200 events answer; its entries kept as sent when the scanner passes the text (json-scan.ts). */
 function readPage(text: string): BoxPage {
-  const scanned = scanPage(text, 'entries');
+  const scanned = scanGarbled(text, 'entries', 'Box');
   const position = scanned?.fields.get('next_stream_position');
   if (scanned && position !== undefined) {
     return { entries: EventBatch.fromTexts(scanned.items), position: exactPosition(text, JSON.parse(position)) };
@@ -217,6 +223,16 @@ function readPage(text: string): BoxPage {
     throw new TransientError('Box sent a 200 answer without entries and next_stream_position (truncated or garbled body)');
   }
   return { entries: EventBatch.fromValues(body.entries), position: exactPosition(text, body.next_stream_position) };
+}
+
+/** The events created at or after `since` (ms); one without a readable created_at is kept. */
+function createdSince(events: EventBatch, since: number): EventBatch {
+  const kept: number[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const created = Date.parse(String((events.value(i) as { created_at?: unknown } | null)?.created_at));
+    if (!(created < since)) kept.push(i);
+  }
+  return events.pick(kept);
 }
 
 function parseJson(text: string): unknown {
