@@ -55,6 +55,10 @@ export interface TailConfig {
   relistMs: number;
   /** --rate: requests per minute per token, fixed; undefined: learned from 429s. */
   ratePerMin?: number;
+  /** --proxy: the forward proxy for API requests; undefined: HTTPS_PROXY/HTTP_PROXY/NO_PROXY as the client reads them. */
+  proxy: string | undefined;
+  /** --max-answer-size: the largest answer body accepted from the API, in bytes. */
+  maxAnswerSize: number;
 }
 
 export interface TailIO {
