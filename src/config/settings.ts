@@ -160,7 +160,7 @@ export function parseOption(key: SettingKey, raw: string): unknown {
 export interface OptionValues {
   getOptionValue(key: string): unknown;
   getOptionValueSource(key: string): string | undefined;
-  setOptionValueWithSource(key: string, value: unknown, source: string): unknown;
+  setOptionValueWithSource(key: string, value: unknown, source: string | undefined): unknown;
 }
 
 /**
@@ -184,7 +184,8 @@ export function resolveSettings(command: SettingCommand, options: OptionValues, 
     }
     const fromFile = row.config ? file[key] : undefined;
     resolved[key] = fromFile ?? row.default;
-    if (has) options.setOptionValueWithSource(key, resolved[key], fromFile === undefined ? 'default' : 'config');
+    if (has && fromFile !== undefined) options.setOptionValueWithSource(key, fromFile, 'config');
+    else if (has && value instanceof BadValue) options.setOptionValueWithSource(key, row.default, row.default === undefined ? undefined : 'default');
   }
   return resolved as Settings;
 }
