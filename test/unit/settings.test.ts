@@ -144,6 +144,28 @@ describe('the settings table', () => {
   });
 });
 
+/** The files `file` loads at start-up: its static imports, transitively (not `import()`). */
+function staticClosure(file: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  const text = fs.readFileSync(file, 'utf8');
+  for (const [, spec] of text.matchAll(/^(?:import|export)\s(?!type\s)[^;]*?from\s+['"](\.[^'"]+)['"]/gm)) {
+    staticClosure(path.resolve(path.dirname(file), spec!).replace(/\.js$/, '.ts'), seen);
+  }
+  return seen;
+}
+
+describe('start-up', () => {
+  it('the program (the table included) loads nothing under src/net/: --help, state, config and completion stay fast', () => {
+    const src = path.resolve(import.meta.dirname, '../../src');
+    const loaded = ['cli/program.ts', 'cli/completion.ts', 'commands/state.ts', 'commands/config.ts']
+      .flatMap((entry) => [...staticClosure(path.join(src, entry))])
+      .map((file) => path.relative(src, file));
+    expect(loaded).toContain('config/settings.ts');
+    expect(loaded.filter((file) => file.startsWith('net/'))).toEqual([]);
+  });
+});
+
 describe('empty and odd values (issue 17 item 9)', () => {
   it.each([
     ['tail', ['--output', ''], '--output must be a file name, not ""'],
