@@ -5,7 +5,7 @@ import { badValue } from '../core/bounds.js';
 import { UsageError } from '../core/errors.js';
 import { closest, orList } from '../lib/suggest.js';
 import { version } from '../lib/version.js';
-import { helpOf, parseOption, settingsOf, type SettingCommand } from '../config/settings.js';
+import { helpOf, parseOption, settingKeys, settingsOf, type SettingCommand } from '../config/settings.js';
 import type { ProgramContext } from '../commands/context.js';
 
 
@@ -192,7 +192,7 @@ export function createProgram(ctx: ProgramContext): Command {
   config
     .command('get')
     .description('the value of one setting (exit 4 when it is not set)')
-    .argument('<key>', 'asanaBaseUrl, boxBaseUrl, interval, group, color, timeout, …')
+    .argument('<key>', settingKeys().join(', '))
     .addHelpText('after', '\nExamples:\n  $ events config get group\n')
     .action(async (key: string) => {
       const { configGet } = await import('../commands/config.js');
@@ -201,7 +201,7 @@ export function createProgram(ctx: ProgramContext): Command {
   config
     .command('set')
     .description('set one setting, checked like the flag of the same name')
-    .argument('<key>', 'asanaBaseUrl, boxBaseUrl, interval, group, color, timeout, …')
+    .argument('<key>', settingKeys().join(', '))
     .argument('<value>', 'the value')
     .addHelpText('after', '\nExamples:\n  $ events config set group export\n  $ events config set asanaBaseUrl http://127.0.0.1:4010/api/1.0\n')
     .action(async (key: string, value: string) => {
