@@ -40,6 +40,8 @@ export interface Setting<T, D extends T | undefined = T | undefined> {
   parse(raw: string | number): T | undefined;
   /** What a good value is: "--interval must be …". */
   mustBe: string;
+  /** The same for config.json, where examples are JSON ("600/min"), when it differs. */
+  fileMustBe?: string;
   /** A good value, for "for example --interval 5". */
   example: string;
   /** The fix for a bad flag, when it is more than an example. */
@@ -98,6 +100,7 @@ export const SETTINGS = {
   rate: setting({
     flag: '--rate <n/min>', config: true, commands: ['tail'], help: 'requests per minute per token, fixed (default: start at the documented budget, learn from 429s)',
     default: undefined, parse: parseRate, mustBe: `requests per minute from ${RATE_BOUNDS.min} to ${RATE_BOUNDS.max.toLocaleString('en-US')}, like 600/min or 10/s`,
+    fileMustBe: `requests per minute from ${RATE_BOUNDS.min} to ${RATE_BOUNDS.max.toLocaleString('en-US')}, like "600/min" or "10/s"`,
     example: '600/min', keepText: true,
   }),
   maxEvents: setting({ flag: '--max-events <n>', config: false, commands: ['tail'], help: 'stop after printing N events; the cursor is saved exactly after the last one printed', default: undefined, ...numberIn(BOUNDS.maxEvents) }),
@@ -261,8 +264,8 @@ export function readFileSettings(dir: string, warn: (line: string) => void = () 
     }
     const row = SETTINGS[key as SettingKey] as Setting<unknown>;
     const parsed = typeof raw === 'string' || typeof raw === 'number' ? row.parse(raw) : undefined;
-    const mustBe = row.choices ? orList(row.choices.map((c) => JSON.stringify(c))) : row.mustBe;
-    if (parsed === undefined) throw new ConfigError(`${file}: "${key}" must be ${mustBe}, not ${JSON.stringify(raw)}`, `fix the value of "${key}", or remove the key (events config unset ${key})`);
+    const mustBe = row.choices ? orList(row.choices.map((c) => JSON.stringify(c))) : (row.fileMustBe ?? row.mustBe);
+    if (parsed === undefined) throw new ConfigError(`${file}: "${key}" must be ${mustBe}, not ${JSON.stringify(raw)}`, `fix the value of "${key}", or remove the key: events config unset ${key}`);
     settings[key] = parsed;
   }
   return settings as FileSettings;
