@@ -6,7 +6,7 @@ _events() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
       -*) ;;
-      *) case "${COMP_WORDS[i-1]}" in --action|--activity|--asana-base-url|--box-base-url|--cert|--color|--concurrency-limit|--crawl-fields|--event-type|--field|--fields|--give-up|--group|--host|--interval|--key|--max-events|--on-expire|--output|--port|--provider|--rate|--rate-limit|--refs-file|--relist|--resource-type|--shard|--since|--timeout|--token-lifetime|--until|--user|--wait-lock|--write-box-jwt-config) ;; *) [[ -z "$cmd" || "$cmd" == state ]] && cmd="${cmd:+$cmd }${COMP_WORDS[i]}" ;; esac ;;
+      *) case "${COMP_WORDS[i-1]}" in --action|--activity|--asana-base-url|--box-base-url|--color|--concurrency-limit|--crawl-fields|--event-type|--field|--fields|--give-up|--group|--host|--interval|--max-answer-size|--max-events|--on-expire|--output|--port|--provider|--proxy|--rate|--rate-limit|--refs-file|--relist|--resource-type|--shard|--since|--timeout|--token-lifetime|--until|--user|--wait-lock|--write-box-jwt-config) ;; *) [[ -z "$cmd" || "$cmd" == state ]] && cmd="${cmd:+$cmd }${COMP_WORDS[i]}" ;; esac ;;
     esac
   done
   COMPREPLY=()
@@ -15,41 +15,45 @@ _events() {
     'tail')
       case "$prev" in
         --refs-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --relist) return ;;
         --shard) return ;;
-        --interval) return ;;
         --fields) return ;;
-        --group) return ;;
-        --output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --crawl-fields) return ;;
-        --color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
-        --on-expire) COMPREPLY=($(compgen -W 'recrawl warn fail' -- "$cur")); return ;;
-        --timeout) return ;;
-        --give-up) return ;;
-        --wait-lock) return ;;
-        --rate) return ;;
         --action) return ;;
         --resource-type) return ;;
         --field) return ;;
         --user) return ;;
         --event-type) return ;;
-        --max-events) return ;;
         --since) return ;;
         --until) return ;;
         --asana-base-url) return ;;
         --box-base-url) return ;;
+        --interval) return ;;
+        --group) return ;;
+        --color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
+        --on-expire) COMPREPLY=($(compgen -W 'recrawl warn fail' -- "$cur")); return ;;
+        --timeout) return ;;
+        --give-up) return ;;
+        --wait-lock) return ;;
+        --relist) return ;;
+        --rate) return ;;
+        --max-events) return ;;
+        --output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --proxy) return ;;
+        --max-answer-size) return ;;
       esac
-      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --once --refs-file --relist --shard --interval --fields --group --output --snapshot --crawl-fields --color --on-expire --timeout --give-up --wait-lock --rate --from-start --action --resource-type --field --user --event-type --max-events --since --until --asana-base-url --box-base-url --allow-insecure-http --quiet -q --verbose --help -h' -- "$cur")); else COMPREPLY=($(compgen -W "$(events __complete-refs 2>/dev/null)" -- "$cur")); fi ;;
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --once --refs-file --shard --fields --snapshot --crawl-fields --from-start --action --resource-type --field --user --event-type --since --until --asana-base-url --box-base-url --interval --group --color --on-expire --timeout --give-up --wait-lock --relist --rate --max-events --output --proxy --max-answer-size --allow-insecure-http --quiet -q --verbose --help -h' -- "$cur")); else COMPREPLY=($(compgen -W "$(events __complete-refs 2>/dev/null)" -- "$cur")); fi ;;
     'snapshot')
       case "$prev" in
-        --output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --crawl-fields) return ;;
+        --asana-base-url) return ;;
         --color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
         --timeout) return ;;
         --give-up) return ;;
-        --asana-base-url) return ;;
+        --output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --proxy) return ;;
+        --max-answer-size) return ;;
       esac
-      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--output --json --crawl-fields --color --timeout --give-up --asana-base-url --allow-insecure-http --quiet -q --verbose --help -h' -- "$cur")); else COMPREPLY=($(compgen -W "$(events __complete-refs 2>/dev/null)" -- "$cur")); fi ;;
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --crawl-fields --asana-base-url --color --timeout --give-up --output --proxy --max-answer-size --allow-insecure-http --quiet -q --verbose --help -h' -- "$cur")); else COMPREPLY=($(compgen -W "$(events __complete-refs 2>/dev/null)" -- "$cur")); fi ;;
     'demo')
       case "$prev" in
         --color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
@@ -65,21 +69,21 @@ _events() {
         --write-box-jwt-config) return ;;
         --rate-limit) return ;;
         --concurrency-limit) return ;;
-        --cert) return ;;
-        --key) return ;;
       esac
-      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--port --host --activity --token-lifetime --write-box-jwt-config --box-huge-positions --rate-limit --concurrency-limit --tls --cert --key --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--port --host --activity --token-lifetime --write-box-jwt-config --box-huge-positions --rate-limit --concurrency-limit --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
     'auth')
       case "$prev" in
       esac
       if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h' -- "$cur")); else COMPREPLY=($(compgen -W 'status' -- "$cur")); fi ;;
     'auth status')
       case "$prev" in
-        --timeout) return ;;
         --asana-base-url) return ;;
         --box-base-url) return ;;
+        --timeout) return ;;
+        --proxy) return ;;
+        --max-answer-size) return ;;
       esac
-      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --check --timeout --asana-base-url --box-base-url --allow-insecure-http --verbose --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --check --asana-base-url --box-base-url --timeout --proxy --max-answer-size --allow-insecure-http --verbose --help -h' -- "$cur")); else COMPREPLY=($(compgen -W '' -- "$cur")); fi ;;
     'state')
       case "$prev" in
       esac

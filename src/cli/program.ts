@@ -5,6 +5,7 @@ import { badValue } from '../core/bounds.js';
 import { UsageError } from '../core/errors.js';
 import { closest, orList } from '../lib/suggest.js';
 import { version } from '../lib/version.js';
+import { helpOf, parseOption, settingKeys, settingsOf, type SettingCommand } from '../config/settings.js';
 import type { ProgramContext } from '../commands/context.js';
 
 
@@ -29,69 +30,53 @@ export function createProgram(ctx: ProgramContext): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(oneLineError(text, 'events')) });
 
-  program
+  const tail = program
     .command('tail')
     .description('print events of one or more resources as they happen')
     .argument('[resource...]', 'gid, Asana URL, workspace:<gid>, projects:<workspace gid>, team:<team gid>, box[:stream]')
     .option('--json', 'one JSON object per line on stdout')
     .option('--once', 'read everything new, save the cursor and exit (for cron)')
     .option('--refs-file <file>', 'also follow the references in FILE, one per line (# comments; - for stdin)')
-    .option('--relist <seconds>', 'read the project lists of projects: and team: again this often (default 600)')
     .option('--shard <K/N>', 'follow only shard K of N: the references (and listed projects) whose hash lands in K')
-    .option('--interval <seconds>', 'pause between polls when caught up (default 5)')
     .option('--fields <list>', "Asana opt_fields for events, e.g. user.name,resource.name,change.new_value")
-    .option('--group <name>', 'consumer group: separate cursors for separate consumers (default "default")')
-    .option('--output <file>', 'append JSON lines to FILE (fsynced before the cursor is saved)')
     .option('--snapshot', 'on a first run, also print the current state of each resource')
     .option('--crawl-fields <list>', 'opt_fields for snapshot and re-crawl requests (default: a useful set)')
-    .addOption(choiceOption('--color <when>', 'colour output', ['auto', 'always', 'never'], 'never'))
-    .addOption(choiceOption('--on-expire <mode>', 'when a stored cursor has expired (default recrawl)', ['recrawl', 'warn', 'fail'], 'fail'))
-    .option('--timeout <seconds>', 'give up on one request after this long (default 30)')
-    .option('--give-up <seconds>', 'with --once: stop retrying a failing service after this long and exit 75 (default 120)')
-    .option('--wait-lock <seconds>', 'wait this long for another events process on the same cursor (default 0: fail at once)')
-    .option('--rate <n/min>', 'requests per minute per token, fixed (default: start at the documented budget, learn from 429s)')
     .option('--from-start', 'Box: on a first run, read all retained events instead of starting now')
     .option('--action <name>', 'Asana: only events with this action (added, changed, removed, deleted, undeleted); repeatable', collect)
     .option('--resource-type <type>', 'only events on this kind of resource (Asana task, story, ...; Box file, folder, ...; an Asana type the spec does not list is refused); repeatable', collect)
     .option('--field <name>', 'Asana: only changes of this field (e.g. completed, assignee; custom_fields for any custom field; a field the spec does not list is refused); repeatable', collect)
     .option('--user <who>', 'only events by this user (gid/id, name or e-mail login); repeatable', collect)
     .option('--event-type <type>', 'Box: only these event types (sent as event_type on enterprise streams; a type the spec does not list gets a warning); repeatable', collect)
-    .option('--max-events <n>', 'stop after printing N events; the cursor is saved exactly after the last one printed')
     .option('--since <when>', 'box:admin_logs: events created after this (ISO date or 2h, 7d); on a first run only: a stored cursor wins')
-    .option('--until <when>', 'box:admin_logs: events created before this (ISO date or 2h, 7d)')
-    .option('--asana-base-url <url>', 'Asana API base URL (env ASANA_BASE_URL)')
-    .option('--box-base-url <url>', 'Box API base URL (env BOX_BASE_URL)')
+    .option('--until <when>', 'box:admin_logs: events created before this (ISO date or 2h, 7d)');
+  addSettings(tail, 'tail')
     .option('--allow-insecure-http', 'allow sending the access token over plain http to a non-loopback host')
     .option('-q, --quiet', 'print nothing on stderr but errors')
     .option('--verbose', 'print requests, retries and stack traces on stderr')
     .addOption(new Option('--retry-base-ms <ms>').hideHelp())
     .addOption(new Option('--retry-cap-ms <ms>').hideHelp())
     .addHelpText('after', TAIL_EXAMPLES)
-    .action(async (resources: string[], options: Record<string, unknown>) => {
+    .action(async (resources: string[], options: Record<string, unknown>, command: Command) => {
       const { tailCommand } = await import('../commands/tail.js');
-      process.exitCode = await tailCommand(resources, options, ctx);
+      process.exitCode = await tailCommand(resources, options, command, ctx);
     });
 
-  program
+  const snapshot = program
     .command('snapshot')
     .description('print the current state of resources (project and tasks, task with subtasks and stories, goal, workspace and projects)')
     .argument('<resource...>', 'gid, Asana URL, workspace:<gid>')
-    .option('--output <file>', 'write JSON lines to FILE, replaced atomically (readers never see half a snapshot)')
     .option('--json', 'JSON lines on stdout (the default with --output)')
-    .option('--crawl-fields <list>', 'opt_fields for the requests (default: a useful set)')
-    .addOption(choiceOption('--color <when>', 'colour output', ['auto', 'always', 'never'], 'never'))
-    .option('--timeout <seconds>', 'give up on one request after this long (default 30)')
-    .option('--give-up <seconds>', 'stop retrying a failing service after this long and exit 75 (default 120)')
-    .option('--asana-base-url <url>', 'Asana API base URL (env ASANA_BASE_URL)')
+    .option('--crawl-fields <list>', 'opt_fields for the requests (default: a useful set)');
+  addSettings(snapshot, 'snapshot')
     .option('--allow-insecure-http', 'allow sending the access token over plain http to a non-loopback host')
     .option('-q, --quiet', 'print nothing on stderr but errors')
     .option('--verbose', 'print requests, retries and stack traces on stderr')
     .addOption(new Option('--retry-base-ms <ms>').hideHelp())
     .addOption(new Option('--retry-cap-ms <ms>').hideHelp())
     .addHelpText('after', '\nExamples:\n  $ events snapshot 1204567890123456 --output project.jsonl\n  $ events snapshot https://app.asana.com/0/1204567890/list --json | jq -r \'select(._events.kind=="snapshot") | .name\'\n')
-    .action(async (resources: string[], options: Record<string, unknown>) => {
+    .action(async (resources: string[], options: Record<string, unknown>, command: Command) => {
       const { snapshotCommand } = await import('../commands/snapshot.js');
-      process.exitCode = await snapshotCommand(resources, options, ctx);
+      process.exitCode = await snapshotCommand(resources, options, command, ctx);
     });
 
   program
@@ -131,21 +116,19 @@ export function createProgram(ctx: ProgramContext): Command {
     .command('auth')
     .description('show how events authenticates to each provider (never prints a secret)')
     .addHelpText('after', '\nExamples:\n  $ events auth status\n  $ events auth status box --json\n');
-  auth
+  const status = auth
     .command('status')
     .description('per provider: the method, the variables or files it uses, and whether a token can be obtained now')
     .addArgument(new Argument('[provider]', 'asana or box (default: both)').choices(['asana', 'box']))
     .option('--json', 'a JSON array on stdout')
-    .option('--check', 'also try a static access token (GET /users/me); OAuth methods always get a token')
-    .option('--timeout <seconds>', 'give up on one request after this long (default 30)')
-    .option('--asana-base-url <url>', 'Asana API base URL (env ASANA_BASE_URL)')
-    .option('--box-base-url <url>', 'Box API base URL (env BOX_BASE_URL)')
+    .option('--check', 'also try a static access token (GET /users/me); OAuth methods always get a token');
+  addSettings(status, 'auth')
     .option('--allow-insecure-http', 'allow sending credentials over plain http to a non-loopback host')
     .option('--verbose', 'print requests and stack traces on stderr')
     .addHelpText('after', '\nExamples:\n  $ events auth status\n  $ events auth status box\n  $ events auth status asana --check --json\n  $ BOX_JWT_CONFIG=~/box/config.json events auth status box\n')
-    .action(async (provider: string | undefined, options: Record<string, unknown>) => {
+    .action(async (provider: string | undefined, options: Record<string, unknown>, command: Command) => {
       const { authStatus } = await import('../commands/auth.js');
-      process.exitCode = await authStatus(provider, options, { ...stdio(), signal: ctx.stop.signal });
+      process.exitCode = await authStatus(provider, options, command, { ...stdio(), signal: ctx.stop.signal });
     });
 
   const state = program
@@ -212,7 +195,7 @@ export function createProgram(ctx: ProgramContext): Command {
   config
     .command('get')
     .description('the value of one setting (exit 4 when it is not set)')
-    .argument('<key>', 'asanaBaseUrl, boxBaseUrl, interval, group, color, timeout, …')
+    .argument('<key>', settingKeys().join(', '))
     .addHelpText('after', '\nExamples:\n  $ events config get group\n')
     .action(async (key: string) => {
       const { configGet } = await import('../commands/config.js');
@@ -221,7 +204,7 @@ export function createProgram(ctx: ProgramContext): Command {
   config
     .command('set')
     .description('set one setting, checked like the flag of the same name')
-    .argument('<key>', 'asanaBaseUrl, boxBaseUrl, interval, group, color, timeout, …')
+    .argument('<key>', settingKeys().join(', '))
     .argument('<value>', 'the value')
     .addHelpText('after', '\nExamples:\n  $ events config set group export\n  $ events config set asanaBaseUrl http://127.0.0.1:4010/api/1.0\n')
     .action(async (key: string, value: string) => {
@@ -261,6 +244,7 @@ export function createProgram(ctx: ProgramContext): Command {
     process.exitCode = completeRefs(stdio());
   });
 
+  for (const command of [tail, snapshot, status]) refuseEmptyValues(command);
   addHelpCommand(program);
   // A usage error points at the help of the command it happened in.
   for (const command of allCommands(program)) {
@@ -278,6 +262,59 @@ export function createProgram(ctx: ProgramContext): Command {
 
 function stdio(): { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv } {
   return { stdout: process.stdout, stderr: process.stderr, env: process.env };
+}
+
+/**
+ * The options of `command` from the settings table (src/config/settings.ts): flag, variable,
+ * choices and default come from its row; the argParser keeps a bad value for resolveSettings,
+ * which knows whether it came from the flag or the variable.
+ */
+function addSettings(command: Command, name: SettingCommand): Command {
+  for (const [key, row] of settingsOf(name)) {
+    const option = new Option(row.flag, helpOf(row, name));
+    if (option.attributeName() !== key) throw new Error(`settings table: ${row.flag} is not the flag of "${key}"`);
+    if (row.env) option.env(row.env);
+    if (row.choices) option.choices(row.choices);
+    if (row.default !== undefined) option.default(row.default, row.defaultText);
+    command.addOption(option.argParser((value: string) => parseOption(key, value)));
+  }
+  return command;
+}
+
+/** What the other flags with a value must be, for the error when one is given empty. */
+const MUST_BE: Record<string, [mustBe: string, example: string, list?: 'list']> = {
+  '--refs-file': ['a file name (- for stdin)', 'refs.txt'],
+  '--shard': ['K/N, shard K of N', '2/3'],
+  '--fields': ['a comma list of Asana event fields', 'user.name,resource.name', 'list'],
+  '--crawl-fields': ['a comma list of Asana fields', 'name,notes', 'list'],
+  '--since': ['a date or a duration', '7d'],
+  '--until': ['a date or a duration', '2h'],
+  '--action': ['added, changed, removed, deleted or undeleted', 'changed', 'list'],
+  '--resource-type': ['a resource type', 'task', 'list'],
+  '--field': ['a field name', 'completed', 'list'],
+  '--user': ['a user gid, name or e-mail login', 'alice@example.com', 'list'],
+  '--event-type': ['a Box event type', 'ITEM_UPLOAD', 'list'],
+  '--retry-base-ms': ['a whole number of milliseconds', '1000'],
+  '--retry-cap-ms': ['a whole number of milliseconds', '30000'],
+};
+
+/**
+ * `--refs-file ''`, `--action ''` (an unset variable in a cron line): a usage error naming the
+ * flag, never a flag silently left out. Table rows refuse empty values through resolveSettings.
+ */
+function refuseEmptyValues(command: Command): void {
+  for (const option of command.options) {
+    const flag = option.long;
+    const rule = flag ? MUST_BE[flag] : undefined;
+    if (!flag || !rule) continue;
+    const [mustBe, example, list] = rule;
+    const inner = option.parseArg;
+    option.argParser((value: string, previous: unknown) => {
+      const empty = list ? value.split(',').every((part) => part.trim() === '') : value === '';
+      if (empty) throw badValue(flag, mustBe, value, example);
+      return inner ? inner(value, previous) : value;
+    });
+  }
 }
 
 /** Repeatable flags that also take comma lists: --action added --action changed, --action added,changed. */

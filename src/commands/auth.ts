@@ -5,10 +5,7 @@ import type { HttpResponse } from '../net/http.js';
 import { HOW_TO_CONFIGURE, resolveAuth, type AuthProvider } from '../auth/resolve.js';
 import { OAuthTokenSource, type TokenSource } from '../auth/token-source.js';
 import { EventsError, ExitCode } from '../core/errors.js';
-import { DEFAULT_ASANA_BASE_URL } from '../providers/asana/provider.js';
-import { DEFAULT_BOX_BASE_URL } from '../providers/box/provider.js';
-import { boundedFlag } from '../core/bounds.js';
-import { configDir, pick, readFileSettings } from '../config/settings.js';
+import { configDir, proxyChoice, readFileSettings, resolveSettings, type OptionValues } from '../config/settings.js';
 import { userAgent } from '../lib/version.js';
 
 interface Out {
@@ -31,17 +28,14 @@ export interface AuthStatusRow {
   exitCode: number;
 }
 
-export async function authStatus(provider: string | undefined, flags: Record<string, unknown>, out: Out): Promise<number> {
-  const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
+export async function authStatus(provider: string | undefined, flags: Record<string, unknown>, options: OptionValues, out: Out): Promise<number> {
   const file = readFileSettings(configDir(out.env), (line) => out.stderr.write(`events: ${line}\n`));
-  const baseUrls: Record<AuthProvider, string> = {
-    asana: pick(str('asanaBaseUrl'), out.env['ASANA_BASE_URL'], file.asanaBaseUrl, DEFAULT_ASANA_BASE_URL)!,
-    box: pick(str('boxBaseUrl'), out.env['BOX_BASE_URL'], file.boxBaseUrl, DEFAULT_BOX_BASE_URL)!,
-  };
-  const timeoutMs = 1000 * (boundedFlag('timeout', '--timeout', str('timeout')) ?? file.timeout ?? 30);
+  const settings = resolveSettings('auth', options, file);
+  const baseUrls: Record<AuthProvider, string> = { asana: settings.asanaBaseUrl, box: settings.boxBaseUrl };
+  const timeoutMs = 1000 * settings.timeout;
   const debug = flags['verbose'] === true ? (line: string) => out.stderr.write(`events: debug: ${line}\n`) : undefined;
   const { HttpClient } = await import('../net/http.js');
-  const http = new HttpClient({ userAgent: userAgent(), timeoutMs, debug, env: out.env });
+  const http = new HttpClient({ userAgent: userAgent(), timeoutMs, debug, env: out.env, proxy: proxyChoice(settings), maxAnswerBytes: settings.maxAnswerSize });
   const providers: AuthProvider[] = provider === 'asana' || provider === 'box' ? [provider] : ['asana', 'box'];
   const rows: AuthStatusRow[] = [];
   try {

@@ -3,7 +3,7 @@
 // src/config/store.ts for what that takes); cursors never go through it.
 import path from 'node:path';
 import { NotFoundError } from '../core/errors.js';
-import { configDir, checkSetting, readFileSettings, settingKeys } from '../config/settings.js';
+import { configDir, checkSetting, readConfigObject, readFileSettings, settingKeys } from '../config/settings.js';
 
 interface Out {
   stdout: NodeJS.WritableStream;
@@ -31,8 +31,9 @@ export function configGet(key: string, out: Out): number {
 export async function configSet(key: string, raw: string, out: Out): Promise<number> {
   const value = checkSetting(key, raw);
   const dir = configDir(out.env);
-  // A broken config.json is reported (exit 78) rather than overwritten.
-  readFileSettings(dir, warnTo(out));
+  // A config.json that is not a JSON object is reported (exit 78) rather than overwritten; bad
+  // values in it are not checked here: set and unset are how the user fixes them.
+  readConfigObject(dir);
   const { openConfig } = await import('../config/store.js');
   (await openConfig(dir)).set(key, value);
   return 0;
@@ -41,7 +42,7 @@ export async function configSet(key: string, raw: string, out: Out): Promise<num
 export async function configUnset(key: string, out: Out): Promise<number> {
   checkKey(key);
   const dir = configDir(out.env);
-  readFileSettings(dir, warnTo(out));
+  readConfigObject(dir);
   const { openConfig } = await import('../config/store.js');
   (await openConfig(dir)).delete(key);
   return 0;

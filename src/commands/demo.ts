@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ProgramContext } from './context.js';
 import { runTail } from '../app/tail.js';
+import { defaultSettings, type Settings } from '../config/settings.js';
 import { buildTailConfig } from './tail.js';
 
 export async function demoCommand(flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {
@@ -25,7 +26,11 @@ export async function demoCommand(flags: Record<string, unknown>, ctx: ProgramCo
     const projects = flags['projects'] === true && provider === 'asana';
     const workspace = emulator.asana.workspaceGid;
     const reference = provider === 'box' ? 'box' : projects ? `projects:${workspace}` : `workspace:${workspace}`;
-    const config = buildTailConfig([reference], { json: flags['json'], color: flags['color'], interval: '1', ...(projects ? { relist: '5' } : {}) }, env);
+    const settings = defaultSettings({
+      asanaBaseUrl: env.ASANA_BASE_URL, boxBaseUrl: env.BOX_BASE_URL, interval: 1, ...(projects ? { relist: 5 } : {}),
+      ...(typeof flags['color'] === 'string' ? { color: flags['color'] as Settings['color'] } : {}),
+    });
+    const config = buildTailConfig([reference], { json: flags['json'] }, settings, env);
     const what = provider === 'box' ? 'a Box user stream (long polling)' : projects ? `every project of Asana workspace ${workspace} (re-listed every 5 s)` : `Asana workspace ${workspace}`;
     process.stderr.write(`events demo: emulator at ${emulator.url}, tailing ${what} with simulated activity (Ctrl-C to stop)\n`);
     const code = await runTail(config, { stdout: process.stdout, stderr: process.stderr, env, stop: ctx.stop });

@@ -2,30 +2,33 @@
 import { UsageError } from '../core/errors.js';
 import type { ProgramContext } from './context.js';
 import type { ColorChoice } from '../output/color.js';
-import { DEFAULT_ASANA_BASE_URL, validateAsanaFields } from '../providers/asana/provider.js';
-import { DEFAULT_BOX_BASE_URL } from '../providers/box/provider.js';
+import { validateAsanaFields } from '../providers/asana/provider.js';
 import { checkWindow, parseWhen } from '../core/when.js';
 import { validateCrawlFields } from '../providers/asana/crawl.js';
 import { parseReference, type Reference } from '../core/refs.js';
 import { readRefsFile } from '../app/refs-file.js';
 import { parseShard } from '../core/shard.js';
-import { COLOR_CHOICES, GROUP_NAME, configDir, pick, readFileSettings } from '../config/settings.js';
+import { configDir, proxyChoice, readFileSettings, resolveSettings, type OptionValues, type SettingCommand, type Settings } from '../config/settings.js';
 import { badValue, boundedFlag } from '../core/bounds.js';
 import { checkFilters, fieldsNeededBy, type FilterSpec } from '../core/filter.js';
 import { runTail, type TailConfig } from '../app/tail.js';
 import type { OnExpire } from '../follow/loop.js';
 import { CursorStore } from '../state/cursors.js';
-import { orList } from '../lib/suggest.js';
 import { userAgent } from '../lib/version.js';
-import { parseRate, RATE_BOUNDS } from '../net/governor.js';
-
-const ON_EXPIRE = ['recrawl', 'warn', 'fail'] as const;
 
 /**
- * Flags, environment and config.json into a TailConfig. Warnings (unknown config keys, unknown
- * Box event types, a --since that a stored cursor overrides) go to `warn`, one line each.
+ * The settings of a run of `command`: commander's flags and variables, then config.json beneath
+ * them (unknown keys warn through `warn`), then the defaults.
  */
-export function buildTailConfig(resources: string[], flags: Record<string, unknown>, env: NodeJS.ProcessEnv, warn: (line: string) => void = () => undefined, fileRefs: Reference[] = []): TailConfig {
+export function commandSettings(command: SettingCommand, options: OptionValues, env: NodeJS.ProcessEnv, warn: (line: string) => void): Settings {
+  return resolveSettings(command, options, readFileSettings(configDir(env), warn));
+}
+
+/**
+ * Flags and resolved settings into a TailConfig. Warnings (unknown Box event types, a --since
+ * that a stored cursor overrides) go to `warn`, one line each.
+ */
+export function buildTailConfig(resources: string[], flags: Record<string, unknown>, settings: Settings, env: NodeJS.ProcessEnv, warn: (line: string) => void = () => undefined, fileRefs: Reference[] = []): TailConfig {
   const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
   const refs = dedupeRefs([...resources.map(parseReference), ...fileRefs]);
   if (!refs.length) {
@@ -35,14 +38,7 @@ export function buildTailConfig(resources: string[], flags: Record<string, unkno
     );
   }
   const dir = configDir(env);
-  const file = readFileSettings(dir, warn);
-
-  const group = pick(str('group'), file.group, 'default')!;
-  if (!GROUP_NAME.test(group)) throw badValue('--group', 'a name of letters, digits, dot, dash or underscore', group, 'export');
-  const color = pick(str('color'), file.color, 'auto') as ColorChoice;
-  if (!(COLOR_CHOICES as readonly string[]).includes(color)) throw badValue('--color', orList(COLOR_CHOICES), color, 'never');
-  const onExpire = (str('onExpire') ?? 'recrawl') as OnExpire;
-  if (!(ON_EXPIRE as readonly string[]).includes(onExpire)) throw badValue('--on-expire', orList(ON_EXPIRE), onExpire, 'fail');
+  const { group } = settings;
   const once = flags['once'] === true;
   const list = (name: string): string[] | undefined => {
     const value = flags[name];
@@ -54,38 +50,27 @@ export function buildTailConfig(resources: string[], flags: Record<string, unkno
   // A filter on a field that --fields left out would drop every event: request it as well.
   const fields = list('fields') ? [...new Set([...validateAsanaFields(list('fields')!), ...fieldsNeededBy(filters)])] : undefined;
   const crawlFields = list('crawlFields') ? validateCrawlFields(list('crawlFields')!) : undefined;
-  const maxEvents = boundedFlag('maxEvents', '--max-events', str('maxEvents'));
   const retryBaseMs = boundedFlag('retryBaseMs', '--retry-base-ms', str('retryBaseMs')) ?? 1000;
   const retryCapMs = boundedFlag('retryCapMs', '--retry-cap-ms', str('retryCapMs')) ?? 30_000;
   if (retryCapMs < retryBaseMs) throw badValue('--retry-cap-ms', `at least --retry-base-ms (${retryBaseMs})`, retryCapMs, String(retryBaseMs * 30));
 
-  const giveUp = boundedFlag('giveUp', '--give-up', str('giveUp')) ?? 120;
   const window = timeWindow(refs, str('since'), str('until'));
-  const boxBaseUrl = pick(str('boxBaseUrl'), env['BOX_BASE_URL'], file.boxBaseUrl, DEFAULT_BOX_BASE_URL)!;
+  const { boxBaseUrl } = settings;
   if (window.since) window.since = storedCursorWins(refs, window.since, { dir, group, boxBaseUrl, quiet: flags['quiet'] === true }, warn);
-  // config.json's "rate" was checked when the file was read (exit 78); the flag is checked here.
-  const rate = pick<string | number>(str('rate'), file.rate);
-  const ratePerMin = rate === undefined ? undefined : parseRate(rate);
-  if (rate !== undefined && ratePerMin === undefined) {
-    throw new UsageError(
-      `--rate must be requests per minute from ${RATE_BOUNDS.min} to ${RATE_BOUNDS.max.toLocaleString('en-US')}, like 600/min or 10/s, not "${rate}"`,
-      'for example --rate 600/min, or leave it out to learn the budget from 429 answers',
-    );
-  }
 
   return {
     refs,
     once,
     json: flags['json'] === true,
     group,
-    intervalMs: 1000 * (boundedFlag('interval', '--interval', str('interval')) ?? file.interval ?? 5),
+    intervalMs: 1000 * settings.interval,
     fields,
     crawlFields,
     snapshot: flags['snapshot'] === true,
-    color,
+    color: settings.color as ColorChoice,
     quiet: flags['quiet'] === true,
     verbose: flags['verbose'] === true,
-    asana: { baseUrl: pick(str('asanaBaseUrl'), env['ASANA_BASE_URL'], file.asanaBaseUrl, DEFAULT_ASANA_BASE_URL)! },
+    asana: { baseUrl: settings.asanaBaseUrl },
     box: {
       baseUrl: boxBaseUrl,
       fromStart: flags['fromStart'] === true,
@@ -94,22 +79,24 @@ export function buildTailConfig(resources: string[], flags: Record<string, unkno
       until: window.until,
     },
     stateDir: dir,
-    timeoutMs: 1000 * (boundedFlag('timeout', '--timeout', str('timeout')) ?? file.timeout ?? 30),
+    timeoutMs: 1000 * settings.timeout,
     retry: {
       baseMs: retryBaseMs,
       capMs: retryCapMs,
       // Follow mode outlives outages; a cron run gives up and lets the next run try again.
-      giveUpAfterMs: once ? 1000 * giveUp : undefined,
+      giveUpAfterMs: once ? 1000 * settings.giveUp : undefined,
     },
-    lockWaitMs: 1000 * (boundedFlag('waitLock', '--wait-lock', str('waitLock')) ?? 0),
-    onExpire,
+    lockWaitMs: 1000 * settings.waitLock,
+    onExpire: settings.onExpire as OnExpire,
     allowInsecureHttp: flags['allowInsecureHttp'] === true,
-    output: str('output'),
+    output: settings.output,
     filters,
-    maxEvents,
+    maxEvents: settings.maxEvents,
     shard: str('shard') === undefined ? undefined : parseShard(str('shard')!),
-    relistMs: 1000 * (boundedFlag('relist', '--relist', str('relist')) ?? file.relist ?? 600),
-    ratePerMin,
+    relistMs: 1000 * settings.relist,
+    ratePerMin: settings.rate,
+    proxy: proxyChoice(settings),
+    maxAnswerBytes: settings.maxAnswerSize,
     userAgent: userAgent(),
   };
 }
@@ -153,9 +140,12 @@ function dedupeRefs<T extends { id: string }>(refs: T[]): T[] {
   return refs.filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
 }
 
-export async function tailCommand(resources: string[], flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {
+export async function tailCommand(resources: string[], flags: Record<string, unknown>, options: OptionValues, ctx: ProgramContext): Promise<number> {
+  const warn = (line: string): void => void process.stderr.write(`events: ${line}\n`);
+  // Checked before the references file is read: `--output ''` must not consume stdin first.
+  const settings = commandSettings('tail', options, process.env, warn);
   const refsFile = typeof flags['refsFile'] === 'string' ? (flags['refsFile'] as string) : undefined;
   const fileRefs = refsFile === undefined ? [] : await readRefsFile(refsFile, process.stdin);
-  const config = buildTailConfig(resources, flags, process.env, (line) => process.stderr.write(`events: ${line}\n`), fileRefs);
+  const config = buildTailConfig(resources, flags, settings, process.env, warn, fileRefs);
   return runTail(config, { stdout: process.stdout, stderr: process.stderr, env: process.env, stop: ctx.stop, onHangup: ctx.onHangup });
 }

@@ -6,6 +6,7 @@
 // in-flight cap and serves waiting subscriptions round-robin, so one subscription draining a
 // backlog gets its share of the budget, not all of it. Pure logic: the clock and timers are
 // injected, so tests run it in virtual time.
+export { parseRate, RATE_BOUNDS } from '../core/rate.js';
 
 export interface GovernorClock {
   now(): number;
@@ -40,8 +41,6 @@ export interface GovernorOptions {
 
 /** Documented budgets per token: Asana 1500/min on paid plans, Box about 1000/min per user. */
 export const DOCUMENTED_RATE_PER_MIN = { asana: 1500, box: 1000 } as const;
-/** Bounds for --rate, per minute. */
-export const RATE_BOUNDS = { min: 1, max: 100_000 } as const;
 
 /** A Retry-After of 0, a past date or none at all still waits this long: never a tight loop. */
 export const MIN_PAUSE_MS = 1000;
@@ -396,13 +395,4 @@ function formatRate(perMin: number): string {
 
 function formatSeconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1).replace(/\.0$/, '')} s` : `${Math.round(ms / 1000)} s`;
-}
-
-/** `--rate 600/min`, `--rate 10/s`, `--rate 600` (per minute): requests per minute, or undefined. */
-export function parseRate(text: string | number): number | undefined {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*(min|m|minute|s|sec|second))?\s*$/.exec(String(text));
-  if (!match) return undefined;
-  const n = Number(match[1]);
-  const perMin = match[2] && match[2].startsWith('s') ? n * 60 : n;
-  return perMin >= RATE_BOUNDS.min && perMin <= RATE_BOUNDS.max ? perMin : undefined;
 }

@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTailConfig } from '../../src/commands/tail.js';
+import { defaultSettings } from '../../src/config/settings.js';
 import { runTail } from '../../src/app/tail.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 
@@ -30,7 +31,7 @@ describe('runTail', () => {
     const stdout = stream(() => {
       throw new TypeError('a bug while writing');
     });
-    const config = buildTailConfig([bed.project], { once: true, json: true }, bed.env());
+    const config = buildTailConfig([bed.project], { once: true, json: true }, defaultSettings({ asanaBaseUrl: `${bed.emulator.url}/api/1.0` }), bed.env());
     const run = runTail(config, { stdout, stderr: stream((text) => (stderr += text)), env: bed.env(), stop: new AbortController() });
     await expect(run).rejects.toThrow('a bug while writing');
     expect(stderr).toBe('');
