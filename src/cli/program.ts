@@ -8,18 +8,17 @@ import { version } from '../lib/version.js';
 import type { ProgramContext } from '../commands/context.js';
 
 
-const TAIL_EXAMPLES = `
-Examples:
-  $ events tail 1204567890123456                        follow a project, task or goal
-  $ events tail https://app.asana.com/0/1204567890/list  paste a URL from the browser
-  $ events tail 1204567890123456 --json | jq -r .action  JSON lines for scripts
-  $ events tail workspace:1200000000000 --json           a whole workspace (service accounts)
-  $ events tail projects:1200000000000 --json            every project of a workspace (any token)
-  $ events tail --refs-file refs.txt --shard 2/3         the second third of a list
-  $ events tail 1204567890123456 --once --json >> export.jsonl   what cron runs
-  $ events tail box:changes                              a Box user's changes (long polling)
-  $ events tail box:admin_logs --since 7d --once --json  backfill a week of enterprise events
-`;
+const TAIL_EXAMPLES = examples([
+  ['events tail 1204567890123456', 'follow a project, task or goal'],
+  ['events tail https://app.asana.com/0/1204567890/list', 'paste a URL from the browser'],
+  ['events tail 1204567890123456 --json | jq -r .action', 'JSON lines for scripts'],
+  ['events tail workspace:1200000000000 --json', 'a whole workspace (service accounts)'],
+  ['events tail projects:1200000000000 --json', 'every project of a workspace (any token)'],
+  ['events tail --refs-file refs.txt --shard 2/3', 'the second third of a list'],
+  ['events tail 1204567890123456 --once --json >> export.jsonl', 'what cron runs'],
+  ['events tail box:changes', "a Box user's changes (long polling)"],
+  ['events tail box:admin_logs --since 7d --once --json', 'backfill a week of enterprise events'],
+]);
 
 export function createProgram(ctx: ProgramContext): Command {
   const program = new Command('events')
@@ -118,7 +117,15 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--box-huge-positions', 'stress mode: Box stream positions above 2^60, which JSON.parse rounds (default: safe integers as in real accounts)')
     .option('--rate-limit <n/window>', 'per-token request budget, e.g. 150/10s or 1500/min: over it, 429 with Retry-After (default: none)')
     .option('--concurrency-limit <n>', 'per-token requests in flight before 429 (default 50, as Asana)')
-    .addHelpText('after', '\nExamples:\n  $ events emulator --port 4010\n  $ events emulator --rate-limit 150/10s       a free-plan-like budget: try many subscriptions on one token\n  $ events emulator --write-box-jwt-config box-config.json --token-lifetime 60\n  $ ASANA_BASE_URL=http://127.0.0.1:4010/api/1.0 ASANA_ACCESS_TOKEN=x events tail 1204567890123456   a project gid it printed\n')
+    .addHelpText(
+      'after',
+      examples([
+        ['events emulator --port 4010'],
+        ['events emulator --rate-limit 150/10s', 'a free-plan-like budget: try many subscriptions on one token'],
+        ['events emulator --write-box-jwt-config box-config.json --token-lifetime 60'],
+        ['ASANA_BASE_URL=http://127.0.0.1:4010/api/1.0 ASANA_ACCESS_TOKEN=x events tail 1204567890123456', 'a project gid it printed'],
+      ]),
+    )
     .action(async (options: Record<string, unknown>) => {
       const { emulatorCommand } = await import('../commands/emulator.js');
       process.exitCode = await emulatorCommand(options, ctx);
@@ -267,10 +274,26 @@ export function createProgram(ctx: ProgramContext): Command {
 
   program.addHelpText(
     'after',
-    '\nExamples:\n  $ events demo                                   watch the built-in emulator (no account needed)\n  $ events tail 1204567890123456                  follow a project, task or goal\n  $ events tail 1204567890123456 --once --json >> export.jsonl\n  $ events state list                             what is stored\n\nRun `events <command> --help` for the flags and examples of each command.\n',
+    examples([
+      ['events demo', 'watch the built-in emulator (no account needed)'],
+      ['events tail 1204567890123456', 'follow a project, task or goal'],
+      ['events tail 1204567890123456 --once --json >> export.jsonl'],
+      ['events state list', 'what is stored'],
+    ]) + '\nRun `events <command> --help` for the flags and examples of each command.\n',
   );
 
   return program;
+}
+
+/**
+ * An "Examples:" block whose lines paste into a shell as they are: `$ command  # what it does`,
+ * the descriptions aligned, each behind a `#` so the shell takes it as a comment.
+ */
+function examples(lines: Array<[command: string, what?: string]>): string {
+  // A very long command does not push every description far right: it gets two spaces of its own.
+  const column = Math.max(0, ...lines.filter(([command, what]) => what !== undefined && command.length <= 60).map(([command]) => command.length));
+  const text = lines.map(([command, what]) => `  $ ${what === undefined ? command : `${command.padEnd(column)}  # ${what}`}`);
+  return `\nExamples:\n${text.join('\n')}\n`;
 }
 
 function stdio(): { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv } {
