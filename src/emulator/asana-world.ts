@@ -3,6 +3,7 @@
 // event in the log of the object itself, every ancestor (subtask → task → project) and the
 // workspace, which is how events bubble up in the real API.
 import { createHash } from 'node:crypto';
+import { nextEventTime } from './event-time.js';
 import { Random } from './random.js';
 
 export interface Compact {
@@ -397,9 +398,9 @@ export class AsanaWorld {
     return createHash('md5').update(`${gid}:${this.#options.seed}:${++this.#counter}:${this.#options.now()}`).digest('hex');
   }
 
-  /** Strictly increasing timestamps, so no two events are alike even in a burst. */
+  /** Increasing timestamps, never in the future: a burst shares the current millisecond. */
   #timestamp(): string {
-    this.#clock = Math.max(this.#options.now(), this.#clock + 1);
+    this.#clock = nextEventTime(this.#clock, this.#options.now());
     return new Date(this.#clock).toISOString();
   }
 }
