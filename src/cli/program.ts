@@ -254,16 +254,27 @@ export function createProgram(ctx: ProgramContext): Command {
     .command('completion')
     .description('print the shell completion script for bash, zsh or fish')
     .addArgument(choiceArgument('<shell>', 'bash, zsh or fish', ['bash', 'zsh', 'fish'], 'events completion bash'))
-    .addHelpText('after', '\nExamples:\n  $ source <(events completion bash)\n  $ events completion zsh > "${fpath[1]}/_events"\n  $ events completion fish > ~/.config/fish/completions/events.fish\n')
+    .addHelpText(
+      'after',
+      examples([
+        ['source <(events completion bash)', 'bash, now (for good: in ~/.bashrc)'],
+        ['events completion bash > ~/.local/share/bash-completion/completions/events', 'bash, with the bash-completion package'],
+        ['events completion zsh > ~/.zfunc/_events', 'zsh, with fpath=(~/.zfunc $fpath) before compinit in ~/.zshrc'],
+        ['events completion fish > ~/.config/fish/completions/events.fish', 'fish'],
+      ]),
+    )
     .action(async (shell: 'bash' | 'zsh' | 'fish') => {
       const { completionScript } = await import('./completion.js');
       process.stdout.write(completionScript(shell, createProgram(ctx)));
     });
 
-  program.command('__complete-refs', { hidden: true }).action(async () => {
-    const { completeRefs } = await import('../commands/state.js');
-    process.exitCode = completeRefs(stdio());
-  });
+  program
+    .command('__complete-refs', { hidden: true })
+    .argument('[word]', 'what is typed so far')
+    .action(async (word: string | undefined) => {
+      const { completeRefs } = await import('../commands/state.js');
+      process.exitCode = completeRefs(stdio(), word);
+    });
 
   addHelpCommand(program);
   // A usage error points at the help of the command it happened in.
