@@ -65,6 +65,8 @@ export class AsanaWorld {
   readonly #random: Random;
   readonly #options: AsanaWorldOptions;
   #clock = 0;
+  /** Events stamped so far in the millisecond of #clock, after its first. */
+  #sameMs = 0;
   #counter = 0;
 
   constructor(options: AsanaWorldOptions) {
@@ -398,9 +400,17 @@ export class AsanaWorld {
     return createHash('md5').update(`${gid}:${this.#options.seed}:${++this.#counter}:${this.#options.now()}`).digest('hex');
   }
 
-  /** Increasing timestamps, never in the future: a burst shares the current millisecond. */
+  /**
+   * Increasing timestamps, never in the future, and no two alike (an event has no id: tests and
+   * the README's de-duplicate recipe tell events apart by content). Asana's own are milliseconds;
+   * the events after the first in one millisecond of a burst get six more digits of fraction
+   * (RFC 3339 allows any number): 09:01:30.142Z, 09:01:30.142000001Z, …
+   */
   #timestamp(): string {
-    this.#clock = nextEventTime(this.#clock, this.#options.now());
-    return new Date(this.#clock).toISOString();
+    const at = nextEventTime(this.#clock, this.#options.now());
+    this.#sameMs = at === this.#clock ? this.#sameMs + 1 : 0;
+    this.#clock = at;
+    const iso = new Date(at).toISOString();
+    return this.#sameMs === 0 ? iso : iso.replace('Z', `${String(this.#sameMs).padStart(6, '0')}Z`);
   }
 }

@@ -272,6 +272,8 @@ describe('control API knobs (issue 17, item 19)', () => {
       for (let i = 1; i < times.length; i++) expect(times[i]!).toBeGreaterThanOrEqual(times[i - 1]!);
     }
     expect(Math.max(...user.map((e) => Date.parse(e.recorded_at)))).toBeLessThanOrEqual(after);
+    // Asana events have no id: their times stay distinct, as clients tell them apart by content.
+    expect(new Set(asana.map((e) => e.created_at)).size).toBe(asana.length);
   });
 
   it('the request budget is lifted with {"requests": null} or DELETE, keeping the in-flight cap; {} changes nothing', async () => {
