@@ -7,12 +7,13 @@ import { HttpClient } from '../net/http.js';
 import { isExpander } from '../core/refs.js';
 import { colorLevel } from '../output/color.js';
 import { Progress } from '../output/progress.js';
+import { glyphsFor } from '../output/glyphs.js';
 import { AtomicFileSink } from '../output/sink.js';
 
 export async function runSnapshot(config: TailConfig, io: TailIO): Promise<number> {
   const http = new HttpClient({ userAgent: config.userAgent, timeoutMs: config.timeoutMs, env: io.env, proxy: config.proxy, maxAnswerBytes: config.maxAnswerBytes });
   const sink = config.output && config.output !== '-' ? new AtomicFileSink(config.output) : openStdoutSink(io);
-  const progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true, colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true) });
+  const progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true, colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true), glyphs: glyphsFor(io.env) });
   try {
     const expander = config.refs.find(isExpander);
     if (expander) throw new UsageError(`${expander.id} has no snapshot of its own`, 'snapshot the projects one by one, or use events tail --snapshot to get each listed project\'s snapshot on its first run');

@@ -26,6 +26,7 @@ import { DIRECT, SubscriptionSet } from '../follow/subscription-set.js';
 import { DOCUMENTED_RATE_PER_MIN, Governor, type GovernorNotices } from '../net/governor.js';
 import { isEnterpriseStream } from '../providers/box/provider.js';
 import { TimerGrid } from '../net/timer-grid.js';
+import { glyphsFor } from '../output/glyphs.js';
 
 export interface TailConfig {
   refs: Reference[];
@@ -104,7 +105,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
       governors.get('asana')?.setDemand(() => (set?.size ?? 0) - box.length, config.intervalMs);
       governors.get('box')?.setDemand(box.filter((r) => r.provider === 'box' && isEnterpriseStream(r.streamType)).length, config.intervalMs);
     }
-    progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true, colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true) });
+    progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true, colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true), glyphs: glyphsFor(io.env) });
     if (!refs.length) progress.note(`shard ${config.shard?.index}/${config.shard?.count} holds none of the ${config.refs.length} references: nothing to follow`);
     if (config.shard) progress.debug(`shard ${config.shard.index}/${config.shard.count}: ${direct.length} of ${config.refs.filter((r) => !isExpander(r)).length} named references`);
     sink = config.output && config.output !== '-' ? new FileSink(config.output) : openStdoutSink(io, () => progress?.debug('stdout is full: waiting for its reader'));
@@ -266,5 +267,5 @@ export async function createRenderer(config: TailConfig, io: TailIO, sink: Sink,
   // chalk only for human output: scripts and cron never load it.
   const { Chalk } = await import('chalk');
   const level = colorLevel(config.color, io.env, io.stdout.isTTY === true);
-  return new HumanRenderer(sink, { chalk: new Chalk({ level }), width: () => (io.stdout.isTTY ? io.stdout.columns : undefined), prefixed }, progress);
+  return new HumanRenderer(sink, { chalk: new Chalk({ level }), width: () => (io.stdout.isTTY ? io.stdout.columns : undefined), prefixed, glyphs: glyphsFor(io.env) }, progress);
 }

@@ -3,6 +3,7 @@
 // arguments complete from the references already in the state, through `events __complete-refs`,
 // which reads local files only: no network on TAB.
 import type { Command, Option } from 'commander';
+import { COLOR_CHOICES, settingKeys } from '../config/settings.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -23,6 +24,28 @@ interface CommandSpec {
   /** The positional argument completes stored references. */
   refs: boolean;
   subcommands: string[];
+  /** What completes each positional argument after the command path (none: nothing). */
+  args: ArgSpec[];
+}
+
+interface ArgSpec {
+  words: string[];
+  /** For the second argument of `config set`: the values of the key named by the first. */
+  byPrevious?: Record<string, readonly string[]>;
+}
+
+/** Arguments whose words commander does not know: the settings of config.json (their check gives
+ * a "did you mean" no commander choice list could). */
+const SETTING_ARGS: Record<string, () => ArgSpec[]> = {
+  'config get': () => [{ words: settingKeys() }],
+  'config unset': () => [{ words: settingKeys() }],
+  'config set': () => [{ words: settingKeys(), byPrevious: { color: COLOR_CHOICES } }, { words: [] }],
+};
+
+function argSpecs(command: Command, path: string[]): ArgSpec[] {
+  const known = SETTING_ARGS[path.join(' ')];
+  if (known) return known();
+  return command.registeredArguments.map((a) => ({ words: a.argChoices ?? [] }));
 }
 
 const FILE_FLAGS = new Set(['--output', '--refs-file']);
@@ -60,6 +83,7 @@ export function describeProgram(program: Command): { root: CommandSpec; commands
         flags: [...sub.options.filter((o) => !o.hidden).map(flagSpec), { names: ['--help', '-h'], description: 'display help for command', takesValue: false, file: false }],
         refs: sub.registeredArguments.some((a) => a.name() === 'resource'),
         subcommands: visibleSubs,
+        args: argSpecs(sub, subPath),
       });
       walk(sub, subPath);
     }
@@ -71,6 +95,7 @@ export function describeProgram(program: Command): { root: CommandSpec; commands
     flags: [...program.options.filter((o) => !o.hidden).map(flagSpec), { names: ['--help', '-h'], description: 'display help for command', takesValue: false, file: false }],
     refs: false,
     subcommands: visibleSubcommands(program).map((c) => c.name()),
+    args: [],
   };
   return { root, commands };
 }
@@ -99,59 +124,109 @@ function valueCases(flags: FlagSpec[], indent: string, choices: (list: string[])
 function bash({ root, commands }: ReturnType<typeof describeProgram>): string {
   const lines = [
     HEADER('bash'),
-    '# Install: source <(events completion bash), or copy to ~/.local/share/bash-completion/completions/events',
+    '# Install: source <(events completion bash) in ~/.bashrc; or, with the bash-completion package,',
+    '# events completion bash > ~/.local/share/bash-completion/completions/events',
     '_events() {',
-    '  local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" cmd="" i',
-    '  # The command path: the words before the cursor that are not flags or flag values.',
-    '  for ((i = 1; i < COMP_CWORD; i++)); do',
-    '    case "${COMP_WORDS[i]}" in',
+    '  # bash splits words at the characters of COMP_WORDBREAKS, ":" among them, so box:changes would',
+    '  # be three words: the words are taken from the line instead, split at blanks only.',
+    '  local line="${COMP_LINE:0:COMP_POINT}" words=() cur prev cmd="" n=0 i',
+    '  read -r -a words <<< "$line"',
+    '  [[ ${#words[@]} -eq 0 || "$line" =~ [[:space:]]$ ]] && words+=("")',
+    '  local cword=$((${#words[@]} - 1))',
+    '  cur="${words[cword]}" prev="${words[cword-1]}"',
+    '  # The command path (the words that are not flags or flag values, while they name a command),',
+    '  # then how many positional arguments follow it.',
+    '  for ((i = 1; i < cword; i++)); do',
+    '    case "${words[i]}" in',
     '      -*) ;;',
-    `      *) case "\${COMP_WORDS[i-1]}" in ${valueFlagNames(commands).join('|') || '--'}) ;; *) [[ -z "$cmd" || "$cmd" == state ]] && cmd="\${cmd:+$cmd }\${COMP_WORDS[i]}" ;; esac ;;`,
+    `      *) case "\${words[i-1]}" in ${valueFlagNames(commands).join('|') || '--'}) ;; *) case "$cmd" in ${parentCases(commands)}) cmd="\${cmd:+$cmd }\${words[i]}" ;; *) n=$((n + 1)) ;; esac ;; esac ;;`,
     '    esac',
     '  done',
     '  COMPREPLY=()',
+    '  _events_reply',
+    '  # Readline replaces only the part after the last colon: drop what comes before it.',
+    '  if [[ "$cur" == *:* && "$COMP_WORDBREAKS" == *:* ]]; then',
+    '    local colon="${cur%"${cur##*:}"}"',
+    '    for i in "${!COMPREPLY[@]}"; do COMPREPLY[i]="${COMPREPLY[i]#"$colon"}"; done',
+    '  fi',
+    '}',
+    '_events_reply() {',
     '  case "$cmd" in',
     `    "") if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W ${quote(root.flags.flatMap((f) => f.names).join(' '))} -- "$cur")); else COMPREPLY=($(compgen -W ${quote(root.subcommands.join(' '))} -- "$cur")); fi ;;`,
   ];
+  const words = (list: readonly string[]): string => `COMPREPLY=($(compgen -W ${quote(list.join(' '))} -- "$cur"))`;
   for (const command of commands) {
     lines.push(`    ${quote(command.path.join(' '))})`);
     lines.push('      case "$prev" in');
-    lines.push(...valueCases(command.flags, '        ', (c) => `COMPREPLY=($(compgen -W ${quote(c.join(' '))} -- "$cur")); return`, 'COMPREPLY=($(compgen -f -- "$cur")); return', 'return'));
+    lines.push(...valueCases(command.flags, '        ', (c) => `${words(c)}; return`, 'COMPREPLY=($(compgen -f -- "$cur")); return', 'return'));
     lines.push('      esac');
-    const words = command.subcommands.length ? quote(command.subcommands.join(' ')) : command.refs ? '"$(events __complete-refs 2>/dev/null)"' : "''";
-    lines.push(`      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W ${quote(command.flags.flatMap((f) => f.names).join(' '))} -- "$cur")); else COMPREPLY=($(compgen -W ${words} -- "$cur")); fi ;;`);
+    lines.push(`      if [[ "$cur" == -* ]]; then ${words(command.flags.flatMap((f) => f.names))}`);
+    lines.push(...positionalLines(command, '      ', words, 'COMPREPLY=($(compgen -W "$(events __complete-refs "$cur" 2>/dev/null)" -- "$cur")); [[ ${#COMPREPLY[@]} -eq 1 && "${COMPREPLY[0]}" == *: ]] && compopt -o nospace', '"$prev"'));
+    lines.push('      fi ;;');
   }
   lines.push('  esac', '}', 'complete -F _events events', '');
   return lines.join('\n');
+}
+
+/** The commands that have subcommands, as a case pattern: '' (the program itself)|'state'|…. */
+function parentCases(commands: CommandSpec[]): string {
+  return ["''", ...commands.filter((c) => c.subcommands.length).map((c) => quote(c.path.join(' ')))].join('|');
+}
+
+/**
+ * The `elif` branches that complete the positional argument number $n: a subcommand, stored
+ * references, a fixed list (auth status: asana or box), or the values of the setting just named.
+ */
+function positionalLines(command: CommandSpec, indent: string, words: (list: readonly string[]) => string, refs: string, prev: string): string[] {
+  if (command.subcommands.length) return [`${indent}elif [[ $n -eq 0 ]]; then ${words(command.subcommands)}`];
+  if (command.refs) return [`${indent}else ${refs}`];
+  const out: string[] = [];
+  command.args.forEach((arg, i) => {
+    if (arg.words.length) out.push(`${indent}elif [[ $n -eq ${i} ]]; then ${words(arg.words)}`);
+    if (arg.byPrevious && i + 1 < command.args.length) {
+      out.push(`${indent}elif [[ $n -eq ${i + 1} ]]; then`);
+      out.push(`${indent}  case ${prev} in`);
+      for (const [key, values] of Object.entries(arg.byPrevious)) out.push(`${indent}    ${key}) ${words(values)} ;;`);
+      out.push(`${indent}  esac`);
+    }
+  });
+  return out;
 }
 
 function zsh({ root, commands }: ReturnType<typeof describeProgram>): string {
   const lines = [
     '#compdef events',
     HEADER('zsh'),
-    '# Install: put this file as _events in a folder of $fpath (before compinit), or: source <(events completion zsh)',
+    `# Install: ${ZSH_INSTALL}`,
     '_events() {',
-    '  local cur=${words[CURRENT]} prev=${words[CURRENT-1]} cmd="" i',
+    '  local cur=${words[CURRENT]} prev=${words[CURRENT-1]} cmd="" n=0 i',
+    '  # The command path (the words that are not flags or flag values, while they name a command),',
+    '  # then how many positional arguments follow it.',
     '  for ((i = 2; i < CURRENT; i++)); do',
     '    case ${words[i]} in',
     '      -*) ;;',
-    `      *) case \${words[i-1]} in ${valueFlagNames(commands).join('|') || '--'}) ;; *) [[ -z $cmd || $cmd == state ]] && cmd="\${cmd:+$cmd }\${words[i]}" ;; esac ;;`,
+    `      *) case \${words[i-1]} in ${valueFlagNames(commands).join('|') || '--'}) ;; *) case $cmd in ${parentCases(commands)}) cmd="\${cmd:+$cmd }\${words[i]}" ;; *) n=$((n + 1)) ;; esac ;; esac ;;`,
     '    esac',
     '  done',
     '  case $cmd in',
     `    "") if [[ $cur == -* ]]; then compadd -- ${root.flags.flatMap((f) => f.names).join(' ')}; else compadd -- ${root.subcommands.join(' ')}; fi ;;`,
   ];
+  const words = (list: readonly string[]): string => `compadd -- ${list.join(' ')}`;
   for (const command of commands) {
     lines.push(`    ${quote(command.path.join(' '))})`);
     lines.push('      case $prev in');
-    lines.push(...valueCases(command.flags, '        ', (c) => `compadd -- ${c.join(' ')}; return`, '_files; return', 'return'));
+    lines.push(...valueCases(command.flags, '        ', (c) => `${words(c)}; return`, '_files; return', 'return'));
     lines.push('      esac');
-    const words = command.subcommands.length ? `compadd -- ${command.subcommands.join(' ')}` : command.refs ? 'compadd -- ${(f)"$(events __complete-refs 2>/dev/null)"}' : ':';
-    lines.push(`      if [[ $cur == -* ]]; then compadd -- ${command.flags.flatMap((f) => f.names).join(' ')}; else ${words}; fi ;;`);
+    lines.push(`      if [[ $cur == -* ]]; then ${words(command.flags.flatMap((f) => f.names))}`);
+    lines.push(...positionalLines(command, '      ', words, 'local refs=(${(f)"$(events __complete-refs "$cur" 2>/dev/null)"}); compadd -S \'\' -- ${(M)refs:#*:}; compadd -- ${refs:#*:}', '$prev'));
+    lines.push('      fi ;;');
   }
   lines.push('  esac', '}', 'if [[ $funcstack[1] == _events ]]; then _events "$@"; else compdef _events events; fi', '');
   return lines.join('\n');
 }
+
+/** Where a zsh completion file goes: the one wording for the script, `completion --help` and the README. */
+export const ZSH_INSTALL = 'events completion zsh > ~/.zfunc/_events, with fpath=(~/.zfunc $fpath) before compinit in ~/.zshrc';
 
 function fish({ root, commands }: ReturnType<typeof describeProgram>): string {
   const lines = [HEADER('fish'), '# Install: events completion fish > ~/.config/fish/completions/events.fish', 'complete -c events -f'];
@@ -169,7 +244,7 @@ function fish({ root, commands }: ReturnType<typeof describeProgram>): string {
     for (const sub of commands.filter((c) => c.path.length === 2 && c.path[0] === first && command.path.length === 1)) {
       lines.push(`complete -c events -n ${quote(condition)} -a ${sub.path[1]} -d ${quote(sub.description)}`);
     }
-    if (command.refs) lines.push(`complete -c events -n ${quote(condition)} -a '(events __complete-refs 2>/dev/null)'`);
+    if (command.refs) lines.push(`complete -c events -n ${quote(condition)} -a '(events __complete-refs (commandline -ct) 2>/dev/null)'`);
   }
   lines.push('');
   return lines.join('\n');

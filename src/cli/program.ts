@@ -9,18 +9,17 @@ import { helpOf, parseOption, settingKeys, settingsOf, type SettingCommand } fro
 import type { ProgramContext } from '../commands/context.js';
 
 
-const TAIL_EXAMPLES = `
-Examples:
-  $ events tail 1204567890123456                        follow a project, task or goal
-  $ events tail https://app.asana.com/0/1204567890/list  paste a URL from the browser
-  $ events tail 1204567890123456 --json | jq -r .action  JSON lines for scripts
-  $ events tail workspace:1200000000000 --json           a whole workspace (service accounts)
-  $ events tail projects:1200000000000 --json            every project of a workspace (any token)
-  $ events tail --refs-file refs.txt --shard 2/3         the second third of a list
-  $ events tail 1204567890123456 --once --json >> export.jsonl   what cron runs
-  $ events tail box:changes                              a Box user's changes (long polling)
-  $ events tail box:admin_logs --since 7d --once --json  backfill a week of enterprise events
-`;
+const TAIL_EXAMPLES = examples([
+  ['events tail 1204567890123456', 'follow a project, task or goal'],
+  ['events tail https://app.asana.com/0/1204567890/list', 'paste a URL from the browser'],
+  ['events tail 1204567890123456 --json | jq -r .action', 'JSON lines for scripts'],
+  ['events tail workspace:1200000000000 --json', 'a whole workspace (service accounts)'],
+  ['events tail projects:1200000000000 --json', 'every project of a workspace (any token)'],
+  ['events tail --refs-file refs.txt --shard 2/3', 'the second third of a list'],
+  ['events tail 1204567890123456 --once --json >> export.jsonl', 'what cron runs'],
+  ['events tail box:changes', "a Box user's changes (long polling)"],
+  ['events tail box:admin_logs --since 7d --once --json', 'backfill a week of enterprise events'],
+]);
 
 export function createProgram(ctx: ProgramContext): Command {
   const program = new Command('events')
@@ -106,7 +105,16 @@ export function createProgram(ctx: ProgramContext): Command {
     .option('--tls', 'serve HTTPS with a certificate for localhost, 127.0.0.1 and ::1 from a private CA made for this run (prints its NODE_EXTRA_CA_CERTS file)')
     .option('--cert <file>', 'serve HTTPS with this PEM certificate (chain) instead; needs --key')
     .option('--key <file>', 'the PEM private key of --cert')
-    .addHelpText('after', '\nExamples:\n  $ events emulator --port 4010\n  $ events emulator --tls                      HTTPS; run clients with the NODE_EXTRA_CA_CERTS=... it prints\n  $ events emulator --rate-limit 150/10s       a free-plan-like budget: try many subscriptions on one token\n  $ events emulator --write-box-jwt-config box-config.json --token-lifetime 60\n  $ ASANA_BASE_URL=http://127.0.0.1:4010/api/1.0 ASANA_ACCESS_TOKEN=x events tail 1204567890123456   a project gid it printed\n')
+    .addHelpText(
+      'after',
+      examples([
+        ['events emulator --port 4010'],
+        ['events emulator --tls', 'HTTPS; run clients with the NODE_EXTRA_CA_CERTS=... it prints'],
+        ['events emulator --rate-limit 150/10s', 'a free-plan-like budget: try many subscriptions on one token'],
+        ['events emulator --write-box-jwt-config box-config.json --token-lifetime 60'],
+        ['ASANA_BASE_URL=http://127.0.0.1:4010/api/1.0 ASANA_ACCESS_TOKEN=x events tail 1204567890123456', 'a project gid it printed'],
+      ]),
+    )
     .action(async (options: Record<string, unknown>) => {
       const { emulatorCommand } = await import('../commands/emulator.js');
       process.exitCode = await emulatorCommand(options, ctx);
@@ -233,16 +241,27 @@ export function createProgram(ctx: ProgramContext): Command {
     .command('completion')
     .description('print the shell completion script for bash, zsh or fish')
     .addArgument(choiceArgument('<shell>', 'bash, zsh or fish', ['bash', 'zsh', 'fish'], 'events completion bash'))
-    .addHelpText('after', '\nExamples:\n  $ source <(events completion bash)\n  $ events completion zsh > "${fpath[1]}/_events"\n  $ events completion fish > ~/.config/fish/completions/events.fish\n')
+    .addHelpText(
+      'after',
+      examples([
+        ['source <(events completion bash)', 'bash, now (for good: in ~/.bashrc)'],
+        ['events completion bash > ~/.local/share/bash-completion/completions/events', 'bash, with the bash-completion package'],
+        ['events completion zsh > ~/.zfunc/_events', 'zsh, with fpath=(~/.zfunc $fpath) before compinit in ~/.zshrc'],
+        ['events completion fish > ~/.config/fish/completions/events.fish', 'fish'],
+      ]),
+    )
     .action(async (shell: 'bash' | 'zsh' | 'fish') => {
       const { completionScript } = await import('./completion.js');
       process.stdout.write(completionScript(shell, createProgram(ctx)));
     });
 
-  program.command('__complete-refs', { hidden: true }).action(async () => {
-    const { completeRefs } = await import('../commands/state.js');
-    process.exitCode = completeRefs(stdio());
-  });
+  program
+    .command('__complete-refs', { hidden: true })
+    .argument('[word]', 'what is typed so far')
+    .action(async (word: string | undefined) => {
+      const { completeRefs } = await import('../commands/state.js');
+      process.exitCode = completeRefs(stdio(), word);
+    });
 
   for (const command of [tail, snapshot, status]) refuseEmptyValues(command);
   addHelpCommand(program);
@@ -254,10 +273,26 @@ export function createProgram(ctx: ProgramContext): Command {
 
   program.addHelpText(
     'after',
-    '\nExamples:\n  $ events demo                                   watch the built-in emulator (no account needed)\n  $ events tail 1204567890123456                  follow a project, task or goal\n  $ events tail 1204567890123456 --once --json >> export.jsonl\n  $ events state list                             what is stored\n\nRun `events <command> --help` for the flags and examples of each command.\n',
+    examples([
+      ['events demo', 'watch the built-in emulator (no account needed)'],
+      ['events tail 1204567890123456', 'follow a project, task or goal'],
+      ['events tail 1204567890123456 --once --json >> export.jsonl'],
+      ['events state list', 'what is stored'],
+    ]) + '\nRun `events <command> --help` for the flags and examples of each command.\n',
   );
 
   return program;
+}
+
+/**
+ * An "Examples:" block whose lines paste into a shell as they are: `$ command  # what it does`,
+ * the descriptions aligned, each behind a `#` so the shell takes it as a comment.
+ */
+function examples(lines: Array<[command: string, what?: string]>): string {
+  // A very long command does not push every description far right: it gets two spaces of its own.
+  const column = Math.max(0, ...lines.filter(([command, what]) => what !== undefined && command.length <= 60).map(([command]) => command.length));
+  const text = lines.map(([command, what]) => `  $ ${what === undefined ? command : `${command.padEnd(column)}  # ${what}`}`);
+  return `\nExamples:\n${text.join('\n')}\n`;
 }
 
 function stdio(): { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv } {

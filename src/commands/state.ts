@@ -7,7 +7,7 @@ import path from 'node:path';
 import { NotFoundError, StateError, UsageError } from '../core/errors.js';
 import { formatAge } from '../follow/loop.js';
 import { DEFAULT_ASANA_BASE_URL, DEFAULT_BOX_BASE_URL } from '../providers/defaults.js';
-import { isExpander, parseReference, type Reference } from '../core/refs.js';
+import { BOX_STREAM_TYPES, isExpander, parseReference, type Reference } from '../core/refs.js';
 import { configDir, pick, readFileSettings } from '../config/settings.js';
 import { CursorStore, fileNameFor, type CursorRecord } from '../state/cursors.js';
 import { acquireLock } from '../state/lock.js';
@@ -174,14 +174,25 @@ function summary(record: CursorRecord, now: number) {
   };
 }
 
-/** `events __complete-refs`: the stored subscriptions, one per line, for shell completion. */
-export function completeRefs(out: Out): number {
+/** What a resource argument may start with, for completion: Box streams, and the listing prefixes. */
+const REFERENCE_FORMS = ['box', ...BOX_STREAM_TYPES.map((t) => `box:${t}`), 'workspace:', 'projects:', 'team:'];
+
+/**
+ * `events __complete-refs [word]`: the stored subscriptions, one per line, for shell completion;
+ * once something is typed, also the forms with a colon that no cursor stores under that name
+ * (box:changes…, and the prefixes workspace:, projects:, team: that a gid follows).
+ */
+export function completeRefs(out: Out, word = ''): number {
+  const refs = new Set<string>();
   try {
     const store = new CursorStore(configDir(out.env), { create: false });
-    const refs = new Set(store.list().map((r) => r.subscription));
-    for (const ref of refs) out.stdout.write(`${ref}\n`);
+    for (const record of store.list()) refs.add(record.subscription);
   } catch {
     // Completion never prints errors into the user's command line.
   }
+  if (word !== '') for (const form of REFERENCE_FORMS) if (form.startsWith(word)) refs.add(form);
+  for (const ref of refs) out.stdout.write(`${ref}\n`);
   return 0;
 }
+
+

@@ -3,6 +3,7 @@
 // event in the log of the object itself, every ancestor (subtask → task → project) and the
 // workspace, which is how events bubble up in the real API.
 import { createHash } from 'node:crypto';
+import { nextEventTime } from './event-time.js';
 import { Random } from './random.js';
 
 export interface Compact {
@@ -64,6 +65,8 @@ export class AsanaWorld {
   readonly #random: Random;
   readonly #options: AsanaWorldOptions;
   #clock = 0;
+  /** Events stamped so far in the millisecond of #clock, after its first. */
+  #sameMs = 0;
   #counter = 0;
 
   constructor(options: AsanaWorldOptions) {
@@ -397,9 +400,17 @@ export class AsanaWorld {
     return createHash('md5').update(`${gid}:${this.#options.seed}:${++this.#counter}:${this.#options.now()}`).digest('hex');
   }
 
-  /** Strictly increasing timestamps, so no two events are alike even in a burst. */
+  /**
+   * Increasing timestamps, never in the future, and no two alike (an event has no id: tests and
+   * the README's de-duplicate recipe tell events apart by content). Asana's own are milliseconds;
+   * the events after the first in one millisecond of a burst get six more digits of fraction
+   * (RFC 3339 allows any number): 09:01:30.142Z, 09:01:30.142000001Z, …
+   */
   #timestamp(): string {
-    this.#clock = Math.max(this.#options.now(), this.#clock + 1);
-    return new Date(this.#clock).toISOString();
+    const at = nextEventTime(this.#clock, this.#options.now());
+    this.#sameMs = at === this.#clock ? this.#sameMs + 1 : 0;
+    this.#clock = at;
+    const iso = new Date(at).toISOString();
+    return this.#sameMs === 0 ? iso : iso.replace('Z', `${String(this.#sameMs).padStart(6, '0')}Z`);
   }
 }

@@ -5,6 +5,7 @@
 // JSON.parse rounds them, to prove that a client keeps them exact. Enterprise positions are
 // strings of that size, as admin_logs' are.
 import { createHash, randomUUID } from 'node:crypto';
+import { nextEventTime } from './event-time.js';
 import { Random } from './random.js';
 
 export interface BoxEvent {
@@ -125,7 +126,7 @@ export class BoxWorld {
       event_id: createHash('sha1').update(`${at}:${r.next()}`).digest('hex'),
       created_by: r.chance(0.03) ? { type: 'user', id: '2', name: 'Anonymous User', login: '' } : r.pick(this.#users),
       created_at: boxTime(at),
-      recorded_at: boxTime(at + r.int(0, 900)),
+      recorded_at: boxTime(Math.max(at, Math.min(this.#now(), at + r.int(0, 900)))),
       event_type: type,
       session_id: r.hex(22),
       source: this.#file(),
@@ -172,7 +173,7 @@ export class BoxWorld {
   }
 
   #tick(): number {
-    this.#clock = Math.max(this.#now(), this.#clock + 1);
+    this.#clock = nextEventTime(this.#clock, this.#now());
     return this.#clock;
   }
 }

@@ -11,7 +11,9 @@
 //   GET    /_emulator/faults               active faults
 //   DELETE /_emulator/faults               clear them
 //   GET    /_emulator/requests             requests received (authorization header removed)
-//   POST   /_emulator/rate-limit           {"requests":150,"window_s":10,"concurrency":50} per token
+//   POST   /_emulator/rate-limit           {"requests":150,"window_s":10,"concurrency":50} per token;
+//                                           a key left out is kept, null lifts that limit
+//   DELETE /_emulator/rate-limit           lift the request budget (the in-flight cap stays)
 //   GET    /_emulator/rate-limit           the limits and how many requests they refused
 import type { Emulator } from './types.js';
 import { FAULT_KINDS, type FaultSpec } from './faults.js';
@@ -73,14 +75,25 @@ export function handleControl(emulator: Emulator, method: string, target: URL, b
         emulator.faults.clear();
         return json(200, { faults: [] });
       case 'POST /_emulator/rate-limit': {
-        const windowS = input['window_s'];
+        // A key left out keeps its limit; null lifts it. `{}` changes nothing (it used to clear
+        // the in-flight cap along with the budget).
+        const unknown = Object.keys(input).filter((key) => !['requests', 'window_s', 'concurrency'].includes(key));
+        if (unknown.length) return json(400, { error: `unknown key ${unknown[0]}: the keys are requests, window_s and concurrency (null lifts a limit)` });
+        const current = emulator.rateLimit.spec;
+        const pick = <T>(key: string, convert: (value: unknown) => T, kept: T | undefined): T | undefined =>
+          !(key in input) ? kept : input[key] === null ? undefined : convert(input[key]);
         emulator.rateLimit.set({
-          requests: input['requests'] as number | undefined,
-          windowMs: windowS === undefined ? undefined : Math.round(Number(windowS) * 1000),
-          concurrency: input['concurrency'] as number | undefined,
+          requests: pick('requests', (v) => v as number, current.requests),
+          windowMs: pick('window_s', (v) => Math.round(Number(v) * 1000), current.windowMs),
+          concurrency: pick('concurrency', (v) => v as number, current.concurrency),
         });
         return json(200, rateLimitState(emulator));
       }
+      case 'DELETE /_emulator/rate-limit':
+        // Lifts the request budget only: the in-flight cap (Asana's 50) stays unless
+        // {"concurrency": null} is posted.
+        emulator.rateLimit.set({ ...emulator.rateLimit.spec, requests: undefined, windowMs: undefined });
+        return json(200, rateLimitState(emulator));
       case 'GET /_emulator/rate-limit':
         return json(200, rateLimitState(emulator));
       case 'GET /_emulator/requests':

@@ -1,6 +1,8 @@
 // The human line for an Asana event:
 //   14:03:22 Ada Lovelace changed task "Write the spec" 1204 · assignee → Grace Hopper
+// (with ASCII stand-ins for ·, → and − when the locale is not UTF-8: see glyphs.ts)
 import type { ChalkInstance } from 'chalk';
+import { UNICODE_GLYPHS, type Glyphs } from './glyphs.js';
 import { clean, fitLine, localTime, type HumanStyle, type Segment } from './human.js';
 
 interface Compact {
@@ -35,14 +37,14 @@ function named(value: unknown): string {
   return clean(v.gid ?? '');
 }
 
-export function changeSummary(event: AsanaEvent): string {
+export function changeSummary(event: AsanaEvent, glyphs: Glyphs = UNICODE_GLYPHS): string {
   const action = clean(event.action);
   const change = event.change;
   if (action === 'changed' && change) {
     const field = clean(change.field) || 'field';
-    if (change.new_value !== undefined && change.new_value !== null) return `${field} → ${named(change.new_value)}`;
+    if (change.new_value !== undefined && change.new_value !== null) return `${field} ${glyphs.arrow} ${named(change.new_value)}`;
     if (change.added_value !== undefined && change.added_value !== null) return `${field} + ${named(change.added_value)}`;
-    if (change.removed_value !== undefined && change.removed_value !== null) return `${field} − ${named(change.removed_value)}`;
+    if (change.removed_value !== undefined && change.removed_value !== null) return `${field} ${glyphs.minus} ${named(change.removed_value)}`;
     return change.action && change.action !== 'changed' ? `${field} ${clean(change.action)}` : field;
   }
   const parent = event.parent;
@@ -57,22 +59,30 @@ function quote(text: string): string {
   return text ? `"${text}"` : '';
 }
 
+/**
+ * Too wide for the terminal, the line gives way in this order: the name shrinks to 12 columns, the
+ * resource type goes, then the gid, then the time, then the name (down to 6 columns, then gone),
+ * the prefix shrinks to 8, the change to 16, the actor to 10, the change to 10, then both to "…".
+ * The actor, the action and the change stay longest: at 40 columns
+ * `Ada Lovelace changed · assignee → Grac…`.
+ */
 export function formatAsanaEvent(raw: unknown, style: HumanStyle): string {
   const event = (raw ?? {}) as AsanaEvent;
   const { chalk } = style;
+  const glyphs = style.glyphs ?? UNICODE_GLYPHS;
   const action = clean(event.action) || 'event';
   const paintAction = (ACTION_COLOURS[action] ?? ((c: ChalkInstance) => c.white))(chalk);
   const resource = event.resource ?? {};
-  const summary = changeSummary(event);
+  const summary = changeSummary(event, glyphs);
   const segments: Segment[] = [
-    { text: style.prefix ?? '', paint: chalk.dim },
-    { text: localTime(event.created_at, style.now), paint: chalk.dim },
-    { text: event.user ? named(event.user) : 'system', paint: chalk.bold, shrinkable: true },
+    { text: style.prefix ?? '', paint: chalk.dim, giveWay: [[60, 8]] },
+    { text: localTime(event.created_at, style.now), paint: chalk.dim, giveWay: [[40, 0]] },
+    { text: event.user ? named(event.user) : 'system', paint: chalk.bold, giveWay: [[80, 10], [90, 1]] },
     { text: action, paint: paintAction },
-    { text: clean(resource.resource_type ?? event.type) },
-    { text: clean(resource.name), before: '"', after: '"', paint: chalk.cyan, shrinkable: true },
-    { text: clean(resource.gid), paint: chalk.dim },
-    { text: summary, before: '· ', shrinkable: true },
+    { text: clean(resource.resource_type ?? event.type), giveWay: [[20, 0]] },
+    { text: clean(resource.name), before: '"', after: '"', paint: chalk.cyan, giveWay: [[10, 12], [45, 6], [50, 0]] },
+    { text: clean(resource.gid), paint: chalk.dim, giveWay: [[30, 0]] },
+    { text: summary, before: `${glyphs.dot} `, giveWay: [[70, 16], [85, 10], [95, 1]] },
   ];
-  return fitLine(segments, style.width);
+  return fitLine(segments, style.width, glyphs);
 }

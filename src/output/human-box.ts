@@ -1,6 +1,7 @@
 // The human line for a Box event:
 //   14:03:22 ada@example.com ITEM_UPLOAD file "Q3 report.pdf" 1234 in "Finance"
 import type { ChalkInstance } from 'chalk';
+import { UNICODE_GLYPHS } from './glyphs.js';
 import { clean, fitLine, localTime, type HumanStyle, type Segment } from './human.js';
 
 interface BoxEvent {
@@ -21,6 +22,12 @@ export function boxColour(eventType: string, chalk: ChalkInstance): (s: string) 
   return chalk.white;
 }
 
+/**
+ * Too wide for the terminal, the line gives way in this order: the parent folder shrinks to 8
+ * columns, the source type goes, then the id, the parent and the time; the name shrinks to 12,
+ * the prefix to 8, the name to 6, the actor to 10, then the actor and the name to "…". The actor,
+ * the event type and the name stay longest.
+ */
 export function formatBoxEvent(raw: unknown, style: HumanStyle): string {
   const event = (raw ?? {}) as BoxEvent;
   const { chalk } = style;
@@ -31,15 +38,15 @@ export function formatBoxEvent(raw: unknown, style: HumanStyle): string {
   const name = clean(source.name ?? source.item_name ?? source.login);
   const parent = clean(source.parent?.name);
   const segments: Segment[] = [
-    { text: style.prefix ?? '', paint: chalk.dim },
-    { text: localTime(event.created_at, style.now), paint: chalk.dim },
-    { text: actor, paint: chalk.bold, shrinkable: true },
+    { text: style.prefix ?? '', paint: chalk.dim, giveWay: [[60, 8]] },
+    { text: localTime(event.created_at, style.now), paint: chalk.dim, giveWay: [[40, 0]] },
+    { text: actor, paint: chalk.bold, giveWay: [[70, 10], [90, 1]] },
     { text: type, paint: boxColour(type, chalk) },
     // Enterprise events describe files as item_type/item_id/item_name.
-    { text: clean(source.type ?? source.item_type) },
-    { text: name, before: '"', after: '"', paint: chalk.cyan, shrinkable: true },
-    { text: clean(source.id ?? source.item_id), paint: chalk.dim },
-    { text: parent, before: 'in "', after: '"', shrinkable: true },
+    { text: clean(source.type ?? source.item_type), giveWay: [[20, 0]] },
+    { text: name, before: '"', after: '"', paint: chalk.cyan, giveWay: [[50, 12], [65, 6], [95, 1]] },
+    { text: clean(source.id ?? source.item_id), paint: chalk.dim, giveWay: [[30, 0]] },
+    { text: parent, before: 'in "', after: '"', giveWay: [[10, 8], [35, 0]] },
   ];
-  return fitLine(segments, style.width);
+  return fitLine(segments, style.width, style.glyphs ?? UNICODE_GLYPHS);
 }

@@ -1,7 +1,9 @@
 // One readable line per event. Server text is sanitised, colours are stable per action, and on a
-// terminal the line is cut to its width (the name and summary give way first).
+// terminal the line is fitted to its width: the least useful parts give way first, the actor and
+// the change last.
 import type { ChalkInstance } from 'chalk';
 import { sanitizeText } from '../lib/sanitize.js';
+import { UNICODE_GLYPHS, type Glyphs } from './glyphs.js';
 import { cutToWidth, textWidth } from './width.js';
 
 export interface HumanStyle {
@@ -11,6 +13,8 @@ export interface HumanStyle {
   /** Prefix each line with the subscription, when several are tailed at once. */
   prefix?: string;
   now?: Date;
+  /** ASCII stand-ins when the locale is not UTF-8; default Unicode. */
+  glyphs?: Glyphs;
 }
 
 /** A piece of a line: text, how to colour it, and whether it may be shortened to fit. `before` and
@@ -21,6 +25,13 @@ export interface Segment {
   shrinkable?: boolean;
   before?: string;
   after?: string;
+  /**
+   * How the segment gives way when the line is too wide: steps of [rank, columns], taken over all
+   * segments in rank order (lower first) while the line is too wide; columns 0 drops the segment,
+   * more shrinks it to that many columns at most. Without steps, a shrinkable segment shrinks to 3
+   * columns and then to "…" (rank 100 and 101), from the last segment to the first.
+   */
+  giveWay?: Array<[rank: number, columns: number]>;
 }
 
 export function clean(value: unknown): string {
@@ -51,31 +62,38 @@ function segmentWidth(segment: Segment): number {
 
 /**
  * Joins segments with single spaces and, given a terminal width, fits them in it, measured in
- * terminal columns (wide CJK and emoji count 2): shrinkable segments (names, summaries) give way
- * first, from the last, to 3 columns and then to "…"; only then is the line cut at the width, so
- * the time, action and gid stay whole while a name can still shrink.
+ * terminal columns (wide CJK and emoji count 2): the segments give way step by step, in the order
+ * their `giveWay` ranks say (each shrinks only as far as needed, a name ends in "…"); only if that
+ * is not enough is the line cut at the width, so what the ranks keep stays whole longest.
  */
-export function fitLine(segments: Segment[], width: number | undefined): string {
+export function fitLine(segments: Segment[], width: number | undefined, glyphs: Glyphs = UNICODE_GLYPHS): string {
   const parts = segments.filter((s) => s.text !== '').map((s) => ({ ...s }));
+  const ellipsis = glyphs.ellipsis;
   if (width !== undefined && width > 0) {
-    const over = (): number => parts.reduce((n, s) => n + segmentWidth(s), 0) + parts.length - 1 - width;
-    for (const floor of [3, 1]) {
-      for (let i = parts.length - 1; i >= 0 && over() > 0; i--) {
-        const part = parts[i]!;
-        const current = textWidth(part.text);
-        if (!part.shrinkable || current <= floor) continue;
-        part.text = cutToWidth(part.text, Math.max(floor, current - over()));
-      }
+    const over = (): number => parts.filter((s) => s.text !== '').reduce((n, s) => n + segmentWidth(s) + 1, -1) - width;
+    const steps = parts
+      .flatMap((part, index) => (part.giveWay ?? (part.shrinkable ? [[100, 3], [101, 1]] as Array<[number, number]> : [])).map(([rank, columns]) => ({ rank, columns, index })))
+      .sort((a, b) => a.rank - b.rank || b.index - a.index);
+    for (const { columns, index } of steps) {
+      if (over() <= 0) break;
+      const part = parts[index]!;
+      const current = textWidth(part.text);
+      if (part.text === '') continue;
+      if (columns === 0) part.text = '';
+      else if (current > columns) part.text = cutToWidth(part.text, Math.max(columns, current - over()), ellipsis);
     }
     if (over() > 0) {
       // Still too wide: cut the line at the width; what comes last goes first.
       let room = width;
+      let first = true;
       for (let i = 0; i < parts.length; i++) {
         const part = parts[i]!;
-        const space = i > 0 ? 1 : 0;
+        if (part.text === '') continue;
+        const space = first ? 0 : 1;
+        first = false;
         const needed = segmentWidth(part) + space;
         if (room - space <= 0) part.text = '';
-        else if (needed > room) parts[i] = { ...part, before: '', after: '', text: cutToWidth(`${part.before ?? ''}${part.text}${part.after ?? ''}`, room - space) };
+        else if (needed > room) parts[i] = { ...part, before: '', after: '', text: cutToWidth(`${part.before ?? ''}${part.text}${part.after ?? ''}`, room - space, ellipsis) };
         room -= needed;
       }
     }

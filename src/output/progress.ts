@@ -3,6 +3,7 @@
 import type { Ora } from 'ora';
 import type { ColorLevel } from './color.js';
 import { sanitizeText } from '../lib/sanitize.js';
+import { UNICODE_GLYPHS, type Glyphs } from './glyphs.js';
 
 export interface ProgressOptions {
   stream: NodeJS.WriteStream;
@@ -12,6 +13,8 @@ export interface ProgressOptions {
   sharesTerminalWithStdout: boolean;
   /** The colour level computed for stderr (--color, NO_COLOR, FORCE_COLOR, TERM). */
   colorLevel: ColorLevel;
+  /** ASCII spinner and "..." when the locale is not UTF-8 (default Unicode). */
+  glyphs?: Glyphs;
 }
 
 export class Progress {
@@ -39,7 +42,8 @@ export class Progress {
   /** Spinner text; on a non-terminal, status is not printed (it would flood logs). */
   status(text: string): void {
     if (!this.#spinner || this.#stopped) return;
-    this.#spinner.text = sanitizeText(text);
+    const { ellipsis } = this.options.glyphs ?? UNICODE_GLYPHS;
+    this.#spinner.text = sanitizeText(text).replaceAll('…', ellipsis);
     if (!this.#spinner.isSpinning) this.#spinner.start();
   }
 
@@ -123,7 +127,7 @@ export class Progress {
 /** ora colours its frames with chalk's default instance, which looks at stdout and argv, not at
  * our --color/NO_COLOR: its own colouring is turned off and the frames are painted here. */
 async function createSpinner(options: ProgressOptions): Promise<Ora> {
-  const spinner = (await import('ora')).default({ stream: options.stream, discardStdin: false, hideCursor: false, color: false });
+  const spinner = (await import('ora')).default({ stream: options.stream, discardStdin: false, hideCursor: false, color: false, spinner: (options.glyphs ?? UNICODE_GLYPHS).spinner });
   if (options.colorLevel > 0) {
     const { Chalk } = await import('chalk');
     const cyan = new Chalk({ level: options.colorLevel }).cyan;

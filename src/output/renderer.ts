@@ -7,6 +7,7 @@ import { formatAsanaEvent } from './human-asana.js';
 import { formatBoxEvent } from './human-box.js';
 import type { EventBatch } from '../core/event-batch.js';
 import type { SnapshotItem } from '../core/provider.js';
+import { UNICODE_GLYPHS, type Glyphs } from './glyphs.js';
 import { clean } from './human.js';
 import { eventLines, noticeLine, snapshotLines, type NoticeKind, type RecordOrigin } from './json.js';
 import type { Progress } from './progress.js';
@@ -68,6 +69,8 @@ export interface HumanRendererOptions {
   width: () => number | undefined;
   /** Several subscriptions: prefix lines with the subscription. */
   prefixed: boolean;
+  /** ASCII stand-ins when the locale is not UTF-8 (default Unicode). */
+  glyphs?: Glyphs;
 }
 
 export class HumanRenderer implements Renderer {
@@ -92,6 +95,7 @@ export class HumanRenderer implements Renderer {
       width: this.options.width(),
       prefix: this.options.prefixed ? `[${target.ref.label}]` : undefined,
       now: new Date(),
+      glyphs: this.options.glyphs,
     };
     const format = target.origin.provider === 'box' ? formatBoxEvent : formatAsanaEvent;
     let text = '';
@@ -102,20 +106,22 @@ export class HumanRenderer implements Renderer {
   // A resync reaches a person as a warning on stderr (the loop prints it); a snapshot is framed.
   async notice(target: RenderTarget, kind: NoticeKind, fields: Record<string, unknown> = {}): Promise<void> {
     const { chalk } = this.options;
+    const { rule } = this.options.glyphs ?? UNICODE_GLYPHS;
     const line =
-      kind === 'snapshot_begin' ? `── snapshot of ${target.ref.label} (${clean(fields['reason'])}) ──`
-      : kind === 'snapshot_end' ? `── end of snapshot of ${target.ref.label}: ${clean(fields['count'])} records ──`
+      kind === 'snapshot_begin' ? `${rule} snapshot of ${target.ref.label} (${clean(fields['reason'])}) ${rule}`
+      : kind === 'snapshot_end' ? `${rule} end of snapshot of ${target.ref.label}: ${clean(fields['count'])} records ${rule}`
       : undefined;
     if (line) await this.progress.aroundOutput(() => this.sink.write(`${chalk.dim(line)}\n`));
   }
 
   async snapshot(_target: RenderTarget, items: readonly SnapshotItem[]): Promise<void> {
     const { chalk } = this.options;
+    const { check } = this.options.glyphs ?? UNICODE_GLYPHS;
     let text = '';
     for (const { resourceType, data } of items) {
       const item = (data ?? {}) as { gid?: unknown; name?: unknown; text?: unknown; completed?: unknown };
       const title = clean(item.name ?? item.text ?? '').slice(0, 200);
-      text += `${[chalk.dim('snapshot'), resourceType, chalk.cyan(`"${title}"`), chalk.dim(clean(item.gid)), item.completed === true ? chalk.green('✓ completed') : ''].filter(Boolean).join(' ')}\n`;
+      text += `${[chalk.dim('snapshot'), resourceType, chalk.cyan(`"${title}"`), chalk.dim(clean(item.gid)), item.completed === true ? chalk.green(`${check} completed`) : ''].filter(Boolean).join(' ')}\n`;
     }
     if (text) await this.progress.aroundOutput(() => this.sink.write(text));
   }

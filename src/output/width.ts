@@ -93,17 +93,20 @@ export function textWidth(text: string): number {
   return width;
 }
 
-/** The text cut to at most `columns`, whole graphemes only, ending in "…" (1 column) when cut. */
-export function cutToWidth(text: string, columns: number): string {
+/** The text cut to at most `columns`, whole graphemes only, ending in "…" (or the ASCII "...")
+ * when cut; a width narrower than the ellipsis gets as much of the ellipsis as fits. */
+export function cutToWidth(text: string, columns: number, ellipsis = '…'): string {
   if (columns <= 0) return '';
   if (textWidth(text) <= columns) return text;
+  const mark = textWidth(ellipsis);
+  if (columns <= mark) return ellipsis.slice(0, columns);
   let out = '';
   let used = 0;
   for (const grapheme of graphemes(text)) {
     const width = graphemeWidth(grapheme);
-    if (used + width > columns - 1) break;
+    if (used + width > columns - mark) break;
     out += grapheme;
     used += width;
   }
-  return `${out}…`;
+  return `${out}${ellipsis}`;
 }

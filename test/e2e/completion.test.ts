@@ -22,11 +22,17 @@ function has(shell: string): boolean {
 let bed: TestBed;
 let binDir: string;
 let project: string;
+/** A second state folder with a stored reference that has a colon: box:changes. */
+let colonState: string;
 beforeAll(async () => {
   bed = await startTestBed();
   project = bed.emulator.asana.projectGids[1]!;
   // A stored cursor, so there is a reference to offer.
   expect((await runCli(['tail', project, '--once'], bed.env())).code).toBe(0);
+  colonState = tempDir('events-colon-');
+  const colonEnv = bed.env({ EVENTS_CONFIG_DIR: colonState, BOX_BASE_URL: `${bed.emulator.url}/2.0`, BOX_ACCESS_TOKEN: 'test-token' });
+  const box = await runCli(['tail', 'box:changes', '--once'], colonEnv);
+  expect(box.code, box.stderr).toBe(0);
   // `events` on PATH as a user has it after npm install -g.
   binDir = tempDir('events-bin-');
   fs.symlinkSync(BIN, path.join(binDir, 'events'));
@@ -34,31 +40,43 @@ beforeAll(async () => {
 afterAll(async () => {
   await bed.close();
   fs.rmSync(binDir, { recursive: true, force: true });
+  fs.rmSync(colonState, { recursive: true, force: true });
 });
 
 const shellEnv = (): NodeJS.ProcessEnv => bed.env({ PATH: `${binDir}:${process.env['PATH']}` });
 
 /** Runs a script file in a shell and returns its stdout lines. */
-async function inShell(shell: string, script: string): Promise<string[]> {
+async function inShell(shell: string, script: string, env = shellEnv()): Promise<string[]> {
   const file = path.join(binDir, `harness.${shell}`);
   fs.writeFileSync(file, script);
   const args = shell === 'zsh' ? `zsh -f ${file}` : `${shell} ${file}`;
-  const result = await runShell(args, shellEnv());
+  const result = await runShell(args, env);
   expect(result.stderr).toBe('');
   return result.stdout.split('\n').filter(Boolean);
 }
 
+// As bash sets them for `words` typed and TAB (words without a COMP_WORDBREAKS character).
 const bash = (words: string[]): Promise<string[]> =>
-  inShell('bash', `source '${ROOT}/${FILES.bash}'\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _events; printf '%s\\n' "\${COMPREPLY[@]}"\n`);
+  inShell('bash', `source '${ROOT}/${FILES.bash}'\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; COMP_LINE='${words.join(' ')}'; COMP_POINT=\${#COMP_LINE}; _events; printf '%s\\n' "\${COMPREPLY[@]}"\n`);
 
 // zsh: an interactive zsh on a pseudo-terminal (zpty) with compinit loading completions/_events
 // from $fpath. Type the line and TAB, then go to the start of the line, type `echo WORD=` and
 // Enter: the shell prints the line as completion left it.
-async function zsh(line: string): Promise<string> {
+function zsh(line: string, env = shellEnv()): Promise<string> {
+  return typed("zsh -f -i", `PROMPT="> "; fpath=(${ROOT}/completions $fpath); autoload -U compinit; compinit -u -D; unsetopt beep`, line, env);
+}
+
+// bash the same way: an interactive bash (readline, the real COMP_WORDBREAKS with its colon)
+// driven through zsh's zpty, with the checked-in script sourced.
+function bashTyped(line: string, env = shellEnv()): Promise<string> {
+  return typed('bash --norc --noprofile -i', `PS1="> "; source ${ROOT}/${FILES.bash}; bind "set bell-style none"`, line, env);
+}
+
+async function typed(shell: string, setup: string, line: string, env: NodeJS.ProcessEnv): Promise<string> {
   const script = [
     'zmodload zsh/zpty',
-    "zpty z 'zsh -f -i'",
-    `zpty -w z 'PROMPT="> "; fpath=(${ROOT}/completions $fpath); autoload -U compinit; compinit -u -D; unsetopt beep'`,
+    `zpty z '${shell}'`,
+    `zpty -w z '${setup}'`,
     `zpty -w -n z $'${line}\t'`,
     'sleep 1',
     "zpty -w -n z $'\\x01echo WORD=\\x0d'",
@@ -68,7 +86,7 @@ async function zsh(line: string): Promise<string> {
     "print -r -- \"$out\" | tr -d '\\r' | grep -a -o 'WORD=.*' | tail -1",
     'zpty -d z',
   ].join('\n');
-  const [printed = ''] = await inShell('zsh', `${script}\n`);
+  const [printed = ''] = await inShell('zsh', `${script}\n`, env);
   return printed.replace(/^WORD=/, '').trimEnd();
 }
 
@@ -80,6 +98,24 @@ describe('completion scripts', () => {
     const run = await runCli(['completion', shell], bed.env());
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(fs.readFileSync(path.join(ROOT, file), 'utf8'));
+  });
+
+  it('`completion --help`, the README and the scripts agree on where the files go (issue 17, item 16)', async () => {
+    const help = (await runCli(['completion', '--help'], bed.env())).stdout;
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Shell completion'), readme.indexOf('\n## ', readme.indexOf('## Shell completion') + 5));
+    const commands = (text: string, prefix: string): string[] => text.split('\n').map((l) => l.replace(/^ *(\$ )?/, '').replace(/ {2,}#.*$/, '').trim()).filter((l) => l.startsWith(prefix));
+    for (const shell of ['bash', 'zsh', 'fish']) {
+      const inHelp = commands(help, `events completion ${shell} >`);
+      const inReadme = commands(section, `events completion ${shell} >`);
+      expect(inHelp.length, shell).toBeGreaterThan(0);
+      expect(inHelp, shell).toEqual(inReadme);
+    }
+    // The bash-completion folder only works with that package: both say so.
+    expect(section).toMatch(/with the bash-completion package[^\n]*\n[^\n]*bash-completion\/completions\/events/);
+    expect(help).toMatch(/bash-completion\/completions\/events +# bash, with the bash-completion package/);
+    // The zsh script's own install line names the same file.
+    expect(fs.readFileSync(path.join(ROOT, FILES.zsh), 'utf8')).toContain('events completion zsh > ~/.zfunc/_events');
   });
 
   it('an unknown shell is a usage error', async () => {
@@ -107,12 +143,43 @@ describe.skipIf(!has('bash'))('bash', () => {
   });
 });
 
+describe.skipIf(!has('bash') || !has('zsh'))('bash, typed at a real prompt (issue 17, item 16)', () => {
+  const colonEnv = (): NodeJS.ProcessEnv => bed.env({ PATH: `${binDir}:${process.env['PATH']}`, EVENTS_CONFIG_DIR: colonState });
+
+  it('completes references with a colon, whatever COMP_WORDBREAKS splits', { timeout: 60_000 }, async () => {
+    expect(await bashTyped('events t')).toBe('events tail');
+    expect(await bashTyped('events tail box:ch', colonEnv())).toBe('events tail box:changes');
+    expect(await bashTyped('events state show box:ch', colonEnv())).toBe('events state show box:changes');
+    // The forms no cursor is stored under: Box streams, and the prefixes a gid follows (no space after them).
+    expect(await bashTyped('events tail box:admin_logs_s')).toBe('events tail box:admin_logs_streaming');
+    expect(await bashTyped('events tail proj\\t12')).toBe('events tail projects:12');
+    expect(await bashTyped('events tail te\\t34')).toBe('events tail team:34');
+  });
+
+  it('`config set <TAB>` offers setting names and `auth status <TAB>` the providers', { timeout: 60_000 }, async () => {
+    expect(await bashTyped('events config set gr')).toBe('events config set group');
+    expect(await bashTyped('events config get asanaB')).toBe('events config get asanaBaseUrl');
+    expect(await bashTyped('events config set color al')).toBe('events config set color always');
+    expect(await bashTyped('events auth status ')).not.toMatch(/status status/);
+    expect(await bashTyped('events auth status a')).toBe('events auth status asana');
+    expect(await bashTyped('events auth status asana ')).toBe('events auth status asana');
+  });
+});
+
 describe.skipIf(!has('zsh'))('zsh', () => {
   it('completes commands, flags and stored references through compinit', { timeout: 30_000 }, async () => {
     expect(await zsh('events t')).toBe('events tail');
     expect(await zsh('events tail --js')).toBe('events tail --json');
     expect(await zsh('events tail ')).toBe(`events tail ${project}`);
     expect(await zsh('events state r')).toBe('events state reset');
+  });
+
+  it('`config set <TAB>` offers setting names and `auth status <TAB>` the providers (issue 17, item 16)', { timeout: 60_000 }, async () => {
+    expect(await zsh('events config set gr')).toBe('events config set group');
+    expect(await zsh('events config unset inter')).toBe('events config unset interval');
+    expect(await zsh('events config set color al')).toBe('events config set color always');
+    expect(await zsh('events auth status ')).not.toMatch(/status status/);
+    expect(await zsh('events auth status b')).toBe('events auth status box');
   });
 });
 

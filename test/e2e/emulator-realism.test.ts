@@ -252,3 +252,53 @@ describe('simulated activity changes the shape of the workspace', () => {
     }
   });
 });
+
+describe('control API knobs (issue 17, item 19)', () => {
+  const control = async (method: string, route: string, body?: unknown): Promise<{ status: number; body: any }> => {
+    const res = await fetch(`${emu.url}/_emulator/${route}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: await res.json() };
+  };
+  const status = async (): Promise<number> => (await fetch(`${emu.url}/api/1.0/users/me`, { headers: { authorization: 'Bearer rate-probe' } })).status;
+
+  it('bulk-added events are never stamped in the future, and their times never go back', async () => {
+    const asana = (await control('POST', 'asana/events', { resource: emu.asana.projectGids[0], count: 5000 })).body.data as Array<{ created_at: string }>;
+    const user = (await control('POST', 'box/events', { count: 5000 })).body.entries as Array<{ created_at: string; recorded_at: string }>;
+    const enterprise = (await control('POST', 'box/events', { count: 3000, stream: 'enterprise' })).body.entries as Array<{ created_at: string }>;
+    const after = Date.now();
+    for (const list of [asana, user, enterprise]) {
+      expect(list.length).toBeGreaterThanOrEqual(3000);
+      const times = list.map((e) => Date.parse(e.created_at));
+      expect(Math.max(...times)).toBeLessThanOrEqual(after);
+      for (let i = 1; i < times.length; i++) expect(times[i]!).toBeGreaterThanOrEqual(times[i - 1]!);
+    }
+    expect(Math.max(...user.map((e) => Date.parse(e.recorded_at)))).toBeLessThanOrEqual(after);
+    // Asana events have no id: their times stay distinct, as clients tell them apart by content.
+    expect(new Set(asana.map((e) => e.created_at)).size).toBe(asana.length);
+  });
+
+  it('the request budget is lifted with {"requests": null} or DELETE, keeping the in-flight cap; {} changes nothing', async () => {
+    const initial = (await control('GET', 'rate-limit')).body;
+    expect(initial.concurrency).toBe(50);
+    try {
+      expect((await control('POST', 'rate-limit', { requests: 2, window_s: 60 })).body).toMatchObject({ requests: 2, window_s: 60, concurrency: 50 });
+      expect([await status(), await status(), await status()]).toEqual([200, 200, 429]);
+      // {} is not a way to lift anything: both limits stay.
+      expect((await control('POST', 'rate-limit', {})).body).toMatchObject({ requests: 2, window_s: 60, concurrency: 50 });
+      expect((await control('POST', 'rate-limit', { requests: null })).body).toMatchObject({ requests: null, concurrency: 50 });
+      expect(await status()).toBe(200);
+      await control('POST', 'rate-limit', { requests: 1, window_s: 60 });
+      expect(await status()).toBe(200);
+      expect(await status()).toBe(429);
+      expect((await control('DELETE', 'rate-limit')).body).toMatchObject({ requests: null, window_s: null, concurrency: 50 });
+      expect(await status()).toBe(200);
+      // The in-flight cap goes only when asked.
+      expect((await control('POST', 'rate-limit', { concurrency: null })).body).toMatchObject({ requests: null, concurrency: null });
+      // A typo is refused, not taken as "no limits".
+      const typo = await control('POST', 'rate-limit', { request: 5 });
+      expect(typo.status).toBe(400);
+      expect(typo.body.error).toMatch(/unknown key request/);
+    } finally {
+      await control('POST', 'rate-limit', { requests: null, window_s: null, concurrency: initial.concurrency });
+    }
+  });
+});

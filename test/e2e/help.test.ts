@@ -1,5 +1,5 @@
 // Issue 6: help that teaches, and errors that suggest the fix.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, collect, runCli, tempDir } from '../helpers/cli.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
@@ -33,14 +33,19 @@ describe('help and suggestions', () => {
   });
 });
 
-/** Every example line of every help text: the command part, without the description after it. */
-async function helpExamples(): Promise<string[]> {
-  const examples: string[] = [];
+/** Every example line of every help text, as printed after "  $ ". */
+async function helpExampleLines(): Promise<string[]> {
+  const lines: string[] = [];
   for (const command of [[], ...COMMANDS]) {
     const run = await runCli([...command, '--help'], cleanEnv());
-    for (const line of run.stdout.split('\n')) if (line.startsWith('  $ ')) examples.push(line.slice(4).split(/ {2,}/)[0]!);
+    for (const line of run.stdout.split('\n')) if (line.startsWith('  $ ')) lines.push(line.slice(4));
   }
-  return examples;
+  return lines;
+}
+
+/** Every example of every help text: the command part, without the `  # description` after it. */
+async function helpExamples(): Promise<string[]> {
+  return (await helpExampleLines()).map((line) => line.replace(/ {2}# .*$/, ''));
 }
 
 /** The characters of a command line that no quote protects (quoted text is dropped). */
@@ -125,6 +130,24 @@ describe('help and usage (issue 12, item 13)', () => {
       const bare = unquoted(example);
       expect(bare, example).not.toMatch(/[?*[\]#!]/);
       expect(bare.replace(/<\(/g, ''), example).not.toContain('<');
+    }
+  });
+
+  it('help examples paste into a shell: a description follows its command only behind "#" (issue 17, item 17)', async () => {
+    const lines = await helpExampleLines();
+    expect(lines.length).toBeGreaterThan(20);
+    for (const line of lines) {
+      // Outside quotes, a gap of two or more spaces is where a description starts: it must be a comment.
+      const bare = unquoted(line);
+      const gap = bare.search(/ {2,}/);
+      if (gap !== -1) expect(bare.slice(gap).trimStart(), line).toMatch(/^# \S/);
+    }
+    // And a shell agrees: everything after the command is a comment bash does not run.
+    const described = lines.filter((line) => / {2}# /.test(line));
+    expect(described.length).toBeGreaterThan(10);
+    for (const line of described) {
+      const words = execFileSync('bash', ['-c', `set -f; events() { printf '%s\\n' "$@"; }; ${line.replace(/ *[|>].*?(?= {2}# |$)/, '')}`], { encoding: 'utf8' });
+      expect(words, line).not.toMatch(/follow|paste|what|watch|budget|printed/);
     }
   });
 

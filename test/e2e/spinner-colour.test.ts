@@ -50,3 +50,23 @@ describe('spinner colour', () => {
     expect(shown).toMatch(COLOUR);
   });
 });
+
+describe('a locale that is not UTF-8 (issue 17, item 13)', () => {
+  beforeAll(async () => {
+    expect((await runCli(['tail', bed.project, '--once'], bed.env())).code).toBe(0);
+  });
+
+  it('LC_ALL=C: the spinner, its text and the human lines are ASCII', async () => {
+    bed.emulator.asana.appendEvents(bed.project, 20);
+    const shown = await tailOnTerminal(['--color', 'never'], { LC_ALL: 'C', LANG: 'C.UTF-8' });
+    expect(shown).toMatch(/waiting for events on resource \d+ \.\.\./);
+    // Events were printed (a time, an action), and nothing outside ASCII reached the terminal.
+    expect(shown).toMatch(/\d\d:\d\d:\d\d .* (added|changed|removed|deleted|undeleted) /);
+    expect(shown.match(/[^\x00-\x7f]/g) ?? []).toEqual([]);
+  });
+
+  it('LANG=en_US.UTF-8: Unicode as before', async () => {
+    const shown = await tailOnTerminal(['--color', 'never'], { LANG: 'en_US.UTF-8' });
+    expect(shown).toMatch(SPINNER_TEXT);
+  });
+});

@@ -50,14 +50,15 @@ describe('human Asana line', () => {
     expect(formatAsanaEvent({ user, created_at: at, action: 'deleted', resource: task }, { chalk: colour, now })).toContain('\u001b[31mdeleted');
   });
 
-  it('fits the terminal width, shortening the name and summary first', () => {
+  it('fits the terminal width, shortening the name first and keeping the change', () => {
     const long = { ...task, name: 'A very long task name that goes on and on and on' };
     const event = { user, created_at: at, action: 'changed', resource: long, change: { field: 'assignee', action: 'changed', new_value: { name: 'Grace Hopper' } } };
     for (const width of [60, 70, 80, 100]) {
       const line = formatAsanaEvent(event, { chalk: plain, now, width });
       expect(line.length).toBeLessThanOrEqual(width);
-      expect(line.startsWith('14:03:22 Ada Lovelace changed task')).toBe(true);
+      expect(line).toMatch(/Ada Lovelace changed .*· assignee → Grace Hopper$/);
     }
+    expect(formatAsanaEvent(event, { chalk: plain, now, width: 80 }).startsWith('14:03:22 Ada Lovelace changed task "A very')).toBe(true);
     expect(fitLine([{ text: 'abcdef' }, { text: 'ghijkl' }], 8).length).toBeLessThanOrEqual(8);
   });
 });

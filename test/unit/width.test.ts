@@ -86,15 +86,17 @@ describe('human lines at every width', () => {
   const at = new Date('2026-11-24T14:03:22').toISOString();
   const names = ['仕様書を書いて来週までにレビューに出す', `Party ${FAMILY}${FLAG} planning 🎉🎉🎉`, 'Ре́зюме café naïve e\u0301', 'לכתוב את המפרט של הפרויקט', 'كتابة المواصفات للمشروع'];
 
-  it('Asana: display width ≤ terminal width at every width from 1 to 120, the gid kept while names can shrink', () => {
+  it('Asana: display width ≤ terminal width at every width from 1 to 120, the actor and the change kept from 40 on', () => {
     for (const name of names) {
       const event = { user: { gid: '9', name: '山田 太郎' }, created_at: at, action: 'changed', resource: { gid: '1302', resource_type: 'task', name }, change: { field: 'assignee', new_value: { name: 'グレース・ホッパー' } } };
       for (let width = 1; width <= 120; width++) {
         const line = formatAsanaEvent(event, { chalk: plain, now, width });
         expect([name, width, textWidth(line) <= width]).toEqual([name, width, true]);
         expect(line).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|\u200D(…|$|\s)/);
-        // time, user (≥ "…"), action, type, name (≥ "…") and the gid fit from 40 columns on.
-        if (width >= 40) expect(line).toMatch(/ 1302( |$)/);
+        // The actor, the action and the change fit from 40 columns on (issue 17, item 13); the
+        // gid, when there is room for it.
+        if (width >= 40) expect(line).toMatch(/^(\d\d:\d\d:\d\d )?山田 太郎 changed .*· assignee → グ/);
+        if (width >= 100) expect(line).toMatch(/ 1302 /);
       }
     }
   });
@@ -105,17 +107,19 @@ describe('human lines at every width', () => {
       for (let width = 1; width <= 120; width++) {
         const line = formatBoxEvent(event, { chalk: plain, now, width });
         expect([name, width, textWidth(line) <= width]).toEqual([name, width, true]);
-        if (width >= 45) expect(line).toMatch(/ 1234( |$)/);
+        if (width >= 40) expect(line).toMatch(/^(\d\d:\d\d:\d\d )?太郎@example\.com ITEM_UPLOAD (file )?"/);
+        if (width >= 100) expect(line).toMatch(/ 1234( |$)/);
       }
     }
   });
 
-  it('shortens names and summaries before the id', () => {
+  it('shortens a wide name (whole graphemes) before the id goes', () => {
     const event = { user: { gid: '9', name: 'Ada Lovelace' }, created_at: at, action: 'changed', resource: { gid: '1204567890123456', resource_type: 'task', name: '仕様書を書いて来週までにレビューに出す' }, change: { field: 'assignee', new_value: { name: 'Grace Hopper' } } };
-    const line = formatAsanaEvent(event, { chalk: plain, now, width: 60 });
+    const line = formatAsanaEvent(event, { chalk: plain, now, width: 90 });
     expect(line).toContain(' 1204567890123456');
     expect(line).toMatch(/"仕[^"]*…"/);
-    expect(textWidth(line)).toBeLessThanOrEqual(60);
+    expect(line).toContain('· assignee → Grace Hopper');
+    expect(textWidth(line)).toBeLessThanOrEqual(90);
   });
 
   it('RTL server text keeps its characters and width, isolated so the line keeps its order', () => {
