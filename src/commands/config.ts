@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { NotFoundError } from '../core/errors.js';
 import { configDir, checkSetting, readFileSettings, settingKeys } from '../config/settings.js';
+import { folderError, isFileSystemError, makeStateFolder } from '../state/folder.js';
 
 interface Out {
   stdout: NodeJS.WritableStream;
@@ -33,8 +34,7 @@ export async function configSet(key: string, raw: string, out: Out): Promise<num
   const dir = configDir(out.env);
   // A broken config.json is reported (exit 78) rather than overwritten.
   readFileSettings(dir, warnTo(out));
-  const { openConfig } = await import('../config/store.js');
-  (await openConfig(dir)).set(key, value);
+  await writeConfig(dir, (conf) => conf.set(key, value));
   return 0;
 }
 
@@ -42,9 +42,22 @@ export async function configUnset(key: string, out: Out): Promise<number> {
   checkKey(key);
   const dir = configDir(out.env);
   readFileSettings(dir, warnTo(out));
-  const { openConfig } = await import('../config/store.js');
-  (await openConfig(dir)).delete(key);
+  await writeConfig(dir, (conf) => conf.delete(key));
   return 0;
+}
+
+/**
+ * The folder first, made by our own walk (conf's recursive mkdir spins for good under /proc);
+ * a disk that is full or read-only is the state folder's error (exit 73), not an internal one.
+ */
+async function writeConfig(dir: string, change: (conf: Awaited<ReturnType<typeof import('../config/store.js').openConfig>>) => void): Promise<void> {
+  makeStateFolder(dir);
+  const { openConfig } = await import('../config/store.js');
+  try {
+    change(await openConfig(dir));
+  } catch (error) {
+    throw isFileSystemError(error) ? folderError('write', path.join(dir, 'config.json'), error) : error;
+  }
 }
 
 export function configPath(out: Out): number {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StateError } from '../core/errors.js';
 import { fsyncDir, writeFileDurable } from '../lib/durable.js';
+import { folderError, isFileSystemError, makeStateFolder } from './folder.js';
 import type { Cursor } from '../core/provider.js';
 
 export const STATE_VERSION = 1;
@@ -48,13 +49,7 @@ export class CursorStore {
     this.cursorsDir = path.join(dir, 'cursors');
     this.locksDir = path.join(dir, 'locks');
     if (!create) return;
-    for (const d of [dir, this.cursorsDir, this.locksDir]) {
-      try {
-        fs.mkdirSync(d, { recursive: true, mode: 0o700 });
-      } catch (error) {
-        throw new StateError(`cannot create the state folder ${d} (${(error as Error).message})`, 'set EVENTS_CONFIG_DIR to a writable folder');
-      }
-    }
+    for (const d of [dir, this.cursorsDir, this.locksDir]) makeStateFolder(d);
   }
 
   file(key: CursorKey): CursorFile {
@@ -71,7 +66,7 @@ export class CursorStore {
       return fs.readdirSync(this.cursorsDir).filter((name) => name.endsWith('.json')).sort();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw new StateError(`cannot read the state folder ${this.cursorsDir} (${(error as Error).message})`, 'check its permissions, or set EVENTS_CONFIG_DIR');
+      throw folderError('read the state folder', this.cursorsDir, error);
     }
   }
 
@@ -178,19 +173,27 @@ export class CursorFile {
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw new StateError(`cannot remove ${this.path} (${(error as Error).message})`, 'check permissions of the state folder');
+      throw folderError('remove', this.path, error);
     }
   }
 }
 
-function readRecord(file: string, read: () => Record<string, unknown> = () => JSON.parse(fs.readFileSync(file, 'utf8'))): CursorRecord | undefined {
-  let data: Record<string, unknown>;
+function readRecord(file: string): CursorRecord | undefined {
+  let text: string;
   try {
-    data = read();
+    text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // Not readable (a folder in its place, no permission): the folder's problem, not a corrupt file.
+    throw isFileSystemError(error) ? folderError('read', file, error) : corrupt(file, error);
+  }
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(text) as Record<string, unknown>;
+  } catch (error) {
     throw corrupt(file, error);
   }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw corrupt(file, new Error('not a cursor record'));
   if (Object.keys(data).length === 0) return undefined;
   const version = data['version'];
   if (typeof version === 'number' && version > STATE_VERSION) {
@@ -200,8 +203,8 @@ function readRecord(file: string, read: () => Record<string, unknown> = () => JS
   return data as unknown as CursorRecord;
 }
 
-function saveFailed(file: string, error: unknown): StateError {
-  return new StateError(`cannot save the cursor to ${file} (${(error as Error).message})`, 'check free disk space and permissions of the state folder');
+function saveFailed(file: string, error: unknown): Error {
+  return folderError('save the cursor to', file, error);
 }
 
 function corrupt(file: string, error: unknown): StateError {
