@@ -35,6 +35,7 @@ export type ErrorCategory =
   | 'not-found'
   | 'state'
   | 'state-folder'
+  | 'empty-shard'
   | 'locked'
   | 'expired'
   | 'input'
@@ -92,6 +93,17 @@ export class StateError extends EventsError {
 export class StateFolderError extends EventsError {
   constructor(message: string, hint?: string, options?: { cause?: unknown }) {
     super('state-folder', ExitCode.stateFolder, message, hint, options);
+  }
+}
+
+/**
+ * `--shard K/N` without --once, and the hash sends none of the references to shard K: nothing will
+ * ever arrive. Its own exit code, so a unit file with Restart=always can stop restarting it every
+ * RestartSec (RestartPreventExitStatus=8) instead of looping.
+ */
+export class EmptyShardError extends EventsError {
+  constructor(message: string, hint?: string) {
+    super('empty-shard', ExitCode.emptyShard, message, hint);
   }
 }
 
