@@ -63,6 +63,11 @@ describe('state folder problems (item 6)', () => {
       const run = await runUnprivileged(['tail', bed.project, '--once'], bed.env());
       expect(run.code).toBe(73);
       expect(oneLine(run.stderr)).toMatch(new RegExp(`^events: cannot take the lock ${escape(lockPath())}: permission denied \\(EACCES\\) \\(let this user write to ${escape(path.dirname(lockPath()))} \\(chown or chmod\\), or set EVENTS_CONFIG_DIR to a writable folder\\)$`));
+      // Locks writable, cursors not: state reset takes the lock, then cannot remove the cursor.
+      fs.chmodSync(path.join(bed.stateDir, 'locks'), 0o700);
+      const reset = await runUnprivileged(['state', 'reset', bed.project], bed.env());
+      expect(reset.code).toBe(73);
+      expect(oneLine(reset.stderr)).toMatch(/^events: cannot remove \S+\.json: permission denied \(EACCES\) \(let this user write to \S+\/cursors \(chown or chmod\), or set EVENTS_CONFIG_DIR/);
     } finally {
       for (const sub of ['locks', 'cursors']) fs.chmodSync(path.join(bed.stateDir, sub), 0o700);
     }
