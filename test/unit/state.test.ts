@@ -166,6 +166,15 @@ async function thrown(fn: () => unknown): Promise<Error> {
 }
 
 describe('state folder problems are their own error, exit 73 (issue 17 item 6)', () => {
+  it('creates missing levels one by one (no recursive mkdir), each 0700, and accepts what exists', () => {
+    const deep = path.join(dir, 'a', 'b', 'events');
+    new CursorStore(deep);
+    for (const level of [path.join(dir, 'a'), path.join(dir, 'a', 'b'), deep, path.join(deep, 'cursors'), path.join(deep, 'locks')]) {
+      expect(fs.statSync(level).mode & 0o777).toBe(0o700);
+    }
+    expect(() => new CursorStore(deep)).not.toThrow();
+  });
+
   it('a file where the state folder goes, or above it: names the file, not an internal error or exit 5', async () => {
     const file = path.join(dir, 'plain-file');
     fs.writeFileSync(file, '');
