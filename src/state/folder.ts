@@ -2,6 +2,7 @@
 // disk, past a file in the way), it is full, not ours, or a folder sits where a lock or cursor
 // file goes. Every such failure of a file operation becomes one StateFolderError (exit 73) that
 // says what is wrong with which path and what to do, never an "internal error" with a stack.
+import fs from 'node:fs';
 import path from 'node:path';
 import { EventsError, StateFolderError } from '../core/errors.js';
 import { makeFolders } from '../lib/durable.js';
@@ -29,7 +30,9 @@ const CAUSES: Record<string, { cause: (at: string) => string; fix: (at: string) 
  */
 export function folderError(doing: string, target: string, error: unknown): Error {
   if (error instanceof EventsError || !(error instanceof Error)) return error as Error;
-  const { code, path: at = target } = error as NodeJS.ErrnoException & { path?: string };
+  const { code, path: where = target } = error as NodeJS.ErrnoException & { path?: string };
+  // ENOTDIR names the path that was opened; the file in the way is one of its folders.
+  const at = code === 'ENOTDIR' ? fileInTheWay(where) : where;
   // mkdir under /proc or /sys: the parent exists, yet no folder can be made in it.
   const known = code === 'ENOENT' && doing === CREATE ? NO_FOLDERS_HERE : code === undefined ? undefined : CAUSES[code];
   if (!known) {
@@ -46,6 +49,17 @@ const NO_FOLDERS_HERE = { cause: (at: string) => `${path.dirname(at)} takes no n
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The nearest existing ancestor of `at` (or `at`) that is not a folder; `at` when there is none. */
+function fileInTheWay(at: string): string {
+  for (let p = at; ; p = path.dirname(p)) {
+    try {
+      return fs.statSync(p).isDirectory() ? at : p;
+    } catch {
+      if (path.dirname(p) === p) return at;
+    }
+  }
 }
 
 /** True for an error of a file operation (it has an errno code), not a bug or a stop. */

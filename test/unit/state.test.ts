@@ -203,6 +203,15 @@ describe('state folder problems are their own error, exit 73 (issue 17 item 6)',
     expect(fs.statSync(lock).isDirectory()).toBe(true);
   });
 
+  it('the locks folder replaced by a file after start: the error names that file, not a temporary name', async () => {
+    const store = new CursorStore(dir);
+    fs.rmSync(store.locksDir, { recursive: true });
+    fs.writeFileSync(store.locksDir, '');
+    const error = await thrown(() => acquireLock(store.lockPath(key), { waitMs: 0, description: 'p' }));
+    expect(error).toBeInstanceOf(StateFolderError);
+    expect(error.message).toBe(`cannot take the lock ${store.lockPath(key)}: ${store.locksDir} is a file, not a folder (ENOTDIR)`);
+  });
+
   it('a folder where the cursor file goes is the folder\'s problem, not a "corrupt" file', async () => {
     const store = new CursorStore(dir);
     const file = store.file(key);
