@@ -73,8 +73,9 @@ function lockedError(lockPath: string, holder: LockOwner | undefined, options: L
 /** The lock appears with its content or not at all: a crash can never leave it empty. */
 function tryCreate(lockPath: string, content: string): boolean {
   const temp = tempPathFor(lockPath);
-  fs.writeFileSync(temp, content, { mode: 0o600 });
   try {
+    // Inside the try: a write that fails (a full disk) must not leave the empty temporary file.
+    fs.writeFileSync(temp, content, { mode: 0o600 });
     fs.linkSync(temp, lockPath);
     return true;
   } catch (error) {

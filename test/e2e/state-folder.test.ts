@@ -1,8 +1,9 @@
 // Issue 17 items 6, 7 and 11: a state folder that cannot be used is its own error (exit 73) naming
 // the path, the cause and EVENTS_CONFIG_DIR; a lock held by a zombie is no lock; an empty shard in
 // follow mode is exit 8, which a unit file can name, rather than 0 and a restart every 10 s.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, eventsOf, runCli, RunningCli, waitUntil } from '../helpers/cli.js';
@@ -71,6 +72,63 @@ describe('state folder problems (item 6)', () => {
     } finally {
       for (const sub of ['locks', 'cursors']) fs.chmodSync(path.join(bed.stateDir, sub), 0o700);
     }
+  });
+});
+
+describe('a read-only or full file system under the state folder (item 6)', () => {
+  // A real one: a 64 KiB tmpfs, remounted read-only or filled up. Mounting needs root; where it
+  // is refused, the unit tests still cover ENOSPC through /dev/full.
+  const mountPoint = path.join(os.tmpdir(), `events-state-fs-${process.pid}`);
+  let mounted = false;
+  beforeEach(() => {
+    fs.mkdirSync(mountPoint, { recursive: true });
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint], { stdio: 'ignore' });
+      mounted = true;
+    } catch {
+      mounted = false;
+    }
+  });
+  afterEach(() => {
+    if (mounted) execFileSync('umount', [mountPoint]);
+    fs.rmSync(mountPoint, { recursive: true, force: true });
+  });
+
+  it('EROFS: exit 73 "the file system is read-only", for a new state folder and for an existing one', async (context) => {
+    if (!mounted) context.skip('mounting a small tmpfs needs root');
+    const existing = path.join(mountPoint, 'state');
+    expect((await runCli(['tail', bed.project, '--once'], bed.env({ EVENTS_CONFIG_DIR: existing }))).code).toBe(0);
+    execFileSync('mount', ['-o', 'remount,ro', mountPoint]);
+    const fresh = path.join(mountPoint, 'new');
+    const create = await runCli(['tail', bed.project, '--once'], bed.env({ EVENTS_CONFIG_DIR: fresh }));
+    expect(create.code).toBe(73);
+    expect(oneLine(create.stderr)).toBe(`events: cannot create the state folder ${fresh}: the file system is read-only (EROFS) (set EVENTS_CONFIG_DIR to a folder on a writable file system)`);
+    const run = await runCli(['tail', bed.project, '--once'], bed.env({ EVENTS_CONFIG_DIR: existing }));
+    expect(run.code).toBe(73);
+    expect(oneLine(run.stderr)).toMatch(/^events: cannot take the lock \S+\.lock: the file system is read-only \(EROFS\) \(set EVENTS_CONFIG_DIR to a folder on a writable file system\)$/);
+  });
+
+  it('ENOSPC: exit 73 "the disk is full", the stored cursor untouched', async (context) => {
+    if (!mounted) context.skip('mounting a small tmpfs needs root');
+    const state = path.join(mountPoint, 'state');
+    expect((await runCli(['tail', bed.project, '--once'], bed.env({ EVENTS_CONFIG_DIR: state }))).code).toBe(0);
+    const cursors = path.join(state, 'cursors');
+    const cursor = path.join(cursors, fs.readdirSync(cursors)[0]!);
+    const before = fs.readFileSync(cursor, 'utf8');
+    bed.emulator.asana.appendEvents(bed.project, 3);
+    // Fill the disk to the last byte.
+    const fd = fs.openSync(path.join(mountPoint, 'filler'), 'w');
+    try {
+      for (;;) fs.writeSync(fd, Buffer.alloc(4096));
+    } catch (error) {
+      expect((error as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    } finally {
+      fs.closeSync(fd);
+    }
+    const run = await runCli(['tail', bed.project, '--once', '--json'], bed.env({ EVENTS_CONFIG_DIR: state }));
+    expect(run.code).toBe(73);
+    expect(oneLine(run.stderr)).toMatch(/: the disk is full \(ENOSPC\) \(free some space on that disk, or set EVENTS_CONFIG_DIR to a folder on another disk\)$/);
+    expect(fs.readFileSync(cursor, 'utf8')).toBe(before);
   });
 });
 
