@@ -129,6 +129,8 @@ describe('a read-only or full file system under the state folder (item 6)', () =
     expect(run.code).toBe(73);
     expect(oneLine(run.stderr)).toMatch(/: the disk is full \(ENOSPC\) \(free some space on that disk, or set EVENTS_CONFIG_DIR to a folder on another disk\)$/);
     expect(fs.readFileSync(cursor, 'utf8')).toBe(before);
+    // The lock's temporary file, created before its write failed, is gone too.
+    expect(fs.readdirSync(path.join(state, 'locks'))).toEqual([]);
   });
 });
 
