@@ -131,9 +131,15 @@ export class CursorFile {
     try {
       if (Buffer.byteLength(text) <= IN_PLACE_LIMIT && this.#writeInPlace(text)) return;
       const temp = `${this.path}.${process.pid}.tmp`;
-      await fs.promises.writeFile(temp, text, { mode: 0o600 });
-      this.#closeInPlace();
-      await fs.promises.rename(temp, this.path);
+      try {
+        await fs.promises.writeFile(temp, text, { mode: 0o600 });
+        this.#closeInPlace();
+        await fs.promises.rename(temp, this.path);
+      } catch (error) {
+        // A full disk must not keep the half-written copy as well.
+        await fs.promises.rm(temp, { force: true }).catch(() => undefined);
+        throw error;
+      }
     } catch (error) {
       throw saveFailed(this.path, error);
     }

@@ -230,6 +230,17 @@ describe('state folder problems are their own error, exit 73 (issue 17 item 6)',
     expect(error.message).toBe(`cannot save the cursor to ${file.path}: the disk is full (ENOSPC)`);
     expect((error as StateFolderError).hint).toBe('free some space on that disk, or set EVENTS_CONFIG_DIR to a folder on another disk');
   });
+
+  it('a quick save through a temporary file that hits a full disk leaves no temporary file', async () => {
+    const store = new CursorStore(dir);
+    const file = store.file(key);
+    // No cursor file yet, so the save goes through `<file>.<pid>.tmp`: make that lead to /dev/full.
+    const temp = `${file.path}.${process.pid}.tmp`;
+    fs.symlinkSync('/dev/full', temp);
+    const error = await thrown(() => file.saveQuick({ label: 'w', cursor: { sync: 'a' }, savedAt: 'x' }));
+    expect(error.message).toBe(`cannot save the cursor to ${file.path}: the disk is full (ENOSPC)`);
+    expect(fs.readdirSync(store.cursorsDir)).toEqual([]);
+  });
 });
 
 describe('a zombie holds no lock (issue 17 item 7)', () => {
