@@ -69,7 +69,13 @@ describe('state folder problems (item 6)', () => {
       const reset = await runUnprivileged(['state', 'reset', bed.project], bed.env());
       expect(reset.code).toBe(73);
       expect(oneLine(reset.stderr)).toMatch(/^events: cannot remove \S+\.json: permission denied \(EACCES\) \(let this user write to \S+\/cursors \(chown or chmod\), or set EVENTS_CONFIG_DIR/);
+      // config.json, written through conf, in a folder this user may not write.
+      fs.chmodSync(bed.stateDir, 0o555);
+      const set = await runUnprivileged(['config', 'set', 'group', 'export'], bed.env());
+      expect(set.code).toBe(73);
+      expect(oneLine(set.stderr)).toBe(`events: cannot write ${path.join(bed.stateDir, 'config.json')}: permission denied (EACCES) (let this user write to ${bed.stateDir} (chown or chmod), or set EVENTS_CONFIG_DIR to a writable folder)`);
     } finally {
+      fs.chmodSync(bed.stateDir, 0o700);
       for (const sub of ['locks', 'cursors']) fs.chmodSync(path.join(bed.stateDir, sub), 0o700);
     }
   });
