@@ -3,7 +3,7 @@
 // flags into a TailConfig; tests can call this directly.
 import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
-import { AuthError, EventsError, ExitCode, OutputError, StopRequested, UsageError } from '../core/errors.js';
+import { AuthError, EmptyShardError, EventsError, ExitCode, OutputError, StopRequested, UsageError } from '../core/errors.js';
 import { HttpClient, isLoopback } from '../net/http.js';
 import type { ProxyChoice } from '../net/proxy.js';
 import { redactText } from '../lib/redact.js';
@@ -93,6 +93,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     // --shard keeps the direct references of this shard; expanders are listed by every shard and
     // their projects split by the same hash.
     const refs = config.refs.filter((ref) => isExpander(ref) || inShard(ref.id, config.shard));
+    if (!refs.length && !config.once) throw emptyShard(config);
     const providers = createProviders({ ...config, refs }, http, io.env, (line) => io.stderr.write(`${line}\n`), governors, grid);
     set = new SubscriptionSet({ store: new CursorStore(config.stateDir), providers, group: config.group, filters: config.filters, lockWaitMs: config.lockWaitMs, stop: io.stop });
     // Locks in a fixed order, so two overlapping runs cannot each hold what the other waits for.
@@ -105,8 +106,9 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
       governors.get('asana')?.setDemand(() => (set?.size ?? 0) - box.length, config.intervalMs);
       governors.get('box')?.setDemand(box.filter((r) => r.provider === 'box' && isEnterpriseStream(r.streamType)).length, config.intervalMs);
     }
-    progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true, colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true), glyphs: glyphsFor(io.env) });
-    if (!refs.length) progress.note(`shard ${config.shard?.index}/${config.shard?.count} holds none of the ${config.refs.length} references: nothing to follow`);
+    progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true, colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true) });
+    // --once: a cron run of an empty shard has done its job.
+    if (!refs.length) progress.note(emptyShard(config).message);
     if (config.shard) progress.debug(`shard ${config.shard.index}/${config.shard.count}: ${direct.length} of ${config.refs.filter((r) => !isExpander(r)).length} named references`);
     sink = config.output && config.output !== '-' ? new FileSink(config.output) : openStdoutSink(io, () => progress?.debug('stdout is full: waiting for its reader'));
     // Log rotation: SIGHUP reopens --output FILE (a rename or removal is noticed at the next write).
@@ -168,6 +170,21 @@ function createExpansion(expanders: Expander[], providers: Map<string, Provider>
     },
   };
   return new Expansion({ expanders, lister: providers.get('asana') as AsanaProvider, set, shard: config.shard, progress, ctx });
+}
+
+/**
+ * Following nothing would end at once with 0, and Restart=always would start it again every
+ * RestartSec for good: a distinct exit code a unit file can name instead.
+ */
+function emptyShard(config: TailConfig): EmptyShardError {
+  const { index, count } = config.shard!;
+  const n = config.refs.length;
+  return new EmptyShardError(
+    n === 1
+      ? `shard ${index}/${count} is empty: the hash of its id sends the one reference to another shard, so there is nothing to follow`
+      : `shard ${index}/${count} is empty: the hashes of their ids send all ${n} references to other shards, so there is nothing to follow`,
+    `use fewer shards than references, or let the service manager stop on exit ${ExitCode.emptyShard}: RestartPreventExitStatus=${ExitCode.emptyShard} in a systemd unit`,
+  );
 }
 
 /** One governor per provider instance, that is per access token and host. */

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { NotFoundError } from '../core/errors.js';
 import { configDir, checkSetting, readConfigObject, readFileSettings, settingKeys } from '../config/settings.js';
+import { folderError, isFileSystemError, makeStateFolder } from '../state/folder.js';
 
 interface Out {
   stdout: NodeJS.WritableStream;
@@ -34,8 +35,7 @@ export async function configSet(key: string, raw: string, out: Out): Promise<num
   // A config.json that is not a JSON object is reported (exit 78) rather than overwritten; bad
   // values in it are not checked here: set and unset are how the user fixes them.
   readConfigObject(dir);
-  const { openConfig } = await import('../config/store.js');
-  (await openConfig(dir)).set(key, value);
+  await writeConfig(dir, (conf) => conf.set(key, value));
   return 0;
 }
 
@@ -43,9 +43,22 @@ export async function configUnset(key: string, out: Out): Promise<number> {
   checkKey(key);
   const dir = configDir(out.env);
   readConfigObject(dir);
-  const { openConfig } = await import('../config/store.js');
-  (await openConfig(dir)).delete(key);
+  await writeConfig(dir, (conf) => conf.delete(key));
   return 0;
+}
+
+/**
+ * The folder first, made by our own walk (conf's recursive mkdir spins for good under /proc);
+ * a disk that is full or read-only is the state folder's error (exit 73), not an internal one.
+ */
+async function writeConfig(dir: string, change: (conf: Awaited<ReturnType<typeof import('../config/store.js').openConfig>>) => void): Promise<void> {
+  makeStateFolder(dir);
+  const { openConfig } = await import('../config/store.js');
+  try {
+    change(await openConfig(dir));
+  } catch (error) {
+    throw isFileSystemError(error) ? folderError('write', path.join(dir, 'config.json'), error) : error;
+  }
 }
 
 export function configPath(out: Out): number {

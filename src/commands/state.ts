@@ -11,6 +11,7 @@ import { BOX_STREAM_TYPES, isExpander, parseReference, type Reference } from '..
 import { configDir, pick, readFileSettings } from '../config/settings.js';
 import { CursorStore, fileNameFor, type CursorRecord } from '../state/cursors.js';
 import { acquireLock } from '../state/lock.js';
+import { folderError } from '../state/folder.js';
 
 /** Asana sync tokens expire after 24 h: an older cursor has most likely lost events. */
 const ASANA_TOKEN_LIFETIME_MS = 24 * 3600_000;
@@ -110,7 +111,11 @@ export async function stateReset(resource: string, flags: Record<string, unknown
     const release = await acquireLock(path.join(store.locksDir, `${base}.lock`), { waitMs: 0, description: `${ref.label} (group ${group})` });
     try {
       const file = path.join(store.cursorsDir, name);
-      fs.rmSync(file, { force: true });
+      try {
+        fs.rmSync(file, { force: true });
+      } catch (error) {
+        throw folderError('remove', file, error);
+      }
       removed.push(file);
     } finally {
       release();

@@ -11,10 +11,14 @@ export const ExitCode = {
   state: 5,
   locked: 6,
   expired: 7,
+  /** --shard K/N in follow mode holds nothing to follow: a unit file names it in RestartPreventExitStatus=. */
+  emptyShard: 8,
   /** EX_NOINPUT of sysexits.h: an input file (--refs-file) cannot be read. */
   noInput: 66,
   /** A local resource is not available: the emulator's port is taken (EX_UNAVAILABLE). */
   unavailable: 69,
+  /** EX_CANTCREAT: the state folder (EVENTS_CONFIG_DIR) cannot be created or written. */
+  stateFolder: 73,
   /** Output could not be written: disk full, closed stdout, no permission (EX_IOERR). */
   output: 74,
   temporary: 75,
@@ -32,6 +36,8 @@ export type ErrorCategory =
   | 'auth'
   | 'not-found'
   | 'state'
+  | 'state-folder'
+  | 'empty-shard'
   | 'locked'
   | 'expired'
   | 'input'
@@ -79,6 +85,28 @@ export class NotFoundError extends EventsError {
 export class StateError extends EventsError {
   constructor(message: string, hint?: string, options?: { cause?: unknown }) {
     super('state', ExitCode.state, message, hint, options);
+  }
+}
+
+/**
+ * The state folder cannot hold cursors or locks: it cannot be created, is read-only, full, not
+ * ours, or something else sits where a folder or a lock file goes. Not a corrupt file (exit 5):
+ * a person must fix the folder or point EVENTS_CONFIG_DIR elsewhere.
+ */
+export class StateFolderError extends EventsError {
+  constructor(message: string, hint?: string, options?: { cause?: unknown }) {
+    super('state-folder', ExitCode.stateFolder, message, hint, options);
+  }
+}
+
+/**
+ * `--shard K/N` without --once, and the hash sends none of the references to shard K: nothing will
+ * ever arrive. Its own exit code, so a unit file with Restart=always can stop restarting it every
+ * RestartSec (RestartPreventExitStatus=8) instead of looping.
+ */
+export class EmptyShardError extends EventsError {
+  constructor(message: string, hint?: string) {
+    super('empty-shard', ExitCode.emptyShard, message, hint);
   }
 }
 

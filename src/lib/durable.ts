@@ -36,6 +36,48 @@ export function linkTarget(target: string): string {
   return current; // a loop: opening it fails with ELOOP, which names the problem
 }
 
+/**
+ * `mkdir -p` without Node's recursion, which under a pseudo file system loops for good:
+ * `fs.mkdirSync('/proc/nope', { recursive: true })` hears ENOENT, sees that /proc exists, and
+ * tries again, at full CPU. Here: walk up to the first ancestor that exists, then create each
+ * missing level with one plain mkdir, and fail on the first error. Something other than a folder
+ * on the way fails with ENOTDIR naming it.
+ */
+export function makeFolders(dir: string, mode = 0o700): void {
+  const missing: string[] = [];
+  for (let at = path.resolve(dir); ; ) {
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(at);
+    } catch (error) {
+      // ENOTDIR: a file further up; the walk finds it and names it.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+    }
+    if (stat) {
+      if (!stat.isDirectory()) throw notAFolder(at);
+      break;
+    }
+    const parent = path.dirname(at);
+    if (parent === at) break;
+    missing.unshift(at);
+    at = parent;
+  }
+  for (const level of missing) {
+    try {
+      fs.mkdirSync(level, { mode });
+    } catch (error) {
+      // Another process made it in between: fine if it is a folder.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (!fs.statSync(level).isDirectory()) throw notAFolder(level);
+    }
+  }
+}
+
+function notAFolder(at: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${at}'`), { code: 'ENOTDIR', errno: -20, syscall: 'mkdir', path: at });
+}
+
 /** A temporary name beside the target, unique per process and call. */
 let counter = 0;
 export function tempPathFor(target: string): string {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StateError } from '../core/errors.js';
 import { fsyncDir, writeFileDurable } from '../lib/durable.js';
+import { folderError, isFileSystemError, makeStateFolder } from './folder.js';
 import type { Cursor } from '../core/provider.js';
 
 export const STATE_VERSION = 1;
@@ -48,13 +49,7 @@ export class CursorStore {
     this.cursorsDir = path.join(dir, 'cursors');
     this.locksDir = path.join(dir, 'locks');
     if (!create) return;
-    for (const d of [dir, this.cursorsDir, this.locksDir]) {
-      try {
-        fs.mkdirSync(d, { recursive: true, mode: 0o700 });
-      } catch (error) {
-        throw new StateError(`cannot create the state folder ${d} (${(error as Error).message})`, 'set EVENTS_CONFIG_DIR to a writable folder');
-      }
-    }
+    for (const d of [dir, this.cursorsDir, this.locksDir]) makeStateFolder(d);
   }
 
   file(key: CursorKey): CursorFile {
@@ -71,7 +66,7 @@ export class CursorStore {
       return fs.readdirSync(this.cursorsDir).filter((name) => name.endsWith('.json')).sort();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw new StateError(`cannot read the state folder ${this.cursorsDir} (${(error as Error).message})`, 'check its permissions, or set EVENTS_CONFIG_DIR');
+      throw folderError('read the state folder', this.cursorsDir, error);
     }
   }
 
@@ -136,9 +131,15 @@ export class CursorFile {
     try {
       if (Buffer.byteLength(text) <= IN_PLACE_LIMIT && this.#writeInPlace(text)) return;
       const temp = `${this.path}.${process.pid}.tmp`;
-      await fs.promises.writeFile(temp, text, { mode: 0o600 });
-      this.#closeInPlace();
-      await fs.promises.rename(temp, this.path);
+      try {
+        await fs.promises.writeFile(temp, text, { mode: 0o600 });
+        this.#closeInPlace();
+        await fs.promises.rename(temp, this.path);
+      } catch (error) {
+        // A full disk must not keep the half-written copy as well.
+        await fs.promises.rm(temp, { force: true }).catch(() => undefined);
+        throw error;
+      }
     } catch (error) {
       throw saveFailed(this.path, error);
     }
@@ -178,7 +179,7 @@ export class CursorFile {
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw new StateError(`cannot remove ${this.path} (${(error as Error).message})`, 'check permissions of the state folder');
+      throw folderError('remove', this.path, error);
     }
   }
 }
@@ -198,7 +199,8 @@ function readRecord(file: string, provider?: string, read: () => unknown = () =>
     value = read();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw corrupt(file, error);
+    // Not readable (a folder in its place, no permission): the folder's problem, not a corrupt file.
+    throw isFileSystemError(error) ? folderError('read', file, error) : corrupt(file, error);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw corrupt(file, new Error(`${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not a cursor record`));
   const data = value as Record<string, unknown>;
@@ -214,8 +216,8 @@ function readRecord(file: string, provider?: string, read: () => unknown = () =>
   return data as unknown as CursorRecord;
 }
 
-function saveFailed(file: string, error: unknown): StateError {
-  return new StateError(`cannot save the cursor to ${file} (${(error as Error).message})`, 'check free disk space and permissions of the state folder');
+function saveFailed(file: string, error: unknown): Error {
+  return folderError('save the cursor to', file, error);
 }
 
 function corrupt(file: string, error: unknown): StateError {

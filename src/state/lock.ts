@@ -1,15 +1,18 @@
 // A cross-process lock per subscription and group: an interactive tail and an overlapping cron
 // run must never both move one cursor. The lock file appears whole or not at all (written under a
 // temporary name, then hard-linked into place, which fails if it exists), and says who holds it:
-// pid, the process's start time and the host. A lock is stale when that process is gone, when its
-// pid now belongs to another process (a different start time), or when the file is unreadable
-// and old (a crash of an older version between create and write). A stale lock is taken over,
-// guarded so two waiters cannot both delete and recreate it.
+// pid, the process's start time and the host. A lock is stale when that process is gone (or a
+// zombie: killed, not yet reaped by its parent, it holds nothing), when its pid now belongs to
+// another process (a different start time), or when the file cannot be parsed and is old (a crash
+// of an older version between create and write). A stale lock is taken over, guarded so two
+// waiters cannot both delete and recreate it. A lock that cannot be written or read at all (a
+// read-only or full disk, a folder in its place) is the state folder's error, exit 73.
 import fs from 'node:fs';
 import os from 'node:os';
 import { LockedError } from '../core/errors.js';
 import { tempPathFor } from '../lib/durable.js';
 import { sleep } from '../lib/sleep.js';
+import { folderError, isFileSystemError } from './folder.js';
 
 export interface LockOptions {
   /** How long to wait for the holder to finish; 0 fails at once. */
@@ -35,6 +38,14 @@ const TAKEOVER_STALE_MS = 5_000;
 const UNREADABLE_STALE_MS = 5_000;
 
 export async function acquireLock(lockPath: string, options: LockOptions): Promise<Release> {
+  try {
+    return await acquire(lockPath, options);
+  } catch (error) {
+    throw isFileSystemError(error) ? folderError('take the lock', lockPath, error) : error;
+  }
+}
+
+async function acquire(lockPath: string, options: LockOptions): Promise<Release> {
   const deadline = Date.now() + options.waitMs;
   for (;;) {
     const mine = me();
@@ -62,8 +73,9 @@ function lockedError(lockPath: string, holder: LockOwner | undefined, options: L
 /** The lock appears with its content or not at all: a crash can never leave it empty. */
 function tryCreate(lockPath: string, content: string): boolean {
   const temp = tempPathFor(lockPath);
-  fs.writeFileSync(temp, content, { mode: 0o600 });
   try {
+    // Inside the try: a write that fails (a full disk) must not leave the empty temporary file.
+    fs.writeFileSync(temp, content, { mode: 0o600 });
     fs.linkSync(temp, lockPath);
     return true;
   } catch (error) {
@@ -74,13 +86,18 @@ function tryCreate(lockPath: string, content: string): boolean {
   }
 }
 
-/** The owner, undefined when the file cannot be understood, 'gone' when there is no file. */
+/**
+ * The owner, undefined when the file cannot be understood, 'gone' when there is no file. A file
+ * that cannot be read at all (a folder in its place, no permission) throws: waiting would not
+ * change it, and it is no holder to take over from.
+ */
 function readOwner(lockPath: string): LockOwner | undefined | 'gone' {
   let text: string;
   try {
     text = fs.readFileSync(lockPath, 'utf8');
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    throw error;
   }
   try {
     const owner = JSON.parse(text) as Partial<LockOwner>;
@@ -117,12 +134,21 @@ function me(): LockOwner {
 
 /** Field 22 of /proc/<pid>/stat: start time in clock ticks since boot (Linux only). */
 export function processStart(pid: number): number | undefined {
+  const ticks = Number(statFields(pid)?.[19]);
+  return Number.isFinite(ticks) ? ticks : undefined;
+}
+
+/** Field 3 of /proc/<pid>/stat: R, S, D, T, Z (zombie), X (dead), ...; undefined off Linux. */
+export function processState(pid: number): string | undefined {
+  return statFields(pid)?.[0];
+}
+
+/** /proc/<pid>/stat from field 3 on, undefined when there is no such file. */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[19]);
-    return Number.isFinite(ticks) ? ticks : undefined;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
@@ -131,10 +157,14 @@ export function processStart(pid: number): number | undefined {
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    // EPERM: alive, but another user's.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  // kill(pid, 0) succeeds on a zombie too: killed, but its parent has not reaped it yet (a slow
+  // supervisor). It holds nothing any more.
+  const state = processState(pid);
+  return state !== 'Z' && state !== 'X';
 }
 
 function removeStale(lockPath: string, stale: LockOwner | undefined): boolean {
@@ -159,7 +189,12 @@ function removeStale(lockPath: string, stale: LockOwner | undefined): boolean {
   return true;
 }
 
+/** Best effort: a lock left behind names a process that is gone, and the next run takes it over. */
 function release(lockPath: string, mine: LockOwner): void {
-  const owner = readOwner(lockPath);
-  if (owner !== undefined && owner !== 'gone' && owner.pid === mine.pid && owner.start === mine.start) fs.rmSync(lockPath, { force: true });
+  try {
+    const owner = readOwner(lockPath);
+    if (owner !== undefined && owner !== 'gone' && owner.pid === mine.pid && owner.start === mine.start) fs.rmSync(lockPath, { force: true });
+  } catch {
+    // the state folder went read-only or away under us: nothing left to do here
+  }
 }

@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LockedError, StateError } from '../../src/core/errors.js';
+import { ExitCode, LockedError, StateError, StateFolderError } from '../../src/core/errors.js';
 import { CursorStore, fileNameFor } from '../../src/state/cursors.js';
-import { acquireLock, processStart } from '../../src/state/lock.js';
+import { acquireLock, processStart, processState } from '../../src/state/lock.js';
+import { waitUntil } from '../helpers/cli.js';
 
 let dir: string;
 beforeEach(() => {
@@ -150,6 +151,119 @@ describe('lock', () => {
       expect((caught as LockedError).hint).toContain(`rm '${lock}'`);
     } finally {
       live.kill();
+    }
+  });
+});
+
+/** What `fn` throws (sync or async), to look at more than one property of it. */
+async function thrown(fn: () => unknown): Promise<Error> {
+  try {
+    await fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('it did not throw');
+}
+
+describe('state folder problems are their own error, exit 73 (issue 17 item 6)', () => {
+  it('creates missing levels one by one (no recursive mkdir), each 0700, and accepts what exists', () => {
+    const deep = path.join(dir, 'a', 'b', 'events');
+    new CursorStore(deep);
+    for (const level of [path.join(dir, 'a'), path.join(dir, 'a', 'b'), deep, path.join(deep, 'cursors'), path.join(deep, 'locks')]) {
+      expect(fs.statSync(level).mode & 0o777).toBe(0o700);
+    }
+    expect(() => new CursorStore(deep)).not.toThrow();
+  });
+
+  it('a file where the state folder goes, or above it: names the file, not an internal error or exit 5', async () => {
+    const file = path.join(dir, 'plain-file');
+    fs.writeFileSync(file, '');
+    for (const target of [file, path.join(file, 'events', 'deeper')]) {
+      const error = await thrown(() => new CursorStore(target));
+      expect(error).toBeInstanceOf(StateFolderError);
+      expect((error as StateFolderError).exitCode).toBe(ExitCode.stateFolder);
+      expect(ExitCode.stateFolder).toBe(73);
+      expect(error.message).toMatch(new RegExp(`^cannot create the state folder ${target}: (it|${file}) is a file, not a folder \\(ENOTDIR\\)$`));
+      expect((error as StateFolderError).hint).toBe(`move ${file} out of the way, or set EVENTS_CONFIG_DIR to a writable folder`);
+    }
+  });
+
+  it('a folder where the lock file goes (EISDIR): the state folder error at once, fresh or old', async () => {
+    const lock = path.join(dir, 'x.lock');
+    fs.mkdirSync(lock);
+    // Fresh, it used to look like a live holder (exit 6); old, its removal threw EISDIR (exit 1).
+    for (const age of [0, 60_000]) {
+      const then = new Date(Date.now() - age);
+      fs.utimesSync(lock, then, then);
+      const error = await thrown(() => acquireLock(lock, { waitMs: 0, description: 'p' }));
+      expect(error).toBeInstanceOf(StateFolderError);
+      expect(error.message).toBe(`cannot take the lock ${lock}: it is a folder where a file goes (EISDIR)`);
+      expect((error as StateFolderError).hint).toBe(`remove that folder: rmdir '${lock}'; or set EVENTS_CONFIG_DIR to a writable folder`);
+    }
+    expect(fs.statSync(lock).isDirectory()).toBe(true);
+  });
+
+  it('the locks folder replaced by a file after start: the error names that file, not a temporary name', async () => {
+    const store = new CursorStore(dir);
+    fs.rmSync(store.locksDir, { recursive: true });
+    fs.writeFileSync(store.locksDir, '');
+    const error = await thrown(() => acquireLock(store.lockPath(key), { waitMs: 0, description: 'p' }));
+    expect(error).toBeInstanceOf(StateFolderError);
+    expect(error.message).toBe(`cannot take the lock ${store.lockPath(key)}: ${store.locksDir} is a file, not a folder (ENOTDIR)`);
+  });
+
+  it('a folder where the cursor file goes is the folder\'s problem, not a "corrupt" file', async () => {
+    const store = new CursorStore(dir);
+    const file = store.file(key);
+    fs.mkdirSync(file.path);
+    const error = await thrown(() => file.load());
+    expect(error).toBeInstanceOf(StateFolderError);
+    expect(error.message).toBe(`cannot read ${file.path}: it is a folder where a file goes (EISDIR)`);
+  });
+
+  it('a full disk (ENOSPC, a real one: the cursor file leads to /dev/full) is exit 73 saying so', async () => {
+    const store = new CursorStore(dir);
+    const file = store.file(key);
+    fs.symlinkSync('/dev/full', file.path);
+    const error = await thrown(() => file.saveQuick({ label: 'w', cursor: { sync: 'a' }, savedAt: 'x' }));
+    expect(error).toBeInstanceOf(StateFolderError);
+    expect(error.message).toBe(`cannot save the cursor to ${file.path}: the disk is full (ENOSPC)`);
+    expect((error as StateFolderError).hint).toBe('free some space on that disk, or set EVENTS_CONFIG_DIR to a folder on another disk');
+  });
+
+  it('a quick save through a temporary file that hits a full disk leaves no temporary file', async () => {
+    const store = new CursorStore(dir);
+    const file = store.file(key);
+    // No cursor file yet, so the save goes through `<file>.<pid>.tmp`: make that lead to /dev/full.
+    const temp = `${file.path}.${process.pid}.tmp`;
+    fs.symlinkSync('/dev/full', temp);
+    const error = await thrown(() => file.saveQuick({ label: 'w', cursor: { sync: 'a' }, savedAt: 'x' }));
+    expect(error.message).toBe(`cannot save the cursor to ${file.path}: the disk is full (ENOSPC)`);
+    expect(fs.readdirSync(store.cursorsDir)).toEqual([]);
+  });
+});
+
+describe('a zombie holds no lock (issue 17 item 7)', () => {
+  it('a holder killed but not yet reaped by its parent (state Z) is stale', async () => {
+    const lock = path.join(dir, 'x.lock');
+    // The shell starts the holder, then becomes a sleep that never waits for its children.
+    const parent = spawn('sh', ['-c', 'sleep 600 & echo $!; exec sleep 600']);
+    try {
+      let out = '';
+      parent.stdout.on('data', (d) => (out += d));
+      await waitUntil(() => out.includes('\n'), 'the pid of the holder');
+      const pid = Number(out.trim());
+      await waitUntil(() => processStart(pid) !== undefined, 'the holder to start');
+      fs.writeFileSync(lock, JSON.stringify({ pid, start: processStart(pid), host: os.hostname(), since: '2026-01-01T00:00:00Z' }));
+      await expect(acquireLock(lock, { waitMs: 0, description: 'p' })).rejects.toThrow(LockedError);
+      process.kill(pid, 'SIGKILL');
+      await waitUntil(() => processState(pid) === 'Z', 'the holder to be a zombie');
+      const release = await acquireLock(lock, { waitMs: 0, description: 'p' });
+      expect(JSON.parse(fs.readFileSync(lock, 'utf8'))).toMatchObject({ pid: process.pid });
+      expect(processState(pid)).toBe('Z');
+      release();
+    } finally {
+      parent.kill('SIGKILL');
     }
   });
 });
