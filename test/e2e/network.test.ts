@@ -219,3 +219,59 @@ describe('secrets', () => {
     expect(run.stderr).toContain('REDACTED');
   });
 });
+
+describe('a base URL that is not the API (issue 17, item 8)', () => {
+  it.each([
+    ['Asana pointed at Box\'s API', 'ASANA_BASE_URL', '/2.0', ['tail', 'PROJECT', '--once'], /is not the Asana API: it answered 4\d\d with a Box error \(this is Box's API\) \(check ASANA_BASE_URL/],
+    ['Box pointed at Asana\'s API', 'BOX_BASE_URL', '/api/1.0', ['tail', 'box', '--once'], /is not the Box API: it answered 4\d\d .*\(check BOX_BASE_URL/],
+    ['a base URL with no API behind it', 'ASANA_BASE_URL', '/nothing/here', ['tail', 'PROJECT', '--once'], /is not the Asana API: it (answered 404|has no route)/],
+  ] as const)('%s: exit 2 naming the variable, not blamed on the gid, not retried', async (_what, variable, suffix, args, message) => {
+    const bed = await startBed();
+    const run = await runCli(args.map((a) => (a === 'PROJECT' ? bed.project : a)), bed.env({ [variable]: `${bed.emulator.url}${suffix}`, BOX_ACCESS_TOKEN: 'x' }));
+    expect(run.code, run.stderr).toBe(2);
+    expect(lines(run.stderr)).toHaveLength(1);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toMatch(/was not found|retry/);
+    // A request for one vendor sent to the other is off the spec on purpose here.
+    bed.emulator.violations.length = 0;
+  });
+});
+
+describe('the proxy setting and the answer cap as a user sets them', () => {
+  it('config.json "proxy" routes through the proxy; HTTP_PROXY beats it; --proxy beats both', async () => {
+    const bed = await startBed();
+    const proxy = await startForwardProxy();
+    const other = await startForwardProxy();
+    try {
+      fs.writeFileSync(path.join(bed.stateDir, 'config.json'), JSON.stringify({ proxy: proxy.url }));
+      const viaConfig = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+      expect(viaConfig.code, viaConfig.stderr).toBe(0);
+      expect(proxy.requests.length).toBeGreaterThan(0);
+
+      proxy.requests.length = 0;
+      const viaEnv = await runCli(['tail', bed.project, '--once', '--json'], bed.env({ HTTP_PROXY: other.url }));
+      expect(viaEnv.code, viaEnv.stderr).toBe(0);
+      expect([proxy.requests.length, other.requests.length > 0]).toEqual([0, true]);
+
+      other.requests.length = 0;
+      const viaFlag = await runCli(['tail', bed.project, '--once', '--json', '--proxy', proxy.url], bed.env({ HTTP_PROXY: other.url }));
+      expect(viaFlag.code, viaFlag.stderr).toBe(0);
+      expect([proxy.requests.length > 0, other.requests.length]).toEqual([true, 0]);
+    } finally {
+      await proxy.close();
+      await other.close();
+    }
+  });
+
+  it('--max-answer-size 1MiB: an answer past it is cut there and retried', async () => {
+    const bed = await startBed();
+    const env = bed.env();
+    expect((await runCli(['tail', bed.project, '--once', '--json'], env)).code).toBe(0);
+    const events = bed.emulator.asana.appendEvents(bed.project, 2);
+    bed.emulator.faults.add({ kind: 'endless', path: '/events' });
+    const run = await runCli(['tail', bed.project, '--once', '--json', '--max-answer-size', '1MiB'], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(eventsOf(run.stdout)).toEqual(events);
+    expect(run.stderr).toMatch(/the answer was larger than 1 MiB and was cut off \(--max-answer-size\)/);
+  });
+});
