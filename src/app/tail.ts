@@ -106,7 +106,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
       governors.get('asana')?.setDemand(() => (set?.size ?? 0) - box.length, config.intervalMs);
       governors.get('box')?.setDemand(box.filter((r) => r.provider === 'box' && isEnterpriseStream(r.streamType)).length, config.intervalMs);
     }
-    progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true, colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true) });
+    progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true, colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true), glyphs: glyphsFor(io.env) });
     // --once: a cron run of an empty shard has done its job.
     if (!refs.length) progress.note(emptyShard(config).message);
     if (config.shard) progress.debug(`shard ${config.shard.index}/${config.shard.count}: ${direct.length} of ${config.refs.filter((r) => !isExpander(r)).length} named references`);

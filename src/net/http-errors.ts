@@ -84,6 +84,7 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Error {
   if (error instanceof TooLarge || codes.includes('UND_ERR_RES_EXCEEDED_MAX_SIZE')) {
     return new NetworkError(`the answer was larger than ${formatBytes(ctx.maxBytes)} and was cut off (--max-answer-size)`, 'TOO_LARGE');
   }
+  if (codes.includes('BAD_ENCODING')) return new NetworkError(message, 'BAD_ENCODING');
   if (codes.includes('UND_ERR_HEADERS_TIMEOUT') || codes.includes('UND_ERR_BODY_TIMEOUT')) {
     return new NetworkError(`no complete answer within ${Math.round(ctx.timeoutMs / 1000)} s`, 'TIMEOUT');
   }

@@ -5,6 +5,7 @@
 // timeout. The access token goes into the Authorization header and nowhere else: no log line,
 // error or debug dump built here ever contains it.
 import { createRequire } from 'node:module';
+import zlib from 'node:zlib';
 import type { Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { classifyFailure, DEADLINE, TooLarge } from './http-errors.js';
 import { proxySettings, type ProxyChoice } from './proxy.js';
@@ -127,7 +128,7 @@ export class HttpClient {
   /** Built on the first request: `--version`, `--help`, `state` and `config` never load undici. */
   #dispatcherFor(): Dispatcher {
     if (this.#dispatcher) return this.#dispatcher;
-    const { EnvAgent, decompress } = loadUndici();
+    const { EnvAgent } = loadUndici();
     const proxy = this.#proxy();
     const connectTimeout = Math.min(this.#options.timeoutMs, CONNECT_TIMEOUT_CAP_MS);
     const agent: EnvHttpProxyAgent = new EnvAgent({
@@ -143,7 +144,7 @@ export class HttpClient {
       bodyTimeout: this.#options.timeoutMs,
     } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
     // The decoder stops a compressed answer at the cap inside zlib, before it is all inflated.
-    this.#dispatcher = agent.compose(decompress({ maxSize: this.#maxBytes, skipErrorResponses: false }));
+    this.#dispatcher = agent;
     return this.#dispatcher;
   }
 
@@ -216,8 +217,14 @@ export class HttpClient {
           chunks.push(chunk);
         },
         onResponseEnd() {
-          const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
-          finish(undefined, { status, headers: responseHeaders, body: text });
+          const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+          let body: Buffer;
+          try {
+            body = decode(raw, responseHeaders['content-encoding'], maxBytes);
+          } catch (error) {
+            return finish(error as Error);
+          }
+          finish(undefined, { status, headers: responseHeaders, body: body.toString('utf8') });
         },
         onResponseError(_ctl, error) {
           finish(error);
@@ -268,37 +275,46 @@ export class HttpClient {
 
 interface Undici {
   EnvAgent: typeof EnvHttpProxyAgent;
-  decompress: (options: { maxSize: number; skipErrorResponses: boolean }) => Dispatcher.DispatcherComposeInterceptor;
 }
 
 let undici: Undici | undefined;
 
 /**
- * The two parts of undici this client uses, required by path: the package's index also loads
- * fetch, WebSocket, caches and mocks, which doubles its start-up cost (docs/undici.md).
+ * The part of undici this client uses, required by path: the package's index also loads fetch,
+ * WebSocket, caches and mocks, which more than doubles its start-up cost (docs/undici.md).
  */
 function loadUndici(): Undici {
   if (undici) return undici;
   const require = createRequire(import.meta.url);
   const EnvAgent = require('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof EnvHttpProxyAgent;
-  const createDecompress = require('undici/lib/interceptor/decompress.js') as Undici['decompress'];
   // The proxy agent opens CONNECT tunnels with Dispatcher#connect, one of the methods undici's
   // index adds to the prototype; add them the same way (what `require('undici')` would do).
   const Dispatcher = require('undici/lib/dispatcher/dispatcher.js') as { prototype: object };
   Object.assign(Dispatcher.prototype, require('undici/lib/api/index.js') as object);
-  // The decoder announces itself as experimental through process.emitWarning, which Node prints
-  // on stderr; our stderr carries the tool's own lines only. The interceptor is made once, here.
-  const decompress: Undici['decompress'] = (options) => {
-    const emitWarning = process.emitWarning;
-    process.emitWarning = () => undefined;
-    try {
-      return createDecompress(options);
-    } finally {
-      process.emitWarning = emitWarning;
-    }
-  };
-  undici = { EnvAgent, decompress };
+  undici = { EnvAgent };
   return undici;
+}
+
+/**
+ * The body as the server meant it. The whole answer is in memory already (pages are parsed
+ * whole), so it is decoded in one synchronous call rather than through undici's decompress
+ * interceptor, whose stream per answer cost five times the CPU (docs/undici.md). The output is
+ * capped like the download: a small compressed answer cannot inflate past the cap.
+ */
+function decode(raw: Buffer, coding: string | string[] | undefined, maxBytes: number): Buffer {
+  const name = (Array.isArray(coding) ? coding.join(',') : coding ?? '').trim().toLowerCase();
+  const options = { maxOutputLength: maxBytes };
+  try {
+    if (name === 'br') return zlib.brotliDecompressSync(raw, options);
+    if (name === 'gzip' || name === 'x-gzip') return zlib.gunzipSync(raw, options);
+    if (name === 'deflate') return zlib.inflateSync(raw, options);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new TooLarge(maxBytes + 1);
+    // A body cut short or garbled on the way: a bad answer, retried like a reset.
+    throw Object.assign(new Error(`the ${name} body could not be decoded`), { code: 'BAD_ENCODING' });
+  }
+  // identity, or a coding we did not ask for: the JSON reader says it is garbled.
+  return raw;
 }
 
 export function isLoopback(hostname: string): boolean {
