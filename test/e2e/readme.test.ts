@@ -1,6 +1,7 @@
 // Issue 17, item 18: the README's recipes and tables cannot drift from the program. The jq recipes
 // of "Cron exports" are taken from README.md as written and run with jq (when installed; .ci/run
-// installs it) on a real export from the emulator; the flag table lists every flag of `tail`.
+// installs it) on a real export from the emulator; the flag table of docs/flags.md lists every flag
+// of `tail` (issue 18, item 7 moved it there), and the README's short table only flags that exist.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,13 +12,20 @@ import { ROOT, runCli, runShell, tempDir } from '../helpers/cli.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const FLAGS = fs.readFileSync(path.join(ROOT, 'docs/flags.md'), 'utf8');
+const STATE = fs.readFileSync(path.join(ROOT, 'docs/state.md'), 'utf8');
 
-/** The text of a `## title` section, up to the next `## `. */
+/** The text of a `## title` section of README.md, up to the next `## `. */
 function section(title: string): string {
   const start = README.indexOf(`\n## ${title}\n`);
   expect(start, title).toBeGreaterThan(-1);
   const end = README.indexOf('\n## ', start + 4);
   return README.slice(start, end === -1 ? undefined : end);
+}
+
+/** The flags named in the first column of a markdown table's rows. */
+function tableRows(text: string): string[] {
+  return text.split('\n').filter((l) => l.startsWith('| `'));
 }
 
 function has(command: string): boolean {
@@ -122,33 +130,46 @@ describe.skipIf(!has('jq'))('the jq recipes of "Cron exports", run on an export 
   });
 });
 
-describe('the flag table of "Usage" (issue 17, item 18)', () => {
-  it('names every flag of `events tail`', () => {
-    const usage = section('Usage');
-    const table = usage.split('\n').filter((l) => l.startsWith('| `'));
-    const tail = createProgram({ stop: new AbortController() }).commands.find((c) => c.name() === 'tail')!;
-    const missing = tail.options.filter((o) => !o.hidden).map((o) => o.long!).filter((flag) => !table.some((row) => row.split('|')[1]!.includes(`\`${flag}`) || row.split('|')[1]!.includes(`, ${flag}`)));
+describe('the flag tables of docs/flags.md and the README\'s "Usage" (issue 17, item 18; issue 18, item 7)', () => {
+  const tail = createProgram({ stop: new AbortController() }).commands.find((c) => c.name() === 'tail')!;
+  const names = (row: string): string => row.split('|')[1]!;
+  const named = (row: string, flag: string): boolean => names(row).includes(`\`${flag}`) || names(row).includes(`, ${flag}`);
+
+  it('docs/flags.md names every flag of `events tail`', () => {
+    const table = tableRows(FLAGS);
+    const missing = tail.options.filter((o) => !o.hidden).map((o) => o.long!).filter((flag) => !table.some((row) => named(row, flag)));
     expect(missing).toEqual([]);
   });
 
+  it('the README\'s short table has only flags of `events tail`, each row as docs/flags.md words it', () => {
+    const rows = tableRows(section('Usage'));
+    expect(rows.length).toBeGreaterThan(5);
+    const flags = tail.options.filter((o) => !o.hidden).map((o) => o.long!);
+    for (const row of rows) {
+      expect(flags.some((flag) => named(row, flag)), row).toBe(true);
+      const unlinked = (text: string): string => text.replace(/\]\([^)]*\)/g, ']'); // links differ: docs/x.md vs x.md
+      expect(tableRows(FLAGS).map(unlinked), row).toContain(unlinked(row));
+    }
+  });
+
   it('gives the limit of --shard', () => {
-    const row = section('Usage').split('\n').find((l) => l.startsWith('| `--shard'))!;
+    const row = tableRows(FLAGS).find((l) => l.startsWith('| `--shard'))!;
     expect(row).toContain(MAX_SHARDS.toLocaleString('en-US'));
   });
 });
 
-describe('recent_event_ids in "State commands" (issue 17, item 18)', () => {
+describe('recent_event_ids in docs/state.md (issue 17, item 18)', () => {
   let bed: TestBed;
   beforeAll(async () => {
     bed = await startTestBed();
   });
   afterAll(async () => bed.close());
 
-  it('every `state show --json` object has it: null for Asana, as the README says', async () => {
+  it('every `state show --json` object has it: null for Asana, as docs/state.md says', async () => {
     expect((await runCli(['tail', bed.project, '--once'], bed.env())).code).toBe(0);
     const shown = await runCli(['state', 'show', bed.project, '--json'], bed.env());
     const [record] = JSON.parse(shown.stdout) as Row[];
     expect(record).toHaveProperty('recent_event_ids', null);
-    expect(section('State commands')).toMatch(/`recent_event_ids` \([^)]*`null` for Asana/);
+    expect(STATE).toMatch(/`recent_event_ids` \([^)]*`null` for Asana/);
   });
 });

@@ -1,5 +1,8 @@
 // The rate governor in virtual time: a fake clock whose timers run when the test advances it.
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/cli.js';
 import { Governor, MAX_PAUSE_MS, MIN_PAUSE_MS, parseRate, stretchedIntervalMs, stretchMessage, type GovernorClock, type Ticket } from '../../src/net/governor.js';
 
 class FakeClock implements GovernorClock {
@@ -257,10 +260,11 @@ describe('in-flight cap', () => {
 });
 
 describe('stretch', () => {
-  it('computes the stretched interval and says it the way the README does', () => {
+  it('computes the stretched interval and says it the way docs/scale.md does', () => {
     expect(stretchedIntervalMs(400, 1000, 900)).toBeCloseTo(26_667, 0);
     expect(stretchedIntervalMs(10, 5000, 900)).toBe(5000);
     expect(stretchMessage(400, 1000, 900)).toBe('400 subscriptions at --interval 1 need 24,000 requests/min; this token allows about 900/min: each is polled about every 27 s');
+    expect(fs.readFileSync(path.join(ROOT, 'docs/scale.md'), 'utf8')).toContain(`\`events: ${stretchMessage(400, 1000, 900)}\``);
   });
 
   it('says it once, after the rate has settled, and again only after a big change', async () => {
