@@ -8,12 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { AsanaApi } from './asana-api.js';
 import { AsanaWorld } from './asana-world.js';
 import { BoxApi } from './box-api.js';
-import { BoxWorld, type BoxStream } from './box-world.js';
+import { BoxWorld } from './box-world.js';
 import { handleControl } from './control.js';
 import { Faults, type FaultSpec } from './faults.js';
-import { OAuthServer, type OAuthEmulatorOptions } from './oauth.js';
+import { OAuthServer } from './oauth.js';
 import { Random } from './random.js';
-import { RateLimiter, type RateLimitSpec } from './rate-limit.js';
+import { RateLimiter } from './rate-limit.js';
 import { asanaError, boxError, encodeReply, json, type Encoded, type Incoming, type Reply } from './reply.js';
 import { sleep } from '../lib/sleep.js';
 
