@@ -5,11 +5,6 @@ import stringWidth from 'string-width';
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
-/** Columns of one grapheme cluster. */
-export function graphemeWidth(grapheme: string): number {
-  return stringWidth(grapheme);
-}
-
 export function graphemes(text: string): string[] {
   return Array.from(segmenter.segment(text), (s) => s.segment);
 }
@@ -29,7 +24,7 @@ export function cutToWidth(text: string, columns: number, ellipsis = '…'): str
   let out = '';
   let used = 0;
   for (const grapheme of graphemes(text)) {
-    const width = graphemeWidth(grapheme);
+    const width = stringWidth(grapheme);
     if (used + width > columns - mark) break;
     out += grapheme;
     used += width;
