@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import envPaths from 'env-paths';
 import { BOUNDS, badValue, checkBound, describeBound, describeSize, parseSize, type Bound } from '../core/bounds.js';
 import { ConfigError, UsageError } from '../core/errors.js';
 import { parseRate, RATE_BOUNDS } from '../core/rate.js';
@@ -212,23 +213,22 @@ export function settingSource(settings: Settings, key: SettingKey): SettingSourc
 }
 
 /**
- * EVENTS_CONFIG_DIR, else conf's default per-user folder for the project "events"
- * (env-paths: $XDG_CONFIG_HOME/events on Linux, ~/Library/Preferences/events on macOS,
- * %APPDATA%\events\Config on Windows), computed here so --help never loads conf.
- * An empty variable counts as unset. A relative or `~` path is an error rather than a folder
- * created under whatever directory cron happens to start in (or one literally named `~`).
+ * EVENTS_CONFIG_DIR, else the per-user folder conf would pick for the project "events" with no
+ * suffix: env-paths("events", { suffix: "" }).config ($XDG_CONFIG_HOME/events on Linux,
+ * ~/Library/Preferences/events on macOS, %APPDATA%\events\Config on Windows); conf itself loads
+ * only to write. An empty variable counts as unset. A relative or `~` path is an error rather than
+ * a folder created under whatever directory cron happens to start in (or one literally named `~`).
  */
 export function configDir(env: NodeJS.ProcessEnv): string {
   const explicit = env['EVENTS_CONFIG_DIR'];
   if (explicit) return absolute('EVENTS_CONFIG_DIR', explicit);
-  // The XDG spec: a relative XDG_CONFIG_HOME is invalid and must be ignored.
   const xdg = env['XDG_CONFIG_HOME'];
-  if (process.platform !== 'darwin' && process.platform !== 'win32' && xdg && path.isAbsolute(xdg)) return path.join(xdg, 'events');
-  if (process.platform === 'win32' && env['APPDATA']) return path.join(env['APPDATA'], 'events', 'Config');
+  const unix = process.platform !== 'darwin' && process.platform !== 'win32';
+  if ((unix && xdg && path.isAbsolute(xdg)) || (process.platform === 'win32' && env['APPDATA'])) return envPaths('events', { suffix: '' }).config;
   const home = absolute('HOME', os.homedir());
-  if (process.platform === 'darwin') return path.join(home, 'Library', 'Preferences', 'events');
-  if (process.platform === 'win32') return path.join(home, 'AppData', 'Roaming', 'events', 'Config');
-  return path.join(home, '.config', 'events');
+  // The XDG spec: a relative XDG_CONFIG_HOME is invalid and must be ignored (env-paths would use it).
+  if (unix && xdg) return path.join(home, '.config', 'events');
+  return envPaths('events', { suffix: '' }).config;
 }
 
 function absolute(variable: string, value: string): string {

@@ -8,13 +8,14 @@ import type { AddressInfo } from 'node:net';
 import { AsanaApi } from './asana-api.js';
 import { AsanaWorld } from './asana-world.js';
 import { BoxApi } from './box-api.js';
-import { BoxWorld, type BoxStream } from './box-world.js';
+import { BoxWorld } from './box-world.js';
 import { handleControl } from './control.js';
 import { Faults, type FaultSpec } from './faults.js';
-import { OAuthServer, type OAuthEmulatorOptions } from './oauth.js';
+import { OAuthServer } from './oauth.js';
 import { Random } from './random.js';
-import { RateLimiter, type RateLimitSpec } from './rate-limit.js';
+import { RateLimiter } from './rate-limit.js';
 import { asanaError, boxError, encodeReply, json, type Encoded, type Incoming, type Reply } from './reply.js';
+import { sleep } from '../lib/sleep.js';
 
 export type { FaultSpec } from './faults.js';
 export type { RateLimitSpec } from './rate-limit.js';
@@ -147,7 +148,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       endless(res, held);
       return;
     }
-    if (fault?.kind === 'slow') await delay(fault.delayMs ?? 500, aborter.signal);
+    if (fault?.kind === 'slow') await sleep(fault.delayMs ?? 500, aborter.signal).catch(() => undefined);
     if (fault?.kind === 'expire' && vendor === 'asana') {
       const ws = /\/workspaces\/(\d+)\/events$/.exec(target.pathname)?.[1];
       asanaWorld.expire(ws ?? target.searchParams.get('resource') ?? undefined);
@@ -308,15 +309,5 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (chunk: string) => (text += chunk));
     req.on('end', () => resolve(text));
     req.on('error', () => resolve(text));
-  });
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
   });
 }

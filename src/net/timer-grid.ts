@@ -4,6 +4,7 @@
 // the next tick, the waits that end close together end together, and their requests leave in one
 // burst. bench/many.mjs measured this (1,000 idle subscriptions at --interval 30): see README.
 // The phase is random per process, so shards on one host do not all burst at the same instant.
+import { abortable, type Sleep } from '../lib/sleep.js';
 import type { GovernorClock } from './governor.js';
 
 interface Slot {
@@ -47,20 +48,7 @@ export class TimerGrid {
   }
 
   /** `sleep` on the grid: resolves on the first tick at least `ms` from now, rejects on abort. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = (): void => {
-        cancel();
-        reject(signal?.reason);
-      };
-      const cancel = this.after(ms, () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      });
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
+  readonly sleep: Sleep = (ms, signal) => abortable((done) => this.after(ms, done), signal);
 
   /** The grid as the rate governor's clock: its waits for a free slot end on ticks too. */
   get clock(): GovernorClock {

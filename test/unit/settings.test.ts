@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createProgram } from '../../src/cli/program.js';
 import { commandSettings } from '../../src/commands/tail.js';
 import { DEFAULT_ASANA_BASE_URL, DEFAULT_BOX_BASE_URL } from '../../src/providers/defaults.js';
-import { SETTINGS, settingKeys, type SettingCommand, type SettingKey, type Settings } from '../../src/config/settings.js';
+import { SETTINGS, configDir, settingKeys, type SettingCommand, type SettingKey, type Settings } from '../../src/config/settings.js';
+import { loadConf } from '../../src/config/store.js';
 import { EventsError, ExitCode, UsageError } from '../../src/core/errors.js';
 
 let dir: string;
@@ -201,5 +202,16 @@ describe('empty and odd values (issue 17 item 9)', () => {
   it('takes the spellings it documents', async () => {
     expect((await run('tail', ['--interval', '0.5', '--max-answer-size', '500000KiB', '--rate', '10/s'])).settings).toMatchObject({ interval: 0.5, maxAnswerSize: 500_000 * 1024, rate: 600 });
     expect((await run('tail', ['--max-answer-size', '1048576'])).settings.maxAnswerSize).toBe(2 ** 20);
+  });
+});
+
+describe('the config folder', () => {
+  it.skipIf(process.platform === 'darwin' || process.platform === 'win32')('is the folder conf picks for the project "events" with no suffix, so `events config path` and conf agree', async () => {
+    vi.stubEnv('EVENTS_CONFIG_DIR', '');
+    vi.stubEnv('XDG_CONFIG_HOME', dir);
+    const Conf = await loadConf();
+    const conf = new Conf<Record<string, unknown>>({ projectName: 'events', projectSuffix: '' });
+    expect(configDir(process.env)).toBe(path.dirname(conf.path));
+    expect(configDir(process.env)).toBe(path.join(dir, 'events'));
   });
 });

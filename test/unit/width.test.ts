@@ -1,7 +1,7 @@
-// Terminal columns per grapheme, checked against a fixed table and, when it resolves (it is in
-// node_modules through ora, not a dependency of ours), against string-width itself.
+// Terminal columns per grapheme (string-width underneath), checked against a fixed table, and our
+// grapheme cutting.
 import { Chalk } from 'chalk';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatAsanaEvent } from '../../src/output/human-asana.js';
 import { formatBoxEvent } from '../../src/output/human-box.js';
 import { fitLine } from '../../src/output/human.js';
@@ -37,21 +37,9 @@ const CASES: Array<[string, string, number]> = [
   ['mixed', `Ada 仕様 ${FAMILY} ok`, 14],
 ];
 
-let stringWidth: ((s: string) => number) | undefined;
-beforeAll(async () => {
-  // A variable specifier: neither the typecheck nor the run depends on where npm put it.
-  const name = 'string-width';
-  stringWidth = await import(name).then((m: { default: (s: string) => number }) => m.default).catch(() => undefined);
-});
-
 describe('textWidth', () => {
   it.each(CASES)('%s: %j is %i columns', (_what, text, columns) => {
     expect(textWidth(text)).toBe(columns);
-  });
-
-  it('agrees with string-width on every case (when string-width resolves)', () => {
-    if (!stringWidth) return;
-    for (const [, text] of CASES) expect([text, textWidth(text)]).toEqual([text, stringWidth(text)]);
   });
 
   it('a ZWJ sequence and a flag are one grapheme each', () => {

@@ -85,7 +85,7 @@ export class AsanaProvider implements Provider {
   }
 
   waitForChanges(_ref: Reference, _cursor: Cursor, ctx: ProviderContext): Promise<void> {
-    return this.#options.grid ? this.#options.grid.sleep(this.#options.intervalMs, ctx.signal) : sleep(this.#options.intervalMs, ctx.signal);
+    return (this.#options.grid?.sleep ?? sleep)(this.#options.intervalMs, ctx.signal);
   }
 
   eventsUrl(ref: AsanaRef, sync: string | undefined): URL {

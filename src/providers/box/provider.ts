@@ -105,7 +105,7 @@ export class BoxProvider implements Provider {
 
   async waitForChanges(ref: Reference, cursor: Cursor, ctx: ProviderContext): Promise<void> {
     const box = asBox(ref);
-    if (isEnterpriseStream(box.streamType)) return this.#options.grid ? this.#options.grid.sleep(this.#options.intervalMs, ctx.signal) : sleep(this.#options.intervalMs, ctx.signal);
+    if (isEnterpriseStream(box.streamType)) return (this.#options.grid?.sleep ?? sleep)(this.#options.intervalMs, ctx.signal);
     const position = String(cursor['position'] ?? '0');
     for (;;) {
       const channel = this.#channels.get(box.id) ?? (await this.#openChannel(box, ctx));
