@@ -1,7 +1,7 @@
 // Issue 12 items 2, 3, 9, 10, 12: locks that cannot lock everyone out, output files that keep
 // what is there, ordinary failures named as such, a wrong base URL called by its name, and state
 // commands that see hosts, groups and broken files.
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, eventsOf, jsonLines, runCli, RunningCli, tempDir } from '../helpers/cli.js';
+import { useTinyTmpfs } from '../helpers/tmpfs.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 
 let bed: TestBed;
@@ -160,26 +161,13 @@ describe('output files (items 3 and 9)', () => {
 
 describe('a full disk under --output (item 9)', () => {
   // A 16 KiB tmpfs: mounting needs root, which CI and the developers' machines have.
-  const mountPoint = path.join(os.tmpdir(), `events-tiny-${process.pid}`);
-  let mounted = false;
-  beforeEach(() => {
-    fs.mkdirSync(mountPoint, { recursive: true });
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', mountPoint], { stdio: 'ignore' });
-      mounted = true;
-    } catch {
-      mounted = false;
-    }
-  });
-  afterEach(() => {
-    if (mounted) execFileSync('umount', [mountPoint]);
-    fs.rmSync(mountPoint, { recursive: true, force: true });
-  });
+  const tmpfs = useTinyTmpfs('tiny', '16k');
+  const mountPoint = tmpfs.path;
 
   it('ENOSPC: exit 74 naming the user\'s file and the disk, the cursor untouched', async (context) => {
     // Only a machine without root may go without: as root (CI) a failed mount is a failure.
-    if (!mounted && process.getuid?.() !== 0) context.skip('mounting a small tmpfs needs root');
-    expect(mounted).toBe(true);
+    if (!tmpfs.mounted() && process.getuid?.() !== 0) context.skip('mounting a small tmpfs needs root');
+    expect(tmpfs.mounted()).toBe(true);
     const appended = await bed.primed(300);
     const before = fs.readFileSync(cursorPath(), 'utf8');
     const file = path.join(mountPoint, 'export.jsonl');

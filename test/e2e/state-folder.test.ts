@@ -3,10 +3,10 @@
 // follow mode is exit 8, which a unit file can name, rather than 0 and a restart every 10 s.
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, eventsOf, runCli, RunningCli, waitUntil } from '../helpers/cli.js';
+import { useTinyTmpfs } from '../helpers/tmpfs.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 import { inShard } from '../../src/core/shard.js';
 import { processState } from '../../src/state/lock.js';
@@ -84,24 +84,11 @@ describe('state folder problems (item 6)', () => {
 describe('a read-only or full file system under the state folder (item 6)', () => {
   // A real one: a 64 KiB tmpfs, remounted read-only or filled up. Mounting needs root; where it
   // is refused, the unit tests still cover ENOSPC through /dev/full.
-  const mountPoint = path.join(os.tmpdir(), `events-state-fs-${process.pid}`);
-  let mounted = false;
-  beforeEach(() => {
-    fs.mkdirSync(mountPoint, { recursive: true });
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint], { stdio: 'ignore' });
-      mounted = true;
-    } catch {
-      mounted = false;
-    }
-  });
-  afterEach(() => {
-    if (mounted) execFileSync('umount', [mountPoint]);
-    fs.rmSync(mountPoint, { recursive: true, force: true });
-  });
+  const tmpfs = useTinyTmpfs('state-fs', '64k');
+  const mountPoint = tmpfs.path;
 
   it('EROFS: exit 73 "the file system is read-only", for a new state folder and for an existing one', async (context) => {
-    if (!mounted) context.skip('mounting a small tmpfs needs root');
+    if (!tmpfs.mounted()) context.skip('mounting a small tmpfs needs root');
     const existing = path.join(mountPoint, 'state');
     expect((await runCli(['tail', bed.project, '--once'], bed.env({ EVENTS_CONFIG_DIR: existing }))).code).toBe(0);
     execFileSync('mount', ['-o', 'remount,ro', mountPoint]);
@@ -115,7 +102,7 @@ describe('a read-only or full file system under the state folder (item 6)', () =
   });
 
   it('ENOSPC: exit 73 "the disk is full", the stored cursor untouched', async (context) => {
-    if (!mounted) context.skip('mounting a small tmpfs needs root');
+    if (!tmpfs.mounted()) context.skip('mounting a small tmpfs needs root');
     const state = path.join(mountPoint, 'state');
     expect((await runCli(['tail', bed.project, '--once'], bed.env({ EVENTS_CONFIG_DIR: state }))).code).toBe(0);
     const cursors = path.join(state, 'cursors');
