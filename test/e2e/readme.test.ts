@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProgram } from '../../src/cli/program.js';
+import { testIO } from '../helpers/in-process.js';
 import { MAX_SHARDS } from '../../src/core/shard.js';
 import { ROOT, runCli, runShell, tempDir } from '../helpers/cli.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
@@ -126,7 +127,7 @@ describe('the flag table of "Usage" (issue 17, item 18)', () => {
   it('names every flag of `events tail`', () => {
     const usage = section('Usage');
     const table = usage.split('\n').filter((l) => l.startsWith('| `'));
-    const tail = createProgram({ stop: new AbortController() }).commands.find((c) => c.name() === 'tail')!;
+    const tail = createProgram(testIO({ env: {} }).io).commands.find((c) => c.name() === 'tail')!;
     const missing = tail.options.filter((o) => !o.hidden).map((o) => o.long!).filter((flag) => !table.some((row) => row.split('|')[1]!.includes(`\`${flag}`) || row.split('|')[1]!.includes(`, ${flag}`)));
     expect(missing).toEqual([]);
   });
