@@ -104,27 +104,24 @@ describe('events tail box (user stream)', () => {
     await open();
     await runCli(['tail', 'box', '--once', '--json'], env());
     bed.emulator.faults.add({ kind: 'reconnect', path: '/subscribe', times: 2 });
-    const tail = new RunningCli(['tail', 'box', '--json', '--interval', '60'], env());
+    // An hour between polls: the events can only come through the long poll.
+    const tail = new RunningCli(['tail', 'box', '--json', '--interval', '3600'], env());
     const subscribes = (): number => boxRequests().filter((r) => r.path === '/subscribe').length;
     // Two reconnect answers, each followed by a fresh OPTIONS, then a waiting long poll.
     await tail.waitFor(() => subscribes() >= 3, 10_000, 'the third long poll');
     expect(boxRequests().filter((r) => r.method === 'OPTIONS').length).toBe(3);
-    const latencies: number[] = [];
     const delivered: unknown[] = [];
     for (let i = 0; i < 5; i++) {
       await tail.waitFor(() => bed.emulator.requests.some((r) => r.path === '/subscribe' && r.status === 0), 5_000, 'a waiting long poll');
-      const t = Date.now();
       delivered.push(...bed.emulator.box.appendEvents(1));
-      await tail.waitForLines(i + 1, 5_000);
-      latencies.push(Date.now() - t);
+      await tail.waitForLines(i + 1, 20_000);
     }
     tail.kill('SIGINT');
     const result = await tail.done;
     expect(result.code).toBe(130);
     expect(eventsOf(result.stdout)).toEqual(delivered);
     expect(storedCursor().cursor.position).toBe(emulatorPosition(5));
-    // Far below the 60 s polling interval: the long poll, not the interval, woke it.
-    expect(Math.max(...latencies)).toBeLessThan(1000);
+    // With an hour between polls, each event came through the long poll, not a poll an interval later.
   });
 
   it('a long poll without an answer within retry_timeout is sent again', { timeout: 30_000 }, async () => {
@@ -147,23 +144,20 @@ describe('events tail box (user stream)', () => {
   it('a short retry_timeout: reconnect answers every second lose nothing', { timeout: 30_000 }, async () => {
     await open({ boxRealtime: { retryTimeoutS: 1 } });
     await runCli(['tail', 'box', '--once', '--json'], env());
-    const tail = new RunningCli(['tail', 'box', '--json', '--interval', '60'], env());
+    // An hour between polls: every event must come through the long poll.
+    const tail = new RunningCli(['tail', 'box', '--json', '--interval', '3600'], env());
     await tail.waitFor(() => boxRequests().some((r) => r.path === '/subscribe'), 10_000, 'the first long poll');
     const delivered: unknown[] = [];
-    const latencies: number[] = [];
     // Appends land mid-wait, right at the server's 1 s reconnect, and between two waits.
     for (const pause of [150, 900, 1000, 1100, 40, 700, 1300, 0, 980]) {
       await sleep(pause);
-      const t = Date.now();
       delivered.push(...bed.emulator.box.appendEvents(1 + (pause % 3)));
-      await tail.waitForLines(delivered.length, 5_000);
-      latencies.push(Date.now() - t);
+      await tail.waitForLines(delivered.length, 20_000);
     }
     tail.kill('SIGINT');
     const result = await tail.done;
     expect(result.code).toBe(130);
     expect(eventsOf(result.stdout)).toEqual(delivered);
-    expect(Math.max(...latencies)).toBeLessThan(1000);
     // The server did ask it to reconnect, several times: each is a fresh OPTIONS.
     expect(boxRequests().filter((r) => r.method === 'OPTIONS').length).toBeGreaterThanOrEqual(3);
   });
@@ -302,17 +296,15 @@ describe('events tail box: faults', () => {
     await open();
     await runCli(['tail', 'box', '--once', '--json'], env());
     bed.emulator.faults.add({ ...fault, path: '/subscribe', times: 1 });
-    const tail = new RunningCli(['tail', 'box', '--json', '--interval', '60'], env());
+    // An hour between polls: the event can only come through the long poll, never a poll later.
+    const tail = new RunningCli(['tail', 'box', '--json', '--interval', '3600'], env());
     // The faulty answer, then a fresh OPTIONS and a wait that holds.
     await tail.waitFor(() => bed.emulator.requests.some((r) => r.path === '/subscribe' && r.status === 0 && boxRequests().filter((o) => o.method === 'OPTIONS').length === 2), 10_000, 'a second, waiting long poll');
-    const t = Date.now();
     const appended = bed.emulator.box.appendEvents(1);
-    await tail.waitForLines(1, 10_000);
-    const ms = Date.now() - t;
+    await tail.waitForLines(1, 20_000);
     tail.kill('SIGINT');
     const result = await tail.done;
     expect(eventsOf(result.stdout)).toEqual(appended);
-    expect(ms).toBeLessThan(1000);
   });
 
   it('a realtime server that keeps failing is not hammered, and events still arrive', async () => {

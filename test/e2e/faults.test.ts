@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, eventsOf, runCli, RunningCli, runShell } from '../helpers/cli.js';
+import { BIN, eventsOf, runCli, RunningCli, runShell, waitUntil } from '../helpers/cli.js';
+import { runInProcess, startInProcess } from '../helpers/in-process.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 
 let bed: TestBed;
@@ -56,8 +57,8 @@ describe('transient faults are retried and nothing is lost', () => {
     const run = await runCli(['tail', bed.project, '--once', '--json', '--timeout', '1', ...FAST], bed.env());
     expect(run.code).toBe(0);
     expect(eventsOf(run.stdout)).toEqual(appended);
-    expect(run.stderr).toMatch(/no complete answer within 1 s; retrying/);
-    expect(run.ms).toBeLessThan(8000);
+    // Cut once, and the retry got the whole answer: no second cut, no waiting the fault out.
+    expect(run.stderr.match(/no complete answer within 1 s; retrying/g)).toHaveLength(1);
   });
 
   it('429 waits Retry-After, for every subscription sharing the token', async () => {
@@ -113,20 +114,33 @@ describe('transient faults are retried and nothing is lost', () => {
 });
 
 describe('signals and pipes', () => {
-  it('SIGINT in follow mode: saves the cursor and exits 130 within 2 s', async () => {
+  it('SIGINT in follow mode: saves the cursor and exits 130', async () => {
     await bed.primed(0);
     const tail = new RunningCli(['tail', bed.project, '--json', '--interval', '0.2'], bed.env());
     const appended = bed.emulator.asana.appendEvents(bed.project, 40);
     await tail.waitForLines(40);
-    const t = Date.now();
     tail.kill('SIGINT');
     const result = await tail.done;
-    expect(Date.now() - t).toBeLessThan(2000);
     expect(result.code).toBe(130);
     expect(result.stderr).toBe('');
     expect(eventsOf(result.stdout)).toEqual(appended);
     const next = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(next.stdout).toBe('');
+  });
+
+  it('a stop during an hour-long --interval ends the run by itself, at once (in-process: no deadline to end it)', async () => {
+    // main.ts gives a stopped process 1.8 s before it exits anyway; in-process nothing does, so
+    // the run ending at all (before the test's timeout, not an hour later) proves the wait ended.
+    await bed.primed(0);
+    const tail = startInProcess(['tail', bed.project, '--json', '--interval', '3600'], { env: bed.env() });
+    const appended = bed.emulator.asana.appendEvents(bed.project, 40);
+    await waitUntil(() => tail.lines().length >= 40, '40 lines');
+    tail.stop.abort(130);
+    const result = await tail.done;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toBe('');
+    expect(eventsOf(result.stdout)).toEqual(appended);
+    expect((await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env() })).stdout).toBe('');
   });
 
   it('SIGTERM while draining: the page in flight is finished, exit 143, nothing skipped', async () => {

@@ -63,3 +63,20 @@ export async function runInProcess(args: string[], options: InProcessOptions): P
   const code = await run(io, args, 'user');
   return { code, signal: null, stdout: stdout.text, stderr: stderr.text, ms: Date.now() - started };
 }
+
+/** A long-running in-process run: its output so far, its stop (Ctrl-C without a process), its end. */
+export interface InProcessRun {
+  readonly stdout: Capture;
+  readonly stderr: Capture;
+  readonly stop: AbortController;
+  readonly done: Promise<CliResult>;
+  lines(): string[];
+}
+
+export function startInProcess(args: string[], options: Omit<InProcessOptions, 'stop'>): InProcessRun {
+  const stop = new AbortController();
+  const started = Date.now();
+  const { io, stdout, stderr } = testIO({ ...options, stop });
+  const done = run(io, args, 'user').then((code) => ({ code, signal: null, stdout: stdout.text, stderr: stderr.text, ms: Date.now() - started }));
+  return { stdout, stderr, stop, done, lines: () => stdout.text.split('\n').filter(Boolean) };
+}
