@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Rebuilds a dist/ older than src/ before any test spawns bin/events.js.
+    globalSetup: ['test/helpers/fresh-dist.ts'],
     testTimeout: 30_000,
     // The JSON results feed the "N passed, N failed" line that .ci/run prints.
     reporters: ['default', ['json', { outputFile: '.tmp/vitest-results.json' }]],

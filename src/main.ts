@@ -1,5 +1,5 @@
 // The one place that turns errors into a message and an exit code, and signals into a stop.
-import type { CommanderError } from 'commander';
+import type { IO } from './commands/context.js';
 import { ExitCode, StopRequested, exitCodeOf, formatError } from './core/errors.js';
 
 /** After a stop is requested the process must be gone within this long, whatever hangs. */
@@ -41,47 +41,33 @@ export async function main(argv: string[]): Promise<number> {
       if (hangupListeners.delete(listener) && hangupListeners.size === 0) process.off('SIGHUP', onHup);
     };
   };
+  // The only place that reads process.* for IO: commands get it all through `io`.
+  const io: IO = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, stop, onHangup };
   try {
     // What runs on every TAB press or version check skips loading commander (~30 ms).
-    const fast = await fastPath(argv.slice(2));
+    const fast = await fastPath(argv.slice(2), io);
     if (fast !== undefined) return fast;
-    const { createProgram } = await import('./cli/program.js');
-    const program = createProgram({ stop, onHangup });
-    await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
+    const { run } = await import('./cli/program.js');
+    return await run(io, argv, 'node');
   } catch (error) {
-    if (isCommanderError(error)) return commanderExit(error);
-    // Stopped by a signal while waiting (for a lock, say): that is the stop, not a failure.
-    if (stop.signal.aborted && error === stop.signal.reason) return error as number;
     if (error instanceof StopRequested) return error.exitCode;
-    process.stderr.write(`${formatError(error, verbose)}\n`);
+    io.stderr.write(`${formatError(error, verbose)}\n`);
     return exitCodeOf(error);
   }
   // The handlers stay until the process exits: a second Ctrl-C while bin/events.js waits for
   // stdout to drain still leaves at once, with the same code.
 }
 
-function commanderExit(error: CommanderError): number {
-  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
-  if (error.exitCode === 0) return ExitCode.ok;
-  return ExitCode.usage;
-}
-
-function isCommanderError(error: unknown): error is CommanderError {
-  const code = (error as { code?: unknown } | null)?.code;
-  return error instanceof Error && typeof code === 'string' && code.startsWith('commander.');
-}
-
 /** `events --version` and `events __complete-refs`, answered without building the program. */
-async function fastPath(args: string[]): Promise<number | undefined> {
+async function fastPath(args: string[], io: IO): Promise<number | undefined> {
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     const { version } = await import('./lib/version.js');
-    process.stdout.write(`${version()}\n`);
+    io.stdout.write(`${version()}\n`);
     return ExitCode.ok;
   }
   if (args.length === 1 && args[0] === '__complete-refs') {
     const { completeRefs } = await import('./commands/state.js');
-    return completeRefs({ stdout: process.stdout, stderr: process.stderr, env: process.env });
+    return completeRefs(io);
   }
   return undefined;
 }

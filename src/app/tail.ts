@@ -70,7 +70,7 @@ export interface TailIO {
   env: NodeJS.ProcessEnv;
   /** Aborted when the process is asked to stop; `reason` is the exit code to use. */
   stop: AbortController;
-  /** SIGHUP (log rotation): see ProgramContext.onHangup. */
+  /** SIGHUP (log rotation): see IO.onHangup in src/commands/context.ts. */
   onHangup?: (listener: () => void) => () => void;
 }
 

@@ -1,12 +1,13 @@
 // The commander program. Only flags and help live here: every action lazily imports its command
 // module, so `events --version` and `--help` never load the HTTP client, conf, chalk or ora.
-import { Argument, Command, Option } from 'commander';
+import type { EventEmitter } from 'node:events';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { badValue } from '../core/bounds.js';
-import { UsageError } from '../core/errors.js';
+import { ExitCode, StopRequested, UsageError, exitCodeOf, formatError } from '../core/errors.js';
 import { closest, orList } from '../lib/suggest.js';
 import { version } from '../lib/version.js';
 import { helpOf, parseOption, settingKeys, settingsOf, type SettingCommand } from '../config/settings.js';
-import type { ProgramContext } from '../commands/context.js';
+import type { IO } from '../commands/context.js';
 
 
 const TAIL_EXAMPLES = examples([
@@ -21,13 +22,39 @@ const TAIL_EXAMPLES = examples([
   ['events tail box:admin_logs --since 7d --once --json', 'backfill a week of enterprise events'],
 ]);
 
-export function createProgram(ctx: ProgramContext): Command {
+/** The commander program of one run, with the exit code its action returned. */
+export interface Program extends Command {
+  /** What the command that ran returned (0 until one has run). */
+  readonly code: number;
+}
+
+/**
+ * The program, writing and reading only through `io`: help, usage errors and every command's
+ * output go to io.stdout/io.stderr, variables come from io.env. Errors (commander's included,
+ * through exitOverride) reject parseAsync; `run` below turns them into a line and a code.
+ */
+export function createProgram(io: IO): Program {
+  let code: number = ExitCode.ok;
+  /** Each action's command returns its exit code; the program keeps it for `run`. */
+  const done = (result: number): void => void (code = result);
   const program = new Command('events')
     .description('Tail the event streams of Asana (and Box) from the command line.')
     .version(version(), '-V, --version')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(oneLineError(text, 'events')) });
+    .configureOutput({
+      writeOut: (text) => void io.stdout.write(text),
+      writeErr: (text) => void io.stderr.write(text),
+      getOutHelpWidth: () => (io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 80),
+      getErrHelpWidth: () => (io.stderr.isTTY && io.stderr.columns ? io.stderr.columns : 80),
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
+      outputError: (text, write) => write(oneLineError(text, 'events')),
+    }) as Program;
+  Object.defineProperty(program, 'code', { get: () => code });
+  // Table options name their variable (help shows it); commander would read it from
+  // process.env, so what it read from there is put back and io.env is read instead.
+  program.hook('preAction', (_, command) => readVariablesFrom(io.env, command));
 
   const tail = program
     .command('tail')
@@ -57,7 +84,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addHelpText('after', TAIL_EXAMPLES)
     .action(async (resources: string[], options: Record<string, unknown>, command: Command) => {
       const { tailCommand } = await import('../commands/tail.js');
-      process.exitCode = await tailCommand(resources, options, command, ctx);
+      done(await tailCommand(resources, options, command, io));
     });
 
   const snapshot = program
@@ -75,7 +102,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addHelpText('after', '\nExamples:\n  $ events snapshot 1204567890123456 --output project.jsonl\n  $ events snapshot https://app.asana.com/0/1204567890/list --json | jq -r \'select(._events.kind=="snapshot") | .name\'\n')
     .action(async (resources: string[], options: Record<string, unknown>, command: Command) => {
       const { snapshotCommand } = await import('../commands/snapshot.js');
-      process.exitCode = await snapshotCommand(resources, options, command, ctx);
+      done(await snapshotCommand(resources, options, command, io));
     });
 
   program
@@ -88,7 +115,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addHelpText('after', '\nExamples:\n  $ events demo\n  $ events demo --provider box\n  $ events demo --projects\n  $ events demo --json | jq -r \'.resource.name\'\n')
     .action(async (options: Record<string, unknown>) => {
       const { demoCommand } = await import('../commands/demo.js');
-      process.exitCode = await demoCommand(options, ctx);
+      done(await demoCommand(options, io));
     });
 
   program
@@ -117,7 +144,7 @@ export function createProgram(ctx: ProgramContext): Command {
     )
     .action(async (options: Record<string, unknown>) => {
       const { emulatorCommand } = await import('../commands/emulator.js');
-      process.exitCode = await emulatorCommand(options, ctx);
+      done(await emulatorCommand(options, io));
     });
 
   const auth = program
@@ -136,7 +163,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addHelpText('after', '\nExamples:\n  $ events auth status\n  $ events auth status box\n  $ events auth status asana --check --json\n  $ BOX_JWT_CONFIG=~/box/config.json events auth status box\n')
     .action(async (provider: string | undefined, options: Record<string, unknown>, command: Command) => {
       const { authStatus } = await import('../commands/auth.js');
-      process.exitCode = await authStatus(provider, options, command, { ...stdio(), signal: ctx.stop.signal });
+      done(await authStatus(provider, options, command, { ...io, signal: io.stop.signal }));
     });
 
   const state = program
@@ -151,7 +178,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addHelpText('after', '\nExamples:\n  $ events state list\n  $ events state list --json | jq -r \'.[] | select(.likely_expired) | .subscription\'\n')
     .action(async (options: Record<string, unknown>) => {
       const { stateList } = await import('../commands/state.js');
-      process.exitCode = stateList(options, stdio());
+      done(stateList(options, io));
     });
   state
     .command('show')
@@ -162,7 +189,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addHelpText('after', '\nExamples:\n  $ events state show 1204567890123456\n  $ events state show box:admin_logs --json\n')
     .action(async (resource: string, options: Record<string, unknown>) => {
       const { stateShow } = await import('../commands/state.js');
-      process.exitCode = stateShow(resource, options, stdio());
+      done(stateShow(resource, options, io));
     });
   state
     .command('reset')
@@ -175,7 +202,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addHelpText('after', '\nExamples:\n  $ events state reset 1204567890123456\n  $ events state reset box --group export\n  $ events state reset 1204567890123456 --host 127.0.0.1:4010\n')
     .action(async (resource: string, options: Record<string, unknown>) => {
       const { stateReset } = await import('../commands/state.js');
-      process.exitCode = await stateReset(resource, options, stdio());
+      done(await stateReset(resource, options, io));
     });
   state
     .command('path')
@@ -184,7 +211,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addHelpText('after', '\nExamples:\n  $ events state path\n  $ ls "$(events state path)/cursors"\n')
     .action(async (options: Record<string, unknown>) => {
       const { statePath } = await import('../commands/state.js');
-      process.exitCode = statePath(options, stdio());
+      done(statePath(options, io));
     });
 
   const config = program
@@ -198,7 +225,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addHelpText('after', '\nExamples:\n  $ events config list\n  $ events config list --json | jq .interval\n')
     .action(async (options: Record<string, unknown>) => {
       const { configList } = await import('../commands/config.js');
-      process.exitCode = configList(options, stdio());
+      done(configList(options, io));
     });
   config
     .command('get')
@@ -207,7 +234,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addHelpText('after', '\nExamples:\n  $ events config get group\n')
     .action(async (key: string) => {
       const { configGet } = await import('../commands/config.js');
-      process.exitCode = configGet(key, stdio());
+      done(configGet(key, io));
     });
   config
     .command('set')
@@ -217,7 +244,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addHelpText('after', '\nExamples:\n  $ events config set group export\n  $ events config set asanaBaseUrl http://127.0.0.1:4010/api/1.0\n')
     .action(async (key: string, value: string) => {
       const { configSet } = await import('../commands/config.js');
-      process.exitCode = await configSet(key, value, stdio());
+      done(await configSet(key, value, io));
     });
   config
     .command('unset')
@@ -226,7 +253,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addHelpText('after', '\nExamples:\n  $ events config unset group\n')
     .action(async (key: string) => {
       const { configUnset } = await import('../commands/config.js');
-      process.exitCode = await configUnset(key, stdio());
+      done(await configUnset(key, io));
     });
   config
     .command('path')
@@ -234,7 +261,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addHelpText('after', '\nExamples:\n  $ cat "$(events config path)"\n')
     .action(async () => {
       const { configPath } = await import('../commands/config.js');
-      process.exitCode = configPath(stdio());
+      done(configPath(io));
     });
 
   program
@@ -252,7 +279,7 @@ export function createProgram(ctx: ProgramContext): Command {
     )
     .action(async (shell: 'bash' | 'zsh' | 'fish') => {
       const { completionScript } = await import('./completion.js');
-      process.stdout.write(completionScript(shell, createProgram(ctx)));
+      io.stdout.write(completionScript(shell, createProgram(io)));
     });
 
   program
@@ -260,7 +287,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .argument('[word]', 'what is typed so far')
     .action(async (word: string | undefined) => {
       const { completeRefs } = await import('../commands/state.js');
-      process.exitCode = completeRefs(stdio(), word);
+      done(completeRefs(io, word));
     });
 
   for (const command of [tail, snapshot, status]) refuseEmptyValues(command);
@@ -285,6 +312,30 @@ export function createProgram(ctx: ProgramContext): Command {
 }
 
 /**
+ * One run of the program on `args` (`from: 'node'` for process.argv, 'user' for the arguments
+ * alone): the exit code. An error becomes one line on io.stderr (a stack trace only with
+ * --verbose); help and --version are 0, commander's usage errors 2; a stop is its own code.
+ */
+export async function run(io: IO, args: string[], from: 'node' | 'user' = 'user'): Promise<number> {
+  try {
+    return (await createProgram(io).parseAsync(args, { from })).code;
+  } catch (error) {
+    if (error instanceof CommanderError) return commanderExit(error);
+    // Stopped by a signal while waiting (for a lock, say): that is the stop, not a failure.
+    if (io.stop.signal.aborted && error === io.stop.signal.reason) return error as number;
+    if (error instanceof StopRequested) return error.exitCode;
+    io.stderr.write(`${formatError(error, args.includes('--verbose'))}\n`);
+    return exitCodeOf(error);
+  }
+}
+
+function commanderExit(error: CommanderError): number {
+  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
+  if (error.exitCode === 0) return ExitCode.ok;
+  return ExitCode.usage;
+}
+
+/**
  * An "Examples:" block whose lines paste into a shell as they are: `$ command  # what it does`,
  * the descriptions aligned, each behind a `#` so the shell takes it as a comment.
  */
@@ -295,8 +346,23 @@ function examples(lines: Array<[command: string, what?: string]>): string {
   return `\nExamples:\n${text.join('\n')}\n`;
 }
 
-function stdio(): { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv } {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env };
+/**
+ * The table options' variables from `env` instead of process.env: a value commander took from
+ * process.env goes back to its default, then the variable in `env` goes through the option's
+ * own parser (source 'env'), unless the flag was given.
+ */
+function readVariablesFrom(env: NodeJS.ProcessEnv, command: Command): void {
+  for (const option of command.options) {
+    if (option.envVar === undefined) continue;
+    const key = option.attributeName();
+    if (command.getOptionValueSource(key) === 'env') command.setOptionValueWithSource(key, option.defaultValue, option.defaultValue === undefined ? undefined : 'default');
+    const source = command.getOptionValueSource(key);
+    if (!(option.envVar in env) || (source !== undefined && source !== 'default')) continue;
+    // commander's own listener for the variable: the option's parser, source 'env'.
+    const events = command as unknown as EventEmitter;
+    if (option.required || option.optional) events.emit(`optionEnv:${option.name()}`, env[option.envVar]);
+    else events.emit(`optionEnv:${option.name()}`);
+  }
 }
 
 /**

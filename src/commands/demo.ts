@@ -3,12 +3,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ProgramContext } from './context.js';
+import type { IO } from './context.js';
 import { runTail } from '../app/tail.js';
 import { defaultSettings, type Settings } from '../config/settings.js';
 import { buildTailConfig } from './tail.js';
 
-export async function demoCommand(flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {
+export async function demoCommand(flags: Record<string, unknown>, io: IO): Promise<number> {
   const provider = typeof flags['provider'] === 'string' ? flags['provider'] : 'asana';
   const { startEmulator } = await import('../emulator/index.js');
   // With --projects the workspace changes shape every few seconds, so the re-listing shows.
@@ -16,7 +16,7 @@ export async function demoCommand(flags: Record<string, unknown>, ctx: ProgramCo
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'events-demo-'));
   try {
     const env = {
-      ...process.env,
+      ...io.env,
       ASANA_BASE_URL: `${emulator.url}/api/1.0`, ASANA_ACCESS_TOKEN: 'demo-token',
       BOX_BASE_URL: `${emulator.url}/2.0`, BOX_ACCESS_TOKEN: 'demo-token',
       EVENTS_CONFIG_DIR: stateDir,
@@ -32,8 +32,8 @@ export async function demoCommand(flags: Record<string, unknown>, ctx: ProgramCo
     });
     const config = buildTailConfig([reference], { json: flags['json'] }, settings, env);
     const what = provider === 'box' ? 'a Box user stream (long polling)' : projects ? `every project of Asana workspace ${workspace} (re-listed every 5 s)` : `Asana workspace ${workspace}`;
-    process.stderr.write(`events demo: emulator at ${emulator.url}, tailing ${what} with simulated activity (Ctrl-C to stop)\n`);
-    const code = await runTail(config, { stdout: process.stdout, stderr: process.stderr, env, stop: ctx.stop });
+    io.stderr.write(`events demo: emulator at ${emulator.url}, tailing ${what} with simulated activity (Ctrl-C to stop)\n`);
+    const code = await runTail(config, { stdout: io.stdout, stderr: io.stderr, env, stop: io.stop });
     // Ctrl-C is how a demo ends: that is success.
     return code === 130 || code === 143 ? 0 : code;
   } finally {

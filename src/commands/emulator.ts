@@ -3,11 +3,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ProgramContext } from './context.js';
+import type { IO } from './context.js';
 import { boundedFlag } from '../core/bounds.js';
 import { InputError, UnavailableError, UsageError } from '../core/errors.js';
 
-export async function emulatorCommand(flags: Record<string, unknown>, ctx: ProgramContext): Promise<number> {
+export async function emulatorCommand(flags: Record<string, unknown>, io: IO): Promise<number> {
   const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
   const port = boundedFlag('port', '--port', str('port')) ?? 4010;
   const activityMs = boundedFlag('activityMs', '--activity', str('activity')) ?? 2000;
@@ -54,7 +54,7 @@ export async function emulatorCommand(flags: Record<string, unknown>, ctx: Progr
   const refresh = OAUTH_DEFAULTS.asana.refreshTokens[0]!;
   // Clients (events itself, curl through Node, scripts) must trust the run's private CA.
   const trust = tls?.caFile ? `NODE_EXTRA_CA_CERTS=${tls.caFile} ` : '';
-  process.stdout.write(
+  io.stdout.write(
     [
       `events emulator listening on ${emulator.url}`,
       ...(tls?.caFile
@@ -79,7 +79,7 @@ export async function emulatorCommand(flags: Record<string, unknown>, ctx: Progr
       '',
     ].join('\n'),
   );
-  await new Promise<void>((resolve) => ctx.stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+  await new Promise<void>((resolve) => io.stop.signal.addEventListener('abort', () => resolve(), { once: true }));
   await emulator.close();
   tls?.cleanup();
   return 0;

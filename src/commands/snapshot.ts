@@ -1,17 +1,17 @@
-import type { ProgramContext } from './context.js';
+import type { IO } from './context.js';
 import { UsageError } from '../core/errors.js';
 import { parseReference } from '../core/refs.js';
 import { runSnapshot } from '../app/snapshot.js';
 import type { OptionValues } from '../config/settings.js';
 import { buildTailConfig, commandSettings } from './tail.js';
 
-export async function snapshotCommand(resources: string[], flags: Record<string, unknown>, options: OptionValues, ctx: ProgramContext): Promise<number> {
+export async function snapshotCommand(resources: string[], flags: Record<string, unknown>, options: OptionValues, io: IO): Promise<number> {
   // Refused before anything else (a token, say) is asked for: no Box token makes it work.
   const box = resources.map(parseReference).find((r) => r.provider === 'box');
   if (box) throw new UsageError(`Box has no snapshot: ${box.label} is a stream of events, not a resource with a current state`, 'snapshot Asana projects, tasks, goals or workspaces; for Box use events tail box:admin_logs --since 7d --once');
   // A snapshot is a one-shot job: retries give up in bounded time, like --once.
-  const warn = (line: string): void => void process.stderr.write(`events: ${line}\n`);
-  const settings = commandSettings('snapshot', options, process.env, warn);
-  const config = buildTailConfig(resources, { ...flags, once: true }, settings, process.env, warn);
-  return runSnapshot(config, { stdout: process.stdout, stderr: process.stderr, env: process.env, stop: ctx.stop });
+  const warn = (line: string): void => void io.stderr.write(`events: ${line}\n`);
+  const settings = commandSettings('snapshot', options, io.env, warn);
+  const config = buildTailConfig(resources, { ...flags, once: true }, settings, io.env, warn);
+  return runSnapshot(config, io);
 }

@@ -1,6 +1,6 @@
 // Flags, environment and config file in; a TailConfig out; then the core does the work.
 import { UsageError } from '../core/errors.js';
-import type { ProgramContext } from './context.js';
+import type { IO } from './context.js';
 import type { ColorChoice } from '../output/color.js';
 import { validateAsanaFields } from '../providers/asana/provider.js';
 import { checkWindow, parseWhen } from '../core/when.js';
@@ -140,12 +140,12 @@ function dedupeRefs<T extends { id: string }>(refs: T[]): T[] {
   return refs.filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
 }
 
-export async function tailCommand(resources: string[], flags: Record<string, unknown>, options: OptionValues, ctx: ProgramContext): Promise<number> {
-  const warn = (line: string): void => void process.stderr.write(`events: ${line}\n`);
+export async function tailCommand(resources: string[], flags: Record<string, unknown>, options: OptionValues, io: IO): Promise<number> {
+  const warn = (line: string): void => void io.stderr.write(`events: ${line}\n`);
   // Checked before the references file is read: `--output ''` must not consume stdin first.
-  const settings = commandSettings('tail', options, process.env, warn);
+  const settings = commandSettings('tail', options, io.env, warn);
   const refsFile = typeof flags['refsFile'] === 'string' ? (flags['refsFile'] as string) : undefined;
-  const fileRefs = refsFile === undefined ? [] : await readRefsFile(refsFile, process.stdin);
-  const config = buildTailConfig(resources, flags, settings, process.env, warn, fileRefs);
-  return runTail(config, { stdout: process.stdout, stderr: process.stderr, env: process.env, stop: ctx.stop, onHangup: ctx.onHangup });
+  const fileRefs = refsFile === undefined ? [] : await readRefsFile(refsFile, io.stdin);
+  const config = buildTailConfig(resources, flags, settings, io.env, warn, fileRefs);
+  return runTail(config, io);
 }

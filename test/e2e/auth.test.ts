@@ -5,7 +5,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { eventsOf, runCli, RunningCli, tempDir, type CliResult } from '../helpers/cli.js';
+import { eventsOf, RunningCli, tempDir, type CliResult } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { testBedPerTest, type TestBed } from '../helpers/emulator.js';
 import { boxJwtConfigJson, generateBoxJwtKeyPair, OAUTH_DEFAULTS, type BoxJwtKeyPair, type OAuthEmulatorOptions } from '../../src/emulator/oauth.js';
 import type { EmulatorOptions } from '../../src/emulator/index.js';
@@ -155,7 +156,7 @@ describe('Box app auth across token expiries', () => {
   it('a second 401 in a row is exit 3 naming the variables', async () => {
     await open({});
     bed.emulator.faults.add({ kind: 'status', status: 401, path: '/2.0/events', times: 2 });
-    const run = await runCli(['tail', 'box:admin_logs', '--once', '--json'], ccgEnv());
+    const run = await runInProcess(['tail', 'box:admin_logs', '--once', '--json'], { env: ccgEnv() });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/^events: Box rejected the access token \(401.*\(a freshly issued token was rejected too: .*\(BOX_CLIENT_ID, BOX_CLIENT_SECRET, BOX_ENTERPRISE_ID\)\)$/m);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
@@ -167,7 +168,7 @@ describe('Box app auth across token expiries', () => {
     bed.emulator.faults.add({ kind: 'status', status: 503, path: '/oauth2/token', times: 2 });
     bed.emulator.faults.add({ kind: '429', path: '/oauth2/token', retryAfter: 1 });
     const appended = bed.emulator.box.appendEvents(3, 'enterprise');
-    const run = await runCli(['tail', 'box:admin_logs', '--once', '--json', '--from-start', '--retry-base-ms', '20'], ccgEnv());
+    const run = await runInProcess(['tail', 'box:admin_logs', '--once', '--json', '--from-start', '--retry-base-ms', '20'], { env: ccgEnv() });
     expect(run.code).toBe(0);
     expect(ids(eventsOf(run.stdout))).toEqual(ids(appended));
     expect(bed.emulator.requests.filter((r) => r.path === '/oauth2/token').map((r) => r.status)).toEqual([503, 503, 429, 200]);
@@ -177,7 +178,7 @@ describe('Box app auth across token expiries', () => {
   it('--once gives up on a token endpoint that stays down: exit 75, no events request', async () => {
     await open({});
     bed.emulator.faults.add({ kind: 'status', status: 500, path: '/oauth2/token', times: 1000 });
-    const run = await runCli(['tail', 'box:admin_logs', '--once', '--give-up', '1', '--retry-base-ms', '50', '--retry-cap-ms', '200'], ccgEnv());
+    const run = await runInProcess(['tail', 'box:admin_logs', '--once', '--give-up', '1', '--retry-base-ms', '50', '--retry-cap-ms', '200'], { env: ccgEnv() });
     expect(run.code).toBe(75);
     expect(eventRequests()).toEqual([]);
   });
@@ -186,7 +187,7 @@ describe('Box app auth across token expiries', () => {
 describe('bad credentials: exit 3, a clear message, no events request', () => {
   it('a wrong client secret', async () => {
     await open({});
-    const run = await runCli(['tail', 'box:admin_logs', '--once'], ccgEnv({ BOX_CLIENT_SECRET: 'not-the-secret' }));
+    const run = await runInProcess(['tail', 'box:admin_logs', '--once'], { env: ccgEnv({ BOX_CLIENT_SECRET: 'not-the-secret' }) });
     expect(run.code).toBe(3);
     expect(run.stderr.trim()).toBe(
       "events: Box Client Credentials Grant failed: Box's token endpoint answered 400 invalid_client: The client credentials are invalid (check BOX_CLIENT_ID, BOX_CLIENT_SECRET, BOX_ENTERPRISE_ID)",
@@ -197,7 +198,7 @@ describe('bad credentials: exit 3, a clear message, no events request', () => {
 
   it('a JWT signed with a key the app does not know', async () => {
     await open({ box: { jwtPublicKey: keys.publicKeyPem } });
-    const run = await runCli(['tail', 'box:admin_logs', '--once'], jwtEnv(writeJwtConfig(otherKeys)));
+    const run = await runInProcess(['tail', 'box:admin_logs', '--once'], { env: jwtEnv(writeJwtConfig(otherKeys)) });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/^events: Box JWT app auth failed: Box's token endpoint answered 400 invalid_grant: Signature verification error\..* \(check BOX_JWT_CONFIG \(.*config\.json\)\)\n$/);
     expect(eventRequests()).toEqual([]);
@@ -206,14 +207,14 @@ describe('bad credentials: exit 3, a clear message, no events request', () => {
   it('an unreadable config file, a wrong passphrase', async () => {
     await open({ box: { jwtPublicKey: keys.publicKeyPem } });
     const dir = tempDir();
-    const unreadable = await runCli(['tail', 'box:admin_logs', '--once'], jwtEnv(dir));
+    const unreadable = await runInProcess(['tail', 'box:admin_logs', '--once'], { env: jwtEnv(dir) });
     expect(unreadable.code).toBe(3);
     expect(unreadable.stderr.trim()).toBe(`events: cannot read BOX_JWT_CONFIG ${dir} (EISDIR) (point BOX_JWT_CONFIG at the config.json the Box developer console downloads, readable by this user)`);
     const file = writeJwtConfig(keys);
     const config = JSON.parse(fs.readFileSync(file, 'utf8')) as { boxAppSettings: { appAuth: { passphrase: string } } };
     config.boxAppSettings.appAuth.passphrase = 'wrong passphrase';
     fs.writeFileSync(file, JSON.stringify(config));
-    const wrong = await runCli(['tail', 'box:admin_logs', '--once'], jwtEnv(file));
+    const wrong = await runInProcess(['tail', 'box:admin_logs', '--once'], { env: jwtEnv(file) });
     expect(wrong.code).toBe(3);
     expect(wrong.stderr).toMatch(/^events: cannot decrypt the private key in BOX_JWT_CONFIG .*config\.json with its appAuth\.passphrase/);
     expect(bed.emulator.requests).toEqual([]);
@@ -221,16 +222,16 @@ describe('bad credentials: exit 3, a clear message, no events request', () => {
 
   it('half-configured methods name what is missing; nothing configured lists every method', async () => {
     await open({});
-    const half = await runCli(['tail', 'box', '--once'], boxEnv({ BOX_CLIENT_ID: box.clientId }));
+    const half = await runInProcess(['tail', 'box', '--once'], { env: boxEnv({ BOX_CLIENT_ID: box.clientId }) });
     expect(half.code).toBe(3);
     expect(half.stderr).toMatch(/^events: Box Client Credentials Grant is half configured: BOX_CLIENT_SECRET is not set \(set BOX_CLIENT_SECRET \(or BOX_CLIENT_SECRET_FILE\)/);
-    const noSubject = await runCli(['tail', 'box', '--once'], boxEnv({ BOX_CLIENT_ID: box.clientId, BOX_CLIENT_SECRET: box.clientSecret }));
+    const noSubject = await runInProcess(['tail', 'box', '--once'], { env: boxEnv({ BOX_CLIENT_ID: box.clientId, BOX_CLIENT_SECRET: box.clientSecret }) });
     expect(noSubject.code).toBe(3);
     expect(noSubject.stderr).toMatch(/needs BOX_ENTERPRISE_ID or BOX_USER_ID/);
-    const asanaHalf = await runCli(['tail', '1204567890123456', '--once'], bed.env({ ASANA_ACCESS_TOKEN: undefined, ASANA_REFRESH_TOKEN: 'x1234567890' }));
+    const asanaHalf = await runInProcess(['tail', '1204567890123456', '--once'], { env: bed.env({ ASANA_ACCESS_TOKEN: undefined, ASANA_REFRESH_TOKEN: 'x1234567890' }) });
     expect(asanaHalf.code).toBe(3);
     expect(asanaHalf.stderr).toMatch(/Asana OAuth refresh is half configured: ASANA_CLIENT_ID and ASANA_CLIENT_SECRET are not set/);
-    const nothing = await runCli(['tail', 'box', '--once'], boxEnv());
+    const nothing = await runInProcess(['tail', 'box', '--once'], { env: boxEnv() });
     expect(nothing.code).toBe(3);
     expect(nothing.stderr).toMatch(/^events: no Box credentials: BOX_ACCESS_TOKEN is not set \(.*BOX_JWT_CONFIG.*BOX_CLIENT_ID and BOX_CLIENT_SECRET with BOX_ENTERPRISE_ID or BOX_USER_ID/);
     expect(bed.emulator.requests).toEqual([]);
@@ -238,7 +239,7 @@ describe('bad credentials: exit 3, a clear message, no events request', () => {
 
   it('a plain-http token URL on another host is refused before anything is sent', async () => {
     await open({});
-    const run = await runCli(['tail', 'box:admin_logs', '--once'], ccgEnv({ BOX_TOKEN_URL: 'http://192.0.2.1/oauth2/token' }));
+    const run = await runInProcess(['tail', 'box:admin_logs', '--once'], { env: ccgEnv({ BOX_TOKEN_URL: 'http://192.0.2.1/oauth2/token' }) });
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toBe('events: refusing to send credentials over plain http to the token endpoint 192.0.2.1 (use https, or pass --allow-insecure-http if you really mean it)');
   });
@@ -286,7 +287,7 @@ describe('Asana OAuth refresh', () => {
   it('a revoked refresh token: exit 3 with the provider\'s description and the variables', async () => {
     await open({});
     const project = bed.emulator.asana.projectGids[0]!;
-    const run = await runCli(['tail', project, '--once'], asanaEnv({ ASANA_REFRESH_TOKEN: '1/revoked-refresh-token' }));
+    const run = await runInProcess(['tail', project, '--once'], { env: asanaEnv({ ASANA_REFRESH_TOKEN: '1/revoked-refresh-token' }) });
     expect(run.code).toBe(3);
     expect(run.stderr.trim()).toBe(
       "events: Asana OAuth refresh token grant failed: Asana's token endpoint answered 400 invalid_grant: The refresh token is invalid or has been revoked. (check ASANA_CLIENT_ID, ASANA_CLIENT_SECRET, ASANA_REFRESH_TOKEN)",
@@ -305,14 +306,14 @@ describe('secrets from files and trimming', () => {
     };
     const appended = bed.emulator.box.appendEvents(2, 'enterprise');
     const env = ccgEnv({ BOX_CLIENT_SECRET: undefined, BOX_CLIENT_SECRET_FILE: write('box-secret', `${box.clientSecret}\r\n`), BOX_CLIENT_ID_FILE: write('box-id', ` ${box.clientId}\n`), BOX_CLIENT_ID: undefined });
-    const boxRun = await runCli(['tail', 'box:admin_logs', '--once', '--json', '--from-start'], env);
+    const boxRun = await runInProcess(['tail', 'box:admin_logs', '--once', '--json', '--from-start'], { env: env });
     expect(boxRun.code).toBe(0);
     expect(ids(eventsOf(boxRun.stdout))).toEqual(ids(appended));
     const project = bed.emulator.asana.projectGids[0]!;
-    const asanaRun = await runCli(['tail', project, '--once'], asanaEnv({ ASANA_CLIENT_SECRET: undefined, ASANA_CLIENT_SECRET_FILE: write('asana-secret', `${asana.clientSecret}\n`), ASANA_REFRESH_TOKEN: undefined, ASANA_REFRESH_TOKEN_FILE: write('asana-refresh', `${asana.refreshTokens[0]}\r\n`) }));
+    const asanaRun = await runInProcess(['tail', project, '--once'], { env: asanaEnv({ ASANA_CLIENT_SECRET: undefined, ASANA_CLIENT_SECRET_FILE: write('asana-secret', `${asana.clientSecret}\n`), ASANA_REFRESH_TOKEN: undefined, ASANA_REFRESH_TOKEN_FILE: write('asana-refresh', `${asana.refreshTokens[0]}\r\n`) }) });
     expect(asanaRun.code).toBe(0);
     expect(tokenRequests('asana').map((t) => t.status)).toEqual([200]);
-    const status = await runCli(['auth', 'status', '--json'], { ...env, ...asanaEnv({ ASANA_CLIENT_SECRET: undefined, ASANA_CLIENT_SECRET_FILE: path.join(dir, 'asana-secret') }) });
+    const status = await runInProcess(['auth', 'status', '--json'], { env: { ...env, ...asanaEnv({ ASANA_CLIENT_SECRET: undefined, ASANA_CLIENT_SECRET_FILE: path.join(dir, 'asana-secret') }) } });
     expect(status.code).toBe(0);
     const rows = JSON.parse(status.stdout) as Array<{ provider: string; variables: string[]; token: string }>;
     expect(rows.find((r) => r.provider === 'box')!.variables).toEqual([`BOX_CLIENT_ID_FILE (${path.join(dir, 'box-id')})`, `BOX_CLIENT_SECRET_FILE (${path.join(dir, 'box-secret')})`, 'BOX_ENTERPRISE_ID']);
@@ -322,21 +323,21 @@ describe('secrets from files and trimming', () => {
   it('an access token with a trailing CR/LF, inline or from a file, is sent without it', async () => {
     await open({ requireIssuedTokens: false }, { accessTokens: ['static-token-1'] });
     const project = bed.emulator.asana.projectGids[0]!;
-    const inline = await runCli(['tail', project, '--once', '--give-up', '2'], bed.env({ ASANA_ACCESS_TOKEN: 'static-token-1\r\n' }));
+    const inline = await runInProcess(['tail', project, '--once', '--give-up', '2'], { env: bed.env({ ASANA_ACCESS_TOKEN: 'static-token-1\r\n' }) });
     expect(inline.code).toBe(0);
     const file = path.join(fs.mkdtempSync(path.join(secretsDir, 'tok-')), 'token');
     fs.writeFileSync(file, 'static-token-1\r\n');
-    const fromFile = await runCli(['tail', project, '--once', '--give-up', '2'], bed.env({ ASANA_ACCESS_TOKEN: undefined, ASANA_ACCESS_TOKEN_FILE: file }));
+    const fromFile = await runInProcess(['tail', project, '--once', '--give-up', '2'], { env: bed.env({ ASANA_ACCESS_TOKEN: undefined, ASANA_ACCESS_TOKEN_FILE: file }) });
     expect(fromFile.code).toBe(0);
     expect(new Set(eventRequests().map((r) => r.headers['authorization']))).toEqual(new Set(['Bearer static-token-1']));
   });
 
   it('NAME and NAME_FILE together are a usage error; a missing file is exit 3 naming it', async () => {
     await open({});
-    const both = await runCli(['tail', 'box', '--once'], boxEnv({ BOX_ACCESS_TOKEN: 'x', BOX_ACCESS_TOKEN_FILE: '/nonexistent/token' }));
+    const both = await runInProcess(['tail', 'box', '--once'], { env: boxEnv({ BOX_ACCESS_TOKEN: 'x', BOX_ACCESS_TOKEN_FILE: '/nonexistent/token' }) });
     expect(both.code).toBe(2);
     expect(both.stderr.trim()).toBe('events: both BOX_ACCESS_TOKEN and BOX_ACCESS_TOKEN_FILE are set (unset one of them)');
-    const missing = await runCli(['tail', 'box', '--once'], boxEnv({ BOX_ACCESS_TOKEN_FILE: '/nonexistent/token' }));
+    const missing = await runInProcess(['tail', 'box', '--once'], { env: boxEnv({ BOX_ACCESS_TOKEN_FILE: '/nonexistent/token' }) });
     expect(missing.code).toBe(3);
     expect(missing.stderr.trim()).toBe('events: cannot read BOX_ACCESS_TOKEN_FILE /nonexistent/token (ENOENT) (check that the file exists and this user may read it)');
     expect(bed.emulator.requests).toEqual([]);
@@ -358,7 +359,7 @@ describe('events auth status', () => {
   it('names the method and variables, gets one token, never prints a secret', async () => {
     await open({ box: { jwtPublicKey: keys.publicKeyPem } });
     const file = writeJwtConfig(keys);
-    const human = await runCli(['auth', 'status', '--verbose'], { ...jwtEnv(file), ...asanaEnv() });
+    const human = await runInProcess(['auth', 'status', '--verbose'], { env: { ...jwtEnv(file), ...asanaEnv() } });
     expect(human.code).toBe(0);
     expect(human.stdout).toBe(
       [
@@ -372,7 +373,7 @@ describe('events auth status', () => {
     expect(tokenRequests('box')).toHaveLength(1);
     expect(tokenRequests('asana')).toHaveLength(1);
     expect(eventRequests()).toEqual([]);
-    const json = await runCli(['auth', 'status', 'box', '--json'], jwtEnv(file));
+    const json = await runInProcess(['auth', 'status', 'box', '--json'], { env: jwtEnv(file) });
     expect(JSON.parse(json.stdout)).toEqual([
       { provider: 'box', configured: true, method: 'Box JWT app auth', variables: [`BOX_JWT_CONFIG (${file})`], token_url: `${bed.emulator.url}/oauth2/token`, token: 'obtained', lifetime_s: 3600, error: null },
     ]);
@@ -382,13 +383,13 @@ describe('events auth status', () => {
 
   it('exit 3 when a configured method cannot get a token, or nothing is configured', async () => {
     await open({});
-    const wrong = await runCli(['auth', 'status', 'box', '--json'], ccgEnv({ BOX_CLIENT_SECRET: 'wrong-secret-value' }));
+    const wrong = await runInProcess(['auth', 'status', 'box', '--json'], { env: ccgEnv({ BOX_CLIENT_SECRET: 'wrong-secret-value' }) });
     expect(wrong.code).toBe(3);
     const [row] = JSON.parse(wrong.stdout) as Array<{ token: string; error: string }>;
     expect(row).toMatchObject({ token: 'failed' });
     expect(row!.error).toMatch(/invalid_client/);
     expect(wrong.stdout + wrong.stderr).not.toContain('wrong-secret-value');
-    const nothing = await runCli(['auth', 'status'], boxEnv());
+    const nothing = await runInProcess(['auth', 'status'], { env: boxEnv() });
     expect(nothing.code).toBe(3);
     expect(nothing.stdout).toMatch(/^asana: not configured \(export ASANA_ACCESS_TOKEN=.*\nbox:   not configured \(export BOX_ACCESS_TOKEN=/);
   });
@@ -396,14 +397,14 @@ describe('events auth status', () => {
   it('a static token is not checked unless --check, which asks GET /users/me', async () => {
     await open({ requireIssuedTokens: false }, { accessTokens: ['good-static-token'] });
     const env = boxEnv({ BOX_ACCESS_TOKEN: 'good-static-token', ASANA_ACCESS_TOKEN: 'bad-static-token' });
-    const plain = await runCli(['auth', 'status'], env);
+    const plain = await runInProcess(['auth', 'status'], { env: env });
     expect(plain.code).toBe(0);
     expect(plain.stdout).toContain('static token, not checked');
     expect(bed.emulator.requests).toEqual([]);
-    const checked = await runCli(['auth', 'status', 'box', '--check'], env);
+    const checked = await runInProcess(['auth', 'status', 'box', '--check'], { env: env });
     expect(checked.code).toBe(0);
     expect(checked.stdout).toContain('static token, accepted by GET /users/me');
-    const bad = await runCli(['auth', 'status', 'asana', '--check', '--json'], bed.env({ ASANA_ACCESS_TOKEN: 'bad-static-token' }));
+    const bad = await runInProcess(['auth', 'status', 'asana', '--check', '--json'], { env: bed.env({ ASANA_ACCESS_TOKEN: 'bad-static-token' }) });
     expect(bad.code).toBe(3);
     expect(JSON.parse(bad.stdout)).toMatchObject([{ provider: 'asana', method: 'access token', variables: ['ASANA_ACCESS_TOKEN'], token: 'failed' }]);
     expect(bed.emulator.requests.map((r) => `${r.path} ${r.status}`)).toEqual(['/2.0/users/me 200', '/api/1.0/users/me 401']);
@@ -448,7 +449,7 @@ describe('events emulator and JWT offline', () => {
       const refresh = envOf(/^ {4}(ASANA_BASE_URL=\S+ ASANA_CLIENT_ID=.*)$/m);
       expect(jwt['BOX_JWT_CONFIG']).toBe(file);
       for (const env of [jwt, ccg, refresh]) {
-        const run = await runCli(['auth', 'status', '--json'], tempEnv(env));
+        const run = await runInProcess(['auth', 'status', '--json'], { env: tempEnv(env) });
         expect(run.code).toBe(0);
         const rows = JSON.parse(run.stdout) as Array<{ token: string; lifetime_s: number | null }>;
         expect(rows.filter((r) => r.token === 'obtained').map((r) => r.lifetime_s)).toEqual([2]);

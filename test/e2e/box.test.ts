@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cleanEnv, eventsOf, jsonLines, runCli, RunningCli, tempDir } from '../helpers/cli.js';
+import { cleanEnv, eventsOf, jsonLines, RunningCli, tempDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { testBedPerTest, type TestBed } from '../helpers/emulator.js';
 import type { EmulatorOptions } from '../../src/emulator/index.js';
 
@@ -52,7 +53,7 @@ describe('events tail box (user stream)', () => {
   it('starts at now, then drains past 500 in several pages, exactly once and in order', async () => {
     await open();
     bed.emulator.box.appendEvents(40); // before the first run: never printed
-    const first = await runCli(['tail', 'box', '--once', '--json'], env());
+    const first = await runInProcess(['tail', 'box', '--once', '--json'], { env: env() });
     expect(first).toMatchObject({ code: 0, stdout: '', stderr: '' });
     expect(pageRequests()).toHaveLength(1);
     expect(pageRequests()[0]!.query).toEqual({ stream_type: 'all', stream_position: 'now', limit: '500' });
@@ -60,21 +61,21 @@ describe('events tail box (user stream)', () => {
     expect(storedCursor().cursor.position).toBe(emulatorPosition(40));
     const appended = bed.emulator.box.appendEvents(1300);
     const before = pageRequests().length;
-    const run = await runCli(['tail', 'box', '--once', '--json'], env());
+    const run = await runInProcess(['tail', 'box', '--once', '--json'], { env: env() });
     expect(run.code).toBe(0);
     expect(eventsOf(run.stdout)).toEqual(appended);
     const pages = pageRequests().slice(before);
     // Short pages (fewer than the limit while more remain) do not end the drain; an empty one does.
     expect(pages.length).toBeGreaterThanOrEqual(4);
     expect(pages.every((p) => p.query['limit'] === '500')).toBe(true);
-    const again = await runCli(['tail', 'box', '--once', '--json'], env());
+    const again = await runInProcess(['tail', 'box', '--once', '--json'], { env: env() });
     expect(again.stdout).toBe('');
   });
 
   it('--from-start reads every retained event', async () => {
     await open();
     const old = bed.emulator.box.appendEvents(30);
-    const run = await runCli(['tail', 'box:changes', '--once', '--json', '--from-start'], env());
+    const run = await runInProcess(['tail', 'box:changes', '--once', '--json', '--from-start'], { env: env() });
     // The changes stream leaves out previews and downloads.
     expect(eventsOf(run.stdout)).toEqual(old.filter((e) => !['ITEM_PREVIEW', 'ITEM_DOWNLOAD'].includes(e['event_type'] as string)));
     expect(pageRequests()[0]!.query).toMatchObject({ stream_type: 'changes', stream_position: '0' });
@@ -82,11 +83,11 @@ describe('events tail box (user stream)', () => {
 
   it('keeps a position above 2^53 exactly across a restart', async () => {
     await open();
-    await runCli(['tail', 'box', '--once', '--json'], env());
+    await runInProcess(['tail', 'box', '--once', '--json'], { env: env() });
     const start = storedCursor().cursor.position;
     expect(start).toBe(emulatorPosition(0));
     bed.emulator.box.appendEvents(777);
-    await runCli(['tail', 'box', '--once', '--json'], env());
+    await runInProcess(['tail', 'box', '--once', '--json'], { env: env() });
     const saved = storedCursor().cursor.position;
     // The emulator writes it as a bare JSON number; JSON.parse would have rounded it.
     expect(saved).toBe(emulatorPosition(777));
@@ -95,41 +96,38 @@ describe('events tail box (user stream)', () => {
     // Exact: 777 events further, which a position rounded through a double could not say.
     expect(BigInt(saved) - BigInt(start)).toBe(777n);
     const more = bed.emulator.box.appendEvents(5);
-    const next = await runCli(['tail', 'box', '--once', '--json'], env());
+    const next = await runInProcess(['tail', 'box', '--once', '--json'], { env: env() });
     expect(pageRequests().at(-2)!.query['stream_position']).toBe(saved);
     expect(eventsOf(next.stdout)).toEqual(more);
   });
 
   it('long polling delivers a new event within a second, and survives reconnects', async () => {
     await open();
-    await runCli(['tail', 'box', '--once', '--json'], env());
+    await runInProcess(['tail', 'box', '--once', '--json'], { env: env() });
     bed.emulator.faults.add({ kind: 'reconnect', path: '/subscribe', times: 2 });
-    const tail = new RunningCli(['tail', 'box', '--json', '--interval', '60'], env());
+    // An hour between polls: the events can only come through the long poll.
+    const tail = new RunningCli(['tail', 'box', '--json', '--interval', '3600'], env());
     const subscribes = (): number => boxRequests().filter((r) => r.path === '/subscribe').length;
     // Two reconnect answers, each followed by a fresh OPTIONS, then a waiting long poll.
     await tail.waitFor(() => subscribes() >= 3, 10_000, 'the third long poll');
     expect(boxRequests().filter((r) => r.method === 'OPTIONS').length).toBe(3);
-    const latencies: number[] = [];
     const delivered: unknown[] = [];
     for (let i = 0; i < 5; i++) {
       await tail.waitFor(() => bed.emulator.requests.some((r) => r.path === '/subscribe' && r.status === 0), 5_000, 'a waiting long poll');
-      const t = Date.now();
       delivered.push(...bed.emulator.box.appendEvents(1));
-      await tail.waitForLines(i + 1, 5_000);
-      latencies.push(Date.now() - t);
+      await tail.waitForLines(i + 1, 20_000);
     }
     tail.kill('SIGINT');
     const result = await tail.done;
     expect(result.code).toBe(130);
     expect(eventsOf(result.stdout)).toEqual(delivered);
     expect(storedCursor().cursor.position).toBe(emulatorPosition(5));
-    // Far below the 60 s polling interval: the long poll, not the interval, woke it.
-    expect(Math.max(...latencies)).toBeLessThan(1000);
+    // With an hour between polls, each event came through the long poll, not a poll an interval later.
   });
 
   it('a long poll without an answer within retry_timeout is sent again', { timeout: 30_000 }, async () => {
     await open({ boxRealtime: { retryTimeoutS: 1 } });
-    await runCli(['tail', 'box', '--once', '--json'], env());
+    await runInProcess(['tail', 'box', '--once', '--json'], { env: env() });
     bed.emulator.faults.add({ kind: 'hang', path: '/subscribe', times: 1 });
     const tail = new RunningCli(['tail', 'box', '--json', '--interval', '60'], env());
     const subscribes = (): number => boxRequests().filter((r) => r.path === '/subscribe').length;
@@ -146,31 +144,28 @@ describe('events tail box (user stream)', () => {
 
   it('a short retry_timeout: reconnect answers every second lose nothing', { timeout: 30_000 }, async () => {
     await open({ boxRealtime: { retryTimeoutS: 1 } });
-    await runCli(['tail', 'box', '--once', '--json'], env());
-    const tail = new RunningCli(['tail', 'box', '--json', '--interval', '60'], env());
+    await runInProcess(['tail', 'box', '--once', '--json'], { env: env() });
+    // An hour between polls: every event must come through the long poll.
+    const tail = new RunningCli(['tail', 'box', '--json', '--interval', '3600'], env());
     await tail.waitFor(() => boxRequests().some((r) => r.path === '/subscribe'), 10_000, 'the first long poll');
     const delivered: unknown[] = [];
-    const latencies: number[] = [];
     // Appends land mid-wait, right at the server's 1 s reconnect, and between two waits.
     for (const pause of [150, 900, 1000, 1100, 40, 700, 1300, 0, 980]) {
       await sleep(pause);
-      const t = Date.now();
       delivered.push(...bed.emulator.box.appendEvents(1 + (pause % 3)));
-      await tail.waitForLines(delivered.length, 5_000);
-      latencies.push(Date.now() - t);
+      await tail.waitForLines(delivered.length, 20_000);
     }
     tail.kill('SIGINT');
     const result = await tail.done;
     expect(result.code).toBe(130);
     expect(eventsOf(result.stdout)).toEqual(delivered);
-    expect(Math.max(...latencies)).toBeLessThan(1000);
     // The server did ask it to reconnect, several times: each is a fresh OPTIONS.
     expect(boxRequests().filter((r) => r.method === 'OPTIONS').length).toBeGreaterThanOrEqual(3);
   });
 
   it('after max_retries waits on one realtime URL it asks OPTIONS for a new one', async () => {
     await open({ boxRealtime: { maxRetries: 2 } });
-    await runCli(['tail', 'box', '--once', '--json'], env());
+    await runInProcess(['tail', 'box', '--once', '--json'], { env: env() });
     const tail = new RunningCli(['tail', 'box', '--json', '--interval', '60'], env());
     const delivered: unknown[] = [];
     for (let i = 0; i < 7; i++) {
@@ -191,9 +186,9 @@ describe('events tail box (user stream)', () => {
 
   it('prints human lines: time, login, event type, source', async () => {
     await open();
-    await runCli(['tail', 'box', '--once'], env());
+    await runInProcess(['tail', 'box', '--once'], { env: env() });
     bed.emulator.box.appendEvents(6, 'user', 'ITEM_UPLOAD');
-    const run = await runCli(['tail', 'box', '--once'], env());
+    const run = await runInProcess(['tail', 'box', '--once'], { env: env() });
     const lines = run.stdout.trim().split('\n');
     expect(lines).toHaveLength(6);
     expect(run.stdout).not.toContain('\u001b');
@@ -202,15 +197,15 @@ describe('events tail box (user stream)', () => {
 
   it('human lines are exact, and coloured by event type family only when asked', async () => {
     await open();
-    await runCli(['tail', 'box', '--once'], env());
+    await runInProcess(['tail', 'box', '--once'], { env: env() });
     const appended = [...bed.emulator.box.appendEvents(2, 'user', 'ITEM_TRASH'), ...bed.emulator.box.appendEvents(2, 'user', 'ITEM_UPLOAD'), ...bed.emulator.box.appendEvents(2, 'user', 'ITEM_RENAME')];
-    const plain = await runCli(['tail', 'box', '--once', '--group', 'plain'], env());
+    const plain = await runInProcess(['tail', 'box', '--once', '--group', 'plain'], { env: env() });
     expect(plain.stdout).toBe('');
-    const run = await runCli(['tail', 'box', '--once'], env());
+    const run = await runInProcess(['tail', 'box', '--once'], { env: env() });
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(humanLines(run.stdout)).toEqual(appended.map(humanLine));
     const more = [...bed.emulator.box.appendEvents(1, 'user', 'ITEM_TRASH'), ...bed.emulator.box.appendEvents(1, 'user', 'ITEM_UPLOAD')];
-    const coloured = await runCli(['tail', 'box', '--once', '--color', 'always'], env());
+    const coloured = await runInProcess(['tail', 'box', '--once', '--color', 'always'], { env: env() });
     const lines = coloured.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toContain('\u001b[31mITEM_TRASH\u001b[39m');
@@ -220,19 +215,19 @@ describe('events tail box (user stream)', () => {
 
   it('--event-type on a user stream filters the output (the API has no such parameter there)', async () => {
     await open();
-    await runCli(['tail', 'box', '--once'], env());
+    await runInProcess(['tail', 'box', '--once'], { env: env() });
     const appended = bed.emulator.box.appendEvents(60);
-    const run = await runCli(['tail', 'box', '--once', '--json', '--event-type', 'ITEM_UPLOAD,ITEM_TRASH'], env());
+    const run = await runInProcess(['tail', 'box', '--once', '--json', '--event-type', 'ITEM_UPLOAD,ITEM_TRASH'], { env: env() });
     expect(eventsOf(run.stdout)).toEqual(appended.filter((e) => ['ITEM_UPLOAD', 'ITEM_TRASH'].includes(e['event_type'] as string)));
     expect(pageRequests().every((p) => !('event_type' in p.query))).toBe(true);
   });
 
   it('429: waits retry-after, then goes on', async () => {
     await open();
-    await runCli(['tail', 'box', '--once'], env());
+    await runInProcess(['tail', 'box', '--once'], { env: env() });
     const appended = bed.emulator.box.appendEvents(20);
     bed.emulator.faults.add({ kind: '429', path: '/2.0/events', times: 1, retryAfter: 1 });
-    const run = await runCli(['tail', 'box', '--once', '--json', '--retry-base-ms', '20'], env());
+    const run = await runInProcess(['tail', 'box', '--once', '--json', '--retry-base-ms', '20'], { env: env() });
     expect(run.code).toBe(0);
     expect(eventsOf(run.stdout)).toEqual(appended);
     expect(run.stderr).toMatch(/rate limited by Box \(429\); retrying in 1 s/);
@@ -243,12 +238,12 @@ describe('events tail box (user stream)', () => {
 
   it('401: exit 3, one line naming BOX_ACCESS_TOKEN; no token: exit 3 before any request', async () => {
     await open({ accessTokens: ['right'] });
-    const run = await runCli(['tail', 'box', '--once'], env({ BOX_ACCESS_TOKEN: 'wrong' }));
+    const run = await runInProcess(['tail', 'box', '--once'], { env: env({ BOX_ACCESS_TOKEN: 'wrong' }) });
     expect(run.code).toBe(3);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/Box rejected the access token \(401.*BOX_ACCESS_TOKEN/);
     const before = bed.emulator.requests.length;
-    const none = await runCli(['tail', 'box', '--once'], env({ BOX_ACCESS_TOKEN: undefined }));
+    const none = await runInProcess(['tail', 'box', '--once'], { env: env({ BOX_ACCESS_TOKEN: undefined }) });
     expect(none.code).toBe(3);
     expect(none.stderr).toMatch(/BOX_ACCESS_TOKEN is not set/);
     expect(bed.emulator.requests.length).toBe(before);
@@ -257,10 +252,10 @@ describe('events tail box (user stream)', () => {
   it('tails an Asana project and a Box stream in one command', async () => {
     await open();
     const project = bed.emulator.asana.projectGids[0]!;
-    await runCli(['tail', project, 'box', '--once', '--json'], env());
+    await runInProcess(['tail', project, 'box', '--once', '--json'], { env: env() });
     const asana = bed.emulator.asana.appendEvents(project, 120);
     const box = bed.emulator.box.appendEvents(30);
-    const run = await runCli(['tail', project, 'box', '--once', '--json'], env());
+    const run = await runInProcess(['tail', project, 'box', '--once', '--json'], { env: env() });
     expect(run.code).toBe(0);
     const records = jsonLines(run.stdout);
     const of = (provider: string): unknown[] => records.filter((r) => (r['_events'] as { provider: string }).provider === provider).map(({ _events, ...e }) => e);
@@ -273,7 +268,7 @@ describe('events tail box (user stream)', () => {
 describe('events tail box: faults', () => {
   it('a drain past 500 survives 503s, resets, cut and garbled bodies and a page without a position', async () => {
     await open();
-    await runCli(['tail', 'box', '--once', '--json'], env());
+    await runInProcess(['tail', 'box', '--once', '--json'], { env: env() });
     const appended = bed.emulator.box.appendEvents(1500);
     for (const fault of [
       { kind: 'status', status: 503 },
@@ -284,12 +279,12 @@ describe('events tail box: faults', () => {
       { kind: 'slow', delayMs: 300 },
       { kind: 'status', status: 502 },
     ] as const) bed.emulator.faults.add({ ...fault, path: '/2.0/events', times: 1 });
-    const run = await runCli(['tail', 'box', '--once', '--json', '--retry-base-ms', '20'], env());
+    const run = await runInProcess(['tail', 'box', '--once', '--json', '--retry-base-ms', '20'], { env: env() });
     expect(run.code).toBe(0);
     expect(eventsOf(run.stdout)).toEqual(appended);
     expect(run.stderr).toMatch(/retrying/);
     expect(storedCursor().cursor.position).toBe(emulatorPosition(1500));
-    const again = await runCli(['tail', 'box', '--once', '--json'], env());
+    const again = await runInProcess(['tail', 'box', '--once', '--json'], { env: env() });
     expect(again).toMatchObject({ code: 0, stdout: '' });
   });
 
@@ -300,24 +295,22 @@ describe('events tail box: faults', () => {
     ['a garbled answer', { kind: 'badjson' }],
   ] as const)('%s on the realtime server: the event still arrives at once, not an --interval later', async (_, fault) => {
     await open();
-    await runCli(['tail', 'box', '--once', '--json'], env());
+    await runInProcess(['tail', 'box', '--once', '--json'], { env: env() });
     bed.emulator.faults.add({ ...fault, path: '/subscribe', times: 1 });
-    const tail = new RunningCli(['tail', 'box', '--json', '--interval', '60'], env());
+    // An hour between polls: the event can only come through the long poll, never a poll later.
+    const tail = new RunningCli(['tail', 'box', '--json', '--interval', '3600'], env());
     // The faulty answer, then a fresh OPTIONS and a wait that holds.
     await tail.waitFor(() => bed.emulator.requests.some((r) => r.path === '/subscribe' && r.status === 0 && boxRequests().filter((o) => o.method === 'OPTIONS').length === 2), 10_000, 'a second, waiting long poll');
-    const t = Date.now();
     const appended = bed.emulator.box.appendEvents(1);
-    await tail.waitForLines(1, 10_000);
-    const ms = Date.now() - t;
+    await tail.waitForLines(1, 20_000);
     tail.kill('SIGINT');
     const result = await tail.done;
     expect(eventsOf(result.stdout)).toEqual(appended);
-    expect(ms).toBeLessThan(1000);
   });
 
   it('a realtime server that keeps failing is not hammered, and events still arrive', async () => {
     await open();
-    await runCli(['tail', 'box', '--once', '--json'], env());
+    await runInProcess(['tail', 'box', '--once', '--json'], { env: env() });
     bed.emulator.faults.add({ kind: 'status', status: 503, path: '/subscribe', times: 1000 });
     const tail = new RunningCli(['tail', 'box', '--json', '--interval', '2'], env());
     await tail.waitFor(() => boxRequests().some((r) => r.path === '/subscribe'), 10_000, 'the first long poll');
@@ -338,7 +331,7 @@ describe('events tail box:admin_logs* (enterprise)', () => {
   it('admin_logs_streaming: repeats are dropped, also across a restart, and --verbose counts them', async () => {
     await open();
     const appended = bed.emulator.box.appendEvents(1200, 'enterprise');
-    const run = await runCli(['tail', 'box:admin_logs_streaming', '--once', '--json', '--from-start', '--verbose'], env());
+    const run = await runInProcess(['tail', 'box:admin_logs_streaming', '--once', '--json', '--from-start', '--verbose'], { env: env() });
     expect(run.code).toBe(0);
     const got = ids(eventsOf(run.stdout));
     expect(got).toHaveLength(1200);
@@ -351,7 +344,7 @@ describe('events tail box:admin_logs* (enterprise)', () => {
     expect(new Set(storedCursor().seen)).toEqual(new Set(ids(appended)));
     // The next page repeats entries from before the saved position: the saved ids catch them.
     const more = bed.emulator.box.appendEvents(10, 'enterprise');
-    const next = await runCli(['tail', 'box:admin_logs_streaming', '--once', '--json', '--verbose'], env());
+    const next = await runInProcess(['tail', 'box:admin_logs_streaming', '--once', '--json', '--verbose'], { env: env() });
     expect(new Set(ids(eventsOf(next.stdout)))).toEqual(new Set(ids(more)));
     expect(eventsOf(next.stdout)).toHaveLength(10);
     expect(next.stderr.match(/dropped \d+ repeated events/g)).toEqual(['dropped 3 repeated events']);
@@ -366,10 +359,10 @@ describe('events tail box:admin_logs* (enterprise)', () => {
     let appended: Array<Record<string, unknown>>;
     let printed: unknown[];
     if (mode === '--once') {
-      const first = await runCli(['tail', 'box:admin_logs_streaming', '--once', '--json'], env());
+      const first = await runInProcess(['tail', 'box:admin_logs_streaming', '--once', '--json'], { env: env() });
       expect(first).toMatchObject({ code: 0, stdout: '' });
       appended = bed.emulator.box.appendEvents(10, 'enterprise');
-      const run = await runCli(['tail', 'box:admin_logs_streaming', '--once', '--json', '--verbose'], env());
+      const run = await runInProcess(['tail', 'box:admin_logs_streaming', '--once', '--json', '--verbose'], { env: env() });
       expect(run.code).toBe(0);
       printed = eventsOf(run.stdout);
     } else {
@@ -393,7 +386,7 @@ describe('events tail box:admin_logs* (enterprise)', () => {
   it('human lines for enterprise events: item_name, item_id and logins', async () => {
     await open();
     const appended = [...bed.emulator.box.appendEvents(3, 'enterprise', 'LOGIN'), ...bed.emulator.box.appendEvents(3, 'enterprise', 'UPLOAD'), ...bed.emulator.box.appendEvents(2, 'enterprise', 'DELETE')];
-    const run = await runCli(['tail', 'box:admin_logs', '--once', '--from-start'], env());
+    const run = await runInProcess(['tail', 'box:admin_logs', '--once', '--from-start'], { env: env() });
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).not.toContain('\u001b');
     expect(humanLines(run.stdout)).toEqual(appended.map(humanLine));
@@ -403,11 +396,11 @@ describe('events tail box:admin_logs* (enterprise)', () => {
   it('--max-events on a reordering stream: nothing repeated, nothing lost across runs', async () => {
     await open();
     const appended = bed.emulator.box.appendEvents(700, 'enterprise');
-    const first = await runCli(['tail', 'box:admin_logs_streaming', '--once', '--json', '--from-start', '--max-events', '300'], env());
+    const first = await runInProcess(['tail', 'box:admin_logs_streaming', '--once', '--json', '--from-start', '--max-events', '300'], { env: env() });
     expect(first.code).toBe(0);
     const a = ids(eventsOf(first.stdout));
     expect(a).toHaveLength(300);
-    const rest = await runCli(['tail', 'box:admin_logs_streaming', '--once', '--json'], env());
+    const rest = await runInProcess(['tail', 'box:admin_logs_streaming', '--once', '--json'], { env: env() });
     const b = ids(eventsOf(rest.stdout));
     expect(new Set([...a, ...b]).size).toBe(a.length + b.length);
     expect(new Set([...a, ...b])).toEqual(new Set(ids(appended)));
@@ -422,7 +415,7 @@ describe('events tail box:admin_logs* (enterprise)', () => {
     clock += 3600_000;
     bed.emulator.box.appendEvents(5, 'enterprise');
     expect(before).toHaveLength(5);
-    const run = await runCli(['tail', 'box:admin_logs', '--once', '--json', '--since', '2026-11-20T12:30:00Z', '--until', '2026-11-20T13:30:00Z'], env());
+    const run = await runInProcess(['tail', 'box:admin_logs', '--once', '--json', '--since', '2026-11-20T12:30:00Z', '--until', '2026-11-20T13:30:00Z'], { env: env() });
     expect(run.code).toBe(0);
     expect(eventsOf(run.stdout)).toEqual(inside);
     const sent = pageRequests();
@@ -434,16 +427,16 @@ describe('events tail box:admin_logs* (enterprise)', () => {
 
   it('--event-type is sent as event_type', async () => {
     await open();
-    await runCli(['tail', 'box:admin_logs_streaming', '--once', '--json'], env());
+    await runInProcess(['tail', 'box:admin_logs_streaming', '--once', '--json'], { env: env() });
     const appended = bed.emulator.box.appendEvents(80, 'enterprise');
-    const run = await runCli(['tail', 'box:admin_logs_streaming', '--once', '--json', '--event-type', 'LOGIN', '--event-type', 'UPLOAD'], env());
+    const run = await runInProcess(['tail', 'box:admin_logs_streaming', '--once', '--json', '--event-type', 'LOGIN', '--event-type', 'UPLOAD'], { env: env() });
     expect(pageRequests().at(-1)!.query['event_type']).toBe('LOGIN,UPLOAD');
     expect(new Set(ids(eventsOf(run.stdout)))).toEqual(new Set(ids(appended.filter((e) => ['LOGIN', 'UPLOAD'].includes(e['event_type'] as string)))));
   });
 
   it('403 without admin rights: the message says an admin token is needed', async () => {
     await open({ boxAdminTokens: ['admin'] });
-    const run = await runCli(['tail', 'box:admin_logs', '--once'], env());
+    const run = await runInProcess(['tail', 'box:admin_logs', '--once'], { env: env() });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/403.*admin token with the "manage enterprise properties" scope/);
   });
@@ -464,7 +457,7 @@ describe('events demo --provider box', () => {
   });
 
   it('--provider must be asana or box', async () => {
-    const run = await runCli(['demo', '--provider', 'dropbox'], cleanEnv({ EVENTS_CONFIG_DIR: tempDir() }));
+    const run = await runInProcess(['demo', '--provider', 'dropbox'], { env: cleanEnv({ EVENTS_CONFIG_DIR: tempDir() }) });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--provider must be asana or box, not "dropbox"/);
   });

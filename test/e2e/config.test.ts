@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, collect, runCli, tempDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 
 const oneLine = (text: string): string => {
@@ -25,7 +26,7 @@ describe('config.json', () => {
 
   it('a bad value names the file and the key (not a flag), exit 78', async () => {
     fs.writeFileSync(configFile(), '{"interval": 3600000}');
-    const run = await runCli(['tail', project(), '--once'], bed.env());
+    const run = await runInProcess(['tail', project(), '--once'], { env: bed.env() });
     expect(run.code).toBe(78);
     const line = oneLine(run.stderr);
     expect(line).toContain(configFile());
@@ -35,14 +36,14 @@ describe('config.json', () => {
 
   it('an unknown key is a one-line did-you-mean warning, and the run goes on', async () => {
     fs.writeFileSync(configFile(), '{"gruop": "export", "interval": 5}');
-    const run = await runCli(['tail', project(), '--once'], bed.env());
+    const run = await runInProcess(['tail', project(), '--once'], { env: bed.env() });
     expect(run.code).toBe(0);
     expect(oneLine(run.stderr)).toBe(`events: warning: ${configFile()}: unknown key "gruop" is ignored (did you mean "group"?)`);
   });
 
   it('a UTF-8 byte order mark is accepted', async () => {
     fs.writeFileSync(configFile(), '\uFEFF{"group": "export"}');
-    const run = await runCli(['tail', project(), '--once'], bed.env());
+    const run = await runInProcess(['tail', project(), '--once'], { env: bed.env() });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(cursorGroups()).toEqual(['export']);
@@ -50,28 +51,28 @@ describe('config.json', () => {
 
   it('a folder in place of the file is an error of its own, exit 78', async () => {
     fs.mkdirSync(configFile());
-    const run = await runCli(['tail', project(), '--once'], bed.env());
+    const run = await runInProcess(['tail', project(), '--once'], { env: bed.env() });
     expect(run.code).toBe(78);
     expect(oneLine(run.stderr)).toMatch(/config\.json is a folder, not a file/);
   });
 
   it('a base URL that is not a URL names the key, not the variable', async () => {
     fs.writeFileSync(configFile(), '{"asanaBaseUrl": "app.asana.com"}');
-    const run = await runCli(['tail', project(), '--once'], bed.env({ ASANA_BASE_URL: undefined }));
+    const run = await runInProcess(['tail', project(), '--once'], { env: bed.env({ ASANA_BASE_URL: undefined }) });
     expect(run.code).toBe(78);
     expect(oneLine(run.stderr)).toMatch(/config\.json: "asanaBaseUrl" must be an http\(s\) URL .*, not "app\.asana\.com"/);
   });
 
   it('snapshot reads config.json the same way: unknown keys warn', async () => {
     fs.writeFileSync(configFile(), '{"colour": "never"}');
-    const run = await runCli(['snapshot', project(), '--json'], bed.env());
+    const run = await runInProcess(['snapshot', project(), '--json'], { env: bed.env() });
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/unknown key "colour" is ignored \(did you mean "color"\?\)/);
   });
 
   it('a value that is not JSON names the file', async () => {
     fs.writeFileSync(configFile(), '{"group": export}');
-    const run = await runCli(['tail', project(), '--once'], bed.env());
+    const run = await runInProcess(['tail', project(), '--once'], { env: bed.env() });
     expect(run.code).toBe(78);
     expect(oneLine(run.stderr)).toContain(`${configFile()} is not valid JSON`);
   });
@@ -119,7 +120,7 @@ describe('numeric bounds', () => {
     [['--retry-base-ms', '0'], /--retry-base-ms must be a whole number of milliseconds from 1 to 60000, not "0"/],
     [['--retry-cap-ms', '99999999999'], /--retry-cap-ms must be a whole number of milliseconds from 1 to 3600000/],
   ])('tail %j: exit 2, one line naming the flag, the bound and an example', async (args, message) => {
-    const run = await runCli(['tail', '1204567890123456', ...args], env());
+    const run = await runInProcess(['tail', '1204567890123456', ...args], { env: env() });
     expect(run.code).toBe(2);
     expect(oneLine(run.stderr)).toMatch(message);
   });
@@ -134,7 +135,7 @@ describe('numeric bounds', () => {
   });
 
   it('--since 99999999999d is a usage error, not an internal error', async () => {
-    const run = await runCli(['tail', 'box:admin_logs', '--since', '99999999999d'], cleanEnv({ EVENTS_CONFIG_DIR: tempDir(), BOX_ACCESS_TOKEN: 'x' }));
+    const run = await runInProcess(['tail', 'box:admin_logs', '--since', '99999999999d'], { env: cleanEnv({ EVENTS_CONFIG_DIR: tempDir(), BOX_ACCESS_TOKEN: 'x' }) });
     expect(run.code).toBe(2);
     expect(oneLine(run.stderr)).toMatch(/--since must be a date or a duration of at most 3653d/);
   });

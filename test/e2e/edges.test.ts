@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, eventsOf, jsonLines, runCli, RunningCli, tempDir } from '../helpers/cli.js';
 import { useTinyTmpfs } from '../helpers/tmpfs.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 
 let bed: TestBed;
@@ -75,11 +76,11 @@ describe('locks (item 2)', () => {
 
 describe('output files (items 3 and 9)', () => {
   it('snapshot --output refuses a device and never replaces it; - is stdout', async () => {
-    const run = await runCli(['snapshot', bed.project, '--output', '/dev/null'], bed.env());
+    const run = await runInProcess(['snapshot', bed.project, '--output', '/dev/null'], { env: bed.env() });
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toBe("events: --output /dev/null is not a regular file (use --output - (or leave --output out) to write to stdout, and redirect that)");
     expect(fs.statSync('/dev/null').isCharacterDevice()).toBe(true);
-    const dash = await runCli(['snapshot', bed.project, '--output', '-'], bed.env());
+    const dash = await runInProcess(['snapshot', bed.project, '--output', '-'], { env: bed.env() });
     expect(dash.code).toBe(0);
     expect(jsonLines(dash.stdout).map((r) => (r['_events'] as { kind: string }).kind)).toContain('snapshot');
   });
@@ -90,7 +91,7 @@ describe('output files (items 3 and 9)', () => {
     fs.writeFileSync(file, 'old\n');
     fs.chmodSync(file, 0o640);
     const inode = fs.statSync(file).ino;
-    expect((await runCli(['snapshot', bed.project, '--output', file], bed.env())).code).toBe(0);
+    expect((await runInProcess(['snapshot', bed.project, '--output', file], { env: bed.env() })).code).toBe(0);
     expect(fs.statSync(file).ino).not.toBe(inode);
     expect(fs.statSync(file).mode & 0o777).toBe(0o640);
     expect(fs.readdirSync(dir)).toEqual(['project.jsonl']);
@@ -106,7 +107,7 @@ describe('output files (items 3 and 9)', () => {
     const link = path.join(linkDir, 'link.jsonl');
     const relative = path.relative(linkDir, target);
     fs.symlinkSync(relative, link);
-    const run = await runCli(['snapshot', bed.project, '--output', link], bed.env());
+    const run = await runInProcess(['snapshot', bed.project, '--output', link], { env: bed.env() });
     expect(run.code, run.stderr).toBe(0);
     expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
     expect(fs.readlinkSync(link)).toBe(relative);
@@ -123,7 +124,7 @@ describe('output files (items 3 and 9)', () => {
     const appended = await bed.primed(4);
     const file = path.join(tempDir(), 'export.jsonl');
     fs.writeFileSync(file, '{"complete":true}\n{"torn":');
-    expect((await runCli(['tail', bed.project, '--once', '--output', file], bed.env())).code).toBe(0);
+    expect((await runInProcess(['tail', bed.project, '--once', '--output', file], { env: bed.env() })).code).toBe(0);
     const lines = fs.readFileSync(file, 'utf8').split('\n');
     expect(lines.slice(0, 2)).toEqual(['{"complete":true}', '{"torn":']);
     expect(eventsOf(lines.slice(2).join('\n'))).toEqual(appended);
@@ -132,11 +133,11 @@ describe('output files (items 3 and 9)', () => {
   it('a folder, a missing folder, a file it may not write: exit 74 naming the path the user gave', async () => {
     await bed.primed(2);
     const dir = tempDir();
-    const folder = await runCli(['tail', bed.project, '--once', '--output', dir], bed.env());
+    const folder = await runInProcess(['tail', bed.project, '--once', '--output', dir], { env: bed.env() });
     expect(folder.code).toBe(74);
     expect(folder.stderr.trim()).toBe(`events: cannot write ${dir}: it is a folder (name a file inside it, for example --output ${path.join(dir, 'events.jsonl')})`);
     const missing = path.join(dir, 'no', 'such', 'x.jsonl');
-    const gone = await runCli(['snapshot', bed.project, '--output', missing], bed.env());
+    const gone = await runInProcess(['snapshot', bed.project, '--output', missing], { env: bed.env() });
     expect(gone.code).toBe(74);
     expect(gone.stderr).toContain(`cannot write ${missing}: the folder`);
     // Not writable: as root, run the CLI as nobody against a file owned by root.
@@ -171,12 +172,12 @@ describe('a full disk under --output (item 9)', () => {
     const appended = await bed.primed(300);
     const before = fs.readFileSync(cursorPath(), 'utf8');
     const file = path.join(mountPoint, 'export.jsonl');
-    const run = await runCli(['tail', bed.project, '--once', '--output', file], bed.env());
+    const run = await runInProcess(['tail', bed.project, '--once', '--output', file], { env: bed.env() });
     expect(run.code).toBe(74);
     expect(run.stderr.trim()).toBe(`events: cannot write ${file}: no space left on the device (ENOSPC) (free some space, then run again: the cursor did not move)`);
     expect(fs.readFileSync(cursorPath(), 'utf8')).toBe(before);
     const elsewhere = path.join(tempDir(), 'export.jsonl');
-    expect((await runCli(['tail', bed.project, '--once', '--output', elsewhere], bed.env())).code).toBe(0);
+    expect((await runInProcess(['tail', bed.project, '--once', '--output', elsewhere], { env: bed.env() })).code).toBe(0);
     expect(eventsOf(fs.readFileSync(elsewhere, 'utf8'))).toEqual(appended);
   });
 });
@@ -185,7 +186,7 @@ describe('--quiet never hides that events may be missing (item 7)', () => {
   it('an expired cursor is reported with --quiet', async () => {
     await bed.primed(0);
     bed.emulator.asana.expireTokens(bed.project);
-    const run = await runCli(['tail', bed.project, '--once', '--json', '--quiet'], bed.env());
+    const run = await runInProcess(['tail', bed.project, '--once', '--json', '--quiet'], { env: bed.env() });
     expect(run.code).toBe(0);
     expect(run.stderr.trim()).toMatch(new RegExp(`^events: warning: the stored cursor of resource ${bed.project} has expired \\(saved \\d+ min ago\\); events since then were missed$`));
   });
@@ -200,7 +201,7 @@ describe('a wrong base URL is named (item 10)', () => {
   });
   afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const base = (): string => `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/1.0`;
-  const run = (): Promise<{ code: number | null; stderr: string }> => runCli(['tail', bed.project, '--once', '--give-up', '2'], bed.env({ ASANA_BASE_URL: base() }));
+  const run = (): Promise<{ code: number | null; stderr: string }> => runInProcess(['tail', bed.project, '--once', '--give-up', '2'], { env: bed.env({ ASANA_BASE_URL: base() }) });
 
   it('a proxy login page (HTML 200): exit 2 at once, saying what came back and which variable to check', async () => {
     answer = (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><head><title>Sign in to Corp Proxy</title></head><body>…</body></html>');
@@ -218,7 +219,7 @@ describe('a wrong base URL is named (item 10)', () => {
 
   it('"No matching route": the base URL, not the gid', async () => {
     const wrong = `${bed.emulator.url}/api/1.1`;
-    const result = await runCli(['tail', bed.project, '--once'], bed.env({ ASANA_BASE_URL: wrong }));
+    const result = await runInProcess(['tail', bed.project, '--once'], { env: bed.env({ ASANA_BASE_URL: wrong }) });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`events: ${wrong} is not the Asana API: it has no route /api/1.1/events (404 "No matching route for request") (check ASANA_BASE_URL`);
     expect(result.stderr).not.toContain('was not found');
@@ -226,7 +227,7 @@ describe('a wrong base URL is named (item 10)', () => {
 
   it('Box: a 404 on /events can only be a wrong BOX_BASE_URL', async () => {
     const wrong = `${bed.emulator.url}/2.0/v2`;
-    const result = await runCli(['tail', 'box', '--once'], bed.env({ BOX_BASE_URL: wrong, BOX_ACCESS_TOKEN: 'x' }));
+    const result = await runInProcess(['tail', 'box', '--once'], { env: bed.env({ BOX_BASE_URL: wrong, BOX_ACCESS_TOKEN: 'x' }) });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`events: ${wrong} is not the Box API: it answered 404 for /2.0/v2/events (check BOX_BASE_URL`);
   });
@@ -236,13 +237,13 @@ describe('state commands (item 12)', () => {
   it('reset removes a corrupt cursor, which is what the error points to', async () => {
     await bed.primed(0);
     fs.writeFileSync(cursorPath(), '{"version":1,"cursor":{"sy');
-    const broken = await runCli(['tail', bed.project, '--once'], bed.env());
+    const broken = await runInProcess(['tail', bed.project, '--once'], { env: bed.env() });
     expect(broken.code).toBe(5);
     expect(broken.stderr).toContain(`(start this subscription over from now: events state reset ${bed.project} (or rm '${cursorPath()}'))`);
-    const reset = await runCli(['state', 'reset', bed.project], bed.env());
+    const reset = await runInProcess(['state', 'reset', bed.project], { env: bed.env() });
     expect(reset.code).toBe(0);
     expect(fs.existsSync(cursorPath())).toBe(false);
-    expect((await runCli(['tail', bed.project, '--once'], bed.env())).code).toBe(0);
+    expect((await runInProcess(['tail', bed.project, '--once'], { env: bed.env() })).code).toBe(0);
   });
 
   it('reset and list use the group of config.json; list shows the host; reset keeps other hosts', async () => {
@@ -250,17 +251,17 @@ describe('state commands (item 12)', () => {
     fs.writeFileSync(path.join(bed.stateDir, 'config.json'), JSON.stringify({ group: 'export' }));
     await bed.primed(0);
     expect(fs.existsSync(cursorPath('export'))).toBe(true);
-    await runCli(['tail', bed.project, '--once', '--group', 'other'], bed.env());
+    await runInProcess(['tail', bed.project, '--once', '--group', 'other'], { env: bed.env() });
     // The same gid's cursor for another API host (the real one, say).
     const elsewhere = path.join(bed.stateDir, 'cursors', `asana__app.asana.com__${bed.project}__export.json`);
     fs.writeFileSync(elsewhere, JSON.stringify({ ...JSON.parse(fs.readFileSync(cursorPath('export'), 'utf8')), host: 'app.asana.com' }));
-    const list = await runCli(['state', 'list'], bed.env());
+    const list = await runInProcess(['state', 'list'], { env: bed.env() });
     const lines = list.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^PROVIDER\s+HOST\s+GROUP\s+SUBSCRIPTION\s+LAST EVENT\s+LAST SYNC\s+AGE$/);
     expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 3).join(' ')).sort()).toEqual([`asana 127.0.0.1:${new URL(bed.emulator.url).port} export`, 'asana app.asana.com export']);
-    const all = JSON.parse((await runCli(['state', 'list', '--json', '--group', 'other'], bed.env())).stdout);
+    const all = JSON.parse((await runInProcess(['state', 'list', '--json', '--group', 'other'], { env: bed.env() })).stdout);
     expect(all.map((r: { group: string }) => r.group)).toEqual(['other']);
-    const reset = await runCli(['state', 'reset', bed.project, '--json'], bed.env());
+    const reset = await runInProcess(['state', 'reset', bed.project, '--json'], { env: bed.env() });
     expect(JSON.parse(reset.stdout)).toEqual({ removed: [cursorPath('export')] });
     expect(fs.existsSync(elsewhere)).toBe(true);
     expect(fs.existsSync(cursorPath('other'))).toBe(true);

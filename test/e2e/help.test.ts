@@ -1,20 +1,23 @@
-// Issue 6: help that teaches, and errors that suggest the fix.
+// Issue 6: help that teaches, and errors that suggest the fix. In-process (test/helpers/in-process.ts)
+// but for bin/events.js --help itself and what needs a terminal.
 import { execFileSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, collect, runCli, tempDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 
 const COMMANDS = [['tail'], ['snapshot'], ['demo'], ['emulator'], ['state'], ['state', 'list'], ['state', 'show'], ['state', 'reset'], ['state', 'path'], ['completion'], ['auth'], ['auth', 'status'], ['config'], ['config', 'list'], ['config', 'get'], ['config', 'set'], ['config', 'unset'], ['config', 'path']];
 
 describe('help and suggestions', () => {
   it.each(COMMANDS.map((c) => c.join(' ')))('`events %s --help` ends with examples', async (command) => {
-    const run = await runCli([...command.split(' '), '--help'], cleanEnv());
+    const run = await runInProcess([...command.split(' '), '--help'], { env: cleanEnv() });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/\nExamples:\n(  \$ .*events.*\n)+\n*$/);
   });
 
-  it('the top-level help lists the commands and ends with examples', async () => {
+  it('the top-level help lists the commands and ends with examples (bin/events.js itself)', async () => {
     const run = await runCli(['--help'], cleanEnv());
+    expect(run.code).toBe(0);
     for (const name of ['tail', 'snapshot', 'demo', 'emulator', 'auth', 'state', 'completion']) expect(run.stdout).toContain(`  ${name}`);
     expect(run.stdout).not.toContain('__complete-refs');
     expect(run.stdout).toContain('Examples:');
@@ -26,7 +29,7 @@ describe('help and suggestions', () => {
     [['state', 'lst'], /unknown command 'lst' \(did you mean list\?\)/],
     [['tail', '123', '--on-expire', 'retry'], /--on-expire must be recrawl, warn or fail, not "retry"/],
   ])('%j: one line, exit 2, suggests the fix', async (args, message) => {
-    const run = await runCli(args, cleanEnv());
+    const run = await runInProcess(args, { env: cleanEnv() });
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(message);
@@ -37,7 +40,7 @@ describe('help and suggestions', () => {
 async function helpExampleLines(): Promise<string[]> {
   const lines: string[] = [];
   for (const command of [[], ...COMMANDS]) {
-    const run = await runCli([...command, '--help'], cleanEnv());
+    const run = await runInProcess([...command, '--help'], { env: cleanEnv() });
     for (const line of run.stdout.split('\n')) if (line.startsWith('  $ ')) lines.push(line.slice(4));
   }
   return lines;
@@ -70,32 +73,32 @@ describe('help and usage (issue 12, item 13)', () => {
     [['state', 'show'], "see 'events state show --help'"],
     [['snapshot', '123', '--output'], "see 'events snapshot --help'"],
   ])('%j: a usage error points at that command\'s help', async (args, pointer) => {
-    const run = await runCli(args, cleanEnv());
+    const run = await runInProcess(args, { env: cleanEnv() });
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain(pointer);
   });
 
   it('`events help nosuch` is a usage error; `events help state lst` suggests list', async () => {
-    const nosuch = await runCli(['help', 'nosuch'], cleanEnv());
+    const nosuch = await runInProcess(['help', 'nosuch'], { env: cleanEnv() });
     expect(nosuch.code).toBe(2);
     expect(nosuch.stdout).toBe('');
     expect(nosuch.stderr).toMatch(/^events: unknown command 'nosuch'/);
-    const typo = await runCli(['help', 'state', 'lst'], cleanEnv());
+    const typo = await runInProcess(['help', 'state', 'lst'], { env: cleanEnv() });
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(/unknown command 'state lst' \(did you mean list\?\)/);
   });
 
   it('`events help state list` shows the help of state list', async () => {
-    const run = await runCli(['help', 'state', 'list'], cleanEnv());
+    const run = await runInProcess(['help', 'state', 'list'], { env: cleanEnv() });
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe((await runCli(['state', 'list', '--help'], cleanEnv())).stdout);
+    expect(run.stdout).toBe((await runInProcess(['state', 'list', '--help'], { env: cleanEnv() })).stdout);
     expect(run.stdout).toMatch(/^Usage: events state list/);
   });
 
   it('no help text shows "(default: [])"', async () => {
     for (const command of [[], ...COMMANDS]) {
-      const run = await runCli([...command, '--help'], cleanEnv());
+      const run = await runInProcess([...command, '--help'], { env: cleanEnv() });
       expect(run.stdout).not.toContain('(default: [])');
     }
   });
@@ -112,13 +115,13 @@ describe('help and usage (issue 12, item 13)', () => {
     [['tail', '123', '--fields', 'usr.name'], '--fields must be fields of Asana events (action, change, change.action, change.added_value, change.field, change.new_value, change.removed_value, created_at, parent, parent.name, resource, resource.name, type, user, user.name), not "usr.name" (did you mean user.name?)'],
     [['tail', '123', '--crawl-fields', 'nmae'], '--crawl-fields must be fields of projects, tasks, stories, goals or workspaces as Asana names them, not "nmae" (did you mean name?)'],
   ])('%j: every bad value is worded the same way', async (args, message) => {
-    const run = await runCli(args, cleanEnv({ EVENTS_CONFIG_DIR: tempDir() }));
+    const run = await runInProcess(args, { env: cleanEnv({ EVENTS_CONFIG_DIR: tempDir() }) });
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(`events: ${message}\n`);
   });
 
   it('`events snapshot box` is a usage error, whatever the tokens', async () => {
-    const run = await runCli(['snapshot', 'box:admin_logs'], cleanEnv({ EVENTS_CONFIG_DIR: tempDir() }));
+    const run = await runInProcess(['snapshot', 'box:admin_logs'], { env: cleanEnv({ EVENTS_CONFIG_DIR: tempDir() }) });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^events: Box has no snapshot/);
   });
@@ -152,7 +155,7 @@ describe('help and usage (issue 12, item 13)', () => {
   });
 
   it('the help of --resource-type and --field says that a value the spec does not list is refused', async () => {
-    const run = await runCli(['tail', '--help'], cleanEnv());
+    const run = await runInProcess(['tail', '--help'], { env: cleanEnv() });
     expect(run.stdout.replace(/\s+/g, ' ')).toMatch(/--resource-type <type> .*an Asana type the spec does not list is refused/);
     expect(run.stdout.replace(/\s+/g, ' ')).toMatch(/--field <name> .*custom_fields for any custom field; a field the spec does not list is refused/);
   });

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventsOf, runCli, tempDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { testBedPerTest, type TestBed } from '../helpers/emulator.js';
 import { startForwardProxy } from '../helpers/proxy.js';
 import { makeTestPki, type TestPki } from '../helpers/tls.js';
@@ -59,7 +60,7 @@ describe('HTTPS', () => {
   it('https to a plain-http port is "not the Asana API", exit 2, naming ASANA_BASE_URL', async () => {
     const bed = await startBed();
     const base = `${bed.emulator.url.replace('http://', 'https://')}/api/1.0`;
-    const run = await runCli(['tail', bed.project, '--once', '--json'], bed.env({ ASANA_BASE_URL: base }));
+    const run = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env({ ASANA_BASE_URL: base }) });
     expect(run.code, run.stderr).toBe(2);
     expect(lines(run.stderr)).toHaveLength(1);
     expect(run.stderr).toMatch(/is not the Asana API: the port does not speak TLS .*check ASANA_BASE_URL/);
@@ -91,14 +92,14 @@ describe('forward proxy', () => {
     const proxy = await startForwardProxy();
     const port = new URL(bed.emulator.url).port;
     try {
-      const run = await runCli(['tail', bed.project, '--once', '--json'], bed.env({ HTTP_PROXY: proxy.url }));
+      const run = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env({ HTTP_PROXY: proxy.url }) });
       expect(run.code, run.stderr).toBe(0);
       expect(proxy.requests.length).toBeGreaterThan(0);
       expect(proxy.requests.every((r) => r.method === 'GET' && r.target.startsWith(`http://127.0.0.1:${port}/api/1.0/events?`))).toBe(true);
 
       const direct = async (noProxy: string, base = bed.emulator.url): Promise<boolean> => {
         proxy.requests.length = 0;
-        const result = await runCli(['tail', bed.project, '--once', '--json'], bed.env({ http_proxy: proxy.url, NO_PROXY: noProxy, ASANA_BASE_URL: `${base}/api/1.0` }));
+        const result = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env({ http_proxy: proxy.url, NO_PROXY: noProxy, ASANA_BASE_URL: `${base}/api/1.0` }) });
         expect(result.code, result.stderr).toBe(0);
         return proxy.requests.length === 0;
       };
@@ -149,9 +150,9 @@ describe('compression', () => {
   it('asks for gzip and br; a page of 100 events crosses the wire several times smaller; lines are byte-identical', async () => {
     const bed = await startBed();
     const env = bed.env();
-    expect((await runCli(['tail', bed.project, '--once', '--json'], env)).code).toBe(0);
+    expect((await runInProcess(['tail', bed.project, '--once', '--json'], { env: env })).code).toBe(0);
     const events = bed.emulator.asana.appendEvents(bed.project, 100);
-    const run = await runCli(['tail', bed.project, '--once', '--json'], env);
+    const run = await runInProcess(['tail', bed.project, '--once', '--json'], { env: env });
     expect(run.code, run.stderr).toBe(0);
     // Byte-identical: each line is the event's text as the API sent it, then our _events record.
     const got = lines(run.stdout);
@@ -168,10 +169,10 @@ describe('answers that cannot be trusted', () => {
   it('an answer that never ends is cut off at the cap and retried: no crash, exit 0, every event', async () => {
     const bed = await startBed();
     const env = bed.env();
-    expect((await runCli(['tail', bed.project, '--once', '--json'], env)).code).toBe(0);
+    expect((await runInProcess(['tail', bed.project, '--once', '--json'], { env: env })).code).toBe(0);
     const events = bed.emulator.asana.appendEvents(bed.project, 3);
     bed.emulator.faults.add({ kind: 'endless', path: '/events' });
-    const run = await runCli(['tail', bed.project, '--once', '--json', '--verbose'], env);
+    const run = await runInProcess(['tail', bed.project, '--once', '--json', '--verbose'], { env: env });
     expect(run.code, run.stderr).toBe(0);
     expect(eventsOf(run.stdout)).toEqual(events);
     expect(run.stderr).toMatch(/the answer was larger than 64 MiB and was cut off \(--max-answer-size\)/);
@@ -181,15 +182,15 @@ describe('answers that cannot be trusted', () => {
     const bed = await startBed();
     const env = bed.env();
     bed.emulator.faults.add({ kind: 'html', path: '/events' });
-    const first = await runCli(['tail', bed.project, '--once', '--json'], env);
+    const first = await runInProcess(['tail', bed.project, '--once', '--json'], { env: env });
     expect(first.code, first.stderr).toBe(2);
     expect(first.stderr).toMatch(/is not the Asana API: it answered 200 with a web page \("Sign in to the Example Corp proxy"\) instead of JSON/);
 
-    expect((await runCli(['tail', bed.project, '--once', '--json'], env)).code).toBe(0);
+    expect((await runInProcess(['tail', bed.project, '--once', '--json'], { env: env })).code).toBe(0);
     const events = bed.emulator.asana.appendEvents(bed.project, 250); // three pages
     // The second page's request meets a proxy's login page, once, in the middle of the run.
     bed.emulator.faults.add({ kind: 'html', path: '/events', after: 1 });
-    const run = await runCli(['tail', bed.project, '--once', '--json'], env);
+    const run = await runInProcess(['tail', bed.project, '--once', '--json'], { env: env });
     expect(run.code, run.stderr).toBe(0);
     expect(eventsOf(run.stdout)).toEqual(events);
     expect(run.stderr).toMatch(/Asana answered 200 with a web page \("Sign in to the Example Corp proxy"\) instead of JSON, after good answers from the same URL; retrying/);
@@ -202,7 +203,7 @@ describe('secrets', () => {
     const dir = tempDir();
     const file = path.join(dir, 'token');
     fs.writeFileSync(file, 'abc\u0001defsecretvalue\n');
-    const run = await runCli(['tail', '1204567890123456', '--once'], { PATH: process.env['PATH'], HOME: dir, EVENTS_CONFIG_DIR: dir, ASANA_ACCESS_TOKEN_FILE: file, ASANA_BASE_URL: 'http://127.0.0.1:9/api/1.0' });
+    const run = await runInProcess(['tail', '1204567890123456', '--once'], { env: { PATH: process.env['PATH'], HOME: dir, EVENTS_CONFIG_DIR: dir, ASANA_ACCESS_TOKEN_FILE: file, ASANA_BASE_URL: 'http://127.0.0.1:9/api/1.0' } });
     expect(run.code, run.stderr).toBe(3);
     expect(lines(run.stderr)).toHaveLength(1);
     expect(run.stderr).toContain(`ASANA_ACCESS_TOKEN_FILE (${file}) holds a control character (0x01) at position 4`);
@@ -212,7 +213,7 @@ describe('secrets', () => {
   it('user, password and token-like parameters of a base URL are never printed', async () => {
     const bed = await startBed();
     const base = bed.emulator.url.replace('http://', 'http://bob:hunter2@') + '/nothing?access_token=tok123&x=1';
-    const run = await runCli(['tail', bed.project, '--once', '--json'], bed.env({ ASANA_BASE_URL: base }));
+    const run = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env({ ASANA_BASE_URL: base }) });
     expect(run.code, run.stderr).toBe(2);
     expect(run.stderr).toMatch(/is not the Asana API/);
     expect(run.stderr).not.toMatch(/hunter2|tok123/);

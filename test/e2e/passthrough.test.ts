@@ -6,7 +6,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, runCli, tempDir } from '../helpers/cli.js';
+import { cleanEnv, tempDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/in-process.js';
 
 const EVENTS = [
   '{"gid":"1","big":12345678901234567890,"ratio":1.50,"exp":1E3,"name":"caf\\u00e9 \\/ \\ud83d\\ude00","created_at":"2026-11-24T10:00:00.000Z"}',
@@ -44,8 +45,8 @@ const eventText = (line: string): string => line.replace(META, '}');
 async function drain(extra: string[]): Promise<{ stdout: string; stateDir: string }> {
   const stateDir = tempDir('events-pass-');
   const env = cleanEnv({ ASANA_BASE_URL: base, ASANA_ACCESS_TOKEN: 't', EVENTS_CONFIG_DIR: stateDir });
-  expect((await runCli(['tail', '1204', '--once', '--json', ...extra], env)).code).toBe(0);
-  const run = await runCli(['tail', '1204', '--once', '--json', ...extra], env);
+  expect((await runInProcess(['tail', '1204', '--once', '--json', ...extra], { env: env })).code).toBe(0);
+  const run = await runInProcess(['tail', '1204', '--once', '--json', ...extra], { env: env });
   expect(run.code, run.stderr).toBe(0);
   return { stdout: run.stdout, stateDir };
 }

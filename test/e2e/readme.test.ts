@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProgram } from '../../src/cli/program.js';
+import { testIO } from '../helpers/in-process.js';
 import { MAX_SHARDS } from '../../src/core/shard.js';
 import { ROOT, runCli, runShell, tempDir } from '../helpers/cli.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
@@ -131,7 +132,7 @@ describe.skipIf(!has('jq'))('the jq recipes of "Cron exports", run on an export 
 });
 
 describe('the flag tables of docs/flags.md and the README\'s "Usage" (issue 17, item 18; issue 18, item 7)', () => {
-  const tail = createProgram({ stop: new AbortController() }).commands.find((c) => c.name() === 'tail')!;
+  const tail = createProgram(testIO({ env: {} }).io).commands.find((c) => c.name() === 'tail')!;
   const names = (row: string): string => row.split('|')[1]!;
   const named = (row: string, flag: string): boolean => names(row).includes(`\`${flag}`) || names(row).includes(`, ${flag}`);
 

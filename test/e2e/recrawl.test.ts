@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, eventsOf, jsonLines, runCli, RunningCli, runShell, waitUntil } from '../helpers/cli.js';
+import { BIN, eventsOf, jsonLines, RunningCli, runShell, waitUntil } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 
 let bed: TestBed;
@@ -20,12 +21,12 @@ const kinds = (records: Rec[]): string[] => records.map((r) => r._events['kind']
 
 describe('re-crawl after an expired token', () => {
   it('mid-stream: resync, the whole project between begin and end, then the stream goes on', async () => {
-    await runCli(['tail', big, '--once', '--json'], bed.env());
+    await runInProcess(['tail', big, '--once', '--json'], { env: bed.env() });
     const appended = bed.emulator.asana.appendEvents(big, 250);
     // The first page is read; the token of the second request has expired by then.
     bed.emulator.faults.add({ kind: 'slow', path: '/events', times: 1, delayMs: 1 });
     bed.emulator.faults.add({ kind: 'expire', path: '/events', times: 1 });
-    const run = await runCli(['tail', big, '--once', '--json'], bed.env());
+    const run = await runInProcess(['tail', big, '--once', '--json'], { env: bed.env() });
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(new RegExp(`warning: the stored cursor of (project|resource) ${big} has expired \\(saved \\d+ min ago\\); events since then were missed`));
     const records = jsonLines(run.stdout) as Rec[];
@@ -57,13 +58,13 @@ describe('re-crawl after an expired token', () => {
 
     // Events after the fresh token arrive next time, none lost, none repeated.
     const after = bed.emulator.asana.appendEvents(big, 7);
-    const next = await runCli(['tail', big, '--once', '--json'], bed.env());
+    const next = await runInProcess(['tail', big, '--once', '--json'], { env: bed.env() });
     expect(next.stderr).toBe('');
     expect(eventsOf(next.stdout)).toEqual(after);
   });
 
   it('changes made during the crawl arrive as events afterwards', async () => {
-    await runCli(['tail', big, '--once', '--json'], bed.env());
+    await runInProcess(['tail', big, '--once', '--json'], { env: bed.env() });
     const tail = new RunningCli(['tail', big, '--json', '--interval', '0.2'], bed.env());
     await tail.waitFor(() => bed.emulator.requests.filter((r) => r.path.endsWith('/events')).length >= 2, 10_000, 'the first poll');
     // Slow crawl pages, so there is time to change things while it runs.
@@ -82,23 +83,23 @@ describe('re-crawl after an expired token', () => {
   });
 
   it('--on-expire fail exits 7 and leaves the cursor for a human to decide', async () => {
-    await runCli(['tail', big, '--once', '--json'], bed.env());
+    await runInProcess(['tail', big, '--once', '--json'], { env: bed.env() });
     bed.emulator.asana.appendEvents(big, 3);
     bed.emulator.asana.expireTokens(big);
-    const run = await runCli(['tail', big, '--once', '--json', '--on-expire', 'fail'], bed.env());
+    const run = await runInProcess(['tail', big, '--once', '--json', '--on-expire', 'fail'], { env: bed.env() });
     expect(run.code).toBe(7);
     expect(run.stdout).toBe('');
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/has expired.*--on-expire recrawl/);
     // The same command fails again: nothing was silently adopted.
-    const again = await runCli(['tail', big, '--once', '--json', '--on-expire', 'fail'], bed.env());
+    const again = await runInProcess(['tail', big, '--once', '--json', '--on-expire', 'fail'], { env: bed.env() });
     expect(again.code).toBe(7);
   });
 
   it('--on-expire warn: a resync record and no crawl', async () => {
-    await runCli(['tail', big, '--once', '--json'], bed.env());
+    await runInProcess(['tail', big, '--once', '--json'], { env: bed.env() });
     bed.emulator.asana.expireTokens(big);
-    const run = await runCli(['tail', big, '--once', '--json', '--on-expire', 'warn'], bed.env());
+    const run = await runInProcess(['tail', big, '--once', '--json', '--on-expire', 'warn'], { env: bed.env() });
     expect(run.code).toBe(0);
     expect(kinds(jsonLines(run.stdout) as Rec[])).toEqual(['resync']);
     expect(run.stderr).toMatch(/warning: .*has expired/);
@@ -106,7 +107,7 @@ describe('re-crawl after an expired token', () => {
 
   it('--snapshot on a first run: the token, the crawl, then the events', async () => {
     const task = bed.emulator.asana.taskGids(big)[0]!;
-    const run = await runCli(['tail', task, '--once', '--json', '--snapshot'], bed.env());
+    const run = await runInProcess(['tail', task, '--once', '--json', '--snapshot'], { env: bed.env() });
     expect(run.code).toBe(0);
     const records = jsonLines(run.stdout) as Rec[];
     expect(kinds(records)[0]).toBe('snapshot_begin');
@@ -118,7 +119,7 @@ describe('re-crawl after an expired token', () => {
     const crawl = bed.emulator.requests.findIndex((r) => r.path.endsWith(`/tasks/${task}`));
     expect(first).toBeLessThan(crawl);
     const appended = bed.emulator.asana.appendEvents(task, 4);
-    const next = await runCli(['tail', task, '--once', '--json', '--snapshot'], bed.env());
+    const next = await runInProcess(['tail', task, '--once', '--json', '--snapshot'], { env: bed.env() });
     expect(eventsOf(next.stdout)).toEqual(appended);
     expect(kinds(jsonLines(next.stdout) as Rec[])).not.toContain('snapshot_begin');
   });
@@ -127,18 +128,18 @@ describe('re-crawl after an expired token', () => {
 describe('cron exports', () => {
   it('--output appends each run exactly once, fsynced, and an empty run leaves the file untouched', async () => {
     const out = path.join(bed.stateDir, 'export.jsonl');
-    const first = await runCli(['tail', big, '--once', '--json', '--output', out], bed.env());
+    const first = await runInProcess(['tail', big, '--once', '--json', '--output', out], { env: bed.env() });
     expect(first).toMatchObject({ code: 0, stdout: '', stderr: '' });
     const a = bed.emulator.asana.appendEvents(big, 130);
-    const second = await runCli(['tail', big, '--once', '--output', out], bed.env());
+    const second = await runInProcess(['tail', big, '--once', '--output', out], { env: bed.env() });
     expect(second).toMatchObject({ code: 0, stdout: '', stderr: '' });
     const b = bed.emulator.asana.appendEvents(big, 5);
-    await runCli(['tail', big, '--once', '--output', out], bed.env());
+    await runInProcess(['tail', big, '--once', '--output', out], { env: bed.env() });
     expect(eventsOf(fs.readFileSync(out, 'utf8'))).toEqual([...a, ...b]);
     const before = fs.statSync(out);
     // Not a synchronisation: a write now would get a visibly later mtime.
     await new Promise((r) => setTimeout(r, 20));
-    const idle = await runCli(['tail', big, '--once', '--output', out], bed.env());
+    const idle = await runInProcess(['tail', big, '--once', '--output', out], { env: bed.env() });
     expect(idle).toMatchObject({ code: 0, stdout: '', stderr: '' });
     const afterIdle = fs.statSync(out);
     expect(afterIdle.mtimeMs).toBe(before.mtimeMs);
@@ -151,7 +152,7 @@ describe('cron exports', () => {
     const inode = fs.statSync(out).ino;
     // A slow crawl: meanwhile the old file stays whole.
     bed.emulator.faults.add({ kind: 'slow', path: `/projects/${big}/tasks`, times: 3, delayMs: 200 });
-    const pending = runCli(['snapshot', big, '--output', out], bed.env());
+    const pending = runInProcess(['snapshot', big, '--output', out], { env: bed.env() });
     // The crawl is under way (a task page was asked for and not yet answered): the old file is whole.
     await waitUntil(() => bed.emulator.requests.some((r) => r.path.endsWith(`/projects/${big}/tasks`) && r.status === 0), 'a task page in flight');
     expect(bed.emulator.requests.some((r) => r.path.endsWith(`/projects/${big}/tasks`))).toBe(true);
@@ -177,7 +178,7 @@ describe('cron exports', () => {
   it('a failing snapshot leaves the previous file in place', async () => {
     const out = path.join(bed.stateDir, 'snapshot.jsonl');
     fs.writeFileSync(out, 'old content\n');
-    const run = await runCli(['snapshot', '999999999', '--output', out], bed.env());
+    const run = await runInProcess(['snapshot', '999999999', '--output', out], { env: bed.env() });
     expect(run.code).not.toBe(0);
     expect(fs.readFileSync(out, 'utf8')).toBe('old content\n');
     expect(fs.readdirSync(bed.stateDir).filter((f) => f.includes('snapshot'))).toEqual(['snapshot.jsonl']);

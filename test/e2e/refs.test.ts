@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { BIN, collect, jsonLines, runCli, RunningCli, tempDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 import { CursorStore } from '../../src/state/cursors.js';
 import { acquireLock } from '../../src/state/lock.js';
@@ -33,7 +34,7 @@ function freshEnv(): { env: NodeJS.ProcessEnv; dir: string } {
 }
 
 async function subscriptions(env: NodeJS.ProcessEnv, group?: string): Promise<string[]> {
-  const list = await runCli(['state', 'list', '--json'], env);
+  const list = await runInProcess(['state', 'list', '--json'], { env: env });
   expect(list.code).toBe(0);
   const rows = JSON.parse(list.stdout) as Array<{ subscription: string; group: string }>;
   return rows.filter((r) => group === undefined || r.group === group).map((r) => r.subscription).sort();
@@ -63,7 +64,7 @@ describe('projects:<workspace gid>', () => {
   it('--once follows every non-archived project, listed across pages, each with its own cursor', async () => {
     const { env } = freshEnv();
     const before = bed.emulator.requests.length;
-    const run = await runCli(['tail', `projects:${workspace}`, '--once', '--json'], env);
+    const run = await runInProcess(['tail', `projects:${workspace}`, '--once', '--json'], { env: env });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const all = bed.emulator.asana.projectGids;
@@ -80,13 +81,13 @@ describe('projects:<workspace gid>', () => {
   it('state show and reset of projects: explain that each project has its own cursor; snapshot refuses it', async () => {
     const { env } = freshEnv();
     const before = bed.emulator.requests.length;
-    const snapshot = await runCli(['snapshot', bed.emulator.asana.projectGids[0]!, `team:${engineering}`], env);
+    const snapshot = await runInProcess(['snapshot', bed.emulator.asana.projectGids[0]!, `team:${engineering}`], { env: env });
     expect(snapshot.code).toBe(2);
     expect(snapshot.stdout).toBe('');
     expect(snapshot.stderr).toMatch(new RegExp(`^events: team:${engineering} has no snapshot of its own`));
     expect(bed.emulator.requests.length).toBe(before);
     for (const command of ['show', 'reset']) {
-      const run = await runCli(['state', command, `projects:${workspace}`], env);
+      const run = await runInProcess(['state', command, `projects:${workspace}`], { env: env });
       expect(run.code).toBe(2);
       expect(run.stderr).toBe(`events: projects:${workspace} has no cursor of its own: each project it lists has one, keyed by the project's gid (see 'events state list', then show or reset a project by its gid)\n`);
     }
@@ -106,7 +107,7 @@ describe('projects:<workspace gid>', () => {
     const { env } = freshEnv();
     const project = bed.emulator.asana.projectGids[7]!;
     const before = startRequests(project);
-    const run = await runCli(['tail', project, `projects:${workspace}`, '--once'], env);
+    const run = await runInProcess(['tail', project, `projects:${workspace}`, '--once'], { env: env });
     expect(run.code).toBe(0);
     expect(startRequests(project) - before).toBe(1);
   });
@@ -172,7 +173,7 @@ describe('team:<team gid>', () => {
   it('follows only the projects of that team', async () => {
     const { env } = freshEnv();
     const before = bed.emulator.requests.length;
-    const run = await runCli(['tail', `team:${engineering}`, '--once'], env);
+    const run = await runInProcess(['tail', `team:${engineering}`, '--once'], { env: env });
     expect(run.code).toBe(0);
     const team = bed.emulator.asana.world.projectsOf({ team: engineering }).map((p) => p.gid);
     expect(team.length).toBeGreaterThan(5);
@@ -263,7 +264,7 @@ describe('team:<team gid>', () => {
   }, 40_000);
 
   it('an unknown team is a not-found error (exit 4)', async () => {
-    const run = await runCli(['tail', 'team:999', '--once'], freshEnv().env);
+    const run = await runInProcess(['tail', 'team:999', '--once'], { env: freshEnv().env });
     expect(run.code).toBe(4);
     expect(run.stderr).toMatch(/^events: projects of team 999 was not found \(404/);
   });
@@ -278,7 +279,7 @@ describe('--shard K/N', () => {
       fs.writeFileSync(file, `${list.join('\n')}\n`);
       const out: string[][] = [];
       for (const k of [1, 2, 3]) {
-        const run = await runCli(['tail', '--refs-file', file, '--shard', `${k}/3`, '--once', '--group', `${tag}${k}`], env);
+        const run = await runInProcess(['tail', '--refs-file', file, '--shard', `${k}/3`, '--once', '--group', `${tag}${k}`], { env: env });
         expect(run.code).toBe(0);
         out.push(await subscriptions(env, `${tag}${k}`));
       }
@@ -297,7 +298,7 @@ describe('--shard K/N', () => {
 
   it('splits the projects a projects: reference lists the same way', async () => {
     const { env } = freshEnv();
-    for (const k of [1, 2]) expect((await runCli(['tail', `projects:${workspace}`, '--shard', `${k}/2`, '--once', '--group', `p${k}`], env)).code).toBe(0);
+    for (const k of [1, 2]) expect((await runInProcess(['tail', `projects:${workspace}`, '--shard', `${k}/2`, '--once', '--group', `p${k}`], { env: env })).code).toBe(0);
     const [one, two] = [await subscriptions(env, 'p1'), await subscriptions(env, 'p2')];
     expect(one.length).toBeGreaterThan(20);
     expect(two.length).toBeGreaterThan(20);
@@ -305,7 +306,7 @@ describe('--shard K/N', () => {
   }, 30_000);
 
   it.each(['0/3', '4/3', '1/0', '1/1025', 'two/3', '1'])('--shard %s is a usage error', async (value) => {
-    const run = await runCli(['tail', '1', '--shard', value], freshEnv().env);
+    const run = await runInProcess(['tail', '1', '--shard', value], { env: freshEnv().env });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^events: --shard must be K\/N with 1 <= K <= N <= 1024/);
   });
@@ -319,7 +320,7 @@ describe('--relist bounds', () => {
   ])('%j with config %j: exit %d', async (flags, config, code, message) => {
     const { env, dir } = freshEnv();
     if (config) fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
-    const run = await runCli(['tail', `projects:${workspace}`, '--once', ...flags], env);
+    const run = await runInProcess(['tail', `projects:${workspace}`, '--once', ...flags], { env: env });
     expect(run.code).toBe(code);
     expect(run.stderr).toMatch(message);
   });
@@ -382,11 +383,11 @@ describe('--refs-file', () => {
     const { env } = freshEnv();
     const [a, b, c] = bed.emulator.asana.projectGids;
     const input = `# projects of the export\n\n  ${a}   # launch\n\nhttps://app.asana.com/0/${b}/list\n   \n`;
-    const run = await runCli(['tail', c!, '--refs-file', '-', '--once'], env, { input });
+    const run = await runInProcess(['tail', c!, '--refs-file', '-', '--once'], { env, stdin: input });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(await subscriptions(env)).toEqual([a, b, c].sort());
-    const listed = await runCli(['state', 'list'], env);
+    const listed = await runInProcess(['state', 'list'], { env: env });
     for (const gid of [a, b, c]) expect(listed.stdout).toContain(gid);
   });
 
@@ -394,11 +395,11 @@ describe('--refs-file', () => {
     const { env, dir } = freshEnv();
     const file = path.join(dir, 'refs.txt');
     fs.writeFileSync(file, `# ok\n${bed.emulator.asana.projectGids[0]}\n\nprojcts:123\n`);
-    const run = await runCli(['tail', '--refs-file', file, '--once'], env);
+    const run = await runInProcess(['tail', '--refs-file', file, '--once'], { env: env });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(new RegExp(`^events: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4: "projcts:123" is not a resource reference`));
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    const stdin = await runCli(['tail', '--refs-file', '-'], env, { input: 'box\nnope\n' });
+    const stdin = await runInProcess(['tail', '--refs-file', '-'], { env: env, stdin: 'box\nnope\n' });
     expect(stdin.code).toBe(2);
     expect(stdin.stderr).toMatch(/^events: \(stdin\):2: "nope"/);
   });
@@ -406,13 +407,13 @@ describe('--refs-file', () => {
   it('an unreadable file is exit 66 naming the path; no reference at all is a usage error', async () => {
     const { env, dir } = freshEnv();
     const missing = path.join(dir, 'missing.txt');
-    const run = await runCli(['tail', '--refs-file', missing], env);
+    const run = await runInProcess(['tail', '--refs-file', missing], { env: env });
     expect(run.code).toBe(66);
     expect(run.stderr).toBe(`events: cannot read the references file ${missing}: no such file (check the path given to --refs-file (or use - for stdin))\n`);
-    const none = await runCli(['tail'], env);
+    const none = await runInProcess(['tail'], { env: env });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/^events: no resource to follow/);
-    const empty = await runCli(['tail', '--refs-file', '-'], env, { input: '# nothing\n\n' });
+    const empty = await runInProcess(['tail', '--refs-file', '-'], { env: env, stdin: '# nothing\n\n' });
     expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(/^events: the references file \(stdin\) names no resource/);
   });

@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventsOf, runCli, RunningCli } from '../helpers/cli.js';
+import { eventsOf, RunningCli } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 
 let bed: TestBed;
@@ -14,17 +15,17 @@ afterEach(async () => bed.close());
 
 describe('events state', () => {
   it('path prints the state folder', async () => {
-    expect((await runCli(['state', 'path'], bed.env())).stdout).toBe(`${bed.stateDir}\n`);
-    expect(JSON.parse((await runCli(['state', 'path', '--json'], bed.env())).stdout)).toEqual({ path: bed.stateDir });
+    expect((await runInProcess(['state', 'path'], { env: bed.env() })).stdout).toBe(`${bed.stateDir}\n`);
+    expect(JSON.parse((await runInProcess(['state', 'path', '--json'], { env: bed.env() })).stdout)).toEqual({ path: bed.stateDir });
   });
 
   it('list shows every subscription and group, and warns about Asana cursors older than 24 h', async () => {
-    await runCli(['tail', bed.project, '--once'], bed.env());
+    await runInProcess(['tail', bed.project, '--once'], { env: bed.env() });
     bed.emulator.asana.appendEvents(bed.project, 3);
-    await runCli(['tail', bed.project, '--once', '--group', 'export'], bed.env());
-    await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+    await runInProcess(['tail', bed.project, '--once', '--group', 'export'], { env: bed.env() });
+    await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env() });
     const before = bed.emulator.requests.length;
-    const list = await runCli(['state', 'list', '--json'], bed.env());
+    const list = await runInProcess(['state', 'list', '--json'], { env: bed.env() });
     expect(list.code).toBe(0);
     const rows = JSON.parse(list.stdout) as Array<Record<string, unknown>>;
     expect(rows.map((r) => [r['subscription'], r['group']]).sort()).toEqual([[bed.project, 'default'], [bed.project, 'export']]);
@@ -39,7 +40,7 @@ describe('events state', () => {
     const record = JSON.parse(fs.readFileSync(file, 'utf8'));
     record.savedAt = new Date(Date.now() - 48 * 3600_000).toISOString();
     fs.writeFileSync(file, JSON.stringify(record));
-    const human = await runCli(['state', 'list'], bed.env());
+    const human = await runInProcess(['state', 'list'], { env: bed.env() });
     const lines = human.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^PROVIDER\s+HOST\s+GROUP\s+SUBSCRIPTION\s+LAST EVENT\s+LAST SYNC\s+AGE$/);
     expect(lines).toHaveLength(3);
@@ -48,44 +49,44 @@ describe('events state', () => {
   });
 
   it('show prints the stored record (never a token), by gid or URL', async () => {
-    await runCli(['tail', bed.project, '--once'], bed.env());
-    const shown = await runCli(['state', 'show', `https://app.asana.com/0/${bed.project}/list`, '--json'], bed.env());
+    await runInProcess(['tail', bed.project, '--once'], { env: bed.env() });
+    const shown = await runInProcess(['state', 'show', `https://app.asana.com/0/${bed.project}/list`, '--json'], { env: bed.env() });
     expect(shown.code).toBe(0);
     const [record] = JSON.parse(shown.stdout);
     expect(record).toMatchObject({ provider: 'asana', subscription: bed.project, group: 'default' });
     expect(record.cursor.sync).toMatch(/^[0-9a-f]{32}:\d+$/);
     expect(shown.stdout).not.toContain('test-token');
-    const human = await runCli(['state', 'show', bed.project], bed.env());
+    const human = await runInProcess(['state', 'show', bed.project], { env: bed.env() });
     expect(human.stdout).toMatch(/^subscription +\d+$/m);
     expect(human.stdout).toMatch(/^cursor +\{"sync":/m);
   });
 
   it('reset forgets a cursor: the next run starts fresh; unknown references exit 4', async () => {
-    await runCli(['tail', bed.project, '--once'], bed.env());
+    await runInProcess(['tail', bed.project, '--once'], { env: bed.env() });
     bed.emulator.asana.appendEvents(bed.project, 5);
-    const reset = await runCli(['state', 'reset', bed.project], bed.env());
+    const reset = await runInProcess(['state', 'reset', bed.project], { env: bed.env() });
     expect(reset.code).toBe(0);
     expect(reset.stderr).toMatch(/removed .*; the next run of \d+ starts fresh/);
     // Fresh: a first run again, which prints nothing (the 5 events were before the new token).
-    const next = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+    const next = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env() });
     expect(next.stdout).toBe('');
-    const missing = await runCli(['state', 'reset', '424242'], bed.env());
+    const missing = await runInProcess(['state', 'reset', '424242'], { env: bed.env() });
     expect(missing.code).toBe(4);
     expect(missing.stderr).toMatch(/no stored cursor for 424242.*events state list/);
-    const json = await runCli(['state', 'reset', bed.project, '--json'], bed.env());
+    const json = await runInProcess(['state', 'reset', bed.project, '--json'], { env: bed.env() });
     expect(JSON.parse(json.stdout).removed).toHaveLength(1);
   });
 
   it('reset refuses while a tail holds the cursor', async () => {
-    await runCli(['tail', bed.project, '--once'], bed.env());
+    await runInProcess(['tail', bed.project, '--once'], { env: bed.env() });
     const tail = new RunningCli(['tail', bed.project, '--json', '--interval', '0.2'], bed.env());
     await tail.waitFor(() => bed.eventRequests().length >= 2, 10_000, 'the tail to run');
-    const reset = await runCli(['state', 'reset', bed.project], bed.env());
+    const reset = await runInProcess(['state', 'reset', bed.project], { env: bed.env() });
     expect(reset.code).toBe(6);
     tail.kill('SIGINT');
     expect((await tail.done).code).toBe(130);
     expect(eventsOf((await tail.done).stdout)).toEqual([]);
     // Once the tail is gone, the reset goes through.
-    expect((await runCli(['state', 'reset', bed.project], bed.env())).code).toBe(0);
+    expect((await runInProcess(['state', 'reset', bed.project], { env: bed.env() })).code).toBe(0);
   });
 });

@@ -62,12 +62,11 @@ describe('a stop while a slow reader blocks stdout', () => {
     const appended = await bed.primed(3000);
     const tail = new BlockedTail(['tail', bed.project, '--once', '--json', '--verbose']);
     await tail.blocked();
-    const sent = Date.now();
     tail.child.kill(signal);
+    // It exits although stdout stays blocked (the test's timeout would catch a hang).
     const [code, first] = await Promise.all([tail.exit, tail.drain()]);
     expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
-    expect(tail.exitedAt - sent).toBeLessThan(2000);
-    // It really stopped in the middle of a page, and released its lock.
+    // It really stopped in the middle of a page (an orderly stop, not the deadline), and released its lock.
     expect(tail.stderr).toMatch(/stopped after \d+ of \d+ lines of a page/);
     expect(lockFiles()).toEqual([]);
     const firstEvents = eventsOf(first);
@@ -93,12 +92,11 @@ describe('a stop while a slow reader blocks stdout', () => {
     tail.child.kill('SIGINT');
     // The first stop is now waiting (up to 500 ms) for the chunk on the wire to be taken.
     await waitUntil(() => tail.stderr.includes('SIGINT: stopping'), 'the first SIGINT to be taken');
-    const second = Date.now();
     tail.child.kill('SIGINT');
     const [code] = await Promise.all([tail.exit, tail.drain()]);
     expect(code).toBe(130);
-    expect(tail.exitedAt - second).toBeLessThan(350);
-    // The first signal's orderly stop never got to save: the second one cut it short.
+    // The first signal's orderly stop (at most 500 ms, then "stopped after ...") never got to
+    // save: the second one cut it short. No clock needed: the missing line is the proof.
     expect(tail.stderr).not.toMatch(/stopped after/);
   });
 });

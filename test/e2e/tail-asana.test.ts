@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventsOf, jsonLines, runCli, RunningCli } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 import { cliCommand, runTty, runTtyScript } from '../helpers/tty.js';
 
@@ -15,7 +16,7 @@ afterEach(async () => bed.close());
 
 describe('events tail (Asana)', () => {
   it('a first --once run stores the token from the 412 and prints nothing', async () => {
-    const run = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+    const run = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env() });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('');
@@ -30,10 +31,10 @@ describe('events tail (Asana)', () => {
   });
 
   it('drains 1050 events in 11 pages, exactly once and in order, then only new ones', async () => {
-    await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+    await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env() });
     const appended = bed.emulator.asana.appendEvents(bed.project, 1050);
     const before = bed.eventRequests().length;
-    const run = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+    const run = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env() });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(eventsOf(run.stdout)).toEqual(appended);
@@ -43,19 +44,19 @@ describe('events tail (Asana)', () => {
     expect(new Set(pages.map((p) => p.query['sync'])).size).toBe(11);
 
     const more = bed.emulator.asana.appendEvents(bed.project, 3);
-    const second = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+    const second = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env() });
     expect(eventsOf(second.stdout)).toEqual(more);
-    const idle = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+    const idle = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env() });
     expect(idle.stdout).toBe('');
   });
 
   it('writes the documented JSON Lines schema', async () => {
-    await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+    await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env() });
     bed.emulator.asana.appendEvents(bed.project, 5);
-    const run = await runCli(['tail', bed.project, '--once', '--json', '--group', 'export'], bed.env());
+    const run = await runInProcess(['tail', bed.project, '--once', '--json', '--group', 'export'], { env: bed.env() });
     // The new group starts its own cursor: nothing yet. The default group sees the five events.
     expect(run.stdout).toBe('');
-    const main = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+    const main = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env() });
     const records = jsonLines(main.stdout);
     expect(records).toHaveLength(5);
     for (const record of records) {
@@ -71,10 +72,10 @@ describe('events tail (Asana)', () => {
 
   it('tails two resources at once, each with its own cursor', async () => {
     const [a, b] = bed.emulator.asana.projectGids as [string, string];
-    await runCli(['tail', a, b, '--once', '--json'], bed.env());
+    await runInProcess(['tail', a, b, '--once', '--json'], { env: bed.env() });
     const ea = bed.emulator.asana.appendEvents(a, 150);
     const eb = bed.emulator.asana.appendEvents(b, 20);
-    const run = await runCli(['tail', a, b, '--once', '--json'], bed.env());
+    const run = await runInProcess(['tail', a, b, '--once', '--json'], { env: bed.env() });
     expect(run.code).toBe(0);
     const records = jsonLines(run.stdout);
     const of = (gid: string): unknown[] => records.filter((r) => (r['_events'] as { subscription: string }).subscription === gid).map(({ _events, ...e }) => e);
@@ -85,10 +86,10 @@ describe('events tail (Asana)', () => {
 
   it('reads 2500 workspace events in pages of 1000', async () => {
     const ws = `workspace:${bed.emulator.asana.workspaceGid}`;
-    await runCli(['tail', ws, '--once', '--json'], bed.env());
+    await runInProcess(['tail', ws, '--once', '--json'], { env: bed.env() });
     const appended = bed.emulator.asana.simulate(2500);
     const before = bed.eventRequests().length;
-    const run = await runCli(['tail', ws, '--once', '--json'], bed.env());
+    const run = await runInProcess(['tail', ws, '--once', '--json'], { env: bed.env() });
     expect(run.code).toBe(0);
     expect(eventsOf(run.stdout)).toEqual(appended);
     const pages = bed.eventRequests().slice(before);
@@ -112,14 +113,14 @@ describe('events tail (Asana)', () => {
     ];
     for (const [url, gid] of forms) {
       const before = bed.eventRequests().length;
-      const run = await runCli(['tail', url, '--once', '--json'], bed.env());
+      const run = await runInProcess(['tail', url, '--once', '--json'], { env: bed.env() });
       expect(run.code, `${url}: ${run.stderr}`).toBe(0);
       expect(bed.eventRequests().slice(before).map((r) => r.query['resource'])).toContain(gid);
     }
   });
 
   it('rejects an unknown reference with a usage error listing the forms', async () => {
-    const run = await runCli(['tail', 'https://example.com/nope', '--once'], bed.env());
+    const run = await runInProcess(['tail', 'https://example.com/nope', '--once'], { env: bed.env() });
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain('workspace:<gid>');
@@ -127,14 +128,14 @@ describe('events tail (Asana)', () => {
   });
 
   it('passes --fields through as opt_fields and refuses fields the API does not have', async () => {
-    await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+    await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env() });
     bed.emulator.asana.appendEvents(bed.project, 2);
-    const run = await runCli(['tail', bed.project, '--once', '--json', '--fields', 'user.name,resource.name,action'], bed.env());
+    const run = await runInProcess(['tail', bed.project, '--once', '--json', '--fields', 'user.name,resource.name,action'], { env: bed.env() });
     expect(run.code).toBe(0);
     const last = bed.eventRequests().at(-1)!;
     expect(last.query['opt_fields']).toBe('user.name,resource.name,action');
     for (const record of jsonLines(run.stdout)) expect(record).not.toHaveProperty('created_at');
-    const bad = await runCli(['tail', bed.project, '--once', '--fields', 'resource.color'], bed.env());
+    const bad = await runInProcess(['tail', bed.project, '--once', '--fields', 'resource.color'], { env: bed.env() });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--fields must be fields of Asana events \(action, .*\), not "resource\.color"/);
   });
@@ -151,12 +152,12 @@ describe('events tail (Asana)', () => {
   });
 
   it('colours when forced, and NO_COLOR turns colour off on a terminal', async () => {
-    await runCli(['tail', bed.project, '--once'], bed.env());
+    await runInProcess(['tail', bed.project, '--once'], { env: bed.env() });
     bed.emulator.asana.appendEvents(bed.project, 3);
-    const forced = await runCli(['tail', bed.project, '--once', '--group', 'g1'], bed.env({ FORCE_COLOR: '1' }));
+    const forced = await runInProcess(['tail', bed.project, '--once', '--group', 'g1'], { env: bed.env({ FORCE_COLOR: '1' }) });
     expect(forced.code).toBe(0);
     bed.emulator.asana.appendEvents(bed.project, 3);
-    const colour = await runCli(['tail', bed.project, '--once', '--color', 'always'], bed.env());
+    const colour = await runInProcess(['tail', bed.project, '--once', '--color', 'always'], { env: bed.env() });
     expect(colour.stdout).toContain('\u001b[');
     bed.emulator.asana.appendEvents(bed.project, 3);
     // `script` gives the CLI a real terminal as stdout.
@@ -166,7 +167,7 @@ describe('events tail (Asana)', () => {
   });
 
   it('shows a spinner on a terminal stderr ("waiting for events on …"), never on a pipe', async () => {
-    await runCli(['tail', bed.project, '--once'], bed.env());
+    await runInProcess(['tail', bed.project, '--once'], { env: bed.env() });
     const shown = await runTtyScript(`stty cols 120; timeout -s INT 2 ${cliCommand(['tail', bed.project, '--interval', '0.3'])}`, bed.env({ TERM: 'xterm' }));
     expect(shown).toMatch(/waiting for events on resource \d+ …/);
     const piped = new RunningCli(['tail', bed.project, '--interval', '0.3'], bed.env());
@@ -192,7 +193,7 @@ describe('events tail (Asana)', () => {
     expect(many.length).toBe(80);
     bed.emulator.faults.add({ kind: 'slow', path: '/events', times: 80, delayMs: 300 });
     // A rate high enough that the in-flight cap, not the rate governor's bucket, is what binds.
-    const run = await runCli(['tail', ...many, '--once', '--json', '--rate', '6000/min'], bed.env());
+    const run = await runInProcess(['tail', ...many, '--once', '--json', '--rate', '6000/min'], { env: bed.env() });
     expect(run.code).toBe(0);
     expect(bed.eventRequests()).toHaveLength(80);
     expect(bed.emulator.maxInFlight).toBeLessThanOrEqual(50);
@@ -203,19 +204,19 @@ describe('events tail (Asana)', () => {
   it('settings: a flag beats the environment, which beats config.json', async () => {
     fs.writeFileSync(path.join(bed.stateDir, 'config.json'), JSON.stringify({ asanaBaseUrl: 'http://127.0.0.1:9/api/1.0', group: 'from-file', color: 'never' }));
     // The environment's base URL wins over the file's (which points nowhere).
-    const run = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+    const run = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env() });
     expect(run.code).toBe(0);
     const groups = (): string[] => fs.readdirSync(path.join(bed.stateDir, 'cursors')).map((f) => f.split('__').at(-1)!.replace('.json', ''));
     expect(groups()).toEqual(['from-file']);
     // The flag wins over the file.
-    await runCli(['tail', bed.project, '--once', '--json', '--group', 'from-flag'], bed.env());
+    await runInProcess(['tail', bed.project, '--once', '--json', '--group', 'from-flag'], { env: bed.env() });
     expect(groups().sort()).toEqual(['from-file', 'from-flag']);
     // The file is used when nothing else says: its base URL answers nothing, so this fails fast.
-    const fileOnly = await runCli(['tail', bed.project, '--once', '--give-up', '1', '--retry-base-ms', '20', '--retry-cap-ms', '50'], bed.env({ ASANA_BASE_URL: undefined }));
+    const fileOnly = await runInProcess(['tail', bed.project, '--once', '--give-up', '1', '--retry-base-ms', '20', '--retry-cap-ms', '50'], { env: bed.env({ ASANA_BASE_URL: undefined }) });
     expect(fileOnly.code).toBe(75);
     expect(fileOnly.stderr).toMatch(/connection refused/);
     fs.writeFileSync(path.join(bed.stateDir, 'config.json'), '{not json');
-    const broken = await runCli(['tail', bed.project, '--once'], bed.env());
+    const broken = await runInProcess(['tail', bed.project, '--once'], { env: bed.env() });
     expect(broken.code).toBe(78);
     expect(broken.stderr).toMatch(/config\.json is not valid JSON/);
   });
@@ -223,7 +224,7 @@ describe('events tail (Asana)', () => {
   it('401: exit 3 with a one-line message and no stack', async () => {
     await bed.close();
     bed = await startTestBed({ accessTokens: ['the-right-token'] });
-    const run = await runCli(['tail', bed.project, '--once'], bed.env({ ASANA_ACCESS_TOKEN: 'wrong-token' }));
+    const run = await runInProcess(['tail', bed.project, '--once'], { env: bed.env({ ASANA_ACCESS_TOKEN: 'wrong-token' }) });
     expect(run.code).toBe(3);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain('401');
@@ -233,7 +234,7 @@ describe('events tail (Asana)', () => {
   });
 
   it('no token: exit 3 before any request', async () => {
-    const run = await runCli(['tail', bed.project, '--once'], bed.env({ ASANA_ACCESS_TOKEN: undefined }));
+    const run = await runInProcess(['tail', bed.project, '--once'], { env: bed.env({ ASANA_ACCESS_TOKEN: undefined }) });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/ASANA_ACCESS_TOKEN is not set/);
     expect(bed.emulator.requests).toHaveLength(0);
@@ -241,9 +242,9 @@ describe('events tail (Asana)', () => {
 
   it('404 on one resource stops that one, the other goes on, exit 4', async () => {
     const good = bed.project;
-    await runCli(['tail', good, '--once', '--json'], bed.env());
+    await runInProcess(['tail', good, '--once', '--json'], { env: bed.env() });
     const appended = bed.emulator.asana.appendEvents(good, 4);
-    const run = await runCli(['tail', good, '999999999', '--once', '--json'], bed.env());
+    const run = await runInProcess(['tail', good, '999999999', '--once', '--json'], { env: bed.env() });
     expect(run.code).toBe(4);
     expect(run.stderr).toMatch(/resource 999999999 was not found \(404/);
     expect(eventsOf(run.stdout)).toEqual(appended);
@@ -252,13 +253,13 @@ describe('events tail (Asana)', () => {
   it('workspace events refused: the message says they are for Enterprise+ service accounts', async () => {
     await bed.close();
     bed = await startTestBed({ workspaceEventsTokens: ['service-account'] });
-    const run = await runCli(['tail', `workspace:${bed.emulator.asana.workspaceGid}`, '--once'], bed.env());
+    const run = await runInProcess(['tail', `workspace:${bed.emulator.asana.workspaceGid}`, '--once'], { env: bed.env() });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/service accounts of Enterprise\+ domains/);
   });
 
   it('sends a User-Agent naming the tool and the token only as a bearer header', async () => {
-    await runCli(['tail', bed.project, '--once'], bed.env());
+    await runInProcess(['tail', bed.project, '--once'], { env: bed.env() });
     const request = bed.emulator.requests[0]!;
     expect(request.headers['user-agent']).toMatch(/^events\/\d+\.\d+\.\d+/);
     expect(request.headers['authorization']).toBe('Bearer test-token');

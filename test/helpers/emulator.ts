@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import { afterEach, expect } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
-import { cleanEnv, runCli, tempDir } from './cli.js';
+import { cleanEnv, tempDir } from './cli.js';
+import { runInProcess } from './in-process.js';
 
 export interface TestBed {
   emulator: Emulator;
@@ -31,7 +32,7 @@ export async function startTestBed(options: EmulatorOptions = {}): Promise<TestB
       return emulator.asana.projectGids[0]!;
     },
     primed: async (count, ref = bed.project) => {
-      const first = await runCli(['tail', ref, '--once', '--json'], bed.env());
+      const first = await runInProcess(['tail', ref, '--once', '--json'], { env: bed.env() });
       if (first.code !== 0) throw new Error(`the first run of ${ref} failed: ${first.code} ${first.stderr}`);
       return emulator.asana.appendEvents(ref, count);
     },

@@ -72,6 +72,17 @@ describe('the layout of src/', () => {
     );
     expect(shared).toEqual([]);
   });
+
+  it('gives cli/, commands/ and app/ their stdout, stderr, stdin, environment and exit code through IO, never process.*', () => {
+    // src/main.ts builds the IO from process and turns the returned code into the exit code.
+    const uses = [...graph.keys()]
+      .filter((rel) => ['cli', 'commands', 'app'].includes(roomOf(rel)))
+      .flatMap((rel) => {
+        const code = fs.readFileSync(path.join(SRC, rel), 'utf8').replace(/^\s*(\/\/|\*|\/\*\*).*$/gm, '');
+        return [...code.matchAll(/process\s*\.\s*(stdout|stderr|stdin|env|exitCode|exit|argv)\b/g)].map((m) => `${rel}: process.${m[1]}`);
+      });
+    expect(uses).toEqual([]);
+  });
 });
 
 /** Circles among files, found by depth-first search (each reported once by its first file). */

@@ -3,10 +3,11 @@ import { Command, Help } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { describeProgram } from '../../src/cli/completion.js';
 import { createProgram } from '../../src/cli/program.js';
+import { testIO } from '../helpers/in-process.js';
 
 describe('describeProgram', () => {
   it('leaves out what the configured Help hides, not only what commander marks hidden', () => {
-    const program = createProgram({ stop: new AbortController() });
+    const program = createProgram(testIO({ env: {} }).io);
     const visibleCommands = (cmd: Command): Command[] => new Help().visibleCommands(cmd).filter((c) => c.name() !== 'demo');
     for (const command of [program, ...program.commands]) command.configureHelp({ visibleCommands });
     const { root, commands } = describeProgram(program);
@@ -16,7 +17,7 @@ describe('describeProgram', () => {
   });
 
   it('leaves out hidden commands and the help command commander adds by itself', () => {
-    const program = createProgram({ stop: new AbortController() });
+    const program = createProgram(testIO({ env: {} }).io);
     const { root, commands } = describeProgram(program);
     expect(root.subcommands).not.toContain('__complete-refs');
     expect(commands.find((c) => c.path.join(' ') === 'state')!.subcommands).toEqual(['list', 'show', 'reset', 'path']);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createProgram } from '../../src/cli/program.js';
+import { testIO } from '../helpers/in-process.js';
 import { commandSettings } from '../../src/commands/tail.js';
 import { DEFAULT_ASANA_BASE_URL, DEFAULT_BOX_BASE_URL } from '../../src/providers/defaults.js';
 import { SETTINGS, configDir, settingKeys, type SettingCommand, type SettingKey, type Settings } from '../../src/config/settings.js';
@@ -38,7 +39,7 @@ interface Run {
 async function run(command: SettingCommand, args: string[], options: { env?: Record<string, string>; file?: Record<string, unknown> } = {}): Promise<Run> {
   for (const [name, value] of Object.entries(options.env ?? {})) vi.stubEnv(name, value);
   if (options.file) fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(options.file));
-  const program = createProgram({ stop: new AbortController() });
+  const program = createProgram(testIO({ env: process.env }).io);
   let target: Command = program;
   for (const name of PATH[command]) target = target.commands.find((c) => c.name() === name)!;
   for (const c of [program, ...program.commands]) c.configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
