@@ -205,8 +205,11 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       await checkpoints.flush();
       const before = renderer.linesWritten;
       const upToLine = (lines: number): number => (lines === 0 ? chosen.indexes[0]! : chosen.indexes[lines - 1]! + 1);
+      // The lines of this page the sink accepted, as it says: other subscriptions' pages may be
+      // written meanwhile, so the sink's running total does not tell.
+      let written: number | undefined;
       try {
-        if (batch.length) await renderer.events(sub, batch);
+        written = batch.length ? await renderer.events(sub, batch) : 0;
       } catch (error) {
         // The reader went away in the middle of the page (EPIPE): what was not handed over was
         // not seen either, whatever the cursor saved on the way out says.
@@ -215,13 +218,13 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
         throw error;
       } finally {
         // What the reader was handed, also of a page cut short, until the pipe can no longer lose it.
-        const handed = renderer.linesWritten - before;
+        const handed = written ?? renderer.linesWritten - before;
         if (handed) {
-          remember({ start: before, end: before + handed, cursor, skip, indexes: chosen.indexes }, batch, () =>
+          const end = written === undefined ? before + handed : renderer.linesWritten;
+          remember({ start: end - handed, end, cursor, skip, indexes: chosen.indexes }, batch, () =>
             chosen.admitted.map((index) => [index, provider.eventId?.(events.value(input[index]!))]));
         }
       }
-      const written = renderer.linesWritten - before;
       if (written < batch.length) {
         // A stop (Ctrl-C, SIGTERM) cut the page short while a slow reader held stdout: keep
         // exactly what was handed over, so the next run neither repeats nor skips a line (to a

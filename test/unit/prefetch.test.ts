@@ -56,6 +56,7 @@ describe('prefetch', () => {
         events: async (_target, events) => {
           lines += events.length;
           log.push(`write ${++pages}`);
+          return events.length;
         },
         notice: async () => undefined,
         snapshot: async () => undefined,
