@@ -2,6 +2,7 @@
 // A crash therefore repeats at most the page in flight and never skips one. It knows nothing
 // about terminals: records go to the renderer, status to the progress reporter.
 import { ExitCode, ExpiredError, StopRequested } from '../core/errors.js';
+import type { Reporter } from '../core/notice.js';
 import type { Progress } from '../output/progress.js';
 import type { RenderTarget, Renderer } from '../output/renderer.js';
 import type { EventBatch } from '../core/event-batch.js';
@@ -34,8 +35,13 @@ export interface LoopEnv {
   options: LoopOptions;
   /** --max-events: shared by every subscription of the command. */
   budget?: Budget;
-  /** Resolves once the requests started so far are on the wire (HttpClient.sent). */
-  requestsSent?: () => Promise<void>;
+  /**
+   * Resolves once the prefetch just started is on the wire (in tail: HttpClient.sent). The loop
+   * waits for it before writing the current page, whose work may never let the request go out.
+   */
+  prefetchSent: () => Promise<void>;
+  /** Hears the retries and recoveries of this loop's requests (output/notices.ts words them). */
+  reporter: Reporter;
   /** Lines a stop left uncounted (the next run repeats them), summed over the subscriptions. */
   repeatable?: { lines: number };
   /** With filters: events they saw and let through, shared by every subscription of the command. */
@@ -91,18 +97,8 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
     signal: own.signal,
     subscription: ref.id,
     report: {
-      // A 429 is about the token, not this subscription: the rate governor says it once for all
-      // of them; the per-subscription detail is for --verbose.
-      retrying: ({ delayMs, reason, rateLimited }) => {
-        const text = `${ref.label}: ${reason}; retrying in ${formatSeconds(delayMs)}`;
-        if (rateLimited) progress.debug(text);
-        else progress.retrying(text);
-      },
-      recovered: ({ downMs, rateLimitedOnly }) => {
-        const text = `${ref.label}: recovered after ${formatSeconds(downMs)}`;
-        if (rateLimitedOnly) progress.debug(text);
-        else progress.note(text);
-      },
+      retrying: ({ delayMs, reason, rateLimited }) => env.reporter.notice({ kind: 'retrying', subject: ref.label, reason, delayMs, rateLimited: rateLimited === true }),
+      recovered: ({ downMs, rateLimitedOnly }) => env.reporter.notice({ kind: 'recovered', subject: ref.label, downMs, rateLimitedOnly: rateLimitedOnly === true }),
     },
   };
 
@@ -183,7 +179,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       // let run, so the server would otherwise only see it after this page was written and saved.
       if (page.more && !signal.aborted) {
         next = handled(provider.fetch(ref, page.next, ctx));
-        await env.requestsSent?.();
+        await env.prefetchSent();
       }
       // A cursor saved mid-page (--max-events) re-reads its page and skips what was written.
       const skip = typeof cursor['skip'] === 'number' ? cursor['skip'] : 0;
@@ -309,10 +305,6 @@ function handled<T>(promise: Promise<T>): Promise<T> {
 function lastCreatedAt(events: EventBatch): string | undefined {
   const last = (events.length ? events.value(events.length - 1) : undefined) as { created_at?: unknown } | null | undefined;
   return typeof last?.created_at === 'string' ? last.created_at : undefined;
-}
-
-export function formatSeconds(ms: number): string {
-  return ms < 10_000 ? `${(ms / 1000).toFixed(1).replace(/\.0$/, '')} s` : `${Math.round(ms / 1000)} s`;
 }
 
 export function formatAge(ms: number): string {

@@ -55,7 +55,7 @@ describe('the follow loop on a shared sink', () => {
       };
       const progress = { status: () => undefined, debug: () => undefined, note: () => undefined, retrying: () => undefined } as unknown as Progress;
       const sub: Subscription = { ref, provider, cursors, origin: { provider: 'asana', subscription: ref.id, group: 'g' } };
-      await follow(sub, { renderer, progress, signal: stop.signal, options: { once: true, onExpire: 'fail' } });
+      await follow(sub, { renderer, progress, signal: stop.signal, options: { once: true, onExpire: 'fail' }, prefetchSent: () => http.sent(), reporter: { notice: () => undefined } });
     } finally {
       await http.close();
     }
