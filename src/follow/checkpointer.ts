@@ -51,6 +51,14 @@ export interface CheckpointFacts {
 
 export type CheckpointKind = 'durable' | 'quick' | 'unchanged';
 
+/** The save decided for a page before it is written (see Checkpointer.plan). */
+export interface CheckpointPlan {
+  readonly facts: CheckpointFacts;
+  readonly durable: boolean;
+  /** When it was decided: the age of the stored record counts to then. */
+  readonly at: number;
+}
+
 export class Checkpointer {
   readonly #options: CheckpointerOptions;
   readonly #now: () => number;
@@ -72,24 +80,35 @@ export class Checkpointer {
     return this.#stored;
   }
 
-  /** Flushes the output and saves `cursor` the way the facts call for; says which save it made. */
-  async checkpoint(cursor: Cursor, facts: CheckpointFacts): Promise<CheckpointKind> {
+  /**
+   * Decides the save of a page before the page is written: the time the write takes (a slow
+   * reader) does not count towards the next durable save, and a stop that comes while it is
+   * written does not turn its save into a durable one (the stop saves by itself).
+   */
+  plan(facts: CheckpointFacts): CheckpointPlan {
     const now = this.#now();
-    const wrote = facts.wroteEvents;
     let durable = !facts.more || facts.cut === true || facts.stopping === true || now - this.#lastDurable >= DURABLE_EVERY_MS;
     // An idle poll (nothing written now nor since the last durable checkpoint) needs no fsync: a
     // thousand idle subscriptions would otherwise fsync a thousand times a cycle.
-    if (durable && !wrote && !this.#unsynced && now - this.#lastDurable < IDLE_DURABLE_EVERY_MS) durable = false;
-    this.#unsynced = durable ? false : this.#unsynced || wrote;
+    if (durable && !facts.wroteEvents && !this.#unsynced && now - this.#lastDurable < IDLE_DURABLE_EVERY_MS) durable = false;
+    this.#unsynced = durable ? false : this.#unsynced || facts.wroteEvents;
+    return { facts, durable, at: now };
+  }
+
+  /** Flushes the output and saves `cursor` the way the facts (or a plan made of them) call for; says which save it made. */
+  async checkpoint(cursor: Cursor, facts: CheckpointFacts | CheckpointPlan): Promise<CheckpointKind> {
+    const plan = 'durable' in facts ? facts : this.plan(facts);
+    const { durable, at } = plan;
+    const { wroteEvents, cut, more, lastEventAt } = plan.facts;
     // Nothing written and nowhere new to go: the stored record is still right (its savedAt may
     // lag by a minute). Saves are most of what an idle poll costs.
     const stored = this.#stored;
     const unchanged =
-      !wrote && !durable && !facts.cut && !facts.more && stored !== undefined && sameCursor(stored.cursor, cursor) && now - Date.parse(stored.savedAt) < UNCHANGED_SAVE_EVERY_MS;
+      !wroteEvents && !durable && !cut && !more && stored !== undefined && sameCursor(stored.cursor, cursor) && at - Date.parse(stored.savedAt) < UNCHANGED_SAVE_EVERY_MS;
     await this.flush();
     await this.#options.flushOutput(durable);
     if (unchanged) return 'unchanged';
-    await this.#save(cursor, facts.lastEventAt, durable);
+    await this.#save(cursor, lastEventAt, durable);
     return durable ? 'durable' : 'quick';
   }
 

@@ -198,6 +198,10 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
         env.tally.matched += chosen.events.length;
       }
       const batch = events.pick(chosen.events);
+      // Mid-drain pages are saved cheaply; caught up, cut or stopping, output and cursor are made
+      // durable, in that order (an idle poll skips the fsync, or the save). Decided before the
+      // page is written, as the time a slow reader takes is not the drain's.
+      const plan = checkpoints.plan({ wroteEvents: chosen.events.length > 0, more: page.more, cut, stopping: signal.aborted, lastEventAt: lastCreatedAt(batch) });
       await checkpoints.flush();
       const before = renderer.linesWritten;
       const upToLine = (lines: number): number => (lines === 0 ? chosen.indexes[0]! : chosen.indexes[lines - 1]! + 1);
@@ -238,9 +242,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       // event ids (every consumed event was admitted) drop what was already handled.
       if (cut) cursor = recent ? cursor : { ...cursor, skip: skip + chosen.consumed };
       else cursor = page.next;
-      // Mid-drain pages are saved cheaply; caught up, cut or stopping, output and cursor are made
-      // durable, in that order (an idle poll skips the fsync, or the save).
-      await checkpoints.checkpoint(cursor, { wroteEvents: chosen.events.length > 0, more: page.more, cut, stopping: signal.aborted, lastEventAt: lastCreatedAt(batch) });
+      await checkpoints.checkpoint(cursor, plan);
       if (env.budget && env.budget.remaining <= 0) throw new StopRequested(ExitCode.ok);
       if (signal.aborted) return await rewind();
       // Follow mode has no end to say it at: the first page read in full with nothing let through.

@@ -63,6 +63,19 @@ describe('Checkpointer', () => {
     expect(log).toEqual(['output flushed', 'quick b', 'output flushed', 'quick c', 'output durable', 'durable d']);
   });
 
+  it('decides a plan before the page is written: the time a slow reader takes does not count', async () => {
+    const { checkpoints, log, advance } = setup();
+    const plan = checkpoints.plan({ wroteEvents: true, more: true });
+    advance(DURABLE_EVERY_MS); // the page is written to a slow reader
+    expect(await checkpoints.checkpoint({ sync: 'b' }, plan)).toBe('quick');
+    expect(log).toEqual(['output flushed', 'quick b']);
+    // Unchanged is judged by the age of the stored record when the plan was made, too.
+    const idle = setup();
+    const poll = idle.checkpoints.plan({ wroteEvents: false });
+    idle.advance(UNCHANGED_SAVE_EVERY_MS);
+    expect(await idle.checkpoints.checkpoint({ sync: 'a' }, poll)).toBe('unchanged');
+  });
+
   it('is durable when a page was cut short (--max-events) or the run is stopping, even mid-drain', async () => {
     const { checkpoints } = setup();
     expect(await checkpoints.checkpoint({ sync: 'a', skip: 3 }, { wroteEvents: true, more: true, cut: true })).toBe('durable');
