@@ -139,7 +139,8 @@ export class Checkpointer {
     const { cursors } = this.#options;
     if (durable) {
       await cursors.save(record);
-      this.#lastDurable = now;
+      // From when the save is done: an fsync's own time does not count towards the next one.
+      this.#lastDurable = this.#now();
       this.#unsynced = false;
     } else {
       const saving = cursors.saveQuick(record);
