@@ -12,9 +12,12 @@ function setup(options: { stored?: Partial<CursorRecord> | null; seen?: string[]
   const log: string[] = [];
   const records: Array<{ kind: string; record: Omit<CursorRecord, keyof typeof key | 'version'> }> = [];
   let failQuick: Error | undefined;
+  /** How long a durable save (its fsyncs) takes. */
+  let fsyncMs = 0;
   const cursors: CursorSaver = {
     key,
     save: async (record) => {
+      t += fsyncMs;
       log.push(`durable ${String(record.cursor['sync'])}`);
       records.push({ kind: 'durable', record });
     },
@@ -42,6 +45,7 @@ function setup(options: { stored?: Partial<CursorRecord> | null; seen?: string[]
     records,
     advance: (ms: number) => (t += ms),
     failQuickWith: (error: Error) => (failQuick = error),
+    fsyncTakes: (ms: number) => (fsyncMs = ms),
   };
 }
 
@@ -74,6 +78,14 @@ describe('Checkpointer', () => {
     const poll = idle.checkpoints.plan({ wroteEvents: false });
     idle.advance(UNCHANGED_SAVE_EVERY_MS);
     expect(await idle.checkpoints.checkpoint({ sync: 'a' }, poll)).toBe('unchanged');
+  });
+
+  it('counts the second of a drain from when the last durable save was done, not begun', async () => {
+    const { checkpoints, advance, fsyncTakes } = setup();
+    fsyncTakes(300);
+    expect(await checkpoints.checkpoint({ sync: 'b' }, { wroteEvents: true })).toBe('durable');
+    advance(DURABLE_EVERY_MS - 1);
+    expect(await checkpoints.checkpoint({ sync: 'c' }, { wroteEvents: true, more: true })).toBe('quick');
   });
 
   it('is durable when a page was cut short (--max-events) or the run is stopping, even mid-drain', async () => {
