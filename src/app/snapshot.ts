@@ -2,7 +2,8 @@
 // With --output the file is replaced atomically, so readers never see half a snapshot.
 import { ExitCode, StopRequested, UsageError } from '../core/errors.js';
 import { createProviders, createRenderer, openStdoutSink, type TailConfig, type TailIO } from './tail.js';
-import { formatSeconds, recrawl } from '../follow/loop.js';
+import { recrawl } from '../follow/loop.js';
+import { formatSeconds } from '../output/notices.js';
 import { HttpClient } from '../net/http.js';
 import { isExpander } from '../core/refs.js';
 import { colorLevel } from '../output/color.js';

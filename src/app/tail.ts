@@ -21,9 +21,11 @@ import { CursorStore } from '../state/cursors.js';
 import { describeFilters, isEmptyFilter, type FilterSpec } from '../core/filter.js';
 import { inShard, type Shard } from '../core/shard.js';
 import { Expansion } from '../follow/expansion.js';
-import { formatSeconds, tellNoneMatched, type FilterTally, type OnExpire } from '../follow/loop.js';
+import { tellNoneMatched, type FilterTally, type OnExpire } from '../follow/loop.js';
 import { DIRECT, SubscriptionSet } from '../follow/subscription-set.js';
-import { DOCUMENTED_RATE_PER_MIN, Governor, type GovernorNotices } from '../net/governor.js';
+import { DOCUMENTED_RATE_PER_MIN, Governor } from '../net/governor.js';
+import type { Reporter } from '../core/notice.js';
+import { progressReporter } from '../output/notices.js';
 import { isEnterpriseStream } from '../providers/box/provider.js';
 import { TimerGrid } from '../net/timer-grid.js';
 import { glyphsFor } from '../output/glyphs.js';
@@ -84,11 +86,12 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
   let sink: Sink | undefined;
   let unhook: (() => void) | undefined;
   let failure: PromiseRejectedResult | undefined;
-  // The governors speak through the progress reporter, which exists only once the locks are held.
-  const notices: GovernorNotices = { note: (text) => progress?.note(text), debug: (text) => progress?.debug(text) };
+  // The governors and loops report notices; the output layer words them for the progress
+  // reporter, which exists only once the locks are held.
+  const reporter = progressReporter(() => progress);
   // Every wait of the follow loops (--interval, the governor's wait for a free slot) ends on one grid.
   const grid = TimerGrid.forInterval(config.intervalMs);
-  const governors = createGovernors(config, notices, grid);
+  const governors = createGovernors(config, reporter, grid);
   try {
     // --shard keeps the direct references of this shard; expanders are listed by every shard and
     // their projects split by the same hash.
@@ -121,8 +124,8 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     const budget = config.maxEvents === undefined ? undefined : { remaining: config.maxEvents };
     const repeatable = { lines: 0 };
     const tally: FilterTally | undefined = isEmptyFilter(config.filters) ? undefined : { flags: describeFilters(config.filters), read: 0, matched: 0, told: false };
-    const env = { renderer, progress, signal: io.stop.signal, budget, repeatable, tally, requestsSent: () => http.sent(), options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
-    const expansion = expanders.length ? createExpansion(expanders, providers, set, config, progress, io.stop.signal) : undefined;
+    const env = { renderer, progress, signal: io.stop.signal, budget, repeatable, tally, prefetchSent: () => http.sent(), reporter, options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
+    const expansion = expanders.length ? createExpansion(expanders, providers, set, config, progress, reporter, io.stop.signal) : undefined;
     await expansion?.refresh(true);
     set.start(env);
     // A failed relisting (a bug) stops the loops too, so no lock is released under a running loop.
@@ -159,14 +162,15 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
   }
 }
 
-function createExpansion(expanders: Expander[], providers: Map<string, Provider>, set: SubscriptionSet, config: TailConfig, progress: Progress, signal: AbortSignal): Expansion {
+function createExpansion(expanders: Expander[], providers: Map<string, Provider>, set: SubscriptionSet, config: TailConfig, progress: Progress, reporter: Reporter, signal: AbortSignal): Expansion {
+  const subject = 'listing projects';
   const ctx = {
     signal,
     report: {
       // A 429 is the rate governor's to report, once for the whole process.
       retrying: ({ delayMs, reason, rateLimited }: { delayMs: number; reason: string; rateLimited?: boolean }) =>
-        (rateLimited ? progress.debug.bind(progress) : progress.retrying.bind(progress))(`listing projects: ${reason}; retrying in ${formatSeconds(delayMs)}`),
-      recovered: ({ downMs }: { downMs: number }) => progress.note(`listing projects: recovered after ${formatSeconds(downMs)}`),
+        reporter.notice({ kind: 'retrying', subject, reason, delayMs, rateLimited: rateLimited === true }),
+      recovered: ({ downMs }: { downMs: number }) => reporter.notice({ kind: 'recovered', subject, downMs, rateLimitedOnly: false }),
     },
   };
   return new Expansion({ expanders, lister: providers.get('asana') as AsanaProvider, set, shard: config.shard, progress, ctx });
@@ -188,12 +192,12 @@ function emptyShard(config: TailConfig): EmptyShardError {
 }
 
 /** One governor per provider instance, that is per access token and host. */
-export function createGovernors(config: TailConfig, notices?: GovernorNotices, grid?: TimerGrid): Map<'asana' | 'box', Governor> {
+export function createGovernors(config: TailConfig, reporter?: Reporter, grid?: TimerGrid): Map<'asana' | 'box', Governor> {
   const governors = new Map<'asana' | 'box', Governor>();
   const pinned = config.ratePerMin !== undefined;
   for (const [name, vendor] of [['asana', 'Asana'], ['box', 'Box']] as const) {
     if (!config.refs.some((r) => r.provider === name)) continue;
-    governors.set(name, new Governor({ vendor, ratePerMin: config.ratePerMin ?? DOCUMENTED_RATE_PER_MIN[name], pinned, notices, clock: grid?.clock }));
+    governors.set(name, new Governor({ vendor, ratePerMin: config.ratePerMin ?? DOCUMENTED_RATE_PER_MIN[name], pinned, reporter, clock: grid?.clock }));
   }
   return governors;
 }

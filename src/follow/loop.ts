@@ -2,20 +2,15 @@
 // A crash therefore repeats at most the page in flight and never skips one. It knows nothing
 // about terminals: records go to the renderer, status to the progress reporter.
 import { ExitCode, ExpiredError, StopRequested } from '../core/errors.js';
+import type { Reporter } from '../core/notice.js';
 import type { Progress } from '../output/progress.js';
 import type { RenderTarget, Renderer } from '../output/renderer.js';
 import type { EventBatch } from '../core/event-batch.js';
 import type { Cursor, FetchResult, Provider, ProviderContext } from '../core/provider.js';
 import type { CursorFile, CursorRecord } from '../state/cursors.js';
+import { Checkpointer } from './checkpointer.js';
 import { RecentIds } from './recent-ids.js';
 import { selectEvents, type Budget } from './select.js';
-
-/** How often a long drain makes its output and cursor durable (fsync). */
-const DURABLE_EVERY_MS = 1000;
-/** An idle subscription's cursor is made durable this often; its other saves skip the fsync. */
-const IDLE_DURABLE_EVERY_MS = 10 * 60_000;
-/** A poll that changed nothing skips its save, unless the stored `savedAt` is older than this. */
-const UNCHANGED_SAVE_EVERY_MS = 60_000;
 
 export type OnExpire = 'recrawl' | 'warn' | 'fail';
 
@@ -40,8 +35,13 @@ export interface LoopEnv {
   options: LoopOptions;
   /** --max-events: shared by every subscription of the command. */
   budget?: Budget;
-  /** Resolves once the requests started so far are on the wire (HttpClient.sent). */
-  requestsSent?: () => Promise<void>;
+  /**
+   * Resolves once the prefetch just started is on the wire (in tail: HttpClient.sent). The loop
+   * waits for it before writing the current page, whose work may never let the request go out.
+   */
+  prefetchSent: () => Promise<void>;
+  /** Hears the retries and recoveries of this loop's requests (output/notices.ts words them). */
+  reporter: Reporter;
   /** Lines a stop left uncounted (the next run repeats them), summed over the subscriptions. */
   repeatable?: { lines: number };
   /** With filters: events they saw and let through, shared by every subscription of the command. */
@@ -97,45 +97,16 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
     signal: own.signal,
     subscription: ref.id,
     report: {
-      // A 429 is about the token, not this subscription: the rate governor says it once for all
-      // of them; the per-subscription detail is for --verbose.
-      retrying: ({ delayMs, reason, rateLimited }) => {
-        const text = `${ref.label}: ${reason}; retrying in ${formatSeconds(delayMs)}`;
-        if (rateLimited) progress.debug(text);
-        else progress.retrying(text);
-      },
-      recovered: ({ downMs, rateLimitedOnly }) => {
-        const text = `${ref.label}: recovered after ${formatSeconds(downMs)}`;
-        if (rateLimitedOnly) progress.debug(text);
-        else progress.note(text);
-      },
+      retrying: ({ delayMs, reason, rateLimited }) => env.reporter.notice({ kind: 'retrying', subject: ref.label, reason, delayMs, rateLimited: rateLimited === true }),
+      recovered: ({ downMs, rateLimitedOnly }) => env.reporter.notice({ kind: 'recovered', subject: ref.label, downMs, rateLimitedOnly: rateLimitedOnly === true }),
     },
   };
 
-  let stored = sub.cursors.load();
-  const recent = provider.eventId ? new RecentIds(stored?.seen) : undefined;
-  let lastDurable = Date.now();
-  // Records written since the last checkpoint that are not yet durable.
-  let unsynced = false;
-  // A quick save runs while the next page is fetched; it must be done before the next page is
-  // written (so a crash repeats at most the page in flight) and before any later save.
-  let saving: Promise<void> | undefined;
-  const saved = async (): Promise<void> => {
-    const pending = saving;
-    saving = undefined;
-    await pending;
-  };
-  const save = async (cursor: Cursor, lastEventAt?: string, durable = true): Promise<void> => {
-    await saved();
-    const record = { label: ref.label, cursor, savedAt: new Date().toISOString(), lastEventAt: lastEventAt ?? stored?.lastEventAt, seen: recent?.toJSON() };
-    if (durable) {
-      await sub.cursors.save(record);
-      lastDurable = Date.now();
-    } else {
-      saving = handled(sub.cursors.saveQuick(record));
-    }
-    stored = { ...sub.cursors.key, version: 1, ...record } satisfies CursorRecord;
-  };
+  const loaded = sub.cursors.load();
+  const recent = provider.eventId ? new RecentIds(loaded?.seen) : undefined;
+  // Durable, quick or no save at all: the checkpointer's call. A quick save runs while the next
+  // page is fetched; flush() waits for it before the next page is written.
+  const checkpoints = new Checkpointer({ cursors: sub.cursors, stored: loaded, label: ref.label, seen: () => recent?.toJSON(), flushOutput: (durable) => renderer.flush(durable) });
   const unsettled: UnsettledPage[] = [];
   /**
    * On a stop (not the end of --max-events or a dropped subscription: their reader lives on),
@@ -159,7 +130,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       for (const [index, id] of p.admitted) if (i > first || index >= upTo) recent?.forget(id);
     }
     const lastEventAt = kept ? lastCreatedAt(page.events.pick(Array.from({ length: kept }, (_, i) => i))) : page.lastEventAtBefore;
-    await save(recent ? page.cursor : { ...page.cursor, skip: page.skip + upTo }, lastEventAt, true);
+    await checkpoints.saveDurable(recent ? page.cursor : { ...page.cursor, skip: page.skip + upTo }, lastEventAt);
     if (env.repeatable) env.repeatable.lines += lines;
     progress.debug(`${ref.label}: ${lines} lines written to the pipe are not counted: the next run repeats them`);
   };
@@ -167,17 +138,17 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
   const remember = (page: Omit<UnsettledPage, 'admitted' | 'events' | 'lastEventAtBefore'>, events: EventBatch, admitted: () => UnsettledPage['admitted']): void => {
     const settled = renderer.linesSettled ?? renderer.linesWritten;
     while (unsettled.length && unsettled[0]!.end <= settled) unsettled.shift();
-    if (page.end > settled) unsettled.push({ ...page, events, admitted: admitted(), lastEventAtBefore: stored?.lastEventAt });
+    if (page.end > settled) unsettled.push({ ...page, events, admitted: admitted(), lastEventAtBefore: checkpoints.stored?.lastEventAt });
   };
 
   try {
     let cursor: Cursor;
-    if (!stored) {
+    if (!loaded) {
       // Events before the first token do not exist for the API: establish it and start from now.
       cursor = await provider.start(ref, ctx);
       // The cursor is taken before the crawl, so whatever changes during the crawl arrives as events.
       if (options.snapshot) await recrawl(sub, env, ctx, 'first run');
-      await save(cursor);
+      await checkpoints.saveDurable(cursor);
       progress.debug(`${ref.label}: started a new cursor`);
       if (options.once && !provider.startsWithHistory?.(ref)) {
         // A first --once prints nothing, which looks like a failure to a person trying it out.
@@ -185,7 +156,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
         return;
       }
     } else {
-      cursor = stored.cursor;
+      cursor = loaded.cursor;
     }
 
     let next = handled(provider.fetch(ref, cursor, ctx));
@@ -193,10 +164,10 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       progress.status(`reading ${ref.label} …`);
       const result: FetchResult = await next;
       if (result.kind === 'expired') {
-        await saved();
-        await onExpired(sub, env, stored, ctx);
+        await checkpoints.flush();
+        await onExpired(sub, env, checkpoints.stored, ctx);
         cursor = result.fresh;
-        await save(cursor);
+        await checkpoints.saveDurable(cursor);
         next = handled(provider.fetch(ref, cursor, ctx));
         continue;
       }
@@ -208,7 +179,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       // let run, so the server would otherwise only see it after this page was written and saved.
       if (page.more && !signal.aborted) {
         next = handled(provider.fetch(ref, page.next, ctx));
-        await env.requestsSent?.();
+        await env.prefetchSent();
       }
       // A cursor saved mid-page (--max-events) re-reads its page and skips what was written.
       const skip = typeof cursor['skip'] === 'number' ? cursor['skip'] : 0;
@@ -227,23 +198,18 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
         env.tally.matched += chosen.events.length;
       }
       const batch = events.pick(chosen.events);
-      // Mid-drain pages are saved cheaply; a checkpoint (caught up, stopping, or once a second)
-      // makes output and cursor durable, in that order.
-      const wrote = chosen.events.length > 0;
-      let durable = !page.more || cut || signal.aborted || Date.now() - lastDurable >= DURABLE_EVERY_MS;
-      // An idle poll (nothing written now nor since the last checkpoint) needs no fsync: losing
-      // its save to a power cut only means reading nothing again. A thousand idle subscriptions
-      // would otherwise fsync a thousand times a cycle.
-      if (durable && !wrote && !unsynced && Date.now() - lastDurable < IDLE_DURABLE_EVERY_MS) durable = false;
-      unsynced = durable ? false : unsynced || wrote;
-      // Nothing written and nowhere new to go: the stored record is still right (its savedAt may
-      // lag by a minute). Saves are most of what an idle poll costs.
-      const unchanged = !wrote && !durable && !cut && !page.more && sameCursor(page.next, cursor) && Date.now() - Date.parse(stored?.savedAt ?? '') < UNCHANGED_SAVE_EVERY_MS;
-      await saved();
+      // Mid-drain pages are saved cheaply; caught up, cut or stopping, output and cursor are made
+      // durable, in that order (an idle poll skips the fsync, or the save). Decided before the
+      // page is written, as the time a slow reader takes is not the drain's.
+      const plan = checkpoints.plan({ wroteEvents: chosen.events.length > 0, more: page.more, cut, stopping: signal.aborted, lastEventAt: lastCreatedAt(batch) });
+      await checkpoints.flush();
       const before = renderer.linesWritten;
       const upToLine = (lines: number): number => (lines === 0 ? chosen.indexes[0]! : chosen.indexes[lines - 1]! + 1);
+      // The lines of this page the sink accepted, as it says: other subscriptions' pages may be
+      // written meanwhile, so the sink's running total does not tell.
+      let written: number | undefined;
       try {
-        if (batch.length) await renderer.events(sub, batch);
+        written = batch.length ? await renderer.events(sub, batch) : 0;
       } catch (error) {
         // The reader went away in the middle of the page (EPIPE): what was not handed over was
         // not seen either, whatever the cursor saved on the way out says.
@@ -252,13 +218,13 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
         throw error;
       } finally {
         // What the reader was handed, also of a page cut short, until the pipe can no longer lose it.
-        const handed = renderer.linesWritten - before;
+        const handed = written ?? renderer.linesWritten - before;
         if (handed) {
-          remember({ start: before, end: before + handed, cursor, skip, indexes: chosen.indexes }, batch, () =>
+          const end = written === undefined ? before + handed : renderer.linesWritten;
+          remember({ start: end - handed, end, cursor, skip, indexes: chosen.indexes }, batch, () =>
             chosen.admitted.map((index) => [index, provider.eventId?.(events.value(input[index]!))]));
         }
       }
-      const written = renderer.linesWritten - before;
       if (written < batch.length) {
         // A stop (Ctrl-C, SIGTERM) cut the page short while a slow reader held stdout: keep
         // exactly what was handed over, so the next run neither repeats nor skips a line (to a
@@ -266,18 +232,17 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
         const upTo = upToLine(written);
         for (const index of chosen.admitted) if (index >= upTo) recent?.forget(provider.eventId!(events.value(input[index]!)));
         await renderer.flush(true);
-        await save(recent ? cursor : { ...cursor, skip: skip + upTo }, lastCreatedAt(events.pick(chosen.events.slice(0, written))), true);
+        await checkpoints.saveDurable(recent ? cursor : { ...cursor, skip: skip + upTo }, lastCreatedAt(events.pick(chosen.events.slice(0, written))));
         progress.debug(`${ref.label}: stopped after ${written} of ${chosen.events.length} lines of a page`);
         await rewind();
         return;
       }
-      await renderer.flush(durable);
       // Cut mid-page: Asana re-sends the same page for a token, so "this token, minus the first k"
       // is exact. Box pages may come back reordered, so there the position stays and the saved
       // event ids (every consumed event was admitted) drop what was already handled.
       if (cut) cursor = recent ? cursor : { ...cursor, skip: skip + chosen.consumed };
       else cursor = page.next;
-      if (!unchanged) await save(cursor, lastCreatedAt(batch), durable);
+      await checkpoints.checkpoint(cursor, plan);
       if (env.budget && env.budget.remaining <= 0) throw new StopRequested(ExitCode.ok);
       if (signal.aborted) return await rewind();
       // Follow mode has no end to say it at: the first page read in full with nothing let through.
@@ -297,13 +262,8 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
     signal.removeEventListener('abort', onStop);
     own.abort(signal.aborted ? signal.reason : new Error('the subscription ended'));
     // The lock is released after this returns: no save may land after another process took over.
-    await saving?.catch(() => undefined);
+    await checkpoints.close();
   }
-}
-
-function sameCursor(a: Cursor, b: Cursor): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 async function onExpired(sub: Subscription, env: LoopEnv, stored: CursorRecord | undefined, ctx: ProviderContext): Promise<void> {
@@ -347,10 +307,6 @@ function handled<T>(promise: Promise<T>): Promise<T> {
 function lastCreatedAt(events: EventBatch): string | undefined {
   const last = (events.length ? events.value(events.length - 1) : undefined) as { created_at?: unknown } | null | undefined;
   return typeof last?.created_at === 'string' ? last.created_at : undefined;
-}
-
-export function formatSeconds(ms: number): string {
-  return ms < 10_000 ? `${(ms / 1000).toFixed(1).replace(/\.0$/, '')} s` : `${Math.round(ms / 1000)} s`;
 }
 
 export function formatAge(ms: number): string {

@@ -6,6 +6,7 @@
 // in-flight cap and serves waiting subscriptions round-robin, so one subscription draining a
 // backlog gets its share of the budget, not all of it. Pure logic: the clock and timers are
 // injected, so tests run it in virtual time.
+import type { RateBasis, Reporter } from '../core/notice.js';
 export { parseRate, RATE_BOUNDS } from '../core/rate.js';
 
 export interface GovernorClock {
@@ -20,12 +21,6 @@ export const realClock: GovernorClock = {
   clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-/** Where the governor's few lines go: `note` is one line on stderr, `debug` only with --verbose. */
-export interface GovernorNotices {
-  note(text: string): void;
-  debug(text: string): void;
-}
-
 export interface GovernorOptions {
   /** For messages: "Asana", "Box". */
   vendor: string;
@@ -36,7 +31,8 @@ export interface GovernorOptions {
   /** Requests in flight at once (Asana allows 50 per token). */
   maxInFlight?: number;
   clock?: GovernorClock;
-  notices?: GovernorNotices;
+  /** Hears the 429 episodes and the stretch (output/notices.ts words them). */
+  reporter?: Reporter;
 }
 
 /** Documented budgets per token: Asana 1500/min on paid plans, Box about 1000/min per user. */
@@ -91,7 +87,7 @@ export class Governor {
   readonly #maxInFlight: number;
   readonly #ceiling: number; // per ms
   readonly #pinned: boolean;
-  #notices: GovernorNotices | undefined;
+  #reporter: Reporter | undefined;
   #rate: number; // per ms
   #tokens: number;
   #lastRefill: number;
@@ -127,14 +123,14 @@ export class Governor {
     this.#pinned = options.pinned ?? false;
     // --rate is a pace to keep, smoothly: a second's worth at most.
     this.#burstMs = this.#pinned ? SHORT_BURST_MS : BURST_MS;
-    this.#notices = options.notices;
+    this.#reporter = options.reporter;
     this.#lastRefill = this.#clock.now();
     this.#rateSetAt = this.#lastRefill;
     this.#tokens = this.#capacity();
   }
 
-  set notices(notices: GovernorNotices | undefined) {
-    this.#notices = notices;
+  set reporter(reporter: Reporter | undefined) {
+    this.#reporter = reporter;
   }
 
   /** Requests per minute it sends at now. */
@@ -345,14 +341,13 @@ export class Governor {
       this.#learned = true;
     }
     const after = this.ratePerMin;
-    const slowing = this.#pinned ? ' (--rate is fixed)' : after < before ? `; slowing to about ${formatRate(after)} requests/min` : '';
-    this.#notices?.note(`rate limited by ${this.vendor} (429); retrying in ${formatSeconds(waitMs)}${slowing}`);
+    this.#reporter?.notice({ kind: 'rate-limited', vendor: this.vendor, retryAfterMs: waitMs, slowedToPerMin: !this.#pinned && after < before ? after : undefined, pinned: this.#pinned });
   }
 
   /** Says once (and again after a big change) that the subscriptions need more than the budget. */
   #tellStretch(now: number): void {
     const demand = this.#demand;
-    if (!demand || !this.#notices || now - this.#rateSetAt < SETTLE_MS) return;
+    if (!demand || !this.#reporter || now - this.#rateSetAt < SETTLE_MS) return;
     const rate = this.ratePerMin;
     const subscriptions = demand.subscriptions();
     const needed = (subscriptions * 60_000) / demand.intervalMs;
@@ -360,39 +355,11 @@ export class Governor {
     const told = this.#toldRate;
     if (told !== undefined && Math.max(told, rate) / Math.min(told, rate) < BIG_CHANGE) return;
     this.#toldRate = rate;
-    this.#notices.note(stretchMessage(subscriptions, demand.intervalMs, rate, this.#pinned ? 'pinned' : this.#learned ? 'learned' : 'documented'));
+    const basis: RateBasis = this.#pinned ? 'pinned' : this.#learned ? 'learned' : 'documented';
+    this.#reporter.notice({ kind: 'stretched', subscriptions, intervalMs: demand.intervalMs, ratePerMin: rate, basis });
   }
 }
 
 function clampPause(ms: number): number {
   return Number.isFinite(ms) ? Math.min(MAX_PAUSE_MS, Math.max(MIN_PAUSE_MS, ms)) : MIN_PAUSE_MS;
-}
-
-/** How often each of N subscriptions gets polled when they share `ratePerMin`. */
-export function stretchedIntervalMs(subscriptions: number, intervalMs: number, ratePerMin: number): number {
-  return Math.max(intervalMs, (subscriptions * 60_000) / ratePerMin);
-}
-
-/** Where the rate in a message comes from: the vendor's documented budget (no 429 yet), 429s, or --rate. */
-export type RateBasis = 'documented' | 'learned' | 'pinned';
-
-export function stretchMessage(subscriptions: number, intervalMs: number, ratePerMin: number, basis: RateBasis = 'learned'): string {
-  const needed = (subscriptions * 60_000) / intervalMs;
-  const every = stretchedIntervalMs(subscriptions, intervalMs, ratePerMin);
-  const allows = {
-    documented: `the documented budget is ${formatRate(ratePerMin)}/min (assumed until a 429 says otherwise)`,
-    learned: `this token allows about ${formatRate(ratePerMin)}/min`,
-    pinned: `--rate allows ${formatRate(ratePerMin)}/min`,
-  }[basis];
-  return `${subscriptions.toLocaleString('en-US')} subscriptions at --interval ${intervalMs / 1000} need ${formatRate(needed)} requests/min; ${allows}: each is polled about every ${formatSeconds(every)}`;
-}
-
-/** "24,000", "900": whole requests, rounded to two significant figures above 1,000. */
-function formatRate(perMin: number): string {
-  const rounded = perMin >= 1000 ? Math.round(perMin / 100) * 100 : perMin >= 100 ? Math.round(perMin / 10) * 10 : Math.max(1, Math.round(perMin));
-  return rounded.toLocaleString('en-US');
-}
-
-function formatSeconds(ms: number): string {
-  return ms < 10_000 ? `${(ms / 1000).toFixed(1).replace(/\.0$/, '')} s` : `${Math.round(ms / 1000)} s`;
 }

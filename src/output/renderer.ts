@@ -19,7 +19,8 @@ export interface RenderTarget {
 }
 
 export interface Renderer {
-  events(target: RenderTarget, events: EventBatch): Promise<void>;
+  /** Resolves with the lines (one per event) the sink accepted: fewer than the events when a stop cut the page short. */
+  events(target: RenderTarget, events: EventBatch): Promise<number>;
   notice(target: RenderTarget, kind: NoticeKind, fields?: Record<string, unknown>): Promise<void>;
   snapshot(target: RenderTarget, items: readonly SnapshotItem[]): Promise<void>;
   /** Everything written so far has left the process (and with `durable`, is on disk). */
@@ -47,8 +48,8 @@ export class JsonRenderer implements Renderer {
     return this.sink.linesDelivered?.() ?? this.sink.linesWritten;
   }
 
-  async events(target: RenderTarget, events: EventBatch): Promise<void> {
-    if (events.length) await this.sink.write(eventLines(events, target.origin, new Date().toISOString()));
+  async events(target: RenderTarget, events: EventBatch): Promise<number> {
+    return events.length ? this.sink.write(eventLines(events, target.origin, new Date().toISOString())) : 0;
   }
 
   async notice(target: RenderTarget, kind: NoticeKind, fields?: Record<string, unknown>): Promise<void> {
@@ -88,8 +89,8 @@ export class HumanRenderer implements Renderer {
     return this.sink.linesDelivered?.() ?? this.sink.linesWritten;
   }
 
-  async events(target: RenderTarget, events: EventBatch): Promise<void> {
-    if (!events.length) return;
+  async events(target: RenderTarget, events: EventBatch): Promise<number> {
+    if (!events.length) return 0;
     const style = {
       chalk: this.options.chalk,
       width: this.options.width(),
@@ -100,7 +101,7 @@ export class HumanRenderer implements Renderer {
     const format = target.origin.provider === 'box' ? formatBoxEvent : formatAsanaEvent;
     let text = '';
     for (let i = 0; i < events.length; i++) text += `${format(events.value(i), style)}\n`;
-    await this.progress.aroundOutput(() => this.sink.write(text));
+    return this.progress.aroundOutput(() => this.sink.write(text));
   }
 
   // A resync reaches a person as a warning on stderr (the loop prints it); a snapshot is framed.

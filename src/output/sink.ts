@@ -10,7 +10,11 @@ import { ExitCode, OutputError, StopRequested, UsageError } from '../core/errors
 import { fsyncDir, linkTarget, tempPathFor } from '../lib/durable.js';
 
 export interface Sink {
-  write(text: string): Promise<void>;
+  /**
+   * Resolves with the lines of `text` it accepted (handed to the OS): all of them, or on a stop
+   * fewer (the chunks a slow reader had not taken by then). Rejects when the output failed.
+   */
+  write(text: string): Promise<number>;
   /** Lines (records) handed to the OS so far, over the sink's whole life. */
   readonly linesWritten: number;
   /**
@@ -151,29 +155,32 @@ export class StreamSink implements Sink {
     return (this.options.now ?? Date.now)();
   }
 
-  write(text: string): Promise<void> {
+  write(text: string): Promise<number> {
     // On a stop nobody waits for a turn: each write gets its own grace, all at the same time.
     const turn = untilAborted(this.#queue, this.options.signal).then(() => this.#write(text));
-    this.#queue = turn.catch(() => undefined);
+    this.#queue = turn.then(
+      () => undefined,
+      () => undefined,
+    );
     return turn;
   }
 
-  async #write(text: string): Promise<void> {
+  async #write(text: string): Promise<number> {
     if (this.#broken) throw this.#broken;
     if (this.#isPipe && this.#quiet()) this.#drained = this.#lines;
-    if (this.#writesWhole || text.length <= CHUNK_UNITS) {
-      await this.#writeChunk(text);
-      return;
-    }
+    if (this.#writesWhole || text.length <= CHUNK_UNITS) return this.#writeChunk(text);
+    let accepted = 0;
     for (let start = 0; start < text.length; ) {
-      if (this.options.signal?.aborted) return;
+      if (this.options.signal?.aborted) break;
       const end = chunkEnd(text, start);
-      await this.#writeChunk(text.slice(start, end));
+      accepted += await this.#writeChunk(text.slice(start, end));
       start = end;
     }
+    return accepted;
   }
 
-  #writeChunk(chunk: string): Promise<void> {
+  /** Resolves with the lines of the chunk, or 0 when a stop gave it up. */
+  #writeChunk(chunk: string): Promise<number> {
     return new Promise((resolve, reject) => {
       const signal = this.options.signal;
       let settled = false;
@@ -184,7 +191,7 @@ export class StreamSink implements Sink {
         timer = setTimeout(() => {
           if (settled) return;
           settled = true;
-          resolve();
+          resolve(0);
         }, this.options.graceMs ?? 500);
       };
       signal?.addEventListener('abort', onStop, { once: true });
@@ -201,9 +208,10 @@ export class StreamSink implements Sink {
         if (settled) return;
         settled = true;
         if (error) return reject(this.#fail(error as NodeJS.ErrnoException));
-        this.#lines += countLines(chunk);
+        const lines = countLines(chunk);
+        this.#lines += lines;
         if (this.#isPipe) this.#handedToPipe(chunk, waited ? Math.max(1, this.#now() - startedAt) : 0);
-        resolve();
+        resolve(lines);
       });
       // The kernel did not take the chunk at once: the pipe was full, the reader behind.
       waited = (this.stream as { writableLength?: number }).writableLength !== 0;
@@ -293,7 +301,7 @@ export class FileSink implements Sink {
     }
   }
 
-  async write(text: string): Promise<void> {
+  async write(text: string): Promise<number> {
     try {
       if (this.#fd !== undefined && this.#rotated(this.#fd)) this.reopen();
       // Opened on first write, so a run that brings nothing leaves the file untouched.
@@ -307,8 +315,10 @@ export class FileSink implements Sink {
     } catch (error) {
       throw outputFailed(this.path, error);
     }
-    this.#lines += countLines(text);
+    const lines = countLines(text);
+    this.#lines += lines;
     this.#dirty = true;
+    return lines;
   }
 
   async flush(durable = true): Promise<void> {
@@ -353,14 +363,16 @@ export class AtomicFileSink implements Sink {
     return this.#lines;
   }
 
-  async write(text: string): Promise<void> {
+  async write(text: string): Promise<number> {
     try {
       this.#open();
       writeAll(this.#fd!, text);
     } catch (error) {
       throw outputFailed(this.path, error);
     }
-    this.#lines += countLines(text);
+    const lines = countLines(text);
+    this.#lines += lines;
+    return lines;
   }
 
   async flush(): Promise<void> {}

@@ -66,6 +66,11 @@ describe('the layout of src/', () => {
     expect(fileCycles()).toEqual([]);
   });
 
+  it('keeps the follow loop ignorant of the HTTP client: follow/ imports nothing from net/ (its ports say what it needs)', () => {
+    const net = [...graph].flatMap(([from, tos]) => (roomOf(from) === 'follow' ? tos.filter((to) => roomOf(to) === 'net').map((to) => `${from} -> ${to}`) : []));
+    expect(net).toEqual([]);
+  });
+
   it('keeps the emulator apart from the client: it shares no code but lib/', () => {
     const shared = [...graph].flatMap(([from, tos]) =>
       roomOf(from) === 'emulator' ? tos.filter((to) => !['emulator', 'lib'].includes(roomOf(to))).map((to) => `${from} -> ${to}`) : [],

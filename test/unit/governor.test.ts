@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
-import { Governor, MAX_PAUSE_MS, MIN_PAUSE_MS, parseRate, stretchedIntervalMs, stretchMessage, type GovernorClock, type Ticket } from '../../src/net/governor.js';
+import { Governor, MAX_PAUSE_MS, MIN_PAUSE_MS, parseRate, type GovernorClock, type Ticket } from '../../src/net/governor.js';
+import { stretchedIntervalMs, stretchMessage, wordNotice } from '../../src/output/notices.js';
 
 class FakeClock implements GovernorClock {
   t = 0;
@@ -46,7 +47,7 @@ function flush(): Promise<void> {
 function setup(options: { ratePerMin: number; pinned?: boolean; maxInFlight?: number }) {
   const clock = new FakeClock();
   const notes: string[] = [];
-  const governor = new Governor({ vendor: 'Asana', clock, notices: { note: (t) => notes.push(t), debug: () => undefined }, ...options });
+  const governor = new Governor({ vendor: 'Asana', clock, reporter: { notice: (n) => notes.push(wordNotice(n).text) }, ...options });
   /** Sends `count` requests for `key` one after another, each answered at once with `status()`. */
   const grants: Array<{ key: string; at: number }> = [];
   const run = async (key: string, count: number, status: (at: number) => number | [number, number] = () => 200): Promise<void> => {

@@ -56,6 +56,7 @@ describe('prefetch', () => {
         events: async (_target, events) => {
           lines += events.length;
           log.push(`write ${++pages}`);
+          return events.length;
         },
         notice: async () => undefined,
         snapshot: async () => undefined,
@@ -63,7 +64,7 @@ describe('prefetch', () => {
       };
       const progress = { status: () => undefined, debug: () => undefined, note: () => undefined, retrying: () => undefined } as unknown as Progress;
       const sub: Subscription = { ref, provider, cursors, origin: { provider: 'asana', subscription: ref.id, group: 'g' } };
-      await follow(sub, { renderer, progress, signal: new AbortController().signal, options: { once: true, onExpire: 'fail' }, requestsSent: () => http.sent() });
+      await follow(sub, { renderer, progress, signal: new AbortController().signal, options: { once: true, onExpire: 'fail' }, prefetchSent: () => http.sent(), reporter: { notice: () => undefined } });
     } finally {
       diagnostics.unsubscribe('undici:client:sendHeaders', onStart);
       await http.close();
