@@ -79,7 +79,7 @@ console.log(`  gzip     : ${kb(wire.gzip)} (${(wire.identity / wire.gzip).toFixe
 console.log(`  br       : ${kb(wire.br)} (${(wire.identity / wire.br).toFixed(1)}x smaller; what events gets)`);
 console.log(`time from start to the first event, --once, median of ${ROUNDS} alternating rounds`);
 console.log(`  http  : ${median(times.http).toFixed(0)} ms`);
-console.log(`  https : ${median(times.https).toFixed(0)} ms (+${(median(times.https) - median(times.http)).toFixed(0)} ms: TLS handshake and node:tls)`);
+console.log(`  https : ${median(times.https).toFixed(0)} ms (${median(times.https) >= median(times.http) ? "+" : ""}${(median(times.https) - median(times.http)).toFixed(0)} ms: TLS handshake and node:tls)`);
 
 await plain.close();
 await secure.close();

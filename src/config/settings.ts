@@ -13,6 +13,7 @@ import { BOUNDS, badValue, checkBound, describeBound, describeSize, parseSize, t
 import { ConfigError, UsageError } from '../core/errors.js';
 import { parseRate, RATE_BOUNDS } from '../core/rate.js';
 import { closest, orList } from '../lib/suggest.js';
+import { groupDigits } from '../lib/digits.js';
 
 /** The commands whose options come from the table (`auth` is `auth status`). */
 export type SettingCommand = 'tail' | 'snapshot' | 'auth';
@@ -100,8 +101,8 @@ export const SETTINGS = {
   relist: setting({ flag: '--relist <seconds>', config: true, commands: ['tail'], help: 'read the project lists of projects: and team: again this often', default: 600, ...numberIn(BOUNDS.relist) }),
   rate: setting({
     flag: '--rate <n/min>', config: true, commands: ['tail'], help: 'requests per minute per token, fixed (default: start at the documented budget, learn from 429s)',
-    default: undefined, parse: parseRate, mustBe: `requests per minute from ${RATE_BOUNDS.min} to ${RATE_BOUNDS.max.toLocaleString('en-US')}, like 600/min or 10/s`,
-    fileMustBe: `requests per minute from ${RATE_BOUNDS.min} to ${RATE_BOUNDS.max.toLocaleString('en-US')}, like "600/min" or "10/s"`,
+    default: undefined, parse: parseRate, mustBe: `requests per minute from ${RATE_BOUNDS.min} to ${groupDigits(RATE_BOUNDS.max)}, like 600/min or 10/s`,
+    fileMustBe: `requests per minute from ${RATE_BOUNDS.min} to ${groupDigits(RATE_BOUNDS.max)}, like "600/min" or "10/s"`,
     example: '600/min', keepText: true,
   }),
   maxEvents: setting({ flag: '--max-events <n>', config: false, commands: ['tail'], help: 'stop after printing N events; the cursor is saved exactly after the last one printed', default: undefined, ...numberIn(BOUNDS.maxEvents) }),

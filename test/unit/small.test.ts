@@ -1,5 +1,6 @@
 // Issue 12 item 18: small things that were wrong.
 import { describe, expect, it } from 'vitest';
+import { groupDigits } from '../../src/lib/digits.js';
 import { exactPosition, topLevelValue } from '../../src/providers/box/position.js';
 
 describe('exactPosition (Box next_stream_position from the raw text)', () => {
@@ -17,5 +18,12 @@ describe('exactPosition (Box next_stream_position from the raw text)', () => {
     expect(topLevelValue(tricky, 'next_stream_position')).toBe('12345678901234567890');
     expect(exactPosition('{"next_stream_position":"abc"}', 'abc')).toBe('abc');
     expect(exactPosition('{"next_stream_position":42}', 42)).toBe('42');
+  });
+});
+
+describe('groupDigits', () => {
+  it.each([[0, '0'], [999, '999'], [1000, '1,000'], [100000, '100,000'], [1234567.5, '1,234,567.5'], [-1500, '-1,500']])('%j -> %j, as toLocaleString("en-US") writes it', (n, text) => {
+    expect(groupDigits(n)).toBe(text);
+    expect(groupDigits(n)).toBe(n.toLocaleString('en-US', { maximumFractionDigits: 20 }));
   });
 });
