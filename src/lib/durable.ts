@@ -84,20 +84,46 @@ export function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${++counter}.tmp`);
 }
 
-/** Replaces `target` atomically and durably with `data`. */
-export function writeFileDurable(target: string, data: string, mode = 0o600): void {
+/**
+ * The one way a file is replaced in this project: `data` goes to a temporary file beside the
+ * target, which is renamed over it, so a reader (or a crash) sees the old file or the new one,
+ * never a part. `durable`: the file and then its folder are fsynced, so the new one survives a
+ * power cut too; without it (a cursor in the middle of a drain) a power cut may bring back the
+ * old file, which only means reading a page again. On any failure the temporary file is removed.
+ */
+export function writeFileAtomic(target: string, data: string, options: { durable: boolean; mode?: number }): void {
   const temp = tempPathFor(target);
-  let fd: number | undefined = fs.openSync(temp, 'wx', mode);
+  let fd: number | undefined;
   try {
+    fd = fs.openSync(temp, 'wx', options.mode ?? 0o600);
     fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
+    if (options.durable) fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;
-    fs.renameSync(temp, target);
   } catch (error) {
     if (fd !== undefined) fs.closeSync(fd);
     fs.rmSync(temp, { force: true });
     throw error;
   }
-  fsyncDir(path.dirname(target));
+  replaceWith(temp, target, options);
+}
+
+/** Replaces and durably with `data` (writeFileAtomic, durable). */
+export function writeFileDurable(target: string, data: string, mode = 0o600): void {
+  writeFileAtomic(target, data, { durable: true, mode });
+}
+
+/**
+ * Puts `temp` (written, fsynced if it must be durable, and closed by the caller) in place of
+ * `target`; with `durable`, the folder's fsync makes the rename itself survive a power cut. On
+ * failure `temp` is removed and `target` is left as it was.
+ */
+export function replaceWith(temp: string, target: string, options: { durable: boolean }): void {
+  try {
+    fs.renameSync(temp, target);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw error;
+  }
+  if (options.durable) fsyncDir(path.dirname(target));
 }

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import { ExitCode, OutputError, StopRequested, UsageError } from '../core/errors.js';
-import { fsyncDir, linkTarget, tempPathFor } from '../lib/durable.js';
+import { linkTarget, replaceWith, tempPathFor } from '../lib/durable.js';
 
 export interface Sink {
   /**
@@ -383,8 +383,7 @@ export class AtomicFileSink implements Sink {
       fs.fsyncSync(this.#fd!);
       fs.closeSync(this.#fd!);
       this.#fd = undefined;
-      fs.renameSync(this.#temp, this.#target);
-      fsyncDir(nodePath.dirname(this.#target));
+      replaceWith(this.#temp, this.#target, { durable: true });
     } catch (error) {
       throw outputFailed(this.path, error);
     }

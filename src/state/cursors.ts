@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StateError } from '../core/errors.js';
-import { fsyncDir, writeFileDurable } from '../lib/durable.js';
+import { fsyncDir, writeFileAtomic, writeFileDurable } from '../lib/durable.js';
 import { folderError, isFileSystemError, makeStateFolder } from './folder.js';
 import type { Cursor } from '../core/provider.js';
 
@@ -122,24 +122,16 @@ export class CursorFile {
    * A page in the middle of a drain: no fsync (two per page would cost more than reading the
    * page), yet never a torn file after a killed process. A small record is written over the file
    * in place with one write of at most one page at offset 0 (padded with spaces to the old
-   * length; JSON ignores them), which a kill cannot split; a large one (Box ids) is written to a
-   * temporary file and renamed, off the main thread.
+   * length; JSON ignores them), which a kill cannot split; a large one (Box ids) is replaced
+   * through a temporary file (writeFileAtomic, not durable).
    */
   async saveQuick(record: Omit<CursorRecord, keyof CursorKey | 'version'>): Promise<void> {
     const full: CursorRecord = { version: STATE_VERSION, ...this.key, ...record };
     const text = JSON.stringify(full, undefined, '\t');
     try {
       if (Buffer.byteLength(text) <= IN_PLACE_LIMIT && this.#writeInPlace(text)) return;
-      const temp = `${this.path}.${process.pid}.tmp`;
-      try {
-        await fs.promises.writeFile(temp, text, { mode: 0o600 });
-        this.#closeInPlace();
-        await fs.promises.rename(temp, this.path);
-      } catch (error) {
-        // A full disk must not keep the half-written copy as well.
-        await fs.promises.rm(temp, { force: true }).catch(() => undefined);
-        throw error;
-      }
+      this.#closeInPlace();
+      writeFileAtomic(this.path, text, { durable: false });
     } catch (error) {
       throw saveFailed(this.path, error);
     }

@@ -7,6 +7,7 @@ import { ExitCode, LockedError, StateError, StateFolderError } from '../../src/c
 import { CursorStore, fileNameFor } from '../../src/state/cursors.js';
 import { acquireLock, processStart, processState } from '../../src/state/lock.js';
 import { waitUntil } from '../helpers/cli.js';
+import { useTinyTmpfs } from '../helpers/tmpfs.js';
 
 let dir: string;
 beforeEach(() => {
@@ -166,6 +167,7 @@ async function thrown(fn: () => unknown): Promise<Error> {
 }
 
 describe('state folder problems are their own error, exit 73 (issue 17 item 6)', () => {
+  const tmpfs = useTinyTmpfs('state-unit', '16k');
   it('creates missing levels one by one (no recursive mkdir), each 0700, and accepts what exists', () => {
     const deep = path.join(dir, 'a', 'b', 'events');
     new CursorStore(deep);
@@ -231,13 +233,19 @@ describe('state folder problems are their own error, exit 73 (issue 17 item 6)',
     expect((error as StateFolderError).hint).toBe('free some space on that disk, or set EVENTS_CONFIG_DIR to a folder on another disk');
   });
 
-  it('a quick save through a temporary file that hits a full disk leaves no temporary file', async () => {
-    const store = new CursorStore(dir);
+  it('a quick save through a temporary file that hits a full disk leaves no temporary file', async (context) => {
+    if (!tmpfs.mounted()) context.skip('mounting a small tmpfs needs root');
+    const store = new CursorStore(path.join(tmpfs.path, 'state'));
     const file = store.file(key);
-    // No cursor file yet, so the save goes through `<file>.<pid>.tmp`: make that lead to /dev/full.
-    const temp = `${file.path}.${process.pid}.tmp`;
-    fs.symlinkSync('/dev/full', temp);
-    const error = await thrown(() => file.saveQuick({ label: 'w', cursor: { sync: 'a' }, savedAt: 'x' }));
+    fs.mkdirSync(store.cursorsDir, { recursive: true });
+    // Fill the disk, then save (no cursor file yet: the save goes through a temporary file).
+    const filler = path.join(tmpfs.path, 'filler');
+    try {
+      fs.writeFileSync(filler, Buffer.alloc(1024 * 1024));
+    } catch {
+      // ENOSPC: full, as wanted
+    }
+    const error = await thrown(() => file.saveQuick({ label: 'w', cursor: { sync: 'a'.repeat(8000) }, savedAt: 'x' }));
     expect(error.message).toBe(`cannot save the cursor to ${file.path}: the disk is full (ENOSPC)`);
     expect(fs.readdirSync(store.cursorsDir)).toEqual([]);
   });
