@@ -6,6 +6,7 @@
 // Usage: node bench/bare-loop.mjs <baseUrl> <resource> <sync>
 import http from 'node:http';
 import zlib from 'node:zlib';
+import { drain } from './bare-drain.mjs';
 
 const [base, resource, first] = process.argv.slice(2);
 const agent = new http.Agent({ keepAlive: true });
@@ -30,17 +31,5 @@ function get(url) {
   });
 }
 
-let sync = first;
-for (;;) {
-  const body = JSON.parse(await get(`${base}/events?resource=${resource}&sync=${encodeURIComponent(sync)}`));
-  const meta = { kind: 'event', provider: 'asana', subscription: resource, group: 'bare', received_at: new Date().toISOString() };
-  let out = '';
-  for (const event of body.data) {
-    event._events = meta;
-    out += `${JSON.stringify(event)}\n`;
-  }
-  if (out) process.stdout.write(out);
-  sync = body.sync;
-  if (!body.has_more) break;
-}
+await drain(base, resource, first, get);
 agent.destroy();

@@ -9,7 +9,7 @@ import v8 from 'node:v8';
 import zlib from 'node:zlib';
 import type { Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { classifyFailure, DEADLINE, TooLarge } from './http-errors.js';
-import { proxySettings, type ProxyChoice } from './proxy.js';
+import { proxySettings, type ProxyChoice, type ProxySettings } from './proxy.js';
 import { redactUrl } from '../lib/redact.js';
 
 export { NetworkError, ProxyError, TlsError } from './http-errors.js';
@@ -58,6 +58,7 @@ export class HttpClient {
   readonly #options: HttpClientOptions;
   readonly #maxBytes: number;
   #dispatcher: Dispatcher | undefined;
+  #proxySettings: ProxySettings | undefined;
   readonly #stops = new WeakMap<AbortSignal, Set<() => void>>();
   /** Requests handed to undici that are not on a socket yet, and who waits for them. */
   #unwritten = 0;
@@ -122,8 +123,10 @@ export class HttpClient {
     await dispatcher?.destroy();
   }
 
-  #proxy(): ReturnType<typeof proxySettings> {
-    return proxySettings(this.#options.env ?? process.env, this.#options.proxy);
+  /** Read once: the dispatcher is built from it, and failures name the proxy from it. */
+  #proxy(): ProxySettings {
+    this.#proxySettings ??= proxySettings(this.#options.env ?? process.env, this.#options.proxy);
+    return this.#proxySettings;
   }
 
   /** Built on the first request: `--version`, `--help`, `state` and `config` never load undici. */

@@ -3,7 +3,7 @@
 // that go away by themselves. A 429 is the governor's: it pauses every subscription of the token.
 import type { TokenSource } from '../auth/token-source.js';
 import type { ProviderContext } from '../core/provider.js';
-import type { Governor } from '../net/governor.js';
+import { DOCUMENTED_RATE_PER_MIN, Governor } from '../net/governor.js';
 import { NotTlsError } from '../net/http-errors.js';
 import type { HttpClient, HttpResponse } from '../net/http.js';
 import { parseRetryAfter, withRetry, type RetryPolicy } from '../net/retry.js';
@@ -11,26 +11,36 @@ import { checkApiAnswer, notTlsError, type Vendor } from './base-url-check.js';
 
 export interface ApiCallerOptions {
   vendor: Vendor;
-  /** The base URL, without a trailing slash. */
-  base: string;
+  baseUrl: string;
   auth: TokenSource;
   http: HttpClient;
-  governor: Governor;
+  /** The token's rate governor, shared by every subscription; undefined: one of its own. */
+  governor?: Governor;
   retry: RetryPolicy;
 }
 
+const VENDOR_NAME: Record<Vendor, string> = { asana: 'Asana', box: 'Box' };
+
 export class ApiCaller {
+  /** The base URL without a trailing slash, and its host (the key of stored cursors). */
+  readonly base: string;
+  readonly host: string;
   readonly #options: ApiCallerOptions;
+  readonly #governor: Governor;
   /** A good answer came from this base URL: a web page now is a hiccup, not a wrong URL. */
   #answered = false;
 
   constructor(options: ApiCallerOptions) {
     this.#options = options;
+    this.base = options.baseUrl.replace(/\/+$/, '');
+    this.host = new URL(this.base).host;
+    this.#governor = options.governor ?? new Governor({ vendor: VENDOR_NAME[options.vendor], ratePerMin: DOCUMENTED_RATE_PER_MIN[options.vendor] });
   }
 
   /** GETs (or OPTIONS) `url` until `read` accepts the answer or throws an error that is final. */
   call<T>(url: URL, ctx: ProviderContext, subscription: string, read: (res: HttpResponse) => T, method: 'GET' | 'OPTIONS' = 'GET'): Promise<T> {
-    const { governor, retry } = this.#options;
+    const governor = this.#governor;
+    const { retry } = this.#options;
     const send = (): Promise<HttpResponse> => this.#send(url, method, ctx.signal);
     return withRetry(
       async () => {
@@ -53,7 +63,8 @@ export class ApiCaller {
   }
 
   async #exchange(url: URL, method: 'GET' | 'OPTIONS', token: string, signal: AbortSignal): Promise<HttpResponse> {
-    const { vendor, base, http } = this.#options;
+    const { vendor, http } = this.#options;
+    const { base } = this;
     let res: HttpResponse;
     try {
       res = await http.request({ url, method, token, signal });

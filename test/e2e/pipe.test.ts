@@ -124,8 +124,10 @@ describe('a stop after stdout was quiet (item 1)', () => {
     const group = spawn('sh', ['-c', script], { env: bed.env(), detached: true, stdio: 'ignore' });
     const ended = new Promise<void>((resolve) => group.on('close', () => resolve()));
     await waitUntil(() => eventsOf(delivered(out)).length === 300, 'cat to have every line');
-    // The reader kept up and stdout has been quiet for longer than the rule's 2 s.
-    await new Promise((r) => setTimeout(r, 3000));
+    // The reader kept up. Three more polls at --interval 1, each after a wait of 1 s and each
+    // answered with nothing new, mean stdout has been quiet for longer than the rule's 2 s.
+    const polls = bed.eventRequests().length;
+    await waitUntil(() => bed.eventRequests().length >= polls + 3, 'three polls with nothing new', 20_000);
     process.kill(-group.pid!, 'SIGINT');
     await ended;
     expect(fs.readFileSync(errFile, 'utf8')).not.toMatch(/repeated/);

@@ -9,7 +9,7 @@ import type { HttpClient, HttpResponse } from '../../net/http.js';
 import { sanitizeText } from '../../lib/sanitize.js';
 import { ApiCaller } from '../api-call.js';
 import type { Expander, Reference } from '../../core/refs.js';
-import { DOCUMENTED_RATE_PER_MIN, Governor } from '../../net/governor.js';
+import type { Governor } from '../../net/governor.js';
 import { parseRetryAfter, TransientError, type RetryPolicy } from '../../net/retry.js';
 import { sleep } from '../../lib/sleep.js';
 import type { TimerGrid } from '../../net/timer-grid.js';
@@ -60,16 +60,13 @@ export class AsanaProvider implements Provider {
   readonly host: string;
   readonly #options: AsanaOptions;
   readonly #base: string;
-  // One governor per token: a 429 on one subscription pauses all of them, and all share the budget.
-  readonly #governor: Governor;
   readonly #api: ApiCaller;
 
   constructor(options: AsanaOptions) {
     this.#options = options;
-    this.#base = options.baseUrl.replace(/\/+$/, '');
-    this.host = new URL(this.#base).host;
-    this.#governor = options.governor ?? new Governor({ vendor: 'Asana', ratePerMin: DOCUMENTED_RATE_PER_MIN.asana });
-    this.#api = new ApiCaller({ vendor: 'asana', base: this.#base, auth: options.auth, http: options.http, governor: this.#governor, retry: options.retry });
+    this.#api = new ApiCaller({ vendor: 'asana', baseUrl: options.baseUrl, auth: options.auth, http: options.http, governor: options.governor, retry: options.retry });
+    this.#base = this.#api.base;
+    this.host = this.#api.host;
   }
 
   async start(ref: Reference, ctx: ProviderContext): Promise<Cursor> {

@@ -8,7 +8,7 @@ import { NetworkError, type HttpClient, type HttpResponse } from '../../net/http
 import { sanitizeText } from '../../lib/sanitize.js';
 import { ApiCaller } from '../api-call.js';
 import type { BoxStreamType, Reference } from '../../core/refs.js';
-import { DOCUMENTED_RATE_PER_MIN, Governor } from '../../net/governor.js';
+import type { Governor } from '../../net/governor.js';
 import { parseRetryAfter, TransientError, type RetryPolicy } from '../../net/retry.js';
 import { sleep } from '../../lib/sleep.js';
 import type { TimerGrid } from '../../net/timer-grid.js';
@@ -55,17 +55,15 @@ export class BoxProvider implements Provider {
   readonly host: string;
   readonly #options: BoxOptions;
   readonly #base: string;
-  readonly #governor: Governor;
   readonly #api: ApiCaller;
   readonly #channels = new Map<string, RealtimeChannel>();
   readonly #realtimeFailures = new Map<string, number>();
 
   constructor(options: BoxOptions) {
     this.#options = options;
-    this.#base = options.baseUrl.replace(/\/+$/, '');
-    this.host = new URL(this.#base).host;
-    this.#governor = options.governor ?? new Governor({ vendor: 'Box', ratePerMin: DOCUMENTED_RATE_PER_MIN.box });
-    this.#api = new ApiCaller({ vendor: 'box', base: this.#base, auth: options.auth, http: options.http, governor: this.#governor, retry: options.retry });
+    this.#api = new ApiCaller({ vendor: 'box', baseUrl: options.baseUrl, auth: options.auth, http: options.http, governor: options.governor, retry: options.retry });
+    this.#base = this.#api.base;
+    this.host = this.#api.host;
   }
 
   validate(ref: BoxRef): void {
