@@ -253,7 +253,7 @@ export function createProviders(config: TailConfig, http: HttpClient, env: NodeJ
       fromStart: config.box.fromStart, eventTypes: config.box.eventTypes, createdAfter: config.box.since, createdBefore: config.box.until,
       governor: governors.get('box'), grid,
     });
-    for (const ref of boxRefs) box.validate(ref as Extract<Reference, { provider: 'box' }>);
+    for (const ref of boxRefs) box.validate(ref);
     providers.set('box', box);
   }
   return providers;

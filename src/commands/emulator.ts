@@ -8,7 +8,7 @@ import { boundedFlag } from '../core/bounds.js';
 import { InputError, UnavailableError, UsageError } from '../core/errors.js';
 
 export async function emulatorCommand(flags: Record<string, unknown>, io: IO): Promise<number> {
-  const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
+  const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name]) : undefined);
   const port = boundedFlag('port', '--port', str('port')) ?? 4010;
   const activityMs = boundedFlag('activityMs', '--activity', str('activity')) ?? 2000;
   const host = typeof flags['host'] === 'string' ? flags['host'] : '127.0.0.1';

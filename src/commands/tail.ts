@@ -29,7 +29,7 @@ export function commandSettings(command: SettingCommand, options: OptionValues, 
  * that a stored cursor overrides) go to `warn`, one line each.
  */
 export function buildTailConfig(resources: string[], flags: Record<string, unknown>, settings: Settings, env: NodeJS.ProcessEnv, warn: (line: string) => void = () => undefined, fileRefs: Reference[] = []): TailConfig {
-  const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
+  const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name]) : undefined);
   const refs = dedupeRefs([...resources.map(parseReference), ...fileRefs]);
   if (!refs.length) {
     throw new UsageError(
@@ -144,7 +144,7 @@ export async function tailCommand(resources: string[], flags: Record<string, unk
   const warn = (line: string): void => void io.stderr.write(`events: ${line}\n`);
   // Checked before the references file is read: `--output ''` must not consume stdin first.
   const settings = commandSettings('tail', options, io.env, warn);
-  const refsFile = typeof flags['refsFile'] === 'string' ? (flags['refsFile'] as string) : undefined;
+  const refsFile = typeof flags['refsFile'] === 'string' ? (flags['refsFile']) : undefined;
   const fileRefs = refsFile === undefined ? [] : await readRefsFile(refsFile, io.stdin);
   const config = buildTailConfig(resources, flags, settings, io.env, warn, fileRefs);
   return runTail(config, io);

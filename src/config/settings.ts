@@ -287,7 +287,7 @@ export function readFileSettings(dir: string, warn: (line: string) => void = () 
     if (parsed === undefined) throw new ConfigError(`${file}: "${key}" must be ${mustBe}, not ${JSON.stringify(raw)}`, `fix the value of "${key}", or remove the key: events config unset ${key}`);
     settings[key] = parsed;
   }
-  return settings as FileSettings;
+  return settings;
 }
 
 /** The keys config.json may hold. */

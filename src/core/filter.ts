@@ -76,7 +76,7 @@ const lower = (list: string[] | undefined): string[] | undefined => (list?.lengt
 /** The filter flags as a person typed them, e.g. "--resource-type tsk --user ada". */
 export function describeFilters(spec: FilterSpec): string {
   const flags: Array<[keyof FilterSpec, string]> = [['actions', '--action'], ['resourceTypes', '--resource-type'], ['fields', '--field'], ['users', '--user'], ['eventTypes', '--event-type']];
-  return flags.flatMap(([key, flag]) => (spec[key]?.length ? [`${flag} ${spec[key]!.join(',')}`] : [])).join(' ');
+  return flags.flatMap(([key, flag]) => (spec[key]?.length ? [`${flag} ${spec[key].join(',')}`] : [])).join(' ');
 }
 
 export function isEmptyFilter(spec: FilterSpec): boolean {

@@ -146,7 +146,7 @@ export class HttpClient {
       connect: { timeout: connectTimeout },
       headersTimeout: this.#options.timeoutMs,
       bodyTimeout: this.#options.timeoutMs,
-    } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
+    });
     // The decoder stops a compressed answer at the cap inside zlib, before it is all inflated.
     this.#dispatcher = agent;
     return this.#dispatcher;
@@ -209,7 +209,7 @@ export class HttpClient {
         },
         onResponseStart(_ctl, statusCode, resHeaders) {
           status = statusCode;
-          responseHeaders = resHeaders as HttpResponse['headers'];
+          responseHeaders = resHeaders;
         },
         onResponseData(ctl, chunk) {
           size += chunk.length;

@@ -207,7 +207,7 @@ export class StreamSink implements Sink {
         clearTimeout(slow);
         if (settled) return;
         settled = true;
-        if (error) return reject(this.#fail(error as NodeJS.ErrnoException));
+        if (error) return reject(this.#fail(error));
         const lines = countLines(chunk);
         this.#lines += lines;
         if (this.#isPipe) this.#handedToPipe(chunk, waited ? Math.max(1, this.#now() - startedAt) : 0);

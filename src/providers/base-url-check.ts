@@ -61,7 +61,7 @@ function notTheApi(vendor: Vendor, base: string, url: URL, res: HttpResponse): {
   const body = status >= 400 ? jsonObject(res.body) : undefined;
   if (status === 404 && vendor === 'asana' && !Array.isArray(body?.['errors'])) return error(`for ${url.pathname} without Asana's error body (no API behind this URL?)`);
   if (vendor === 'asana' && body?.['type'] === 'error' && typeof body['status'] === 'number') return error('with a Box error (this is Box\'s API)');
-  if (vendor === 'box' && Array.isArray(body?.['errors']) && !('type' in body!)) return error('with an Asana error (this is Asana\'s API)');
+  if (vendor === 'box' && Array.isArray(body?.['errors']) && !('type' in body)) return error('with an Asana error (this is Asana\'s API)');
   return undefined;
 }
 

@@ -208,7 +208,7 @@ describe('error bodies are the specs\'', () => {
     ['/2.0/events?bogus=1', 400, {}],
     ['/2.0/events', 405, { method: 'DELETE' }],
   ])('Box %s → %i: a ClientError with a code from the spec\'s enum', async (path, status, init) => {
-    const res = await get(path, init as RequestInit);
+    const res = await get(path, init);
     expect(res.status).toBe(status);
     expect(res.body).toEqual({ type: 'error', status, code: expect.any(String), message: expect.any(String), help_url: expect.stringContaining('https://'), request_id: expect.any(String) });
     expect(BOX_ERROR_CODES).toContain(res.body.code);

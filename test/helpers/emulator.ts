@@ -41,7 +41,7 @@ export async function startTestBed(options: EmulatorOptions = {}): Promise<TestB
     eventRequests: () =>
       emulator.requests
         .filter((r) => r.path.endsWith('/events'))
-        .map((r) => ({ path: r.path, query: r.query as Record<string, string> })),
+        .map((r) => ({ path: r.path, query: r.query })),
     close: async () => {
       await emulator.close();
       fs.rmSync(stateDir, { recursive: true, force: true });

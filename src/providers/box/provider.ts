@@ -243,7 +243,7 @@ function parseJson(text: string): unknown {
 
 function boxError(ref: BoxRef, res: HttpResponse, auth: TokenSource): Error {
   const body = parseJson(res.body) as { message?: unknown; code?: unknown } | undefined;
-  const detail = [body?.code, body?.message].filter((x) => typeof x === 'string').map((x) => sanitizeText(x as string).slice(0, 200)).join(': ');
+  const detail = [body?.code, body?.message].filter((x) => typeof x === 'string').map((x) => sanitizeText(x).slice(0, 200)).join(': ');
   const said = detail ? `: ${detail}` : '';
   const { status } = res;
   if (status === 429) return new TransientError('rate limited by Box (429)', parseRetryAfter(res.headers['retry-after']), { rateLimited: true });
