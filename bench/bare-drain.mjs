@@ -5,7 +5,13 @@ export async function drain(base, resource, first, getText) {
   let sync = first;
   for (;;) {
     const body = JSON.parse(await getText(`${base}/events?resource=${resource}&sync=${encodeURIComponent(sync)}`));
-    const meta = { kind: 'event', provider: 'asana', subscription: resource, group: 'bare', received_at: new Date().toISOString() };
+    const meta = {
+      kind: 'event',
+      provider: 'asana',
+      subscription: resource,
+      group: 'bare',
+      received_at: new Date().toISOString(),
+    };
     let out = '';
     for (const event of body.data) {
       event._events = meta;

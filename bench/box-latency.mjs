@@ -13,9 +13,17 @@ const COUNT = Number(process.argv[2] ?? 50);
 
 const emulator = await startEmulator({ seed: 5, activity: false });
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'events-bench-box-'));
-const env = { ...process.env, BOX_BASE_URL: `${emulator.url}/2.0`, BOX_ACCESS_TOKEN: 'bench', EVENTS_CONFIG_DIR: stateDir };
+const env = {
+  ...process.env,
+  BOX_BASE_URL: `${emulator.url}/2.0`,
+  BOX_ACCESS_TOKEN: 'bench',
+  EVENTS_CONFIG_DIR: stateDir,
+};
 // --interval 60: any delivery faster than that came through the long poll.
-const child = spawn(process.execPath, [path.join(root, 'bin/events.js'), 'tail', 'box', '--json', '--interval', '60'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, [path.join(root, 'bin/events.js'), 'tail', 'box', '--json', '--interval', '60'], {
+  env,
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 
 const arrivals = [];
 let buffered = '';
@@ -58,9 +66,13 @@ fs.rmSync(stateDir, { recursive: true, force: true });
 const sorted = [...latencies].sort((a, b) => a - b);
 const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 console.log(`Box long poll, ${COUNT} events appended one at a time (target < 100 ms)`);
-console.log(`  appended -> line on stdout: median ${at(0.5).toFixed(1)} ms, p95 ${at(0.95).toFixed(1)} ms, max ${sorted.at(-1).toFixed(1)} ms`);
+console.log(
+  `  appended -> line on stdout: median ${at(0.5).toFixed(1)} ms, p95 ${at(0.95).toFixed(1)} ms, max ${sorted.at(-1).toFixed(1)} ms`,
+);
 console.log(`  ${arrivals.length} lines for ${COUNT} events, ${options} OPTIONS requests`);
 if (arrivals.length !== COUNT || violations.length) {
-  console.error(`bench: ${arrivals.length} lines for ${COUNT} events; emulator violations: ${JSON.stringify(violations)}`);
+  console.error(
+    `bench: ${arrivals.length} lines for ${COUNT} events; emulator violations: ${JSON.stringify(violations)}`,
+  );
   process.exitCode = 1;
 }

@@ -38,12 +38,17 @@ const devNull = fs.openSync('/dev/null', 'w');
 function measure(args) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', rusage, process.execPath, ...args], { env, stdio: ['ignore', devNull, 'inherit'] });
+    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', rusage, process.execPath, ...args], {
+      env,
+      stdio: ['ignore', devNull, 'inherit'],
+    });
     child.on('error', reject);
     child.on('exit', (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const [kb, user, sys] = fs.readFileSync(rusage, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-      code === 0 ? resolve({ ms, peakMb: kb / 1024, cpuMs: (user + sys) * 1000 }) : reject(new Error(`node ${args.join(' ')} exited ${code}`));
+      code === 0
+        ? resolve({ ms, peakMb: kb / 1024, cpuMs: (user + sys) * 1000 })
+        : reject(new Error(`node ${args.join(' ')} exited ${code}`));
     });
   });
 }
@@ -70,13 +75,20 @@ for (let round = 0; round < ROUNDS; round++) {
   await measure(tail(group)); // takes the first cursor
   const token = await currentToken();
   emulator.asana.appendEvents(project, COUNT);
-  const [cli, bare, undici] = await alternate(round, [() => measure(tail(group)), () => measure([barePath, base, project, token]), () => measure([bareUndiciPath, base, project, token])]);
+  const [cli, bare, undici] = await alternate(round, [
+    () => measure(tail(group)),
+    () => measure([barePath, base, project, token]),
+    () => measure([bareUndiciPath, base, project, token]),
+  ]);
   rows.cli.push(cli);
   rows.bare.push(bare);
   rows.undici.push(undici);
   // Nothing new: what a cron run pays when nothing happened.
   const caughtUp = await currentToken();
-  const [cliEmpty, bareEmpty] = await alternate(round, [() => measure(tail(group)), () => measure([barePath, base, project, caughtUp])]);
+  const [cliEmpty, bareEmpty] = await alternate(round, [
+    () => measure(tail(group)),
+    () => measure([barePath, base, project, caughtUp]),
+  ]);
   rows.cliEmpty.push(cliEmpty);
   rows.bareEmpty.push(bareEmpty);
   const [version, node0] = await alternate(round, [() => measure([cliPath, '--version']), () => measure(['-e', '0'])]);
@@ -94,17 +106,31 @@ const kEvents = (rs) => `${(median(rs.map(rate)) / 1000).toFixed(1)}k events/s`;
 const mb = (rs) => `${median(rs.map((r) => r.peakMb)).toFixed(0)} MB`;
 const ms = (rs) => `${median(rs.map((r) => r.ms)).toFixed(0)} ms`;
 
-console.log(`drain ${COUNT} events, ${ROUNDS} alternating rounds (medians; ratios: median of per-round ratios (min–max))`);
+console.log(
+  `drain ${COUNT} events, ${ROUNDS} alternating rounds (medians; ratios: median of per-round ratios (min–max))`,
+);
 console.log(`  events --once --json   : ${kEvents(rows.cli)}, peak RSS ${mb(rows.cli)}`);
 console.log(`  bare loop (node:http)  : ${kEvents(rows.bare)}, peak RSS ${mb(rows.bare)}`);
 console.log(`  bare loop (undici)     : ${kEvents(rows.undici)}, peak RSS ${mb(rows.undici)}`);
-console.log(`  throughput events/bare : ${span(per('cli', 'bare', (c, b) => b.ms / c.ms))}   goal >= 1.0x (bare node:http loop)`);
+console.log(
+  `  throughput events/bare : ${span(per('cli', 'bare', (c, b) => b.ms / c.ms))}   goal >= 1.0x (bare node:http loop)`,
+);
 // CPU time (user + system) moves less than wall time when other work shares the machine.
-console.log(`  CPU time events/bare   : ${span(per('cli', 'bare', (c, b) => c.cpuMs / b.cpuMs))} (${median(rows.cli.map((r) => r.cpuMs)).toFixed(0)} vs ${median(rows.bare.map((r) => r.cpuMs)).toFixed(0)} ms)`);
-console.log(`  peak RSS events/undici : ${span(per('cli', 'undici', (c, u) => c.peakMb / u.peakMb))}   goal <= 1.2x (bare undici loop)`);
-console.log(`  peak RSS events/bare   : ${span(per('cli', 'bare', (c, b) => c.peakMb / b.peakMb))} (bare node:http loop)`);
-console.log(`  nothing new            : events ${ms(rows.cliEmpty)} (${mb(rows.cliEmpty)}), bare ${ms(rows.bareEmpty)} (${mb(rows.bareEmpty)}): ${span(per('cliEmpty', 'bareEmpty', (c, b) => c.ms / b.ms))}   goal <= 2x`);
-console.log(`  --version vs node -e 0 : ${ms(rows.version)} vs ${ms(rows.node0)}: ${span(per('version', 'node0', (v, n) => v.ms / n.ms))}   goal <= 1.3x`);
+console.log(
+  `  CPU time events/bare   : ${span(per('cli', 'bare', (c, b) => c.cpuMs / b.cpuMs))} (${median(rows.cli.map((r) => r.cpuMs)).toFixed(0)} vs ${median(rows.bare.map((r) => r.cpuMs)).toFixed(0)} ms)`,
+);
+console.log(
+  `  peak RSS events/undici : ${span(per('cli', 'undici', (c, u) => c.peakMb / u.peakMb))}   goal <= 1.2x (bare undici loop)`,
+);
+console.log(
+  `  peak RSS events/bare   : ${span(per('cli', 'bare', (c, b) => c.peakMb / b.peakMb))} (bare node:http loop)`,
+);
+console.log(
+  `  nothing new            : events ${ms(rows.cliEmpty)} (${mb(rows.cliEmpty)}), bare ${ms(rows.bareEmpty)} (${mb(rows.bareEmpty)}): ${span(per('cliEmpty', 'bareEmpty', (c, b) => c.ms / b.ms))}   goal <= 2x`,
+);
+console.log(
+  `  --version vs node -e 0 : ${ms(rows.version)} vs ${ms(rows.node0)}: ${span(per('version', 'node0', (v, n) => v.ms / n.ms))}   goal <= 1.3x`,
+);
 console.log(`  nothing new vs node -e 0: ${span(per('cliEmpty', 'node0', (c, n) => c.ms / n.ms))}`);
 
 await emulator.close();

@@ -23,36 +23,54 @@ if (role === 'client') {
   const poll = (gid) =>
     new Promise((resolve) => {
       const sync = syncs.get(gid);
-      http.get(`${url}/api/1.0/events?resource=${gid}${sync ? `&sync=${sync}` : ''}`, { agent, headers: { authorization: 'Bearer bench', accept: 'application/json' } }, (res) => {
-        res.setEncoding('utf8');
-        let body = '';
-        res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => {
-          const next = JSON.parse(body).sync;
-          if (next) syncs.set(gid, next);
-          resolve();
-        });
-      });
+      http.get(
+        `${url}/api/1.0/events?resource=${gid}${sync ? `&sync=${sync}` : ''}`,
+        { agent, headers: { authorization: 'Bearer bench', accept: 'application/json' } },
+        (res) => {
+          res.setEncoding('utf8');
+          let body = '';
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => {
+            const next = JSON.parse(body).sync;
+            if (next) syncs.set(gid, next);
+            resolve();
+          });
+        },
+      );
     });
   for (const gid of projects) await poll(gid);
   process.send('ready');
   let i = 0;
   if (mode === 'spread') setInterval(() => poll(projects[i++ % projects.length]), 1000 / RATE);
-  else setInterval(() => { for (let k = 0; k < RATE; k++) poll(projects[i++ % projects.length]); }, 1000);
+  else
+    setInterval(() => {
+      for (let k = 0; k < RATE; k++) poll(projects[i++ % projects.length]);
+    }, 1000);
 } else {
   const root = path.resolve(path.dirname(here), '..');
   const { startEmulator } = await import(path.join(root, 'dist/emulator/index.js'));
   const ROUNDS = Number(roundsArg ?? 3);
   const SECONDS = Number(secondsArg ?? 20);
   const emulator = await startEmulator({ seed: 11, activity: false });
-  while (emulator.asana.projectGids.length < 1000) emulator.asana.createProject(`Project ${emulator.asana.projectGids.length}`, 0);
+  while (emulator.asana.projectGids.length < 1000)
+    emulator.asana.createProject(`Project ${emulator.asana.projectGids.length}`, 0);
   const list = emulator.asana.projectGids.slice(0, 1000).join(',');
-  const runNs = (pid) => fs.readdirSync(`/proc/${pid}/task`).reduce((sum, tid) => sum + Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]), 0);
+  const runNs = (pid) =>
+    fs
+      .readdirSync(`/proc/${pid}/task`)
+      .reduce(
+        (sum, tid) => sum + Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]),
+        0,
+      );
   const results = { spread: [], burst: [] };
-  console.log(`a bare node:http client polling 1,000 projects at ${RATE} requests/s; ${ROUNDS} alternating rounds of ${SECONDS} s`);
+  console.log(
+    `a bare node:http client polling 1,000 projects at ${RATE} requests/s; ${ROUNDS} alternating rounds of ${SECONDS} s`,
+  );
   for (let round = 0; round < ROUNDS; round++) {
     for (const m of round % 2 ? ['burst', 'spread'] : ['spread', 'burst']) {
-      const child = spawn(process.execPath, [here, String(RATE), '', '', 'client', emulator.url, list, m], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = spawn(process.execPath, [here, String(RATE), '', '', 'client', emulator.url, list, m], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
       await new Promise((resolve) => child.once('message', resolve));
       await new Promise((resolve) => setTimeout(resolve, 3000)); // past the priming's JIT work
       const ns0 = runNs(child.pid);
@@ -66,6 +84,8 @@ if (role === 'client') {
     }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log(`median: spread ${(100 * median(results.spread)).toFixed(2)}%, burst ${(100 * median(results.burst)).toFixed(2)}% (${(median(results.spread) / median(results.burst)).toFixed(2)}x)`);
+  console.log(
+    `median: spread ${(100 * median(results.spread)).toFixed(2)}%, burst ${(100 * median(results.burst)).toFixed(2)}% (${(median(results.spread) / median(results.burst)).toFixed(2)}x)`,
+  );
   await emulator.close();
 }

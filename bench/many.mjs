@@ -44,12 +44,23 @@ function memoryMb(pid) {
 
 async function run(size) {
   const emulator = await startEmulator({ seed: 11, activity: false, rateLimit: BUDGET });
-  while (emulator.asana.projectGids.length < size) emulator.asana.createProject(`Project ${emulator.asana.projectGids.length}`, 0);
+  while (emulator.asana.projectGids.length < size)
+    emulator.asana.createProject(`Project ${emulator.asana.projectGids.length}`, 0);
   const projects = emulator.asana.projectGids.slice(0, size);
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'events-bench-many-'));
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ASANA_BASE_URL: `${emulator.url}/api/1.0`, ASANA_ACCESS_TOKEN: 'bench', EVENTS_CONFIG_DIR: stateDir };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ASANA_BASE_URL: `${emulator.url}/api/1.0`,
+    ASANA_ACCESS_TOKEN: 'bench',
+    EVENTS_CONFIG_DIR: stateDir,
+  };
   const started = Date.now();
-  const child = spawn(process.execPath, [path.join(root, 'bin/events.js'), 'tail', ...projects, '--json', '--interval', String(INTERVAL_S)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'bin/events.js'), 'tail', ...projects, '--json', '--interval', String(INTERVAL_S)],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
   const arrivals = new Map();
@@ -117,7 +128,9 @@ async function run(size) {
   };
 }
 
-console.log(`events tail of N Asana projects at --interval ${INTERVAL_S}, emulated budget ${BUDGET.requests} per ${BUDGET.windowMs / 1000} s per token (1500/min, not told to the CLI)`);
+console.log(
+  `events tail of N Asana projects at --interval ${INTERVAL_S}, emulated budget ${BUDGET.requests} per ${BUDGET.windowMs / 1000} s per token (1500/min, not told to the CLI)`,
+);
 for (const size of SIZES) {
   const r = await run(size);
   console.log(

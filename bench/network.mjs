@@ -24,7 +24,9 @@ const secure = await startEmulator({ seed: 3, activity: false, tls: { cert: leaf
 
 // Bytes on the wire: the same page of 100 events asked for three ways.
 const project = plain.asana.projectGids[0];
-const first = await (await fetch(`${plain.url}/api/1.0/events?resource=${project}`, { headers: { authorization: 'Bearer b' } })).json();
+const first = await (
+  await fetch(`${plain.url}/api/1.0/events?resource=${project}`, { headers: { authorization: 'Bearer b' } })
+).json();
 plain.asana.appendEvents(project, 100);
 const wire = {};
 for (const coding of ['identity', 'gzip', 'br']) {
@@ -32,10 +34,14 @@ for (const coding of ['identity', 'gzip', 'br']) {
   await new Promise((resolve, reject) => {
     import('node:http').then(({ default: http }) =>
       http
-        .get(`${plain.url}/api/1.0/events?resource=${project}&sync=${encodeURIComponent(first.sync)}`, { headers: { authorization: 'Bearer b', 'accept-encoding': coding } }, (res) => {
-          res.resume();
-          res.on('end', resolve);
-        })
+        .get(
+          `${plain.url}/api/1.0/events?resource=${project}&sync=${encodeURIComponent(first.sync)}`,
+          { headers: { authorization: 'Bearer b', 'accept-encoding': coding } },
+          (res) => {
+            res.resume();
+            res.on('end', resolve);
+          },
+        )
         .on('error', reject),
     );
   });
@@ -44,15 +50,31 @@ for (const coding of ['identity', 'gzip', 'br']) {
 
 /** Milliseconds from spawn to the first line on stdout. */
 function firstEvent(emulator, extraEnv, group) {
-  const env = { ...process.env, ...extraEnv, ASANA_BASE_URL: `${emulator.url}/api/1.0`, ASANA_ACCESS_TOKEN: 'bench', EVENTS_CONFIG_DIR: dir };
-  const args = [path.join(root, 'bin/events.js'), 'tail', emulator.asana.projectGids[0], '--once', '--json', '--group', group];
+  const env = {
+    ...process.env,
+    ...extraEnv,
+    ASANA_BASE_URL: `${emulator.url}/api/1.0`,
+    ASANA_ACCESS_TOKEN: 'bench',
+    EVENTS_CONFIG_DIR: dir,
+  };
+  const args = [
+    path.join(root, 'bin/events.js'),
+    'tail',
+    emulator.asana.projectGids[0],
+    '--once',
+    '--json',
+    '--group',
+    group,
+  ];
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let at;
     child.stdout.once('data', () => (at = Number(process.hrtime.bigint() - started) / 1e6));
     child.stdout.resume();
-    child.on('exit', (code) => (code === 0 && at !== undefined ? resolve(at) : reject(new Error(`exit ${code}, first line ${at}`))));
+    child.on('exit', (code) =>
+      code === 0 && at !== undefined ? resolve(at) : reject(new Error(`exit ${code}, first line ${at}`)),
+    );
   });
 }
 
@@ -79,7 +101,9 @@ console.log(`  gzip     : ${kb(wire.gzip)} (${(wire.identity / wire.gzip).toFixe
 console.log(`  br       : ${kb(wire.br)} (${(wire.identity / wire.br).toFixed(1)}x smaller; what events gets)`);
 console.log(`time from start to the first event, --once, median of ${ROUNDS} alternating rounds`);
 console.log(`  http  : ${median(times.http).toFixed(0)} ms`);
-console.log(`  https : ${median(times.https).toFixed(0)} ms (${median(times.https) >= median(times.http) ? "+" : ""}${(median(times.https) - median(times.http)).toFixed(0)} ms: TLS handshake and node:tls)`);
+console.log(
+  `  https : ${median(times.https).toFixed(0)} ms (${median(times.https) >= median(times.http) ? '+' : ''}${(median(times.https) - median(times.http)).toFixed(0)} ms: TLS handshake and node:tls)`,
+);
 
 await plain.close();
 await secure.close();

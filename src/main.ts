@@ -12,7 +12,10 @@ export async function main(argv: string[]): Promise<number> {
   // (conf's writer did, through when-exit, and re-raised them: one Ctrl-C acted as two).
   const onSignal = (code: number) => (signal: NodeJS.Signals) => {
     if (stop.signal.aborted) process.exit(code); // a second Ctrl-C: leave at once
-    if (verbose) process.stderr.write(`events: debug: ${signal}: stopping after the line being written (again to leave at once)\n`);
+    if (verbose)
+      process.stderr.write(
+        `events: debug: ${signal}: stopping after the line being written (again to leave at once)\n`,
+      );
     stop.abort(code);
     setTimeout(() => process.exit(code), STOP_DEADLINE_MS).unref();
   };
@@ -42,7 +45,14 @@ export async function main(argv: string[]): Promise<number> {
     };
   };
   // The only place that reads process.* for IO: commands get it all through `io`.
-  const io: IO = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, stop, onHangup };
+  const io: IO = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    stop,
+    onHangup,
+  };
   try {
     // What runs on every TAB press or version check skips loading commander (~30 ms).
     const fast = await fastPath(argv.slice(2), io);

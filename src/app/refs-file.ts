@@ -28,8 +28,18 @@ export async function readRefsFile(file: string, stdin: NodeJS.ReadableStream): 
     text = file === '-' ? await readAll(stdin) : await fs.promises.readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
-    throw new InputError(`cannot read the references file ${name}: ${why}`, 'check the path given to --refs-file (or use - for stdin)');
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a folder'
+            : (error as Error).message;
+    throw new InputError(
+      `cannot read the references file ${name}: ${why}`,
+      'check the path given to --refs-file (or use - for stdin)',
+    );
   }
   return parseRefsText(text, name);
 }

@@ -12,24 +12,52 @@ import { glyphsFor } from '../output/glyphs.js';
 import { AtomicFileSink } from '../output/sink.js';
 
 export async function runSnapshot(config: TailConfig, io: TailIO): Promise<number> {
-  const http = new HttpClient({ userAgent: config.userAgent, timeoutMs: config.timeoutMs, env: io.env, proxy: config.proxy, maxAnswerBytes: config.maxAnswerBytes });
+  const http = new HttpClient({
+    userAgent: config.userAgent,
+    timeoutMs: config.timeoutMs,
+    env: io.env,
+    proxy: config.proxy,
+    maxAnswerBytes: config.maxAnswerBytes,
+  });
   const sink = config.output && config.output !== '-' ? new AtomicFileSink(config.output) : openStdoutSink(io);
-  const progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true, colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true), glyphs: glyphsFor(io.env) });
+  const progress = await Progress.create({
+    stream: io.stderr,
+    quiet: config.quiet,
+    verbose: config.verbose,
+    sharesTerminalWithStdout: io.stdout.isTTY === true,
+    colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true),
+    glyphs: glyphsFor(io.env),
+  });
   try {
     const expander = config.refs.find(isExpander);
-    if (expander) throw new UsageError(`${expander.id} has no snapshot of its own`, 'snapshot the projects one by one, or use events tail --snapshot to get each listed project\'s snapshot on its first run');
+    if (expander)
+      throw new UsageError(
+        `${expander.id} has no snapshot of its own`,
+        "snapshot the projects one by one, or use events tail --snapshot to get each listed project's snapshot on its first run",
+      );
     const providers = createProviders(config, http, io.env, (line) => io.stderr.write(`${line}\n`));
-    const renderer = await createRenderer({ ...config, output: undefined, json: config.json || config.output !== undefined }, io, sink, progress, config.refs.length > 1);
+    const renderer = await createRenderer(
+      { ...config, output: undefined, json: config.json || config.output !== undefined },
+      io,
+      sink,
+      progress,
+      config.refs.length > 1,
+    );
     const ctx = {
       signal: io.stop.signal,
       report: {
-        retrying: ({ delayMs, reason }: { delayMs: number; reason: string }) => progress.retrying(`${reason}; retrying in ${formatSeconds(delayMs)}`),
+        retrying: ({ delayMs, reason }: { delayMs: number; reason: string }) =>
+          progress.retrying(`${reason}; retrying in ${formatSeconds(delayMs)}`),
         recovered: () => undefined,
       },
     };
     for (const ref of config.refs) {
       const provider = providers.get(ref.provider)!;
-      if (!provider.crawl) throw new UsageError(`${ref.label} has no snapshot: Box streams are events only`, 'snapshot Asana projects, tasks, goals or workspaces');
+      if (!provider.crawl)
+        throw new UsageError(
+          `${ref.label} has no snapshot: Box streams are events only`,
+          'snapshot Asana projects, tasks, goals or workspaces',
+        );
       const origin = { provider: provider.name, subscription: ref.id, group: config.group };
       await recrawl({ ref, origin, provider }, { renderer, progress }, ctx, 'snapshot');
     }

@@ -3,7 +3,15 @@
 // flags into a TailConfig; tests can call this directly.
 import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
-import { AuthError, EmptyShardError, EventsError, ExitCode, OutputError, StopRequested, UsageError } from '../core/errors.js';
+import {
+  AuthError,
+  EmptyShardError,
+  EventsError,
+  ExitCode,
+  OutputError,
+  StopRequested,
+  UsageError,
+} from '../core/errors.js';
 import { HttpClient, isLoopback } from '../net/http.js';
 import type { ProxyChoice } from '../net/proxy.js';
 import { redactText } from '../lib/redact.js';
@@ -80,7 +88,14 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
   const debug = config.verbose ? (line: string) => io.stderr.write(`events: debug: ${line}\n`) : undefined;
   // Every subscription's wait and request listens to the stop signal: hundreds are expected.
   setMaxListeners(0, io.stop.signal);
-  const http = new HttpClient({ userAgent: config.userAgent, timeoutMs: config.timeoutMs, debug, env: io.env, proxy: config.proxy, maxAnswerBytes: config.maxAnswerBytes });
+  const http = new HttpClient({
+    userAgent: config.userAgent,
+    timeoutMs: config.timeoutMs,
+    debug,
+    env: io.env,
+    proxy: config.proxy,
+    maxAnswerBytes: config.maxAnswerBytes,
+  });
   let set: SubscriptionSet | undefined;
   let progress: Progress | undefined;
   let sink: Sink | undefined;
@@ -97,8 +112,22 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     // their projects split by the same hash.
     const refs = config.refs.filter((ref) => isExpander(ref) || inShard(ref.id, config.shard));
     if (!refs.length && !config.once) throw emptyShard(config);
-    const providers = createProviders({ ...config, refs }, http, io.env, (line) => io.stderr.write(`${line}\n`), governors, grid);
-    set = new SubscriptionSet({ store: new CursorStore(config.stateDir), providers, group: config.group, filters: config.filters, lockWaitMs: config.lockWaitMs, stop: io.stop });
+    const providers = createProviders(
+      { ...config, refs },
+      http,
+      io.env,
+      (line) => io.stderr.write(`${line}\n`),
+      governors,
+      grid,
+    );
+    set = new SubscriptionSet({
+      store: new CursorStore(config.stateDir),
+      providers,
+      group: config.group,
+      filters: config.filters,
+      lockWaitMs: config.lockWaitMs,
+      stop: io.stop,
+    });
     // Locks in a fixed order, so two overlapping runs cannot each hold what the other waits for.
     const direct = refs.filter((ref) => !isExpander(ref)).sort((a, b) => a.id.localeCompare(b.id));
     for (const ref of direct) await set.claim(ref, DIRECT);
@@ -107,13 +136,31 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
       // (listed projects come and go) and Box's enterprise streams (Box user streams long-poll).
       const box = direct.filter((r) => r.provider === 'box');
       governors.get('asana')?.setDemand(() => (set?.size ?? 0) - box.length, config.intervalMs);
-      governors.get('box')?.setDemand(box.filter((r) => r.provider === 'box' && isEnterpriseStream(r.streamType)).length, config.intervalMs);
+      governors
+        .get('box')
+        ?.setDemand(
+          box.filter((r) => r.provider === 'box' && isEnterpriseStream(r.streamType)).length,
+          config.intervalMs,
+        );
     }
-    progress = await Progress.create({ stream: io.stderr, quiet: config.quiet, verbose: config.verbose, sharesTerminalWithStdout: io.stdout.isTTY === true, colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true), glyphs: glyphsFor(io.env) });
+    progress = await Progress.create({
+      stream: io.stderr,
+      quiet: config.quiet,
+      verbose: config.verbose,
+      sharesTerminalWithStdout: io.stdout.isTTY === true,
+      colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true),
+      glyphs: glyphsFor(io.env),
+    });
     // --once: a cron run of an empty shard has done its job.
     if (!refs.length) progress.note(emptyShard(config).message);
-    if (config.shard) progress.debug(`shard ${config.shard.index}/${config.shard.count}: ${direct.length} of ${config.refs.filter((r) => !isExpander(r)).length} named references`);
-    sink = config.output && config.output !== '-' ? new FileSink(config.output) : openStdoutSink(io, () => progress?.debug('stdout is full: waiting for its reader'));
+    if (config.shard)
+      progress.debug(
+        `shard ${config.shard.index}/${config.shard.count}: ${direct.length} of ${config.refs.filter((r) => !isExpander(r)).length} named references`,
+      );
+    sink =
+      config.output && config.output !== '-'
+        ? new FileSink(config.output)
+        : openStdoutSink(io, () => progress?.debug('stdout is full: waiting for its reader'));
     // Log rotation: SIGHUP reopens --output FILE (a rename or removal is noticed at the next write).
     if (sink instanceof FileSink) {
       const file = sink;
@@ -123,27 +170,46 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     const renderer = await createRenderer(config, io, sink, progress, refs.length > 1 || expanders.length > 0);
     const budget = config.maxEvents === undefined ? undefined : { remaining: config.maxEvents };
     const repeatable = { lines: 0 };
-    const tally: FilterTally | undefined = isEmptyFilter(config.filters) ? undefined : { flags: describeFilters(config.filters), read: 0, matched: 0, told: false };
-    const env = { renderer, progress, signal: io.stop.signal, budget, repeatable, tally, prefetchSent: () => http.sent(), reporter, options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot } };
-    const expansion = expanders.length ? createExpansion(expanders, providers, set, config, progress, reporter, io.stop.signal) : undefined;
+    const tally: FilterTally | undefined = isEmptyFilter(config.filters)
+      ? undefined
+      : { flags: describeFilters(config.filters), read: 0, matched: 0, told: false };
+    const env = {
+      renderer,
+      progress,
+      signal: io.stop.signal,
+      budget,
+      repeatable,
+      tally,
+      prefetchSent: () => http.sent(),
+      reporter,
+      options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot },
+    };
+    const expansion = expanders.length
+      ? createExpansion(expanders, providers, set, config, progress, reporter, io.stop.signal)
+      : undefined;
     await expansion?.refresh(true);
     set.start(env);
     // A failed relisting (a bug) stops the loops too, so no lock is released under a running loop.
-    const relisting = config.once ? undefined : expansion?.keepFresh(config.relistMs).catch((error: unknown) => {
-      io.stop.abort(ExitCode.internal);
-      throw error;
-    });
+    const relisting = config.once
+      ? undefined
+      : expansion?.keepFresh(config.relistMs).catch((error: unknown) => {
+          io.stop.abort(ExitCode.internal);
+          throw error;
+        });
     const [loops, lists] = await Promise.allSettled([set.settled(), relisting]);
     const [later] = await Promise.allSettled([set.settled()]);
     // A loop's or the relisting's failure stopped the others with exit 1: it is the error to print.
     failure = [loops, lists, later].find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure) throw failure.reason;
     if (config.once) tellNoneMatched(tally, progress);
-    const code = io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' ? io.stop.signal.reason : set.exitCode;
+    const code =
+      io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' ? io.stop.signal.reason : set.exitCode;
     // A pipe's reader may die with lines still in the pipe: the loops did not count those.
     const again = repeatable.lines ? `the last ${repeatable.lines} lines may be repeated by the next run` : undefined;
     if (code === ExitCode.brokenPipe) {
-      progress.warn(`the reader of stdout went away; ${again ?? 'lines it had not read yet were lost with it'} (a reader that stops early should let events stop: --max-events N)`);
+      progress.warn(
+        `the reader of stdout went away; ${again ?? 'lines it had not read yet were lost with it'} (a reader that stops early should let events stop: --max-events N)`,
+      );
     } else if (again && io.stop.signal.aborted) {
       progress.stopped(`stopped; ${again}`);
     }
@@ -151,7 +217,13 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
   } catch (error) {
     // Stopped (Ctrl-C) while listing or taking locks: the signal's exit code, not an error. A
     // failure that itself stopped the run is not a stop: it is printed, never kept silent.
-    if (!failure && io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' && !(error instanceof EventsError)) return io.stop.signal.reason;
+    if (
+      !failure &&
+      io.stop.signal.aborted &&
+      typeof io.stop.signal.reason === 'number' &&
+      !(error instanceof EventsError)
+    )
+      return io.stop.signal.reason;
     throw error;
   } finally {
     unhook?.();
@@ -162,7 +234,15 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
   }
 }
 
-function createExpansion(expanders: Expander[], providers: Map<string, Provider>, set: SubscriptionSet, config: TailConfig, progress: Progress, reporter: Reporter, signal: AbortSignal): Expansion {
+function createExpansion(
+  expanders: Expander[],
+  providers: Map<string, Provider>,
+  set: SubscriptionSet,
+  config: TailConfig,
+  progress: Progress,
+  reporter: Reporter,
+  signal: AbortSignal,
+): Expansion {
   const subject = 'listing projects';
   const ctx = {
     signal,
@@ -170,10 +250,18 @@ function createExpansion(expanders: Expander[], providers: Map<string, Provider>
       // A 429 is the rate governor's to report, once for the whole process.
       retrying: ({ delayMs, reason, rateLimited }: { delayMs: number; reason: string; rateLimited?: boolean }) =>
         reporter.notice({ kind: 'retrying', subject, reason, delayMs, rateLimited: rateLimited === true }),
-      recovered: ({ downMs }: { downMs: number }) => reporter.notice({ kind: 'recovered', subject, downMs, rateLimitedOnly: false }),
+      recovered: ({ downMs }: { downMs: number }) =>
+        reporter.notice({ kind: 'recovered', subject, downMs, rateLimitedOnly: false }),
     },
   };
-  return new Expansion({ expanders, lister: providers.get('asana') as AsanaProvider, set, shard: config.shard, progress, ctx });
+  return new Expansion({
+    expanders,
+    lister: providers.get('asana') as AsanaProvider,
+    set,
+    shard: config.shard,
+    progress,
+    ctx,
+  });
 }
 
 /**
@@ -192,12 +280,28 @@ function emptyShard(config: TailConfig): EmptyShardError {
 }
 
 /** One governor per provider instance, that is per access token and host. */
-export function createGovernors(config: TailConfig, reporter?: Reporter, grid?: TimerGrid): Map<'asana' | 'box', Governor> {
+export function createGovernors(
+  config: TailConfig,
+  reporter?: Reporter,
+  grid?: TimerGrid,
+): Map<'asana' | 'box', Governor> {
   const governors = new Map<'asana' | 'box', Governor>();
   const pinned = config.ratePerMin !== undefined;
-  for (const [name, vendor] of [['asana', 'Asana'], ['box', 'Box']] as const) {
+  for (const [name, vendor] of [
+    ['asana', 'Asana'],
+    ['box', 'Box'],
+  ] as const) {
     if (!config.refs.some((r) => r.provider === name)) continue;
-    governors.set(name, new Governor({ vendor, ratePerMin: config.ratePerMin ?? DOCUMENTED_RATE_PER_MIN[name], pinned, reporter, clock: grid?.clock }));
+    governors.set(
+      name,
+      new Governor({
+        vendor,
+        ratePerMin: config.ratePerMin ?? DOCUMENTED_RATE_PER_MIN[name],
+        pinned,
+        reporter,
+        clock: grid?.clock,
+      }),
+    );
   }
   return governors;
 }
@@ -234,14 +338,40 @@ function stdoutWasClosed(): boolean {
   }
 }
 
-export function createProviders(config: TailConfig, http: HttpClient, env: NodeJS.ProcessEnv, warn?: (line: string) => void, governors = createGovernors(config), grid?: TimerGrid): Map<string, Provider> {
+export function createProviders(
+  config: TailConfig,
+  http: HttpClient,
+  env: NodeJS.ProcessEnv,
+  warn?: (line: string) => void,
+  governors = createGovernors(config),
+  grid?: TimerGrid,
+): Map<string, Provider> {
   const providers = new Map<string, Provider>();
-  const deps = { http, retry: config.retry, allowInsecureHttp: config.allowInsecureHttp, warn, report: tokenRetryReport(warn, config.quiet) };
+  const deps = {
+    http,
+    retry: config.retry,
+    allowInsecureHttp: config.allowInsecureHttp,
+    warn,
+    report: tokenRetryReport(warn, config.quiet),
+  };
   if (config.refs.some((r) => r.provider === 'asana')) {
     checkTransport(config.asana.baseUrl, config.allowInsecureHttp, 'ASANA_BASE_URL');
     const auth = resolveAuth('asana', env, { ...deps, baseUrl: config.asana.baseUrl });
     if (!auth) throw new AuthError('no Asana credentials: ASANA_ACCESS_TOKEN is not set', HOW_TO_CONFIGURE.asana);
-    providers.set('asana', new AsanaProvider({ baseUrl: config.asana.baseUrl, auth, http, retry: config.retry, intervalMs: config.intervalMs, fields: config.fields, crawlFields: config.crawlFields, governor: governors.get('asana'), grid }));
+    providers.set(
+      'asana',
+      new AsanaProvider({
+        baseUrl: config.asana.baseUrl,
+        auth,
+        http,
+        retry: config.retry,
+        intervalMs: config.intervalMs,
+        fields: config.fields,
+        crawlFields: config.crawlFields,
+        governor: governors.get('asana'),
+        grid,
+      }),
+    );
   }
   const boxRefs = config.refs.filter((r) => r.provider === 'box');
   if (boxRefs.length) {
@@ -249,9 +379,17 @@ export function createProviders(config: TailConfig, http: HttpClient, env: NodeJ
     const auth = resolveAuth('box', env, { ...deps, baseUrl: config.box.baseUrl });
     if (!auth) throw new AuthError('no Box credentials: BOX_ACCESS_TOKEN is not set', HOW_TO_CONFIGURE.box);
     const box = new BoxProvider({
-      baseUrl: config.box.baseUrl, auth, http, retry: config.retry, intervalMs: config.intervalMs,
-      fromStart: config.box.fromStart, eventTypes: config.box.eventTypes, createdAfter: config.box.since, createdBefore: config.box.until,
-      governor: governors.get('box'), grid,
+      baseUrl: config.box.baseUrl,
+      auth,
+      http,
+      retry: config.retry,
+      intervalMs: config.intervalMs,
+      fromStart: config.box.fromStart,
+      eventTypes: config.box.eventTypes,
+      createdAfter: config.box.since,
+      createdBefore: config.box.until,
+      governor: governors.get('box'),
+      grid,
     });
     for (const ref of boxRefs) box.validate(ref);
     providers.set('box', box);
@@ -263,7 +401,8 @@ export function createProviders(config: TailConfig, http: HttpClient, env: NodeJ
 function tokenRetryReport(warn: ((line: string) => void) | undefined, quiet: boolean): RetryReport | undefined {
   if (!warn || quiet) return undefined;
   return {
-    retrying: ({ attempt, delayMs, reason }) => warn(`events: warning: token request failed (${reason}); retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s`),
+    retrying: ({ attempt, delayMs, reason }) =>
+      warn(`events: warning: token request failed (${reason}); retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s`),
     recovered: ({ attempts }) => warn(`events: token endpoint recovered after ${attempts} attempts`),
   };
 }
@@ -274,19 +413,41 @@ function checkTransport(baseUrl: string, allowInsecure: boolean, variable: strin
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new UsageError(`${variable} is not a URL: ${redactText(baseUrl)}`, 'use a URL such as https://app.asana.com/api/1.0');
+    throw new UsageError(
+      `${variable} is not a URL: ${redactText(baseUrl)}`,
+      'use a URL such as https://app.asana.com/api/1.0',
+    );
   }
   if (url.protocol === 'https:') return;
-  if (url.protocol !== 'http:') throw new UsageError(`${variable} must be an http(s) URL, not ${url.protocol}`, 'use https://…');
+  if (url.protocol !== 'http:')
+    throw new UsageError(`${variable} must be an http(s) URL, not ${url.protocol}`, 'use https://…');
   if (!isLoopback(url.hostname) && !allowInsecure) {
-    throw new UsageError(`refusing to send the access token over plain http to ${url.host}`, 'use https, or pass --allow-insecure-http if you really mean it');
+    throw new UsageError(
+      `refusing to send the access token over plain http to ${url.host}`,
+      'use https, or pass --allow-insecure-http if you really mean it',
+    );
   }
 }
 
-export async function createRenderer(config: TailConfig, io: TailIO, sink: Sink, progress: Progress, prefixed: boolean): Promise<Renderer> {
+export async function createRenderer(
+  config: TailConfig,
+  io: TailIO,
+  sink: Sink,
+  progress: Progress,
+  prefixed: boolean,
+): Promise<Renderer> {
   if (config.json || config.output) return new JsonRenderer(sink);
   // chalk only for human output: scripts and cron never load it.
   const { Chalk } = await import('chalk');
   const level = colorLevel(config.color, io.env, io.stdout.isTTY === true);
-  return new HumanRenderer(sink, { chalk: new Chalk({ level }), width: () => (io.stdout.isTTY ? io.stdout.columns : undefined), prefixed, glyphs: glyphsFor(io.env) }, progress);
+  return new HumanRenderer(
+    sink,
+    {
+      chalk: new Chalk({ level }),
+      width: () => (io.stdout.isTTY ? io.stdout.columns : undefined),
+      prefixed,
+      glyphs: glyphsFor(io.env),
+    },
+    progress,
+  );
 }

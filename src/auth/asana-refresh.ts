@@ -7,7 +7,12 @@ export interface AsanaRefreshGrant extends Grant {
   readonly refreshToken: string;
 }
 
-export function asanaRefreshGrant(clientId: string, clientSecret: string, refreshToken: string, redirectUri?: string): AsanaRefreshGrant {
+export function asanaRefreshGrant(
+  clientId: string,
+  clientSecret: string,
+  refreshToken: string,
+  redirectUri?: string,
+): AsanaRefreshGrant {
   let current = refreshToken;
   return {
     get refreshToken() {

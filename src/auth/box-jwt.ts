@@ -60,20 +60,32 @@ export function loadBoxJwtConfig(path: string, warn?: (line: string) => void): B
     mode = fs.statSync(path).mode;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new AuthError(`cannot read BOX_JWT_CONFIG ${path} (${code})`, 'point BOX_JWT_CONFIG at the config.json the Box developer console downloads, readable by this user');
+    throw new AuthError(
+      `cannot read BOX_JWT_CONFIG ${path} (${code})`,
+      'point BOX_JWT_CONFIG at the config.json the Box developer console downloads, readable by this user',
+    );
   }
-  if ((mode & 0o044) !== 0) warn?.(`events: warning: ${path} (BOX_JWT_CONFIG) holds a private key and is readable by group or others; chmod 600 ${path}`);
+  if ((mode & 0o044) !== 0)
+    warn?.(
+      `events: warning: ${path} (BOX_JWT_CONFIG) holds a private key and is readable by group or others; chmod 600 ${path}`,
+    );
   let config: Record<string, unknown>;
   try {
     config = JSON.parse(text) as Record<string, unknown>;
   } catch {
-    throw new AuthError(`BOX_JWT_CONFIG ${path} is not JSON`, 'use the config.json the Box developer console downloads');
+    throw new AuthError(
+      `BOX_JWT_CONFIG ${path} is not JSON`,
+      'use the config.json the Box developer console downloads',
+    );
   }
   const settings = object(config?.['boxAppSettings']);
   const appAuth = object(settings?.['appAuth']);
   const field = (value: unknown, name: string): string => {
     if (typeof value === 'string' && value.trim() !== '') return value;
-    throw new AuthError(`BOX_JWT_CONFIG ${path} has no ${name}`, 'use the config.json the Box developer console downloads (with a public/private key pair added)');
+    throw new AuthError(
+      `BOX_JWT_CONFIG ${path} has no ${name}`,
+      'use the config.json the Box developer console downloads (with a public/private key pair added)',
+    );
   };
   const clientId = field(settings?.['clientID'], 'boxAppSettings.clientID');
   const clientSecret = field(settings?.['clientSecret'], 'boxAppSettings.clientSecret');
@@ -85,9 +97,16 @@ export function loadBoxJwtConfig(path: string, warn?: (line: string) => void): B
   try {
     privateKey = crypto.createPrivateKey({ key: pem, format: 'pem', passphrase });
   } catch {
-    throw new AuthError(`cannot decrypt the private key in BOX_JWT_CONFIG ${path} with its appAuth.passphrase`, 'download a fresh config.json, or check that privateKey and passphrase belong together');
+    throw new AuthError(
+      `cannot decrypt the private key in BOX_JWT_CONFIG ${path} with its appAuth.passphrase`,
+      'download a fresh config.json, or check that privateKey and passphrase belong together',
+    );
   }
-  if (privateKey.asymmetricKeyType !== 'rsa') throw new AuthError(`the private key in BOX_JWT_CONFIG ${path} is not an RSA key`, 'Box signs JWT assertions with RSA keys');
+  if (privateKey.asymmetricKeyType !== 'rsa')
+    throw new AuthError(
+      `the private key in BOX_JWT_CONFIG ${path} is not an RSA key`,
+      'Box signs JWT assertions with RSA keys',
+    );
   return {
     clientId,
     clientSecret,
@@ -97,11 +116,23 @@ export function loadBoxJwtConfig(path: string, warn?: (line: string) => void): B
   };
 }
 
-export function boxJwtGrant(app: BoxJwtApp, subject: BoxSubject, audience: string, now: () => number = Date.now): Grant {
+export function boxJwtGrant(
+  app: BoxJwtApp,
+  subject: BoxSubject,
+  audience: string,
+  now: () => number = Date.now,
+): Grant {
   return {
     form: () => ({
       grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-      assertion: signAssertion({ clientId: app.clientId, keyId: app.publicKeyId, key: app.privateKey, subject, audience, nowS: Math.floor(now() / 1000) }),
+      assertion: signAssertion({
+        clientId: app.clientId,
+        keyId: app.publicKeyId,
+        key: app.privateKey,
+        subject,
+        audience,
+        nowS: Math.floor(now() / 1000),
+      }),
       client_id: app.clientId,
       client_secret: app.clientSecret,
     }),

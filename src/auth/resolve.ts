@@ -29,7 +29,8 @@ export interface AuthDeps {
 
 /** What to tell a user who configured nothing. */
 export const HOW_TO_CONFIGURE: Record<AuthProvider, string> = {
-  asana: 'export ASANA_ACCESS_TOKEN=<personal access token> (Asana: My Settings > Apps > Developer apps), or ASANA_CLIENT_ID, ASANA_CLIENT_SECRET and ASANA_REFRESH_TOKEN of an OAuth app; each also as NAME_FILE=<path>',
+  asana:
+    'export ASANA_ACCESS_TOKEN=<personal access token> (Asana: My Settings > Apps > Developer apps), or ASANA_CLIENT_ID, ASANA_CLIENT_SECRET and ASANA_REFRESH_TOKEN of an OAuth app; each also as NAME_FILE=<path>',
   box: 'export BOX_ACCESS_TOKEN=<access token>, or BOX_JWT_CONFIG=<config.json>, or BOX_CLIENT_ID and BOX_CLIENT_SECRET with BOX_ENTERPRISE_ID or BOX_USER_ID; secrets also as NAME_FILE=<path>',
 };
 
@@ -67,10 +68,23 @@ function resolveBox(env: NodeJS.ProcessEnv, deps: AuthDeps): TokenSource | undef
   const jwtPath = env['BOX_JWT_CONFIG']?.trim();
   if (jwtPath) {
     const app = loadBoxJwtConfig(jwtPath, deps.warn);
-    const subject: BoxSubject | undefined = user ? { type: 'user', id: user.value } : enterprise ? { type: 'enterprise', id: enterprise.value } : app.enterpriseId ? { type: 'enterprise', id: app.enterpriseId } : undefined;
-    if (!subject) throw new AuthError(`BOX_JWT_CONFIG ${jwtPath} has no enterpriseID`, 'set BOX_ENTERPRISE_ID, or BOX_USER_ID to act as a user');
+    const subject: BoxSubject | undefined = user
+      ? { type: 'user', id: user.value }
+      : enterprise
+        ? { type: 'enterprise', id: enterprise.value }
+        : app.enterpriseId
+          ? { type: 'enterprise', id: app.enterpriseId }
+          : undefined;
+    if (!subject)
+      throw new AuthError(
+        `BOX_JWT_CONFIG ${jwtPath} has no enterpriseID`,
+        'set BOX_ENTERPRISE_ID, or BOX_USER_ID to act as a user',
+      );
     const tokenUrl = tokenEndpoint(env, 'BOX_TOKEN_URL', deps, '/oauth2/token');
-    const variables = [`BOX_JWT_CONFIG (${jwtPath})`, ...(user ? ['BOX_USER_ID'] : enterprise ? ['BOX_ENTERPRISE_ID'] : [])];
+    const variables = [
+      `BOX_JWT_CONFIG (${jwtPath})`,
+      ...(user ? ['BOX_USER_ID'] : enterprise ? ['BOX_ENTERPRISE_ID'] : []),
+    ];
     return new OAuthTokenSource({
       provider: 'Box',
       method: 'Box JWT app auth',
@@ -87,12 +101,20 @@ function resolveBox(env: NodeJS.ProcessEnv, deps: AuthDeps): TokenSource | undef
   const parts = required(env, 'Box Client Credentials Grant', ['BOX_CLIENT_ID', 'BOX_CLIENT_SECRET']);
   if (!parts) {
     const stray = user ?? enterprise;
-    if (stray) throw new AuthError(`${stray.source} is set but no Box app credentials are`, 'also set BOX_CLIENT_ID and BOX_CLIENT_SECRET (Client Credentials Grant) or BOX_JWT_CONFIG');
+    if (stray)
+      throw new AuthError(
+        `${stray.source} is set but no Box app credentials are`,
+        'also set BOX_CLIENT_ID and BOX_CLIENT_SECRET (Client Credentials Grant) or BOX_JWT_CONFIG',
+      );
     return undefined;
   }
   const [id, secret] = parts;
   const subject = user ?? enterprise;
-  if (!subject) throw new AuthError('Box Client Credentials Grant needs BOX_ENTERPRISE_ID or BOX_USER_ID, and neither is set', 'set BOX_ENTERPRISE_ID to act as the app\'s service account, or BOX_USER_ID to act as a user');
+  if (!subject)
+    throw new AuthError(
+      'Box Client Credentials Grant needs BOX_ENTERPRISE_ID or BOX_USER_ID, and neither is set',
+      "set BOX_ENTERPRISE_ID to act as the app's service account, or BOX_USER_ID to act as a user",
+    );
   const tokenUrl = tokenEndpoint(env, 'BOX_TOKEN_URL', deps, '/oauth2/token');
   const type = user ? 'user' : 'enterprise';
   return new OAuthTokenSource({
@@ -115,7 +137,10 @@ function required(env: NodeJS.ProcessEnv, method: string, names: string[]): Secr
   if (found.every((s) => s === undefined)) return undefined;
   const missing = names.filter((_, i) => found[i] === undefined);
   if (missing.length) {
-    throw new AuthError(`${method} is half configured: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set`, `set ${missing.map((m) => `${m} (or ${m}_FILE)`).join(' and ')}, or unset ${names.filter((n) => !missing.includes(n)).join(', ')}`);
+    throw new AuthError(
+      `${method} is half configured: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set`,
+      `set ${missing.map((m) => `${m} (or ${m}_FILE)`).join(' and ')}, or unset ${names.filter((n) => !missing.includes(n)).join(', ')}`,
+    );
   }
   return found as Secret[];
 }
@@ -131,12 +156,19 @@ function tokenEndpoint(env: NodeJS.ProcessEnv, variable: string, deps: AuthDeps,
   try {
     url = override ? new URL(override) : new URL(path, new URL(deps.baseUrl).origin);
   } catch {
-    throw new UsageError(`${override ? variable : 'the API base URL'} is not a URL: ${override ?? deps.baseUrl}`, `use a URL such as https://api.box.com/oauth2/token`);
+    throw new UsageError(
+      `${override ? variable : 'the API base URL'} is not a URL: ${override ?? deps.baseUrl}`,
+      `use a URL such as https://api.box.com/oauth2/token`,
+    );
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`${variable} must be an http(s) URL, not ${url.protocol}`, 'use https://…');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new UsageError(`${variable} must be an http(s) URL, not ${url.protocol}`, 'use https://…');
   // Client secrets and refresh tokens must not cross a network in clear text.
   if (url.protocol === 'http:' && !isLoopback(url.hostname) && !deps.allowInsecureHttp) {
-    throw new UsageError(`refusing to send credentials over plain http to the token endpoint ${url.host}`, 'use https, or pass --allow-insecure-http if you really mean it');
+    throw new UsageError(
+      `refusing to send credentials over plain http to the token endpoint ${url.host}`,
+      'use https, or pass --allow-insecure-http if you really mean it',
+    );
   }
   return url;
 }

@@ -25,10 +25,14 @@ export function readSecret(env: NodeJS.ProcessEnv, name: string): Secret | undef
     text = fs.readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new AuthError(`cannot read ${name}_FILE ${path} (${code})`, `check that the file exists and this user may read it`);
+    throw new AuthError(
+      `cannot read ${name}_FILE ${path} (${code})`,
+      `check that the file exists and this user may read it`,
+    );
   }
   const value = text.trim();
-  if (value === '') throw new AuthError(`${name}_FILE ${path} is empty`, `put the secret in the file, or unset ${name}_FILE`);
+  if (value === '')
+    throw new AuthError(`${name}_FILE ${path} is empty`, `put the secret in the file, or unset ${name}_FILE`);
   return checked({ value, source: `${name}_FILE (${path})` });
 }
 
@@ -41,6 +45,12 @@ function checked(secret: Secret): Secret {
   const at = secret.value.search(/[^\x20-\x7e]/);
   if (at < 0) return secret;
   const code = secret.value.charCodeAt(at);
-  const what = code < 0x20 || code === 0x7f ? `a control character (0x${code.toString(16).padStart(2, '0')})` : `a character outside printable ASCII (U+${code.toString(16).toUpperCase().padStart(4, '0')})`;
-  throw new AuthError(`${secret.source} holds ${what} at position ${at + 1} of ${secret.value.length}`, 'secrets are printable ASCII: remove the stray character (an editor or a copy may have added it)');
+  const what =
+    code < 0x20 || code === 0x7f
+      ? `a control character (0x${code.toString(16).padStart(2, '0')})`
+      : `a character outside printable ASCII (U+${code.toString(16).toUpperCase().padStart(4, '0')})`;
+  throw new AuthError(
+    `${secret.source} holds ${what} at position ${at + 1} of ${secret.value.length}`,
+    'secrets are printable ASCII: remove the stray character (an editor or a copy may have added it)',
+  );
 }

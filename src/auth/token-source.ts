@@ -4,7 +4,14 @@
 import { AuthError } from '../core/errors.js';
 import type { HttpClient, HttpResponse } from '../net/http.js';
 import { sanitizeText } from '../lib/sanitize.js';
-import { parseRetryAfter, RateGate, TransientError, withRetry, type RetryPolicy, type RetryReport } from '../net/retry.js';
+import {
+  parseRetryAfter,
+  RateGate,
+  TransientError,
+  withRetry,
+  type RetryPolicy,
+  type RetryReport,
+} from '../net/retry.js';
 import { parseJsonObject } from '../lib/json-object.js';
 
 export interface TokenSource {
@@ -39,7 +46,12 @@ export class StaticTokenSource implements TokenSource {
   }
 
   renewAfter401(): Promise<string> {
-    return Promise.reject(new AuthError(`the access token from ${this.variables.join(', ')} was rejected (401)`, 'set a valid access token'));
+    return Promise.reject(
+      new AuthError(
+        `the access token from ${this.variables.join(', ')} was rejected (401)`,
+        'set a valid access token',
+      ),
+    );
   }
 }
 
@@ -151,21 +163,37 @@ export class OAuthTokenSource implements TokenSource {
     const body = parseJsonObject(res.body);
     if (res.status === 200) {
       const token = body?.['access_token'];
-      if (typeof token !== 'string' || token === '') throw new TransientError(`${provider}'s token endpoint sent a 200 answer without access_token (truncated or garbled body)`);
+      if (typeof token !== 'string' || token === '')
+        throw new TransientError(
+          `${provider}'s token endpoint sent a 200 answer without access_token (truncated or garbled body)`,
+        );
       const given = Number(body?.['expires_in']);
       // Box and Asana both say 3600; an answer without it is treated the same. Bounded either way.
       const lifetimeS = Number.isFinite(given) && given > 0 ? Math.min(given, 365 * 86_400) : 3600;
       const obtained = this.#now();
       const lifetimeMs = lifetimeS * 1000;
-      this.#current = { token, lifetimeS, expiresAt: obtained + lifetimeMs, renewAt: obtained + Math.max(0, lifetimeMs - renewalMarginMs(lifetimeMs)) };
+      this.#current = {
+        token,
+        lifetimeS,
+        expiresAt: obtained + lifetimeMs,
+        renewAt: obtained + Math.max(0, lifetimeMs - renewalMarginMs(lifetimeMs)),
+      };
       this.#options.grant.accepted?.(body!);
       return token;
     }
     const error = typeof body?.['error'] === 'string' ? sanitizeText(body['error']).slice(0, 100) : undefined;
-    const description = typeof body?.['error_description'] === 'string' ? sanitizeText(body['error_description']).slice(0, 300) : undefined;
+    const description =
+      typeof body?.['error_description'] === 'string'
+        ? sanitizeText(body['error_description']).slice(0, 300)
+        : undefined;
     const said = [error, description].filter(Boolean).join(': ');
-    if (res.status === 429) throw new TransientError(`${provider}'s token endpoint is rate limiting (429)`, parseRetryAfter(res.headers['retry-after']));
-    if (res.status === 408 || res.status >= 500) throw new TransientError(`${provider}'s token endpoint answered ${res.status}${said ? `: ${said}` : ''}`);
+    if (res.status === 429)
+      throw new TransientError(
+        `${provider}'s token endpoint is rate limiting (429)`,
+        parseRetryAfter(res.headers['retry-after']),
+      );
+    if (res.status === 408 || res.status >= 500)
+      throw new TransientError(`${provider}'s token endpoint answered ${res.status}${said ? `: ${said}` : ''}`);
     throw new AuthError(
       `${method} failed: ${provider}'s token endpoint answered ${res.status}${said ? ` ${said}` : ''}`,
       `check ${variables.join(', ')}${res.status === 404 ? ` and the token URL ${this.tokenUrl.href}` : ''}`,

@@ -9,7 +9,6 @@ import { version } from '../lib/version.js';
 import { helpOf, parseOption, settingKeys, settingsOf, type SettingCommand } from '../config/settings.js';
 import type { IO } from '../commands/context.js';
 
-
 const TAIL_EXAMPLES = examples([
   ['events tail 1204567890123456', 'follow a project, task or goal'],
   ['events tail https://app.asana.com/0/1204567890/list', 'paste a URL from the browser'],
@@ -59,21 +58,43 @@ export function createProgram(io: IO): Program {
   const tail = program
     .command('tail')
     .description('print events of one or more resources as they happen')
-    .argument('[resource...]', 'gid, Asana URL, workspace:<gid>, projects:<workspace gid>, team:<team gid>, box[:stream]')
+    .argument(
+      '[resource...]',
+      'gid, Asana URL, workspace:<gid>, projects:<workspace gid>, team:<team gid>, box[:stream]',
+    )
     .option('--json', 'one JSON object per line on stdout')
     .option('--once', 'read everything new, save the cursor and exit (for cron)')
     .option('--refs-file <file>', 'also follow the references in FILE, one per line (# comments; - for stdin)')
     .option('--shard <K/N>', 'follow only shard K of N: the references (and listed projects) whose hash lands in K')
-    .option('--fields <list>', "Asana opt_fields for events, e.g. user.name,resource.name,change.new_value")
+    .option('--fields <list>', 'Asana opt_fields for events, e.g. user.name,resource.name,change.new_value')
     .option('--snapshot', 'on a first run, also print the current state of each resource')
     .option('--crawl-fields <list>', 'opt_fields for snapshot and re-crawl requests (default: a useful set)')
     .option('--from-start', 'Box: on a first run, read all retained events instead of starting now')
-    .option('--action <name>', 'Asana: only events with this action (added, changed, removed, deleted, undeleted); repeatable', collect)
-    .option('--resource-type <type>', 'only events on this kind of resource (Asana task, story, ...; Box file, folder, ...; an Asana type the spec does not list is refused); repeatable', collect)
-    .option('--field <name>', 'Asana: only changes of this field (e.g. completed, assignee; custom_fields for any custom field; a field the spec does not list is refused); repeatable', collect)
+    .option(
+      '--action <name>',
+      'Asana: only events with this action (added, changed, removed, deleted, undeleted); repeatable',
+      collect,
+    )
+    .option(
+      '--resource-type <type>',
+      'only events on this kind of resource (Asana task, story, ...; Box file, folder, ...; an Asana type the spec does not list is refused); repeatable',
+      collect,
+    )
+    .option(
+      '--field <name>',
+      'Asana: only changes of this field (e.g. completed, assignee; custom_fields for any custom field; a field the spec does not list is refused); repeatable',
+      collect,
+    )
     .option('--user <who>', 'only events by this user (gid/id, name or e-mail login); repeatable', collect)
-    .option('--event-type <type>', 'Box: only these event types (sent as event_type on enterprise streams; a type the spec does not list gets a warning); repeatable', collect)
-    .option('--since <when>', 'box:admin_logs: events created after this (ISO date or 2h, 7d); on a first run only: a stored cursor wins')
+    .option(
+      '--event-type <type>',
+      'Box: only these event types (sent as event_type on enterprise streams; a type the spec does not list gets a warning); repeatable',
+      collect,
+    )
+    .option(
+      '--since <when>',
+      'box:admin_logs: events created after this (ISO date or 2h, 7d); on a first run only: a stored cursor wins',
+    )
     .option('--until <when>', 'box:admin_logs: events created before this (ISO date or 2h, 7d)');
   addSettings(tail, 'tail')
     .option('--allow-insecure-http', 'allow sending the access token over plain http to a non-loopback host')
@@ -89,7 +110,9 @@ export function createProgram(io: IO): Program {
 
   const snapshot = program
     .command('snapshot')
-    .description('print the current state of resources (project and tasks, task with subtasks and stories, goal, workspace and projects)')
+    .description(
+      'print the current state of resources (project and tasks, task with subtasks and stories, goal, workspace and projects)',
+    )
     .argument('<resource...>', 'gid, Asana URL, workspace:<gid>')
     .option('--json', 'JSON lines on stdout (the default with --output)')
     .option('--crawl-fields <list>', 'opt_fields for the requests (default: a useful set)');
@@ -99,7 +122,10 @@ export function createProgram(io: IO): Program {
     .option('--verbose', 'print requests, retries and stack traces on stderr')
     .addOption(new Option('--retry-base-ms <ms>').hideHelp())
     .addOption(new Option('--retry-cap-ms <ms>').hideHelp())
-    .addHelpText('after', '\nExamples:\n  $ events snapshot 1204567890123456 --output project.jsonl\n  $ events snapshot https://app.asana.com/0/1204567890/list --json | jq -r \'select(._events.kind=="snapshot") | .name\'\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ events snapshot 1204567890123456 --output project.jsonl\n  $ events snapshot https://app.asana.com/0/1204567890/list --json | jq -r \'select(._events.kind=="snapshot") | .name\'\n',
+    )
     .action(async (resources: string[], options: Record<string, unknown>, command: Command) => {
       const { snapshotCommand } = await import('../commands/snapshot.js');
       done(await snapshotCommand(resources, options, command, io));
@@ -111,8 +137,14 @@ export function createProgram(io: IO): Program {
     .option('--json', 'print JSON lines instead of human lines')
     .addOption(choiceOption('--color <when>', 'colour output', ['auto', 'always', 'never'], 'never'))
     .addOption(choiceOption('--provider <name>', 'which emulated service (default asana)', ['asana', 'box'], 'box'))
-    .option('--projects', 'Asana: follow every project of the workspace (projects:<gid>), as new ones appear and old ones are archived')
-    .addHelpText('after', '\nExamples:\n  $ events demo\n  $ events demo --provider box\n  $ events demo --projects\n  $ events demo --json | jq -r \'.resource.name\'\n')
+    .option(
+      '--projects',
+      'Asana: follow every project of the workspace (projects:<gid>), as new ones appear and old ones are archived',
+    )
+    .addHelpText(
+      'after',
+      "\nExamples:\n  $ events demo\n  $ events demo --provider box\n  $ events demo --projects\n  $ events demo --json | jq -r '.resource.name'\n",
+    )
     .action(async (options: Record<string, unknown>) => {
       const { demoCommand } = await import('../commands/demo.js');
       done(await demoCommand(options, io));
@@ -125,11 +157,23 @@ export function createProgram(io: IO): Program {
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
     .option('--activity <ms>', 'simulate activity every this many milliseconds (0: none; default 2000)')
     .option('--token-lifetime <seconds>', 'lifetime of access tokens its token endpoints issue (default 3600)')
-    .option('--write-box-jwt-config <file>', 'write a Box JWT config.json (mode 0600) for a generated key pair the emulator accepts')
-    .option('--box-huge-positions', 'stress mode: Box stream positions above 2^60, which JSON.parse rounds (default: safe integers as in real accounts)')
-    .option('--rate-limit <n/window>', 'per-token request budget, e.g. 150/10s or 1500/min: over it, 429 with Retry-After (default: none)')
+    .option(
+      '--write-box-jwt-config <file>',
+      'write a Box JWT config.json (mode 0600) for a generated key pair the emulator accepts',
+    )
+    .option(
+      '--box-huge-positions',
+      'stress mode: Box stream positions above 2^60, which JSON.parse rounds (default: safe integers as in real accounts)',
+    )
+    .option(
+      '--rate-limit <n/window>',
+      'per-token request budget, e.g. 150/10s or 1500/min: over it, 429 with Retry-After (default: none)',
+    )
     .option('--concurrency-limit <n>', 'per-token requests in flight before 429 (default 50, as Asana)')
-    .option('--tls', 'serve HTTPS with a certificate for localhost, 127.0.0.1 and ::1 from a private CA made for this run (prints its NODE_EXTRA_CA_CERTS file)')
+    .option(
+      '--tls',
+      'serve HTTPS with a certificate for localhost, 127.0.0.1 and ::1 from a private CA made for this run (prints its NODE_EXTRA_CA_CERTS file)',
+    )
     .option('--cert <file>', 'serve HTTPS with this PEM certificate (chain) instead; needs --key')
     .option('--key <file>', 'the PEM private key of --cert')
     .addHelpText(
@@ -139,7 +183,10 @@ export function createProgram(io: IO): Program {
         ['events emulator --tls', 'HTTPS; run clients with the NODE_EXTRA_CA_CERTS=... it prints'],
         ['events emulator --rate-limit 150/10s', 'a free-plan-like budget: try many subscriptions on one token'],
         ['events emulator --write-box-jwt-config box-config.json --token-lifetime 60'],
-        ['ASANA_BASE_URL=http://127.0.0.1:4010/api/1.0 ASANA_ACCESS_TOKEN=x events tail 1204567890123456', 'a project gid it printed'],
+        [
+          'ASANA_BASE_URL=http://127.0.0.1:4010/api/1.0 ASANA_ACCESS_TOKEN=x events tail 1204567890123456',
+          'a project gid it printed',
+        ],
       ]),
     )
     .action(async (options: Record<string, unknown>) => {
@@ -160,7 +207,10 @@ export function createProgram(io: IO): Program {
   addSettings(status, 'auth')
     .option('--allow-insecure-http', 'allow sending credentials over plain http to a non-loopback host')
     .option('--verbose', 'print requests and stack traces on stderr')
-    .addHelpText('after', '\nExamples:\n  $ events auth status\n  $ events auth status box\n  $ events auth status asana --check --json\n  $ BOX_JWT_CONFIG=~/box/config.json events auth status box\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ events auth status\n  $ events auth status box\n  $ events auth status asana --check --json\n  $ BOX_JWT_CONFIG=~/box/config.json events auth status box\n',
+    )
     .action(async (provider: string | undefined, options: Record<string, unknown>, command: Command) => {
       const { authStatus } = await import('../commands/auth.js');
       done(await authStatus(provider, options, command, { ...io, signal: io.stop.signal }));
@@ -169,13 +219,19 @@ export function createProgram(io: IO): Program {
   const state = program
     .command('state')
     .description('list, show or reset stored cursors (no network)')
-    .addHelpText('after', '\nExamples:\n  $ events state list\n  $ events state show 1204567890123456 --json | jq \'.[0].cursor\'\n  $ events state reset 1204567890123456 --group export\n  $ events state path\n');
+    .addHelpText(
+      'after',
+      "\nExamples:\n  $ events state list\n  $ events state show 1204567890123456 --json | jq '.[0].cursor'\n  $ events state reset 1204567890123456 --group export\n  $ events state path\n",
+    );
   state
     .command('list')
     .description('every stored subscription: provider, API host, group, last event, last sync, cursor age')
     .option('--group <name>', 'only this consumer group (default: the group in config.json, else every group)')
     .option('--json', 'a JSON array on stdout')
-    .addHelpText('after', '\nExamples:\n  $ events state list\n  $ events state list --json | jq -r \'.[] | select(.likely_expired) | .subscription\'\n')
+    .addHelpText(
+      'after',
+      "\nExamples:\n  $ events state list\n  $ events state list --json | jq -r '.[] | select(.likely_expired) | .subscription'\n",
+    )
     .action(async (options: Record<string, unknown>) => {
       const { stateList } = await import('../commands/state.js');
       done(stateList(options, io));
@@ -186,7 +242,10 @@ export function createProgram(io: IO): Program {
     .argument('<resource>', 'gid, Asana URL, workspace:<gid>, box[:stream]')
     .option('--group <name>', 'only this consumer group (default: the group in config.json, else every group)')
     .option('--json', 'a JSON array of the stored records on stdout')
-    .addHelpText('after', '\nExamples:\n  $ events state show 1204567890123456\n  $ events state show box:admin_logs --json\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ events state show 1204567890123456\n  $ events state show box:admin_logs --json\n',
+    )
     .action(async (resource: string, options: Record<string, unknown>) => {
       const { stateShow } = await import('../commands/state.js');
       done(stateShow(resource, options, io));
@@ -196,10 +255,16 @@ export function createProgram(io: IO): Program {
     .description('forget the cursor of a resource: the next run starts fresh')
     .argument('<resource>', 'gid, Asana URL, workspace:<gid>, box[:stream]')
     .option('--group <name>', 'consumer group (default: the group in config.json, else "default")')
-    .option('--host <host>', 'the API host of the cursor (default: the host of ASANA_BASE_URL/BOX_BASE_URL, as tail uses)')
+    .option(
+      '--host <host>',
+      'the API host of the cursor (default: the host of ASANA_BASE_URL/BOX_BASE_URL, as tail uses)',
+    )
     .option('--all-hosts', "the cursors of every API host (an emulator's and the real API's)")
     .option('--json', 'print {"removed": [files]} on stdout')
-    .addHelpText('after', '\nExamples:\n  $ events state reset 1204567890123456\n  $ events state reset box --group export\n  $ events state reset 1204567890123456 --host 127.0.0.1:4010\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ events state reset 1204567890123456\n  $ events state reset box --group export\n  $ events state reset 1204567890123456 --host 127.0.0.1:4010\n',
+    )
     .action(async (resource: string, options: Record<string, unknown>) => {
       const { stateReset } = await import('../commands/state.js');
       done(await stateReset(resource, options, io));
@@ -217,7 +282,10 @@ export function createProgram(io: IO): Program {
   const config = program
     .command('config')
     .description('show or change the settings in config.json (flags and environment still win)')
-    .addHelpText('after', '\nExamples:\n  $ events config set group export\n  $ events config set interval 30\n  $ events config list\n  $ events config unset group\n');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ events config set group export\n  $ events config set interval 30\n  $ events config list\n  $ events config unset group\n',
+    );
   config
     .command('list')
     .description('every setting in config.json')
@@ -241,7 +309,10 @@ export function createProgram(io: IO): Program {
     .description('set one setting, checked like the flag of the same name')
     .argument('<key>', settingKeys().join(', '))
     .argument('<value>', 'the value')
-    .addHelpText('after', '\nExamples:\n  $ events config set group export\n  $ events config set asanaBaseUrl http://127.0.0.1:4010/api/1.0\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ events config set group export\n  $ events config set asanaBaseUrl http://127.0.0.1:4010/api/1.0\n',
+    )
     .action(async (key: string, value: string) => {
       const { configSet } = await import('../commands/config.js');
       done(await configSet(key, value, io));
@@ -272,7 +343,10 @@ export function createProgram(io: IO): Program {
       'after',
       examples([
         ['source <(events completion bash)', 'bash, now (for good: in ~/.bashrc)'],
-        ['events completion bash > ~/.local/share/bash-completion/completions/events', 'bash, with the bash-completion package'],
+        [
+          'events completion bash > ~/.local/share/bash-completion/completions/events',
+          'bash, with the bash-completion package',
+        ],
         ['events completion zsh > ~/.zfunc/_events', 'zsh, with fpath=(~/.zfunc $fpath) before compinit in ~/.zshrc'],
         ['events completion fish > ~/.config/fish/completions/events.fish', 'fish'],
       ]),
@@ -330,7 +404,8 @@ export async function run(io: IO, args: string[], from: 'node' | 'user' = 'user'
 }
 
 function commanderExit(error: CommanderError): number {
-  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
+  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help')
+    return ExitCode.ok;
   if (error.exitCode === 0) return ExitCode.ok;
   return ExitCode.usage;
 }
@@ -341,8 +416,13 @@ function commanderExit(error: CommanderError): number {
  */
 function examples(lines: Array<[command: string, what?: string]>): string {
   // A very long command does not push every description far right: it gets two spaces of its own.
-  const column = Math.max(0, ...lines.filter(([command, what]) => what !== undefined && command.length <= 60).map(([command]) => command.length));
-  const text = lines.map(([command, what]) => `  $ ${what === undefined ? command : `${command.padEnd(column)}  # ${what}`}`);
+  const column = Math.max(
+    0,
+    ...lines.filter(([command, what]) => what !== undefined && command.length <= 60).map(([command]) => command.length),
+  );
+  const text = lines.map(
+    ([command, what]) => `  $ ${what === undefined ? command : `${command.padEnd(column)}  # ${what}`}`,
+  );
   return `\nExamples:\n${text.join('\n')}\n`;
 }
 
@@ -355,7 +435,12 @@ function readVariablesFrom(env: NodeJS.ProcessEnv, command: Command): void {
   for (const option of command.options) {
     if (option.envVar === undefined) continue;
     const key = option.attributeName();
-    if (command.getOptionValueSource(key) === 'env') command.setOptionValueWithSource(key, option.defaultValue, option.defaultValue === undefined ? undefined : 'default');
+    if (command.getOptionValueSource(key) === 'env')
+      command.setOptionValueWithSource(
+        key,
+        option.defaultValue,
+        option.defaultValue === undefined ? undefined : 'default',
+      );
     const source = command.getOptionValueSource(key);
     if (!(option.envVar in env) || (source !== undefined && source !== 'default')) continue;
     // commander's own listener for the variable: the option's parser, source 'env'.
@@ -420,13 +505,22 @@ function refuseEmptyValues(command: Command): void {
 
 /** Repeatable flags that also take comma lists: --action added --action changed, --action added,changed. */
 function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ];
 }
 
 /** commander's "error: unknown option '--jsn'\n(Did you mean --json?)" as one line. */
 function oneLineError(text: string, where: string): string {
   const [first = '', ...rest] = text.trim().split('\n');
-  const hint = rest.join(' ').trim().replace(/^\((.*)\)$/, '$1');
+  const hint = rest
+    .join(' ')
+    .trim()
+    .replace(/^\((.*)\)$/, '$1');
   const cause = first.replace(/^error: /, '');
   return `events: ${cause} (${hint ? hint.replace(/^Did you mean/, 'did you mean') : `see '${where} --help'`})\n`;
 }
@@ -448,7 +542,8 @@ function choiceOption(flags: string, description: string, values: string[], exam
 function choiceArgument(name: string, description: string, values: string[], example: string): Argument {
   const argument = new Argument(name, description).choices(values);
   return argument.argParser((value: string) => {
-    if (!values.includes(value)) throw new UsageError(`${name} must be ${orList(values)}, not ${JSON.stringify(value)}`, `for example ${example}`);
+    if (!values.includes(value))
+      throw new UsageError(`${name} must be ${orList(values)}, not ${JSON.stringify(value)}`, `for example ${example}`);
     return value;
   });
 }
@@ -467,12 +562,21 @@ function addHelpCommand(program: Command): void {
     .action((words: string[]) => {
       let target = program;
       for (const [i, word] of words.entries()) {
-        const visible = program.createHelp().visibleCommands(target).filter((c) => target.commands.includes(c));
+        const visible = program
+          .createHelp()
+          .visibleCommands(target)
+          .filter((c) => target.commands.includes(c));
         const next = visible.find((c) => c.name() === word || c.aliases().includes(word));
         if (!next) {
           const where = ['events', ...words.slice(0, i)].join(' ');
-          const guess = closest(word, visible.map((c) => c.name()));
-          throw new UsageError(`unknown command '${[...words.slice(0, i), word].join(' ')}'`, guess ? `did you mean ${guess}?` : `see '${where} --help'`);
+          const guess = closest(
+            word,
+            visible.map((c) => c.name()),
+          );
+          throw new UsageError(
+            `unknown command '${[...words.slice(0, i), word].join(' ')}'`,
+            guess ? `did you mean ${guess}?` : `see '${where} --help'`,
+          );
         }
         target = next;
       }

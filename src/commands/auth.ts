@@ -28,14 +28,26 @@ export interface AuthStatusRow {
   exitCode: number;
 }
 
-export async function authStatus(provider: string | undefined, flags: Record<string, unknown>, options: OptionValues, out: Out): Promise<number> {
+export async function authStatus(
+  provider: string | undefined,
+  flags: Record<string, unknown>,
+  options: OptionValues,
+  out: Out,
+): Promise<number> {
   const file = readFileSettings(configDir(out.env), (line) => out.stderr.write(`events: ${line}\n`));
   const settings = resolveSettings('auth', options, file);
   const baseUrls: Record<AuthProvider, string> = { asana: settings.asanaBaseUrl, box: settings.boxBaseUrl };
   const timeoutMs = 1000 * settings.timeout;
   const debug = flags['verbose'] === true ? (line: string) => out.stderr.write(`events: debug: ${line}\n`) : undefined;
   const { HttpClient } = await import('../net/http.js');
-  const http = new HttpClient({ userAgent: userAgent(), timeoutMs, debug, env: out.env, proxy: proxyChoice(settings), maxAnswerBytes: settings.maxAnswerSize });
+  const http = new HttpClient({
+    userAgent: userAgent(),
+    timeoutMs,
+    debug,
+    env: out.env,
+    proxy: proxyChoice(settings),
+    maxAnswerBytes: settings.maxAnswerSize,
+  });
   const providers: AuthProvider[] = provider === 'asana' || provider === 'box' ? [provider] : ['asana', 'box'];
   const rows: AuthStatusRow[] = [];
   try {
@@ -51,13 +63,35 @@ export async function authStatus(provider: string | undefined, flags: Record<str
   return rows.some((r) => r.configured) ? ExitCode.ok : ExitCode.auth;
 }
 
-async function statusOf(provider: AuthProvider, baseUrl: string, flags: Record<string, unknown>, http: import('../net/http.js').HttpClient, out: Out): Promise<AuthStatusRow> {
-  const row: AuthStatusRow = { provider, configured: false, method: null, variables: [], token_url: null, token: 'not configured', lifetime_s: null, error: null, exitCode: 0 };
+async function statusOf(
+  provider: AuthProvider,
+  baseUrl: string,
+  flags: Record<string, unknown>,
+  http: import('../net/http.js').HttpClient,
+  out: Out,
+): Promise<AuthStatusRow> {
+  const row: AuthStatusRow = {
+    provider,
+    configured: false,
+    method: null,
+    variables: [],
+    token_url: null,
+    token: 'not configured',
+    lifetime_s: null,
+    error: null,
+    exitCode: 0,
+  };
   let source: TokenSource | undefined;
   try {
     // One token request: a token endpoint that is down fails at once (exit 75), no retries.
     const retry = { baseMs: 1000, capMs: 1000, giveUpAfterMs: 0, random: () => 1 };
-    source = resolveAuth(provider, out.env, { http, retry, baseUrl, allowInsecureHttp: flags['allowInsecureHttp'] === true, warn: (line) => out.stderr.write(`${line}\n`) });
+    source = resolveAuth(provider, out.env, {
+      http,
+      retry,
+      baseUrl,
+      allowInsecureHttp: flags['allowInsecureHttp'] === true,
+      warn: (line) => out.stderr.write(`${line}\n`),
+    });
     if (!source) return row;
     row.configured = true;
     row.method = source.method;
@@ -68,15 +102,25 @@ async function statusOf(provider: AuthProvider, baseUrl: string, flags: Record<s
       row.token = 'obtained';
       row.lifetime_s = source.lifetimeS ?? null;
     } else if (flags['check'] === true) {
-      const res = await http.request({ url: new URL(`${baseUrl.replace(/\/+$/, '')}/users/me`), token: await source.token(), signal: out.signal });
-      if (res.status !== 200) return fail(row, `${provider === 'asana' ? 'Asana' : 'Box'} answered ${res.status} to GET /users/me${said(res)}`, res.status === 401 || res.status === 403 ? ExitCode.auth : ExitCode.temporary);
+      const res = await http.request({
+        url: new URL(`${baseUrl.replace(/\/+$/, '')}/users/me`),
+        token: await source.token(),
+        signal: out.signal,
+      });
+      if (res.status !== 200)
+        return fail(
+          row,
+          `${provider === 'asana' ? 'Asana' : 'Box'} answered ${res.status} to GET /users/me${said(res)}`,
+          res.status === 401 || res.status === 403 ? ExitCode.auth : ExitCode.temporary,
+        );
       row.token = 'accepted';
     } else {
       row.token = 'not checked';
     }
     return row;
   } catch (error) {
-    if (error instanceof EventsError) return fail(row, `${error.message}${error.hint ? ` (${error.hint})` : ''}`, error.exitCode);
+    if (error instanceof EventsError)
+      return fail(row, `${error.message}${error.hint ? ` (${error.hint})` : ''}`, error.exitCode);
     if (error instanceof Error && 'code' in error) return fail(row, error.message, ExitCode.temporary); // a NetworkError on --check
     throw error;
   }
@@ -92,12 +136,16 @@ function said(res: HttpResponse): string {
 
 function describe(row: AuthStatusRow): string {
   const label = `${row.provider}:`.padEnd(7);
-  if (!row.configured && row.token === 'not configured') return `${label}not configured (${HOW_TO_CONFIGURE[row.provider]})\n`;
-  const lines = [`${label}${row.method ?? 'configuration error'}${row.variables.length ? ` from ${row.variables.join(', ')}` : ''}`];
+  if (!row.configured && row.token === 'not configured')
+    return `${label}not configured (${HOW_TO_CONFIGURE[row.provider]})\n`;
+  const lines = [
+    `${label}${row.method ?? 'configuration error'}${row.variables.length ? ` from ${row.variables.join(', ')}` : ''}`,
+  ];
   const where = row.token_url ? ` from ${row.token_url}` : '';
   if (row.token === 'obtained') lines.push(`       token obtained${where}, valid ${row.lifetime_s ?? '?'} s`);
   if (row.token === 'accepted') lines.push('       static token, accepted by GET /users/me');
-  if (row.token === 'not checked') lines.push('       static token, not checked (pass --check to try it with GET /users/me)');
+  if (row.token === 'not checked')
+    lines.push('       static token, not checked (pass --check to try it with GET /users/me)');
   if (row.token === 'failed') lines.push(`       no token${where}: ${row.error}`);
   return `${lines.join('\n')}\n`;
 }

@@ -12,7 +12,10 @@ interface Out {
   env: NodeJS.ProcessEnv;
 }
 
-const warnTo = (out: Out) => (line: string): void => void out.stderr.write(`events: ${line}\n`);
+const warnTo =
+  (out: Out) =>
+  (line: string): void =>
+    void out.stderr.write(`events: ${line}\n`);
 
 export function configList(flags: Record<string, unknown>, out: Out): number {
   const settings = readFileSettings(configDir(out.env), warnTo(out));
@@ -24,7 +27,8 @@ export function configList(flags: Record<string, unknown>, out: Out): number {
 export function configGet(key: string, out: Out): number {
   checkKey(key);
   const value = (readFileSettings(configDir(out.env), warnTo(out)) as Record<string, unknown>)[key];
-  if (value === undefined) throw new NotFoundError(`"${key}" is not set in config.json`, `events config set ${key} <value> sets it`);
+  if (value === undefined)
+    throw new NotFoundError(`"${key}" is not set in config.json`, `events config set ${key} <value> sets it`);
   out.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
   return 0;
 }
@@ -51,7 +55,10 @@ export async function configUnset(key: string, out: Out): Promise<number> {
  * The folder first, made by our own walk (conf's recursive mkdir spins for good under /proc);
  * a disk that is full or read-only is the state folder's error (exit 73), not an internal one.
  */
-async function writeConfig(dir: string, change: (conf: Awaited<ReturnType<typeof import('../config/store.js').openConfig>>) => void): Promise<void> {
+async function writeConfig(
+  dir: string,
+  change: (conf: Awaited<ReturnType<typeof import('../config/store.js').openConfig>>) => void,
+): Promise<void> {
   makeStateFolder(dir);
   const { openConfig } = await import('../config/store.js');
   try {

@@ -12,13 +12,19 @@ export async function demoCommand(flags: Record<string, unknown>, io: IO): Promi
   const provider = typeof flags['provider'] === 'string' ? flags['provider'] : 'asana';
   const { startEmulator } = await import('../emulator/index.js');
   // With --projects the workspace changes shape every few seconds, so the re-listing shows.
-  const emulator = await startEmulator({ port: 0, seed: Date.now() % 100_000, activity: { intervalMs: 1200, projectChurnEvery: flags['projects'] === true ? 4 : 15 } });
+  const emulator = await startEmulator({
+    port: 0,
+    seed: Date.now() % 100_000,
+    activity: { intervalMs: 1200, projectChurnEvery: flags['projects'] === true ? 4 : 15 },
+  });
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'events-demo-'));
   try {
     const env = {
       ...io.env,
-      ASANA_BASE_URL: `${emulator.url}/api/1.0`, ASANA_ACCESS_TOKEN: 'demo-token',
-      BOX_BASE_URL: `${emulator.url}/2.0`, BOX_ACCESS_TOKEN: 'demo-token',
+      ASANA_BASE_URL: `${emulator.url}/api/1.0`,
+      ASANA_ACCESS_TOKEN: 'demo-token',
+      BOX_BASE_URL: `${emulator.url}/2.0`,
+      BOX_ACCESS_TOKEN: 'demo-token',
       EVENTS_CONFIG_DIR: stateDir,
     };
     // --projects: every project of the workspace, one subscription each, re-listed every 5 s, so
@@ -27,12 +33,22 @@ export async function demoCommand(flags: Record<string, unknown>, io: IO): Promi
     const workspace = emulator.asana.workspaceGid;
     const reference = provider === 'box' ? 'box' : projects ? `projects:${workspace}` : `workspace:${workspace}`;
     const settings = defaultSettings({
-      asanaBaseUrl: env.ASANA_BASE_URL, boxBaseUrl: env.BOX_BASE_URL, interval: 1, ...(projects ? { relist: 5 } : {}),
+      asanaBaseUrl: env.ASANA_BASE_URL,
+      boxBaseUrl: env.BOX_BASE_URL,
+      interval: 1,
+      ...(projects ? { relist: 5 } : {}),
       ...(typeof flags['color'] === 'string' ? { color: flags['color'] as Settings['color'] } : {}),
     });
     const config = buildTailConfig([reference], { json: flags['json'] }, settings, env);
-    const what = provider === 'box' ? 'a Box user stream (long polling)' : projects ? `every project of Asana workspace ${workspace} (re-listed every 5 s)` : `Asana workspace ${workspace}`;
-    io.stderr.write(`events demo: emulator at ${emulator.url}, tailing ${what} with simulated activity (Ctrl-C to stop)\n`);
+    const what =
+      provider === 'box'
+        ? 'a Box user stream (long polling)'
+        : projects
+          ? `every project of Asana workspace ${workspace} (re-listed every 5 s)`
+          : `Asana workspace ${workspace}`;
+    io.stderr.write(
+      `events demo: emulator at ${emulator.url}, tailing ${what} with simulated activity (Ctrl-C to stop)\n`,
+    );
     const code = await runTail(config, { stdout: io.stdout, stderr: io.stderr, env, stop: io.stop });
     // Ctrl-C is how a demo ends: that is success.
     return code === 130 || code === 143 ? 0 : code;

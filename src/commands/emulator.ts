@@ -8,17 +8,29 @@ import { boundedFlag } from '../core/bounds.js';
 import { InputError, UnavailableError, UsageError } from '../core/errors.js';
 
 export async function emulatorCommand(flags: Record<string, unknown>, io: IO): Promise<number> {
-  const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name]) : undefined);
+  const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? flags[name] : undefined);
   const port = boundedFlag('port', '--port', str('port')) ?? 4010;
   const activityMs = boundedFlag('activityMs', '--activity', str('activity')) ?? 2000;
   const host = typeof flags['host'] === 'string' ? flags['host'] : '127.0.0.1';
   const { parseRateLimit } = await import('../emulator/rate-limit.js');
   const budget = typeof flags['rateLimit'] === 'string' ? parseRateLimit(flags['rateLimit']) : undefined;
-  if (flags['rateLimit'] !== undefined && !budget) throw new UsageError(`--rate-limit must be requests per window, like 150/10s or 1500/min, not "${String(flags['rateLimit'])}"`, 'for example --rate-limit 150/10s');
+  if (flags['rateLimit'] !== undefined && !budget)
+    throw new UsageError(
+      `--rate-limit must be requests per window, like 150/10s or 1500/min, not "${String(flags['rateLimit'])}"`,
+      'for example --rate-limit 150/10s',
+    );
   const concurrency = Number(flags['concurrencyLimit'] ?? 50);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100_000) throw new UsageError(`--concurrency-limit must be a whole number from 1 to 100000, not "${String(flags['concurrencyLimit'])}"`, 'for example --concurrency-limit 50');
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100_000)
+    throw new UsageError(
+      `--concurrency-limit must be a whole number from 1 to 100000, not "${String(flags['concurrencyLimit'])}"`,
+      'for example --concurrency-limit 50',
+    );
   const lifetime = flags['tokenLifetime'] === undefined ? 3600 : Number(flags['tokenLifetime']);
-  if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 86_400) throw new UsageError(`--token-lifetime must be whole seconds from 1 to 86400, not "${String(flags['tokenLifetime'])}"`, 'for example --token-lifetime 60');
+  if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 86_400)
+    throw new UsageError(
+      `--token-lifetime must be whole seconds from 1 to 86400, not "${String(flags['tokenLifetime'])}"`,
+      'for example --token-lifetime 60',
+    );
   const jwtFile = typeof flags['writeBoxJwtConfig'] === 'string' ? flags['writeBoxJwtConfig'] : undefined;
   const { startEmulator } = await import('../emulator/index.js');
   const boxHugePositions = flags['boxHugePositions'] === true;
@@ -29,7 +41,11 @@ export async function emulatorCommand(flags: Record<string, unknown>, io: IO): P
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   try {
     emulator = await startEmulator({
-      host, port, activity: activityMs > 0 ? { intervalMs: activityMs } : false, boxHugePositions, rateLimit: { ...budget, concurrency },
+      host,
+      port,
+      activity: activityMs > 0 ? { intervalMs: activityMs } : false,
+      boxHugePositions,
+      rateLimit: { ...budget, concurrency },
       oauth: { accessTokenLifetimeS: lifetime, box: keys ? { jwtPublicKey: keys.publicKeyPem } : {} },
       ...(tls ? { tls: tls.pem } : {}),
     });
@@ -40,14 +56,22 @@ export async function emulatorCommand(flags: Record<string, unknown>, io: IO): P
   const { asana } = emulator;
   const box = emulator.oauth.box;
   if (jwtFile && keys) {
-    const text = boxJwtConfigJson(keys, { clientId: box.clientId, clientSecret: box.clientSecret, publicKeyId: box.jwtPublicKeyId, enterpriseId: box.enterpriseId });
+    const text = boxJwtConfigJson(keys, {
+      clientId: box.clientId,
+      clientSecret: box.clientSecret,
+      publicKeyId: box.jwtPublicKeyId,
+      enterpriseId: box.enterpriseId,
+    });
     try {
       fs.writeFileSync(jwtFile, text, { mode: 0o600 });
       fs.chmodSync(jwtFile, 0o600); // an existing file keeps its mode otherwise
     } catch (error) {
       await emulator.close();
       tls?.cleanup();
-      throw new UsageError(`cannot write --write-box-jwt-config ${jwtFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'choose a writable path');
+      throw new UsageError(
+        `cannot write --write-box-jwt-config ${jwtFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        'choose a writable path',
+      );
     }
   }
   // Throw-away credentials of the emulator's own apps: printing them is the point.
@@ -58,7 +82,9 @@ export async function emulatorCommand(flags: Record<string, unknown>, io: IO): P
     [
       `events emulator listening on ${emulator.url}`,
       ...(tls?.caFile
-        ? [`  TLS: a certificate for ${tls.hosts.join(', ')} from a private CA made for this run; run clients with NODE_EXTRA_CA_CERTS=${tls.caFile}`]
+        ? [
+            `  TLS: a certificate for ${tls.hosts.join(', ')} from a private CA made for this run; run clients with NODE_EXTRA_CA_CERTS=${tls.caFile}`,
+          ]
         : tls
           ? [`  TLS: the certificate of --cert ${tls.certFile}`]
           : []),
@@ -71,7 +97,9 @@ export async function emulatorCommand(flags: Record<string, unknown>, io: IO): P
       `  issued access tokens live ${lifetime} s`,
       `  Box Client Credentials Grant:`,
       `    BOX_BASE_URL=${emulator.url}/2.0 BOX_CLIENT_ID=${box.clientId} BOX_CLIENT_SECRET=${box.clientSecret} BOX_ENTERPRISE_ID=${box.enterpriseId}`,
-      jwtFile ? `  Box JWT (config written to ${jwtFile}, mode 0600):` : '  Box JWT: pass --write-box-jwt-config FILE for a config.json of a generated key pair',
+      jwtFile
+        ? `  Box JWT (config written to ${jwtFile}, mode 0600):`
+        : '  Box JWT: pass --write-box-jwt-config FILE for a config.json of a generated key pair',
       ...(jwtFile ? [`    BOX_BASE_URL=${emulator.url}/2.0 BOX_JWT_CONFIG=${path.resolve(jwtFile)}`] : []),
       `  Asana OAuth refresh:`,
       `    ASANA_BASE_URL=${emulator.url}/api/1.0 ASANA_CLIENT_ID=${emulator.oauth.asana.clientId} ASANA_CLIENT_SECRET=${emulator.oauth.asana.clientSecret} ASANA_REFRESH_TOKEN=${refresh}`,
@@ -114,8 +142,16 @@ async function tlsFromFlags(flags: Record<string, unknown>, host: string): Promi
     fs.writeFileSync(caFile, ca.cert);
     return { pem: leaf, caFile, hosts, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
   }
-  if (certFile === undefined) throw new UsageError('--key needs --cert: the certificate that goes with the key', 'pass both --cert FILE and --key FILE, or --tls alone for a generated certificate');
-  if (keyFile === undefined) throw new UsageError('--cert needs --key: the private key of the certificate', 'pass both --cert FILE and --key FILE, or --tls alone for a generated certificate');
+  if (certFile === undefined)
+    throw new UsageError(
+      '--key needs --cert: the certificate that goes with the key',
+      'pass both --cert FILE and --key FILE, or --tls alone for a generated certificate',
+    );
+  if (keyFile === undefined)
+    throw new UsageError(
+      '--cert needs --key: the private key of the certificate',
+      'pass both --cert FILE and --key FILE, or --tls alone for a generated certificate',
+    );
   const cert = readPem('--cert', certFile);
   const key = readPem('--key', keyFile);
   const crypto = await import('node:crypto');
@@ -123,15 +159,25 @@ async function tlsFromFlags(flags: Record<string, unknown>, host: string): Promi
   try {
     parsed = new crypto.X509Certificate(cert);
   } catch {
-    throw new UsageError(`--cert ${certFile} is not a PEM certificate`, 'pass a file that starts with -----BEGIN CERTIFICATE-----');
+    throw new UsageError(
+      `--cert ${certFile} is not a PEM certificate`,
+      'pass a file that starts with -----BEGIN CERTIFICATE-----',
+    );
   }
   let privateKey: ReturnType<typeof crypto.createPrivateKey>;
   try {
     privateKey = crypto.createPrivateKey(key);
   } catch {
-    throw new UsageError(`--key ${keyFile} is not a PEM private key (or it is encrypted)`, 'pass an unencrypted key that starts with -----BEGIN PRIVATE KEY-----');
+    throw new UsageError(
+      `--key ${keyFile} is not a PEM private key (or it is encrypted)`,
+      'pass an unencrypted key that starts with -----BEGIN PRIVATE KEY-----',
+    );
   }
-  if (!parsed.checkPrivateKey(privateKey)) throw new UsageError(`--key ${keyFile} is not the private key of --cert ${certFile}`, 'pass the key the certificate was issued for');
+  if (!parsed.checkPrivateKey(privateKey))
+    throw new UsageError(
+      `--key ${keyFile} is not the private key of --cert ${certFile}`,
+      'pass the key the certificate was issued for',
+    );
   return { pem: { cert, key }, certFile, hosts: [], cleanup: () => undefined };
 }
 
@@ -140,7 +186,10 @@ function readPem(flag: string, file: string): string {
     return fs.readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new InputError(`cannot read ${flag} ${file} (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder' : code === 'EACCES' ? 'permission denied' : code})`, `pass a readable PEM file to ${flag}`);
+    throw new InputError(
+      `cannot read ${flag} ${file} (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder' : code === 'EACCES' ? 'permission denied' : code})`,
+      `pass a readable PEM file to ${flag}`,
+    );
   }
 }
 
@@ -148,9 +197,22 @@ function readPem(flag: string, file: string): string {
 function listenFailed(error: unknown, host: string, port: number): unknown {
   const code = (error as NodeJS.ErrnoException).code;
   const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  if (code === 'EADDRINUSE') return new UnavailableError(`cannot listen on ${where}: the port is already in use`, `stop what uses it, or pass another --port (0 picks a free one)`);
-  if (code === 'EADDRNOTAVAIL') return new UnavailableError(`cannot listen on ${where}: ${host} is not an address of this machine`, 'pass --host 127.0.0.1 (the default) or an address of this machine');
-  if (code === 'EACCES') return new UnavailableError(`cannot listen on ${where}: permission denied (ports below 1024 need privileges)`, 'pass a --port above 1023');
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new UsageError(`--host ${host} is not an address or a known host name`, 'for example --host 127.0.0.1');
+  if (code === 'EADDRINUSE')
+    return new UnavailableError(
+      `cannot listen on ${where}: the port is already in use`,
+      `stop what uses it, or pass another --port (0 picks a free one)`,
+    );
+  if (code === 'EADDRNOTAVAIL')
+    return new UnavailableError(
+      `cannot listen on ${where}: ${host} is not an address of this machine`,
+      'pass --host 127.0.0.1 (the default) or an address of this machine',
+    );
+  if (code === 'EACCES')
+    return new UnavailableError(
+      `cannot listen on ${where}: permission denied (ports below 1024 need privileges)`,
+      'pass a --port above 1023',
+    );
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return new UsageError(`--host ${host} is not an address or a known host name`, 'for example --host 127.0.0.1');
   return error;
 }

@@ -5,10 +5,19 @@ import { runSnapshot } from '../app/snapshot.js';
 import type { OptionValues } from '../config/settings.js';
 import { buildTailConfig, commandSettings } from './tail.js';
 
-export async function snapshotCommand(resources: string[], flags: Record<string, unknown>, options: OptionValues, io: IO): Promise<number> {
+export async function snapshotCommand(
+  resources: string[],
+  flags: Record<string, unknown>,
+  options: OptionValues,
+  io: IO,
+): Promise<number> {
   // Refused before anything else (a token, say) is asked for: no Box token makes it work.
   const box = resources.map(parseReference).find((r) => r.provider === 'box');
-  if (box) throw new UsageError(`Box has no snapshot: ${box.label} is a stream of events, not a resource with a current state`, 'snapshot Asana projects, tasks, goals or workspaces; for Box use events tail box:admin_logs --since 7d --once');
+  if (box)
+    throw new UsageError(
+      `Box has no snapshot: ${box.label} is a stream of events, not a resource with a current state`,
+      'snapshot Asana projects, tasks, goals or workspaces; for Box use events tail box:admin_logs --since 7d --once',
+    );
   // A snapshot is a one-shot job: retries give up in bounded time, like --once.
   const warn = (line: string): void => void io.stderr.write(`events: ${line}\n`);
   const settings = commandSettings('snapshot', options, io.env, warn);

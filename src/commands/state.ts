@@ -34,23 +34,43 @@ export function stateList(flags: Record<string, unknown>, out: Out): number {
   const store = new CursorStore(dir, { create: false });
   const group = groupFilter(flags, dir, out);
   const problems: string[] = [];
-  const records = store.list((file, error) => problems.push(`${file}: ${error.message}`)).filter((r) => group === undefined || r.group === group);
+  const records = store
+    .list((file, error) => problems.push(`${file}: ${error.message}`))
+    .filter((r) => group === undefined || r.group === group);
   const now = out.now ?? Date.now();
   const rows = records.map((r) => summary(r, now));
   if (flags['json']) {
     out.stdout.write(`${JSON.stringify(rows)}\n`);
   } else if (rows.length === 0) {
-    out.stderr.write(`events: no stored cursors${group ? ` in group ${group}` : ''} in ${store.cursorsDir} (a first \`events tail <resource>\` creates one)\n`);
+    out.stderr.write(
+      `events: no stored cursors${group ? ` in group ${group}` : ''} in ${store.cursorsDir} (a first \`events tail <resource>\` creates one)\n`,
+    );
   } else {
     const table = [
       ['PROVIDER', 'HOST', 'GROUP', 'SUBSCRIPTION', 'LAST EVENT', 'LAST SYNC', 'AGE'],
-      ...rows.map((r) => [r.provider, r.host, r.group, r.subscription, r.last_event_at ?? '-', r.saved_at, `${r.age}${r.likely_expired ? ' (expired?)' : ''}`]),
+      ...rows.map((r) => [
+        r.provider,
+        r.host,
+        r.group,
+        r.subscription,
+        r.last_event_at ?? '-',
+        r.saved_at,
+        `${r.age}${r.likely_expired ? ' (expired?)' : ''}`,
+      ]),
     ];
     const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-    for (const row of table) out.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+    for (const row of table)
+      out.stdout.write(
+        `${row
+          .map((cell, i) => cell.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd()}\n`,
+      );
   }
   for (const row of rows.filter((r) => r.likely_expired)) {
-    out.stderr.write(`events: warning: the cursor of ${row.label} (group ${row.group}) is ${row.age} old; Asana tokens expire after 24 h, so the next run will re-crawl it\n`);
+    out.stderr.write(
+      `events: warning: the cursor of ${row.label} (group ${row.group}) is ${row.age} old; Asana tokens expire after 24 h, so the next run will re-crawl it\n`,
+    );
   }
   for (const problem of problems) out.stderr.write(`events: warning: unreadable state file ${problem}\n`);
   return 0;
@@ -62,13 +82,26 @@ export function stateShow(resource: string, flags: Record<string, unknown>, out:
   const group = groupFilter(flags, dir, out);
   const store = new CursorStore(dir, { create: false });
   const problems: string[] = [];
-  const matches = store.list((file, error) => problems.push(`${file}: ${error.message}`)).filter((r) => r.subscription === ref.id && (group === undefined || r.group === group));
+  const matches = store
+    .list((file, error) => problems.push(`${file}: ${error.message}`))
+    .filter((r) => r.subscription === ref.id && (group === undefined || r.group === group));
   if (matches.length === 0) {
-    if (problems.length) throw new StateError(`no readable cursor for ${resource}; unreadable: ${problems.join('; ')}`, `events state reset ${resource} removes it`);
-    throw new NotFoundError(`no stored cursor for ${resource}${group ? ` in group ${group}` : ''}`, "see 'events state list' for what is stored");
+    if (problems.length)
+      throw new StateError(
+        `no readable cursor for ${resource}; unreadable: ${problems.join('; ')}`,
+        `events state reset ${resource} removes it`,
+      );
+    throw new NotFoundError(
+      `no stored cursor for ${resource}${group ? ` in group ${group}` : ''}`,
+      "see 'events state list' for what is stored",
+    );
   }
   const now = out.now ?? Date.now();
-  const records = matches.map((record) => ({ ...summary(record, now), cursor: record.cursor, recent_event_ids: record.seen ?? null }));
+  const records = matches.map((record) => ({
+    ...summary(record, now),
+    cursor: record.cursor,
+    recent_event_ids: record.seen ?? null,
+  }));
   if (flags['json']) {
     out.stdout.write(`${JSON.stringify(records)}\n`);
     return 0;
@@ -76,8 +109,13 @@ export function stateShow(resource: string, flags: Record<string, unknown>, out:
   records.forEach((row, i) => {
     if (i > 0) out.stdout.write('\n');
     const lines: Array<[string, string]> = [
-      ['subscription', row.subscription], ['label', row.label], ['provider', row.provider], ['host', row.host], ['group', row.group],
-      ['cursor', JSON.stringify(row.cursor)], ['last sync', `${row.saved_at} (${row.age} ago)${row.likely_expired ? ', likely expired' : ''}`],
+      ['subscription', row.subscription],
+      ['label', row.label],
+      ['provider', row.provider],
+      ['host', row.host],
+      ['group', row.group],
+      ['cursor', JSON.stringify(row.cursor)],
+      ['last sync', `${row.saved_at} (${row.age} ago)${row.likely_expired ? ', likely expired' : ''}`],
       ['last event', row.last_event_at ?? '-'],
     ];
     if (row.recent_event_ids) lines.push(['recent ids', String(row.recent_event_ids.length)]);
@@ -96,19 +134,29 @@ export async function stateReset(resource: string, flags: Record<string, unknown
   const ref = storedReference(resource);
   const settings = readFileSettings(dir, (line) => out.stderr.write(`events: ${line}\n`));
   const group = pick(typeof flags['group'] === 'string' ? flags['group'] : undefined, settings.group, 'default')!;
-  const host = flags['allHosts'] === true ? undefined : typeof flags['host'] === 'string' ? flags['host'] : currentHost(ref, out.env, settings);
+  const host =
+    flags['allHosts'] === true
+      ? undefined
+      : typeof flags['host'] === 'string'
+        ? flags['host']
+        : currentHost(ref, out.env, settings);
   const store = new CursorStore(dir);
   const names = store.fileNames().filter((name) => matches(name, ref, group, host));
   if (names.length === 0) {
     const others = store.fileNames().filter((name) => matches(name, ref, group, undefined));
-    const hint = others.length ? `stored for other hosts: ${others.map(hostOf).join(', ')}; pass --host <host> or --all-hosts` : "see 'events state list' for what is stored";
+    const hint = others.length
+      ? `stored for other hosts: ${others.map(hostOf).join(', ')}; pass --host <host> or --all-hosts`
+      : "see 'events state list' for what is stored";
     throw new NotFoundError(`no stored cursor for ${resource} in group ${group}${host ? ` on ${host}` : ''}`, hint);
   }
   const removed: string[] = [];
   for (const name of names) {
     const base = name.slice(0, -'.json'.length);
     // A running tail holds the lock: resetting under it would be undone by its next save.
-    const release = await acquireLock(path.join(store.locksDir, `${base}.lock`), { waitMs: 0, description: `${ref.label} (group ${group})` });
+    const release = await acquireLock(path.join(store.locksDir, `${base}.lock`), {
+      waitMs: 0,
+      description: `${ref.label} (group ${group})`,
+    });
     try {
       const file = path.join(store.cursorsDir, name);
       try {
@@ -122,7 +170,8 @@ export async function stateReset(resource: string, flags: Record<string, unknown
     }
   }
   if (flags['json']) out.stdout.write(`${JSON.stringify({ removed })}\n`);
-  else for (const file of removed) out.stderr.write(`events: removed ${file}; the next run of ${resource} starts fresh\n`);
+  else
+    for (const file of removed) out.stderr.write(`events: removed ${file}; the next run of ${resource} starts fresh\n`);
   return 0;
 }
 
@@ -130,7 +179,10 @@ export async function stateReset(resource: string, flags: Record<string, unknown
 function storedReference(resource: string): Reference {
   const ref = parseReference(resource);
   if (isExpander(ref)) {
-    throw new UsageError(`${ref.id} has no cursor of its own: each project it lists has one, keyed by the project's gid`, "see 'events state list', then show or reset a project by its gid");
+    throw new UsageError(
+      `${ref.id} has no cursor of its own: each project it lists has one, keyed by the project's gid`,
+      "see 'events state list', then show or reset a project by its gid",
+    );
   }
   return ref;
 }
@@ -142,10 +194,15 @@ function groupFilter(flags: Record<string, unknown>, dir: string, out: Out): str
 }
 
 /** The API host `events tail` would talk to for this reference: environment, then config.json. */
-function currentHost(ref: Reference, env: NodeJS.ProcessEnv, settings: ReturnType<typeof readFileSettings>): string | undefined {
-  const base = ref.provider === 'asana'
-    ? pick(env['ASANA_BASE_URL'], settings.asanaBaseUrl, DEFAULT_ASANA_BASE_URL)
-    : pick(env['BOX_BASE_URL'], settings.boxBaseUrl, DEFAULT_BOX_BASE_URL);
+function currentHost(
+  ref: Reference,
+  env: NodeJS.ProcessEnv,
+  settings: ReturnType<typeof readFileSettings>,
+): string | undefined {
+  const base =
+    ref.provider === 'asana'
+      ? pick(env['ASANA_BASE_URL'], settings.asanaBaseUrl, DEFAULT_ASANA_BASE_URL)
+      : pick(env['BOX_BASE_URL'], settings.boxBaseUrl, DEFAULT_BOX_BASE_URL);
   try {
     return new URL(base!).host;
   } catch {
@@ -156,7 +213,12 @@ function currentHost(ref: Reference, env: NodeJS.ProcessEnv, settings: ReturnTyp
 function matches(name: string, ref: Reference, group: string, host: string | undefined): boolean {
   const [provider, hostPart, subscription, groupPart] = name.slice(0, -'.json'.length).split('__');
   const wanted = fileNameFor({ provider: ref.provider, host: host ?? '', subscription: ref.id, group }).split('__');
-  return provider === wanted[0] && subscription === wanted[2] && groupPart === wanted[3] && (host === undefined || hostPart === wanted[1]);
+  return (
+    provider === wanted[0] &&
+    subscription === wanted[2] &&
+    groupPart === wanted[3] &&
+    (host === undefined || hostPart === wanted[1])
+  );
 }
 
 function hostOf(name: string): string {
@@ -199,5 +261,3 @@ export function completeRefs(out: Out, word = ''): number {
   for (const ref of refs) out.stdout.write(`${ref}\n`);
   return 0;
 }
-
-

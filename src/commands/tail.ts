@@ -8,7 +8,15 @@ import { validateCrawlFields } from '../providers/asana/crawl.js';
 import { parseReference, type Reference } from '../core/refs.js';
 import { readRefsFile } from '../app/refs-file.js';
 import { parseShard } from '../core/shard.js';
-import { configDir, proxyChoice, readFileSettings, resolveSettings, type OptionValues, type SettingCommand, type Settings } from '../config/settings.js';
+import {
+  configDir,
+  proxyChoice,
+  readFileSettings,
+  resolveSettings,
+  type OptionValues,
+  type SettingCommand,
+  type Settings,
+} from '../config/settings.js';
 import { badValue, boundedFlag } from '../core/bounds.js';
 import { checkFilters, fieldsNeededBy, type FilterSpec } from '../core/filter.js';
 import { runTail, type TailConfig } from '../app/tail.js';
@@ -20,7 +28,12 @@ import { userAgent } from '../lib/version.js';
  * The settings of a run of `command`: commander's flags and variables, then config.json beneath
  * them (unknown keys warn through `warn`), then the defaults.
  */
-export function commandSettings(command: SettingCommand, options: OptionValues, env: NodeJS.ProcessEnv, warn: (line: string) => void): Settings {
+export function commandSettings(
+  command: SettingCommand,
+  options: OptionValues,
+  env: NodeJS.ProcessEnv,
+  warn: (line: string) => void,
+): Settings {
   return resolveSettings(command, options, readFileSettings(configDir(env), warn));
 }
 
@@ -28,12 +41,21 @@ export function commandSettings(command: SettingCommand, options: OptionValues, 
  * Flags and resolved settings into a TailConfig. Warnings (unknown Box event types, a --since
  * that a stored cursor overrides) go to `warn`, one line each.
  */
-export function buildTailConfig(resources: string[], flags: Record<string, unknown>, settings: Settings, env: NodeJS.ProcessEnv, warn: (line: string) => void = () => undefined, fileRefs: Reference[] = []): TailConfig {
-  const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name]) : undefined);
+export function buildTailConfig(
+  resources: string[],
+  flags: Record<string, unknown>,
+  settings: Settings,
+  env: NodeJS.ProcessEnv,
+  warn: (line: string) => void = () => undefined,
+  fileRefs: Reference[] = [],
+): TailConfig {
+  const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? flags[name] : undefined);
   const refs = dedupeRefs([...resources.map(parseReference), ...fileRefs]);
   if (!refs.length) {
     throw new UsageError(
-      flags['refsFile'] === undefined ? 'no resource to follow' : `the references file ${str('refsFile') === '-' ? '(stdin)' : str('refsFile')} names no resource`,
+      flags['refsFile'] === undefined
+        ? 'no resource to follow'
+        : `the references file ${str('refsFile') === '-' ? '(stdin)' : str('refsFile')} names no resource`,
       "name one or more resources (gid, Asana URL, projects:<workspace gid>, box, ...) or --refs-file FILE with one per line; see 'events tail --help'",
     );
   }
@@ -42,21 +64,43 @@ export function buildTailConfig(resources: string[], flags: Record<string, unkno
   const once = flags['once'] === true;
   const list = (name: string): string[] | undefined => {
     const value = flags[name];
-    const items = Array.isArray(value) ? (value as string[]) : typeof value === 'string' ? value.split(',').map((f) => f.trim()).filter(Boolean) : [];
+    const items = Array.isArray(value)
+      ? (value as string[])
+      : typeof value === 'string'
+        ? value
+            .split(',')
+            .map((f) => f.trim())
+            .filter(Boolean)
+        : [];
     return items.length ? items : undefined;
   };
-  const filters: FilterSpec = { actions: list('action'), resourceTypes: list('resourceType'), fields: list('field'), users: list('user'), eventTypes: list('eventType') };
+  const filters: FilterSpec = {
+    actions: list('action'),
+    resourceTypes: list('resourceType'),
+    fields: list('field'),
+    users: list('user'),
+    eventTypes: list('eventType'),
+  };
   checkFilters(filters, warn, [...new Set(refs.map((r) => r.provider))]);
   // A filter on a field that --fields left out would drop every event: request it as well.
-  const fields = list('fields') ? [...new Set([...validateAsanaFields(list('fields')!), ...fieldsNeededBy(filters)])] : undefined;
+  const fields = list('fields')
+    ? [...new Set([...validateAsanaFields(list('fields')!), ...fieldsNeededBy(filters)])]
+    : undefined;
   const crawlFields = list('crawlFields') ? validateCrawlFields(list('crawlFields')!) : undefined;
   const retryBaseMs = boundedFlag('retryBaseMs', '--retry-base-ms', str('retryBaseMs')) ?? 1000;
   const retryCapMs = boundedFlag('retryCapMs', '--retry-cap-ms', str('retryCapMs')) ?? 30_000;
-  if (retryCapMs < retryBaseMs) throw badValue('--retry-cap-ms', `at least --retry-base-ms (${retryBaseMs})`, retryCapMs, String(retryBaseMs * 30));
+  if (retryCapMs < retryBaseMs)
+    throw badValue('--retry-cap-ms', `at least --retry-base-ms (${retryBaseMs})`, retryCapMs, String(retryBaseMs * 30));
 
   const window = timeWindow(refs, str('since'), str('until'));
   const { boxBaseUrl } = settings;
-  if (window.since) window.since = storedCursorWins(refs, window.since, { dir, group, boxBaseUrl, quiet: flags['quiet'] === true }, warn);
+  if (window.since)
+    window.since = storedCursorWins(
+      refs,
+      window.since,
+      { dir, group, boxBaseUrl, quiet: flags['quiet'] === true },
+      warn,
+    );
 
   return {
     refs,
@@ -102,12 +146,23 @@ export function buildTailConfig(resources: string[], flags: Record<string, unkno
 }
 
 /** --since/--until: Box admin_logs only (Asana cannot read back in time), and in order. */
-function timeWindow(refs: Reference[], since: string | undefined, until: string | undefined): { since?: string; until?: string } {
+function timeWindow(
+  refs: Reference[],
+  since: string | undefined,
+  until: string | undefined,
+): { since?: string; until?: string } {
   if (since === undefined && until === undefined) return {};
   const flag = since !== undefined ? '--since' : '--until';
   const asana = refs.find((r) => r.provider === 'asana');
-  if (asana) throw new UsageError(`${flag} does not work on Asana (${asana.label}): its events API only reads forward from a sync token`, 'use --since/--until with box:admin_logs, or --snapshot for the current state of an Asana resource');
-  const window = { since: since === undefined ? undefined : parseWhen('--since', since), until: until === undefined ? undefined : parseWhen('--until', until) };
+  if (asana)
+    throw new UsageError(
+      `${flag} does not work on Asana (${asana.label}): its events API only reads forward from a sync token`,
+      'use --since/--until with box:admin_logs, or --snapshot for the current state of an Asana resource',
+    );
+  const window = {
+    since: since === undefined ? undefined : parseWhen('--since', since),
+    until: until === undefined ? undefined : parseWhen('--until', until),
+  };
   checkWindow(window.since, window.until);
   return window;
 }
@@ -117,7 +172,12 @@ function timeWindow(refs: Reference[], since: string | undefined, until: string 
  * so a cron line with `--since 7d` neither re-reads the week every run nor skips what lies
  * between the stored position and the new start. `events state reset` reads the window again.
  */
-function storedCursorWins(refs: Reference[], since: string, where: { dir: string; group: string; boxBaseUrl: string; quiet: boolean }, warn: (line: string) => void): string | undefined {
+function storedCursorWins(
+  refs: Reference[],
+  since: string,
+  where: { dir: string; group: string; boxBaseUrl: string; quiet: boolean },
+  warn: (line: string) => void,
+): string | undefined {
   // Only a valid window can be overridden: anything else stays for the provider to refuse.
   const boxRefs = refs.filter((r) => r.provider === 'box');
   const ref = boxRefs[0];
@@ -128,9 +188,14 @@ function storedCursorWins(refs: Reference[], since: string, where: { dir: string
   } catch {
     return since; // reported as a bad BOX_BASE_URL when the provider is built
   }
-  const stored = new CursorStore(where.dir).file({ provider: 'box', host, subscription: ref.id, group: where.group }).load();
+  const stored = new CursorStore(where.dir)
+    .file({ provider: 'box', host, subscription: ref.id, group: where.group })
+    .load();
   if (!stored) return since;
-  if (!where.quiet) warn(`note: ${ref.label} (group ${where.group}) has a stored cursor, which wins over --since: reading goes on from where the last run stopped (\`events state reset ${ref.id}\` reads the window again)`);
+  if (!where.quiet)
+    warn(
+      `note: ${ref.label} (group ${where.group}) has a stored cursor, which wins over --since: reading goes on from where the last run stopped (\`events state reset ${ref.id}\` reads the window again)`,
+    );
   return undefined;
 }
 
@@ -140,11 +205,16 @@ function dedupeRefs<T extends { id: string }>(refs: T[]): T[] {
   return refs.filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
 }
 
-export async function tailCommand(resources: string[], flags: Record<string, unknown>, options: OptionValues, io: IO): Promise<number> {
+export async function tailCommand(
+  resources: string[],
+  flags: Record<string, unknown>,
+  options: OptionValues,
+  io: IO,
+): Promise<number> {
   const warn = (line: string): void => void io.stderr.write(`events: ${line}\n`);
   // Checked before the references file is read: `--output ''` must not consume stdin first.
   const settings = commandSettings('tail', options, io.env, warn);
-  const refsFile = typeof flags['refsFile'] === 'string' ? (flags['refsFile']) : undefined;
+  const refsFile = typeof flags['refsFile'] === 'string' ? flags['refsFile'] : undefined;
   const fileRefs = refsFile === undefined ? [] : await readRefsFile(refsFile, io.stdin);
   const config = buildTailConfig(resources, flags, settings, io.env, warn, fileRefs);
   return runTail(config, io);

@@ -67,58 +67,167 @@ const httpUrl = (raw: string | number): string | undefined => {
     return undefined; // not a URL
   }
 };
-const numberIn = (bound: Bound) => ({ parse: (raw: string | number) => checkBound(bound, raw), mustBe: describeBound(bound), example: bound.example });
+const numberIn = (bound: Bound) => ({
+  parse: (raw: string | number) => checkBound(bound, raw),
+  mustBe: describeBound(bound),
+  example: bound.example,
+});
 const choice = <C extends string>(values: readonly C[]) => ({
   choices: values,
-  parse: (raw: string | number) => (values as readonly (string | number)[]).includes(raw) ? (raw as C) : undefined,
+  parse: (raw: string | number) => ((values as readonly (string | number)[]).includes(raw) ? (raw as C) : undefined),
   mustBe: orList(values),
 });
 
 /** Every setting: the one place a flag, its variable and its config.json key are declared. */
 export const SETTINGS = {
   asanaBaseUrl: setting({
-    flag: '--asana-base-url <url>', env: 'ASANA_BASE_URL', config: true, commands: ALL, help: 'Asana API base URL',
-    default: 'https://app.asana.com/api/1.0', parse: httpUrl, mustBe: 'an http(s) URL such as "https://app.asana.com/api/1.0"', example: 'https://app.asana.com/api/1.0',
+    flag: '--asana-base-url <url>',
+    env: 'ASANA_BASE_URL',
+    config: true,
+    commands: ALL,
+    help: 'Asana API base URL',
+    default: 'https://app.asana.com/api/1.0',
+    parse: httpUrl,
+    mustBe: 'an http(s) URL such as "https://app.asana.com/api/1.0"',
+    example: 'https://app.asana.com/api/1.0',
   }),
   boxBaseUrl: setting({
-    flag: '--box-base-url <url>', env: 'BOX_BASE_URL', config: true, commands: ['tail', 'auth'], help: 'Box API base URL',
-    default: 'https://api.box.com/2.0', parse: httpUrl, mustBe: 'an http(s) URL such as "https://api.box.com/2.0"', example: 'https://api.box.com/2.0',
+    flag: '--box-base-url <url>',
+    env: 'BOX_BASE_URL',
+    config: true,
+    commands: ['tail', 'auth'],
+    help: 'Box API base URL',
+    default: 'https://api.box.com/2.0',
+    parse: httpUrl,
+    mustBe: 'an http(s) URL such as "https://api.box.com/2.0"',
+    example: 'https://api.box.com/2.0',
   }),
-  interval: setting({ flag: '--interval <seconds>', config: true, commands: ['tail'], help: 'pause between polls when caught up', default: 5, ...numberIn(BOUNDS.interval) }),
+  interval: setting({
+    flag: '--interval <seconds>',
+    config: true,
+    commands: ['tail'],
+    help: 'pause between polls when caught up',
+    default: 5,
+    ...numberIn(BOUNDS.interval),
+  }),
   group: setting({
-    flag: '--group <name>', config: true, commands: ['tail'], help: 'consumer group: separate cursors for separate consumers', default: 'default',
-    parse: (raw) => (typeof raw === 'string' && GROUP_NAME.test(raw) ? raw : undefined), mustBe: 'a name of letters, digits, dot, dash or underscore', example: 'export',
+    flag: '--group <name>',
+    config: true,
+    commands: ['tail'],
+    help: 'consumer group: separate cursors for separate consumers',
+    default: 'default',
+    parse: (raw) => (typeof raw === 'string' && GROUP_NAME.test(raw) ? raw : undefined),
+    mustBe: 'a name of letters, digits, dot, dash or underscore',
+    example: 'export',
   }),
-  color: setting({ flag: '--color <when>', config: true, commands: ['tail', 'snapshot'], help: 'colour output', default: 'auto', ...choice(COLOR_CHOICES), example: 'never' }),
-  onExpire: setting({ flag: '--on-expire <mode>', config: false, commands: ['tail'], help: 'when a stored cursor has expired', default: 'recrawl', ...choice(ON_EXPIRE_CHOICES), example: 'fail' }),
-  timeout: setting({ flag: '--timeout <seconds>', config: true, commands: ALL, help: 'give up on one request after this long', default: 30, ...numberIn(BOUNDS.timeout) }),
+  color: setting({
+    flag: '--color <when>',
+    config: true,
+    commands: ['tail', 'snapshot'],
+    help: 'colour output',
+    default: 'auto',
+    ...choice(COLOR_CHOICES),
+    example: 'never',
+  }),
+  onExpire: setting({
+    flag: '--on-expire <mode>',
+    config: false,
+    commands: ['tail'],
+    help: 'when a stored cursor has expired',
+    default: 'recrawl',
+    ...choice(ON_EXPIRE_CHOICES),
+    example: 'fail',
+  }),
+  timeout: setting({
+    flag: '--timeout <seconds>',
+    config: true,
+    commands: ALL,
+    help: 'give up on one request after this long',
+    default: 30,
+    ...numberIn(BOUNDS.timeout),
+  }),
   giveUp: setting({
-    flag: '--give-up <seconds>', config: false, commands: ['tail', 'snapshot'],
-    help: { tail: 'with --once: stop retrying a failing service after this long and exit 75', snapshot: 'stop retrying a failing service after this long and exit 75' },
-    default: 120, ...numberIn(BOUNDS.giveUp),
+    flag: '--give-up <seconds>',
+    config: false,
+    commands: ['tail', 'snapshot'],
+    help: {
+      tail: 'with --once: stop retrying a failing service after this long and exit 75',
+      snapshot: 'stop retrying a failing service after this long and exit 75',
+    },
+    default: 120,
+    ...numberIn(BOUNDS.giveUp),
   }),
-  waitLock: setting({ flag: '--wait-lock <seconds>', config: false, commands: ['tail'], help: 'wait this long for another events process on the same cursor (0: fail at once)', default: 0, ...numberIn(BOUNDS.waitLock) }),
-  relist: setting({ flag: '--relist <seconds>', config: true, commands: ['tail'], help: 'read the project lists of projects: and team: again this often', default: 600, ...numberIn(BOUNDS.relist) }),
+  waitLock: setting({
+    flag: '--wait-lock <seconds>',
+    config: false,
+    commands: ['tail'],
+    help: 'wait this long for another events process on the same cursor (0: fail at once)',
+    default: 0,
+    ...numberIn(BOUNDS.waitLock),
+  }),
+  relist: setting({
+    flag: '--relist <seconds>',
+    config: true,
+    commands: ['tail'],
+    help: 'read the project lists of projects: and team: again this often',
+    default: 600,
+    ...numberIn(BOUNDS.relist),
+  }),
   rate: setting({
-    flag: '--rate <n/min>', config: true, commands: ['tail'], help: 'requests per minute per token, fixed (default: start at the documented budget, learn from 429s)',
-    default: undefined, parse: parseRate, mustBe: `requests per minute from ${RATE_BOUNDS.min} to ${groupDigits(RATE_BOUNDS.max)}, like 600/min or 10/s`,
+    flag: '--rate <n/min>',
+    config: true,
+    commands: ['tail'],
+    help: 'requests per minute per token, fixed (default: start at the documented budget, learn from 429s)',
+    default: undefined,
+    parse: parseRate,
+    mustBe: `requests per minute from ${RATE_BOUNDS.min} to ${groupDigits(RATE_BOUNDS.max)}, like 600/min or 10/s`,
     fileMustBe: `requests per minute from ${RATE_BOUNDS.min} to ${groupDigits(RATE_BOUNDS.max)}, like "600/min" or "10/s"`,
-    example: '600/min', keepText: true,
+    example: '600/min',
+    keepText: true,
   }),
-  maxEvents: setting({ flag: '--max-events <n>', config: false, commands: ['tail'], help: 'stop after printing N events; the cursor is saved exactly after the last one printed', default: undefined, ...numberIn(BOUNDS.maxEvents) }),
+  maxEvents: setting({
+    flag: '--max-events <n>',
+    config: false,
+    commands: ['tail'],
+    help: 'stop after printing N events; the cursor is saved exactly after the last one printed',
+    default: undefined,
+    ...numberIn(BOUNDS.maxEvents),
+  }),
   output: setting({
-    flag: '--output <file>', config: false, commands: ['tail', 'snapshot'],
-    help: { tail: 'append JSON lines to FILE (fsynced before the cursor is saved)', snapshot: 'write JSON lines to FILE, replaced atomically (readers never see half a snapshot)' },
-    default: undefined, parse: (raw) => (typeof raw === 'string' && raw !== '' ? raw : undefined), mustBe: 'a file name', example: 'export.jsonl',
+    flag: '--output <file>',
+    config: false,
+    commands: ['tail', 'snapshot'],
+    help: {
+      tail: 'append JSON lines to FILE (fsynced before the cursor is saved)',
+      snapshot: 'write JSON lines to FILE, replaced atomically (readers never see half a snapshot)',
+    },
+    default: undefined,
+    parse: (raw) => (typeof raw === 'string' && raw !== '' ? raw : undefined),
+    mustBe: 'a file name',
+    example: 'export.jsonl',
   }),
   proxy: setting({
-    flag: '--proxy <url>', config: true, commands: ALL, help: 'forward proxy for API requests (overrides HTTPS_PROXY)',
-    default: undefined, parse: httpUrl, mustBe: 'an http(s) URL such as "http://proxy.example.com:3128"', example: 'http://proxy.example.com:3128',
+    flag: '--proxy <url>',
+    config: true,
+    commands: ALL,
+    help: 'forward proxy for API requests (overrides HTTPS_PROXY)',
+    default: undefined,
+    parse: httpUrl,
+    mustBe: 'an http(s) URL such as "http://proxy.example.com:3128"',
+    example: 'http://proxy.example.com:3128',
   }),
   maxAnswerSize: setting({
-    flag: '--max-answer-size <bytes>', env: 'EVENTS_MAX_ANSWER_SIZE', config: true, commands: ALL,
-    help: 'largest answer accepted from the API; bigger ones are cut off and retried', default: 64 * 2 ** 20, defaultText: '64MiB',
-    parse: (raw) => parseSize(BOUNDS.maxAnswerSize, raw), mustBe: describeSize(BOUNDS.maxAnswerSize), example: '64MiB', keepText: true,
+    flag: '--max-answer-size <bytes>',
+    env: 'EVENTS_MAX_ANSWER_SIZE',
+    config: true,
+    commands: ALL,
+    help: 'largest answer accepted from the API; bigger ones are cut off and retried',
+    default: 64 * 2 ** 20,
+    defaultText: '64MiB',
+    parse: (raw) => parseSize(BOUNDS.maxAnswerSize, raw),
+    mustBe: describeSize(BOUNDS.maxAnswerSize),
+    example: '64MiB',
+    keepText: true,
   }),
 };
 
@@ -129,7 +238,8 @@ export type Settings = { -readonly [K in SettingKey]: ValueOf<(typeof SETTINGS)[
 /** What config.json holds (checked): the settings with a config key. */
 export type FileSettings = Partial<Settings>;
 
-const rows = (): Array<[SettingKey, Setting<unknown>]> => Object.entries(SETTINGS) as Array<[SettingKey, Setting<unknown>]>;
+const rows = (): Array<[SettingKey, Setting<unknown>]> =>
+  Object.entries(SETTINGS) as Array<[SettingKey, Setting<unknown>]>;
 
 /** The rows whose flag `command` takes, in table order. */
 export function settingsOf(command: SettingCommand): Array<[SettingKey, Setting<unknown>]> {
@@ -182,7 +292,11 @@ export function resolveSettings(command: SettingCommand, options: OptionValues, 
     const source = has ? options.getOptionValueSource(key) : undefined;
     if (value instanceof BadValue) {
       if (source === 'cli') throw badValue(row.flag.split(' ')[0]!, row.mustBe, value.raw, row.example, row.hint);
-      if (value.raw !== '') throw new UsageError(`${row.env} must be ${row.mustBe}, not ${JSON.stringify(value.raw)}`, `for example ${row.env}=${row.example}, or unset it`);
+      if (value.raw !== '')
+        throw new UsageError(
+          `${row.env} must be ${row.mustBe}, not ${JSON.stringify(value.raw)}`,
+          `for example ${row.env}=${row.example}, or unset it`,
+        );
       // An empty variable counts as unset (a cron line's `VAR=$UNSET`).
     } else if (source === 'cli' || source === 'env') {
       resolved[key] = value;
@@ -193,7 +307,8 @@ export function resolveSettings(command: SettingCommand, options: OptionValues, 
     resolved[key] = fromFile ?? row.default;
     sources[key] = fromFile !== undefined ? 'config' : 'default';
     if (has && fromFile !== undefined) options.setOptionValueWithSource(key, fromFile, 'config');
-    else if (has && value instanceof BadValue) options.setOptionValueWithSource(key, row.default, row.default === undefined ? undefined : 'default');
+    else if (has && value instanceof BadValue)
+      options.setOptionValueWithSource(key, row.default, row.default === undefined ? undefined : 'default');
   }
   SOURCES.set(resolved, sources);
   return resolved as Settings;
@@ -225,7 +340,8 @@ export function configDir(env: NodeJS.ProcessEnv): string {
   if (explicit) return absolute('EVENTS_CONFIG_DIR', explicit);
   const xdg = env['XDG_CONFIG_HOME'];
   const unix = process.platform !== 'darwin' && process.platform !== 'win32';
-  if ((unix && xdg && path.isAbsolute(xdg)) || (process.platform === 'win32' && env['APPDATA'])) return envPaths('events', { suffix: '' }).config;
+  if ((unix && xdg && path.isAbsolute(xdg)) || (process.platform === 'win32' && env['APPDATA']))
+    return envPaths('events', { suffix: '' }).config;
   const home = absolute('HOME', os.homedir());
   // The XDG spec: a relative XDG_CONFIG_HOME is invalid and must be ignored (env-paths would use it).
   if (unix && xdg) return path.join(home, '.config', 'events');
@@ -233,10 +349,22 @@ export function configDir(env: NodeJS.ProcessEnv): string {
 }
 
 function absolute(variable: string, value: string): string {
-  const fix = variable === 'HOME' ? 'set HOME to your home folder, or EVENTS_CONFIG_DIR to the folder for events' : `set ${variable} to an absolute path`;
-  if (value === '') throw new ConfigError(`${variable} is empty, so there is no folder for cursors and config.json`, fix);
-  if (value.startsWith('~')) throw new ConfigError(`${variable} is "${value}": only a shell expands "~", and not inside quotes`, `write $HOME instead of ~, or ${fix}`);
-  if (!path.isAbsolute(value)) throw new ConfigError(`${variable} is "${value}", a relative path (it would depend on the folder each run starts in)`, fix);
+  const fix =
+    variable === 'HOME'
+      ? 'set HOME to your home folder, or EVENTS_CONFIG_DIR to the folder for events'
+      : `set ${variable} to an absolute path`;
+  if (value === '')
+    throw new ConfigError(`${variable} is empty, so there is no folder for cursors and config.json`, fix);
+  if (value.startsWith('~'))
+    throw new ConfigError(
+      `${variable} is "${value}": only a shell expands "~", and not inside quotes`,
+      `write $HOME instead of ~, or ${fix}`,
+    );
+  if (!path.isAbsolute(value))
+    throw new ConfigError(
+      `${variable} is "${value}", a relative path (it would depend on the folder each run starts in)`,
+      fix,
+    );
   return path.resolve(value);
 }
 
@@ -252,17 +380,25 @@ export function readConfigObject(dir: string): Record<string, unknown> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return {};
-    if (code === 'EISDIR') throw new ConfigError(`${file} is a folder, not a file`, 'remove it, or replace it with a JSON file of settings');
-    throw new ConfigError(`cannot read ${file} (${code ?? (error as Error).message})`, 'fix its permissions or remove it');
+    if (code === 'EISDIR')
+      throw new ConfigError(`${file} is a folder, not a file`, 'remove it, or replace it with a JSON file of settings');
+    throw new ConfigError(
+      `cannot read ${file} (${code ?? (error as Error).message})`,
+      'fix its permissions or remove it',
+    );
   }
   let value: unknown;
   try {
     // Editors on Windows save UTF-8 with a byte order mark, which JSON.parse rejects.
     value = JSON.parse(content.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new ConfigError(`${file} is not valid JSON (${(error as Error).message})`, 'fix it in an editor, or remove it and set the settings again with events config set');
+    throw new ConfigError(
+      `${file} is not valid JSON (${(error as Error).message})`,
+      'fix it in an editor, or remove it and set the settings again with events config set',
+    );
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${file} is not a JSON object`, 'write {"group": "export"}, for example, or remove it');
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new ConfigError(`${file} is not a JSON object`, 'write {"group": "export"}, for example, or remove it');
   return value as Record<string, unknown>;
 }
 
@@ -278,13 +414,19 @@ export function readFileSettings(dir: string, warn: (line: string) => void = () 
   for (const [key, raw] of Object.entries(value)) {
     if (!known.includes(key)) {
       const guess = closest(key, known);
-      warn(`warning: ${file}: unknown key "${key}" is ignored${guess ? ` (did you mean "${guess}"?)` : ` (known keys: ${known.join(', ')})`}`);
+      warn(
+        `warning: ${file}: unknown key "${key}" is ignored${guess ? ` (did you mean "${guess}"?)` : ` (known keys: ${known.join(', ')})`}`,
+      );
       continue;
     }
     const row = SETTINGS[key as SettingKey] as Setting<unknown>;
     const parsed = typeof raw === 'string' || typeof raw === 'number' ? row.parse(raw) : undefined;
     const mustBe = row.choices ? orList(row.choices.map((c) => JSON.stringify(c))) : (row.fileMustBe ?? row.mustBe);
-    if (parsed === undefined) throw new ConfigError(`${file}: "${key}" must be ${mustBe}, not ${JSON.stringify(raw)}`, `fix the value of "${key}", or remove the key: events config unset ${key}`);
+    if (parsed === undefined)
+      throw new ConfigError(
+        `${file}: "${key}" must be ${mustBe}, not ${JSON.stringify(raw)}`,
+        `fix the value of "${key}", or remove the key: events config unset ${key}`,
+      );
     settings[key] = parsed;
   }
   return settings;
@@ -292,7 +434,9 @@ export function readFileSettings(dir: string, warn: (line: string) => void = () 
 
 /** The keys config.json may hold. */
 export function settingKeys(): string[] {
-  return rows().filter(([, row]) => row.config).map(([key]) => key);
+  return rows()
+    .filter(([, row]) => row.config)
+    .map(([key]) => key);
 }
 
 /** `events config set KEY VALUE`: the value as config.json stores it, or a usage error naming the key. */
@@ -300,11 +444,18 @@ export function checkSetting(key: string, raw: string): unknown {
   const known = settingKeys();
   if (!known.includes(key)) {
     const guess = closest(key, known);
-    throw new UsageError(`config.json has no setting "${key}"`, guess ? `did you mean ${guess}?` : `the settings are ${known.join(', ')}`);
+    throw new UsageError(
+      `config.json has no setting "${key}"`,
+      guess ? `did you mean ${guess}?` : `the settings are ${known.join(', ')}`,
+    );
   }
   const row = SETTINGS[key as SettingKey] as Setting<unknown>;
   const parsed = raw === '' ? undefined : row.parse(raw);
-  if (parsed === undefined) throw new UsageError(`"${key}" must be ${row.mustBe}, not ${JSON.stringify(raw)}`, `for example: events config set ${key} ${row.example}`);
+  if (parsed === undefined)
+    throw new UsageError(
+      `"${key}" must be ${row.mustBe}, not ${JSON.stringify(raw)}`,
+      `for example: events config set ${key} ${row.example}`,
+    );
   return row.keepText ? raw : parsed;
 }
 

@@ -8,15 +8,31 @@ import type Conf from 'conf';
 
 /** Every signal when-exit hooks (its src/signals.ts), on any platform. */
 const HOOKED = [
-  'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGALRM', 'SIGABRT', 'SIGVTALRM', 'SIGXCPU', 'SIGXFSZ', 'SIGUSR2', 'SIGTRAP',
-  'SIGSYS', 'SIGQUIT', 'SIGIOT', 'SIGIO', 'SIGPOLL', 'SIGPWR', 'SIGSTKFLT',
+  'SIGHUP',
+  'SIGINT',
+  'SIGTERM',
+  'SIGALRM',
+  'SIGABRT',
+  'SIGVTALRM',
+  'SIGXCPU',
+  'SIGXFSZ',
+  'SIGUSR2',
+  'SIGTRAP',
+  'SIGSYS',
+  'SIGQUIT',
+  'SIGIOT',
+  'SIGIO',
+  'SIGPOLL',
+  'SIGPWR',
+  'SIGSTKFLT',
 ] as const;
 
 export async function loadConf(): Promise<typeof Conf> {
   const before = new Map(HOOKED.map((signal) => [signal, listeners(signal)]));
   const { default: ConfClass } = await import('conf');
   for (const signal of HOOKED) {
-    for (const listener of listeners(signal)) if (!before.get(signal)!.includes(listener)) process.off(signal, listener);
+    for (const listener of listeners(signal))
+      if (!before.get(signal)!.includes(listener)) process.off(signal, listener);
   }
   return ConfClass;
 }

@@ -25,7 +25,13 @@ export const BOUNDS = {
   retryCapMs: { what: 'a whole number of milliseconds', min: 1, max: 3_600_000, integer: true, example: '30000' },
   port: { what: 'a port number', min: 0, max: 65_535, integer: true, example: '4010' },
   activityMs: { what: 'a number of milliseconds (0: none)', min: 0, max: 86_400_000, example: '2000' },
-  maxAnswerSize: { what: 'a size in bytes (or with KiB, MiB, GiB)', min: 2 ** 20, max: 2 ** 30, integer: true, example: '64MiB' },
+  maxAnswerSize: {
+    what: 'a size in bytes (or with KiB, MiB, GiB)',
+    min: 2 ** 20,
+    max: 2 ** 30,
+    integer: true,
+    example: '64MiB',
+  },
 } satisfies Record<string, Bound>;
 
 export type BoundName = keyof typeof BOUNDS;
@@ -44,7 +50,8 @@ const DECIMAL = /^\d+(?:\.\d+)?$/;
 /** The number in `value`, or undefined when it is not a decimal number within the bound. */
 export function checkBound(bound: Bound, value: string | number): number | undefined {
   const n = typeof value === 'number' ? value : DECIMAL.test(value) ? Number(value) : NaN;
-  if (!Number.isFinite(n) || n < bound.min || n > bound.max || (bound.integer && !Number.isInteger(n))) return undefined;
+  if (!Number.isFinite(n) || n < bound.min || n > bound.max || (bound.integer && !Number.isInteger(n)))
+    return undefined;
   return n;
 }
 
@@ -61,14 +68,22 @@ export function parseSize(bound: Bound, value: string | number): number | undefi
 /** "a size from 1MiB to 1GiB": a bound in bytes, worded in the largest unit that fits. */
 export function describeSize(bound: Bound): string {
   const unit = (n: number): string => {
-    const [name, size] = Object.entries(UNITS).reverse().find(([, size]) => n % size === 0)!;
+    const [name, size] = Object.entries(UNITS)
+      .reverse()
+      .find(([, size]) => n % size === 0)!;
     return `${n / size}${name}`;
   };
   return `a size from ${unit(bound.min)} to ${unit(bound.max)} (bytes, or with KiB, MiB, GiB)`;
 }
 
 /** The one wording for a bad value of a flag: `--x must be …, not "v" (for example --x 5)`. */
-export function badValue(flag: string, mustBe: string, value: unknown, example: string, hint = `for example ${flag} ${example}`): UsageError {
+export function badValue(
+  flag: string,
+  mustBe: string,
+  value: unknown,
+  example: string,
+  hint = `for example ${flag} ${example}`,
+): UsageError {
   return new UsageError(`${flag} must be ${mustBe}, not ${JSON.stringify(String(value))}`, hint);
 }
 

@@ -55,7 +55,13 @@ export class EventsError extends Error {
   /** How to fix it, shown after the cause on the same line. */
   readonly hint: string | undefined;
 
-  constructor(category: ErrorCategory, exitCode: number, message: string, hint?: string, options?: { cause?: unknown }) {
+  constructor(
+    category: ErrorCategory,
+    exitCode: number,
+    message: string,
+    hint?: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = new.target.name;
     this.category = category;

@@ -46,7 +46,10 @@ export class EventBatch {
     if (positions.length === n && (n === 0 || (positions[0] === 0 && positions[n - 1] === n - 1))) return this;
     const texts = this.#texts;
     const values = this.#values;
-    return new EventBatch(texts ? positions.map((i) => texts[i]!) : undefined, values ? positions.map((i) => values[i]) : undefined);
+    return new EventBatch(
+      texts ? positions.map((i) => texts[i]!) : undefined,
+      values ? positions.map((i) => values[i]) : undefined,
+    );
   }
 
   /** Every event as a value (parses what was not yet parsed). */

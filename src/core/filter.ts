@@ -25,7 +25,11 @@ export const ASANA_ACTIONS = ['added', 'changed', 'removed', 'deleted', 'undelet
  * where the set is open (Box adds event types over time; a Box source can be of a generic type).
  * `providers`: which services the command follows (a resource type of either is fine).
  */
-export function checkFilters(spec: FilterSpec, warn: (line: string) => void, providers: ReadonlyArray<'asana' | 'box'> = ['asana']): void {
+export function checkFilters(
+  spec: FilterSpec,
+  warn: (line: string) => void,
+  providers: ReadonlyArray<'asana' | 'box'> = ['asana'],
+): void {
   for (const action of spec.actions ?? []) {
     if ((ASANA_ACTIONS as readonly string[]).includes(action.toLowerCase())) continue;
     const guess = closest(action, ASANA_ACTIONS);
@@ -34,7 +38,9 @@ export function checkFilters(spec: FilterSpec, warn: (line: string) => void, pro
   for (const type of spec.eventTypes ?? []) {
     if (BOX_EVENT_TYPES.includes(type.toUpperCase())) continue;
     const guess = closest(type, BOX_EVENT_TYPES);
-    warn(`warning: --event-type ${type} is not a Box event type this version knows${guess ? ` (did you mean ${guess}?)` : ''}; events of other types are not printed`);
+    warn(
+      `warning: --event-type ${type} is not a Box event type this version knows${guess ? ` (did you mean ${guess}?)` : ''}; events of other types are not printed`,
+    );
   }
   const asana = providers.includes('asana');
   const box = providers.includes('box');
@@ -43,15 +49,29 @@ export function checkFilters(spec: FilterSpec, warn: (line: string) => void, pro
     if (types.includes(type.toLowerCase())) continue;
     const guess = closest(type, types);
     if (box) {
-      warn(`warning: --resource-type ${type} is not a resource type this version knows${guess ? ` (did you mean ${guess}?)` : ''}; events on other types are not printed`);
+      warn(
+        `warning: --resource-type ${type} is not a resource type this version knows${guess ? ` (did you mean ${guess}?)` : ''}; events on other types are not printed`,
+      );
       continue;
     }
-    throw badValue('--resource-type', 'an Asana resource type (task, story, project, section, ...)', type, 'task', guess ? `did you mean ${guess}?` : 'see resource_type in Asana\'s API reference');
+    throw badValue(
+      '--resource-type',
+      'an Asana resource type (task, story, project, section, ...)',
+      type,
+      'task',
+      guess ? `did you mean ${guess}?` : "see resource_type in Asana's API reference",
+    );
   }
-  for (const field of asana ? spec.fields ?? [] : []) {
+  for (const field of asana ? (spec.fields ?? []) : []) {
     if (ASANA_CHANGE_FIELDS.includes(field.toLowerCase())) continue;
     const guess = closest(field, ASANA_CHANGE_FIELDS);
-    throw badValue('--field', 'a field of an Asana resource (completed, assignee, due_on, name, custom_fields, ...)', field, 'completed', guess ? `did you mean ${guess}?` : 'a custom field\'s change is --field custom_fields');
+    throw badValue(
+      '--field',
+      'a field of an Asana resource (completed, assignee, due_on, name, custom_fields, ...)',
+      field,
+      'completed',
+      guess ? `did you mean ${guess}?` : "a custom field's change is --field custom_fields",
+    );
   }
 }
 
@@ -69,13 +89,21 @@ export type EventFilter = (event: unknown) => boolean;
 
 type Obj = Record<string, unknown>;
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
-const lower = (list: string[] | undefined): string[] | undefined => (list?.length ? list.map((s) => s.toLowerCase()) : undefined);
+const lower = (list: string[] | undefined): string[] | undefined =>
+  list?.length ? list.map((s) => s.toLowerCase()) : undefined;
 
 /** The filter flags as a person typed them, e.g. "--resource-type tsk --user ada". */
 export function describeFilters(spec: FilterSpec): string {
-  const flags: Array<[keyof FilterSpec, string]> = [['actions', '--action'], ['resourceTypes', '--resource-type'], ['fields', '--field'], ['users', '--user'], ['eventTypes', '--event-type']];
+  const flags: Array<[keyof FilterSpec, string]> = [
+    ['actions', '--action'],
+    ['resourceTypes', '--resource-type'],
+    ['fields', '--field'],
+    ['users', '--user'],
+    ['eventTypes', '--event-type'],
+  ];
   return flags.flatMap(([key, flag]) => (spec[key]?.length ? [`${flag} ${spec[key].join(',')}`] : [])).join(' ');
 }
 
@@ -94,11 +122,21 @@ export function buildFilter(spec: FilterSpec, provider: 'asana' | 'box'): EventF
   if (provider === 'asana') {
     if (actions) tests.push((e) => actions.includes(str(obj(e)?.['action'])?.toLowerCase() ?? ''));
     if (fields) tests.push((e) => fields.includes(str(obj(obj(e)?.['change'])?.['field'])?.toLowerCase() ?? ''));
-    if (types) tests.push((e) => types.includes((str(obj(obj(e)?.['resource'])?.['resource_type']) ?? str(obj(e)?.['type']) ?? '').toLowerCase()));
+    if (types)
+      tests.push((e) =>
+        types.includes(
+          (str(obj(obj(e)?.['resource'])?.['resource_type']) ?? str(obj(e)?.['type']) ?? '').toLowerCase(),
+        ),
+      );
     if (users) tests.push((e) => matchesUser(obj(obj(e)?.['user']), users));
   } else {
     if (eventTypes) tests.push((e) => eventTypes.includes(str(obj(e)?.['event_type'])?.toLowerCase() ?? ''));
-    if (types) tests.push((e) => types.includes((str(obj(obj(e)?.['source'])?.['type']) ?? str(obj(obj(e)?.['source'])?.['item_type']) ?? '').toLowerCase()));
+    if (types)
+      tests.push((e) =>
+        types.includes(
+          (str(obj(obj(e)?.['source'])?.['type']) ?? str(obj(obj(e)?.['source'])?.['item_type']) ?? '').toLowerCase(),
+        ),
+      );
     if (users) tests.push((e) => matchesUser(obj(obj(e)?.['created_by']), users));
   }
   if (!tests.length) return undefined;
@@ -108,6 +146,9 @@ export function buildFilter(spec: FilterSpec, provider: 'asana' | 'box'): EventF
 /** A user given as gid/id, name or login (e-mail), compared without case. */
 function matchesUser(user: Obj | undefined, wanted: string[]): boolean {
   if (!user) return false;
-  const names = [user['gid'], user['id'], user['name'], user['login'], user['email']].map(str).filter((s): s is string => s !== undefined).map((s) => s.toLowerCase());
+  const names = [user['gid'], user['id'], user['name'], user['login'], user['email']]
+    .map(str)
+    .filter((s): s is string => s !== undefined)
+    .map((s) => s.toLowerCase());
   return names.some((n) => wanted.includes(n));
 }

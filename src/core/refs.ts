@@ -25,7 +25,18 @@ export const ACCEPTED_FORMS = [
 
 const GID = /^\d{1,30}$/;
 // Views of a project in the /0/ URL form: the last segment names a view, not a task.
-const PROJECT_VIEWS = new Set(['list', 'board', 'timeline', 'calendar', 'overview', 'progress', 'files', 'messages', 'dashboard', 'workflow']);
+const PROJECT_VIEWS = new Set([
+  'list',
+  'board',
+  'timeline',
+  'calendar',
+  'overview',
+  'progress',
+  'files',
+  'messages',
+  'dashboard',
+  'workflow',
+]);
 
 export type Expander = Extract<Reference, { kind: 'projects' | 'team' }>;
 
@@ -41,7 +52,14 @@ export function projectReference(gid: string): Reference {
 
 function resource(gid: string, resourceType?: AsanaResourceType): Reference {
   // The id is the gid alone: a bare gid and a URL of the same project share one cursor.
-  return { provider: 'asana', kind: 'resource', gid, resourceType, id: gid, label: `${resourceType ?? 'resource'} ${gid}` };
+  return {
+    provider: 'asana',
+    kind: 'resource',
+    gid,
+    resourceType,
+    id: gid,
+    label: `${resourceType ?? 'resource'} ${gid}`,
+  };
 }
 
 function fromAsanaUrl(url: URL): Reference | undefined {
@@ -80,12 +98,19 @@ export function parseReference(input: string): Reference {
   if (expander) {
     const kind = expander[1] as 'projects' | 'team';
     const gid = expander[2]!;
-    return { provider: 'asana', kind, gid, id: `${kind}:${gid}`, label: kind === 'projects' ? `projects of workspace ${gid}` : `projects of team ${gid}` };
+    return {
+      provider: 'asana',
+      kind,
+      gid,
+      id: `${kind}:${gid}`,
+      label: kind === 'projects' ? `projects of workspace ${gid}` : `projects of team ${gid}`,
+    };
   }
   const box = /^box(?::([a-z_]+))?$/.exec(text);
   if (box) {
     const streamType = (box[1] ?? 'all') as BoxStreamType;
-    if (BOX_STREAM_TYPES.includes(streamType)) return { provider: 'box', kind: 'stream', streamType, id: `box:${streamType}`, label: `box:${streamType}` };
+    if (BOX_STREAM_TYPES.includes(streamType))
+      return { provider: 'box', kind: 'stream', streamType, id: `box:${streamType}`, label: `box:${streamType}` };
   }
   if (/^https?:\/\//.test(text)) {
     try {

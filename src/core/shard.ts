@@ -23,7 +23,10 @@ export function parseShard(text: string): Shard {
   const index = match ? Number(match[1]) : NaN;
   const count = match ? Number(match[2]) : NaN;
   if (!match || index < 1 || count < 1 || index > count || count > MAX_SHARDS) {
-    throw new UsageError(`--shard must be K/N with 1 <= K <= N <= ${MAX_SHARDS}, not "${text}"`, 'for example --shard 2/3 for the second of three processes');
+    throw new UsageError(
+      `--shard must be K/N with 1 <= K <= N <= ${MAX_SHARDS}, not "${text}"`,
+      'for example --shard 2/3 for the second of three processes',
+    );
   }
   return { index, count };
 }

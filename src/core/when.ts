@@ -15,13 +15,17 @@ export function parseWhen(flag: string, text: string, now = Date.now()): string 
     throw new UsageError(`${flag} must be a date or a duration of at most 3653d (10 years), not "${text}"`, example);
   }
   const ms = relative ? now - Number(relative[1]) * UNITS[relative[2]!]! : Date.parse(text);
-  if (!Number.isFinite(ms) || ms < EARLIEST || ms > LATEST) throw new UsageError(`${flag} must be a date or a duration, not "${text}"`, example);
+  if (!Number.isFinite(ms) || ms < EARLIEST || ms > LATEST)
+    throw new UsageError(`${flag} must be a date or a duration, not "${text}"`, example);
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** A window that ends before it starts can only ever be empty. */
 export function checkWindow(since: string | undefined, until: string | undefined): void {
   if (since && until && Date.parse(since) >= Date.parse(until)) {
-    throw new UsageError(`--since (${since}) must be before --until (${until})`, 'swap them: --since is the older end of the window');
+    throw new UsageError(
+      `--since (${since}) must be before --until (${until})`,
+      'swap them: --since is the older end of the window',
+    );
   }
 }

@@ -9,8 +9,25 @@ import { ACCOUNT_FIELD_ENUMS } from './asana-user-fields.js';
 import { projectFields } from './project-fields.js';
 import { asanaError, json, type Incoming, type Reply } from './reply.js';
 
-const EVENT_FIELDS = ['action', 'change', 'change.action', 'change.added_value', 'change.field', 'change.new_value', 'change.removed_value', 'created_at', 'parent', 'parent.name', 'resource', 'resource.name', 'type', 'user', 'user.name'];
-const STALE = 'Sync token invalid or too old. If you are attempting to keep resources in sync, you must fetch the full dataset for this query now and use the new sync token for the next sync.';
+const EVENT_FIELDS = [
+  'action',
+  'change',
+  'change.action',
+  'change.added_value',
+  'change.field',
+  'change.new_value',
+  'change.removed_value',
+  'created_at',
+  'parent',
+  'parent.name',
+  'resource',
+  'resource.name',
+  'type',
+  'user',
+  'user.name',
+];
+const STALE =
+  'Sync token invalid or too old. If you are attempting to keep resources in sync, you must fetch the full dataset for this query now and use the new sync token for the next sync.';
 
 export interface AsanaApiOptions {
   accessTokens?: string[];
@@ -21,12 +38,16 @@ export interface AsanaApiOptions {
 export class AsanaApi {
   readonly #listing: AsanaListing;
 
-  constructor(private readonly world: AsanaWorld, private readonly options: AsanaApiOptions) {
+  constructor(
+    private readonly world: AsanaWorld,
+    private readonly options: AsanaApiOptions,
+  ) {
     this.#listing = new AsanaListing(world, options.violations);
   }
 
   handle(req: Incoming, path: string): Reply {
-    if (!req.token || (this.options.accessTokens && !this.options.accessTokens.includes(req.token))) return asanaError(401, 'Not Authorized');
+    if (!req.token || (this.options.accessTokens && !this.options.accessTokens.includes(req.token)))
+      return asanaError(401, 'Not Authorized');
     if (req.method !== 'GET') return asanaError(404, 'No matching route for request');
     let m: RegExpExecArray | null;
     if (path === '/events') return this.#events(req, 'getEvents');
@@ -36,11 +57,17 @@ export class AsanaApi {
     if (path === '/workspaces') return this.#workspaces(req);
     if ((m = /^\/users\/(me|\d+)$/.exec(path))) return this.#user(req, m[1]!);
     if ((m = /^\/workspaces\/(\d+)$/.exec(path))) return this.#one(req, 'getWorkspace', m[1]!, 'workspace');
-    if ((m = /^\/projects\/(\d+)\/tasks$/.exec(path))) return this.#list(req, 'getTasksForProject', m[1]!, 'project', (gid) => this.world.taskGids(gid));
+    if ((m = /^\/projects\/(\d+)\/tasks$/.exec(path)))
+      return this.#list(req, 'getTasksForProject', m[1]!, 'project', (gid) => this.world.taskGids(gid));
     if ((m = /^\/projects\/(\d+)$/.exec(path))) return this.#one(req, 'getProject', m[1]!, 'project');
-    if (path === '/tasks' && req.query.has('project')) return this.#list(req, 'getTasks', req.query.get('project')!, 'project', (gid) => this.world.taskGids(gid), ['project']);
-    if ((m = /^\/tasks\/(\d+)\/subtasks$/.exec(path))) return this.#list(req, 'getSubtasksForTask', m[1]!, 'task', (gid) => this.world.subtasks.get(gid) ?? []);
-    if ((m = /^\/tasks\/(\d+)\/stories$/.exec(path))) return this.#list(req, 'getStoriesForTask', m[1]!, 'task', (gid) => this.world.stories.get(gid) ?? []);
+    if (path === '/tasks' && req.query.has('project'))
+      return this.#list(req, 'getTasks', req.query.get('project')!, 'project', (gid) => this.world.taskGids(gid), [
+        'project',
+      ]);
+    if ((m = /^\/tasks\/(\d+)\/subtasks$/.exec(path)))
+      return this.#list(req, 'getSubtasksForTask', m[1]!, 'task', (gid) => this.world.subtasks.get(gid) ?? []);
+    if ((m = /^\/tasks\/(\d+)\/stories$/.exec(path)))
+      return this.#list(req, 'getStoriesForTask', m[1]!, 'task', (gid) => this.world.stories.get(gid) ?? []);
     if ((m = /^\/tasks\/(\d+)$/.exec(path))) return this.#one(req, 'getTask', m[1]!, 'task');
     if ((m = /^\/goals\/(\d+)$/.exec(path))) return this.#one(req, 'getGoal', m[1]!, 'goal');
     return asanaError(404, 'No matching route for request');
@@ -70,7 +97,8 @@ export class AsanaApi {
     if (bad) return bad;
     if (gid !== this.world.workspace.gid) return asanaError(404, `Unknown object: ${gid}`);
     const allowed = this.options.workspaceEventsTokens;
-    if (allowed && !allowed.includes(req.token!)) return asanaError(403, 'Workspace events are only available to service accounts of Enterprise+ domains.');
+    if (allowed && !allowed.includes(req.token!))
+      return asanaError(403, 'Workspace events are only available to service accounts of Enterprise+ domains.');
     return this.#page(this.world.logs.get(gid)!, req.query.get('sync'), 1000, undefined);
   }
 
@@ -79,13 +107,18 @@ export class AsanaApi {
     const start = sync === null ? undefined : this.world.position(log, sync);
     if (start === undefined) {
       const fresh = this.world.token(log, log.events.length);
-      const message = sync === null ? 'Sync token invalid or too old. If you are attempting to keep resources in sync, you must fetch the full dataset for this query now and use the new sync token for the next sync.' : STALE;
+      const message =
+        sync === null
+          ? 'Sync token invalid or too old. If you are attempting to keep resources in sync, you must fetch the full dataset for this query now and use the new sync token for the next sync.'
+          : STALE;
       return asanaError(412, message, { sync: fresh });
     }
     const slice = log.events.slice(start, start + limit);
     const next = this.world.token(log, start + slice.length);
     const hasMore = start + slice.length < log.events.length;
-    const data = projection ? slice.map((e) => JSON.stringify(projectFields(e.event, projection, false))) : slice.map((e) => e.json);
+    const data = projection
+      ? slice.map((e) => JSON.stringify(projectFields(e.event, projection, false)))
+      : slice.map((e) => e.json);
     return json(200, `{"data":[${data.join(',')}],"sync":${JSON.stringify(next)},"has_more":${hasMore}}`);
   }
 
@@ -108,7 +141,8 @@ export class AsanaApi {
     if (!user) return asanaError(404, `Unknown object: ${gid}`);
     const fields = this.#fields(req, 'getUser');
     if (typeof fields === 'object' && !Array.isArray(fields)) return fields;
-    const object: AsanaObject = user === me ? me : { ...user, email: null, photo: null, workspaces: this.world.compactWorkspaces };
+    const object: AsanaObject =
+      user === me ? me : { ...user, email: null, photo: null, workspaces: this.world.compactWorkspaces };
     return json(200, { data: fields ? projectFields(object, fields, true) : object });
   }
 
@@ -116,10 +150,21 @@ export class AsanaApi {
   #workspaces(req: Incoming): Reply {
     const bad = this.#unknownParams(req, 'getWorkspaces', ['opt_fields', 'opt_pretty', 'limit', 'offset']);
     if (bad) return bad;
-    return this.#paged(req, 'getWorkspaces', this.world.compactWorkspaces.map((w) => w.gid));
+    return this.#paged(
+      req,
+      'getWorkspaces',
+      this.world.compactWorkspaces.map((w) => w.gid),
+    );
   }
 
-  #list(req: Incoming, operation: string, gid: string, type: string, items: (gid: string) => string[], extra: string[] = []): Reply {
+  #list(
+    req: Incoming,
+    operation: string,
+    gid: string,
+    type: string,
+    items: (gid: string) => string[],
+    extra: string[] = [],
+  ): Reply {
     const bad = this.#unknownParams(req, operation, ['opt_fields', 'opt_pretty', 'limit', 'offset', ...extra]);
     if (bad) return bad;
     const owner = this.world.objects.get(gid);
@@ -133,7 +178,8 @@ export class AsanaApi {
     if (typeof fields === 'object' && !Array.isArray(fields)) return fields;
     const limitText = req.query.get('limit');
     const limit = limitText === null ? undefined : Number(limitText);
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 100)) return asanaError(400, 'limit: Must be between 1 and 100');
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 100))
+      return asanaError(400, 'limit: Must be between 1 and 100');
     let start = 0;
     const offset = req.query.get('offset');
     if (offset !== null) {
@@ -150,7 +196,13 @@ export class AsanaApi {
     // Without limit Asana answers everything at once and sends no next_page.
     if (limit !== undefined) {
       const nextOffset = end < all.length ? encodeOffset(end) : undefined;
-      body['next_page'] = nextOffset ? { offset: nextOffset, path: `${req.path}?limit=${limit}&offset=${nextOffset}`, uri: `https://app.asana.com/api/1.0${req.path}?limit=${limit}&offset=${nextOffset}` } : null;
+      body['next_page'] = nextOffset
+        ? {
+            offset: nextOffset,
+            path: `${req.path}?limit=${limit}&offset=${nextOffset}`,
+            uri: `https://app.asana.com/api/1.0${req.path}?limit=${limit}&offset=${nextOffset}`,
+          }
+        : null;
     }
     return json(200, body);
   }
@@ -193,7 +245,10 @@ function full(object: AsanaObject): Record<string, unknown> {
 
 function compact(object: AsanaObject): Record<string, unknown> {
   if (object.resource_type === 'story') {
-    const { gid, resource_type, created_at, created_by, resource_subtype, text, type } = object as Record<string, unknown>;
+    const { gid, resource_type, created_at, created_by, resource_subtype, text, type } = object as Record<
+      string,
+      unknown
+    >;
     return { gid, resource_type, created_at, created_by, resource_subtype, text, type };
   }
   const out: Record<string, unknown> = { gid: object.gid, resource_type: object.resource_type, name: object['name'] };
@@ -208,7 +263,9 @@ function encodeOffset(index: number): string {
 function decodeOffset(offset: string): number | undefined {
   try {
     const value = JSON.parse(Buffer.from(offset, 'base64url').toString('utf8')) as { typ?: unknown; i?: unknown };
-    return value.typ === 'offset' && Number.isInteger(value.i) && (value.i as number) >= 0 ? (value.i as number) : undefined;
+    return value.typ === 'offset' && Number.isInteger(value.i) && (value.i as number) >= 0
+      ? (value.i as number)
+      : undefined;
   } catch {
     return undefined;
   }

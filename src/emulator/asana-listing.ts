@@ -14,7 +14,10 @@ const PROJECT_FIELDS = SPEC_OPT_FIELDS['getProjectsForWorkspace']!;
 const PAGING = ['limit', 'offset', 'archived', 'opt_fields', 'opt_pretty'];
 
 export class AsanaListing {
-  constructor(private readonly world: AsanaWorld, private readonly violations: string[]) {}
+  constructor(
+    private readonly world: AsanaWorld,
+    private readonly violations: string[],
+  ) {}
 
   /** The reply for a project-list path, or undefined when the path is not one. */
   handle(req: Incoming, path: string): Reply | undefined {
@@ -22,11 +25,13 @@ export class AsanaListing {
     if (path === '/projects') return this.#getProjects(req);
     if ((m = /^\/teams\/(\d+)\/projects$/.exec(path))) {
       const team = this.world.objects.get(m[1]!);
-      if (team?.resource_type !== 'team') return this.#checked(req, 'getProjectsForTeam', PAGING) ?? asanaError(404, `Unknown object: ${m[1]}`);
+      if (team?.resource_type !== 'team')
+        return this.#checked(req, 'getProjectsForTeam', PAGING) ?? asanaError(404, `Unknown object: ${m[1]}`);
       return this.#list(req, 'getProjectsForTeam', PAGING, { team: team.gid });
     }
     if ((m = /^\/workspaces\/(\d+)\/projects$/.exec(path))) {
-      if (m[1] !== this.world.workspace.gid) return this.#checked(req, 'getProjectsForWorkspace', PAGING) ?? asanaError(404, `Unknown object: ${m[1]}`);
+      if (m[1] !== this.world.workspace.gid)
+        return this.#checked(req, 'getProjectsForWorkspace', PAGING) ?? asanaError(404, `Unknown object: ${m[1]}`);
       return this.#list(req, 'getProjectsForWorkspace', PAGING, { workspace: m[1] });
     }
     return undefined;
@@ -38,9 +43,12 @@ export class AsanaListing {
     if (bad) return bad;
     const workspace = req.query.get('workspace') ?? undefined;
     const team = req.query.get('team') ?? undefined;
-    if (workspace === undefined && team === undefined) return asanaError(400, 'workspace: Missing input. Must specify a workspace or a team.');
-    if (workspace !== undefined && this.world.objects.get(workspace)?.resource_type !== 'workspace') return asanaError(404, `workspace: Unknown object: ${workspace}`);
-    if (team !== undefined && this.world.objects.get(team)?.resource_type !== 'team') return asanaError(404, `team: Unknown object: ${team}`);
+    if (workspace === undefined && team === undefined)
+      return asanaError(400, 'workspace: Missing input. Must specify a workspace or a team.');
+    if (workspace !== undefined && this.world.objects.get(workspace)?.resource_type !== 'workspace')
+      return asanaError(404, `workspace: Unknown object: ${workspace}`);
+    if (team !== undefined && this.world.objects.get(team)?.resource_type !== 'team')
+      return asanaError(404, `team: Unknown object: ${team}`);
     return this.#list(req, 'getProjects', allowed, { workspace, team });
   }
 
@@ -48,10 +56,12 @@ export class AsanaListing {
     const bad = this.#checked(req, operation, allowed);
     if (bad) return bad;
     const archivedText = req.query.get('archived');
-    if (archivedText !== null && archivedText !== 'true' && archivedText !== 'false') return asanaError(400, `archived: Not a boolean: ${archivedText}`);
+    if (archivedText !== null && archivedText !== 'true' && archivedText !== 'false')
+      return asanaError(400, `archived: Not a boolean: ${archivedText}`);
     const limitText = req.query.get('limit');
     const limit = limitText === null ? undefined : Number(limitText);
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 100)) return asanaError(400, 'limit: Must be between 1 and 100');
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 100))
+      return asanaError(400, 'limit: Must be between 1 and 100');
     const offset = req.query.get('offset');
     const after = offset === null ? undefined : decodeOffset(offset);
     if (after === null) return asanaError(400, 'offset: Your pagination token is invalid.');
@@ -62,7 +72,9 @@ export class AsanaListing {
     const rest = start < 0 ? [] : all.slice(start);
     const page = limit === undefined ? rest : rest.slice(0, limit);
     const fields = optFields(req.query);
-    const body: Record<string, unknown> = { data: page.map((p) => (fields ? projectFields(p, fields, true) : compact(p))) };
+    const body: Record<string, unknown> = {
+      data: page.map((p) => (fields ? projectFields(p, fields, true) : compact(p))),
+    };
     if (limit !== undefined) {
       const token = page.length < rest.length ? encodeOffset(page.at(-1)!.gid) : undefined;
       body['next_page'] = token ? nextPage(req, token) : null;

@@ -31,7 +31,18 @@ export interface EventLog {
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Margaret', 'Ken', 'Frances', 'Niklaus'];
 const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Hamilton', 'Thompson', 'Allen', 'Wirth'];
 const VERBS = ['Write', 'Review', 'Ship', 'Plan', 'Fix', 'Draft', 'Test', 'Migrate', 'Design', 'Publish'];
-const NOUNS = ['the spec', 'release notes', 'billing export', 'onboarding flow', 'status page', 'search index', 'Q3 roadmap', 'audit log', 'API docs', 'cron jobs'];
+const NOUNS = [
+  'the spec',
+  'release notes',
+  'billing export',
+  'onboarding flow',
+  'status page',
+  'search index',
+  'Q3 roadmap',
+  'audit log',
+  'API docs',
+  'cron jobs',
+];
 const PROJECTS = ['Launch', 'Platform', 'Marketing site', 'Mobile app', 'Infrastructure', 'Customer success'];
 const COLORS = ['dark-pink', 'dark-green', 'dark-blue', 'dark-red', 'dark-teal', 'light-orange'];
 const SECTIONS = ['To do', 'Doing', 'Done'];
@@ -40,7 +51,13 @@ const TEAMS = [
   { gid: '1200000000000001', name: 'Everyone' },
   { gid: '1200000000000002', name: 'Engineering' },
 ];
-const COMMENTS = ['Looks good to me', 'Can we ship this Friday?', 'Blocked on review', 'Done, see the PR', 'Moved to next sprint'];
+const COMMENTS = [
+  'Looks good to me',
+  'Can we ship this Friday?',
+  'Blocked on review',
+  'Done, see the PR',
+  'Moved to next sprint',
+];
 
 export interface AsanaWorldOptions {
   seed: number;
@@ -73,21 +90,46 @@ export class AsanaWorld {
     this.#options = options;
     this.#random = new Random(options.seed);
     const r = this.#random;
-    for (let i = 0; i < 8; i++) this.users.push({ gid: r.gid(), resource_type: 'user', name: `${FIRST[(i + options.seed) % FIRST.length]} ${LAST[(i * 3 + options.seed) % LAST.length]}` });
-    this.workspace = this.#add({ gid: r.gid(), resource_type: 'workspace', name: 'Emulated Inc.', is_organization: true, email_domains: ['example.com'] });
+    for (let i = 0; i < 8; i++)
+      this.users.push({
+        gid: r.gid(),
+        resource_type: 'user',
+        name: `${FIRST[(i + options.seed) % FIRST.length]} ${LAST[(i * 3 + options.seed) % LAST.length]}`,
+      });
+    this.workspace = this.#add({
+      gid: r.gid(),
+      resource_type: 'workspace',
+      name: 'Emulated Inc.',
+      is_organization: true,
+      email_domains: ['example.com'],
+    });
     this.#log(this.workspace.gid);
     for (const team of TEAMS) {
       this.#add({ gid: team.gid, resource_type: 'team', name: team.name, organization: this.#compact(this.workspace) });
       this.teams.push(team.gid);
     }
-    for (let p = 0; p < (options.projects ?? 3); p++) this.createProject(PROJECTS[p % PROJECTS.length]!, options.tasksPerProject ?? 12, false);
+    for (let p = 0; p < (options.projects ?? 3); p++)
+      this.createProject(PROJECTS[p % PROJECTS.length]!, options.tasksPerProject ?? 12, false);
     // Its own random stream, so the gids and events drawn after it are those of a world without it.
     const personalGid = new Random(options.seed ^ 0x9e3779b9).gid();
-    this.personalWorkspace = this.#add({ gid: personalGid, resource_type: 'workspace', name: 'Personal Projects', is_organization: false, email_domains: [] });
+    this.personalWorkspace = this.#add({
+      gid: personalGid,
+      resource_type: 'workspace',
+      name: 'Personal Projects',
+      is_organization: false,
+      email_domains: [],
+    });
     for (let g = 0; g < 2; g++) {
       const goal = this.#add({
-        gid: r.gid(), resource_type: 'goal', name: g === 0 ? 'Grow weekly active teams 20%' : 'Cut p95 latency in half', owner: r.pick(this.users),
-        status: 'on_track', due_on: '2026-12-31', notes: '', workspace: this.#compact(this.workspace), current_status_update: null,
+        gid: r.gid(),
+        resource_type: 'goal',
+        name: g === 0 ? 'Grow weekly active teams 20%' : 'Cut p95 latency in half',
+        owner: r.pick(this.users),
+        status: 'on_track',
+        due_on: '2026-12-31',
+        notes: '',
+        workspace: this.#compact(this.workspace),
+        current_status_update: null,
       });
       this.goals.push(goal.gid);
       this.#log(goal.gid);
@@ -98,7 +140,14 @@ export class AsanaWorld {
   get me(): AsanaObject {
     const user = this.users[0]!;
     const email = `${(user.name ?? 'user').toLowerCase().replace(/[^a-z]+/g, '.')}@example.com`;
-    return { gid: user.gid, resource_type: 'user', name: user.name, email, photo: null, workspaces: this.compactWorkspaces };
+    return {
+      gid: user.gid,
+      resource_type: 'user',
+      name: user.name,
+      email,
+      photo: null,
+      workspaces: this.compactWorkspaces,
+    };
   }
 
   /** The workspaces the token sees, as GET /workspaces and /users/me list them. */
@@ -117,9 +166,22 @@ export class AsanaWorld {
     if (team?.resource_type !== 'team') throw new Error(`no such team: ${teamGid}`);
     const created = this.#timestamp();
     const project = this.#add({
-      gid: r.gid(), resource_type: 'project', name, archived: false, color: r.pick(COLORS), completed: false, completed_at: null,
-      created_at: created, modified_at: created, due_on: null, notes: '', owner: r.pick(this.users), public: true,
-      permalink_url: '', team: this.#compact(team), current_status_update: null,
+      gid: r.gid(),
+      resource_type: 'project',
+      name,
+      archived: false,
+      color: r.pick(COLORS),
+      completed: false,
+      completed_at: null,
+      created_at: created,
+      modified_at: created,
+      due_on: null,
+      notes: '',
+      owner: r.pick(this.users),
+      public: true,
+      permalink_url: '',
+      team: this.#compact(team),
+      current_status_update: null,
       workspace: this.#compact(this.workspace),
     });
     project['permalink_url'] = `https://app.asana.com/0/${project.gid}/${project.gid}`;
@@ -158,7 +220,7 @@ export class AsanaWorld {
       if (owner.team !== undefined && (project['team'] as Compact).gid !== owner.team) continue;
       out.push(project);
     }
-    return out.sort((a, b) => (a.gid.length - b.gid.length) || (a.gid < b.gid ? -1 : a.gid > b.gid ? 1 : 0));
+    return out.sort((a, b) => a.gid.length - b.gid.length || (a.gid < b.gid ? -1 : a.gid > b.gid ? 1 : 0));
   }
 
   #project(gid: string): AsanaObject {
@@ -189,7 +251,11 @@ export class AsanaWorld {
   simulate(n: number): Array<Record<string, unknown>> {
     const out: Array<Record<string, unknown>> = [];
     for (let i = 0; i < n; i++) {
-      out.push(this.#random.chance(0.05) ? this.#goalEvent(this.#random.pick(this.goals)) : this.#randomEvent(this.#random.pick(this.projectGids)));
+      out.push(
+        this.#random.chance(0.05)
+          ? this.#goalEvent(this.#random.pick(this.goals))
+          : this.#randomEvent(this.#random.pick(this.projectGids)),
+      );
     }
     return out;
   }
@@ -246,7 +312,9 @@ export class AsanaWorld {
     }
     if (roll < 0.11) {
       const project = this.objects.get(projectGid)!;
-      return this.#change(project, 'name', `${String(project['name']).replace(/ \(\d+\)$/, '')} (${++this.#counter})`, [project.gid]);
+      return this.#change(project, 'name', `${String(project['name']).replace(/ \(\d+\)$/, '')} (${++this.#counter})`, [
+        project.gid,
+      ]);
     }
     return this.#taskEvent(r.pick(tasks));
   }
@@ -267,7 +335,10 @@ export class AsanaWorld {
     const membership = (task['memberships'] as Array<{ project: Compact; section: Compact }>)[0];
     if (roll < 0.33 && membership) {
       // Moved to another column of the board: the task is added to that section.
-      const section = this.#section(membership.project.gid, r.pick(SECTIONS.filter((name) => name !== membership.section.name)));
+      const section = this.#section(
+        membership.project.gid,
+        r.pick(SECTIONS.filter((name) => name !== membership.section.name)),
+      );
       membership.section = this.#compact(section);
       task['modified_at'] = this.#timestamp();
       return this.#record(task, 'added', section, null, [task.gid, ...this.#ancestors(task)]);
@@ -293,8 +364,15 @@ export class AsanaWorld {
   #goalEvent(goalGid: string): Record<string, unknown> {
     const goal = this.objects.get(goalGid)!;
     const r = this.#random;
-    if (r.chance(0.5)) return this.#change(goal, 'status', r.pick(['on_track', 'at_risk', 'off_track', 'achieved']), [goal.gid, this.workspace.gid]);
-    return this.#change(goal, 'due_on', `2027-0${r.int(1, 9)}-${String(r.int(10, 28))}`, [goal.gid, this.workspace.gid]);
+    if (r.chance(0.5))
+      return this.#change(goal, 'status', r.pick(['on_track', 'at_risk', 'off_track', 'achieved']), [
+        goal.gid,
+        this.workspace.gid,
+      ]);
+    return this.#change(goal, 'due_on', `2027-0${r.int(1, 9)}-${String(r.int(10, 28))}`, [
+      goal.gid,
+      this.workspace.gid,
+    ]);
   }
 
   #change(subject: AsanaObject, field: string, value: unknown, logs: string[]): Record<string, unknown> {
@@ -304,7 +382,13 @@ export class AsanaWorld {
   }
 
   /** Applies nothing; builds the event, serializes it once and appends it to each log. */
-  #record(resource: AsanaObject, action: string, parent: AsanaObject | null, change: Record<string, unknown> | null, logs: string[]): Record<string, unknown> {
+  #record(
+    resource: AsanaObject,
+    action: string,
+    parent: AsanaObject | null,
+    change: Record<string, unknown> | null,
+    logs: string[],
+  ): Record<string, unknown> {
     const r = this.#random;
     // About one event in fifty is a system change with no user, as rules and integrations make.
     const user = r.chance(0.02) ? null : r.pick(this.users);
@@ -327,11 +411,24 @@ export class AsanaWorld {
     const project = this.objects.get(projectGid)!;
     const created = this.#timestamp();
     const task = this.#add({
-      gid: r.gid(), resource_type: 'task', resource_subtype: 'default_task', name: `${r.pick(VERBS)} ${r.pick(NOUNS)}`,
-      assignee: r.chance(0.7) ? r.pick(this.users) : null, completed: false, completed_at: null, created_at: created, modified_at: created,
-      due_on: r.chance(0.5) ? `2026-12-${String(r.int(1, 28)).padStart(2, '0')}` : null, notes: '', num_subtasks: 0, permalink_url: '',
-      memberships: parentGid ? [] : [{ project: this.#compact(project), section: this.#compact(this.#section(projectGid, 'To do')) }],
-      parent: parentGid ? this.#compact(this.objects.get(parentGid)!) : null, workspace: this.#compact(this.workspace),
+      gid: r.gid(),
+      resource_type: 'task',
+      resource_subtype: 'default_task',
+      name: `${r.pick(VERBS)} ${r.pick(NOUNS)}`,
+      assignee: r.chance(0.7) ? r.pick(this.users) : null,
+      completed: false,
+      completed_at: null,
+      created_at: created,
+      modified_at: created,
+      due_on: r.chance(0.5) ? `2026-12-${String(r.int(1, 28)).padStart(2, '0')}` : null,
+      notes: '',
+      num_subtasks: 0,
+      permalink_url: '',
+      memberships: parentGid
+        ? []
+        : [{ project: this.#compact(project), section: this.#compact(this.#section(projectGid, 'To do')) }],
+      parent: parentGid ? this.#compact(this.objects.get(parentGid)!) : null,
+      workspace: this.#compact(this.workspace),
     });
     task['permalink_url'] = `https://app.asana.com/0/${projectGid}/${task.gid}`;
     this.#log(task.gid);
@@ -350,13 +447,22 @@ export class AsanaWorld {
   /** A board column of a project, made on first use. */
   #section(projectGid: string, name: string): AsanaObject {
     const gid = `${projectGid.slice(0, 12)}${String(SECTIONS.indexOf(name) + 1).padStart(4, '0')}`;
-    return this.objects.get(gid) ?? this.#add({ gid, resource_type: 'section', name, project: { gid: projectGid, resource_type: 'project' } });
+    return (
+      this.objects.get(gid) ??
+      this.#add({ gid, resource_type: 'section', name, project: { gid: projectGid, resource_type: 'project' } })
+    );
   }
 
   #newStory(task: AsanaObject): AsanaObject {
     const story = this.#add({
-      gid: this.#random.gid(), resource_type: 'story', resource_subtype: 'comment_added', type: 'comment', created_at: this.#timestamp(),
-      created_by: this.#random.pick(this.users), text: this.#random.pick(COMMENTS), target: this.#compact(task),
+      gid: this.#random.gid(),
+      resource_type: 'story',
+      resource_subtype: 'comment_added',
+      type: 'comment',
+      created_at: this.#timestamp(),
+      created_by: this.#random.pick(this.users),
+      text: this.#random.pick(COMMENTS),
+      target: this.#compact(task),
     });
     this.stories.get(task.gid)!.push(story.gid);
     return story;
@@ -397,7 +503,9 @@ export class AsanaWorld {
   }
 
   #epoch(gid: string): string {
-    return createHash('md5').update(`${gid}:${this.#options.seed}:${++this.#counter}:${this.#options.now()}`).digest('hex');
+    return createHash('md5')
+      .update(`${gid}:${this.#options.seed}:${++this.#counter}:${this.#options.now()}`)
+      .digest('hex');
   }
 
   /**

@@ -29,13 +29,19 @@ export class BoxApi {
   readonly #random: Random;
   #channelCount = 0;
 
-  constructor(private readonly world: BoxWorld, private readonly options: BoxApiOptions) {
+  constructor(
+    private readonly world: BoxWorld,
+    private readonly options: BoxApiOptions,
+  ) {
     this.#random = new Random(options.seed ^ 0x1234567);
   }
 
   handle(req: Incoming, path: string): Reply | Promise<Reply> {
     if (!req.token || (this.options.accessTokens && !this.options.accessTokens.includes(req.token))) {
-      return boxError(401, 'Unauthorized', { 'www-authenticate': 'Bearer realm="Service", error="invalid_token", error_description="The access token provided is invalid."' });
+      return boxError(401, 'Unauthorized', {
+        'www-authenticate':
+          'Bearer realm="Service", error="invalid_token", error_description="The access token provided is invalid."',
+      });
     }
     if (path === '/events' && req.method === 'OPTIONS') return this.#options();
     if (path === '/events' && req.method === 'GET') return this.#events(req);
@@ -51,18 +57,34 @@ export class BoxApi {
    */
   async subscribe(req: Incoming): Promise<Reply> {
     if (req.headers['authorization'] !== undefined) {
-      this.options.violations.push('realtime server: GET with an Authorization header (the channel is the credential; the access token must not go there)');
-      return boxError(400, 'The realtime server takes no Authorization header: the channel in the URL is the credential. Send the GET without the access token.');
+      this.options.violations.push(
+        'realtime server: GET with an Authorization header (the channel is the credential; the access token must not go there)',
+      );
+      return boxError(
+        400,
+        'The realtime server takes no Authorization header: the channel in the URL is the credential. Send the GET without the access token.',
+      );
     }
     const channel = this.#channels.get(req.query.get('channel') ?? '');
     const position = req.query.get('stream_position');
     const { ttlMinutes, maxRetries, retryTimeoutS } = this.options.realtime;
     if (channel && position === null) this.options.violations.push('realtime server: GET without stream_position');
-    if (channel && ++channel.uses > maxRetries) this.options.violations.push(`realtime server: URL used ${channel.uses} times, beyond max_retries ${maxRetries} (ask OPTIONS again)`);
-    if (!channel || Date.now() - channel.created > ttlMinutes * 60_000 || channel.uses > maxRetries || position === null) {
+    if (channel && ++channel.uses > maxRetries)
+      this.options.violations.push(
+        `realtime server: URL used ${channel.uses} times, beyond max_retries ${maxRetries} (ask OPTIONS again)`,
+      );
+    if (
+      !channel ||
+      Date.now() - channel.created > ttlMinutes * 60_000 ||
+      channel.uses > maxRetries ||
+      position === null
+    ) {
       return json(200, { message: 'reconnect' });
     }
-    if (!this.world.issued('user', position)) this.options.violations.push(`realtime server: stream_position ${position} was never handed out (rounded through a double?)`);
+    if (!this.world.issued('user', position))
+      this.options.violations.push(
+        `realtime server: stream_position ${position} was never handed out (rounded through a double?)`,
+      );
     const index = this.world.index('user', position);
     if (index === undefined) return json(200, { message: 'reconnect' });
     if (index < this.world.user.length) return json(200, { message: 'new_change' });
@@ -88,9 +110,17 @@ export class BoxApi {
       }
     }
     const user = this.world.me;
-    const fields = req.query.getAll('fields').flatMap((f) => f.split(',')).filter(Boolean);
+    const fields = req.query
+      .getAll('fields')
+      .flatMap((f) => f.split(','))
+      .filter(Boolean);
     if (fields.length === 0) return json(200, user);
-    const out: Record<string, unknown> = { type: user['type'], id: user['id'], name: user['name'], login: user['login'] };
+    const out: Record<string, unknown> = {
+      type: user['type'],
+      id: user['id'],
+      name: user['name'],
+      login: user['login'],
+    };
     for (const field of fields) if (field in user) out[field] = user[field];
     return json(200, out);
   }
@@ -101,26 +131,46 @@ export class BoxApi {
     const { ttlMinutes, maxRetries, retryTimeoutS } = this.options.realtime;
     return json(200, {
       chunk_size: 1,
-      entries: [{ type: 'realtime_server', url: `${this.options.url()}/subscribe?channel=${id}&stream_type=all`, ttl: String(ttlMinutes), max_retries: String(maxRetries), retry_timeout: retryTimeoutS }],
+      entries: [
+        {
+          type: 'realtime_server',
+          url: `${this.options.url()}/subscribe?channel=${id}&stream_type=all`,
+          ttl: String(ttlMinutes),
+          max_retries: String(maxRetries),
+          retry_timeout: retryTimeoutS,
+        },
+      ],
     });
   }
 
   #events(req: Incoming): Reply {
     const q = req.query;
     for (const key of q.keys()) {
-      if (!['stream_type', 'stream_position', 'limit', 'event_type', 'created_after', 'created_before', 'fields'].includes(key)) {
+      if (
+        ![
+          'stream_type',
+          'stream_position',
+          'limit',
+          'event_type',
+          'created_after',
+          'created_before',
+          'fields',
+        ].includes(key)
+      ) {
         this.options.violations.push(`GET /events: query parameter ${key} is not in the spec`);
         return boxError(400, `Unexpected query parameter ${key}`);
       }
     }
     const streamType = q.get('stream_type') ?? 'all';
     const enterprise = ENTERPRISE_STREAMS.includes(streamType);
-    if (!enterprise && !USER_STREAMS.includes(streamType)) return boxError(400, `Invalid value '${streamType}' for stream_type`);
+    if (!enterprise && !USER_STREAMS.includes(streamType))
+      return boxError(400, `Invalid value '${streamType}' for stream_type`);
     if (enterprise && this.options.adminTokens && !this.options.adminTokens.includes(req.token!)) {
       return boxError(403, 'Access denied - insufficient permission');
     }
     // The API ignores these elsewhere: a client that sends them there expects a filter it does not get.
-    if (!enterprise && q.has('event_type')) this.options.violations.push('GET /events: event_type is for enterprise streams only');
+    if (!enterprise && q.has('event_type'))
+      this.options.violations.push('GET /events: event_type is for enterprise streams only');
     if (streamType !== 'admin_logs' && (q.has('created_after') || q.has('created_before'))) {
       this.options.violations.push('GET /events: created_after/created_before are for stream_type admin_logs only');
     }
@@ -135,7 +185,10 @@ export class BoxApi {
     if (positionText === 'now') return this.#answer([], this.world.position(stream, log.length), stringPositions);
     const start = this.world.index(stream, positionText);
     if (start === undefined) return boxError(400, `Invalid value '${positionText}' for stream_position`);
-    if (!this.world.issued(stream, positionText)) this.options.violations.push(`GET /events: stream_position ${positionText} was never handed out (rounded through a double?)`);
+    if (!this.world.issued(stream, positionText))
+      this.options.violations.push(
+        `GET /events: stream_position ${positionText} was never handed out (rounded through a double?)`,
+      );
 
     const types = q.get('event_type')?.split(',').filter(Boolean);
     const after = parseTime(q.get('created_after'));
@@ -179,7 +232,10 @@ export class BoxApi {
 
   #answer(entries: BoxEvent[], position: bigint, asString: boolean): Reply {
     const pos = asString ? `"${position}"` : position.toString();
-    return json(200, `{"chunk_size":${entries.length},"next_stream_position":${pos},"entries":[${entries.map((e) => e.json).join(',')}]}`);
+    return json(
+      200,
+      `{"chunk_size":${entries.length},"next_stream_position":${pos},"entries":[${entries.map((e) => e.json).join(',')}]}`,
+    );
   }
 }
 

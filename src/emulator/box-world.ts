@@ -14,13 +14,46 @@ export interface BoxEvent {
   createdAtMs: number;
 }
 
-export const USER_EVENT_TYPES = ['ITEM_UPLOAD', 'ITEM_CREATE', 'ITEM_RENAME', 'ITEM_MOVE', 'ITEM_COPY', 'ITEM_TRASH', 'ITEM_PREVIEW', 'ITEM_DOWNLOAD', 'COMMENT_CREATE', 'COLLAB_ADD_COLLABORATOR', 'ITEM_SHARED_CREATE', 'TAG_ITEM_CREATE'];
-export const ENTERPRISE_EVENT_TYPES = ['LOGIN', 'UPLOAD', 'DOWNLOAD', 'PREVIEW', 'DELETE', 'EDIT', 'COLLABORATION_INVITE', 'SHARE', 'FAILED_LOGIN', 'GROUP_ADD_USER', 'ADD_LOGIN_ACTIVITY_DEVICE'];
+export const USER_EVENT_TYPES = [
+  'ITEM_UPLOAD',
+  'ITEM_CREATE',
+  'ITEM_RENAME',
+  'ITEM_MOVE',
+  'ITEM_COPY',
+  'ITEM_TRASH',
+  'ITEM_PREVIEW',
+  'ITEM_DOWNLOAD',
+  'COMMENT_CREATE',
+  'COLLAB_ADD_COLLABORATOR',
+  'ITEM_SHARED_CREATE',
+  'TAG_ITEM_CREATE',
+];
+export const ENTERPRISE_EVENT_TYPES = [
+  'LOGIN',
+  'UPLOAD',
+  'DOWNLOAD',
+  'PREVIEW',
+  'DELETE',
+  'EDIT',
+  'COLLABORATION_INVITE',
+  'SHARE',
+  'FAILED_LOGIN',
+  'GROUP_ADD_USER',
+  'ADD_LOGIN_ACTIVITY_DEVICE',
+];
 /** Event types that change nothing: left out of the `changes` and `sync` streams. */
 const READ_ONLY = new Set(['ITEM_PREVIEW', 'ITEM_DOWNLOAD']);
 
 const NAMES = ['Aaron Levie', 'Dylan Smith', 'Sam Ghods', 'Jeff Queisser', 'Ada Lovelace', 'Grace Hopper'];
-const FILES = ['Q3 plan.pptx', 'contract.pdf', 'logo.svg', 'budget.xlsx', 'notes.md', 'roadmap.key', 'invoice-0042.pdf'];
+const FILES = [
+  'Q3 plan.pptx',
+  'contract.pdf',
+  'logo.svg',
+  'budget.xlsx',
+  'notes.md',
+  'roadmap.key',
+  'invoice-0042.pdf',
+];
 const FOLDERS = ['Marketing', 'Legal', 'Design', 'Finance', 'Engineering'];
 
 /** 2^60 plus a little: every position is far above Number.MAX_SAFE_INTEGER. */
@@ -42,10 +75,18 @@ export class BoxWorld {
   readonly #bases: Record<BoxStream, bigint>;
 
   constructor(seed: number, now: () => number, options: { hugePositions?: boolean } = {}) {
-    this.#bases = { user: options.hugePositions ? HUGE_POSITION_BASE : REALISTIC_POSITION_BASE, enterprise: HUGE_POSITION_BASE };
+    this.#bases = {
+      user: options.hugePositions ? HUGE_POSITION_BASE : REALISTIC_POSITION_BASE,
+      enterprise: HUGE_POSITION_BASE,
+    };
     this.#random = new Random(seed ^ 0x5bd1e995);
     this.#now = now;
-    this.#users = NAMES.map((name, i) => ({ type: 'user', id: String(11446498 + i * 1117), name, login: `${name.split(' ')[0]!.toLowerCase()}@example.com` }));
+    this.#users = NAMES.map((name, i) => ({
+      type: 'user',
+      id: String(11446498 + i * 1117),
+      name,
+      login: `${name.split(' ')[0]!.toLowerCase()}@example.com`,
+    }));
   }
 
   /** The position after the i-th event of a stream (0: before all of them). */
@@ -68,14 +109,35 @@ export class BoxWorld {
   get me(): Record<string, unknown> {
     const { id, name, login } = this.#users[0]!;
     return {
-      type: 'user', id, name, login, created_at: '2012-12-12T10:53:43-08:00', modified_at: '2026-11-02T09:12:03-08:00',
-      language: 'en', timezone: 'America/Los_Angeles', space_amount: 11345156112, space_used: 1237009912, max_upload_size: 2147483648,
-      status: 'active', job_title: 'CEO', phone: '6509241374', address: '900 Jefferson Ave, Redwood City, CA 94063',
-      avatar_url: `https://www.box.com/api/avatar/large/${id}`, notification_email: null,
-      role: 'admin', tracking_codes: [], can_see_managed_users: true, is_sync_enabled: true, is_external_collab_restricted: false,
-      is_exempt_from_device_limits: false, is_exempt_from_login_verification: false,
-      enterprise: { type: 'enterprise', id: '1910967', name: 'Emulated Inc.' }, my_tags: [], hostname: 'https://emulated.app.box.com/',
-      is_platform_access_only: false, external_app_user_id: null,
+      type: 'user',
+      id,
+      name,
+      login,
+      created_at: '2012-12-12T10:53:43-08:00',
+      modified_at: '2026-11-02T09:12:03-08:00',
+      language: 'en',
+      timezone: 'America/Los_Angeles',
+      space_amount: 11345156112,
+      space_used: 1237009912,
+      max_upload_size: 2147483648,
+      status: 'active',
+      job_title: 'CEO',
+      phone: '6509241374',
+      address: '900 Jefferson Ave, Redwood City, CA 94063',
+      avatar_url: `https://www.box.com/api/avatar/large/${id}`,
+      notification_email: null,
+      role: 'admin',
+      tracking_codes: [],
+      can_see_managed_users: true,
+      is_sync_enabled: true,
+      is_external_collab_restricted: false,
+      is_exempt_from_device_limits: false,
+      is_exempt_from_login_verification: false,
+      enterprise: { type: 'enterprise', id: '1910967', name: 'Emulated Inc.' },
+      my_tags: [],
+      hostname: 'https://emulated.app.box.com/',
+      is_platform_access_only: false,
+      external_app_user_id: null,
     };
   }
 
@@ -140,7 +202,9 @@ export class BoxWorld {
     const at = this.#tick();
     const actor = r.pick(this.#users);
     const login = type === 'LOGIN' || type === 'FAILED_LOGIN' || type === 'ADD_LOGIN_ACTIVITY_DEVICE';
-    const source = login ? { type: 'user', id: actor['id'], name: actor['name'], login: actor['login'] } : this.#enterpriseFile();
+    const source = login
+      ? { type: 'user', id: actor['id'], name: actor['name'], login: actor['login'] }
+      : this.#enterpriseFile();
     const event: Record<string, unknown> = {
       type: 'event',
       event_id: randomUUID(),
@@ -150,7 +214,9 @@ export class BoxWorld {
       ip_address: `203.0.113.${r.int(1, 254)}`,
       session_id: null,
       source,
-      additional_details: login ? { client: 'Box Web', device: 'Chrome on macOS' } : { size: r.int(1000, 9_000_000), ekm_id: null, version_id: String(r.int(1e9, 2e9)) },
+      additional_details: login
+        ? { client: 'Box Web', device: 'Chrome on macOS' }
+        : { size: r.int(1000, 9_000_000), ekm_id: null, version_id: String(r.int(1e9, 2e9)) },
       accessible_by: null,
     };
     return { event, json: JSON.stringify(event), createdAtMs: at };
@@ -160,16 +226,32 @@ export class BoxWorld {
     const r = this.#random;
     const folder = r.pick(FOLDERS);
     return {
-      type: 'file', id: String(r.int(1e11, 9e11)), name: r.pick(FILES), sequence_id: String(r.int(0, 9)), etag: String(r.int(0, 9)),
-      sha1: r.hex(40), size: r.int(1000, 9_000_000),
+      type: 'file',
+      id: String(r.int(1e11, 9e11)),
+      name: r.pick(FILES),
+      sequence_id: String(r.int(0, 9)),
+      etag: String(r.int(0, 9)),
+      sha1: r.hex(40),
+      size: r.int(1000, 9_000_000),
       parent: { type: 'folder', id: String(r.int(1e10, 9e10)), name: folder, sequence_id: '0', etag: '0' },
-      path_collection: { total_count: 2, entries: [{ type: 'folder', id: '0', name: 'All Files' }, { type: 'folder', id: '1', name: folder }] },
+      path_collection: {
+        total_count: 2,
+        entries: [
+          { type: 'folder', id: '0', name: 'All Files' },
+          { type: 'folder', id: '1', name: folder },
+        ],
+      },
     };
   }
 
   #enterpriseFile(): Record<string, unknown> {
     const r = this.#random;
-    return { item_type: 'file', item_id: String(r.int(1e11, 9e11)), item_name: r.pick(FILES), parent: { type: 'folder', name: r.pick(FOLDERS), id: String(r.int(1e10, 9e10)) } };
+    return {
+      item_type: 'file',
+      item_id: String(r.int(1e11, 9e11)),
+      item_name: r.pick(FILES),
+      parent: { type: 'folder', name: r.pick(FOLDERS), id: String(r.int(1e10, 9e10)) },
+    };
   }
 
   #tick(): number {

@@ -40,7 +40,11 @@ export function makeCa(options: CaOptions = {}): Pem {
     notAfter: options.notAfter ?? new Date(Date.now() + 3650 * DAY_MS),
     extensions: [
       extension(OID.basicConstraints, true, seq(boolean(true))),
-      extension(OID.keyUsage, true, keyUsageBits([KEY_USAGE.digitalSignature, KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign])),
+      extension(
+        OID.keyUsage,
+        true,
+        keyUsageBits([KEY_USAGE.digitalSignature, KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign]),
+      ),
       extension(OID.subjectKeyIdentifier, false, octetString(keyId)),
     ],
   });
@@ -268,7 +272,9 @@ function octetString(bytes: Buffer): Buffer {
 
 /** PrintableString when the text allows it, else UTF8String. */
 function printableOrUtf8(text: string): Buffer {
-  return /^[A-Za-z0-9 '()+,\-./:=?]*$/.test(text) ? tlv(0x13, Buffer.from(text, 'ascii')) : tlv(0x0c, Buffer.from(text, 'utf8'));
+  return /^[A-Za-z0-9 '()+,\-./:=?]*$/.test(text)
+    ? tlv(0x13, Buffer.from(text, 'ascii'))
+    : tlv(0x0c, Buffer.from(text, 'utf8'));
 }
 
 /** UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280, 4.1.2.5); seconds, always Z. */

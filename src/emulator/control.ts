@@ -30,7 +30,8 @@ export function handleControl(emulator: Emulator, method: string, target: URL, b
     }
   }
   const count = Number(input['count'] ?? 1);
-  if (!Number.isInteger(count) || count < 0 || count > 1_000_000) return json(400, { error: 'count must be an integer from 0 to 1000000' });
+  if (!Number.isInteger(count) || count < 0 || count > 1_000_000)
+    return json(400, { error: 'count must be an integer from 0 to 1000000' });
   const { asana } = emulator;
   try {
     switch (route) {
@@ -39,7 +40,11 @@ export function handleControl(emulator: Emulator, method: string, target: URL, b
           asana: {
             base_url: `${emulator.url}/api/1.0`,
             workspace: asana.workspaceGid,
-            projects: asana.projectGids.map((gid) => ({ gid, name: asana.world.objects.get(gid)?.['name'], tasks: asana.taskGids(gid) })),
+            projects: asana.projectGids.map((gid) => ({
+              gid,
+              name: asana.world.objects.get(gid)?.['name'],
+              tasks: asana.taskGids(gid),
+            })),
             goals: asana.goalGids,
             teams: asana.teamGids,
           },
@@ -51,8 +56,13 @@ export function handleControl(emulator: Emulator, method: string, target: URL, b
         return json(200, { data: asana.appendEvents(String(input['resource'] ?? asana.projectGids[0]), count) });
       case 'POST /_emulator/asana/projects': {
         const tasks = Number(input['tasks'] ?? 3);
-        if (!Number.isInteger(tasks) || tasks < 0 || tasks > 1000) return json(400, { error: 'tasks must be an integer from 0 to 1000' });
-        const gid = asana.createProject(String(input['name'] ?? 'New project'), tasks, input['team'] === undefined ? undefined : String(input['team']));
+        if (!Number.isInteger(tasks) || tasks < 0 || tasks > 1000)
+          return json(400, { error: 'tasks must be an integer from 0 to 1000' });
+        const gid = asana.createProject(
+          String(input['name'] ?? 'New project'),
+          tasks,
+          input['team'] === undefined ? undefined : String(input['team']),
+        );
         return json(200, { data: { gid } });
       }
       case 'POST /_emulator/asana/simulate':
@@ -62,10 +72,13 @@ export function handleControl(emulator: Emulator, method: string, target: URL, b
         return json(200, { expired: input['resource'] ?? 'all' });
       case 'POST /_emulator/box/events': {
         const stream = input['stream'] === 'enterprise' ? 'enterprise' : 'user';
-        return json(200, { entries: emulator.box.appendEvents(count, stream, input['event_type'] as string | undefined) });
+        return json(200, {
+          entries: emulator.box.appendEvents(count, stream, input['event_type'] as string | undefined),
+        });
       }
       case 'POST /_emulator/faults': {
-        if (!FAULT_KINDS.includes(input['kind'] as never)) return json(400, { error: `kind must be one of ${FAULT_KINDS.join(', ')}` });
+        if (!FAULT_KINDS.includes(input['kind'] as never))
+          return json(400, { error: `kind must be one of ${FAULT_KINDS.join(', ')}` });
         emulator.faults.add(input as unknown as FaultSpec);
         return json(200, { faults: emulator.faults.list() });
       }
@@ -78,7 +91,10 @@ export function handleControl(emulator: Emulator, method: string, target: URL, b
         // A key left out keeps its limit; null lifts it. `{}` changes nothing (it used to clear
         // the in-flight cap along with the budget).
         const unknown = Object.keys(input).filter((key) => !['requests', 'window_s', 'concurrency'].includes(key));
-        if (unknown.length) return json(400, { error: `unknown key ${unknown[0]}: the keys are requests, window_s and concurrency (null lifts a limit)` });
+        if (unknown.length)
+          return json(400, {
+            error: `unknown key ${unknown[0]}: the keys are requests, window_s and concurrency (null lifts a limit)`,
+          });
         const current = emulator.rateLimit.spec;
         const pick = <T>(key: string, convert: (value: unknown) => T, kept: T | undefined): T | undefined =>
           !(key in input) ? kept : input[key] === null ? undefined : convert(input[key]);
@@ -97,7 +113,12 @@ export function handleControl(emulator: Emulator, method: string, target: URL, b
       case 'GET /_emulator/rate-limit':
         return json(200, rateLimitState(emulator));
       case 'GET /_emulator/requests':
-        return json(200, { requests: emulator.requests.map(({ headers, ...r }) => ({ ...r, headers: { ...headers, authorization: headers['authorization'] ? '(set)' : undefined } })) });
+        return json(200, {
+          requests: emulator.requests.map(({ headers, ...r }) => ({
+            ...r,
+            headers: { ...headers, authorization: headers['authorization'] ? '(set)' : undefined },
+          })),
+        });
       default: {
         const project = /^(POST|DELETE) \/_emulator\/asana\/projects\/(\d+)(\/archive)?$/.exec(route);
         if (project?.[1] === 'POST' && project[3]) {
@@ -118,5 +139,11 @@ export function handleControl(emulator: Emulator, method: string, target: URL, b
 
 function rateLimitState(emulator: Emulator): Record<string, unknown> {
   const { requests, windowMs, concurrency } = emulator.rateLimit.spec;
-  return { requests: requests ?? null, window_s: windowMs === undefined ? null : windowMs / 1000, concurrency: concurrency ?? null, refused: emulator.rateLimit.refused, admitted: emulator.rateLimit.admitted };
+  return {
+    requests: requests ?? null,
+    window_s: windowMs === undefined ? null : windowMs / 1000,
+    concurrency: concurrency ?? null,
+    refused: emulator.rateLimit.refused,
+    admitted: emulator.rateLimit.admitted,
+  };
 }

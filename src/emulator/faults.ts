@@ -3,9 +3,38 @@
 // slow answers, sync tokens that expire mid-stream, pages with a value nested 5,000 levels deep
 // (valid JSON that no real event holds); and what a network in between produces: a proxy's web
 // page (html) and an answer that never ends (endless: 200, JSON that grows forever).
-export type FaultKind = 'status' | '429' | 'reset' | 'hang' | 'truncate' | 'drip' | 'badjson' | 'nosync' | 'deep' | 'slow' | 'expire' | 'reconnect' | 'html' | 'endless';
+export type FaultKind =
+  | 'status'
+  | '429'
+  | 'reset'
+  | 'hang'
+  | 'truncate'
+  | 'drip'
+  | 'badjson'
+  | 'nosync'
+  | 'deep'
+  | 'slow'
+  | 'expire'
+  | 'reconnect'
+  | 'html'
+  | 'endless';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['status', '429', 'reset', 'hang', 'truncate', 'drip', 'badjson', 'nosync', 'deep', 'slow', 'expire', 'reconnect', 'html', 'endless'];
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'status',
+  '429',
+  'reset',
+  'hang',
+  'truncate',
+  'drip',
+  'badjson',
+  'nosync',
+  'deep',
+  'slow',
+  'expire',
+  'reconnect',
+  'html',
+  'endless',
+];
 
 export interface FaultSpec {
   kind: FaultKind;
@@ -32,7 +61,8 @@ export class Faults {
   readonly #active: ActiveFault[] = [];
 
   add(spec: FaultSpec): void {
-    if (!FAULT_KINDS.includes(spec.kind)) throw new Error(`unknown fault kind ${String(spec.kind)}; one of ${FAULT_KINDS.join(', ')}`);
+    if (!FAULT_KINDS.includes(spec.kind))
+      throw new Error(`unknown fault kind ${String(spec.kind)}; one of ${FAULT_KINDS.join(', ')}`);
     this.#active.push({ ...spec, remaining: spec.times ?? 1, passed: 0 });
   }
 
@@ -41,7 +71,11 @@ export class Faults {
   }
 
   list(): FaultSpec[] {
-    return this.#active.map(({ remaining, passed, ...f }) => ({ ...f, times: remaining, ...(f.after ? { after: Math.max(0, f.after - passed) } : {}) }));
+    return this.#active.map(({ remaining, passed, ...f }) => ({
+      ...f,
+      times: remaining,
+      ...(f.after ? { after: Math.max(0, f.after - passed) } : {}),
+    }));
   }
 
   /** The fault that hits this request, if any; each hit uses up one of its times. */

@@ -24,7 +24,6 @@ import type { Emulator, EmulatorOptions, RequestRecord } from './types.js';
 
 const MAX_RECORDED_REQUESTS = 100_000;
 
-
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const seed = options.seed ?? 1;
   const now = options.now ?? Date.now;
@@ -35,7 +34,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const asanaWorld = new AsanaWorld({ seed, now, tokenTtlMs: options.tokenTtlMs ?? 24 * 3600_000 });
   const boxWorld = new BoxWorld(seed, now, { hugePositions: options.boxHugePositions === true });
   let url = '';
-  const asanaApi = new AsanaApi(asanaWorld, { accessTokens: options.accessTokens, workspaceEventsTokens: options.workspaceEventsTokens, violations });
+  const asanaApi = new AsanaApi(asanaWorld, {
+    accessTokens: options.accessTokens,
+    workspaceEventsTokens: options.workspaceEventsTokens,
+    violations,
+  });
   const boxApi = new BoxApi(boxWorld, {
     accessTokens: options.accessTokens,
     adminTokens: options.boxAdminTokens,
@@ -95,7 +98,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       send(res, encodeReply(handleControl(emulator, req.method ?? 'GET', target, body), false));
       return;
     }
-    const record: RequestRecord = { method: req.method ?? 'GET', path: target.pathname, query: Object.fromEntries(target.searchParams), headers: { ...req.headers }, time, status: 0, bodyBytes: 0 };
+    const record: RequestRecord = {
+      method: req.method ?? 'GET',
+      path: target.pathname,
+      query: Object.fromEntries(target.searchParams),
+      headers: { ...req.headers },
+      time,
+      status: 0,
+      bodyBytes: 0,
+    };
     // The vendors' APIs compress when asked; the token endpoints and the realtime server do not here.
     const api = target.pathname.startsWith('/api/1.0/') || target.pathname.startsWith('/2.0/');
     const encode = (reply: Reply): Encoded => encodeReply(reply, api, req.headers['accept-encoding']);
@@ -172,7 +183,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       // With a fixed list of accepted tokens, tokens the emulator issued are good for /users/me
       // too (events auth status --check); otherwise the vendors' own /users/me answers.
       if (options.accessTokens && (path === '/api/1.0/users/me' || path === '/2.0/users/me') && req.method === 'GET') {
-        const known = req.token && (!options.accessTokens || options.accessTokens.includes(req.token) || oauth.isIssued(req.token));
+        const known =
+          req.token && (!options.accessTokens || options.accessTokens.includes(req.token) || oauth.isIssued(req.token));
         return known ? oauth.usersMe(vendor) : oauth.unauthorized(vendor, 'The access token provided is invalid.');
       }
     }
@@ -186,10 +198,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     serve(req, res).catch((error: unknown) => {
       if (res.headersSent || res.destroyed) return;
       const message = `emulator error: ${String(error)}`;
-      send(res, encodeReply((req.url ?? '').startsWith('/2.0/') ? boxError(500, message) : asanaError(500, message), false));
+      send(
+        res,
+        encodeReply((req.url ?? '').startsWith('/2.0/') ? boxError(500, message) : asanaError(500, message), false),
+      );
     });
   };
-  const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler) : http.createServer(handler);
+  const server = options.tls
+    ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler)
+    : http.createServer(handler);
   server.keepAliveTimeout = 65_000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -205,7 +222,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const activity = options.activity
     ? setInterval(() => {
         asanaWorld.simulate(random.int(1, 3));
-        if (random.chance(1 / Math.max(1, (options.activity as { projectChurnEvery?: number }).projectChurnEvery ?? 15))) asanaWorld.churnProjects();
+        if (
+          random.chance(1 / Math.max(1, (options.activity as { projectChurnEvery?: number }).projectChurnEvery ?? 15))
+        )
+          asanaWorld.churnProjects();
         boxWorld.append('user', random.int(1, 2));
         if (random.chance(0.5)) boxWorld.append('enterprise', 1);
       }, options.activity.intervalMs)
@@ -218,17 +238,27 @@ function faultReply(fault: FaultSpec | undefined, vendor: 'asana' | 'box'): Repl
   switch (fault?.kind) {
     case 'status': {
       const status = fault.status ?? 500;
-      return vendor === 'asana' ? asanaError(status, status >= 500 ? 'Server Error' : `Error ${status}`) : boxError(status, status >= 500 ? 'Internal Server Error' : `Error ${status}`);
+      return vendor === 'asana'
+        ? asanaError(status, status >= 500 ? 'Server Error' : `Error ${status}`)
+        : boxError(status, status >= 500 ? 'Internal Server Error' : `Error ${status}`);
     }
     case '429':
       return rateLimited(vendor, fault.retryAfter ?? 1);
     case 'badjson':
-      return json(200, vendor === 'asana' ? '{"data":[{"user":{"gid":"12' + '<html>502 Bad Gateway</html>' : '{"chunk_size":3,"entries":[{"type":"ev<html>');
+      return json(
+        200,
+        vendor === 'asana'
+          ? '{"data":[{"user":{"gid":"12' + '<html>502 Bad Gateway</html>'
+          : '{"chunk_size":3,"entries":[{"type":"ev<html>',
+      );
     case 'deep': {
       const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
-      return json(200, vendor === 'asana'
-        ? `{"data":[{"gid":"1","action":"changed","nested":${deep}}],"sync":"deep-fault","has_more":false}`
-        : `{"chunk_size":1,"next_stream_position":"1","entries":[{"type":"event","event_id":"deep-fault","nested":${deep}}]}`);
+      return json(
+        200,
+        vendor === 'asana'
+          ? `{"data":[{"gid":"1","action":"changed","nested":${deep}}],"sync":"deep-fault","has_more":false}`
+          : `{"chunk_size":1,"next_stream_position":"1","entries":[{"type":"event","event_id":"deep-fault","nested":${deep}}]}`,
+      );
     }
     case 'nosync':
       return json(200, vendor === 'asana' ? '{"data":[],"has_more":false}' : '{"chunk_size":0,"entries":[]}');
@@ -249,7 +279,12 @@ function faultReply(fault: FaultSpec | undefined, vendor: 'asana' | 'box'): Repl
 function rateLimited(vendor: 'asana' | 'box', retryAfterS: number): Reply {
   const headers = { 'retry-after': String(retryAfterS) };
   return vendor === 'asana'
-    ? asanaError(429, "You've made too many requests and hit a rate limit. Please retry after the given amount of time.", {}, headers)
+    ? asanaError(
+        429,
+        "You've made too many requests and hit a rate limit. Please retry after the given amount of time.",
+        {},
+        headers,
+      )
     : boxError(429, 'Request rate limit exceeded, please try again later', headers);
 }
 

@@ -6,7 +6,14 @@ import crypto, { type KeyObject } from 'node:crypto';
 import { asanaError, boxError, json, type Incoming, type Reply } from './reply.js';
 
 export interface OAuthEmulatorOptions {
-  box?: Partial<{ clientId: string; clientSecret: string; enterpriseId: string; userIds: string[]; jwtPublicKey: string | KeyObject; jwtPublicKeyId: string }>;
+  box?: Partial<{
+    clientId: string;
+    clientSecret: string;
+    enterpriseId: string;
+    userIds: string[];
+    jwtPublicKey: string | KeyObject;
+    jwtPublicKeyId: string;
+  }>;
   asana?: Partial<{ clientId: string; clientSecret: string; refreshTokens: string[]; rotateRefreshTokens: boolean }>;
   /** Lifetime of issued access tokens (default 3600 s, like both vendors). */
   accessTokenLifetimeS?: number;
@@ -15,8 +22,18 @@ export interface OAuthEmulatorOptions {
 }
 
 export const OAUTH_DEFAULTS = {
-  box: { clientId: 'emulatorboxclientid0000000000001', clientSecret: 'emulator-box-client-secret-0001', enterpriseId: '900001', userIds: ['900101'], jwtPublicKeyId: 'emu4pk1d' },
-  asana: { clientId: '1200000000000001', clientSecret: 'emulator-asana-client-secret-0001', refreshTokens: ['1/900000000001:emulatorrefreshtoken0001'] },
+  box: {
+    clientId: 'emulatorboxclientid0000000000001',
+    clientSecret: 'emulator-box-client-secret-0001',
+    enterpriseId: '900001',
+    userIds: ['900101'],
+    jwtPublicKeyId: 'emu4pk1d',
+  },
+  asana: {
+    clientId: '1200000000000001',
+    clientSecret: 'emulator-asana-client-secret-0001',
+    refreshTokens: ['1/900000000001:emulatorrefreshtoken0001'],
+  },
 };
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -35,7 +52,14 @@ interface IssuedToken {
 }
 
 export class OAuthServer {
-  readonly box: { clientId: string; clientSecret: string; enterpriseId: string; userIds: string[]; jwtPublicKeyId: string; jwtPublicKey?: KeyObject };
+  readonly box: {
+    clientId: string;
+    clientSecret: string;
+    enterpriseId: string;
+    userIds: string[];
+    jwtPublicKeyId: string;
+    jwtPublicKey?: KeyObject;
+  };
   readonly asana: { clientId: string; clientSecret: string; refreshTokens: Set<string>; rotate: boolean };
   lifetimeS: number;
   readonly requireIssued: boolean;
@@ -44,12 +68,24 @@ export class OAuthServer {
   readonly #issued = new Map<string, IssuedToken>();
   readonly #seenJti = new Set<string>();
 
-  constructor(options: OAuthEmulatorOptions, private readonly url: () => string, private readonly now: () => number) {
+  constructor(
+    options: OAuthEmulatorOptions,
+    private readonly url: () => string,
+    private readonly now: () => number,
+  ) {
     const box = { ...OAUTH_DEFAULTS.box, ...options.box };
     const key = options.box?.jwtPublicKey;
-    this.box = { ...box, jwtPublicKey: key === undefined ? undefined : typeof key === 'string' ? crypto.createPublicKey(key) : key };
+    this.box = {
+      ...box,
+      jwtPublicKey: key === undefined ? undefined : typeof key === 'string' ? crypto.createPublicKey(key) : key,
+    };
     const asana = { ...OAUTH_DEFAULTS.asana, ...options.asana };
-    this.asana = { clientId: asana.clientId, clientSecret: asana.clientSecret, refreshTokens: new Set(asana.refreshTokens), rotate: options.asana?.rotateRefreshTokens ?? false };
+    this.asana = {
+      clientId: asana.clientId,
+      clientSecret: asana.clientSecret,
+      refreshTokens: new Set(asana.refreshTokens),
+      rotate: options.asana?.rotateRefreshTokens ?? false,
+    };
     this.lifetimeS = options.accessTokenLifetimeS ?? 3600;
     this.requireIssued = options.requireIssuedTokens ?? false;
   }
@@ -85,26 +121,41 @@ export class OAuthServer {
     const issued = this.#issued.get(req.token);
     if (issued && issued.vendor === vendor && this.now() < issued.expiresAt) return undefined;
     if (!issued && !this.requireIssued) return undefined;
-    return this.unauthorized(vendor, issued && issued.vendor === vendor ? 'The access token provided has expired.' : 'The access token provided is invalid.');
+    return this.unauthorized(
+      vendor,
+      issued && issued.vendor === vendor
+        ? 'The access token provided has expired.'
+        : 'The access token provided is invalid.',
+    );
   }
 
   /** A 401 in the vendor's format. */
   unauthorized(vendor: 'asana' | 'box', why: string): Reply {
     return vendor === 'asana'
       ? asanaError(401, 'Not Authorized')
-      : boxError(401, 'Unauthorized', { 'www-authenticate': `Bearer realm="Service", error="invalid_token", error_description="${why}"` });
+      : boxError(401, 'Unauthorized', {
+          'www-authenticate': `Bearer realm="Service", error="invalid_token", error_description="${why}"`,
+        });
   }
 
   /** GET /users/me, the cheapest authenticated request of either API. */
   usersMe(vendor: 'asana' | 'box'): Reply {
     return vendor === 'asana'
-      ? json(200, { data: { gid: '900000000001', resource_type: 'user', name: 'Emulator User', email: 'emulator@example.com' } })
-      : json(200, { type: 'user', id: this.box.userIds[0] ?? '900101', name: 'Emulator User', login: 'emulator@example.com' });
+      ? json(200, {
+          data: { gid: '900000000001', resource_type: 'user', name: 'Emulator User', email: 'emulator@example.com' },
+        })
+      : json(200, {
+          type: 'user',
+          id: this.box.userIds[0] ?? '900101',
+          name: 'Emulator User',
+          login: 'emulator@example.com',
+        });
   }
 
   #answer(req: Incoming, vendor: 'asana' | 'box', form: URLSearchParams, grant: string): Reply {
     if (req.method !== 'POST') return oauthError(405, 'invalid_request', 'The token endpoint accepts POST only');
-    if (!String(req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) return oauthError(400, 'invalid_request', 'Invalid grant_type parameter or parameter missing');
+    if (!String(req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded'))
+      return oauthError(400, 'invalid_request', 'Invalid grant_type parameter or parameter missing');
     if (vendor === 'asana') return this.#asana(form, grant);
     if (grant === 'client_credentials') return this.#boxCcg(form);
     if (grant === JWT_BEARER) return this.#boxJwt(form);
@@ -112,13 +163,21 @@ export class OAuthServer {
   }
 
   #asana(form: URLSearchParams, grant: string): Reply {
-    if (grant !== 'refresh_token') return oauthError(400, 'unsupported_grant_type', 'The authorization grant type is not supported by the authorization server.');
+    if (grant !== 'refresh_token')
+      return oauthError(
+        400,
+        'unsupported_grant_type',
+        'The authorization grant type is not supported by the authorization server.',
+      );
     if (form.get('client_id') !== this.asana.clientId || form.get('client_secret') !== this.asana.clientSecret) {
       return oauthError(401, 'invalid_client', 'The client_id and/or client_secret provided are invalid.');
     }
     const refresh = form.get('refresh_token') ?? '';
-    if (!this.asana.refreshTokens.has(refresh)) return oauthError(400, 'invalid_grant', 'The refresh token is invalid or has been revoked.');
-    const extra: Record<string, unknown> = { data: { id: 900000000001, gid: '900000000001', name: 'Emulator User', email: 'emulator@example.com' } };
+    if (!this.asana.refreshTokens.has(refresh))
+      return oauthError(400, 'invalid_grant', 'The refresh token is invalid or has been revoked.');
+    const extra: Record<string, unknown> = {
+      data: { id: 900000000001, gid: '900000000001', name: 'Emulator User', email: 'emulator@example.com' },
+    };
     if (this.asana.rotate) {
       this.asana.refreshTokens.delete(refresh);
       const next = `1/900000000001:${crypto.randomBytes(16).toString('hex')}`;
@@ -136,13 +195,17 @@ export class OAuthServer {
   }
 
   #boxSubjectOk(type: string | null | undefined, id: string | null | undefined): boolean {
-    return (type === 'enterprise' && id === this.box.enterpriseId) || (type === 'user' && id !== null && id !== undefined && this.box.userIds.includes(id));
+    return (
+      (type === 'enterprise' && id === this.box.enterpriseId) ||
+      (type === 'user' && id !== null && id !== undefined && this.box.userIds.includes(id))
+    );
   }
 
   #boxCcg(form: URLSearchParams): Reply {
     const bad = this.#boxClient(form);
     if (bad) return bad;
-    if (!this.#boxSubjectOk(form.get('box_subject_type'), form.get('box_subject_id'))) return oauthError(400, 'invalid_grant', 'Grant credentials are invalid');
+    if (!this.#boxSubjectOk(form.get('box_subject_type'), form.get('box_subject_id')))
+      return oauthError(400, 'invalid_grant', 'Grant credentials are invalid');
     return this.#issue('box', { restricted_to: [] });
   }
 
@@ -172,16 +235,20 @@ export class OAuthServer {
     const hash = { RS256: 'sha256', RS384: 'sha384', RS512: 'sha512' }[String(header['alg'])];
     if (!hash) return `Unsupported signing algorithm ${String(header['alg'])}`;
     if (header['kid'] !== this.box.jwtPublicKeyId) return "Please check the 'kid' header: no such public key";
-    if (!crypto.verify(hash, Buffer.from(`${h}.${c}`), key, Buffer.from(s, 'base64url'))) return 'Signature verification error. The public key identified by "kid" must correspond to the private key used for signing.';
+    if (!crypto.verify(hash, Buffer.from(`${h}.${c}`), key, Buffer.from(s, 'base64url')))
+      return 'Signature verification error. The public key identified by "kid" must correspond to the private key used for signing.';
     if (claims['iss'] !== this.box.clientId) return "Please check the 'iss' claim.";
-    if (!this.#boxSubjectOk(String(claims['box_sub_type']), String(claims['sub']))) return "Please check the 'sub' claim.";
+    if (!this.#boxSubjectOk(String(claims['box_sub_type']), String(claims['sub'])))
+      return "Please check the 'sub' claim.";
     if (claims['aud'] !== `${this.url()}/oauth2/token`) return "Please check the 'aud' claim. Should be the token URL.";
     const jti = claims['jti'];
-    if (typeof jti !== 'string' || jti.length < 16 || jti.length > 128) return "Please check the 'jti' claim. It must be 16 to 128 characters.";
+    if (typeof jti !== 'string' || jti.length < 16 || jti.length > 128)
+      return "Please check the 'jti' claim. It must be 16 to 128 characters.";
     if (this.#seenJti.has(jti)) return "Please check the 'jti' claim. A unique 'jti' value is required.";
     const exp = claims['exp'];
     const nowS = this.now() / 1000;
-    if (typeof exp !== 'number' || exp <= nowS || exp > nowS + 60) return "Please check the 'exp' claim. It must be in the future and at most 60 seconds ahead.";
+    if (typeof exp !== 'number' || exp <= nowS || exp > nowS + 60)
+      return "Please check the 'exp' claim. It must be in the future and at most 60 seconds ahead.";
     this.#seenJti.add(jti);
     return undefined;
   }
@@ -216,7 +283,10 @@ export function generateBoxJwtKeyPair(): BoxJwtKeyPair {
 }
 
 /** The developer console's config.json for a JWT app. */
-export function boxJwtConfigJson(keys: BoxJwtKeyPair, app: { clientId: string; clientSecret: string; publicKeyId: string; enterpriseId: string }): string {
+export function boxJwtConfigJson(
+  keys: BoxJwtKeyPair,
+  app: { clientId: string; clientSecret: string; publicKeyId: string; enterpriseId: string },
+): string {
   const config = {
     boxAppSettings: {
       clientID: app.clientId,

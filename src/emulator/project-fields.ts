@@ -2,7 +2,11 @@
 // keeps one field, and every object keeps its gid (events have none and get none).
 type Json = unknown;
 
-export function projectFields(value: Record<string, unknown>, fields: string[], keepGid: boolean): Record<string, unknown> {
+export function projectFields(
+  value: Record<string, unknown>,
+  fields: string[],
+  keepGid: boolean,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (keepGid && 'gid' in value) out['gid'] = value['gid'];
   for (const field of fields) merge(out, value, field.split('.'));
@@ -24,7 +28,8 @@ function merge(out: Record<string, unknown>, source: Record<string, unknown>, pa
   if (Array.isArray(value)) {
     const existing = Array.isArray(out[head]) ? (out[head] as Array<Record<string, unknown>>) : value.map(() => ({}));
     value.forEach((item, i) => {
-      if (item && typeof item === 'object') merge(withGid(existing[i]!, item as Record<string, unknown>), item as Record<string, unknown>, rest);
+      if (item && typeof item === 'object')
+        merge(withGid(existing[i]!, item as Record<string, unknown>), item as Record<string, unknown>, rest);
     });
     out[head] = existing;
     return;

@@ -31,7 +31,10 @@ export class RateLimiter {
   refused = 0;
   admitted = 0;
 
-  constructor(spec: RateLimitSpec = {}, private readonly now: () => number = Date.now) {
+  constructor(
+    spec: RateLimitSpec = {},
+    private readonly now: () => number = Date.now,
+  ) {
     this.#spec = validate(spec);
   }
 

@@ -27,8 +27,16 @@ export function json(status: number, body: unknown, headers?: Record<string, str
 }
 
 /** Asana's error body: `{"errors":[{"message","help"[,"phrase"]}]}`. */
-export function asanaError(status: number, message: string, extra: Record<string, unknown> = {}, headers?: Record<string, string>): Reply {
-  const error: Record<string, unknown> = { message, help: 'For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors' };
+export function asanaError(
+  status: number,
+  message: string,
+  extra: Record<string, unknown> = {},
+  headers?: Record<string, string>,
+): Reply {
+  const error: Record<string, unknown> = {
+    message,
+    help: 'For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors',
+  };
   if (status >= 500) error['phrase'] = 'six sad squid snuggle softly';
   return json(status, { errors: [error], ...extra }, headers);
 }
@@ -36,8 +44,18 @@ export function asanaError(status: number, message: string, extra: Record<string
 /** The `code` of Box's ClientError per HTTP status: the values of the enum in box_oas.json
  * (components.schemas.ClientError.properties.code), nothing outside it. */
 const BOX_ERROR_CODES: Record<number, string> = {
-  400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed',
-  409: 'conflict', 412: 'precondition_failed', 429: 'too_many_requests', 500: 'internal_server_error', 502: 'unavailable', 503: 'unavailable', 504: 'unavailable',
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  412: 'precondition_failed',
+  429: 'too_many_requests',
+  500: 'internal_server_error',
+  502: 'unavailable',
+  503: 'unavailable',
+  504: 'unavailable',
 };
 
 export function boxErrorCode(status: number): string {
@@ -49,7 +67,14 @@ let boxRequestCounter = 0;
 /** Box's error body, the spec's ClientError: type, status, code, message, help_url, request_id. */
 export function boxError(status: number, message: string, headers?: Record<string, string>): Reply {
   const requestId = `${Date.now().toString(36)}${(++boxRequestCounter).toString(36).padStart(4, '0')}`;
-  const body = { type: 'error', status, code: boxErrorCode(status), help_url: 'https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/', message, request_id: requestId };
+  const body = {
+    type: 'error',
+    status,
+    code: boxErrorCode(status),
+    help_url: 'https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/',
+    message,
+    request_id: requestId,
+  };
   return json(status, body, headers);
 }
 
@@ -78,7 +103,10 @@ export function pickEncoding(header: string | undefined): ContentCoding {
     q.set(name.trim(), Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0);
   }
   const weight = (coding: string): number => q.get(coding) ?? q.get('*') ?? 0;
-  const best = (['br', 'gzip'] as const).reduce<{ coding: ContentCoding; q: number }>((top, coding) => (weight(coding) > top.q ? { coding, q: weight(coding) } : top), { coding: 'identity', q: 0 });
+  const best = (['br', 'gzip'] as const).reduce<{ coding: ContentCoding; q: number }>(
+    (top, coding) => (weight(coding) > top.q ? { coding, q: weight(coding) } : top),
+    { coding: 'identity', q: 0 },
+  );
   return best.coding;
 }
 
@@ -92,11 +120,21 @@ export function encodeReply(reply: Reply, negotiated: boolean, acceptEncoding?: 
   const coding = negotiated ? pickEncoding(acceptEncoding) : 'identity';
   const body =
     coding === 'br'
-      ? zlib.brotliCompressSync(text, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5, [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: text.length } })
+      ? zlib.brotliCompressSync(text, {
+          params: {
+            [zlib.constants.BROTLI_PARAM_QUALITY]: 5,
+            [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
+            [zlib.constants.BROTLI_PARAM_SIZE_HINT]: text.length,
+          },
+        })
       : coding === 'gzip'
         ? zlib.gzipSync(text)
         : text;
-  const headers: Record<string, string> = { 'content-type': 'application/json; charset=UTF-8', 'content-length': String(body.length), ...reply.headers };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json; charset=UTF-8',
+    'content-length': String(body.length),
+    ...reply.headers,
+  };
   if (negotiated) headers['vary'] = 'Accept-Encoding';
   if (coding !== 'identity') headers['content-encoding'] = coding;
   return { status: reply.status, headers, body };

@@ -87,10 +87,12 @@ export class Checkpointer {
    */
   plan(facts: CheckpointFacts): CheckpointPlan {
     const now = this.#now();
-    let durable = !facts.more || facts.cut === true || facts.stopping === true || now - this.#lastDurable >= DURABLE_EVERY_MS;
+    let durable =
+      !facts.more || facts.cut === true || facts.stopping === true || now - this.#lastDurable >= DURABLE_EVERY_MS;
     // An idle poll (nothing written now nor since the last durable checkpoint) needs no fsync: a
     // thousand idle subscriptions would otherwise fsync a thousand times a cycle.
-    if (durable && !facts.wroteEvents && !this.#unsynced && now - this.#lastDurable < IDLE_DURABLE_EVERY_MS) durable = false;
+    if (durable && !facts.wroteEvents && !this.#unsynced && now - this.#lastDurable < IDLE_DURABLE_EVERY_MS)
+      durable = false;
     this.#unsynced = durable ? false : this.#unsynced || facts.wroteEvents;
     return { facts, durable, at: now };
   }
@@ -104,7 +106,13 @@ export class Checkpointer {
     // lag by a minute). Saves are most of what an idle poll costs.
     const stored = this.#stored;
     const unchanged =
-      !wroteEvents && !durable && !cut && !more && stored !== undefined && sameCursor(stored.cursor, cursor) && at - Date.parse(stored.savedAt) < UNCHANGED_SAVE_EVERY_MS;
+      !wroteEvents &&
+      !durable &&
+      !cut &&
+      !more &&
+      stored !== undefined &&
+      sameCursor(stored.cursor, cursor) &&
+      at - Date.parse(stored.savedAt) < UNCHANGED_SAVE_EVERY_MS;
     await this.flush();
     await this.#options.flushOutput(durable);
     if (unchanged) return 'unchanged';
@@ -135,7 +143,13 @@ export class Checkpointer {
 
   async #save(cursor: Cursor, lastEventAt: string | undefined, durable: boolean): Promise<void> {
     const now = this.#now();
-    const record = { label: this.#options.label, cursor, savedAt: new Date(now).toISOString(), lastEventAt: lastEventAt ?? this.#stored?.lastEventAt, seen: this.#options.seen?.() };
+    const record = {
+      label: this.#options.label,
+      cursor,
+      savedAt: new Date(now).toISOString(),
+      lastEventAt: lastEventAt ?? this.#stored?.lastEventAt,
+      seen: this.#options.seen?.(),
+    };
     const { cursors } = this.#options;
     if (durable) {
       await cursors.save(record);

@@ -47,7 +47,9 @@ export class Expansion {
         listed = await this.#options.lister.listProjects(ref, this.#options.ctx);
       } catch (error) {
         if (initial || this.#options.ctx.signal.aborted) throw error;
-        this.#options.progress.note(`could not list ${ref.label}, keeping the last list: ${formatError(error, false).replace(/^events: /, '')}`);
+        this.#options.progress.note(
+          `could not list ${ref.label}, keeping the last list: ${formatError(error, false).replace(/^events: /, '')}`,
+        );
         continue;
       }
       await this.#apply(ref, listed, initial);
@@ -79,7 +81,10 @@ export class Expansion {
     for (const gid of [...members]) {
       if (now.has(gid)) continue;
       members.delete(gid);
-      if (await set.drop(gid, ref.id)) progress.note(`project ${gid} left ${ref.label} (archived, deleted or moved): stopped following it; its cursor is kept`);
+      if (await set.drop(gid, ref.id))
+        progress.note(
+          `project ${gid} left ${ref.label} (archived, deleted or moved): stopped following it; its cursor is kept`,
+        );
     }
     for (const project of mine) {
       if (members.has(project.gid) || set.gone.has(project.gid)) continue;
@@ -88,13 +93,19 @@ export class Expansion {
         members.add(project.gid);
         this.#lockedReported.delete(project.gid);
         const name = project.name === undefined ? '' : ` "${project.name}"`;
-        progress.debug(`${ref.label}: ${added ? 'following' : 'also lists'} project ${project.gid}${name}${initial ? '' : ' (new in the list)'}`);
+        progress.debug(
+          `${ref.label}: ${added ? 'following' : 'also lists'} project ${project.gid}${name}${initial ? '' : ' (new in the list)'}`,
+        );
       } catch (error) {
         if (initial || !(error instanceof LockedError)) throw error;
-        if (!this.#lockedReported.has(project.gid)) progress.note(`${formatError(error, false).replace(/^events: /, '')}; trying again at the next listing`);
+        if (!this.#lockedReported.has(project.gid))
+          progress.note(`${formatError(error, false).replace(/^events: /, '')}; trying again at the next listing`);
         this.#lockedReported.add(project.gid);
       }
     }
-    if (initial) progress.debug(`${ref.label}: ${mine.length} of ${listed.length} listed projects in this process${shard ? ` (shard ${shard.index}/${shard.count})` : ''}`);
+    if (initial)
+      progress.debug(
+        `${ref.label}: ${mine.length} of ${listed.length} listed projects in this process${shard ? ` (shard ${shard.index}/${shard.count})` : ''}`,
+      );
   }
 }

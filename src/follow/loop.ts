@@ -97,8 +97,21 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
     signal: own.signal,
     subscription: ref.id,
     report: {
-      retrying: ({ delayMs, reason, rateLimited }) => env.reporter.notice({ kind: 'retrying', subject: ref.label, reason, delayMs, rateLimited: rateLimited === true }),
-      recovered: ({ downMs, rateLimitedOnly }) => env.reporter.notice({ kind: 'recovered', subject: ref.label, downMs, rateLimitedOnly: rateLimitedOnly === true }),
+      retrying: ({ delayMs, reason, rateLimited }) =>
+        env.reporter.notice({
+          kind: 'retrying',
+          subject: ref.label,
+          reason,
+          delayMs,
+          rateLimited: rateLimited === true,
+        }),
+      recovered: ({ downMs, rateLimitedOnly }) =>
+        env.reporter.notice({
+          kind: 'recovered',
+          subject: ref.label,
+          downMs,
+          rateLimitedOnly: rateLimitedOnly === true,
+        }),
     },
   };
 
@@ -106,7 +119,13 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
   const recent = provider.eventId ? new RecentIds(loaded?.seen) : undefined;
   // Durable, quick or no save at all: the checkpointer's call. A quick save runs while the next
   // page is fetched; flush() waits for it before the next page is written.
-  const checkpoints = new Checkpointer({ cursors: sub.cursors, stored: loaded, label: ref.label, seen: () => recent?.toJSON(), flushOutput: (durable) => renderer.flush(durable) });
+  const checkpoints = new Checkpointer({
+    cursors: sub.cursors,
+    stored: loaded,
+    label: ref.label,
+    seen: () => recent?.toJSON(),
+    flushOutput: (durable) => renderer.flush(durable),
+  });
   const unsettled: UnsettledPage[] = [];
   /**
    * On a stop (not the end of --max-events or a dropped subscription: their reader lives on),
@@ -129,16 +148,23 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       lines += p.end - Math.max(p.start, delivered);
       for (const [index, id] of p.admitted) if (i > first || index >= upTo) recent?.forget(id);
     }
-    const lastEventAt = kept ? lastCreatedAt(page.events.pick(Array.from({ length: kept }, (_, i) => i))) : page.lastEventAtBefore;
+    const lastEventAt = kept
+      ? lastCreatedAt(page.events.pick(Array.from({ length: kept }, (_, i) => i)))
+      : page.lastEventAtBefore;
     await checkpoints.saveDurable(recent ? page.cursor : { ...page.cursor, skip: page.skip + upTo }, lastEventAt);
     if (env.repeatable) env.repeatable.lines += lines;
     progress.debug(`${ref.label}: ${lines} lines written to the pipe are not counted: the next run repeats them`);
   };
   /** Remembers a written page while a pipe's reader could still lose its lines. */
-  const remember = (page: Omit<UnsettledPage, 'admitted' | 'events' | 'lastEventAtBefore'>, events: EventBatch, admitted: () => UnsettledPage['admitted']): void => {
+  const remember = (
+    page: Omit<UnsettledPage, 'admitted' | 'events' | 'lastEventAtBefore'>,
+    events: EventBatch,
+    admitted: () => UnsettledPage['admitted'],
+  ): void => {
     const settled = renderer.linesSettled ?? renderer.linesWritten;
     while (unsettled.length && unsettled[0]!.end <= settled) unsettled.shift();
-    if (page.end > settled) unsettled.push({ ...page, events, admitted: admitted(), lastEventAtBefore: checkpoints.stored?.lastEventAt });
+    if (page.end > settled)
+      unsettled.push({ ...page, events, admitted: admitted(), lastEventAtBefore: checkpoints.stored?.lastEventAt });
   };
 
   try {
@@ -152,7 +178,10 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       progress.debug(`${ref.label}: started a new cursor`);
       if (options.once && !provider.startsWithHistory?.(ref)) {
         // A first --once prints nothing, which looks like a failure to a person trying it out.
-        progress.tip(`${ref.label}: first run: the cursor is now stored and events start from here; the next run prints what happened since`, 'first-run');
+        progress.tip(
+          `${ref.label}: first run: the cursor is now stored and events start from here; the next run prints what happened since`,
+          'first-run',
+        );
         return;
       }
     } else {
@@ -190,7 +219,11 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       const { eventId } = provider;
       const admit = recent && eventId ? (i: number) => recent.admit(eventId(events.value(i))) : undefined;
       const filter = sub.filter;
-      const chosen = selectEvents(input, { admit, filter: filter && ((i: number) => filter(events.value(i))), budget: env.budget });
+      const chosen = selectEvents(input, {
+        admit,
+        filter: filter && ((i: number) => filter(events.value(i))),
+        budget: env.budget,
+      });
       if (chosen.dropped) progress.debug(`${ref.label}: dropped ${chosen.dropped} repeated events`);
       const cut = chosen.consumed < input.length;
       if (filter && env.tally) {
@@ -201,7 +234,13 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       // Mid-drain pages are saved cheaply; caught up, cut or stopping, output and cursor are made
       // durable, in that order (an idle poll skips the fsync, or the save). Decided before the
       // page is written, as the time a slow reader takes is not the drain's.
-      const plan = checkpoints.plan({ wroteEvents: chosen.events.length > 0, more: page.more, cut, stopping: signal.aborted, lastEventAt: lastCreatedAt(batch) });
+      const plan = checkpoints.plan({
+        wroteEvents: chosen.events.length > 0,
+        more: page.more,
+        cut,
+        stopping: signal.aborted,
+        lastEventAt: lastCreatedAt(batch),
+      });
       await checkpoints.flush();
       const before = renderer.linesWritten;
       const upToLine = (lines: number): number => (lines === 0 ? chosen.indexes[0]! : chosen.indexes[lines - 1]! + 1);
@@ -214,7 +253,8 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
         // The reader went away in the middle of the page (EPIPE): what was not handed over was
         // not seen either, whatever the cursor saved on the way out says.
         const upTo = upToLine(renderer.linesWritten - before);
-        for (const index of chosen.admitted) if (index >= upTo) recent?.forget(provider.eventId!(events.value(input[index]!)));
+        for (const index of chosen.admitted)
+          if (index >= upTo) recent?.forget(provider.eventId!(events.value(input[index]!)));
         throw error;
       } finally {
         // What the reader was handed, also of a page cut short, until the pipe can no longer lose it.
@@ -222,7 +262,8 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
         if (handed) {
           const end = written === undefined ? before + handed : renderer.linesWritten;
           remember({ start: end - handed, end, cursor, skip, indexes: chosen.indexes }, batch, () =>
-            chosen.admitted.map((index) => [index, provider.eventId?.(events.value(input[index]!))]));
+            chosen.admitted.map((index) => [index, provider.eventId?.(events.value(input[index]!))]),
+          );
         }
       }
       if (written < batch.length) {
@@ -230,9 +271,13 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
         // exactly what was handed over, so the next run neither repeats nor skips a line (to a
         // pipe, rewind() then goes back to the lines its reader could still lose).
         const upTo = upToLine(written);
-        for (const index of chosen.admitted) if (index >= upTo) recent?.forget(provider.eventId!(events.value(input[index]!)));
+        for (const index of chosen.admitted)
+          if (index >= upTo) recent?.forget(provider.eventId!(events.value(input[index]!)));
         await renderer.flush(true);
-        await checkpoints.saveDurable(recent ? cursor : { ...cursor, skip: skip + upTo }, lastCreatedAt(events.pick(chosen.events.slice(0, written))));
+        await checkpoints.saveDurable(
+          recent ? cursor : { ...cursor, skip: skip + upTo },
+          lastCreatedAt(events.pick(chosen.events.slice(0, written))),
+        );
         progress.debug(`${ref.label}: stopped after ${written} of ${chosen.events.length} lines of a page`);
         await rewind();
         return;
@@ -266,7 +311,12 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
   }
 }
 
-async function onExpired(sub: Subscription, env: LoopEnv, stored: CursorRecord | undefined, ctx: ProviderContext): Promise<void> {
+async function onExpired(
+  sub: Subscription,
+  env: LoopEnv,
+  stored: CursorRecord | undefined,
+  ctx: ProviderContext,
+): Promise<void> {
   const age = stored ? formatAge(Date.now() - Date.parse(stored.savedAt)) : 'unknown';
   if (env.options.onExpire === 'fail') {
     throw new ExpiredError(
@@ -274,7 +324,9 @@ async function onExpired(sub: Subscription, env: LoopEnv, stored: CursorRecord |
       'run again with --on-expire recrawl (the default) to take a fresh cursor and re-read the current state',
     );
   }
-  env.progress.warn(`the stored cursor of ${sub.ref.label} has expired (saved ${age} ago); events since then were missed`);
+  env.progress.warn(
+    `the stored cursor of ${sub.ref.label} has expired (saved ${age} ago); events since then were missed`,
+  );
   await env.renderer.notice(sub, 'resync', { reason: 'cursor expired', lost_cursor_saved_at: stored?.savedAt ?? null });
   // The fresh cursor came with the 412, before this crawl: changes made meanwhile follow as events.
   // It is saved only after the crawl was written, so a crash mid-crawl crawls again next time.
@@ -283,7 +335,12 @@ async function onExpired(sub: Subscription, env: LoopEnv, stored: CursorRecord |
 }
 
 /** Writes the current state of the subscribed resource between snapshot_begin and snapshot_end. */
-export async function recrawl(sub: RenderTarget & { provider: Provider }, env: Pick<LoopEnv, 'renderer' | 'progress'>, ctx: ProviderContext, reason: string): Promise<number> {
+export async function recrawl(
+  sub: RenderTarget & { provider: Provider },
+  env: Pick<LoopEnv, 'renderer' | 'progress'>,
+  ctx: ProviderContext,
+  reason: string,
+): Promise<number> {
   const { renderer, progress } = env;
   if (!sub.provider.crawl) return 0;
   progress.status(`crawling ${sub.ref.label} …`);
@@ -305,7 +362,8 @@ function handled<T>(promise: Promise<T>): Promise<T> {
 }
 
 function lastCreatedAt(events: EventBatch): string | undefined {
-  const last = (events.length ? events.value(events.length - 1) : undefined) as { created_at?: unknown } | null | undefined;
+  const last = (events.length ? events.value(events.length - 1) : undefined) as
+    { created_at?: unknown } | null | undefined;
   return typeof last?.created_at === 'string' ? last.created_at : undefined;
 }
 

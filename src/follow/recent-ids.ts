@@ -5,7 +5,10 @@ export const RECENT_IDS_LIMIT = 5000;
 export class RecentIds {
   readonly #ids: Set<string>;
 
-  constructor(initial: readonly string[] = [], private readonly limit = RECENT_IDS_LIMIT) {
+  constructor(
+    initial: readonly string[] = [],
+    private readonly limit = RECENT_IDS_LIMIT,
+  ) {
     this.#ids = new Set(initial.slice(-limit));
   }
 

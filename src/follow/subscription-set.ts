@@ -69,8 +69,18 @@ export class SubscriptionSet {
     const { store, providers, group, filters, lockWaitMs, stop } = this.#options;
     const provider = providers.get(ref.provider)!;
     const key = { provider: provider.name, host: provider.host, subscription: ref.id, group };
-    const release = await acquireLock(store.lockPath(key), { waitMs: lockWaitMs, description: `${ref.label} (group ${group})`, signal: stop.signal });
-    const sub: Subscription = { ref, provider, cursors: store.file(key), filter: buildFilter(filters, provider.name), origin: { provider: provider.name, subscription: ref.id, group } };
+    const release = await acquireLock(store.lockPath(key), {
+      waitMs: lockWaitMs,
+      description: `${ref.label} (group ${group})`,
+      signal: stop.signal,
+    });
+    const sub: Subscription = {
+      ref,
+      provider,
+      cursors: store.file(key),
+      filter: buildFilter(filters, provider.name),
+      origin: { provider: provider.name, subscription: ref.id, group },
+    };
     const entry: Entry = { sub, sources: new Set([source]), release, abort: linkedAbort(stop.signal) };
     this.#entries.set(ref.id, entry);
     if (this.#env) this.#run(entry, this.#env);
@@ -126,7 +136,9 @@ export class SubscriptionSet {
         if (!entry.sources.has(DIRECT)) {
           // A listed project deleted (or hidden from the token) between two listings.
           this.gone.add(entry.sub.ref.id);
-          env.progress.note(`${entry.sub.ref.label} is gone (404: deleted, or no longer visible to the token): stopped following it; its cursor is kept`);
+          env.progress.note(
+            `${entry.sub.ref.label} is gone (404: deleted, or no longer visible to the token): stopped following it; its cursor is kept`,
+          );
           return;
         }
         // One missing resource stops its own subscription; the others go on.

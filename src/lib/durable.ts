@@ -45,7 +45,7 @@ export function linkTarget(target: string): string {
  */
 export function makeFolders(dir: string, mode = 0o700): void {
   const missing: string[] = [];
-  for (let at = path.resolve(dir); ; ) {
+  for (let at = path.resolve(dir); ;) {
     let stat: fs.Stats | undefined;
     try {
       stat = fs.statSync(at);
@@ -75,7 +75,12 @@ export function makeFolders(dir: string, mode = 0o700): void {
 }
 
 function notAFolder(at: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${at}'`), { code: 'ENOTDIR', errno: -20, syscall: 'mkdir', path: at });
+  return Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${at}'`), {
+    code: 'ENOTDIR',
+    errno: -20,
+    syscall: 'mkdir',
+    path: at,
+  });
 }
 
 /** A temporary name beside the target, unique per process and call. */

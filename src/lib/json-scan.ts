@@ -85,9 +85,24 @@ class Scanner {
       if (c === BACKSLASH) {
         const e = text.charCodeAt(pos + 1);
         if (e === 0x75 /* u */) {
-          if (!isHex(text.charCodeAt(pos + 2)) || !isHex(text.charCodeAt(pos + 3)) || !isHex(text.charCodeAt(pos + 4)) || !isHex(text.charCodeAt(pos + 5))) throw DECLINE;
+          if (
+            !isHex(text.charCodeAt(pos + 2)) ||
+            !isHex(text.charCodeAt(pos + 3)) ||
+            !isHex(text.charCodeAt(pos + 4)) ||
+            !isHex(text.charCodeAt(pos + 5))
+          )
+            throw DECLINE;
           pos += 6;
-        } else if (e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+        } else if (
+          e === QUOTE ||
+          e === BACKSLASH ||
+          e === 0x2f ||
+          e === 0x62 ||
+          e === 0x66 ||
+          e === 0x6e ||
+          e === 0x72 ||
+          e === 0x74
+        ) {
           pos += 2; // \" \\ \/ \b \f \n \r \t
         } else {
           throw DECLINE;

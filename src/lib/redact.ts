@@ -13,14 +13,17 @@ export function redactUrl(url: URL | string): string {
   }
   if (copy.username) copy.username = 'REDACTED';
   if (copy.password) copy.password = '';
-  for (const key of [...new Set(copy.searchParams.keys())]) if (SECRET_PARAM.test(key)) copy.searchParams.set(key, 'REDACTED');
+  for (const key of [...new Set(copy.searchParams.keys())])
+    if (SECRET_PARAM.test(key)) copy.searchParams.set(key, 'REDACTED');
   return copy.toString();
 }
 
 /** Any text with every URL in it redacted (error messages of libraries quote URLs). */
 export function redactText(text: string): string {
   return text
-    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()]+/gi, (found) => (found.includes('://') && canParse(found) ? redactUrl(found) : found))
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()]+/gi, (found) =>
+      found.includes('://') && canParse(found) ? redactUrl(found) : found,
+    )
     .replace(/\/\/[^/\s@:]+:[^/\s@]+@/g, '//REDACTED@');
 }
 

@@ -11,7 +11,8 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\
 const INVISIBLE = /[\u180e\u200b\u2060-\u2064\ufeff]/g;
 /** Zero width (non-)joiners carry meaning between two letters (Persian, Indic scripts) or inside
  * an emoji sequence (👩‍💻); anywhere else (at an end, beside a space, doubled) they only hide. */
-const STRAY_JOINER = /(?<![\p{L}\p{M}\p{Extended_Pictographic}\uFE0F\u{1F3FB}-\u{1F3FF}])[\u200c\u200d]+|[\u200c\u200d]+(?![\p{L}\p{M}\p{Extended_Pictographic}])|[\u200c\u200d]{2,}/gu;
+const STRAY_JOINER =
+  /(?<![\p{L}\p{M}\p{Extended_Pictographic}\uFE0F\u{1F3FB}-\u{1F3FF}])[\u200c\u200d]+|[\u200c\u200d]+(?![\p{L}\p{M}\p{Extended_Pictographic}])|[\u200c\u200d]{2,}/gu;
 
 export function sanitizeText(text: string): string {
   return text.replace(ESCAPE_SEQUENCES, '').replace(CONTROL, ' ').replace(INVISIBLE, '').replace(STRAY_JOINER, '');

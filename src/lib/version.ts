@@ -4,7 +4,9 @@ let cached: string | undefined;
 
 /** The package version, read once from package.json next to dist/ (no JSON import at start-up). */
 export function version(): string {
-  cached ??= (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  cached ??= (
+    JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
   return cached;
 }
 

@@ -144,7 +144,10 @@ export class Governor {
 
   /** How many subscriptions poll at which interval (a count that may change): for the stretch message. */
   setDemand(subscriptions: number | (() => number), intervalMs: number): void {
-    this.#demand = { subscriptions: typeof subscriptions === 'number' ? () => subscriptions : subscriptions, intervalMs };
+    this.#demand = {
+      subscriptions: typeof subscriptions === 'number' ? () => subscriptions : subscriptions,
+      intervalMs,
+    };
   }
 
   /** Waits for a slot: a token from the bucket, no pause in force, room under the in-flight cap. */
@@ -264,7 +267,8 @@ export class Governor {
     }
     // No saving up while the minute is full: a full bucket would burst again the moment the
     // opening burst leaves the window, and a long drain would come in minute-sized waves.
-    if (this.#windowFullUntil(now) === undefined) this.#tokens = Math.min(this.#capacity(), this.#tokens + dt * this.#rate);
+    if (this.#windowFullUntil(now) === undefined)
+      this.#tokens = Math.min(this.#capacity(), this.#tokens + dt * this.#rate);
     this.#lastRefill = now;
   }
 
@@ -275,7 +279,8 @@ export class Governor {
 
   /** When the last WINDOW_MS already hold the window's budget: the time a place frees up. */
   #windowFullUntil(now: number): number | undefined {
-    while (this.#grantedHead < this.#granted.length && this.#granted[this.#grantedHead]! <= now - WINDOW_MS) this.#grantedHead++;
+    while (this.#grantedHead < this.#granted.length && this.#granted[this.#grantedHead]! <= now - WINDOW_MS)
+      this.#grantedHead++;
     if (this.#grantedHead > 1024 && this.#grantedHead * 2 > this.#granted.length) {
       this.#granted = this.#granted.slice(this.#grantedHead);
       this.#grantedHead = 0;
@@ -289,11 +294,14 @@ export class Governor {
     if (this.#timer !== undefined && this.#timerAt <= at) return;
     if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
     this.#timerAt = at;
-    this.#timer = this.#clock.setTimer(() => {
-      this.#timer = undefined;
-      this.#timerAt = Infinity;
-      this.#pump();
-    }, Math.max(1, at - this.#clock.now()));
+    this.#timer = this.#clock.setTimer(
+      () => {
+        this.#timer = undefined;
+        this.#timerAt = Infinity;
+        this.#pump();
+      },
+      Math.max(1, at - this.#clock.now()),
+    );
   }
 
   #admit(sentAt: number): void {
@@ -302,7 +310,8 @@ export class Governor {
   }
 
   #prune(now: number): void {
-    while (this.#admittedHead < this.#admitted.length && this.#admitted[this.#admittedHead]! < now - LOOKBACK_MS) this.#admittedHead++;
+    while (this.#admittedHead < this.#admitted.length && this.#admitted[this.#admittedHead]! < now - LOOKBACK_MS)
+      this.#admittedHead++;
     if (this.#admittedHead > 1024 && this.#admittedHead * 2 > this.#admitted.length) {
       this.#admitted = this.#admitted.slice(this.#admittedHead);
       this.#admittedHead = 0;
@@ -341,7 +350,13 @@ export class Governor {
       this.#learned = true;
     }
     const after = this.ratePerMin;
-    this.#reporter?.notice({ kind: 'rate-limited', vendor: this.vendor, retryAfterMs: waitMs, slowedToPerMin: !this.#pinned && after < before ? after : undefined, pinned: this.#pinned });
+    this.#reporter?.notice({
+      kind: 'rate-limited',
+      vendor: this.vendor,
+      retryAfterMs: waitMs,
+      slowedToPerMin: !this.#pinned && after < before ? after : undefined,
+      pinned: this.#pinned,
+    });
   }
 
   /** Says once (and again after a big change) that the subscriptions need more than the budget. */

@@ -8,7 +8,10 @@ import type { ProxySettings } from './proxy.js';
 
 /** The request never produced a usable HTTP answer: refused, reset, timed out. Worth a retry. */
 export class NetworkError extends Error {
-  constructor(message: string, readonly code: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
     super(message);
   }
 }
@@ -26,7 +29,10 @@ export class ProxyError extends AuthError {}
 /** An https URL whose port speaks plain http: the base URL is wrong, not the network. */
 export class NotTlsError extends UsageError {
   constructor(readonly origin: string) {
-    super(`${origin} does not speak TLS (is it a plain-http port?)`, 'use http:// for it, or the port that serves https');
+    super(
+      `${origin} does not speak TLS (is it a plain-http port?)`,
+      'use http:// for it, or the port that serves https',
+    );
   }
 }
 
@@ -41,9 +47,15 @@ export class TooLarge extends Error {
 }
 
 const CERTIFICATE: Record<string, { problem: string; hint?: string }> = {
-  CERT_HAS_EXPIRED: { problem: 'has expired', hint: 'the server must renew it; if it is not the real server, check the base URL and any proxy (also check this machine\'s clock)' },
-  CERT_NOT_YET_VALID: { problem: 'is not valid yet', hint: 'check this machine\'s clock' },
-  ERR_TLS_CERT_ALTNAME_INVALID: { problem: 'is for another host name', hint: 'check the host in the base URL; a proxy that inspects TLS must present certificates for the real host' },
+  CERT_HAS_EXPIRED: {
+    problem: 'has expired',
+    hint: "the server must renew it; if it is not the real server, check the base URL and any proxy (also check this machine's clock)",
+  },
+  CERT_NOT_YET_VALID: { problem: 'is not valid yet', hint: "check this machine's clock" },
+  ERR_TLS_CERT_ALTNAME_INVALID: {
+    problem: 'is for another host name',
+    hint: 'check the host in the base URL; a proxy that inspects TLS must present certificates for the real host',
+  },
   DEPTH_ZERO_SELF_SIGNED_CERT: { problem: 'is self-signed' },
   SELF_SIGNED_CERT_IN_CHAIN: { problem: 'is signed by a CA this machine does not trust' },
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: { problem: 'is signed by a CA this machine does not trust' },
@@ -54,7 +66,8 @@ const CERTIFICATE: Record<string, { problem: string; hint?: string }> = {
   CERT_SIGNATURE_FAILURE: { problem: 'has a bad signature' },
   CERT_REJECTED: { problem: 'was rejected' },
 };
-const UNTRUSTED_HINT = 'if a company proxy inspects TLS, set NODE_EXTRA_CA_CERTS to its CA certificate file (PEM); never disable verification';
+const UNTRUSTED_HINT =
+  'if a company proxy inspects TLS, set NODE_EXTRA_CA_CERTS to its CA certificate file (PEM); never disable verification';
 
 const NETWORK_TEXT: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
@@ -78,11 +91,15 @@ interface FailureContext {
 }
 
 export function classifyFailure(error: unknown, ctx: FailureContext): Error {
-  if (error === DEADLINE) return new NetworkError(`no complete answer within ${Math.round(ctx.timeoutMs / 1000)} s`, 'TIMEOUT');
+  if (error === DEADLINE)
+    return new NetworkError(`no complete answer within ${Math.round(ctx.timeoutMs / 1000)} s`, 'TIMEOUT');
   const codes = codesOf(error);
   const message = messagesOf(error).join(': ');
   if (error instanceof TooLarge || codes.includes('UND_ERR_RES_EXCEEDED_MAX_SIZE')) {
-    return new NetworkError(`the answer was larger than ${formatBytes(ctx.maxBytes)} and was cut off (--max-answer-size)`, 'TOO_LARGE');
+    return new NetworkError(
+      `the answer was larger than ${formatBytes(ctx.maxBytes)} and was cut off (--max-answer-size)`,
+      'TOO_LARGE',
+    );
   }
   if (codes.includes('BAD_ENCODING')) return new NetworkError(message, 'BAD_ENCODING');
   if (codes.includes('UND_ERR_HEADERS_TIMEOUT') || codes.includes('UND_ERR_BODY_TIMEOUT')) {
@@ -91,7 +108,10 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Error {
   const host = ctx.url.host;
   const cert = codes.map((code) => CERTIFICATE[code]).find(Boolean);
   if (cert) return new TlsError(`the TLS certificate of ${host} ${cert.problem}`, cert.hint ?? UNTRUSTED_HINT);
-  if (codes.includes('ERR_SSL_WRONG_VERSION_NUMBER') || /wrong version number|packet length too long|http request/i.test(message)) {
+  if (
+    codes.includes('ERR_SSL_WRONG_VERSION_NUMBER') ||
+    /wrong version number|packet length too long|http request/i.test(message)
+  ) {
     return new NotTlsError(ctx.url.origin);
   }
   const proxyStatus = /Proxy response \((\d+)\)|Proxy Authentication Required \((\d+)\)/.exec(message);
@@ -99,7 +119,12 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Error {
   const code = codes.find((c) => NETWORK_TEXT[c]) ?? codes[0] ?? 'NETWORK';
   const viaProxy = proxyFor(ctx);
   const text = NETWORK_TEXT[code] ?? `${code}: ${redactText(message || 'request failed')}`;
-  return new NetworkError(viaProxy && (code === 'ECONNREFUSED' || code === 'ENOTFOUND') ? `${text} (proxy ${redactUrl(viaProxy.url)} from ${viaProxy.from})` : text, code);
+  return new NetworkError(
+    viaProxy && (code === 'ECONNREFUSED' || code === 'ENOTFOUND')
+      ? `${text} (proxy ${redactUrl(viaProxy.url)} from ${viaProxy.from})`
+      : text,
+    code,
+  );
 }
 
 /** A 407 from the proxy itself, or its refusal to open a tunnel. */
@@ -109,12 +134,17 @@ export function proxyFailure(status: number, ctx: { url: URL; proxy: ProxySettin
   if (status === 407) {
     const hasCredentials = proxy ? new URL(proxy.url).username !== '' : false;
     return new ProxyError(
-      hasCredentials ? `${name} rejected its credentials (407)` : `${name} asks for credentials (407 Proxy Authentication Required)`,
+      hasCredentials
+        ? `${name} rejected its credentials (407)`
+        : `${name} asks for credentials (407 Proxy Authentication Required)`,
       `put them in the proxy URL: ${proxy?.from ?? 'HTTPS_PROXY'}=http://user:password@host:port (URL-encode special characters)`,
     );
   }
   if (status >= 500) return new NetworkError(`${name} could not reach ${ctx.url.host} (${status})`, 'PROXY_UPSTREAM');
-  return new ProxyError(`${name} refused to connect to ${ctx.url.host} (${status})`, `ask its administrators to allow ${ctx.url.host}, or list it in NO_PROXY`);
+  return new ProxyError(
+    `${name} refused to connect to ${ctx.url.host} (${status})`,
+    `ask its administrators to allow ${ctx.url.host}, or list it in NO_PROXY`,
+  );
 }
 
 function proxyFor(ctx: { url: URL; proxy: ProxySettings }): { url: string; from: string } | undefined {
@@ -135,7 +165,10 @@ function codesOf(error: unknown, depth = 0): string[] {
 function messagesOf(error: unknown, depth = 0): string[] {
   if (!error || typeof error !== 'object' || depth > 4) return [];
   const err = error as { message?: unknown; cause?: unknown };
-  return [...(typeof err.message === 'string' && err.message ? [err.message] : []), ...messagesOf(err.cause, depth + 1)];
+  return [
+    ...(typeof err.message === 'string' && err.message ? [err.message] : []),
+    ...messagesOf(err.cause, depth + 1),
+  ];
 }
 
 export function formatBytes(bytes: number): string {

@@ -102,11 +102,18 @@ export class HttpClient {
     const method = req.method ?? 'GET';
     try {
       const res = await this.#exchange(req, method, timeoutMs);
-      this.#options.debug?.(`${method} ${redactUrl(req.url)} -> ${res.status} (${Date.now() - started} ms, ${res.body.length} chars)`);
+      this.#options.debug?.(
+        `${method} ${redactUrl(req.url)} -> ${res.status} (${Date.now() - started} ms, ${res.body.length} chars)`,
+      );
       return res;
     } catch (error) {
       if (req.signal?.aborted) throw req.signal.reason ?? error;
-      const failed = classifyFailure(error, { url: req.url, timeoutMs, maxBytes: this.#maxBytes, proxy: this.#proxy() });
+      const failed = classifyFailure(error, {
+        url: req.url,
+        timeoutMs,
+        maxBytes: this.#maxBytes,
+        proxy: this.#proxy(),
+      });
       this.#options.debug?.(`${method} ${redactUrl(req.url)} failed: ${failed.message}`);
       throw failed;
     }
@@ -265,10 +272,14 @@ export class HttpClient {
     let stops = this.#stops.get(signal);
     if (!stops) {
       const set = new Set<() => void>();
-      signal.addEventListener('abort', () => {
-        for (const each of [...set]) each();
-        set.clear();
-      }, { once: true });
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const each of [...set]) each();
+          set.clear();
+        },
+        { once: true },
+      );
       this.#stops.set(signal, set);
       stops = set;
     }
@@ -314,7 +325,7 @@ function loadUndici(): Undici {
  * capped like the download: a small compressed answer cannot inflate past the cap.
  */
 function decode(raw: Buffer, coding: string | string[] | undefined, maxBytes: number): Buffer {
-  const name = (Array.isArray(coding) ? coding.join(',') : coding ?? '').trim().toLowerCase();
+  const name = (Array.isArray(coding) ? coding.join(',') : (coding ?? '')).trim().toLowerCase();
   const options = { maxOutputLength: maxBytes };
   try {
     if (name === 'br') return zlib.brotliDecompressSync(raw, options);

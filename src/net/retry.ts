@@ -14,7 +14,11 @@ export class TransientError extends Error {
   /** A 429: the token's budget is used up, the request itself was fine. */
   readonly rateLimited: boolean;
 
-  constructor(readonly reason: string, readonly retryAfterMs?: number, options: { rateLimited?: boolean } = {}) {
+  constructor(
+    readonly reason: string,
+    readonly retryAfterMs?: number,
+    options: { rateLimited?: boolean } = {},
+  ) {
     super(reason);
     this.rateLimited = options.rateLimited ?? retryAfterMs !== undefined;
   }
@@ -68,7 +72,12 @@ export async function withRetry<T>(
     await gate.wait(signal);
     try {
       const result = await attempt();
-      if (failures > 0) report.recovered({ attempts: failures + 1, downMs: Date.now() - firstFailureAt, rateLimitedOnly: otherFailures === 0 });
+      if (failures > 0)
+        report.recovered({
+          attempts: failures + 1,
+          downMs: Date.now() - firstFailureAt,
+          rateLimitedOnly: otherFailures === 0,
+        });
       return result;
     } catch (error) {
       if (signal?.aborted) throw signal.reason ?? error;

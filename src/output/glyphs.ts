@@ -17,8 +17,24 @@ export interface Glyphs {
   spinner: 'dots' | 'line';
 }
 
-export const UNICODE_GLYPHS: Glyphs = { dot: '·', arrow: '→', minus: '−', ellipsis: '…', rule: '──', check: '✓', spinner: 'dots' };
-export const ASCII_GLYPHS: Glyphs = { dot: '-', arrow: '->', minus: '-', ellipsis: '...', rule: '--', check: '[x]', spinner: 'line' };
+export const UNICODE_GLYPHS: Glyphs = {
+  dot: '·',
+  arrow: '→',
+  minus: '−',
+  ellipsis: '…',
+  rule: '──',
+  check: '✓',
+  spinner: 'dots',
+};
+export const ASCII_GLYPHS: Glyphs = {
+  dot: '-',
+  arrow: '->',
+  minus: '-',
+  ellipsis: '...',
+  rule: '--',
+  check: '[x]',
+  spinner: 'line',
+};
 
 /**
  * Whether the terminal's character set is UTF-8, as the C library decides it: the first of

@@ -18,7 +18,13 @@ interface AsanaEvent {
   type?: unknown;
   action?: unknown;
   created_at?: unknown;
-  change?: { field?: unknown; action?: unknown; new_value?: unknown; added_value?: unknown; removed_value?: unknown } | null;
+  change?: {
+    field?: unknown;
+    action?: unknown;
+    new_value?: unknown;
+    added_value?: unknown;
+    removed_value?: unknown;
+  } | null;
 }
 
 const ACTION_COLOURS: Record<string, (c: ChalkInstance) => ChalkInstance> = {
@@ -42,9 +48,12 @@ export function changeSummary(event: AsanaEvent, glyphs: Glyphs = UNICODE_GLYPHS
   const change = event.change;
   if (action === 'changed' && change) {
     const field = clean(change.field) || 'field';
-    if (change.new_value !== undefined && change.new_value !== null) return `${field} ${glyphs.arrow} ${named(change.new_value)}`;
-    if (change.added_value !== undefined && change.added_value !== null) return `${field} + ${named(change.added_value)}`;
-    if (change.removed_value !== undefined && change.removed_value !== null) return `${field} ${glyphs.minus} ${named(change.removed_value)}`;
+    if (change.new_value !== undefined && change.new_value !== null)
+      return `${field} ${glyphs.arrow} ${named(change.new_value)}`;
+    if (change.added_value !== undefined && change.added_value !== null)
+      return `${field} + ${named(change.added_value)}`;
+    if (change.removed_value !== undefined && change.removed_value !== null)
+      return `${field} ${glyphs.minus} ${named(change.removed_value)}`;
     return change.action && change.action !== 'changed' ? `${field} ${clean(change.action)}` : field;
   }
   const parent = event.parent;
@@ -77,12 +86,37 @@ export function formatAsanaEvent(raw: unknown, style: HumanStyle): string {
   const segments: Segment[] = [
     { text: style.prefix ?? '', paint: chalk.dim, giveWay: [[60, 8]] },
     { text: localTime(event.created_at, style.now), paint: chalk.dim, giveWay: [[40, 0]] },
-    { text: event.user ? named(event.user) : 'system', paint: chalk.bold, giveWay: [[80, 10], [90, 1]] },
+    {
+      text: event.user ? named(event.user) : 'system',
+      paint: chalk.bold,
+      giveWay: [
+        [80, 10],
+        [90, 1],
+      ],
+    },
     { text: action, paint: paintAction },
     { text: clean(resource.resource_type ?? event.type), giveWay: [[20, 0]] },
-    { text: clean(resource.name), before: '"', after: '"', paint: chalk.cyan, giveWay: [[10, 12], [45, 6], [50, 0]] },
+    {
+      text: clean(resource.name),
+      before: '"',
+      after: '"',
+      paint: chalk.cyan,
+      giveWay: [
+        [10, 12],
+        [45, 6],
+        [50, 0],
+      ],
+    },
     { text: clean(resource.gid), paint: chalk.dim, giveWay: [[30, 0]] },
-    { text: summary, before: `${glyphs.dot} `, giveWay: [[70, 16], [85, 10], [95, 1]] },
+    {
+      text: summary,
+      before: `${glyphs.dot} `,
+      giveWay: [
+        [70, 16],
+        [85, 10],
+        [95, 1],
+      ],
+    },
   ];
   return fitLine(segments, style.width, glyphs);
 }

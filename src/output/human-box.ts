@@ -8,7 +8,16 @@ interface BoxEvent {
   event_type?: unknown;
   created_at?: unknown;
   created_by?: { login?: unknown; name?: unknown; id?: unknown } | null;
-  source?: { type?: unknown; id?: unknown; name?: unknown; login?: unknown; item_type?: unknown; item_id?: unknown; item_name?: unknown; parent?: { name?: unknown } | null } | null;
+  source?: {
+    type?: unknown;
+    id?: unknown;
+    name?: unknown;
+    login?: unknown;
+    item_type?: unknown;
+    item_id?: unknown;
+    item_name?: unknown;
+    parent?: { name?: unknown } | null;
+  } | null;
 }
 
 /** Colour by family, so a wall of events reads at a glance; stable for a given type. */
@@ -40,13 +49,38 @@ export function formatBoxEvent(raw: unknown, style: HumanStyle): string {
   const segments: Segment[] = [
     { text: style.prefix ?? '', paint: chalk.dim, giveWay: [[60, 8]] },
     { text: localTime(event.created_at, style.now), paint: chalk.dim, giveWay: [[40, 0]] },
-    { text: actor, paint: chalk.bold, giveWay: [[70, 10], [90, 1]] },
+    {
+      text: actor,
+      paint: chalk.bold,
+      giveWay: [
+        [70, 10],
+        [90, 1],
+      ],
+    },
     { text: type, paint: boxColour(type, chalk) },
     // Enterprise events describe files as item_type/item_id/item_name.
     { text: clean(source.type ?? source.item_type), giveWay: [[20, 0]] },
-    { text: name, before: '"', after: '"', paint: chalk.cyan, giveWay: [[50, 12], [65, 6], [95, 1]] },
+    {
+      text: name,
+      before: '"',
+      after: '"',
+      paint: chalk.cyan,
+      giveWay: [
+        [50, 12],
+        [65, 6],
+        [95, 1],
+      ],
+    },
     { text: clean(source.id ?? source.item_id), paint: chalk.dim, giveWay: [[30, 0]] },
-    { text: parent, before: 'in "', after: '"', giveWay: [[10, 8], [35, 0]] },
+    {
+      text: parent,
+      before: 'in "',
+      after: '"',
+      giveWay: [
+        [10, 8],
+        [35, 0],
+      ],
+    },
   ];
   return fitLine(segments, style.width, style.glyphs ?? UNICODE_GLYPHS);
 }

@@ -35,7 +35,11 @@ export interface Segment {
 }
 
 export function clean(value: unknown): string {
-  return typeof value === 'string' ? sanitizeText(value) : value === undefined || value === null ? '' : sanitizeText(String(value));
+  return typeof value === 'string'
+    ? sanitizeText(value)
+    : value === undefined || value === null
+      ? ''
+      : sanitizeText(String(value));
 }
 
 export function localTime(iso: unknown, now = new Date()): string {
@@ -50,7 +54,8 @@ export function localTime(iso: unknown, now = new Date()): string {
 /** Right-to-left scripts: server text in them is wrapped in a first-strong isolate (U+2068 …
  * U+2069), so it cannot reorder the rest of the line (the gid after a Hebrew name stays after it).
  * sanitizeText removes isolates from server text, so it cannot close ours early. */
-const RTL = /[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}\p{Script=Samaritan}\p{Script=Mandaic}\p{Script=Adlam}\p{Script=Hanifi_Rohingya}]/u;
+const RTL =
+  /[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}\p{Script=Samaritan}\p{Script=Mandaic}\p{Script=Adlam}\p{Script=Hanifi_Rohingya}]/u;
 
 function isolate(text: string): string {
   return RTL.test(text) ? `\u2068${text}\u2069` : text;
@@ -72,7 +77,17 @@ export function fitLine(segments: Segment[], width: number | undefined, glyphs: 
   if (width !== undefined && width > 0) {
     const over = (): number => parts.filter((s) => s.text !== '').reduce((n, s) => n + segmentWidth(s) + 1, -1) - width;
     const steps = parts
-      .flatMap((part, index) => (part.giveWay ?? (part.shrinkable ? [[100, 3], [101, 1]] as Array<[number, number]> : [])).map(([rank, columns]) => ({ rank, columns, index })))
+      .flatMap((part, index) =>
+        (
+          part.giveWay ??
+          (part.shrinkable
+            ? ([
+                [100, 3],
+                [101, 1],
+              ] as Array<[number, number]>)
+            : [])
+        ).map(([rank, columns]) => ({ rank, columns, index })),
+      )
       .sort((a, b) => a.rank - b.rank || b.index - a.index);
     for (const { columns, index } of steps) {
       if (over() <= 0) break;
@@ -93,7 +108,13 @@ export function fitLine(segments: Segment[], width: number | undefined, glyphs: 
         first = false;
         const needed = segmentWidth(part) + space;
         if (room - space <= 0) part.text = '';
-        else if (needed > room) parts[i] = { ...part, before: '', after: '', text: cutToWidth(`${part.before ?? ''}${part.text}${part.after ?? ''}`, room - space, ellipsis) };
+        else if (needed > room)
+          parts[i] = {
+            ...part,
+            before: '',
+            after: '',
+            text: cutToWidth(`${part.before ?? ''}${part.text}${part.after ?? ''}`, room - space, ellipsis),
+          };
         room -= needed;
       }
     }

@@ -41,12 +41,24 @@ export function eventLines(events: EventBatch | readonly unknown[], origin: Reco
 }
 
 /** Snapshot records: the resource object unchanged at top level, like events. */
-export function snapshotLines(items: readonly { resourceType: string; data: unknown }[], origin: RecordOrigin, receivedAt: string): string {
+export function snapshotLines(
+  items: readonly { resourceType: string; data: unknown }[],
+  origin: RecordOrigin,
+  receivedAt: string,
+): string {
   let out = '';
   for (const item of items) {
-    const meta = JSON.stringify({ kind: 'snapshot', ...origin, received_at: receivedAt, resource_type: item.resourceType });
+    const meta = JSON.stringify({
+      kind: 'snapshot',
+      ...origin,
+      received_at: receivedAt,
+      resource_type: item.resourceType,
+    });
     const text = JSON.stringify(item.data ?? {});
-    out += text.startsWith('{') && text !== '{}' ? `${text.slice(0, -1)},"${META_KEY}":${meta}}\n` : `{"value":${text},"${META_KEY}":${meta}}\n`;
+    out +=
+      text.startsWith('{') && text !== '{}'
+        ? `${text.slice(0, -1)},"${META_KEY}":${meta}}\n`
+        : `{"value":${text},"${META_KEY}":${meta}}\n`;
   }
   return out;
 }

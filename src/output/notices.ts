@@ -9,17 +9,33 @@ export type NoticeChannel = 'note' | 'retrying' | 'debug';
 export function wordNotice(notice: Notice): { channel: NoticeChannel; text: string } {
   switch (notice.kind) {
     case 'rate-limited': {
-      const slowing = notice.pinned ? ' (--rate is fixed)' : notice.slowedToPerMin !== undefined ? `; slowing to about ${formatRate(notice.slowedToPerMin)} requests/min` : '';
-      return { channel: 'note', text: `rate limited by ${notice.vendor} (429); retrying in ${formatSeconds(notice.retryAfterMs)}${slowing}` };
+      const slowing = notice.pinned
+        ? ' (--rate is fixed)'
+        : notice.slowedToPerMin !== undefined
+          ? `; slowing to about ${formatRate(notice.slowedToPerMin)} requests/min`
+          : '';
+      return {
+        channel: 'note',
+        text: `rate limited by ${notice.vendor} (429); retrying in ${formatSeconds(notice.retryAfterMs)}${slowing}`,
+      };
     }
     case 'stretched':
-      return { channel: 'note', text: stretchMessage(notice.subscriptions, notice.intervalMs, notice.ratePerMin, notice.basis) };
+      return {
+        channel: 'note',
+        text: stretchMessage(notice.subscriptions, notice.intervalMs, notice.ratePerMin, notice.basis),
+      };
     case 'retrying':
       // A 429 is about the token, not this subscription: the governor says it once for all of
       // them; the per-subscription detail is for --verbose.
-      return { channel: notice.rateLimited ? 'debug' : 'retrying', text: `${notice.subject}: ${notice.reason}; retrying in ${formatSeconds(notice.delayMs)}` };
+      return {
+        channel: notice.rateLimited ? 'debug' : 'retrying',
+        text: `${notice.subject}: ${notice.reason}; retrying in ${formatSeconds(notice.delayMs)}`,
+      };
     case 'recovered':
-      return { channel: notice.rateLimitedOnly ? 'debug' : 'note', text: `${notice.subject}: recovered after ${formatSeconds(notice.downMs)}` };
+      return {
+        channel: notice.rateLimitedOnly ? 'debug' : 'note',
+        text: `${notice.subject}: recovered after ${formatSeconds(notice.downMs)}`,
+      };
   }
 }
 
@@ -40,7 +56,12 @@ export function stretchedIntervalMs(subscriptions: number, intervalMs: number, r
   return Math.max(intervalMs, (subscriptions * 60_000) / ratePerMin);
 }
 
-export function stretchMessage(subscriptions: number, intervalMs: number, ratePerMin: number, basis: RateBasis = 'learned'): string {
+export function stretchMessage(
+  subscriptions: number,
+  intervalMs: number,
+  ratePerMin: number,
+  basis: RateBasis = 'learned',
+): string {
   const needed = (subscriptions * 60_000) / intervalMs;
   const every = stretchedIntervalMs(subscriptions, intervalMs, ratePerMin);
   const allows = {
@@ -53,7 +74,12 @@ export function stretchMessage(subscriptions: number, intervalMs: number, ratePe
 
 /** "24,000", "900": whole requests, rounded to two significant figures above 1,000. */
 export function formatRate(perMin: number): string {
-  const rounded = perMin >= 1000 ? Math.round(perMin / 100) * 100 : perMin >= 100 ? Math.round(perMin / 10) * 10 : Math.max(1, Math.round(perMin));
+  const rounded =
+    perMin >= 1000
+      ? Math.round(perMin / 100) * 100
+      : perMin >= 100
+        ? Math.round(perMin / 10) * 10
+        : Math.max(1, Math.round(perMin));
   return rounded.toLocaleString('en-US');
 }
 

@@ -22,7 +22,10 @@ export class Progress {
   #stopped = false;
   readonly #tipsShown = new Set<string>();
 
-  private constructor(private readonly options: ProgressOptions, spinner: Ora | undefined) {
+  private constructor(
+    private readonly options: ProgressOptions,
+    spinner: Ora | undefined,
+  ) {
     this.#spinner = spinner;
   }
 
@@ -127,7 +130,13 @@ export class Progress {
 /** ora colours its frames with chalk's default instance, which looks at stdout and argv, not at
  * our --color/NO_COLOR: its own colouring is turned off and the frames are painted here. */
 async function createSpinner(options: ProgressOptions): Promise<Ora> {
-  const spinner = (await import('ora')).default({ stream: options.stream, discardStdin: false, hideCursor: false, color: false, spinner: (options.glyphs ?? UNICODE_GLYPHS).spinner });
+  const spinner = (await import('ora')).default({
+    stream: options.stream,
+    discardStdin: false,
+    hideCursor: false,
+    color: false,
+    spinner: (options.glyphs ?? UNICODE_GLYPHS).spinner,
+  });
   if (options.colorLevel > 0) {
     const { Chalk } = await import('chalk');
     const cyan = new Chalk({ level: options.colorLevel }).cyan;

@@ -75,7 +75,11 @@ export interface HumanRendererOptions {
 }
 
 export class HumanRenderer implements Renderer {
-  constructor(private readonly sink: Sink, private readonly options: HumanRendererOptions, private readonly progress: Progress) {}
+  constructor(
+    private readonly sink: Sink,
+    private readonly options: HumanRendererOptions,
+    private readonly progress: Progress,
+  ) {}
 
   get linesWritten(): number {
     return this.sink.linesWritten;
@@ -109,9 +113,11 @@ export class HumanRenderer implements Renderer {
     const { chalk } = this.options;
     const { rule } = this.options.glyphs ?? UNICODE_GLYPHS;
     const line =
-      kind === 'snapshot_begin' ? `${rule} snapshot of ${target.ref.label} (${clean(fields['reason'])}) ${rule}`
-      : kind === 'snapshot_end' ? `${rule} end of snapshot of ${target.ref.label}: ${clean(fields['count'])} records ${rule}`
-      : undefined;
+      kind === 'snapshot_begin'
+        ? `${rule} snapshot of ${target.ref.label} (${clean(fields['reason'])}) ${rule}`
+        : kind === 'snapshot_end'
+          ? `${rule} end of snapshot of ${target.ref.label}: ${clean(fields['count'])} records ${rule}`
+          : undefined;
     if (line) await this.progress.aroundOutput(() => this.sink.write(`${chalk.dim(line)}\n`));
   }
 

@@ -102,7 +102,10 @@ export class StreamSink implements Sink {
   /** Writes of different pages take turns, so a page's chunks stay together in the pipe. */
   #queue: Promise<void> = Promise.resolve();
 
-  constructor(private readonly stream: NodeJS.WritableStream, private readonly options: StreamSinkOptions = {}) {
+  constructor(
+    private readonly stream: NodeJS.WritableStream,
+    private readonly options: StreamSinkOptions = {},
+  ) {
     stream.on('error', (error: NodeJS.ErrnoException) => this.#fail(error));
     // `>> export.jsonl`: writes to a file are synchronous and cannot block; no chunking needed.
     const fd = (stream as { fd?: unknown }).fd;
@@ -110,7 +113,8 @@ export class StreamSink implements Sink {
     this.#writesWhole = this.#isFile || isNonTerminalDevice(fd, stream);
     this.#isPipe = isPipe(fd);
     // The quiet rule is judged at the instant of the stop: what is written later does not count.
-    if (this.#isPipe) options.signal?.addEventListener('abort', () => (this.#deliveredAtStop ??= this.#delivered()), { once: true });
+    if (this.#isPipe)
+      options.signal?.addEventListener('abort', () => (this.#deliveredAtStop ??= this.#delivered()), { once: true });
   }
 
   get linesWritten(): number {
@@ -170,7 +174,7 @@ export class StreamSink implements Sink {
     if (this.#isPipe && this.#quiet()) this.#drained = this.#lines;
     if (this.#writesWhole || text.length <= CHUNK_UNITS) return this.#writeChunk(text);
     let accepted = 0;
-    for (let start = 0; start < text.length; ) {
+    for (let start = 0; start < text.length;) {
       if (this.options.signal?.aborted) break;
       const end = chunkEnd(text, start);
       accepted += await this.#writeChunk(text.slice(start, end));
@@ -223,7 +227,8 @@ export class StreamSink implements Sink {
     this.#bytes += size;
     this.#lastWriteAt = this.#now();
     this.#marks.push({ bytes: this.#bytes, lines: this.#lines, size, waitedMs });
-    while (this.#marks.length && this.#marks[0]!.bytes <= this.#bytes - HOLD_BACK_BYTES) this.#settled = this.#marks.shift()!.lines;
+    while (this.#marks.length && this.#marks[0]!.bytes <= this.#bytes - HOLD_BACK_BYTES)
+      this.#settled = this.#marks.shift()!.lines;
   }
 
   async flush(durable = true): Promise<void> {
@@ -420,14 +425,25 @@ export function checkOutputTarget(path: string): void {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
       if (!fs.existsSync(nodePath.dirname(nodePath.resolve(path)))) {
-        throw new OutputError(`cannot write ${path}: the folder ${nodePath.dirname(path)} does not exist`, 'create the folder first, or choose another --output path');
+        throw new OutputError(
+          `cannot write ${path}: the folder ${nodePath.dirname(path)} does not exist`,
+          'create the folder first, or choose another --output path',
+        );
       }
       return;
     }
     throw outputFailed(path, error);
   }
-  if (stat.isDirectory()) throw new OutputError(`cannot write ${path}: it is a folder`, 'name a file inside it, for example --output ' + nodePath.join(path, 'events.jsonl'));
-  if (!stat.isFile()) throw new UsageError(`--output ${path} is not a regular file`, 'use --output - (or leave --output out) to write to stdout, and redirect that');
+  if (stat.isDirectory())
+    throw new OutputError(
+      `cannot write ${path}: it is a folder`,
+      'name a file inside it, for example --output ' + nodePath.join(path, 'events.jsonl'),
+    );
+  if (!stat.isFile())
+    throw new UsageError(
+      `--output ${path} is not a regular file`,
+      'use --output - (or leave --output out) to write to stdout, and redirect that',
+    );
 }
 
 /** The user's path (never a temporary name) and what went wrong, in words. */
@@ -444,7 +460,10 @@ export function outputFailed(path: string, error: unknown): OutputError {
     EBADF: ['the stream is closed', 'run it with stdout open, or use --output FILE'],
     EIO: ['an input/output error', 'check the device, then run again: the cursor did not move'],
   };
-  const [reason, hint] = reasons[err?.code ?? ''] ?? [err?.message ?? String(error), 'check the output path and run again'];
+  const [reason, hint] = reasons[err?.code ?? ''] ?? [
+    err?.message ?? String(error),
+    'check the output path and run again',
+  ];
   return new OutputError(`cannot write ${path}: ${reason}${err?.code ? ` (${err.code})` : ''}`, hint, { cause: error });
 }
 
@@ -454,7 +473,7 @@ export function outputFailed(path: string, error: unknown): OutputError {
  */
 function writeAll(fd: number, text: string): void {
   const data = Buffer.from(text);
-  for (let offset = 0; offset < data.length; ) offset += fs.writeSync(fd, data, offset, data.length - offset);
+  for (let offset = 0; offset < data.length;) offset += fs.writeSync(fd, data, offset, data.length - offset);
 }
 
 /** Resolves when `promise` does, or at once when `signal` is (or gets) aborted. */

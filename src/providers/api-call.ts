@@ -34,17 +34,27 @@ export class ApiCaller {
     this.#options = options;
     this.base = options.baseUrl.replace(/\/+$/, '');
     this.host = new URL(this.base).host;
-    this.#governor = options.governor ?? new Governor({ vendor: VENDOR_NAME[options.vendor], ratePerMin: DOCUMENTED_RATE_PER_MIN[options.vendor] });
+    this.#governor =
+      options.governor ??
+      new Governor({ vendor: VENDOR_NAME[options.vendor], ratePerMin: DOCUMENTED_RATE_PER_MIN[options.vendor] });
   }
 
   /** GETs (or OPTIONS) `url` until `read` accepts the answer or throws an error that is final. */
-  call<T>(url: URL, ctx: ProviderContext, subscription: string, read: (res: HttpResponse) => T, method: 'GET' | 'OPTIONS' = 'GET'): Promise<T> {
+  call<T>(
+    url: URL,
+    ctx: ProviderContext,
+    subscription: string,
+    read: (res: HttpResponse) => T,
+    method: 'GET' | 'OPTIONS' = 'GET',
+  ): Promise<T> {
     const governor = this.#governor;
     const { retry } = this.#options;
     const send = (): Promise<HttpResponse> => this.#send(url, method, ctx.signal);
     return withRetry(
       async () => {
-        const res = await governor.send(subscription, ctx.signal, send, (r) => parseRetryAfter(r.headers['retry-after']));
+        const res = await governor.send(subscription, ctx.signal, send, (r) =>
+          parseRetryAfter(r.headers['retry-after']),
+        );
         const value = read(res);
         if (res.status >= 200 && res.status < 300) this.#answered = true;
         return value;

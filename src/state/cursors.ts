@@ -45,7 +45,10 @@ export class CursorStore {
   readonly locksDir: string;
 
   /** `create: false` for commands that only read (state list/show): a read-only folder is fine. */
-  constructor(readonly dir: string, { create = true }: { create?: boolean } = {}) {
+  constructor(
+    readonly dir: string,
+    { create = true }: { create?: boolean } = {},
+  ) {
     this.cursorsDir = path.join(dir, 'cursors');
     this.locksDir = path.join(dir, 'locks');
     if (!create) return;
@@ -63,7 +66,10 @@ export class CursorStore {
   /** The cursor files' names, also of files too broken to read. */
   fileNames(): string[] {
     try {
-      return fs.readdirSync(this.cursorsDir).filter((name) => name.endsWith('.json')).sort();
+      return fs
+        .readdirSync(this.cursorsDir)
+        .filter((name) => name.endsWith('.json'))
+        .sort();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw folderError('read the state folder', this.cursorsDir, error);
@@ -88,7 +94,10 @@ export class CursorStore {
 export class CursorFile {
   readonly path: string;
 
-  constructor(readonly store: CursorStore, readonly key: CursorKey) {
+  constructor(
+    readonly store: CursorStore,
+    readonly key: CursorKey,
+  ) {
     this.path = path.join(store.cursorsDir, `${fileNameFor(key)}.json`);
   }
 
@@ -98,7 +107,9 @@ export class CursorFile {
     } catch (error) {
       if (error instanceof StateError && /is corrupt/.test(error.message)) {
         const reset = `events state reset ${this.key.subscription}${this.key.group === 'default' ? '' : ` --group ${this.key.group}`}`;
-        throw new StateError(error.message, `start this subscription over from now: ${reset} (or rm '${this.path}')`, { cause: error });
+        throw new StateError(error.message, `start this subscription over from now: ${reset} (or rm '${this.path}')`, {
+          cause: error,
+        });
       }
       throw error;
     }
@@ -185,7 +196,11 @@ const CURSOR_TOKEN: Record<string, string> = { asana: 'sync', box: 'position' };
  * corrupt: taken as "no cursor", the next run would start from now and skip, for good, the events
  * since the last run.
  */
-function readRecord(file: string, provider?: string, read: () => unknown = () => JSON.parse(fs.readFileSync(file, 'utf8'))): CursorRecord | undefined {
+function readRecord(
+  file: string,
+  provider?: string,
+  read: () => unknown = () => JSON.parse(fs.readFileSync(file, 'utf8')),
+): CursorRecord | undefined {
   let value: unknown;
   try {
     value = read();
@@ -194,17 +209,28 @@ function readRecord(file: string, provider?: string, read: () => unknown = () =>
     // Not readable (a folder in its place, no permission): the folder's problem, not a corrupt file.
     throw isFileSystemError(error) ? folderError('read', file, error) : corrupt(file, error);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw corrupt(file, new Error(`${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not a cursor record`));
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw corrupt(
+      file,
+      new Error(
+        `${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not a cursor record`,
+      ),
+    );
   const data = value as Record<string, unknown>;
   const version = data['version'];
   if (typeof version === 'number' && version > STATE_VERSION) {
-    throw new StateError(`${file} was written by a newer version of events (state version ${version})`, `upgrade events, or delete the file to start this subscription over: rm '${file}'`);
+    throw new StateError(
+      `${file} was written by a newer version of events (state version ${version})`,
+      `upgrade events, or delete the file to start this subscription over: rm '${file}'`,
+    );
   }
   const cursor = data['cursor'];
-  if (version !== STATE_VERSION || typeof cursor !== 'object' || cursor === null || Array.isArray(cursor)) throw corrupt(file, new Error('not a cursor record'));
+  if (version !== STATE_VERSION || typeof cursor !== 'object' || cursor === null || Array.isArray(cursor))
+    throw corrupt(file, new Error('not a cursor record'));
   const token = CURSOR_TOKEN[provider ?? String(data['provider'])];
   const held = (cursor as Record<string, unknown>)[token ?? ''];
-  if (token && !(typeof held === 'string' || (token === 'position' && typeof held === 'number'))) throw corrupt(file, new Error(`its cursor holds no ${token} token`));
+  if (token && !(typeof held === 'string' || (token === 'position' && typeof held === 'number')))
+    throw corrupt(file, new Error(`its cursor holds no ${token} token`));
   return data as unknown as CursorRecord;
 }
 
@@ -214,5 +240,9 @@ function saveFailed(file: string, error: unknown): Error {
 
 function corrupt(file: string, error: unknown): StateError {
   const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-  return new StateError(`state file ${file} is corrupt (${reason})`, `delete it to start this subscription over from now: rm '${file}'`, { cause: error });
+  return new StateError(
+    `state file ${file} is corrupt (${reason})`,
+    `delete it to start this subscription over from now: rm '${file}'`,
+    { cause: error },
+  );
 }

@@ -11,17 +11,44 @@ const ELSEWHERE = 'or set EVENTS_CONFIG_DIR to a writable folder';
 
 /** The cause and the fix for each error code a file system gives. */
 const CAUSES: Record<string, { cause: (at: string) => string; fix: (at: string) => string }> = {
-  ENOSPC: { cause: () => 'the disk is full', fix: () => 'free some space on that disk, or set EVENTS_CONFIG_DIR to a folder on another disk' },
-  EDQUOT: { cause: () => 'the disk quota is used up', fix: () => 'free some space or raise the quota, or set EVENTS_CONFIG_DIR to a folder on another disk' },
-  EROFS: { cause: () => 'the file system is read-only', fix: () => 'set EVENTS_CONFIG_DIR to a folder on a writable file system' },
-  EACCES: { cause: () => 'permission denied', fix: (at) => `let this user write to ${path.dirname(at)} (chown or chmod), ${ELSEWHERE}` },
-  EPERM: { cause: () => 'operation not permitted', fix: (at) => `let this user write to ${path.dirname(at)} (chown or chmod), ${ELSEWHERE}` },
+  ENOSPC: {
+    cause: () => 'the disk is full',
+    fix: () => 'free some space on that disk, or set EVENTS_CONFIG_DIR to a folder on another disk',
+  },
+  EDQUOT: {
+    cause: () => 'the disk quota is used up',
+    fix: () => 'free some space or raise the quota, or set EVENTS_CONFIG_DIR to a folder on another disk',
+  },
+  EROFS: {
+    cause: () => 'the file system is read-only',
+    fix: () => 'set EVENTS_CONFIG_DIR to a folder on a writable file system',
+  },
+  EACCES: {
+    cause: () => 'permission denied',
+    fix: (at) => `let this user write to ${path.dirname(at)} (chown or chmod), ${ELSEWHERE}`,
+  },
+  EPERM: {
+    cause: () => 'operation not permitted',
+    fix: (at) => `let this user write to ${path.dirname(at)} (chown or chmod), ${ELSEWHERE}`,
+  },
   ENOTDIR: { cause: (at) => `${at} is a file, not a folder`, fix: (at) => `move ${at} out of the way, ${ELSEWHERE}` },
   EEXIST: { cause: (at) => `${at} is in the way`, fix: (at) => `move ${at} out of the way, ${ELSEWHERE}` },
-  EISDIR: { cause: (at) => `${at} is a folder where a file goes`, fix: (at) => `remove that folder: rmdir '${at}'; ${ELSEWHERE}` },
-  ERR_FS_EISDIR: { cause: (at) => `${at} is a folder where a file goes`, fix: (at) => `remove that folder: rmdir '${at}'; ${ELSEWHERE}` },
-  ENOENT: { cause: (at) => `${path.dirname(at)} was removed while events ran`, fix: () => `run again to create it, ${ELSEWHERE}` },
-  EIO: { cause: () => 'the disk reported an I/O error', fix: () => 'check the disk (dmesg), or set EVENTS_CONFIG_DIR to a folder on another disk' },
+  EISDIR: {
+    cause: (at) => `${at} is a folder where a file goes`,
+    fix: (at) => `remove that folder: rmdir '${at}'; ${ELSEWHERE}`,
+  },
+  ERR_FS_EISDIR: {
+    cause: (at) => `${at} is a folder where a file goes`,
+    fix: (at) => `remove that folder: rmdir '${at}'; ${ELSEWHERE}`,
+  },
+  ENOENT: {
+    cause: (at) => `${path.dirname(at)} was removed while events ran`,
+    fix: () => `run again to create it, ${ELSEWHERE}`,
+  },
+  EIO: {
+    cause: () => 'the disk reported an I/O error',
+    fix: () => 'check the disk (dmesg), or set EVENTS_CONFIG_DIR to a folder on another disk',
+  },
 };
 
 /**
@@ -37,7 +64,9 @@ export function folderError(doing: string, target: string, error: unknown): Erro
   const known = code === 'ENOENT' && doing === CREATE ? NO_FOLDERS_HERE : code === undefined ? undefined : CAUSES[code];
   if (!known) {
     const reason = error.message.split('\n')[0];
-    return new StateFolderError(`cannot ${doing} ${target}: ${reason}`, `check the state folder, ${ELSEWHERE}`, { cause: error });
+    return new StateFolderError(`cannot ${doing} ${target}: ${reason}`, `check the state folder, ${ELSEWHERE}`, {
+      cause: error,
+    });
   }
   // The path once: "cannot create the state folder /x: it is a file", not "/x: /x is a file".
   const cause = known.cause(at).replace(new RegExp(`^${escape(target)}(?= )`), 'it');
@@ -45,7 +74,10 @@ export function folderError(doing: string, target: string, error: unknown): Erro
 }
 
 const CREATE = 'create the state folder';
-const NO_FOLDERS_HERE = { cause: (at: string) => `${path.dirname(at)} takes no new folders (a pseudo file system, not a disk)`, fix: () => 'set EVENTS_CONFIG_DIR to a folder on a real disk' };
+const NO_FOLDERS_HERE = {
+  cause: (at: string) => `${path.dirname(at)} takes no new folders (a pseudo file system, not a disk)`,
+  fix: () => 'set EVENTS_CONFIG_DIR to a folder on a real disk',
+};
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -65,7 +97,12 @@ function fileInTheWay(at: string): string {
 /** True for an error of a file operation (it has an errno code), not a bug or a stop. */
 export function isFileSystemError(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  return error instanceof Error && !(error instanceof EventsError) && typeof code === 'string' && (/^E[A-Z]+$/.test(code) || code.startsWith('ERR_FS_'));
+  return (
+    error instanceof Error &&
+    !(error instanceof EventsError) &&
+    typeof code === 'string' &&
+    (/^E[A-Z]+$/.test(code) || code.startsWith('ERR_FS_'))
+  );
 }
 
 /** Creates `dir` and the folders above it (mode 0700), or says why it cannot. */

@@ -62,8 +62,11 @@ async function acquire(lockPath: string, options: LockOptions): Promise<Release>
 }
 
 function lockedError(lockPath: string, holder: LockOwner | undefined, options: LockOptions): LockedError {
-  const who = holder ? ` (pid ${holder.pid}${holder.host !== os.hostname() ? ` on ${holder.host}` : ''}, since ${holder.since})` : '';
-  const wait = options.waitMs > 0 ? 'it did not finish in time: raise --wait-lock' : 'pass --wait-lock <seconds> to wait for it';
+  const who = holder
+    ? ` (pid ${holder.pid}${holder.host !== os.hostname() ? ` on ${holder.host}` : ''}, since ${holder.since})`
+    : '';
+  const wait =
+    options.waitMs > 0 ? 'it did not finish in time: raise --wait-lock' : 'pass --wait-lock <seconds> to wait for it';
   return new LockedError(
     `another events process${who} is reading ${options.description}; lock file ${lockPath}`,
     `${wait}, or use another --group for an independent cursor; if no such process runs, remove the lock: rm '${lockPath}'`,
@@ -101,7 +104,8 @@ function readOwner(lockPath: string): LockOwner | undefined | 'gone' {
   }
   try {
     const owner = JSON.parse(text) as Partial<LockOwner>;
-    if (typeof owner.pid === 'number' && owner.pid > 0) return { pid: owner.pid, start: owner.start, host: owner.host ?? os.hostname(), since: owner.since ?? '?' };
+    if (typeof owner.pid === 'number' && owner.pid > 0)
+      return { pid: owner.pid, start: owner.start, host: owner.host ?? os.hostname(), since: owner.since ?? '?' };
   } catch {
     // Locks of earlier versions hold the bare pid.
   }
@@ -181,7 +185,10 @@ function removeStale(lockPath: string, stale: LockOwner | undefined): boolean {
   try {
     // Only remove the lock if it is still the stale one.
     const now = readOwner(lockPath);
-    const same = now === undefined ? stale === undefined : now !== 'gone' && stale !== undefined && now.pid === stale.pid && now.start === stale.start;
+    const same =
+      now === undefined
+        ? stale === undefined
+        : now !== 'gone' && stale !== undefined && now.pid === stale.pid && now.start === stale.start;
     if (same) fs.rmSync(lockPath, { force: true });
   } finally {
     fs.rmSync(guard, { force: true });
@@ -193,7 +200,8 @@ function removeStale(lockPath: string, stale: LockOwner | undefined): boolean {
 function release(lockPath: string, mine: LockOwner): void {
   try {
     const owner = readOwner(lockPath);
-    if (owner !== undefined && owner !== 'gone' && owner.pid === mine.pid && owner.start === mine.start) fs.rmSync(lockPath, { force: true });
+    if (owner !== undefined && owner !== 'gone' && owner.pid === mine.pid && owner.start === mine.start)
+      fs.rmSync(lockPath, { force: true });
   } catch {
     // the state folder went read-only or away under us: nothing left to do here
   }

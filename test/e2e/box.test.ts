@@ -17,7 +17,8 @@ const env = (extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv 
   bed.env({ BOX_BASE_URL: `${bed.emulator.url}/2.0`, BOX_ACCESS_TOKEN: 'box-token', ...extra });
 const boxRequests = (): Array<{ method: string; path: string; query: Record<string, string>; time: number }> =>
   bed.emulator.requests.filter((r) => r.path.startsWith('/2.0/') || r.path === '/subscribe');
-const pageRequests = (): Array<{ query: Record<string, string> }> => boxRequests().filter((r) => r.method === 'GET' && r.path === '/2.0/events');
+const pageRequests = (): Array<{ query: Record<string, string> }> =>
+  boxRequests().filter((r) => r.method === 'GET' && r.path === '/2.0/events');
 const ids = (records: unknown[]): string[] => records.map((r) => (r as { event_id: string }).event_id);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -26,7 +27,12 @@ const emulatorPosition = (n: number): string => bed.emulator.box.position(n);
 
 /** The human line expected for a Box event, as the CLI prints it with TZ=UTC and no colour. */
 function humanLine(raw: unknown): string {
-  const e = raw as { created_at: string; event_type: string; created_by: { login?: string; name?: string }; source: Record<string, unknown> & { parent?: { name?: string } } };
+  const e = raw as {
+    created_at: string;
+    event_type: string;
+    created_by: { login?: string; name?: string };
+    source: Record<string, unknown> & { parent?: { name?: string } };
+  };
   const src = e.source;
   const name = (src['name'] ?? src['item_name'] ?? src['login']) as string | undefined;
   return [
@@ -37,10 +43,16 @@ function humanLine(raw: unknown): string {
     name ? `"${name}"` : '',
     src['id'] ?? src['item_id'],
     src.parent?.name ? `in "${src.parent.name}"` : '',
-  ].filter(Boolean).join(' ');
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 /** Human lines of a run, without the date a line carries when the event is not from today. */
-const humanLines = (stdout: string): string[] => stdout.trim().split('\n').map((l) => l.replace(/^\d{4}-\d\d-\d\d /, ''));
+const humanLines = (stdout: string): string[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.replace(/^\d{4}-\d\d-\d\d /, ''));
 
 function storedCursor(): { cursor: { position: string }; seen?: string[] } {
   const dir = path.join(bed.stateDir, 'cursors');
@@ -77,7 +89,9 @@ describe('events tail box (user stream)', () => {
     const old = bed.emulator.box.appendEvents(30);
     const run = await runInProcess(['tail', 'box:changes', '--once', '--json', '--from-start'], { env: env() });
     // The changes stream leaves out previews and downloads.
-    expect(eventsOf(run.stdout)).toEqual(old.filter((e) => !['ITEM_PREVIEW', 'ITEM_DOWNLOAD'].includes(e['event_type'] as string)));
+    expect(eventsOf(run.stdout)).toEqual(
+      old.filter((e) => !['ITEM_PREVIEW', 'ITEM_DOWNLOAD'].includes(e['event_type'] as string)),
+    );
     expect(pageRequests()[0]!.query).toMatchObject({ stream_type: 'changes', stream_position: '0' });
   });
 
@@ -113,7 +127,11 @@ describe('events tail box (user stream)', () => {
     expect(boxRequests().filter((r) => r.method === 'OPTIONS').length).toBe(3);
     const delivered: unknown[] = [];
     for (let i = 0; i < 5; i++) {
-      await tail.waitFor(() => bed.emulator.requests.some((r) => r.path === '/subscribe' && r.status === 0), 5_000, 'a waiting long poll');
+      await tail.waitFor(
+        () => bed.emulator.requests.some((r) => r.path === '/subscribe' && r.status === 0),
+        5_000,
+        'a waiting long poll',
+      );
       delivered.push(...bed.emulator.box.appendEvents(1));
       await tail.waitForLines(i + 1, 20_000);
     }
@@ -169,7 +187,11 @@ describe('events tail box (user stream)', () => {
     const tail = new RunningCli(['tail', 'box', '--json', '--interval', '60'], env());
     const delivered: unknown[] = [];
     for (let i = 0; i < 7; i++) {
-      await tail.waitFor(() => bed.emulator.requests.some((r) => r.path === '/subscribe' && r.status === 0), 5_000, 'a waiting long poll');
+      await tail.waitFor(
+        () => bed.emulator.requests.some((r) => r.path === '/subscribe' && r.status === 0),
+        5_000,
+        'a waiting long poll',
+      );
       delivered.push(...bed.emulator.box.appendEvents(1));
       await tail.waitForLines(i + 1, 5_000);
     }
@@ -177,7 +199,8 @@ describe('events tail box (user stream)', () => {
     const result = await tail.done;
     expect(eventsOf(result.stdout)).toEqual(delivered);
     const perChannel = new Map<string, number>();
-    for (const r of boxRequests().filter((r) => r.path === '/subscribe')) perChannel.set(r.query['channel']!, (perChannel.get(r.query['channel']!) ?? 0) + 1);
+    for (const r of boxRequests().filter((r) => r.path === '/subscribe'))
+      perChannel.set(r.query['channel']!, (perChannel.get(r.query['channel']!) ?? 0) + 1);
     // Never beyond max_retries on one URL (the emulator would answer reconnect), and a new URL each time.
     expect(Math.max(...perChannel.values())).toBe(2);
     expect(perChannel.size).toBe(boxRequests().filter((r) => r.method === 'OPTIONS').length);
@@ -198,27 +221,40 @@ describe('events tail box (user stream)', () => {
   it('human lines are exact, and coloured by event type family only when asked', async () => {
     await open();
     await runInProcess(['tail', 'box', '--once'], { env: env() });
-    const appended = [...bed.emulator.box.appendEvents(2, 'user', 'ITEM_TRASH'), ...bed.emulator.box.appendEvents(2, 'user', 'ITEM_UPLOAD'), ...bed.emulator.box.appendEvents(2, 'user', 'ITEM_RENAME')];
+    const appended = [
+      ...bed.emulator.box.appendEvents(2, 'user', 'ITEM_TRASH'),
+      ...bed.emulator.box.appendEvents(2, 'user', 'ITEM_UPLOAD'),
+      ...bed.emulator.box.appendEvents(2, 'user', 'ITEM_RENAME'),
+    ];
     const plain = await runInProcess(['tail', 'box', '--once', '--group', 'plain'], { env: env() });
     expect(plain.stdout).toBe('');
     const run = await runInProcess(['tail', 'box', '--once'], { env: env() });
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(humanLines(run.stdout)).toEqual(appended.map(humanLine));
-    const more = [...bed.emulator.box.appendEvents(1, 'user', 'ITEM_TRASH'), ...bed.emulator.box.appendEvents(1, 'user', 'ITEM_UPLOAD')];
+    const more = [
+      ...bed.emulator.box.appendEvents(1, 'user', 'ITEM_TRASH'),
+      ...bed.emulator.box.appendEvents(1, 'user', 'ITEM_UPLOAD'),
+    ];
     const coloured = await runInProcess(['tail', 'box', '--once', '--color', 'always'], { env: env() });
     const lines = coloured.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toContain('\u001b[31mITEM_TRASH\u001b[39m');
     expect(lines[1]).toContain('\u001b[32mITEM_UPLOAD\u001b[39m');
-    expect(lines.map((l) => l.replace(/\u001b\[\d+m/g, '').replace(/^\d{4}-\d\d-\d\d /, ''))).toEqual(more.map(humanLine));
+    expect(lines.map((l) => l.replace(/\u001b\[\d+m/g, '').replace(/^\d{4}-\d\d-\d\d /, ''))).toEqual(
+      more.map(humanLine),
+    );
   });
 
   it('--event-type on a user stream filters the output (the API has no such parameter there)', async () => {
     await open();
     await runInProcess(['tail', 'box', '--once'], { env: env() });
     const appended = bed.emulator.box.appendEvents(60);
-    const run = await runInProcess(['tail', 'box', '--once', '--json', '--event-type', 'ITEM_UPLOAD,ITEM_TRASH'], { env: env() });
-    expect(eventsOf(run.stdout)).toEqual(appended.filter((e) => ['ITEM_UPLOAD', 'ITEM_TRASH'].includes(e['event_type'] as string)));
+    const run = await runInProcess(['tail', 'box', '--once', '--json', '--event-type', 'ITEM_UPLOAD,ITEM_TRASH'], {
+      env: env(),
+    });
+    expect(eventsOf(run.stdout)).toEqual(
+      appended.filter((e) => ['ITEM_UPLOAD', 'ITEM_TRASH'].includes(e['event_type'] as string)),
+    );
     expect(pageRequests().every((p) => !('event_type' in p.query))).toBe(true);
   });
 
@@ -258,10 +294,17 @@ describe('events tail box (user stream)', () => {
     const run = await runInProcess(['tail', project, 'box', '--once', '--json'], { env: env() });
     expect(run.code).toBe(0);
     const records = jsonLines(run.stdout);
-    const of = (provider: string): unknown[] => records.filter((r) => (r['_events'] as { provider: string }).provider === provider).map(({ _events, ...e }) => e);
+    const of = (provider: string): unknown[] =>
+      records.filter((r) => (r['_events'] as { provider: string }).provider === provider).map(({ _events, ...e }) => e);
     expect(of('asana')).toEqual(asana);
     expect(of('box')).toEqual(box);
-    expect((records.find((r) => (r['_events'] as { provider: string }).provider === 'box')!['_events'] as { subscription: string }).subscription).toBe('box:all');
+    expect(
+      (
+        records.find((r) => (r['_events'] as { provider: string }).provider === 'box')!['_events'] as {
+          subscription: string;
+        }
+      ).subscription,
+    ).toBe('box:all');
   });
 });
 
@@ -278,7 +321,8 @@ describe('events tail box: faults', () => {
       { kind: 'nosync' },
       { kind: 'slow', delayMs: 300 },
       { kind: 'status', status: 502 },
-    ] as const) bed.emulator.faults.add({ ...fault, path: '/2.0/events', times: 1 });
+    ] as const)
+      bed.emulator.faults.add({ ...fault, path: '/2.0/events', times: 1 });
     const run = await runInProcess(['tail', 'box', '--once', '--json', '--retry-base-ms', '20'], { env: env() });
     expect(run.code).toBe(0);
     expect(eventsOf(run.stdout)).toEqual(appended);
@@ -288,25 +332,37 @@ describe('events tail box: faults', () => {
     expect(again).toMatchObject({ code: 0, stdout: '' });
   });
 
-
   it.each([
     ['a reset', { kind: 'reset' }],
     ['a 503', { kind: 'status', status: 503 }],
     ['a garbled answer', { kind: 'badjson' }],
-  ] as const)('%s on the realtime server: the event still arrives at once, not an --interval later', async (_, fault) => {
-    await open();
-    await runInProcess(['tail', 'box', '--once', '--json'], { env: env() });
-    bed.emulator.faults.add({ ...fault, path: '/subscribe', times: 1 });
-    // An hour between polls: the event can only come through the long poll, never a poll later.
-    const tail = new RunningCli(['tail', 'box', '--json', '--interval', '3600'], env());
-    // The faulty answer, then a fresh OPTIONS and a wait that holds.
-    await tail.waitFor(() => bed.emulator.requests.some((r) => r.path === '/subscribe' && r.status === 0 && boxRequests().filter((o) => o.method === 'OPTIONS').length === 2), 10_000, 'a second, waiting long poll');
-    const appended = bed.emulator.box.appendEvents(1);
-    await tail.waitForLines(1, 20_000);
-    tail.kill('SIGINT');
-    const result = await tail.done;
-    expect(eventsOf(result.stdout)).toEqual(appended);
-  });
+  ] as const)(
+    '%s on the realtime server: the event still arrives at once, not an --interval later',
+    async (_, fault) => {
+      await open();
+      await runInProcess(['tail', 'box', '--once', '--json'], { env: env() });
+      bed.emulator.faults.add({ ...fault, path: '/subscribe', times: 1 });
+      // An hour between polls: the event can only come through the long poll, never a poll later.
+      const tail = new RunningCli(['tail', 'box', '--json', '--interval', '3600'], env());
+      // The faulty answer, then a fresh OPTIONS and a wait that holds.
+      await tail.waitFor(
+        () =>
+          bed.emulator.requests.some(
+            (r) =>
+              r.path === '/subscribe' &&
+              r.status === 0 &&
+              boxRequests().filter((o) => o.method === 'OPTIONS').length === 2,
+          ),
+        10_000,
+        'a second, waiting long poll',
+      );
+      const appended = bed.emulator.box.appendEvents(1);
+      await tail.waitForLines(1, 20_000);
+      tail.kill('SIGINT');
+      const result = await tail.done;
+      expect(eventsOf(result.stdout)).toEqual(appended);
+    },
+  );
 
   it('a realtime server that keeps failing is not hammered, and events still arrive', async () => {
     await open();
@@ -331,61 +387,80 @@ describe('events tail box:admin_logs* (enterprise)', () => {
   it('admin_logs_streaming: repeats are dropped, also across a restart, and --verbose counts them', async () => {
     await open();
     const appended = bed.emulator.box.appendEvents(1200, 'enterprise');
-    const run = await runInProcess(['tail', 'box:admin_logs_streaming', '--once', '--json', '--from-start', '--verbose'], { env: env() });
+    const run = await runInProcess(
+      ['tail', 'box:admin_logs_streaming', '--once', '--json', '--from-start', '--verbose'],
+      { env: env() },
+    );
     expect(run.code).toBe(0);
     const got = ids(eventsOf(run.stdout));
     expect(got).toHaveLength(1200);
     expect(new Set(got)).toEqual(new Set(ids(appended)));
     // Every page after the first repeats the 3 entries before its start; the last page is empty.
     const pages = pageRequests().length;
-    const dropped = [...run.stderr.matchAll(/box:admin_logs_streaming: dropped (\d+) repeated events/g)].reduce((n, m) => n + Number(m[1]), 0);
+    const dropped = [...run.stderr.matchAll(/box:admin_logs_streaming: dropped (\d+) repeated events/g)].reduce(
+      (n, m) => n + Number(m[1]),
+      0,
+    );
     expect(dropped).toBe(3 * (pages - 2));
     expect(storedCursor()).toMatchObject({ cursor: { position: emulatorPosition(1200) } });
     expect(new Set(storedCursor().seen)).toEqual(new Set(ids(appended)));
     // The next page repeats entries from before the saved position: the saved ids catch them.
     const more = bed.emulator.box.appendEvents(10, 'enterprise');
-    const next = await runInProcess(['tail', 'box:admin_logs_streaming', '--once', '--json', '--verbose'], { env: env() });
+    const next = await runInProcess(['tail', 'box:admin_logs_streaming', '--once', '--json', '--verbose'], {
+      env: env(),
+    });
     expect(new Set(ids(eventsOf(next.stdout)))).toEqual(new Set(ids(more)));
     expect(eventsOf(next.stdout)).toHaveLength(10);
     expect(next.stderr.match(/dropped \d+ repeated events/g)).toEqual(['dropped 3 repeated events']);
   });
 
-  it.each([['--once'], ['follow mode']])('a first run of admin_logs_streaming prints nothing from before its first position (issue 17, item 5): %s', async (mode) => {
-    // Old events a minute back; those of the run after the first cursor at the emulator's real time.
-    let past = true;
-    await open({ now: () => (past ? Date.now() - 60_000 : Date.now()) });
-    bed.emulator.box.appendEvents(20, 'enterprise');
-    past = false;
-    let appended: Array<Record<string, unknown>>;
-    let printed: unknown[];
-    if (mode === '--once') {
-      const first = await runInProcess(['tail', 'box:admin_logs_streaming', '--once', '--json'], { env: env() });
-      expect(first).toMatchObject({ code: 0, stdout: '' });
-      appended = bed.emulator.box.appendEvents(10, 'enterprise');
-      const run = await runInProcess(['tail', 'box:admin_logs_streaming', '--once', '--json', '--verbose'], { env: env() });
-      expect(run.code).toBe(0);
-      printed = eventsOf(run.stdout);
-    } else {
-      const tail = new RunningCli(['tail', 'box:admin_logs_streaming', '--json', '--interval', '0.2'], env());
-      await tail.waitFor(() => pageRequests().length >= 2, 10_000, 'a first poll');
-      appended = bed.emulator.box.appendEvents(10, 'enterprise');
-      await tail.waitForLines(10);
-      // Its repeats came with that page: later polls would show a line too many.
-      const polls = pageRequests().length;
-      await tail.waitFor(() => pageRequests().length >= polls + 2, 10_000, 'two more polls');
-      tail.kill('SIGTERM');
-      printed = eventsOf((await tail.done).stdout);
-    }
-    // The page after the first position also held the 3 events before it, shuffled in.
-    expect(printed).toHaveLength(10);
-    expect(new Set(ids(printed))).toEqual(new Set(ids(appended)));
-    // Its start stays in the cursor; --from-start reads history as before.
-    expect((storedCursor().cursor as Record<string, unknown>)['notBefore']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
-  });
+  it.each([['--once'], ['follow mode']])(
+    'a first run of admin_logs_streaming prints nothing from before its first position (issue 17, item 5): %s',
+    async (mode) => {
+      // Old events a minute back; those of the run after the first cursor at the emulator's real time.
+      let past = true;
+      await open({ now: () => (past ? Date.now() - 60_000 : Date.now()) });
+      bed.emulator.box.appendEvents(20, 'enterprise');
+      past = false;
+      let appended: Array<Record<string, unknown>>;
+      let printed: unknown[];
+      if (mode === '--once') {
+        const first = await runInProcess(['tail', 'box:admin_logs_streaming', '--once', '--json'], { env: env() });
+        expect(first).toMatchObject({ code: 0, stdout: '' });
+        appended = bed.emulator.box.appendEvents(10, 'enterprise');
+        const run = await runInProcess(['tail', 'box:admin_logs_streaming', '--once', '--json', '--verbose'], {
+          env: env(),
+        });
+        expect(run.code).toBe(0);
+        printed = eventsOf(run.stdout);
+      } else {
+        const tail = new RunningCli(['tail', 'box:admin_logs_streaming', '--json', '--interval', '0.2'], env());
+        await tail.waitFor(() => pageRequests().length >= 2, 10_000, 'a first poll');
+        appended = bed.emulator.box.appendEvents(10, 'enterprise');
+        await tail.waitForLines(10);
+        // Its repeats came with that page: later polls would show a line too many.
+        const polls = pageRequests().length;
+        await tail.waitFor(() => pageRequests().length >= polls + 2, 10_000, 'two more polls');
+        tail.kill('SIGTERM');
+        printed = eventsOf((await tail.done).stdout);
+      }
+      // The page after the first position also held the 3 events before it, shuffled in.
+      expect(printed).toHaveLength(10);
+      expect(new Set(ids(printed))).toEqual(new Set(ids(appended)));
+      // Its start stays in the cursor; --from-start reads history as before.
+      expect((storedCursor().cursor as Record<string, unknown>)['notBefore']).toMatch(
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/,
+      );
+    },
+  );
 
   it('human lines for enterprise events: item_name, item_id and logins', async () => {
     await open();
-    const appended = [...bed.emulator.box.appendEvents(3, 'enterprise', 'LOGIN'), ...bed.emulator.box.appendEvents(3, 'enterprise', 'UPLOAD'), ...bed.emulator.box.appendEvents(2, 'enterprise', 'DELETE')];
+    const appended = [
+      ...bed.emulator.box.appendEvents(3, 'enterprise', 'LOGIN'),
+      ...bed.emulator.box.appendEvents(3, 'enterprise', 'UPLOAD'),
+      ...bed.emulator.box.appendEvents(2, 'enterprise', 'DELETE'),
+    ];
     const run = await runInProcess(['tail', 'box:admin_logs', '--once', '--from-start'], { env: env() });
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).not.toContain('\u001b');
@@ -396,7 +471,10 @@ describe('events tail box:admin_logs* (enterprise)', () => {
   it('--max-events on a reordering stream: nothing repeated, nothing lost across runs', async () => {
     await open();
     const appended = bed.emulator.box.appendEvents(700, 'enterprise');
-    const first = await runInProcess(['tail', 'box:admin_logs_streaming', '--once', '--json', '--from-start', '--max-events', '300'], { env: env() });
+    const first = await runInProcess(
+      ['tail', 'box:admin_logs_streaming', '--once', '--json', '--from-start', '--max-events', '300'],
+      { env: env() },
+    );
     expect(first.code).toBe(0);
     const a = ids(eventsOf(first.stdout));
     expect(a).toHaveLength(300);
@@ -415,11 +493,28 @@ describe('events tail box:admin_logs* (enterprise)', () => {
     clock += 3600_000;
     bed.emulator.box.appendEvents(5, 'enterprise');
     expect(before).toHaveLength(5);
-    const run = await runInProcess(['tail', 'box:admin_logs', '--once', '--json', '--since', '2026-11-20T12:30:00Z', '--until', '2026-11-20T13:30:00Z'], { env: env() });
+    const run = await runInProcess(
+      [
+        'tail',
+        'box:admin_logs',
+        '--once',
+        '--json',
+        '--since',
+        '2026-11-20T12:30:00Z',
+        '--until',
+        '2026-11-20T13:30:00Z',
+      ],
+      { env: env() },
+    );
     expect(run.code).toBe(0);
     expect(eventsOf(run.stdout)).toEqual(inside);
     const sent = pageRequests();
-    expect(sent[0]!.query).toMatchObject({ stream_type: 'admin_logs', stream_position: '0', created_after: '2026-11-20T12:30:00Z', created_before: '2026-11-20T13:30:00Z' });
+    expect(sent[0]!.query).toMatchObject({
+      stream_type: 'admin_logs',
+      stream_position: '0',
+      created_after: '2026-11-20T12:30:00Z',
+      created_before: '2026-11-20T13:30:00Z',
+    });
     const saved = storedCursor().cursor.position;
     expect(saved).not.toBe('0');
     expect(BigInt(saved)).toBeGreaterThan(2n ** 53n);
@@ -429,9 +524,14 @@ describe('events tail box:admin_logs* (enterprise)', () => {
     await open();
     await runInProcess(['tail', 'box:admin_logs_streaming', '--once', '--json'], { env: env() });
     const appended = bed.emulator.box.appendEvents(80, 'enterprise');
-    const run = await runInProcess(['tail', 'box:admin_logs_streaming', '--once', '--json', '--event-type', 'LOGIN', '--event-type', 'UPLOAD'], { env: env() });
+    const run = await runInProcess(
+      ['tail', 'box:admin_logs_streaming', '--once', '--json', '--event-type', 'LOGIN', '--event-type', 'UPLOAD'],
+      { env: env() },
+    );
     expect(pageRequests().at(-1)!.query['event_type']).toBe('LOGIN,UPLOAD');
-    expect(new Set(ids(eventsOf(run.stdout)))).toEqual(new Set(ids(appended.filter((e) => ['LOGIN', 'UPLOAD'].includes(e['event_type'] as string)))));
+    expect(new Set(ids(eventsOf(run.stdout)))).toEqual(
+      new Set(ids(appended.filter((e) => ['LOGIN', 'UPLOAD'].includes(e['event_type'] as string)))),
+    );
   });
 
   it('403 without admin rights: the message says an admin token is needed', async () => {
@@ -450,14 +550,19 @@ describe('events demo --provider box', () => {
     const result = await demo.done;
     expect(result.code).toBe(0);
     const records = jsonLines(result.stdout);
-    for (const r of records) expect(r['_events']).toMatchObject({ kind: 'event', provider: 'box', subscription: 'box:all' });
+    for (const r of records)
+      expect(r['_events']).toMatchObject({ kind: 'event', provider: 'box', subscription: 'box:all' });
     const got = ids(records);
     expect(new Set(got).size).toBe(got.length);
-    expect(result.stderr).toMatch(/events demo: emulator at http:\/\/127\.0\.0\.1:\d+, tailing a Box user stream \(long polling\)/);
+    expect(result.stderr).toMatch(
+      /events demo: emulator at http:\/\/127\.0\.0\.1:\d+, tailing a Box user stream \(long polling\)/,
+    );
   });
 
   it('--provider must be asana or box', async () => {
-    const run = await runInProcess(['demo', '--provider', 'dropbox'], { env: cleanEnv({ EVENTS_CONFIG_DIR: tempDir() }) });
+    const run = await runInProcess(['demo', '--provider', 'dropbox'], {
+      env: cleanEnv({ EVENTS_CONFIG_DIR: tempDir() }),
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--provider must be asana or box, not "dropbox"/);
   });

@@ -30,7 +30,11 @@ beforeAll(async () => {
   // A stored cursor, so there is a reference to offer.
   expect((await runCli(['tail', project, '--once'], bed.env())).code).toBe(0);
   colonState = tempDir('events-colon-');
-  const colonEnv = bed.env({ EVENTS_CONFIG_DIR: colonState, BOX_BASE_URL: `${bed.emulator.url}/2.0`, BOX_ACCESS_TOKEN: 'test-token' });
+  const colonEnv = bed.env({
+    EVENTS_CONFIG_DIR: colonState,
+    BOX_BASE_URL: `${bed.emulator.url}/2.0`,
+    BOX_ACCESS_TOKEN: 'test-token',
+  });
   const box = await runCli(['tail', 'box:changes', '--once'], colonEnv);
   expect(box.code, box.stderr).toBe(0);
   // `events` on PATH as a user has it after npm install -g.
@@ -57,19 +61,32 @@ async function inShell(shell: string, script: string, env = shellEnv()): Promise
 
 // As bash sets them for `words` typed and TAB (words without a COMP_WORDBREAKS character).
 const bash = (words: string[]): Promise<string[]> =>
-  inShell('bash', `source '${ROOT}/${FILES.bash}'\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; COMP_LINE='${words.join(' ')}'; COMP_POINT=\${#COMP_LINE}; _events; printf '%s\\n' "\${COMPREPLY[@]}"\n`);
+  inShell(
+    'bash',
+    `source '${ROOT}/${FILES.bash}'\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; COMP_LINE='${words.join(' ')}'; COMP_POINT=\${#COMP_LINE}; _events; printf '%s\\n' "\${COMPREPLY[@]}"\n`,
+  );
 
 // zsh: an interactive zsh on a pseudo-terminal (zpty) with compinit loading completions/_events
 // from $fpath. Type the line and TAB, then go to the start of the line, type `echo WORD=` and
 // Enter: the shell prints the line as completion left it.
 function zsh(line: string, env = shellEnv()): Promise<string> {
-  return typed("zsh -f -i", `PROMPT="> "; fpath=(${ROOT}/completions $fpath); autoload -U compinit; compinit -u -D; unsetopt beep`, line, env);
+  return typed(
+    'zsh -f -i',
+    `PROMPT="> "; fpath=(${ROOT}/completions $fpath); autoload -U compinit; compinit -u -D; unsetopt beep`,
+    line,
+    env,
+  );
 }
 
 // bash the same way: an interactive bash (readline, the real COMP_WORDBREAKS with its colon)
 // driven through zsh's zpty, with the checked-in script sourced.
 function bashTyped(line: string, env = shellEnv()): Promise<string> {
-  return typed('bash --norc --noprofile -i', `PS1="> "; source ${ROOT}/${FILES.bash}; bind "set bell-style none"`, line, env);
+  return typed(
+    'bash --norc --noprofile -i',
+    `PS1="> "; source ${ROOT}/${FILES.bash}; bind "set bell-style none"`,
+    line,
+    env,
+  );
 }
 
 async function typed(shell: string, setup: string, line: string, env: NodeJS.ProcessEnv): Promise<string> {
@@ -103,7 +120,16 @@ describe('completion scripts', () => {
   it('`completion --help`, docs/completion.md and the scripts agree on where the files go (issue 17, item 16)', async () => {
     const help = (await runCli(['completion', '--help'], bed.env())).stdout;
     const section = fs.readFileSync(path.join(ROOT, 'docs/completion.md'), 'utf8');
-    const commands = (text: string, prefix: string): string[] => text.split('\n').map((l) => l.replace(/^ *(\$ )?/, '').replace(/ {2,}#.*$/, '').trim()).filter((l) => l.startsWith(prefix));
+    const commands = (text: string, prefix: string): string[] =>
+      text
+        .split('\n')
+        .map((l) =>
+          l
+            .replace(/^ *(\$ )?/, '')
+            .replace(/ {2,}#.*$/, '')
+            .trim(),
+        )
+        .filter((l) => l.startsWith(prefix));
     for (const shell of ['bash', 'zsh', 'fish']) {
       const inHelp = commands(help, `events completion ${shell} >`);
       const inReadme = commands(section, `events completion ${shell} >`);
@@ -143,7 +169,8 @@ describe.skipIf(!has('bash'))('bash', () => {
 });
 
 describe.skipIf(!has('bash') || !has('zsh'))('bash, typed at a real prompt (issue 17, item 16)', () => {
-  const colonEnv = (): NodeJS.ProcessEnv => bed.env({ PATH: `${binDir}:${process.env['PATH']}`, EVENTS_CONFIG_DIR: colonState });
+  const colonEnv = (): NodeJS.ProcessEnv =>
+    bed.env({ PATH: `${binDir}:${process.env['PATH']}`, EVENTS_CONFIG_DIR: colonState });
 
   it('completes references with a colon, whatever COMP_WORDBREAKS splits', { timeout: 60_000 }, async () => {
     expect(await bashTyped('events t')).toBe('events tail');
@@ -173,13 +200,17 @@ describe.skipIf(!has('zsh'))('zsh', () => {
     expect(await zsh('events state r')).toBe('events state reset');
   });
 
-  it('`config set <TAB>` offers setting names and `auth status <TAB>` the providers (issue 17, item 16)', { timeout: 60_000 }, async () => {
-    expect(await zsh('events config set gr')).toBe('events config set group');
-    expect(await zsh('events config unset inter')).toBe('events config unset interval');
-    expect(await zsh('events config set color al')).toBe('events config set color always');
-    expect(await zsh('events auth status ')).not.toMatch(/status status/);
-    expect(await zsh('events auth status b')).toBe('events auth status box');
-  });
+  it(
+    '`config set <TAB>` offers setting names and `auth status <TAB>` the providers (issue 17, item 16)',
+    { timeout: 60_000 },
+    async () => {
+      expect(await zsh('events config set gr')).toBe('events config set group');
+      expect(await zsh('events config unset inter')).toBe('events config unset interval');
+      expect(await zsh('events config set color al')).toBe('events config set color always');
+      expect(await zsh('events auth status ')).not.toMatch(/status status/);
+      expect(await zsh('events auth status b')).toBe('events auth status box');
+    },
+  );
 });
 
 describe.skipIf(!has('fish'))('fish', () => {

@@ -15,12 +15,19 @@ const file = (): string => path.join(bed.stateDir, 'config.json');
 
 describe('events config', () => {
   it('set, get, list, unset: config.json as tail reads it, mode 0600', async () => {
-    expect(await runInProcess(['config', 'set', 'group', 'export'], { env: bed.env() })).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(await runInProcess(['config', 'set', 'group', 'export'], { env: bed.env() })).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: '',
+    });
     expect((await runInProcess(['config', 'set', 'interval', '30'], { env: bed.env() })).code).toBe(0);
     expect(JSON.parse(fs.readFileSync(file(), 'utf8'))).toEqual({ group: 'export', interval: 30 });
     expect(fs.statSync(file()).mode & 0o777).toBe(0o600);
     expect((await runInProcess(['config', 'get', 'group'], { env: bed.env() })).stdout).toBe('export\n');
-    expect(JSON.parse((await runInProcess(['config', 'list', '--json'], { env: bed.env() })).stdout)).toEqual({ group: 'export', interval: 30 });
+    expect(JSON.parse((await runInProcess(['config', 'list', '--json'], { env: bed.env() })).stdout)).toEqual({
+      group: 'export',
+      interval: 30,
+    });
     // tail uses it: the cursor lands in group export.
     await bed.primed(0);
     expect(fs.readdirSync(path.join(bed.stateDir, 'cursors'))).toEqual([expect.stringMatching(/__export\.json$/)]);
@@ -28,7 +35,9 @@ describe('events config', () => {
     expect(JSON.parse(fs.readFileSync(file(), 'utf8'))).toEqual({ interval: 30 });
     const missing = await runInProcess(['config', 'get', 'group'], { env: bed.env() });
     expect(missing.code).toBe(4);
-    expect(missing.stderr.trim()).toBe('events: "group" is not set in config.json (events config set group <value> sets it)');
+    expect(missing.stderr.trim()).toBe(
+      'events: "group" is not set in config.json (events config set group <value> sets it)',
+    );
   });
 
   it('a misspelt key or a bad value: exit 2, one line, the file untouched', async () => {
@@ -39,7 +48,9 @@ describe('events config', () => {
     expect(typo.stderr.trim()).toBe('events: config.json has no setting "intervl" (did you mean interval?)');
     const bad = await runInProcess(['config', 'set', 'timeout', '3000000'], { env: bed.env() });
     expect(bad.code).toBe(2);
-    expect(bad.stderr.trim()).toBe('events: "timeout" must be a number of seconds from 1 to 3600, not "3000000" (for example: events config set timeout 30)');
+    expect(bad.stderr.trim()).toBe(
+      'events: "timeout" must be a number of seconds from 1 to 3600, not "3000000" (for example: events config set timeout 30)',
+    );
     expect(fs.readFileSync(file(), 'utf8')).toBe(before);
   });
 

@@ -22,7 +22,16 @@ describe('config.json', () => {
 
   const project = (): string => bed.emulator.asana.projectGids[0]!;
   const configFile = (): string => path.join(bed.stateDir, 'config.json');
-  const cursorGroups = (): string[] => fs.readdirSync(path.join(bed.stateDir, 'cursors')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '').split('__').at(-1)!);
+  const cursorGroups = (): string[] =>
+    fs
+      .readdirSync(path.join(bed.stateDir, 'cursors'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) =>
+        f
+          .replace(/\.json$/, '')
+          .split('__')
+          .at(-1)!,
+      );
 
   it('a bad value names the file and the key (not a flag), exit 78', async () => {
     fs.writeFileSync(configFile(), '{"interval": 3600000}');
@@ -38,7 +47,9 @@ describe('config.json', () => {
     fs.writeFileSync(configFile(), '{"gruop": "export", "interval": 5}');
     const run = await runInProcess(['tail', project(), '--once'], { env: bed.env() });
     expect(run.code).toBe(0);
-    expect(oneLine(run.stderr)).toBe(`events: warning: ${configFile()}: unknown key "gruop" is ignored (did you mean "group"?)`);
+    expect(oneLine(run.stderr)).toBe(
+      `events: warning: ${configFile()}: unknown key "gruop" is ignored (did you mean "group"?)`,
+    );
   });
 
   it('a UTF-8 byte order mark is accepted', async () => {
@@ -60,7 +71,9 @@ describe('config.json', () => {
     fs.writeFileSync(configFile(), '{"asanaBaseUrl": "app.asana.com"}');
     const run = await runInProcess(['tail', project(), '--once'], { env: bed.env({ ASANA_BASE_URL: undefined }) });
     expect(run.code).toBe(78);
-    expect(oneLine(run.stderr)).toMatch(/config\.json: "asanaBaseUrl" must be an http\(s\) URL .*, not "app\.asana\.com"/);
+    expect(oneLine(run.stderr)).toMatch(
+      /config\.json: "asanaBaseUrl" must be an http\(s\) URL .*, not "app\.asana\.com"/,
+    );
   });
 
   it('snapshot reads config.json the same way: unknown keys warn', async () => {
@@ -80,17 +93,29 @@ describe('config.json', () => {
 
 describe('EVENTS_CONFIG_DIR and HOME', () => {
   /** `events state path` from a scratch folder, so a folder created by mistake would show. */
-  async function statePath(env: Record<string, string>): Promise<{ code: number | null; stderr: string; stdout: string; cwd: string }> {
+  async function statePath(
+    env: Record<string, string>,
+  ): Promise<{ code: number | null; stderr: string; stdout: string; cwd: string }> {
     const cwd = tempDir('events-cwd-');
-    const child = spawn(process.execPath, [BIN, 'state', 'path'], { cwd, env: { PATH: process.env['PATH'], ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'state', 'path'], {
+      cwd,
+      env: { PATH: process.env['PATH'], ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const result = await collect(child, Date.now());
     expect(fs.readdirSync(cwd)).toEqual([]);
     return { ...result, cwd };
   }
 
   it.each([
-    [{ EVENTS_CONFIG_DIR: '~/events', HOME: '/home/someone' }, /EVENTS_CONFIG_DIR is "~\/events": only a shell expands "~"/],
-    [{ EVENTS_CONFIG_DIR: 'relative/events', HOME: '/home/someone' }, /EVENTS_CONFIG_DIR is "relative\/events", a relative path/],
+    [
+      { EVENTS_CONFIG_DIR: '~/events', HOME: '/home/someone' },
+      /EVENTS_CONFIG_DIR is "~\/events": only a shell expands "~"/,
+    ],
+    [
+      { EVENTS_CONFIG_DIR: 'relative/events', HOME: '/home/someone' },
+      /EVENTS_CONFIG_DIR is "relative\/events", a relative path/,
+    ],
     [{ HOME: '~' }, /HOME is "~": only a shell expands "~"/],
     [{ HOME: '' }, /HOME is empty/],
   ])('%j is a one-line error, exit 78, and creates nothing', async (env, message) => {
@@ -102,17 +127,26 @@ describe('EVENTS_CONFIG_DIR and HOME', () => {
   it('an empty EVENTS_CONFIG_DIR counts as unset; a relative XDG_CONFIG_HOME is ignored (XDG spec)', async () => {
     const run = await statePath({ EVENTS_CONFIG_DIR: '', HOME: '/home/someone', XDG_CONFIG_HOME: 'relative' });
     expect(run.code).toBe(0);
-    expect(run.stdout.trim()).toBe(process.platform === 'darwin' ? '/home/someone/Library/Preferences/events' : '/home/someone/.config/events');
+    expect(run.stdout.trim()).toBe(
+      process.platform === 'darwin' ? '/home/someone/Library/Preferences/events' : '/home/someone/.config/events',
+    );
   });
 });
 
 describe('numeric bounds', () => {
-  const env = (): NodeJS.ProcessEnv => cleanEnv({ EVENTS_CONFIG_DIR: tempDir(), ASANA_ACCESS_TOKEN: 'x', ASANA_BASE_URL: 'http://127.0.0.1:9/api/1.0' });
+  const env = (): NodeJS.ProcessEnv =>
+    cleanEnv({ EVENTS_CONFIG_DIR: tempDir(), ASANA_ACCESS_TOKEN: 'x', ASANA_BASE_URL: 'http://127.0.0.1:9/api/1.0' });
 
   it.each([
-    [['--interval', '3600000'], /^events: --interval must be a number of seconds from 0\.1 to 86400, not "3600000" \(for example --interval 5\)$/],
+    [
+      ['--interval', '3600000'],
+      /^events: --interval must be a number of seconds from 0\.1 to 86400, not "3600000" \(for example --interval 5\)$/,
+    ],
     [['--interval', '0'], /--interval must be a number of seconds from 0\.1 to 86400, not "0"/],
-    [['--timeout', '3000000'], /^events: --timeout must be a number of seconds from 1 to 3600, not "3000000" \(for example --timeout 30\)$/],
+    [
+      ['--timeout', '3000000'],
+      /^events: --timeout must be a number of seconds from 1 to 3600, not "3000000" \(for example --timeout 30\)$/,
+    ],
     [['--give-up', '1e9', '--once'], /--give-up must be a number of seconds from 0 to 86400, not "1e9"/],
     [['--wait-lock', '99999999'], /--wait-lock must be a number of seconds from 0 to 86400, not "99999999"/],
     [['--max-events', '3000000000'], /--max-events must be a whole number from 1 to 2147483647, not "3000000000"/],
@@ -126,8 +160,14 @@ describe('numeric bounds', () => {
   });
 
   it.each([
-    [['--activity', '3000000000'], /^events: --activity must be a number of milliseconds \(0: none\) from 0 to 86400000, not "3000000000" \(for example --activity 2000\)$/],
-    [['--port', '70000'], /^events: --port must be a port number from 0 to 65535, not "70000" \(for example --port 4010\)$/],
+    [
+      ['--activity', '3000000000'],
+      /^events: --activity must be a number of milliseconds \(0: none\) from 0 to 86400000, not "3000000000" \(for example --activity 2000\)$/,
+    ],
+    [
+      ['--port', '70000'],
+      /^events: --port must be a port number from 0 to 65535, not "70000" \(for example --port 4010\)$/,
+    ],
   ])('emulator %j: exit 2 before listening', async (args, message) => {
     const run = await runCli(['emulator', '--port', '0', ...args], cleanEnv(), { timeoutMs: 5000 });
     expect(run.code).toBe(2);
@@ -135,7 +175,9 @@ describe('numeric bounds', () => {
   });
 
   it('--since 99999999999d is a usage error, not an internal error', async () => {
-    const run = await runInProcess(['tail', 'box:admin_logs', '--since', '99999999999d'], { env: cleanEnv({ EVENTS_CONFIG_DIR: tempDir(), BOX_ACCESS_TOKEN: 'x' }) });
+    const run = await runInProcess(['tail', 'box:admin_logs', '--since', '99999999999d'], {
+      env: cleanEnv({ EVENTS_CONFIG_DIR: tempDir(), BOX_ACCESS_TOKEN: 'x' }),
+    });
     expect(run.code).toBe(2);
     expect(oneLine(run.stderr)).toMatch(/--since must be a date or a duration of at most 3653d/);
   });

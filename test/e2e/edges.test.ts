@@ -20,7 +20,8 @@ beforeEach(async () => {
 afterEach(async () => bed.close());
 
 const host = (): string => new URL(bed.emulator.url).host;
-const fileBase = (group = 'default'): string => `asana__${host().replace(/[^A-Za-z0-9._-]/g, '-')}__${bed.project}__${group}`;
+const fileBase = (group = 'default'): string =>
+  `asana__${host().replace(/[^A-Za-z0-9._-]/g, '-')}__${bed.project}__${group}`;
 const lockPath = (): string => path.join(bed.stateDir, 'locks', `${fileBase()}.lock`);
 const cursorPath = (group = 'default'): string => path.join(bed.stateDir, 'cursors', `${fileBase(group)}.json`);
 
@@ -52,7 +53,10 @@ describe('locks (item 2)', () => {
     const stranger = spawn('sleep', ['30']);
     await new Promise((r) => stranger.once('spawn', r));
     try {
-      fs.writeFileSync(lockPath(), JSON.stringify({ pid: stranger.pid, start: 1, host: os.hostname(), since: '2026-01-01T00:00:00Z' }));
+      fs.writeFileSync(
+        lockPath(),
+        JSON.stringify({ pid: stranger.pid, start: 1, host: os.hostname(), since: '2026-01-01T00:00:00Z' }),
+      );
       const run = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
       expect(run.code).toBe(0);
       expect(eventsOf(run.stdout)).toHaveLength(3);
@@ -64,10 +68,18 @@ describe('locks (item 2)', () => {
   it('a live holder: exit 6 naming the pid, the lock file and the fix', async () => {
     await bed.primed(0);
     const tail = new RunningCli(['tail', bed.project, '--json', '--interval', '0.2'], bed.env());
-    await tail.waitFor(() => fs.existsSync(lockPath()) && bed.eventRequests().length >= 2, 10_000, 'the tail to hold its lock');
+    await tail.waitFor(
+      () => fs.existsSync(lockPath()) && bed.eventRequests().length >= 2,
+      10_000,
+      'the tail to hold its lock',
+    );
     const second = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(second.code).toBe(6);
-    expect(second.stderr.trim()).toMatch(new RegExp(`^events: another events process \\(pid ${tail.child.pid}, since \\S+\\) is reading resource ${bed.project} \\(group default\\); lock file ${lockPath().replace(/[.]/g, '\\.')} \\(.*--wait-lock.*rm '${lockPath().replace(/[.]/g, '\\.')}'\\)$`));
+    expect(second.stderr.trim()).toMatch(
+      new RegExp(
+        `^events: another events process \\(pid ${tail.child.pid}, since \\S+\\) is reading resource ${bed.project} \\(group default\\); lock file ${lockPath().replace(/[.]/g, '\\.')} \\(.*--wait-lock.*rm '${lockPath().replace(/[.]/g, '\\.')}'\\)$`,
+      ),
+    );
     tail.kill('SIGINT');
     expect((await tail.done).code).toBe(130);
     expect(fs.existsSync(lockPath())).toBe(false);
@@ -78,7 +90,9 @@ describe('output files (items 3 and 9)', () => {
   it('snapshot --output refuses a device and never replaces it; - is stdout', async () => {
     const run = await runInProcess(['snapshot', bed.project, '--output', '/dev/null'], { env: bed.env() });
     expect(run.code).toBe(2);
-    expect(run.stderr.trim()).toBe("events: --output /dev/null is not a regular file (use --output - (or leave --output out) to write to stdout, and redirect that)");
+    expect(run.stderr.trim()).toBe(
+      'events: --output /dev/null is not a regular file (use --output - (or leave --output out) to write to stdout, and redirect that)',
+    );
     expect(fs.statSync('/dev/null').isCharacterDevice()).toBe(true);
     const dash = await runInProcess(['snapshot', bed.project, '--output', '-'], { env: bed.env() });
     expect(dash.code).toBe(0);
@@ -135,7 +149,9 @@ describe('output files (items 3 and 9)', () => {
     const dir = tempDir();
     const folder = await runInProcess(['tail', bed.project, '--once', '--output', dir], { env: bed.env() });
     expect(folder.code).toBe(74);
-    expect(folder.stderr.trim()).toBe(`events: cannot write ${dir}: it is a folder (name a file inside it, for example --output ${path.join(dir, 'events.jsonl')})`);
+    expect(folder.stderr.trim()).toBe(
+      `events: cannot write ${dir}: it is a folder (name a file inside it, for example --output ${path.join(dir, 'events.jsonl')})`,
+    );
     const missing = path.join(dir, 'no', 'such', 'x.jsonl');
     const gone = await runInProcess(['snapshot', bed.project, '--output', missing], { env: bed.env() });
     expect(gone.code).toBe(74);
@@ -155,7 +171,9 @@ describe('output files (items 3 and 9)', () => {
       child.on('close', (code) => resolve({ code, stderr }));
     });
     expect(denied.code).toBe(74);
-    expect(denied.stderr.trim()).toMatch(new RegExp(`^events: cannot write ${locked.replace(/[.]/g, '\\.')}: permission denied \\(EACCES\\)`));
+    expect(denied.stderr.trim()).toMatch(
+      new RegExp(`^events: cannot write ${locked.replace(/[.]/g, '\\.')}: permission denied \\(EACCES\\)`),
+    );
     expect(denied.stderr).not.toMatch(/\.tmp|internal error/);
   });
 });
@@ -165,7 +183,7 @@ describe('a full disk under --output (item 9)', () => {
   const tmpfs = useTinyTmpfs('tiny', '16k');
   const mountPoint = tmpfs.path;
 
-  it('ENOSPC: exit 74 naming the user\'s file and the disk, the cursor untouched', async (context) => {
+  it("ENOSPC: exit 74 naming the user's file and the disk, the cursor untouched", async (context) => {
     // Only a machine without root may go without: as root (CI) a failed mount is a failure.
     if (!tmpfs.mounted() && process.getuid?.() !== 0) context.skip('mounting a small tmpfs needs root');
     expect(tmpfs.mounted()).toBe(true);
@@ -174,10 +192,14 @@ describe('a full disk under --output (item 9)', () => {
     const file = path.join(mountPoint, 'export.jsonl');
     const run = await runInProcess(['tail', bed.project, '--once', '--output', file], { env: bed.env() });
     expect(run.code).toBe(74);
-    expect(run.stderr.trim()).toBe(`events: cannot write ${file}: no space left on the device (ENOSPC) (free some space, then run again: the cursor did not move)`);
+    expect(run.stderr.trim()).toBe(
+      `events: cannot write ${file}: no space left on the device (ENOSPC) (free some space, then run again: the cursor did not move)`,
+    );
     expect(fs.readFileSync(cursorPath(), 'utf8')).toBe(before);
     const elsewhere = path.join(tempDir(), 'export.jsonl');
-    expect((await runInProcess(['tail', bed.project, '--once', '--output', elsewhere], { env: bed.env() })).code).toBe(0);
+    expect((await runInProcess(['tail', bed.project, '--once', '--output', elsewhere], { env: bed.env() })).code).toBe(
+      0,
+    );
     expect(eventsOf(fs.readFileSync(elsewhere, 'utf8'))).toEqual(appended);
   });
 });
@@ -188,7 +210,11 @@ describe('--quiet never hides that events may be missing (item 7)', () => {
     bed.emulator.asana.expireTokens(bed.project);
     const run = await runInProcess(['tail', bed.project, '--once', '--json', '--quiet'], { env: bed.env() });
     expect(run.code).toBe(0);
-    expect(run.stderr.trim()).toMatch(new RegExp(`^events: warning: the stored cursor of resource ${bed.project} has expired \\(saved \\d+ min ago\\); events since then were missed$`));
+    expect(run.stderr.trim()).toMatch(
+      new RegExp(
+        `^events: warning: the stored cursor of resource ${bed.project} has expired \\(saved \\d+ min ago\\); events since then were missed$`,
+      ),
+    );
   });
 });
 
@@ -201,35 +227,49 @@ describe('a wrong base URL is named (item 10)', () => {
   });
   afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const base = (): string => `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/1.0`;
-  const run = (): Promise<{ code: number | null; stderr: string }> => runInProcess(['tail', bed.project, '--once', '--give-up', '2'], { env: bed.env({ ASANA_BASE_URL: base() }) });
+  const run = (): Promise<{ code: number | null; stderr: string }> =>
+    runInProcess(['tail', bed.project, '--once', '--give-up', '2'], { env: bed.env({ ASANA_BASE_URL: base() }) });
 
   it('a proxy login page (HTML 200): exit 2 at once, saying what came back and which variable to check', async () => {
-    answer = (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><head><title>Sign in to Corp Proxy</title></head><body>…</body></html>');
+    answer = (_req, res) =>
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end('<html><head><title>Sign in to Corp Proxy</title></head><body>…</body></html>');
     const result = await run();
     expect(result.code).toBe(2);
-    expect(result.stderr.trim()).toBe(`events: ${base()} is not the Asana API: it answered 200 with a web page ("Sign in to Corp Proxy") instead of JSON (check ASANA_BASE_URL (now ${base()}; the real API is https://app.asana.com/api/1.0) and any proxy in between; a login page usually means a proxy wants you to sign in)`);
+    expect(result.stderr.trim()).toBe(
+      `events: ${base()} is not the Asana API: it answered 200 with a web page ("Sign in to Corp Proxy") instead of JSON (check ASANA_BASE_URL (now ${base()}; the real API is https://app.asana.com/api/1.0) and any proxy in between; a login page usually means a proxy wants you to sign in)`,
+    );
   });
 
   it('a redirect: names where it points', async () => {
     answer = (_req, res) => res.writeHead(302, { location: 'https://sso.example.com/login' }).end();
     const result = await run();
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`is not the Asana API: it answered 302 (a redirect to https://sso.example.com/login) (check ASANA_BASE_URL`);
+    expect(result.stderr).toContain(
+      `is not the Asana API: it answered 302 (a redirect to https://sso.example.com/login) (check ASANA_BASE_URL`,
+    );
   });
 
   it('"No matching route": the base URL, not the gid', async () => {
     const wrong = `${bed.emulator.url}/api/1.1`;
     const result = await runInProcess(['tail', bed.project, '--once'], { env: bed.env({ ASANA_BASE_URL: wrong }) });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`events: ${wrong} is not the Asana API: it has no route /api/1.1/events (404 "No matching route for request") (check ASANA_BASE_URL`);
+    expect(result.stderr).toContain(
+      `events: ${wrong} is not the Asana API: it has no route /api/1.1/events (404 "No matching route for request") (check ASANA_BASE_URL`,
+    );
     expect(result.stderr).not.toContain('was not found');
   });
 
   it('Box: a 404 on /events can only be a wrong BOX_BASE_URL', async () => {
     const wrong = `${bed.emulator.url}/2.0/v2`;
-    const result = await runInProcess(['tail', 'box', '--once'], { env: bed.env({ BOX_BASE_URL: wrong, BOX_ACCESS_TOKEN: 'x' }) });
+    const result = await runInProcess(['tail', 'box', '--once'], {
+      env: bed.env({ BOX_BASE_URL: wrong, BOX_ACCESS_TOKEN: 'x' }),
+    });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`events: ${wrong} is not the Box API: it answered 404 for /2.0/v2/events (check BOX_BASE_URL`);
+    expect(result.stderr).toContain(
+      `events: ${wrong} is not the Box API: it answered 404 for /2.0/v2/events (check BOX_BASE_URL`,
+    );
   });
 });
 
@@ -239,7 +279,9 @@ describe('state commands (item 12)', () => {
     fs.writeFileSync(cursorPath(), '{"version":1,"cursor":{"sy');
     const broken = await runInProcess(['tail', bed.project, '--once'], { env: bed.env() });
     expect(broken.code).toBe(5);
-    expect(broken.stderr).toContain(`(start this subscription over from now: events state reset ${bed.project} (or rm '${cursorPath()}'))`);
+    expect(broken.stderr).toContain(
+      `(start this subscription over from now: events state reset ${bed.project} (or rm '${cursorPath()}'))`,
+    );
     const reset = await runInProcess(['state', 'reset', bed.project], { env: bed.env() });
     expect(reset.code).toBe(0);
     expect(fs.existsSync(cursorPath())).toBe(false);
@@ -254,12 +296,22 @@ describe('state commands (item 12)', () => {
     await runInProcess(['tail', bed.project, '--once', '--group', 'other'], { env: bed.env() });
     // The same gid's cursor for another API host (the real one, say).
     const elsewhere = path.join(bed.stateDir, 'cursors', `asana__app.asana.com__${bed.project}__export.json`);
-    fs.writeFileSync(elsewhere, JSON.stringify({ ...JSON.parse(fs.readFileSync(cursorPath('export'), 'utf8')), host: 'app.asana.com' }));
+    fs.writeFileSync(
+      elsewhere,
+      JSON.stringify({ ...JSON.parse(fs.readFileSync(cursorPath('export'), 'utf8')), host: 'app.asana.com' }),
+    );
     const list = await runInProcess(['state', 'list'], { env: bed.env() });
     const lines = list.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^PROVIDER\s+HOST\s+GROUP\s+SUBSCRIPTION\s+LAST EVENT\s+LAST SYNC\s+AGE$/);
-    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 3).join(' ')).sort()).toEqual([`asana 127.0.0.1:${new URL(bed.emulator.url).port} export`, 'asana app.asana.com export']);
-    const all = JSON.parse((await runInProcess(['state', 'list', '--json', '--group', 'other'], { env: bed.env() })).stdout);
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(/\s+/).slice(0, 3).join(' '))
+        .sort(),
+    ).toEqual([`asana 127.0.0.1:${new URL(bed.emulator.url).port} export`, 'asana app.asana.com export']);
+    const all = JSON.parse(
+      (await runInProcess(['state', 'list', '--json', '--group', 'other'], { env: bed.env() })).stdout,
+    );
     expect(all.map((r: { group: string }) => r.group)).toEqual(['other']);
     const reset = await runInProcess(['state', 'reset', bed.project, '--json'], { env: bed.env() });
     expect(JSON.parse(reset.stdout)).toEqual({ removed: [cursorPath('export')] });
@@ -272,7 +324,7 @@ describe('state commands (item 12)', () => {
     const env = bed.env();
     for (const d of [bed.stateDir, path.join(bed.stateDir, 'cursors')]) fs.chmodSync(d, 0o555);
     try {
-        const run = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+      const run = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
         new Promise((resolve) => {
           fs.chmodSync(path.join(bed.stateDir, 'cursors', path.basename(cursorPath())), 0o644);
           const child = spawnUnprivileged([BIN, ...args], env);
@@ -289,7 +341,18 @@ describe('state commands (item 12)', () => {
       const [row] = JSON.parse(list.stdout);
       const [record] = JSON.parse(show.stdout);
       expect(Object.keys(record)).toEqual([...Object.keys(row), 'cursor', 'recent_event_ids']);
-      expect(Object.keys(row)).toEqual(['provider', 'host', 'subscription', 'label', 'group', 'last_event_at', 'saved_at', 'age', 'age_seconds', 'likely_expired']);
+      expect(Object.keys(row)).toEqual([
+        'provider',
+        'host',
+        'subscription',
+        'label',
+        'group',
+        'last_event_at',
+        'saved_at',
+        'age',
+        'age_seconds',
+        'likely_expired',
+      ]);
     } finally {
       for (const d of [bed.stateDir, path.join(bed.stateDir, 'cursors')]) fs.chmodSync(d, 0o700);
     }

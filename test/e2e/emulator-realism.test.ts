@@ -9,7 +9,25 @@ import { cleanEnv, eventsOf, runCli, tempDir, waitUntil } from '../helpers/cli.j
 
 const TOKEN = { authorization: 'Bearer any-token' };
 /** components.schemas.ClientError.properties.code.enum of box_oas.json. */
-const BOX_ERROR_CODES = ['created', 'accepted', 'no_content', 'redirect', 'not_modified', 'bad_request', 'unauthorized', 'forbidden', 'not_found', 'method_not_allowed', 'conflict', 'precondition_failed', 'too_many_requests', 'internal_server_error', 'unavailable', 'item_name_invalid', 'insufficient_scope'];
+const BOX_ERROR_CODES = [
+  'created',
+  'accepted',
+  'no_content',
+  'redirect',
+  'not_modified',
+  'bad_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'method_not_allowed',
+  'conflict',
+  'precondition_failed',
+  'too_many_requests',
+  'internal_server_error',
+  'unavailable',
+  'item_name_invalid',
+  'insufficient_scope',
+];
 
 let emu: Emulator;
 beforeAll(async () => {
@@ -39,7 +57,9 @@ describe('Box positions by default', () => {
       expect(Number.isSafeInteger(position)).toBe(true);
       expect(String(position)).toBe(rawPosition(page.text));
     }
-    expect(Number((await get('/2.0/events?stream_position=now')).body.next_stream_position)).toBeGreaterThanOrEqual(1348790499819);
+    expect(Number((await get('/2.0/events?stream_position=now')).body.next_stream_position)).toBeGreaterThanOrEqual(
+      1348790499819,
+    );
   });
 
   it('a client that parses positions with JSON.parse neither re-reads events nor busy-loops the realtime server', async () => {
@@ -53,7 +73,9 @@ describe('Box positions by default', () => {
       let server = (await get('/2.0/events', { method: 'OPTIONS' })).body.entries[0].url as string;
       while (!stop.signal.aborted) {
         subscribes++;
-        const res = await fetch(`${server}&stream_position=${position}`, { signal: stop.signal }).catch(() => undefined);
+        const res = await fetch(`${server}&stream_position=${position}`, { signal: stop.signal }).catch(
+          () => undefined,
+        );
         if (!res) break;
         const { message } = JSON.parse(await res.text()) as { message: string };
         if (message === 'reconnect') server = (await get('/2.0/events', { method: 'OPTIONS' })).body.entries[0].url;
@@ -87,7 +109,9 @@ describe('Box positions by default', () => {
     // The stored position is the one the emulator answers for `now`, digit for digit.
     const now = rawPosition((await get('/2.0/events?stream_position=now')).text);
     const cursors = path.join(env['EVENTS_CONFIG_DIR']!, 'cursors');
-    const stored = fs.readdirSync(cursors).map((f) => JSON.parse(fs.readFileSync(path.join(cursors, f), 'utf8')).cursor.position);
+    const stored = fs
+      .readdirSync(cursors)
+      .map((f) => JSON.parse(fs.readFileSync(path.join(cursors, f), 'utf8')).cursor.position);
     expect(stored).toEqual([now]);
     expect(emu.violations).toEqual([]);
   });
@@ -104,7 +128,9 @@ describe('Box positions by default', () => {
       const rounded = JSON.stringify(JSON.parse(text).next_stream_position);
       expect(rounded).not.toBe(rawPosition(text));
       await fetch(`${huge.url}/2.0/events?stream_position=${rounded}`, { headers: TOKEN });
-      expect(huge.violations).toEqual([`GET /events: stream_position ${rounded} was never handed out (rounded through a double?)`]);
+      expect(huge.violations).toEqual([
+        `GET /events: stream_position ${rounded} was never handed out (rounded through a double?)`,
+      ]);
     } finally {
       await huge.close();
     }
@@ -115,8 +141,17 @@ describe('account endpoints', () => {
   it('Asana GET /users/me: the user, its email and workspaces', async () => {
     const { status, body } = await get('/api/1.0/users/me');
     expect(status).toBe(200);
-    expect(body.data).toMatchObject({ gid: expect.stringMatching(/^\d+$/), resource_type: 'user', name: expect.any(String), email: expect.stringContaining('@') });
-    expect(body.data.workspaces).toContainEqual({ gid: emu.asana.workspaceGid, resource_type: 'workspace', name: expect.any(String) });
+    expect(body.data).toMatchObject({
+      gid: expect.stringMatching(/^\d+$/),
+      resource_type: 'user',
+      name: expect.any(String),
+      email: expect.stringContaining('@'),
+    });
+    expect(body.data.workspaces).toContainEqual({
+      gid: emu.asana.workspaceGid,
+      resource_type: 'workspace',
+      name: expect.any(String),
+    });
     expect(body.data.workspaces).toEqual((await get('/api/1.0/workspaces')).body.data);
     expect((await get(`/api/1.0/users/${body.data.gid}`)).body.data).toEqual(body.data);
   });
@@ -125,18 +160,28 @@ describe('account endpoints', () => {
     const all = await get('/api/1.0/workspaces');
     expect(all.status).toBe(200);
     expect(all.body.data).toHaveLength(2);
-    expect(all.body.data[0]).toEqual({ gid: emu.asana.workspaceGid, resource_type: 'workspace', name: expect.any(String) });
+    expect(all.body.data[0]).toEqual({
+      gid: emu.asana.workspaceGid,
+      resource_type: 'workspace',
+      name: expect.any(String),
+    });
     for (const w of all.body.data) expect(Object.keys(w).sort()).toEqual(['gid', 'name', 'resource_type']);
     // One per page, following next_page.offset to the end.
     const seen: unknown[] = [];
     let offset: string | undefined;
     for (let page = 0; page < 5; page++) {
-      const { body } = await get(`/api/1.0/workspaces?limit=1&opt_fields=name,is_organization${offset ? `&offset=${offset}` : ''}`);
+      const { body } = await get(
+        `/api/1.0/workspaces?limit=1&opt_fields=name,is_organization${offset ? `&offset=${offset}` : ''}`,
+      );
       expect(body.data).toHaveLength(1);
       expect(Object.keys(body.data[0]).sort()).toEqual(['gid', 'is_organization', 'name']);
       seen.push(body.data[0].gid);
       if (body.next_page === null) break;
-      expect(body.next_page).toEqual({ offset: expect.any(String), path: expect.stringContaining('/workspaces?limit=1&offset='), uri: expect.stringContaining('https://') });
+      expect(body.next_page).toEqual({
+        offset: expect.any(String),
+        path: expect.stringContaining('/workspaces?limit=1&offset='),
+        uri: expect.stringContaining('https://'),
+      });
       offset = body.next_page.offset;
     }
     expect(seen).toEqual(all.body.data.map((w: { gid: string }) => w.gid));
@@ -147,7 +192,14 @@ describe('account endpoints', () => {
   it('Box GET /2.0/users/me: a full user; with fields, the mini form plus those', async () => {
     const { status, body } = await get('/2.0/users/me');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ type: 'user', id: expect.stringMatching(/^\d+$/), name: expect.any(String), login: expect.stringContaining('@'), status: 'active', enterprise: { type: 'enterprise' } });
+    expect(body).toMatchObject({
+      type: 'user',
+      id: expect.stringMatching(/^\d+$/),
+      name: expect.any(String),
+      login: expect.stringContaining('@'),
+      status: 'active',
+      enterprise: { type: 'enterprise' },
+    });
     const some = await get('/2.0/users/me?fields=role,timezone');
     expect(Object.keys(some.body).sort()).toEqual(['id', 'login', 'name', 'role', 'timezone', 'type']);
   });
@@ -177,7 +229,7 @@ describe('opt_fields once comma-separated or repeated', () => {
   });
 });
 
-describe('error bodies are the specs\'', () => {
+describe("error bodies are the specs'", () => {
   it.each([
     ['/api/1.0/no/such/route', 404, undefined],
     ['/no/such/route', 404, undefined],
@@ -197,7 +249,11 @@ describe('error bodies are the specs\'', () => {
     emu.faults.add({ kind: 'status', status: 500, path: '/users/me', times: 1 });
     const res = await get('/api/1.0/users/me');
     expect(res.status).toBe(500);
-    expect(res.body.errors[0]).toEqual({ message: expect.any(String), help: expect.any(String), phrase: expect.any(String) });
+    expect(res.body.errors[0]).toEqual({
+      message: expect.any(String),
+      help: expect.any(String),
+      phrase: expect.any(String),
+    });
   });
 
   it.each([
@@ -207,10 +263,17 @@ describe('error bodies are the specs\'', () => {
     ['/2.0/events?stream_position=abc', 400, {}],
     ['/2.0/events?bogus=1', 400, {}],
     ['/2.0/events', 405, { method: 'DELETE' }],
-  ])('Box %s → %i: a ClientError with a code from the spec\'s enum', async (path, status, init) => {
+  ])("Box %s → %i: a ClientError with a code from the spec's enum", async (path, status, init) => {
     const res = await get(path, init);
     expect(res.status).toBe(status);
-    expect(res.body).toEqual({ type: 'error', status, code: expect.any(String), message: expect.any(String), help_url: expect.stringContaining('https://'), request_id: expect.any(String) });
+    expect(res.body).toEqual({
+      type: 'error',
+      status,
+      code: expect.any(String),
+      message: expect.any(String),
+      help_url: expect.stringContaining('https://'),
+      request_id: expect.any(String),
+    });
     expect(BOX_ERROR_CODES).toContain(res.body.code);
   });
 
@@ -233,12 +296,17 @@ describe('simulated activity changes the shape of the workspace', () => {
       const workspace = emu.asana.workspaceGid;
       const initial = [...emu.asana.projectGids];
       const list = async (): Promise<string[]> => {
-        const res = await fetch(`${emu.url}/api/1.0/projects?workspace=${workspace}&archived=false&limit=100`, { headers: { authorization: 'Bearer x' } });
+        const res = await fetch(`${emu.url}/api/1.0/projects?workspace=${workspace}&archived=false&limit=100`, {
+          headers: { authorization: 'Bearer x' },
+        });
         return ((await res.json()) as { data: Array<{ gid: string }> }).data.map((p) => p.gid);
       };
       const deadline = Date.now() + 10_000;
       let listed = await list();
-      while ((listed.every((g) => initial.includes(g)) || initial.every((g) => listed.includes(g))) && Date.now() < deadline) {
+      while (
+        (listed.every((g) => initial.includes(g)) || initial.every((g) => listed.includes(g))) &&
+        Date.now() < deadline
+      ) {
         await new Promise((r) => setTimeout(r, 20));
         listed = await list();
       }
@@ -255,15 +323,24 @@ describe('simulated activity changes the shape of the workspace', () => {
 
 describe('control API knobs (issue 17, item 19)', () => {
   const control = async (method: string, route: string, body?: unknown): Promise<{ status: number; body: any }> => {
-    const res = await fetch(`${emu.url}/_emulator/${route}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${emu.url}/_emulator/${route}`, {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: await res.json() };
   };
-  const status = async (): Promise<number> => (await fetch(`${emu.url}/api/1.0/users/me`, { headers: { authorization: 'Bearer rate-probe' } })).status;
+  const status = async (): Promise<number> =>
+    (await fetch(`${emu.url}/api/1.0/users/me`, { headers: { authorization: 'Bearer rate-probe' } })).status;
 
   it('bulk-added events are never stamped in the future, and their times never go back', async () => {
-    const asana = (await control('POST', 'asana/events', { resource: emu.asana.projectGids[0], count: 5000 })).body.data as Array<{ created_at: string }>;
-    const user = (await control('POST', 'box/events', { count: 5000 })).body.entries as Array<{ created_at: string; recorded_at: string }>;
-    const enterprise = (await control('POST', 'box/events', { count: 3000, stream: 'enterprise' })).body.entries as Array<{ created_at: string }>;
+    const asana = (await control('POST', 'asana/events', { resource: emu.asana.projectGids[0], count: 5000 })).body
+      .data as Array<{ created_at: string }>;
+    const user = (await control('POST', 'box/events', { count: 5000 })).body.entries as Array<{
+      created_at: string;
+      recorded_at: string;
+    }>;
+    const enterprise = (await control('POST', 'box/events', { count: 3000, stream: 'enterprise' })).body
+      .entries as Array<{ created_at: string }>;
     const after = Date.now();
     for (const list of [asana, user, enterprise]) {
       expect(list.length).toBeGreaterThanOrEqual(3000);
@@ -280,19 +357,37 @@ describe('control API knobs (issue 17, item 19)', () => {
     const initial = (await control('GET', 'rate-limit')).body;
     expect(initial.concurrency).toBe(50);
     try {
-      expect((await control('POST', 'rate-limit', { requests: 2, window_s: 60 })).body).toMatchObject({ requests: 2, window_s: 60, concurrency: 50 });
+      expect((await control('POST', 'rate-limit', { requests: 2, window_s: 60 })).body).toMatchObject({
+        requests: 2,
+        window_s: 60,
+        concurrency: 50,
+      });
       expect([await status(), await status(), await status()]).toEqual([200, 200, 429]);
       // {} is not a way to lift anything: both limits stay.
-      expect((await control('POST', 'rate-limit', {})).body).toMatchObject({ requests: 2, window_s: 60, concurrency: 50 });
-      expect((await control('POST', 'rate-limit', { requests: null })).body).toMatchObject({ requests: null, concurrency: 50 });
+      expect((await control('POST', 'rate-limit', {})).body).toMatchObject({
+        requests: 2,
+        window_s: 60,
+        concurrency: 50,
+      });
+      expect((await control('POST', 'rate-limit', { requests: null })).body).toMatchObject({
+        requests: null,
+        concurrency: 50,
+      });
       expect(await status()).toBe(200);
       await control('POST', 'rate-limit', { requests: 1, window_s: 60 });
       expect(await status()).toBe(200);
       expect(await status()).toBe(429);
-      expect((await control('DELETE', 'rate-limit')).body).toMatchObject({ requests: null, window_s: null, concurrency: 50 });
+      expect((await control('DELETE', 'rate-limit')).body).toMatchObject({
+        requests: null,
+        window_s: null,
+        concurrency: 50,
+      });
       expect(await status()).toBe(200);
       // The in-flight cap goes only when asked.
-      expect((await control('POST', 'rate-limit', { concurrency: null })).body).toMatchObject({ requests: null, concurrency: null });
+      expect((await control('POST', 'rate-limit', { concurrency: null })).body).toMatchObject({
+        requests: null,
+        concurrency: null,
+      });
       // A typo is refused, not taken as "no limits".
       const typo = await control('POST', 'rate-limit', { request: 5 });
       expect(typo.status).toBe(400);

@@ -54,7 +54,9 @@ describe('transient faults are retried and nothing is lost', () => {
   it.each(['hang', 'drip'] as const)('a response that %ss is cut by the timeout and retried', async (kind) => {
     const appended = await bed.primed(120);
     bed.emulator.faults.add({ kind, path: '/events', times: 1, delayMs: 200 });
-    const run = await runInProcess(['tail', bed.project, '--once', '--json', '--timeout', '1', ...FAST], { env: bed.env() });
+    const run = await runInProcess(['tail', bed.project, '--once', '--json', '--timeout', '1', ...FAST], {
+      env: bed.env(),
+    });
     expect(run.code).toBe(0);
     expect(eventsOf(run.stdout)).toEqual(appended);
     // Cut once, and the retry got the whole answer: no second cut, no waiting the fault out.
@@ -73,14 +75,20 @@ describe('transient faults are retried and nothing is lost', () => {
     expect(run.code).toBe(0);
     const records = eventsOf(run.stdout);
     expect(records.length).toBe(280);
-    expect(new Set(records.map((r) => JSON.stringify(r)))).toEqual(new Set([...ea, ...eb].map((r) => JSON.stringify(r))));
+    expect(new Set(records.map((r) => JSON.stringify(r)))).toEqual(
+      new Set([...ea, ...eb].map((r) => JSON.stringify(r))),
+    );
     const requests = bed.emulator.requests.slice(before);
     const limited = requests.find((r) => r.status === 429)!;
     expect(limited).toBeDefined();
     // Every request sent after the 429 was seen (either subscription's) waited the two seconds;
     // only one already in flight beside it may arrive within a few milliseconds.
     const after = requests.filter((r) => r !== limited && r.time >= limited.time);
-    for (const r of after) expect(r.time - limited.time < 50 || r.time - limited.time >= 1900, `request ${r.time - limited.time} ms after the 429`).toBe(true);
+    for (const r of after)
+      expect(
+        r.time - limited.time < 50 || r.time - limited.time >= 1900,
+        `request ${r.time - limited.time} ms after the 429`,
+      ).toBe(true);
     expect(after.filter((r) => r.time - limited.time >= 1900).length).toBeGreaterThanOrEqual(2);
     expect(run.stderr).toMatch(/rate limited by Asana \(429\); retrying in 2 s/);
   });
@@ -89,7 +97,9 @@ describe('transient faults are retried and nothing is lost', () => {
     const appended = await bed.primed(10);
     const before = cursorFiles();
     bed.emulator.faults.add({ kind: 'status', status: 503, path: '/events', times: 1000 });
-    const run = await runInProcess(['tail', bed.project, '--once', '--json', '--give-up', '1', ...FAST], { env: bed.env() });
+    const run = await runInProcess(['tail', bed.project, '--once', '--json', '--give-up', '1', ...FAST], {
+      env: bed.env(),
+    });
     expect(run.code).toBe(75);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/gave up after \d+ failed attempts over \d+ s: Asana answered 503/);
@@ -180,7 +190,9 @@ describe('state that cannot break', () => {
     await first.waitFor(() => bed.emulator.requests.length >= 2, 10_000, 'first run reading');
     const second = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env() });
     expect(second.code).toBe(6);
-    expect(second.stderr).toMatch(/another events process \(pid \d+, since \S+\) is reading resource \d+ \(group default\); lock file /);
+    expect(second.stderr).toMatch(
+      /another events process \(pid \d+, since \S+\) is reading resource \d+ \(group default\); lock file /,
+    );
     expect(second.stderr).toMatch(/--wait-lock/);
     const waiting = runInProcess(['tail', bed.project, '--once', '--json', '--wait-lock', '20'], { env: bed.env() });
     const [a, b] = [await first.done, await waiting];
@@ -204,7 +216,8 @@ describe('state that cannot break', () => {
   it('state folder 0700, files 0600', async () => {
     await bed.primed(0);
     expect(fs.statSync(path.join(bed.stateDir, 'cursors')).mode & 0o777).toBe(0o700);
-    for (const f of fs.readdirSync(path.join(bed.stateDir, 'cursors'))) expect(fs.statSync(path.join(bed.stateDir, 'cursors', f)).mode & 0o777).toBe(0o600);
+    for (const f of fs.readdirSync(path.join(bed.stateDir, 'cursors')))
+      expect(fs.statSync(path.join(bed.stateDir, 'cursors', f)).mode & 0o777).toBe(0o600);
   });
 
   it('survives 30 random kill -9: no event missing, the state always loads', { timeout: 120_000 }, async () => {
@@ -215,7 +228,11 @@ describe('state that cannot break', () => {
     for (let i = 0; i < 30 && Date.now() < deadline; i++) {
       appended.push(...bed.emulator.asana.appendEvents(bed.project, 400));
       const fd = fs.openSync(out, 'a');
-      const child = (await import('node:child_process')).spawn(process.execPath, [BIN, 'tail', bed.project, '--once', '--json'], { env: bed.env(), stdio: ['ignore', fd, 'pipe'] });
+      const child = (await import('node:child_process')).spawn(
+        process.execPath,
+        [BIN, 'tail', bed.project, '--once', '--json'],
+        { env: bed.env(), stdio: ['ignore', fd, 'pipe'] },
+      );
       fs.closeSync(fd);
       let stderr = '';
       child.stderr!.on('data', (d) => (stderr += d));
@@ -230,7 +247,20 @@ describe('state that cannot break', () => {
     fs.appendFileSync(out, final.stdout);
     const text = fs.readFileSync(out, 'utf8');
     // A killed write may leave a partial last line: a reader skips lines that do not parse.
-    const seen = text.split('\n').filter((l) => { try { JSON.parse(l); return true; } catch { return false; } }).map((l) => { const { _events, ...e } = JSON.parse(l); return JSON.stringify(e); });
+    const seen = text
+      .split('\n')
+      .filter((l) => {
+        try {
+          JSON.parse(l);
+          return true;
+        } catch {
+          return false;
+        }
+      })
+      .map((l) => {
+        const { _events, ...e } = JSON.parse(l);
+        return JSON.stringify(e);
+      });
     const seenSet = new Set(seen);
     const missing = appended.filter((e) => !seenSet.has(JSON.stringify(e)));
     expect(missing).toEqual([]);
@@ -260,14 +290,20 @@ describe('secrets', () => {
   });
 
   it('refuses to send the token over plain http to a host that is not loopback', async () => {
-    const run = await runInProcess(['tail', '123', '--once'], { env: bed.env({ ASANA_BASE_URL: 'http://asana.example.com/api/1.0' }) });
+    const run = await runInProcess(['tail', '123', '--once'], {
+      env: bed.env({ ASANA_BASE_URL: 'http://asana.example.com/api/1.0' }),
+    });
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/refusing to send the access token over plain http to asana\.example\.com.*--allow-insecure-http/);
+    expect(run.stderr).toMatch(
+      /refusing to send the access token over plain http to asana\.example\.com.*--allow-insecure-http/,
+    );
   });
 });
 
 function walk(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 describe('state that is not a cursor, and no silent exit (issue 17, items 3 and 4)', () => {
@@ -305,26 +341,35 @@ describe('state that is not a cursor, and no silent exit (issue 17, items 3 and 
     expect(eventsOf(run.stdout)).toEqual(appended);
   });
 
-  it.each([['asana'], ['box']] as const)('a %s page with a value nested 5,000 levels deep in --json mode is a garbled page: said, retried, nothing lost', async (vendor) => {
-    const boxEnv = bed.env({ BOX_BASE_URL: `${bed.emulator.url}/2.0`, BOX_ACCESS_TOKEN: 'box-token' });
-    const [ref, env] = vendor === 'asana' ? [bed.project, bed.env()] : ['box', boxEnv];
-    let appended: unknown[];
-    if (vendor === 'asana') appended = await bed.primed(10);
-    else {
-      expect((await runInProcess(['tail', 'box', '--once', '--json'], { env: boxEnv })).code).toBe(0);
-      appended = bed.emulator.box.appendEvents(10);
-    }
-    bed.emulator.faults.add({ kind: 'deep', path: vendor === 'asana' ? '/events' : '/2.0/events', times: 1 });
-    const run = await runInProcess(['tail', ref, '--once', '--json', ...FAST], { env: env });
-    expect(run.code).toBe(0);
-    expect(eventsOf(run.stdout)).toEqual(appended);
-    expect(run.stderr).toMatch(new RegExp(`${vendor === 'asana' ? 'Asana' : 'Box'} sent a 200 answer holding a value nested deeper than 256 levels \\(garbled body\\); retrying in`));
-  });
+  it.each([['asana'], ['box']] as const)(
+    'a %s page with a value nested 5,000 levels deep in --json mode is a garbled page: said, retried, nothing lost',
+    async (vendor) => {
+      const boxEnv = bed.env({ BOX_BASE_URL: `${bed.emulator.url}/2.0`, BOX_ACCESS_TOKEN: 'box-token' });
+      const [ref, env] = vendor === 'asana' ? [bed.project, bed.env()] : ['box', boxEnv];
+      let appended: unknown[];
+      if (vendor === 'asana') appended = await bed.primed(10);
+      else {
+        expect((await runInProcess(['tail', 'box', '--once', '--json'], { env: boxEnv })).code).toBe(0);
+        appended = bed.emulator.box.appendEvents(10);
+      }
+      bed.emulator.faults.add({ kind: 'deep', path: vendor === 'asana' ? '/events' : '/2.0/events', times: 1 });
+      const run = await runInProcess(['tail', ref, '--once', '--json', ...FAST], { env: env });
+      expect(run.code).toBe(0);
+      expect(eventsOf(run.stdout)).toEqual(appended);
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `${vendor === 'asana' ? 'Asana' : 'Box'} sent a 200 answer holding a value nested deeper than 256 levels \\(garbled body\\); retrying in`,
+        ),
+      );
+    },
+  );
 
   it('a page that stays garbled ends a --once run with one line saying why', async () => {
     await bed.primed(10);
     bed.emulator.faults.add({ kind: 'deep', path: '/events', times: 1000 });
-    const run = await runInProcess(['tail', bed.project, '--once', '--json', '--quiet', '--give-up', '1', ...FAST], { env: bed.env() });
+    const run = await runInProcess(['tail', bed.project, '--once', '--json', '--quiet', '--give-up', '1', ...FAST], {
+      env: bed.env(),
+    });
     expect(run.code).toBe(75);
     expect(run.stdout).toBe('');
     expect(run.stderr.trim().split('\n')).toHaveLength(1);

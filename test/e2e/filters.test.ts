@@ -17,12 +17,16 @@ type Ev = Record<string, any>;
 describe('--max-events', () => {
   it('stops after N events mid-page and the next run starts exactly after them', async () => {
     const appended = await bed.primed(250);
-    const first = await runInProcess(['tail', bed.project, '--once', '--json', '--max-events', '150'], { env: bed.env() });
+    const first = await runInProcess(['tail', bed.project, '--once', '--json', '--max-events', '150'], {
+      env: bed.env(),
+    });
     expect(first.code).toBe(0);
     expect(eventsOf(first.stdout)).toEqual(appended.slice(0, 150));
     const cursorFile = path.join(bed.stateDir, 'cursors', fs.readdirSync(path.join(bed.stateDir, 'cursors'))[0]!);
     expect(JSON.parse(fs.readFileSync(cursorFile, 'utf8')).cursor.skip).toBe(50);
-    const second = await runInProcess(['tail', bed.project, '--once', '--json', '--max-events', '60'], { env: bed.env() });
+    const second = await runInProcess(['tail', bed.project, '--once', '--json', '--max-events', '60'], {
+      env: bed.env(),
+    });
     expect(eventsOf(second.stdout)).toEqual(appended.slice(150, 210));
     const rest = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env() });
     expect(eventsOf(rest.stdout)).toEqual(appended.slice(210));
@@ -50,9 +54,14 @@ describe('--max-events', () => {
 describe('filters', () => {
   it('--action and --field print only matching events; the cursor still moves past the others', async () => {
     const appended = await bed.primed(300);
-    const run = await runInProcess(['tail', bed.project, '--once', '--json', '--action', 'changed', '--field', 'completed,due_on'], { env: bed.env() });
+    const run = await runInProcess(
+      ['tail', bed.project, '--once', '--json', '--action', 'changed', '--field', 'completed,due_on'],
+      { env: bed.env() },
+    );
     expect(run.code).toBe(0);
-    const expected = appended.filter((e) => e['action'] === 'changed' && ['completed', 'due_on'].includes(e['change']?.['field']));
+    const expected = appended.filter(
+      (e) => e['action'] === 'changed' && ['completed', 'due_on'].includes(e['change']?.['field']),
+    );
     expect(expected.length).toBeGreaterThan(10);
     expect(eventsOf(run.stdout)).toEqual(expected);
     const idle = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env() });
@@ -62,8 +71,24 @@ describe('filters', () => {
   it('--resource-type and --user (by name, any case) are repeatable and combine', async () => {
     const appended = await bed.primed(300);
     const someone = appended.find((e) => e['user'])!['user']['name'] as string;
-    const run = await runInProcess(['tail', bed.project, '--once', '--json', '--resource-type', 'story', '--resource-type', 'task', '--user', someone.toUpperCase()], { env: bed.env() });
-    const expected = appended.filter((e) => ['story', 'task'].includes(e['resource']['resource_type']) && e['user']?.['name'] === someone);
+    const run = await runInProcess(
+      [
+        'tail',
+        bed.project,
+        '--once',
+        '--json',
+        '--resource-type',
+        'story',
+        '--resource-type',
+        'task',
+        '--user',
+        someone.toUpperCase(),
+      ],
+      { env: bed.env() },
+    );
+    const expected = appended.filter(
+      (e) => ['story', 'task'].includes(e['resource']['resource_type']) && e['user']?.['name'] === someone,
+    );
     expect(expected.length).toBeGreaterThan(0);
     expect(eventsOf(run.stdout)).toEqual(expected);
   });
@@ -71,7 +96,10 @@ describe('filters', () => {
   it('filters and --max-events together count printed events only', async () => {
     const appended = await bed.primed(200);
     const added = appended.filter((e) => e['action'] === 'added');
-    const run = await runInProcess(['tail', bed.project, '--once', '--json', '--action', 'added', '--max-events', '3'], { env: bed.env() });
+    const run = await runInProcess(
+      ['tail', bed.project, '--once', '--json', '--action', 'added', '--max-events', '3'],
+      { env: bed.env() },
+    );
     expect(eventsOf(run.stdout)).toEqual(added.slice(0, 3));
     const next = await runInProcess(['tail', bed.project, '--once', '--json', '--action', 'added'], { env: bed.env() });
     expect(eventsOf(next.stdout)).toEqual(added.slice(3));
@@ -79,7 +107,8 @@ describe('filters', () => {
 });
 
 describe('filters never eat events silently (issue 12, item 6)', () => {
-  const boxEnv = (): NodeJS.ProcessEnv => bed.env({ BOX_BASE_URL: `${bed.emulator.url}/2.0`, BOX_ACCESS_TOKEN: 'box-token' });
+  const boxEnv = (): NodeJS.ProcessEnv =>
+    bed.env({ BOX_BASE_URL: `${bed.emulator.url}/2.0`, BOX_ACCESS_TOKEN: 'box-token' });
   const lastOptFields = (): string[] => (bed.eventRequests().at(-1)!.query['opt_fields'] ?? '').split(',').sort();
 
   it('--action with a typo is a usage error with a suggestion, and the cursor stays', async () => {
@@ -87,16 +116,21 @@ describe('filters never eat events silently (issue 12, item 6)', () => {
     const run = await runInProcess(['tail', bed.project, '--once', '--json', '--action', 'chaned'], { env: bed.env() });
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toMatch(/--action must be added, changed, removed, deleted or undeleted, not "chaned" \(did you mean changed\?\)/);
+    expect(run.stderr).toMatch(
+      /--action must be added, changed, removed, deleted or undeleted, not "chaned" \(did you mean changed\?\)/,
+    );
     const rest = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env() });
     expect(eventsOf(rest.stdout)).toHaveLength(appended.length);
   });
 
-  it('--fields without the field a filter reads: it is requested as well, and the user\'s fields are kept', async () => {
+  it("--fields without the field a filter reads: it is requested as well, and the user's fields are kept", async () => {
     const appended = await bed.primed(30);
     const changed = appended.filter((e) => e['action'] === 'changed');
     expect(changed.length).toBeGreaterThan(0);
-    const run = await runInProcess(['tail', bed.project, '--once', '--json', '--fields', 'user.name', '--action', 'changed'], { env: bed.env() });
+    const run = await runInProcess(
+      ['tail', bed.project, '--once', '--json', '--fields', 'user.name', '--action', 'changed'],
+      { env: bed.env() },
+    );
     expect(run.code).toBe(0);
     expect(lastOptFields()).toEqual(['action', 'user.name']);
     const printed = eventsOf(run.stdout) as Ev[];
@@ -106,7 +140,23 @@ describe('filters never eat events silently (issue 12, item 6)', () => {
 
   it('every filter adds what it reads to --fields', async () => {
     await bed.primed(0);
-    await runInProcess(['tail', bed.project, '--once', '--json', '--fields', 'created_at', '--field', 'completed', '--resource-type', 'task', '--user', 'Ada'], { env: bed.env() });
+    await runInProcess(
+      [
+        'tail',
+        bed.project,
+        '--once',
+        '--json',
+        '--fields',
+        'created_at',
+        '--field',
+        'completed',
+        '--resource-type',
+        'task',
+        '--user',
+        'Ada',
+      ],
+      { env: bed.env() },
+    );
     expect(lastOptFields()).toEqual(['change.field', 'created_at', 'resource', 'type', 'user', 'user.name']);
   });
 
@@ -120,7 +170,9 @@ describe('filters never eat events silently (issue 12, item 6)', () => {
   });
 
   it('a window that ends before it starts is a usage error', async () => {
-    const run = await runInProcess(['tail', 'box:admin_logs', '--once', '--since', '1d', '--until', '2d'], { env: boxEnv() });
+    const run = await runInProcess(['tail', 'box:admin_logs', '--once', '--since', '1d', '--until', '2d'], {
+      env: boxEnv(),
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--since \(.*\) must be before --until/);
   });
@@ -137,16 +189,23 @@ describe('filters never eat events silently (issue 12, item 6)', () => {
   });
 
   it('an unknown Box --event-type warns with a suggestion (Box adds types, so it is not refused)', async () => {
-    const run = await runInProcess(['tail', 'box', '--once', '--json', '--event-type', 'ITEM_UPLAOD'], { env: boxEnv() });
+    const run = await runInProcess(['tail', 'box', '--once', '--json', '--event-type', 'ITEM_UPLAOD'], {
+      env: boxEnv(),
+    });
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/warning: --event-type ITEM_UPLAOD is not a Box event type .*\(did you mean ITEM_UPLOAD\?\)/);
+    expect(run.stderr).toMatch(
+      /warning: --event-type ITEM_UPLAOD is not a Box event type .*\(did you mean ITEM_UPLOAD\?\)/,
+    );
   });
 });
 
 describe('filters that can never match (issue 17, item 2)', () => {
   it.each([
     [['--resource-type', 'tsk'], /--resource-type must be an Asana resource type .*not "tsk" \(did you mean task\?\)/],
-    [['--field', 'complted'], /--field must be a field of an Asana resource .*not "complted" \(did you mean completed\?\)/],
+    [
+      ['--field', 'complted'],
+      /--field must be a field of an Asana resource .*not "complted" \(did you mean completed\?\)/,
+    ],
   ])('%j is a usage error with a suggestion, and the cursor stays', async (args, message) => {
     const appended = await bed.primed(10);
     const run = await runInProcess(['tail', bed.project, '--once', '--json', ...args], { env: bed.env() });
@@ -159,13 +218,27 @@ describe('filters that can never match (issue 17, item 2)', () => {
 
   it('values from the spec are taken: custom_fields, section, any case', async () => {
     await bed.primed(5);
-    const run = await runInProcess(['tail', bed.project, '--once', '--json', '--resource-type', 'Section,task', '--field', 'custom_fields,Completed'], { env: bed.env() });
+    const run = await runInProcess(
+      [
+        'tail',
+        bed.project,
+        '--once',
+        '--json',
+        '--resource-type',
+        'Section,task',
+        '--field',
+        'custom_fields,Completed',
+      ],
+      { env: bed.env() },
+    );
     expect(run.code).toBe(0);
   });
 
   it('a --once run that read events and let none through says so once on stderr, naming the filter', async () => {
     const appended = await bed.primed(10);
-    const run = await runInProcess(['tail', bed.project, '--once', '--json', '--user', 'nobody at all'], { env: bed.env() });
+    const run = await runInProcess(['tail', bed.project, '--once', '--json', '--user', 'nobody at all'], {
+      env: bed.env(),
+    });
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(`events: ${appended.length} events read, none matched --user nobody at all\n`);
@@ -174,13 +247,17 @@ describe('filters that can never match (issue 17, item 2)', () => {
   it('not when something matched, nor when nothing was read, nor with --quiet', async () => {
     const appended = await bed.primed(30);
     const someone = appended.find((e) => e['user'])!['user']['name'] as string;
-    const matched = await runInProcess(['tail', bed.project, '--once', '--json', '--user', someone], { env: bed.env() });
+    const matched = await runInProcess(['tail', bed.project, '--once', '--json', '--user', someone], {
+      env: bed.env(),
+    });
     expect(eventsOf(matched.stdout).length).toBeGreaterThan(0);
     expect(matched.stderr).toBe('');
     const idle = await runInProcess(['tail', bed.project, '--once', '--json', '--user', 'nobody'], { env: bed.env() });
     expect(idle.stderr).toBe('');
     bed.emulator.asana.appendEvents(bed.project, 5);
-    const quiet = await runInProcess(['tail', bed.project, '--once', '--json', '--user', 'nobody', '--quiet'], { env: bed.env() });
+    const quiet = await runInProcess(['tail', bed.project, '--once', '--json', '--user', 'nobody', '--quiet'], {
+      env: bed.env(),
+    });
     expect(quiet.code).toBe(0);
     expect(quiet.stderr).toBe('');
   });
@@ -197,6 +274,8 @@ describe('filters that can never match (issue 17, item 2)', () => {
     tail.kill('SIGTERM');
     const result = await tail.done;
     expect(result.stderr.match(/none matched/g)).toHaveLength(1);
-    expect(result.stderr).toMatch(new RegExp(`events: ${appended.length} events read, none matched --action deleted\\n`));
+    expect(result.stderr).toMatch(
+      new RegExp(`events: ${appended.length} events read, none matched --action deleted\\n`),
+    );
   });
 });

@@ -6,7 +6,26 @@ import { BIN, cleanEnv, collect, runCli, tempDir } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/in-process.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 
-const COMMANDS = [['tail'], ['snapshot'], ['demo'], ['emulator'], ['state'], ['state', 'list'], ['state', 'show'], ['state', 'reset'], ['state', 'path'], ['completion'], ['auth'], ['auth', 'status'], ['config'], ['config', 'list'], ['config', 'get'], ['config', 'set'], ['config', 'unset'], ['config', 'path']];
+const COMMANDS = [
+  ['tail'],
+  ['snapshot'],
+  ['demo'],
+  ['emulator'],
+  ['state'],
+  ['state', 'list'],
+  ['state', 'show'],
+  ['state', 'reset'],
+  ['state', 'path'],
+  ['completion'],
+  ['auth'],
+  ['auth', 'status'],
+  ['config'],
+  ['config', 'list'],
+  ['config', 'get'],
+  ['config', 'set'],
+  ['config', 'unset'],
+  ['config', 'path'],
+];
 
 describe('help and suggestions', () => {
   it.each(COMMANDS.map((c) => c.join(' ')))('`events %s --help` ends with examples', async (command) => {
@@ -18,7 +37,8 @@ describe('help and suggestions', () => {
   it('the top-level help lists the commands and ends with examples (bin/events.js itself)', async () => {
     const run = await runCli(['--help'], cleanEnv());
     expect(run.code).toBe(0);
-    for (const name of ['tail', 'snapshot', 'demo', 'emulator', 'auth', 'state', 'completion']) expect(run.stdout).toContain(`  ${name}`);
+    for (const name of ['tail', 'snapshot', 'demo', 'emulator', 'auth', 'state', 'completion'])
+      expect(run.stdout).toContain(`  ${name}`);
     expect(run.stdout).not.toContain('__complete-refs');
     expect(run.stdout).toContain('Examples:');
   });
@@ -72,7 +92,7 @@ describe('help and usage (issue 12, item 13)', () => {
     [['tail'], "see 'events tail --help'"],
     [['state', 'show'], "see 'events state show --help'"],
     [['snapshot', '123', '--output'], "see 'events snapshot --help'"],
-  ])('%j: a usage error points at that command\'s help', async (args, pointer) => {
+  ])("%j: a usage error points at that command's help", async (args, pointer) => {
     const run = await runInProcess(args, { env: cleanEnv() });
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
@@ -104,16 +124,40 @@ describe('help and usage (issue 12, item 13)', () => {
   });
 
   it.each([
-    [['tail', '123', '--color', 'blue'], '--color must be auto, always or never, not "blue" (for example --color never)'],
-    [['snapshot', '123', '--color', 'blue'], '--color must be auto, always or never, not "blue" (for example --color never)'],
+    [
+      ['tail', '123', '--color', 'blue'],
+      '--color must be auto, always or never, not "blue" (for example --color never)',
+    ],
+    [
+      ['snapshot', '123', '--color', 'blue'],
+      '--color must be auto, always or never, not "blue" (for example --color never)',
+    ],
     [['demo', '--color', 'blue'], '--color must be auto, always or never, not "blue" (for example --color never)'],
-    [['tail', '123', '--on-expire', 'retry'], '--on-expire must be recrawl, warn or fail, not "retry" (for example --on-expire fail)'],
-    [['tail', '123', '--interval', 'soon'], '--interval must be a number of seconds from 0.1 to 86400, not "soon" (for example --interval 5)'],
-    [['tail', '123', '--group', 'a b'], '--group must be a name of letters, digits, dot, dash or underscore, not "a b" (for example --group export)'],
-    [['tail', '123', '--action', 'edited'], '--action must be added, changed, removed, deleted or undeleted, not "edited" (for example --action changed)'],
+    [
+      ['tail', '123', '--on-expire', 'retry'],
+      '--on-expire must be recrawl, warn or fail, not "retry" (for example --on-expire fail)',
+    ],
+    [
+      ['tail', '123', '--interval', 'soon'],
+      '--interval must be a number of seconds from 0.1 to 86400, not "soon" (for example --interval 5)',
+    ],
+    [
+      ['tail', '123', '--group', 'a b'],
+      '--group must be a name of letters, digits, dot, dash or underscore, not "a b" (for example --group export)',
+    ],
+    [
+      ['tail', '123', '--action', 'edited'],
+      '--action must be added, changed, removed, deleted or undeleted, not "edited" (for example --action changed)',
+    ],
     [['completion', 'tcsh'], '<shell> must be bash, zsh or fish, not "tcsh" (for example events completion bash)'],
-    [['tail', '123', '--fields', 'usr.name'], '--fields must be fields of Asana events (action, change, change.action, change.added_value, change.field, change.new_value, change.removed_value, created_at, parent, parent.name, resource, resource.name, type, user, user.name), not "usr.name" (did you mean user.name?)'],
-    [['tail', '123', '--crawl-fields', 'nmae'], '--crawl-fields must be fields of projects, tasks, stories, goals or workspaces as Asana names them, not "nmae" (did you mean name?)'],
+    [
+      ['tail', '123', '--fields', 'usr.name'],
+      '--fields must be fields of Asana events (action, change, change.action, change.added_value, change.field, change.new_value, change.removed_value, created_at, parent, parent.name, resource, resource.name, type, user, user.name), not "usr.name" (did you mean user.name?)',
+    ],
+    [
+      ['tail', '123', '--crawl-fields', 'nmae'],
+      '--crawl-fields must be fields of projects, tasks, stories, goals or workspaces as Asana names them, not "nmae" (did you mean name?)',
+    ],
   ])('%j: every bad value is worded the same way', async (args, message) => {
     const run = await runInProcess(args, { env: cleanEnv({ EVENTS_CONFIG_DIR: tempDir() }) });
     expect(run.code).toBe(2);
@@ -149,15 +193,23 @@ describe('help and usage (issue 12, item 13)', () => {
     const described = lines.filter((line) => / {2}# /.test(line));
     expect(described.length).toBeGreaterThan(10);
     for (const line of described) {
-      const words = execFileSync('bash', ['-c', `set -f; events() { printf '%s\\n' "$@"; }; ${line.replace(/ *[|>].*?(?= {2}# |$)/, '')}`], { encoding: 'utf8' });
+      const words = execFileSync(
+        'bash',
+        ['-c', `set -f; events() { printf '%s\\n' "$@"; }; ${line.replace(/ *[|>].*?(?= {2}# |$)/, '')}`],
+        { encoding: 'utf8' },
+      );
       expect(words, line).not.toMatch(/follow|paste|what|watch|budget|printed/);
     }
   });
 
   it('the help of --resource-type and --field says that a value the spec does not list is refused', async () => {
     const run = await runInProcess(['tail', '--help'], { env: cleanEnv() });
-    expect(run.stdout.replace(/\s+/g, ' ')).toMatch(/--resource-type <type> .*an Asana type the spec does not list is refused/);
-    expect(run.stdout.replace(/\s+/g, ' ')).toMatch(/--field <name> .*custom_fields for any custom field; a field the spec does not list is refused/);
+    expect(run.stdout.replace(/\s+/g, ' ')).toMatch(
+      /--resource-type <type> .*an Asana type the spec does not list is refused/,
+    );
+    expect(run.stdout.replace(/\s+/g, ' ')).toMatch(
+      /--field <name> .*custom_fields for any custom field; a field the spec does not list is refused/,
+    );
   });
 });
 
@@ -171,7 +223,10 @@ describe('a first --once on a terminal (issue 12, item 13)', () => {
   /** The CLI with stderr on a pseudo-terminal (util-linux script) and stdout thrown away. */
   async function onTerminal(args: string[]): Promise<string> {
     const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
-    const child = spawn('script', ['-qec', `${command} >/dev/null`, '/dev/null'], { env: bed.env(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qec', `${command} >/dev/null`, '/dev/null'], {
+      env: bed.env(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     return (await collect(child, Date.now())).stdout;
   }
 

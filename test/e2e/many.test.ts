@@ -14,7 +14,7 @@ afterEach(async () => {
 
 const apiRequests = (b: TestBed) => b.emulator.requests.filter((r) => r.path.startsWith('/api/1.0/'));
 
-describe('a --once drain of many projects within a minute\'s budget', () => {
+describe("a --once drain of many projects within a minute's budget", () => {
   it('300 projects of 3 pages each against 1,500 per 60 s it is not told: every event once, at most 2% refused, no pacing the budget does not need', async () => {
     bed = await startTestBed({ rateLimit: { requests: 1500, windowMs: 60_000, concurrency: 50 } });
     const { asana } = bed.emulator;
@@ -67,14 +67,17 @@ describe('400 projects on one token with a budget of 150 requests per 10 s', () 
       await tail.waitFor(() => Date.now() - started >= at, at + 5_000, `round at ${at} ms`);
       const ready = withCursor();
       expect(ready.length).toBeGreaterThan(0);
-      for (const gid of ready.filter((_, i) => i % 7 === rounds.indexOf(at))) appended.push(...asana.appendEvents(gid, 1 + (appended.length % 3)));
+      for (const gid of ready.filter((_, i) => i % 7 === rounds.indexOf(at)))
+        appended.push(...asana.appendEvents(gid, 1 + (appended.length % 3)));
     }
     await tail.waitFor(() => eventsOf(tail.stdout).length >= appended.length, 60_000, `${appended.length} events`);
     tail.kill('SIGTERM');
     const result = await tail.done;
     expect(result.code).toBe(143);
 
-    const got = eventsOf(result.stdout).map((e) => JSON.stringify(e)).sort();
+    const got = eventsOf(result.stdout)
+      .map((e) => JSON.stringify(e))
+      .sort();
     expect(got).toEqual(appended.map((e) => JSON.stringify(e)).sort());
     expect(withCursor()).toHaveLength(400);
 
@@ -85,7 +88,11 @@ describe('400 projects on one token with a budget of 150 requests per 10 s', () 
 
     const lines = result.stderr.split('\n').filter(Boolean);
     expect(lines.length, result.stderr).toBeLessThanOrEqual(5);
-    const stretch = lines.filter((l) => /^events: 400 subscriptions at --interval 1 need 24,000 requests\/min; this token allows about [\d,]+\/min: each is polled about every \d+ s$/.test(l));
+    const stretch = lines.filter((l) =>
+      /^events: 400 subscriptions at --interval 1 need 24,000 requests\/min; this token allows about [\d,]+\/min: each is polled about every \d+ s$/.test(
+        l,
+      ),
+    );
     expect(stretch, result.stderr).toHaveLength(1);
     const episodes = lines.filter((l) => /rate limited by Asana \(429\)/.test(l));
     expect(episodes.length).toBeGreaterThanOrEqual(1);
@@ -116,7 +123,10 @@ describe('--rate', () => {
     tail.kill('SIGTERM');
     expect((await tail.done).code).toBe(143);
     // Unpinned, three projects at --interval 0.2 would send 15 a second.
-    expectPaced(apiRequests(bed).map((r) => r.time), 60);
+    expectPaced(
+      apiRequests(bed).map((r) => r.time),
+      60,
+    );
   }, 30_000);
 
   it('rate in config.json works like the flag', async () => {
@@ -127,21 +137,34 @@ describe('--rate', () => {
     await tail.waitFor(() => apiRequests(bed!).length >= 6, 20_000, 'six requests');
     tail.kill('SIGTERM');
     await tail.done;
-    expectPaced(apiRequests(bed).map((r) => r.time), 120);
+    expectPaced(
+      apiRequests(bed).map((r) => r.time),
+      120,
+    );
   }, 30_000);
 
   it('a bad rate in config.json is a configuration error naming the file and the key (exit 78)', async () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ rate: 'lots' }));
-    const run = await runCli(['tail', '1204567890123456', '--once'], cleanEnv({ ASANA_ACCESS_TOKEN: 'x', EVENTS_CONFIG_DIR: dir }));
+    const run = await runCli(
+      ['tail', '1204567890123456', '--once'],
+      cleanEnv({ ASANA_ACCESS_TOKEN: 'x', EVENTS_CONFIG_DIR: dir }),
+    );
     expect(run.code).toBe(78);
-    expect(run.stderr).toMatch(/^events: .*config\.json: "rate" must be requests per minute from 1 to 100,000, like "600\/min" or "10\/s", not "lots"/);
+    expect(run.stderr).toMatch(
+      /^events: .*config\.json: "rate" must be requests per minute from 1 to 100,000, like "600\/min" or "10\/s", not "lots"/,
+    );
   });
 
   it.each([['0/min'], ['fast'], ['1000000/min'], ['-3']])('--rate %s is a usage error (exit 2)', async (value) => {
-    const run = await runCli(['tail', '1204567890123456', '--once', `--rate=${value}`], cleanEnv({ ASANA_ACCESS_TOKEN: 'x' }));
+    const run = await runCli(
+      ['tail', '1204567890123456', '--once', `--rate=${value}`],
+      cleanEnv({ ASANA_ACCESS_TOKEN: 'x' }),
+    );
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^events: --rate must be requests per minute from 1 to 100,000, like 600\/min or 10\/s, not ".*" \(for example --rate 600\/min/);
+    expect(run.stderr).toMatch(
+      /^events: --rate must be requests per minute from 1 to 100,000, like 600\/min or 10\/s, not ".*" \(for example --rate 600\/min/,
+    );
     expect(run.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   });
 });
@@ -159,7 +182,10 @@ describe('cheap when idle', () => {
     await tail.waitFor(() => events().length >= 80, 30_000, '80 requests');
     tail.kill('SIGTERM');
     expect((await tail.done).code).toBe(143);
-    const times = events().slice(0, 80).map((r) => r.time).sort((a, b) => a - b);
+    const times = events()
+      .slice(0, 80)
+      .map((r) => r.time)
+      .sort((a, b) => a - b);
     const bursts = times.filter((t, i) => i === 0 || t - times[i - 1]! > 50).length;
     expect(bursts).toBeLessThanOrEqual(15);
   }, 40_000);

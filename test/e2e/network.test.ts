@@ -41,26 +41,46 @@ describe('HTTPS', () => {
   });
 
   it.each([
-    ['an unknown CA', 'good', undefined, /the TLS certificate of 127\.0\.0\.1:\d+ is signed by a CA this machine does not trust \(if a company proxy inspects TLS, set NODE_EXTRA_CA_CERTS/],
-    ['a self-signed certificate', 'selfSigned', undefined, /the TLS certificate of 127\.0\.0\.1:\d+ is self-signed \(if a company proxy inspects TLS, set NODE_EXTRA_CA_CERTS/],
+    [
+      'an unknown CA',
+      'good',
+      undefined,
+      /the TLS certificate of 127\.0\.0\.1:\d+ is signed by a CA this machine does not trust \(if a company proxy inspects TLS, set NODE_EXTRA_CA_CERTS/,
+    ],
+    [
+      'a self-signed certificate',
+      'selfSigned',
+      undefined,
+      /the TLS certificate of 127\.0\.0\.1:\d+ is self-signed \(if a company proxy inspects TLS, set NODE_EXTRA_CA_CERTS/,
+    ],
     ['an expired certificate', 'expired', 'ca', /the TLS certificate of 127\.0\.0\.1:\d+ has expired \(/],
-    ['a certificate for another host', 'wrongHost', 'ca', /the TLS certificate of 127\.0\.0\.1:\d+ is for another host name \(check the host in the base URL/],
-  ] as const)('%s: exit 76 at once, one line naming the host and the fix, never retried', async (_what, leaf, ca, message) => {
-    const bed = await tlsBed(leaf);
-    const env = bed.env(ca ? { NODE_EXTRA_CA_CERTS: pki.caFile } : {});
-    const run = await runCli(['tail', bed.project, '--once', '--json'], env);
-    expect(run.code, run.stderr).toBe(76);
-    expect(lines(run.stderr)).toHaveLength(1);
-    expect(run.stderr).toMatch(message);
-    expect(run.stderr).not.toMatch(/retry|at [A-Za-z]+ \(/);
-    // The handshake failed, so no HTTP request ever reached the server.
-    expect(bed.emulator.requests).toHaveLength(0);
-  });
+    [
+      'a certificate for another host',
+      'wrongHost',
+      'ca',
+      /the TLS certificate of 127\.0\.0\.1:\d+ is for another host name \(check the host in the base URL/,
+    ],
+  ] as const)(
+    '%s: exit 76 at once, one line naming the host and the fix, never retried',
+    async (_what, leaf, ca, message) => {
+      const bed = await tlsBed(leaf);
+      const env = bed.env(ca ? { NODE_EXTRA_CA_CERTS: pki.caFile } : {});
+      const run = await runCli(['tail', bed.project, '--once', '--json'], env);
+      expect(run.code, run.stderr).toBe(76);
+      expect(lines(run.stderr)).toHaveLength(1);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toMatch(/retry|at [A-Za-z]+ \(/);
+      // The handshake failed, so no HTTP request ever reached the server.
+      expect(bed.emulator.requests).toHaveLength(0);
+    },
+  );
 
   it('https to a plain-http port is "not the Asana API", exit 2, naming ASANA_BASE_URL', async () => {
     const bed = await startBed();
     const base = `${bed.emulator.url.replace('http://', 'https://')}/api/1.0`;
-    const run = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env({ ASANA_BASE_URL: base }) });
+    const run = await runInProcess(['tail', bed.project, '--once', '--json'], {
+      env: bed.env({ ASANA_BASE_URL: base }),
+    });
     expect(run.code, run.stderr).toBe(2);
     expect(lines(run.stderr)).toHaveLength(1);
     expect(run.stderr).toMatch(/is not the Asana API: the port does not speak TLS .*check ASANA_BASE_URL/);
@@ -78,7 +98,10 @@ describe('forward proxy', () => {
         const run = await runCli(['tail', bed.project, '--once', '--json'], env);
         expect(run.code, run.stderr).toBe(0);
         const port = new URL(bed.emulator.url).port;
-        expect(proxy.requests.map((r) => `${r.method} ${r.target}`), variable).toEqual([`CONNECT 127.0.0.1:${port}`]);
+        expect(
+          proxy.requests.map((r) => `${r.method} ${r.target}`),
+          variable,
+        ).toEqual([`CONNECT 127.0.0.1:${port}`]);
       }
       // Every API request went through the tunnel: the emulator saw them, the proxy saw only CONNECT.
       expect(bed.emulator.requests.length).toBeGreaterThan(0);
@@ -92,14 +115,22 @@ describe('forward proxy', () => {
     const proxy = await startForwardProxy();
     const port = new URL(bed.emulator.url).port;
     try {
-      const run = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env({ HTTP_PROXY: proxy.url }) });
+      const run = await runInProcess(['tail', bed.project, '--once', '--json'], {
+        env: bed.env({ HTTP_PROXY: proxy.url }),
+      });
       expect(run.code, run.stderr).toBe(0);
       expect(proxy.requests.length).toBeGreaterThan(0);
-      expect(proxy.requests.every((r) => r.method === 'GET' && r.target.startsWith(`http://127.0.0.1:${port}/api/1.0/events?`))).toBe(true);
+      expect(
+        proxy.requests.every(
+          (r) => r.method === 'GET' && r.target.startsWith(`http://127.0.0.1:${port}/api/1.0/events?`),
+        ),
+      ).toBe(true);
 
       const direct = async (noProxy: string, base = bed.emulator.url): Promise<boolean> => {
         proxy.requests.length = 0;
-        const result = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env({ http_proxy: proxy.url, NO_PROXY: noProxy, ASANA_BASE_URL: `${base}/api/1.0` }) });
+        const result = await runInProcess(['tail', bed.project, '--once', '--json'], {
+          env: bed.env({ http_proxy: proxy.url, NO_PROXY: noProxy, ASANA_BASE_URL: `${base}/api/1.0` }),
+        });
         expect(result.code, result.stderr).toBe(0);
         return proxy.requests.length === 0;
       };
@@ -121,18 +152,31 @@ describe('forward proxy', () => {
     const withCredentials = proxy.url.replace('http://', 'http://alice:s3cr3t-pw@');
     const wrong = proxy.url.replace('http://', 'http://alice:wrong-pw@');
     try {
-      const good = await runCli(['tail', bed.project, '--once', '--json'], bed.env({ NODE_EXTRA_CA_CERTS: pki.caFile, HTTPS_PROXY: withCredentials }));
+      const good = await runCli(
+        ['tail', bed.project, '--once', '--json'],
+        bed.env({ NODE_EXTRA_CA_CERTS: pki.caFile, HTTPS_PROXY: withCredentials }),
+      );
       expect(good.code, good.stderr).toBe(0);
       expect(proxy.requests[0]?.authorization).toBe(`Basic ${Buffer.from('alice:s3cr3t-pw').toString('base64')}`);
 
-      const none = await runCli(['tail', bed.project, '--once', '--json'], bed.env({ NODE_EXTRA_CA_CERTS: pki.caFile, HTTPS_PROXY: proxy.url }));
+      const none = await runCli(
+        ['tail', bed.project, '--once', '--json'],
+        bed.env({ NODE_EXTRA_CA_CERTS: pki.caFile, HTTPS_PROXY: proxy.url }),
+      );
       expect(none.code, none.stderr).toBe(3);
       expect(lines(none.stderr)).toHaveLength(1);
-      expect(none.stderr).toContain(`the proxy ${proxy.url}/ (from HTTPS_PROXY) asks for credentials (407 Proxy Authentication Required)`);
+      expect(none.stderr).toContain(
+        `the proxy ${proxy.url}/ (from HTTPS_PROXY) asks for credentials (407 Proxy Authentication Required)`,
+      );
 
-      const rejected = await runCli(['tail', bed.project, '--once', '--json', '--verbose'], bed.env({ NODE_EXTRA_CA_CERTS: pki.caFile, HTTPS_PROXY: wrong }));
+      const rejected = await runCli(
+        ['tail', bed.project, '--once', '--json', '--verbose'],
+        bed.env({ NODE_EXTRA_CA_CERTS: pki.caFile, HTTPS_PROXY: wrong }),
+      );
       expect(rejected.code, rejected.stderr).toBe(3);
-      expect(rejected.stderr).toMatch(/the proxy http:\/\/REDACTED@127\.0\.0\.1:\d+\/ \(from HTTPS_PROXY\) rejected its credentials \(407\)/);
+      expect(rejected.stderr).toMatch(
+        /the proxy http:\/\/REDACTED@127\.0\.0\.1:\d+\/ \(from HTTPS_PROXY\) rejected its credentials \(407\)/,
+      );
       expect(rejected.stderr).not.toContain('wrong-pw');
 
       // Plain http through the same proxy: the 407 comes as an answer, not a refused tunnel.
@@ -157,7 +201,9 @@ describe('compression', () => {
     // Byte-identical: each line is the event's text as the API sent it, then our _events record.
     const got = lines(run.stdout);
     expect(got).toHaveLength(100);
-    got.forEach((line, i) => expect(line.startsWith(`${JSON.stringify(events[i]).slice(0, -1)},"_events":{`), line).toBe(true));
+    got.forEach((line, i) =>
+      expect(line.startsWith(`${JSON.stringify(events[i]).slice(0, -1)},"_events":{`), line).toBe(true),
+    );
     const page = bed.emulator.requests.filter((r) => r.path.endsWith('/events') && r.status === 200).at(-1)!;
     expect(page.headers['accept-encoding']).toBe('gzip, br');
     const plainBytes = Buffer.byteLength(JSON.stringify({ data: events, sync: 'x'.repeat(40), has_more: false }));
@@ -184,7 +230,9 @@ describe('answers that cannot be trusted', () => {
     bed.emulator.faults.add({ kind: 'html', path: '/events' });
     const first = await runInProcess(['tail', bed.project, '--once', '--json'], { env: env });
     expect(first.code, first.stderr).toBe(2);
-    expect(first.stderr).toMatch(/is not the Asana API: it answered 200 with a web page \("Sign in to the Example Corp proxy"\) instead of JSON/);
+    expect(first.stderr).toMatch(
+      /is not the Asana API: it answered 200 with a web page \("Sign in to the Example Corp proxy"\) instead of JSON/,
+    );
 
     expect((await runInProcess(['tail', bed.project, '--once', '--json'], { env: env })).code).toBe(0);
     const events = bed.emulator.asana.appendEvents(bed.project, 250); // three pages
@@ -193,7 +241,9 @@ describe('answers that cannot be trusted', () => {
     const run = await runInProcess(['tail', bed.project, '--once', '--json'], { env: env });
     expect(run.code, run.stderr).toBe(0);
     expect(eventsOf(run.stdout)).toEqual(events);
-    expect(run.stderr).toMatch(/Asana answered 200 with a web page \("Sign in to the Example Corp proxy"\) instead of JSON, after good answers from the same URL; retrying/);
+    expect(run.stderr).toMatch(
+      /Asana answered 200 with a web page \("Sign in to the Example Corp proxy"\) instead of JSON, after good answers from the same URL; retrying/,
+    );
     expect(bed.emulator.faults.list()).toEqual([]);
   });
 });
@@ -203,7 +253,15 @@ describe('secrets', () => {
     const dir = tempDir();
     const file = path.join(dir, 'token');
     fs.writeFileSync(file, 'abc\u0001defsecretvalue\n');
-    const run = await runInProcess(['tail', '1204567890123456', '--once'], { env: { PATH: process.env['PATH'], HOME: dir, EVENTS_CONFIG_DIR: dir, ASANA_ACCESS_TOKEN_FILE: file, ASANA_BASE_URL: 'http://127.0.0.1:9/api/1.0' } });
+    const run = await runInProcess(['tail', '1204567890123456', '--once'], {
+      env: {
+        PATH: process.env['PATH'],
+        HOME: dir,
+        EVENTS_CONFIG_DIR: dir,
+        ASANA_ACCESS_TOKEN_FILE: file,
+        ASANA_BASE_URL: 'http://127.0.0.1:9/api/1.0',
+      },
+    });
     expect(run.code, run.stderr).toBe(3);
     expect(lines(run.stderr)).toHaveLength(1);
     expect(run.stderr).toContain(`ASANA_ACCESS_TOKEN_FILE (${file}) holds a control character (0x01) at position 4`);
@@ -213,7 +271,9 @@ describe('secrets', () => {
   it('user, password and token-like parameters of a base URL are never printed', async () => {
     const bed = await startBed();
     const base = bed.emulator.url.replace('http://', 'http://bob:hunter2@') + '/nothing?access_token=tok123&x=1';
-    const run = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env({ ASANA_BASE_URL: base }) });
+    const run = await runInProcess(['tail', bed.project, '--once', '--json'], {
+      env: bed.env({ ASANA_BASE_URL: base }),
+    });
     expect(run.code, run.stderr).toBe(2);
     expect(run.stderr).toMatch(/is not the Asana API/);
     expect(run.stderr).not.toMatch(/hunter2|tok123/);
@@ -223,19 +283,43 @@ describe('secrets', () => {
 
 describe('a base URL that is not the API (issue 17, item 8)', () => {
   it.each([
-    ['Asana pointed at Box\'s API', 'ASANA_BASE_URL', '/2.0', ['tail', 'PROJECT', '--once'], /is not the Asana API: it answered 4\d\d with a Box error \(this is Box's API\) \(check ASANA_BASE_URL/],
-    ['Box pointed at Asana\'s API', 'BOX_BASE_URL', '/api/1.0', ['tail', 'box', '--once'], /is not the Box API: it answered 4\d\d .*\(check BOX_BASE_URL/],
-    ['a base URL with no API behind it', 'ASANA_BASE_URL', '/nothing/here', ['tail', 'PROJECT', '--once'], /is not the Asana API: it (answered 404|has no route)/],
-  ] as const)('%s: exit 2 naming the variable, not blamed on the gid, not retried', async (_what, variable, suffix, args, message) => {
-    const bed = await startBed();
-    const run = await runCli(args.map((a) => (a === 'PROJECT' ? bed.project : a)), bed.env({ [variable]: `${bed.emulator.url}${suffix}`, BOX_ACCESS_TOKEN: 'x' }));
-    expect(run.code, run.stderr).toBe(2);
-    expect(lines(run.stderr)).toHaveLength(1);
-    expect(run.stderr).toMatch(message);
-    expect(run.stderr).not.toMatch(/was not found|retry/);
-    // A request for one vendor sent to the other is off the spec on purpose here.
-    bed.emulator.violations.length = 0;
-  });
+    [
+      "Asana pointed at Box's API",
+      'ASANA_BASE_URL',
+      '/2.0',
+      ['tail', 'PROJECT', '--once'],
+      /is not the Asana API: it answered 4\d\d with a Box error \(this is Box's API\) \(check ASANA_BASE_URL/,
+    ],
+    [
+      "Box pointed at Asana's API",
+      'BOX_BASE_URL',
+      '/api/1.0',
+      ['tail', 'box', '--once'],
+      /is not the Box API: it answered 4\d\d .*\(check BOX_BASE_URL/,
+    ],
+    [
+      'a base URL with no API behind it',
+      'ASANA_BASE_URL',
+      '/nothing/here',
+      ['tail', 'PROJECT', '--once'],
+      /is not the Asana API: it (answered 404|has no route)/,
+    ],
+  ] as const)(
+    '%s: exit 2 naming the variable, not blamed on the gid, not retried',
+    async (_what, variable, suffix, args, message) => {
+      const bed = await startBed();
+      const run = await runCli(
+        args.map((a) => (a === 'PROJECT' ? bed.project : a)),
+        bed.env({ [variable]: `${bed.emulator.url}${suffix}`, BOX_ACCESS_TOKEN: 'x' }),
+      );
+      expect(run.code, run.stderr).toBe(2);
+      expect(lines(run.stderr)).toHaveLength(1);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toMatch(/was not found|retry/);
+      // A request for one vendor sent to the other is off the spec on purpose here.
+      bed.emulator.violations.length = 0;
+    },
+  );
 });
 
 describe('the proxy setting and the answer cap as a user sets them', () => {
@@ -255,7 +339,10 @@ describe('the proxy setting and the answer cap as a user sets them', () => {
       expect([proxy.requests.length, other.requests.length > 0]).toEqual([0, true]);
 
       other.requests.length = 0;
-      const viaFlag = await runCli(['tail', bed.project, '--once', '--json', '--proxy', proxy.url], bed.env({ HTTP_PROXY: other.url }));
+      const viaFlag = await runCli(
+        ['tail', bed.project, '--once', '--json', '--proxy', proxy.url],
+        bed.env({ HTTP_PROXY: other.url }),
+      );
       expect(viaFlag.code, viaFlag.stderr).toBe(0);
       expect([proxy.requests.length > 0, other.requests.length]).toEqual([true, 0]);
     } finally {

@@ -28,7 +28,11 @@ beforeAll(async () => {
       res.end('{"errors":[{"message":"Sync token invalid or too old."}],"sync":"s1"}');
     } else if (sync === 's1') {
       // Pretty-printed: whitespace inside the events themselves.
-      res.end(pretty ? `{\n  "data": [\n    ${EVENTS.map((e) => e.replace(/":/g, '": ')).join(',\n    ')}\n  ],\n  "sync": "s2",\n  "has_more": false\n}` : `{"data":[${EVENTS.join(',')}],"sync":"s2","has_more":false}`);
+      res.end(
+        pretty
+          ? `{\n  "data": [\n    ${EVENTS.map((e) => e.replace(/":/g, '": ')).join(',\n    ')}\n  ],\n  "sync": "s2",\n  "has_more": false\n}`
+          : `{"data":[${EVENTS.join(',')}],"sync":"s2","has_more":false}`,
+      );
     } else {
       res.end('{"data":[],"sync":"s2","has_more":false}');
     }
@@ -38,7 +42,8 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const META = /,?"_events":\{"kind":"event","provider":"asana","subscription":"1204","group":"default","received_at":"[^"]+"\}\}$/;
+const META =
+  /,?"_events":\{"kind":"event","provider":"asana","subscription":"1204","group":"default","received_at":"[^"]+"\}\}$/;
 /** The event's text from its line: the spliced key removed again. */
 const eventText = (line: string): string => line.replace(META, '}');
 
@@ -66,7 +71,15 @@ describe('raw passthrough', () => {
     expect(lines[0]).toContain('"big":12345678901234567890,');
     // Bookkeeping still reads the fields it needs: the last event's created_at.
     const cursorDir = path.join(stateDir, 'cursors');
-    const record = JSON.parse(fs.readFileSync(path.join(cursorDir, fs.readdirSync(cursorDir).find((f) => f.endsWith('.json'))!), 'utf8'));
+    const record = JSON.parse(
+      fs.readFileSync(
+        path.join(
+          cursorDir,
+          fs.readdirSync(cursorDir).find((f) => f.endsWith('.json'))!,
+        ),
+        'utf8',
+      ),
+    );
     expect(record.lastEventAt).toBe('2026-11-24T10:00:01.000Z');
     expect(record.cursor).toEqual({ sync: 's2' });
   });

@@ -43,7 +43,11 @@ describe('a stop while stdout is a pipe (item 1)', () => {
     const errFile = path.join(bed.stateDir, 'events.err');
     // A pipeline in a process group of its own, as a terminal runs it: Ctrl-C reaches every member.
     const script = `"${process.execPath}" "${BIN}" tail ${bed.project} --json 2>"${errFile}" | "${process.execPath}" -e "$READER" "${out}"`;
-    const group = spawn('sh', ['-c', script], { env: { ...bed.env(), READER: SLOW_READER }, detached: true, stdio: 'ignore' });
+    const group = spawn('sh', ['-c', script], {
+      env: { ...bed.env(), READER: SLOW_READER },
+      detached: true,
+      stdio: 'ignore',
+    });
     const ended = new Promise<void>((resolve) => group.on('close', () => resolve()));
     // The reader has started, and is far behind: the CLI is in the middle of the drain.
     await waitUntil(() => delivered(out).split('\n').length > 200, 'the slow reader to read 200 lines', 20_000);
@@ -51,7 +55,10 @@ describe('a stop while stdout is a pipe (item 1)', () => {
     await ended; // sh waits for both: the CLI has exited
     const stderr = fs.readFileSync(errFile, 'utf8');
     // Ctrl-C reaches both: which comes first, the signal or the reader's end (EPIPE), is a race.
-    const stated = /^events: (?:stopped; |warning: the reader of stdout went away; )the last (\d+) lines may be repeated by the next run/m.exec(stderr);
+    const stated =
+      /^events: (?:stopped; |warning: the reader of stdout went away; )the last (\d+) lines may be repeated by the next run/m.exec(
+        stderr,
+      );
     expect(stated, stderr).not.toBeNull();
     const first = eventsOf(delivered(out));
     expect(first.length).toBeGreaterThan(0);
@@ -78,7 +85,11 @@ describe('a stop while stdout is a pipe (item 1)', () => {
     const out = path.join(bed.stateDir, 'box.out');
     const errFile = path.join(bed.stateDir, 'box.err');
     const script = `"${process.execPath}" "${BIN}" tail box --json 2>"${errFile}" | "${process.execPath}" -e "$READER" "${out}"`;
-    const group = spawn('sh', ['-c', script], { env: { ...env, READER: SLOW_READER }, detached: true, stdio: 'ignore' });
+    const group = spawn('sh', ['-c', script], {
+      env: { ...env, READER: SLOW_READER },
+      detached: true,
+      stdio: 'ignore',
+    });
     const ended = new Promise<void>((resolve) => group.on('close', () => resolve()));
     // Box pages hold 500 events: the reader is near the end of the first page, which was saved
     // once it was handed to the pipe; the pipe still holds its last lines.
@@ -87,23 +98,34 @@ describe('a stop while stdout is a pipe (item 1)', () => {
     await ended;
     const stderr = fs.readFileSync(errFile, 'utf8');
     // Ctrl-C reaches both: which comes first, the signal or the reader's end (EPIPE), is a race.
-    const stated = /^events: (?:stopped; |warning: the reader of stdout went away; )the last (\d+) lines may be repeated by the next run/m.exec(stderr);
+    const stated =
+      /^events: (?:stopped; |warning: the reader of stdout went away; )the last (\d+) lines may be repeated by the next run/m.exec(
+        stderr,
+      );
     expect(stated, stderr).not.toBeNull();
     const first = eventsOf(delivered(out)) as Array<{ event_id: string }>;
     expect(first.length).toBeLessThan(2000);
-    const rest = eventsOf((await runCli(['tail', 'box', '--once', '--json'], env)).stdout) as Array<{ event_id: string }>;
+    const rest = eventsOf((await runCli(['tail', 'box', '--once', '--json'], env)).stdout) as Array<{
+      event_id: string;
+    }>;
     const seen = new Set([...first, ...rest].map((e) => e.event_id));
     expect(appended.map((e) => String(e['event_id'])).filter((id) => !seen.has(id))).toEqual([]);
     expect(first.length + rest.length - appended.length).toBeLessThanOrEqual(Number(stated![1]));
   });
 
-  it('`| head -n 3`: the warning says the lines may be repeated, and they are (head\'s 3 included)', async () => {
+  it("`| head -n 3`: the warning says the lines may be repeated, and they are (head's 3 included)", async () => {
     const appended = await bed.primed(300);
     const out = path.join(bed.stateDir, 'head.out');
-    const result = await runShell(`"${process.execPath}" "${BIN}" tail ${bed.project} --once --json --quiet | head -n 3 > "${out}"; echo "status=\${PIPESTATUS[0]}" >&2`, bed.env());
+    const result = await runShell(
+      `"${process.execPath}" "${BIN}" tail ${bed.project} --once --json --quiet | head -n 3 > "${out}"; echo "status=\${PIPESTATUS[0]}" >&2`,
+      bed.env(),
+    );
     const lines = result.stderr.trim().split('\n');
     expect(lines.at(-1)).toBe('status=141');
-    const warning = /^events: warning: the reader of stdout went away; the last (\d+) lines may be repeated by the next run \(a reader that stops early should let events stop: --max-events N\)$/.exec(lines.slice(0, -1).join('\n'));
+    const warning =
+      /^events: warning: the reader of stdout went away; the last (\d+) lines may be repeated by the next run \(a reader that stops early should let events stop: --max-events N\)$/.exec(
+        lines.slice(0, -1).join('\n'),
+      );
     expect(warning, result.stderr).not.toBeNull();
     const headRead = eventsOf(fs.readFileSync(out, 'utf8'));
     expect(headRead).toEqual(appended.slice(0, 3));

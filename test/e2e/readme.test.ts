@@ -76,9 +76,20 @@ describe.skipIf(!has('jq'))('the jq recipes of "Cron exports", run on an export 
     // After a crash between the write and the cursor save, the next run writes the last events again.
     const lines = fs.readFileSync(output, 'utf8').trim().split('\n');
     const events = lines.filter((l) => JSON.parse(l)._events.kind === 'event');
-    const repeats = events.slice(-20).map((l) => JSON.stringify({ ...JSON.parse(l), _events: { ...JSON.parse(l)._events, received_at: new Date(Date.now() + 60_000).toISOString() } }));
+    const repeats = events
+      .slice(-20)
+      .map((l) =>
+        JSON.stringify({
+          ...JSON.parse(l),
+          _events: { ...JSON.parse(l)._events, received_at: new Date(Date.now() + 60_000).toISOString() },
+        }),
+      );
     fs.appendFileSync(output, `${repeats.join('\n')}\n`);
-    records = fs.readFileSync(output, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
+    records = fs
+      .readFileSync(output, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Row);
     expect(records.filter((r) => r._events.kind !== 'event').length).toBeGreaterThan(3);
   }, 60_000);
   afterAll(async () => {
@@ -101,13 +112,21 @@ describe.skipIf(!has('jq'))('the jq recipes of "Cron exports", run on an export 
 
   it('events per action per day: the counts add up to the events of the export', async () => {
     const out = await runRecipe('events per action per day');
-    const total = out.trim().split('\n').reduce((n, line) => n + Number(line.trim().split(/\s+/)[0]), 0);
+    const total = out
+      .trim()
+      .split('\n')
+      .reduce((n, line) => n + Number(line.trim().split(/\s+/)[0]), 0);
     expect(total).toBe(records.filter((r) => r._events.kind === 'event').length);
   });
 
   it('the latest state of each task: the last change of a field wins', async () => {
-    const state = JSON.parse(await runRecipe('the latest state of each task: the snapshot, then every change applied in order')) as Record<string, Row>;
-    const changes = records.filter((r) => r._events.kind === 'event' && r.action === 'changed' && r.resource?.resource_type === 'task' && r.change?.field);
+    const state = JSON.parse(
+      await runRecipe('the latest state of each task: the snapshot, then every change applied in order'),
+    ) as Record<string, Row>;
+    const changes = records.filter(
+      (r) =>
+        r._events.kind === 'event' && r.action === 'changed' && r.resource?.resource_type === 'task' && r.change?.field,
+    );
     expect(changes.length).toBeGreaterThan(0);
     const last = changes.at(-1)!;
     expect(state[last.resource.gid]![last.change.field]).toEqual(last.change.new_value ?? null);
@@ -116,7 +135,10 @@ describe.skipIf(!has('jq'))('the jq recipes of "Cron exports", run on an export 
   });
 
   it('drop exact repeats: only the repeated events go; every record stays whole, notices and snapshots included', async () => {
-    const out = (await runRecipe('Asana events have no id: drop exact repeats (after a crash) by content')).trim().split('\n').map((l) => JSON.parse(l) as Row);
+    const out = (await runRecipe('Asana events have no id: drop exact repeats (after a crash) by content'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Row);
     // What the README says the recipe does: the first of each event (all but received_at equal).
     const seen = new Set<string>();
     const expected = records.filter((r) => {
@@ -134,20 +156,27 @@ describe.skipIf(!has('jq'))('the jq recipes of "Cron exports", run on an export 
 describe('the flag tables of docs/flags.md and the README\'s "Usage" (issue 17, item 18; issue 18, item 7)', () => {
   const tail = createProgram(testIO({ env: {} }).io).commands.find((c) => c.name() === 'tail')!;
   const names = (row: string): string => row.split('|')[1]!;
-  const named = (row: string, flag: string): boolean => names(row).includes(`\`${flag}`) || names(row).includes(`, ${flag}`);
+  const named = (row: string, flag: string): boolean =>
+    names(row).includes(`\`${flag}`) || names(row).includes(`, ${flag}`);
 
   it('docs/flags.md names every flag of `events tail`', () => {
     const table = tableRows(FLAGS);
-    const missing = tail.options.filter((o) => !o.hidden).map((o) => o.long!).filter((flag) => !table.some((row) => named(row, flag)));
+    const missing = tail.options
+      .filter((o) => !o.hidden)
+      .map((o) => o.long!)
+      .filter((flag) => !table.some((row) => named(row, flag)));
     expect(missing).toEqual([]);
   });
 
-  it('the README\'s short table has only flags of `events tail`, each row as docs/flags.md words it', () => {
+  it("the README's short table has only flags of `events tail`, each row as docs/flags.md words it", () => {
     const rows = tableRows(section('Usage'));
     expect(rows.length).toBeGreaterThan(5);
     const flags = tail.options.filter((o) => !o.hidden).map((o) => o.long!);
     for (const row of rows) {
-      expect(flags.some((flag) => named(row, flag)), row).toBe(true);
+      expect(
+        flags.some((flag) => named(row, flag)),
+        row,
+      ).toBe(true);
       const unlinked = (text: string): string => text.replace(/\]\([^)]*\)/g, ']'); // links differ: docs/x.md vs x.md
       expect(tableRows(FLAGS).map(unlinked), row).toContain(unlinked(row));
     }

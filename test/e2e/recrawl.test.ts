@@ -28,7 +28,11 @@ describe('re-crawl after an expired token', () => {
     bed.emulator.faults.add({ kind: 'expire', path: '/events', times: 1 });
     const run = await runInProcess(['tail', big, '--once', '--json'], { env: bed.env() });
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(new RegExp(`warning: the stored cursor of (project|resource) ${big} has expired \\(saved \\d+ min ago\\); events since then were missed`));
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `warning: the stored cursor of (project|resource) ${big} has expired \\(saved \\d+ min ago\\); events since then were missed`,
+      ),
+    );
     const records = jsonLines(run.stdout) as Rec[];
     // The page read before the expiry, unchanged and complete.
     expect(eventsOf(run.stdout)).toEqual(appended.slice(0, 100));
@@ -66,7 +70,11 @@ describe('re-crawl after an expired token', () => {
   it('changes made during the crawl arrive as events afterwards', async () => {
     await runInProcess(['tail', big, '--once', '--json'], { env: bed.env() });
     const tail = new RunningCli(['tail', big, '--json', '--interval', '0.2'], bed.env());
-    await tail.waitFor(() => bed.emulator.requests.filter((r) => r.path.endsWith('/events')).length >= 2, 10_000, 'the first poll');
+    await tail.waitFor(
+      () => bed.emulator.requests.filter((r) => r.path.endsWith('/events')).length >= 2,
+      10_000,
+      'the first poll',
+    );
     // Slow crawl pages, so there is time to change things while it runs.
     bed.emulator.faults.add({ kind: 'slow', path: `/projects/${big}/tasks`, times: 3, delayMs: 300 });
     bed.emulator.asana.expireTokens(big);
@@ -79,7 +87,14 @@ describe('re-crawl after an expired token', () => {
     expect(result.code).toBe(130);
     const records = jsonLines(result.stdout) as Rec[];
     const endAt = kinds(records).indexOf('snapshot_end');
-    expect(eventsOf(records.slice(endAt + 1).map((r) => JSON.stringify(r)).join('\n'))).toEqual(during);
+    expect(
+      eventsOf(
+        records
+          .slice(endAt + 1)
+          .map((r) => JSON.stringify(r))
+          .join('\n'),
+      ),
+    ).toEqual(during);
   });
 
   it('--on-expire fail exits 7 and leaves the cursor for a human to decide', async () => {
@@ -154,25 +169,38 @@ describe('cron exports', () => {
     bed.emulator.faults.add({ kind: 'slow', path: `/projects/${big}/tasks`, times: 3, delayMs: 200 });
     const pending = runInProcess(['snapshot', big, '--output', out], { env: bed.env() });
     // The crawl is under way (a task page was asked for and not yet answered): the old file is whole.
-    await waitUntil(() => bed.emulator.requests.some((r) => r.path.endsWith(`/projects/${big}/tasks`) && r.status === 0), 'a task page in flight');
+    await waitUntil(
+      () => bed.emulator.requests.some((r) => r.path.endsWith(`/projects/${big}/tasks`) && r.status === 0),
+      'a task page in flight',
+    );
     expect(bed.emulator.requests.some((r) => r.path.endsWith(`/projects/${big}/tasks`))).toBe(true);
     expect(fs.readFileSync(out, 'utf8')).toBe('old content\n');
     const run = await pending;
     expect(run).toMatchObject({ code: 0, stdout: '', stderr: '' });
     expect(fs.statSync(out).ino).not.toBe(inode);
     const records = jsonLines(fs.readFileSync(out, 'utf8')) as Rec[];
-    expect(records.filter((r) => r._events['resource_type'] === 'task').map((r) => r['gid'])).toEqual(bed.emulator.asana.taskGids(big));
+    expect(records.filter((r) => r._events['resource_type'] === 'task').map((r) => r['gid'])).toEqual(
+      bed.emulator.asana.taskGids(big),
+    );
     expect(fs.readdirSync(bed.stateDir).filter((f) => f.includes('snapshot.jsonl'))).toEqual(['snapshot.jsonl']);
   });
 
   it('snapshot | head: exits 141 quietly, and a first --snapshot run cut short saves no cursor', async () => {
     // Far more than a pipe holds (64 KiB), so the writer meets the closed pipe whatever the timing.
     const big = bed.emulator.asana.createProject('Huge board', 1500);
-    const cut = await runShell(`"${process.execPath}" "${BIN}" snapshot ${big} | head -n 2 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`, bed.env());
+    const cut = await runShell(
+      `"${process.execPath}" "${BIN}" snapshot ${big} | head -n 2 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`,
+      bed.env(),
+    );
     expect(cut.stderr.trim()).toBe('status=141');
-    const first = await runShell(`"${process.execPath}" "${BIN}" tail ${big} --once --json --snapshot | head -n 2 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`, bed.env());
+    const first = await runShell(
+      `"${process.execPath}" "${BIN}" tail ${big} --once --json --snapshot | head -n 2 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`,
+      bed.env(),
+    );
     expect(first.stderr.trim()).toMatch(/^events: warning: the reader of stdout went away; .*\nstatus=141$/);
-    expect(fs.existsSync(path.join(bed.stateDir, 'cursors')) ? fs.readdirSync(path.join(bed.stateDir, 'cursors')) : []).toEqual([]);
+    expect(
+      fs.existsSync(path.join(bed.stateDir, 'cursors')) ? fs.readdirSync(path.join(bed.stateDir, 'cursors')) : [],
+    ).toEqual([]);
   });
 
   it('a failing snapshot leaves the previous file in place', async () => {

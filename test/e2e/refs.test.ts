@@ -37,7 +37,10 @@ async function subscriptions(env: NodeJS.ProcessEnv, group?: string): Promise<st
   const list = await runInProcess(['state', 'list', '--json'], { env: env });
   expect(list.code).toBe(0);
   const rows = JSON.parse(list.stdout) as Array<{ subscription: string; group: string }>;
-  return rows.filter((r) => group === undefined || r.group === group).map((r) => r.subscription).sort();
+  return rows
+    .filter((r) => group === undefined || r.group === group)
+    .map((r) => r.subscription)
+    .sort();
 }
 
 function live(gids: string[]): string[] {
@@ -49,15 +52,25 @@ function live(gids: string[]): string[] {
  * killed by the test before can be recorded late, once its body was read: filter by path.)
  */
 function listingRequests(since = 0, path?: string): Array<{ path: string; query: Record<string, string> }> {
-  return bed.emulator.requests.slice(since).filter((r) => (path === undefined ? /\/projects$/.test(r.path) : r.path === path)).map((r) => ({ path: r.path, query: r.query }));
+  return bed.emulator.requests
+    .slice(since)
+    .filter((r) => (path === undefined ? /\/projects$/.test(r.path) : r.path === path))
+    .map((r) => ({ path: r.path, query: r.query }));
 }
 
 function startRequests(gid: string): number {
-  return bed.emulator.requests.filter((r) => r.path === '/api/1.0/events' && r.query['resource'] === gid && r.query['sync'] === undefined && r.status === 412).length;
+  return bed.emulator.requests.filter(
+    (r) =>
+      r.path === '/api/1.0/events' && r.query['resource'] === gid && r.query['sync'] === undefined && r.status === 412,
+  ).length;
 }
 
 function eventsFor(out: string, gid: string): Array<Record<string, unknown>> {
-  return jsonLines(out).filter((r) => (r['_events'] as { kind: string; subscription: string }).kind === 'event' && (r['_events'] as { subscription: string }).subscription === gid);
+  return jsonLines(out).filter(
+    (r) =>
+      (r['_events'] as { kind: string; subscription: string }).kind === 'event' &&
+      (r['_events'] as { subscription: string }).subscription === gid,
+  );
 }
 
 describe('projects:<workspace gid>', () => {
@@ -73,7 +86,10 @@ describe('projects:<workspace gid>', () => {
     expect(await subscriptions(env)).not.toContain(archived);
     const pages = listingRequests(before);
     expect(pages.length).toBe(2);
-    expect(pages[0]).toEqual({ path: '/api/1.0/projects', query: { workspace, archived: 'false', limit: '100', opt_fields: 'name,archived' } });
+    expect(pages[0]).toEqual({
+      path: '/api/1.0/projects',
+      query: { workspace, archived: 'false', limit: '100', opt_fields: 'name,archived' },
+    });
     expect(pages[1]!.query['offset']).toMatch(/\S/);
     expect(bed.emulator.violations).toEqual([]);
   });
@@ -81,7 +97,9 @@ describe('projects:<workspace gid>', () => {
   it('state show and reset of projects: explain that each project has its own cursor; snapshot refuses it', async () => {
     const { env } = freshEnv();
     const before = bed.emulator.requests.length;
-    const snapshot = await runInProcess(['snapshot', bed.emulator.asana.projectGids[0]!, `team:${engineering}`], { env: env });
+    const snapshot = await runInProcess(['snapshot', bed.emulator.asana.projectGids[0]!, `team:${engineering}`], {
+      env: env,
+    });
     expect(snapshot.code).toBe(2);
     expect(snapshot.stdout).toBe('');
     expect(snapshot.stderr).toMatch(new RegExp(`^events: team:${engineering} has no snapshot of its own`));
@@ -89,15 +107,22 @@ describe('projects:<workspace gid>', () => {
     for (const command of ['show', 'reset']) {
       const run = await runInProcess(['state', command, `projects:${workspace}`], { env: env });
       expect(run.code).toBe(2);
-      expect(run.stderr).toBe(`events: projects:${workspace} has no cursor of its own: each project it lists has one, keyed by the project's gid (see 'events state list', then show or reset a project by its gid)\n`);
+      expect(run.stderr).toBe(
+        `events: projects:${workspace} has no cursor of its own: each project it lists has one, keyed by the project's gid (see 'events state list', then show or reset a project by its gid)\n`,
+      );
     }
   });
 
   it('a first --once on a terminal says once (not once per project) that the cursors are stored', async () => {
     const { env } = freshEnv();
     // stderr on a pseudo-terminal (util-linux script), stdout thrown away.
-    const command = [process.execPath, BIN, 'tail', `team:${engineering}`, '--once', '--json'].map((a) => `'${a}'`).join(' ');
-    const child = spawn('script', ['-qec', `${command} >/dev/null`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const command = [process.execPath, BIN, 'tail', `team:${engineering}`, '--once', '--json']
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const child = spawn('script', ['-qec', `${command} >/dev/null`, '/dev/null'], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const said = (await collect(child, Date.now())).stdout;
     expect(said.match(/first run: the cursor is now stored/g)).toHaveLength(1);
     expect((await subscriptions(env)).length).toBeGreaterThan(5);
@@ -117,10 +142,30 @@ describe('projects:<workspace gid>', () => {
     const { asana } = bed.emulator;
     // 112 projects at --interval 2 need more than Asana's documented 1500/min, which the rate
     // governor would keep to (stretching each poll to ~4.5 s); this emulator has no budget.
-    const cli = new RunningCli(['tail', `projects:${workspace}`, '--relist', '1', '--interval', '2', '--json', '--snapshot', '--rate', '100000/min'], env);
+    const cli = new RunningCli(
+      [
+        'tail',
+        `projects:${workspace}`,
+        '--relist',
+        '1',
+        '--interval',
+        '2',
+        '--json',
+        '--snapshot',
+        '--rate',
+        '100000/min',
+      ],
+      env,
+    );
     try {
       const expected = live(asana.projectGids).length;
-      await cli.waitFor(() => fs.existsSync(path.join(dir, 'cursors')) && fs.readdirSync(path.join(dir, 'cursors')).filter((f) => f.endsWith('.json')).length >= expected, 20_000, 'every project started');
+      await cli.waitFor(
+        () =>
+          fs.existsSync(path.join(dir, 'cursors')) &&
+          fs.readdirSync(path.join(dir, 'cursors')).filter((f) => f.endsWith('.json')).length >= expected,
+        20_000,
+        'every project started',
+      );
 
       // A project on the second listing page keeps being followed.
       const late = live(asana.projectGids).at(-1)!;
@@ -129,14 +174,23 @@ describe('projects:<workspace gid>', () => {
 
       const created = asana.createProject('Created mid-run', 0);
       // Events appended once its snapshot is written; earlier ones could be in the snapshot too.
-      const snapshotted = (): boolean => jsonLines(cli.stdout).some((r) => (r['_events'] as { kind: string; subscription: string }).kind === 'snapshot_end' && (r['_events'] as { subscription: string }).subscription === created);
+      const snapshotted = (): boolean =>
+        jsonLines(cli.stdout).some(
+          (r) =>
+            (r['_events'] as { kind: string; subscription: string }).kind === 'snapshot_end' &&
+            (r['_events'] as { subscription: string }).subscription === created,
+        );
       await cli.waitFor(snapshotted, 10_000, 'the new project started, with its snapshot');
       asana.appendEvents(created, 3);
       await cli.waitFor(() => eventsFor(cli.stdout, created).length >= 3, 10_000, 'events of the new project');
 
       const toArchive = live(asana.projectGids)[3]!;
       asana.archiveProject(toArchive);
-      await cli.waitFor(() => cli.stderr.includes(`project ${toArchive} left projects of workspace ${workspace}`), 10_000, 'the archive notice');
+      await cli.waitFor(
+        () => cli.stderr.includes(`project ${toArchive} left projects of workspace ${workspace}`),
+        10_000,
+        'the archive notice',
+      );
       const printedBefore = eventsFor(cli.stdout, toArchive).length;
       asana.appendEvents(toArchive, 4);
 
@@ -152,7 +206,10 @@ describe('projects:<workspace gid>', () => {
       expect(eventsFor(cli.stdout, toArchive)).toHaveLength(printedBefore);
       expect(eventsFor(cli.stdout, created)).toHaveLength(3);
       // Like any first run with --snapshot: the project's state, then what changed after its first token.
-      const kinds = jsonLines(cli.stdout).map((r) => r['_events'] as { kind: string; subscription: string }).filter((m) => m.subscription === created).map((m) => m.kind);
+      const kinds = jsonLines(cli.stdout)
+        .map((r) => r['_events'] as { kind: string; subscription: string })
+        .filter((m) => m.subscription === created)
+        .map((m) => m.kind);
       expect(kinds).toEqual(['snapshot_begin', 'snapshot', 'snapshot_end', 'event', 'event', 'event']);
       expect(eventsFor(cli.stdout, late)).toHaveLength(3);
       expect(cli.stderr.split('\n').filter((l) => l.includes(toArchive))).toHaveLength(1);
@@ -188,15 +245,26 @@ describe('team:<team gid>', () => {
     const team = live(asana.world.projectsOf({ team: engineering }).map((p) => p.gid));
     const cli = new RunningCli(['tail', `team:${engineering}`, '--relist', '3600', '--interval', '1', '--json'], env);
     try {
-      await cli.waitFor(() => fs.existsSync(path.join(dir, 'cursors')) && fs.readdirSync(path.join(dir, 'cursors')).length >= team.length, 10_000, 'every project started');
+      await cli.waitFor(
+        () =>
+          fs.existsSync(path.join(dir, 'cursors')) && fs.readdirSync(path.join(dir, 'cursors')).length >= team.length,
+        10_000,
+        'every project started',
+      );
       const [doomed, other] = team as [string, string];
       asana.deleteProject(doomed);
       await cli.waitFor(() => cli.stderr.includes(doomed), 10_000, 'the notice');
-      expect(cli.stderr).toBe(`events: project ${doomed} is gone (404: deleted, or no longer visible to the token): stopped following it; its cursor is kept\n`);
+      expect(cli.stderr).toBe(
+        `events: project ${doomed} is gone (404: deleted, or no longer visible to the token): stopped following it; its cursor is kept\n`,
+      );
       const polls = bed.emulator.requests.filter((r) => r.query['resource'] === doomed).length;
       asana.appendEvents(other, 2);
       await cli.waitFor(() => eventsFor(cli.stdout, other).length >= 2, 10_000, 'events of another project');
-      await cli.waitFor(() => bed.emulator.requests.filter((r) => r.query['resource'] === other).length >= 3, 10_000, 'more polls');
+      await cli.waitFor(
+        () => bed.emulator.requests.filter((r) => r.query['resource'] === other).length >= 3,
+        10_000,
+        'more polls',
+      );
       expect(bed.emulator.requests.filter((r) => r.query['resource'] === doomed).length).toBe(polls);
     } finally {
       cli.kill('SIGTERM');
@@ -207,15 +275,30 @@ describe('team:<team gid>', () => {
   it('--verbose says which list brought each project; a list refused later keeps the last one, with one line', async () => {
     const { env, dir } = freshEnv();
     const team = live(bed.emulator.asana.world.projectsOf({ team: engineering }).map((p) => p.gid));
-    const cli = new RunningCli(['tail', `team:${engineering}`, team[0]!, '--relist', '1', '--interval', '1', '--verbose'], env);
+    const cli = new RunningCli(
+      ['tail', `team:${engineering}`, team[0]!, '--relist', '1', '--interval', '1', '--verbose'],
+      env,
+    );
     try {
-      await cli.waitFor(() => fs.existsSync(path.join(dir, 'cursors')) && fs.readdirSync(path.join(dir, 'cursors')).length >= team.length, 10_000, 'every project started');
+      await cli.waitFor(
+        () =>
+          fs.existsSync(path.join(dir, 'cursors')) && fs.readdirSync(path.join(dir, 'cursors')).length >= team.length,
+        10_000,
+        'every project started',
+      );
       expect(cli.stderr).toContain(`events: debug: projects of team ${engineering}: also lists project ${team[0]}`);
-      for (const gid of team.slice(1)) expect(cli.stderr).toMatch(new RegExp(`events: debug: projects of team ${engineering}: following project ${gid} "Project \\d+"`));
+      for (const gid of team.slice(1))
+        expect(cli.stderr).toMatch(
+          new RegExp(`events: debug: projects of team ${engineering}: following project ${gid} "Project \\d+"`),
+        );
       const teamList = `/api/1.0/teams/${engineering}/projects`;
       const listed = listingRequests(0, teamList).length;
       bed.emulator.faults.add({ kind: 'status', status: 403, path: `/teams/${engineering}/projects`, times: 1 });
-      await cli.waitFor(() => listingRequests(0, teamList).length >= listed + 3, 10_000, 'a refused listing and two more');
+      await cli.waitFor(
+        () => listingRequests(0, teamList).length >= listed + 3,
+        10_000,
+        'a refused listing and two more',
+      );
       expect(cli.stderr.split('\n').filter((l) => l.startsWith('events: could not list'))).toEqual([
         `events: could not list projects of team ${engineering}, keeping the last list: Asana denied access to projects of team ${engineering} (403: Error 403) (check that the token's user can see it)`,
       ]);
@@ -231,27 +314,49 @@ describe('team:<team gid>', () => {
     const { asana } = bed.emulator;
     const team = live(asana.world.projectsOf({ team: engineering }).map((p) => p.gid));
     const holder = new RunningCli(['tail', team[1]!, '--interval', '1'], env);
-    await holder.waitFor(() => fs.existsSync(path.join(dir, 'locks')) && fs.readdirSync(path.join(dir, 'locks')).length === 1, 10_000, 'the other process holding its lock');
+    await holder.waitFor(
+      () => fs.existsSync(path.join(dir, 'locks')) && fs.readdirSync(path.join(dir, 'locks')).length === 1,
+      10_000,
+      'the other process holding its lock',
+    );
     const refused = await runCli(['tail', `team:${engineering}`, '--once'], env);
     expect(refused.code).toBe(6);
-    expect(refused.stderr).toMatch(new RegExp(`^events: another events process \\(pid ${holder.child.pid}, since [^)]+\\) is reading project ${team[1]}`));
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `^events: another events process \\(pid ${holder.child.pid}, since [^)]+\\) is reading project ${team[1]}`,
+      ),
+    );
 
     holder.kill('SIGTERM');
     await holder.done;
 
     const cli = new RunningCli(['tail', `team:${engineering}`, '--relist', '1', '--interval', '1', '--json'], env);
     try {
-      await cli.waitFor(() => fs.existsSync(path.join(dir, 'cursors')) && fs.readdirSync(path.join(dir, 'cursors')).length >= team.length, 10_000, 'every project started');
+      await cli.waitFor(
+        () =>
+          fs.existsSync(path.join(dir, 'cursors')) && fs.readdirSync(path.join(dir, 'cursors')).length >= team.length,
+        10_000,
+        'every project started',
+      );
       // A new project whose lock another process (this test) takes in the same tick, before any listing can see it.
       const created = asana.createProject('Held elsewhere', 0, engineering);
-      const lock = new CursorStore(dir).lockPath({ provider: 'asana', host: new URL(bed.emulator.url).host, subscription: created, group: 'default' });
+      const lock = new CursorStore(dir).lockPath({
+        provider: 'asana',
+        host: new URL(bed.emulator.url).host,
+        subscription: created,
+        group: 'default',
+      });
       const release = await acquireLock(lock, { waitMs: 0, description: 'the test' });
       await cli.waitFor(() => cli.stderr.includes(created), 10_000, 'the locked notice');
       const teamList = `/api/1.0/teams/${engineering}/projects`;
       const listed = listingRequests(0, teamList).length;
       await cli.waitFor(() => listingRequests(0, teamList).length >= listed + 2, 10_000, 'two more listings');
       expect(cli.stderr.split('\n').filter(Boolean)).toHaveLength(1);
-      expect(cli.stderr).toMatch(new RegExp(`^events: another events process \\(pid ${process.pid}, since [^)]+\\) is reading project ${created} \\(group default\\); lock file .*; trying again at the next listing\n$`));
+      expect(cli.stderr).toMatch(
+        new RegExp(
+          `^events: another events process \\(pid ${process.pid}, since [^)]+\\) is reading project ${created} \\(group default\\); lock file .*; trying again at the next listing\n$`,
+        ),
+      );
       expect(startRequests(created)).toBe(0);
       release();
       await cli.waitFor(() => startRequests(created) === 1, 10_000, 'the project claimed once free');
@@ -279,7 +384,10 @@ describe('--shard K/N', () => {
       fs.writeFileSync(file, `${list.join('\n')}\n`);
       const out: string[][] = [];
       for (const k of [1, 2, 3]) {
-        const run = await runInProcess(['tail', '--refs-file', file, '--shard', `${k}/3`, '--once', '--group', `${tag}${k}`], { env: env });
+        const run = await runInProcess(
+          ['tail', '--refs-file', file, '--shard', `${k}/3`, '--once', '--group', `${tag}${k}`],
+          { env: env },
+        );
         expect(run.code).toBe(0);
         out.push(await subscriptions(env, `${tag}${k}`));
       }
@@ -298,7 +406,14 @@ describe('--shard K/N', () => {
 
   it('splits the projects a projects: reference lists the same way', async () => {
     const { env } = freshEnv();
-    for (const k of [1, 2]) expect((await runInProcess(['tail', `projects:${workspace}`, '--shard', `${k}/2`, '--once', '--group', `p${k}`], { env: env })).code).toBe(0);
+    for (const k of [1, 2])
+      expect(
+        (
+          await runInProcess(['tail', `projects:${workspace}`, '--shard', `${k}/2`, '--once', '--group', `p${k}`], {
+            env: env,
+          })
+        ).code,
+      ).toBe(0);
     const [one, two] = [await subscriptions(env, 'p1'), await subscriptions(env, 'p2')];
     expect(one.length).toBeGreaterThan(20);
     expect(two.length).toBeGreaterThan(20);
@@ -314,7 +429,12 @@ describe('--shard K/N', () => {
 
 describe('--relist bounds', () => {
   it.each([
-    [['--relist', '0.5'], undefined, 2, /^events: --relist must be a number of seconds from 1 to 86400, not "0.5" \(for example --relist 600\)/],
+    [
+      ['--relist', '0.5'],
+      undefined,
+      2,
+      /^events: --relist must be a number of seconds from 1 to 86400, not "0.5" \(for example --relist 600\)/,
+    ],
     [['--relist', 'soon'], undefined, 2, /^events: --relist must be a number of seconds from 1 to 86400, not "soon"/],
     [[], { relist: 100_000 }, 78, /config\.json: "relist" must be a number of seconds from 1 to 86400, not 100000/],
   ])('%j with config %j: exit %d', async (flags, config, code, message) => {
@@ -334,7 +454,9 @@ describe('the emulator control API', () => {
       expect(res.status).toBe(200);
       return (await res.json()) as Record<string, unknown>;
     };
-    const { data } = (await post(base, { name: 'Over HTTP', tasks: 2, team: engineering })) as { data: { gid: string } };
+    const { data } = (await post(base, { name: 'Over HTTP', tasks: 2, team: engineering })) as {
+      data: { gid: string };
+    };
     const project = bed.emulator.asana.world.objects.get(data.gid)!;
     expect(project).toMatchObject({ name: 'Over HTTP', archived: false, team: { gid: engineering } });
     expect(bed.emulator.asana.taskGids(data.gid)).toHaveLength(2);
@@ -342,14 +464,18 @@ describe('the emulator control API', () => {
     expect(project['archived']).toBe(true);
     expect((await fetch(`${base}/${data.gid}`, { method: 'DELETE' })).status).toBe(200);
     expect(bed.emulator.asana.world.objects.has(data.gid)).toBe(false);
-    const events = await fetch(`${bed.emulator.url}/api/1.0/events?resource=${data.gid}`, { headers: { authorization: 'Bearer t' } });
+    const events = await fetch(`${bed.emulator.url}/api/1.0/events?resource=${data.gid}`, {
+      headers: { authorization: 'Bearer t' },
+    });
     expect(events.status).toBe(404);
     expect((await fetch(`${base}/999/archive`, { method: 'POST' })).status).toBe(400);
   });
 
   it('pages project lists with limit and offset, next_page null at the end, and refuses what the spec lacks', async () => {
     const get = async (query: string): Promise<{ status: number; body: Record<string, unknown> }> => {
-      const res = await fetch(`${bed.emulator.url}/api/1.0/projects?${query}`, { headers: { authorization: 'Bearer t' } });
+      const res = await fetch(`${bed.emulator.url}/api/1.0/projects?${query}`, {
+        headers: { authorization: 'Bearer t' },
+      });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
     const seen: string[] = [];
@@ -360,7 +486,9 @@ describe('the emulator control API', () => {
       seen.push(...(body['data'] as Array<{ gid: string }>).map((p) => p.gid));
       const next = body['next_page'] as { offset: string; path: string; uri: string } | null;
       if (next === null) break;
-      expect(next.path).toBe(`/projects?${new URLSearchParams({ workspace, archived: 'false', limit: '40', offset: next.offset })}`);
+      expect(next.path).toBe(
+        `/projects?${new URLSearchParams({ workspace, archived: 'false', limit: '40', offset: next.offset })}`,
+      );
       expect(next.uri).toBe(`https://app.asana.com/api/1.0${next.path}`);
       query = next.path.slice('/projects?'.length);
       expect(pages).toBeLessThan(10);
@@ -373,7 +501,10 @@ describe('the emulator control API', () => {
     expect(bed.emulator.violations.length).toBe(violations);
     expect((await get(`workspace=${workspace}&sort=name`)).status).toBe(400);
     expect((await get(`workspace=${workspace}&opt_fields=name,secret`)).status).toBe(400);
-    expect(bed.emulator.violations.slice(violations)).toEqual(['getProjects: query parameter sort is not in the spec', "getProjects: opt_fields value secret is not in the spec's enum"]);
+    expect(bed.emulator.violations.slice(violations)).toEqual([
+      'getProjects: query parameter sort is not in the spec',
+      "getProjects: opt_fields value secret is not in the spec's enum",
+    ]);
     bed.emulator.violations.length = violations;
   });
 });
@@ -397,7 +528,11 @@ describe('--refs-file', () => {
     fs.writeFileSync(file, `# ok\n${bed.emulator.asana.projectGids[0]}\n\nprojcts:123\n`);
     const run = await runInProcess(['tail', '--refs-file', file, '--once'], { env: env });
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(new RegExp(`^events: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4: "projcts:123" is not a resource reference`));
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^events: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4: "projcts:123" is not a resource reference`,
+      ),
+    );
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     const stdin = await runInProcess(['tail', '--refs-file', '-'], { env: env, stdin: 'box\nnope\n' });
     expect(stdin.code).toBe(2);
@@ -409,7 +544,9 @@ describe('--refs-file', () => {
     const missing = path.join(dir, 'missing.txt');
     const run = await runInProcess(['tail', '--refs-file', missing], { env: env });
     expect(run.code).toBe(66);
-    expect(run.stderr).toBe(`events: cannot read the references file ${missing}: no such file (check the path given to --refs-file (or use - for stdin))\n`);
+    expect(run.stderr).toBe(
+      `events: cannot read the references file ${missing}: no such file (check the path given to --refs-file (or use - for stdin))\n`,
+    );
     const none = await runInProcess(['tail'], { env: env });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/^events: no resource to follow/);

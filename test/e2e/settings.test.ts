@@ -38,10 +38,16 @@ describe('config set/unset on a config.json with a bad value', () => {
     const file = path.join(bed.stateDir, 'config.json');
     fs.writeFileSync(file, '{"interval": 3600000, "group": "export"}');
     expect((await runInProcess(['tail', bed.project, '--once'], { env: bed.env() })).code).toBe(78);
-    expect(await runInProcess(['config', 'unset', 'interval'], { env: bed.env() })).toMatchObject({ code: 0, stderr: '' });
+    expect(await runInProcess(['config', 'unset', 'interval'], { env: bed.env() })).toMatchObject({
+      code: 0,
+      stderr: '',
+    });
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ group: 'export' });
     fs.writeFileSync(file, '{"interval": "soon"}');
-    expect(await runInProcess(['config', 'set', 'interval', '5'], { env: bed.env() })).toMatchObject({ code: 0, stderr: '' });
+    expect(await runInProcess(['config', 'set', 'interval', '5'], { env: bed.env() })).toMatchObject({
+      code: 0,
+      stderr: '',
+    });
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ interval: 5 });
     expect((await runInProcess(['tail', bed.project, '--once'], { env: bed.env() })).code).toBe(0);
   });

@@ -12,11 +12,12 @@ beforeEach(async () => {
 });
 afterEach(async () => bed.close());
 
-
 describe('events state', () => {
   it('path prints the state folder', async () => {
     expect((await runInProcess(['state', 'path'], { env: bed.env() })).stdout).toBe(`${bed.stateDir}\n`);
-    expect(JSON.parse((await runInProcess(['state', 'path', '--json'], { env: bed.env() })).stdout)).toEqual({ path: bed.stateDir });
+    expect(JSON.parse((await runInProcess(['state', 'path', '--json'], { env: bed.env() })).stdout)).toEqual({
+      path: bed.stateDir,
+    });
   });
 
   it('list shows every subscription and group, and warns about Asana cursors older than 24 h', async () => {
@@ -28,7 +29,10 @@ describe('events state', () => {
     const list = await runInProcess(['state', 'list', '--json'], { env: bed.env() });
     expect(list.code).toBe(0);
     const rows = JSON.parse(list.stdout) as Array<Record<string, unknown>>;
-    expect(rows.map((r) => [r['subscription'], r['group']]).sort()).toEqual([[bed.project, 'default'], [bed.project, 'export']]);
+    expect(rows.map((r) => [r['subscription'], r['group']]).sort()).toEqual([
+      [bed.project, 'default'],
+      [bed.project, 'export'],
+    ]);
     const main = rows.find((r) => r['group'] === 'default')!;
     expect(main).toMatchObject({ provider: 'asana', likely_expired: false });
     expect(typeof main['last_event_at']).toBe('string');
@@ -36,7 +40,10 @@ describe('events state', () => {
 
     // Age the default cursor by two days.
     const dir = path.join(bed.stateDir, 'cursors');
-    const file = fs.readdirSync(dir).map((f) => path.join(dir, f)).find((f) => f.endsWith('__default.json'))!;
+    const file = fs
+      .readdirSync(dir)
+      .map((f) => path.join(dir, f))
+      .find((f) => f.endsWith('__default.json'))!;
     const record = JSON.parse(fs.readFileSync(file, 'utf8'));
     record.savedAt = new Date(Date.now() - 48 * 3600_000).toISOString();
     fs.writeFileSync(file, JSON.stringify(record));
@@ -45,12 +52,16 @@ describe('events state', () => {
     expect(lines[0]).toMatch(/^PROVIDER\s+HOST\s+GROUP\s+SUBSCRIPTION\s+LAST EVENT\s+LAST SYNC\s+AGE$/);
     expect(lines).toHaveLength(3);
     expect(human.stdout).toMatch(/2 d \(expired\?\)/);
-    expect(human.stderr).toMatch(new RegExp(`warning: the cursor of resource ${bed.project} \\(group default\\) is 2 d old`));
+    expect(human.stderr).toMatch(
+      new RegExp(`warning: the cursor of resource ${bed.project} \\(group default\\) is 2 d old`),
+    );
   });
 
   it('show prints the stored record (never a token), by gid or URL', async () => {
     await runInProcess(['tail', bed.project, '--once'], { env: bed.env() });
-    const shown = await runInProcess(['state', 'show', `https://app.asana.com/0/${bed.project}/list`, '--json'], { env: bed.env() });
+    const shown = await runInProcess(['state', 'show', `https://app.asana.com/0/${bed.project}/list`, '--json'], {
+      env: bed.env(),
+    });
     expect(shown.code).toBe(0);
     const [record] = JSON.parse(shown.stdout);
     expect(record).toMatchObject({ provider: 'asana', subscription: bed.project, group: 'default' });

@@ -13,7 +13,6 @@ beforeEach(async () => {
 });
 afterEach(async () => bed.close());
 
-
 const pageRequests = (): number => bed.eventRequests().filter((r) => r.query['sync']).length;
 
 /**
@@ -33,10 +32,15 @@ class BlockedTail {
     execFileSync('mkfifo', [fifo]);
     this.#reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     const writer = fs.openSync(fifo, 'w');
-    this.child = spawn(process.execPath, [BIN, ...args], { env: bed.env(), stdio: ['pipe', writer, 'pipe'] }) as ChildProcessWithoutNullStreams;
+    this.child = spawn(process.execPath, [BIN, ...args], {
+      env: bed.env(),
+      stdio: ['pipe', writer, 'pipe'],
+    }) as ChildProcessWithoutNullStreams;
     fs.closeSync(writer);
     this.child.stderr.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
-    this.exit = new Promise((resolve) => this.child.on('close', (code) => ((this.exitedAt = Date.now()), resolve(code))));
+    this.exit = new Promise((resolve) =>
+      this.child.on('close', (code) => ((this.exitedAt = Date.now()), resolve(code))),
+    );
   }
 
   /** Blocked writing a page: the CLI says so with --verbose once a write waited a second. */
@@ -49,7 +53,7 @@ class BlockedTail {
     await this.exit;
     const chunks: Buffer[] = [];
     const buffer = Buffer.alloc(1 << 16);
-    for (let n; (n = fs.readSync(this.#reader, buffer)) > 0; ) chunks.push(Buffer.from(buffer.subarray(0, n)));
+    for (let n; (n = fs.readSync(this.#reader, buffer)) > 0;) chunks.push(Buffer.from(buffer.subarray(0, n)));
     fs.closeSync(this.#reader);
     return Buffer.concat(chunks).toString('utf8');
   }
@@ -58,34 +62,37 @@ class BlockedTail {
 const lockFiles = (): string[] => fs.readdirSync(path.join(bed.stateDir, 'locks'));
 
 describe('a stop while a slow reader blocks stdout', () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)('one %s: the position before the lines the pipe still held is saved; the next run repeats exactly the N stated and skips nothing', async (signal) => {
-    const appended = await bed.primed(3000);
-    const tail = new BlockedTail(['tail', bed.project, '--once', '--json', '--verbose']);
-    await tail.blocked();
-    tail.child.kill(signal);
-    // It exits although stdout stays blocked (the test's timeout would catch a hang).
-    const [code, first] = await Promise.all([tail.exit, tail.drain()]);
-    expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
-    // It really stopped in the middle of a page (an orderly stop, not the deadline), and released its lock.
-    expect(tail.stderr).toMatch(/stopped after \d+ of \d+ lines of a page/);
-    expect(lockFiles()).toEqual([]);
-    const firstEvents = eventsOf(first);
-    expect(firstEvents.length).toBeGreaterThan(0);
-    expect(firstEvents.length).toBeLessThan(3000);
-    // stdout is a pipe: the lines its reader could still have lost when it died are not counted
-    // (issue 17 item 1). This reader read them all after the exit, so they come exactly twice.
-    const stated = /^events: stopped; the last (\d+) lines may be repeated by the next run$/m.exec(tail.stderr);
-    expect(stated, tail.stderr).not.toBeNull();
-    const repeated = Number(stated![1]);
-    expect(repeated).toBeGreaterThan(0);
-    const rest = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
-    expect(rest.code).toBe(0);
-    const restEvents = eventsOf(rest.stdout);
-    expect(restEvents.slice(0, repeated)).toEqual(firstEvents.slice(-repeated));
-    expect([...firstEvents.slice(0, -repeated), ...restEvents]).toEqual(appended);
-  });
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'one %s: the position before the lines the pipe still held is saved; the next run repeats exactly the N stated and skips nothing',
+    async (signal) => {
+      const appended = await bed.primed(3000);
+      const tail = new BlockedTail(['tail', bed.project, '--once', '--json', '--verbose']);
+      await tail.blocked();
+      tail.child.kill(signal);
+      // It exits although stdout stays blocked (the test's timeout would catch a hang).
+      const [code, first] = await Promise.all([tail.exit, tail.drain()]);
+      expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+      // It really stopped in the middle of a page (an orderly stop, not the deadline), and released its lock.
+      expect(tail.stderr).toMatch(/stopped after \d+ of \d+ lines of a page/);
+      expect(lockFiles()).toEqual([]);
+      const firstEvents = eventsOf(first);
+      expect(firstEvents.length).toBeGreaterThan(0);
+      expect(firstEvents.length).toBeLessThan(3000);
+      // stdout is a pipe: the lines its reader could still have lost when it died are not counted
+      // (issue 17 item 1). This reader read them all after the exit, so they come exactly twice.
+      const stated = /^events: stopped; the last (\d+) lines may be repeated by the next run$/m.exec(tail.stderr);
+      expect(stated, tail.stderr).not.toBeNull();
+      const repeated = Number(stated![1]);
+      expect(repeated).toBeGreaterThan(0);
+      const rest = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+      expect(rest.code).toBe(0);
+      const restEvents = eventsOf(rest.stdout);
+      expect(restEvents.slice(0, repeated)).toEqual(firstEvents.slice(-repeated));
+      expect([...firstEvents.slice(0, -repeated), ...restEvents]).toEqual(appended);
+    },
+  );
 
-  it('a second Ctrl-C during the first one\'s wait leaves at once, without that save', async () => {
+  it("a second Ctrl-C during the first one's wait leaves at once, without that save", async () => {
     await bed.primed(3000);
     const tail = new BlockedTail(['tail', bed.project, '--once', '--json', '--verbose']);
     await tail.blocked();
@@ -108,16 +115,23 @@ describe('readers that go away and outputs that fail', () => {
     const result = await runShell(script, bed.env());
     const lines = result.stderr.trim().split('\n');
     expect(lines.at(-1)).toBe('status=141');
-    expect(lines.slice(0, -1).join('\n')).toMatch(/^events: warning: the reader of stdout went away; the last \d+ lines may be repeated by the next run .*--max-events/);
+    expect(lines.slice(0, -1).join('\n')).toMatch(
+      /^events: warning: the reader of stdout went away; the last \d+ lines may be repeated by the next run .*--max-events/,
+    );
   });
 
   it('> /dev/full: exit 74 naming stdout and the disk, the cursor untouched', async () => {
     await bed.primed(150);
     const cursorDir = path.join(bed.stateDir, 'cursors');
     const before = fs.readdirSync(cursorDir).map((f) => fs.readFileSync(path.join(cursorDir, f), 'utf8'));
-    const result = await runShell(`"${process.execPath}" "${BIN}" tail ${bed.project} --once --json > /dev/full`, bed.env());
+    const result = await runShell(
+      `"${process.execPath}" "${BIN}" tail ${bed.project} --once --json > /dev/full`,
+      bed.env(),
+    );
     expect(result.code).toBe(74);
-    expect(result.stderr.trim()).toBe('events: cannot write stdout: no space left on the device (ENOSPC) (free some space, then run again: the cursor did not move)');
+    expect(result.stderr.trim()).toBe(
+      'events: cannot write stdout: no space left on the device (ENOSPC) (free some space, then run again: the cursor did not move)',
+    );
     expect(fs.readdirSync(cursorDir).map((f) => fs.readFileSync(path.join(cursorDir, f), 'utf8'))).toEqual(before);
     const again = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(eventsOf(again.stdout)).toHaveLength(150);
@@ -127,7 +141,9 @@ describe('readers that go away and outputs that fail', () => {
     await bed.primed(20);
     const result = await runShell(`"${process.execPath}" "${BIN}" tail ${bed.project} --once --json >&-`, bed.env());
     expect(result.code).toBe(74);
-    expect(result.stderr.trim()).toMatch(/^events: stdout is closed \(or \/dev\/null opened read-write, .*\), so events would be consumed and lost \(.*--output FILE; to discard events on purpose, redirect with > \/dev\/null\)$/);
+    expect(result.stderr.trim()).toMatch(
+      /^events: stdout is closed \(or \/dev\/null opened read-write, .*\), so events would be consumed and lost \(.*--output FILE; to discard events on purpose, redirect with > \/dev\/null\)$/,
+    );
     expect(pageRequests()).toBe(0); // the first run only took a token
     const again = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
     expect(eventsOf(again.stdout)).toHaveLength(20);

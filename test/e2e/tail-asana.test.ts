@@ -13,7 +13,6 @@ beforeEach(async () => {
 });
 afterEach(async () => bed.close());
 
-
 describe('events tail (Asana)', () => {
   it('a first --once run stores the token from the 412 and prints nothing', async () => {
     const run = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env() });
@@ -78,7 +77,10 @@ describe('events tail (Asana)', () => {
     const run = await runInProcess(['tail', a, b, '--once', '--json'], { env: bed.env() });
     expect(run.code).toBe(0);
     const records = jsonLines(run.stdout);
-    const of = (gid: string): unknown[] => records.filter((r) => (r['_events'] as { subscription: string }).subscription === gid).map(({ _events, ...e }) => e);
+    const of = (gid: string): unknown[] =>
+      records
+        .filter((r) => (r['_events'] as { subscription: string }).subscription === gid)
+        .map(({ _events, ...e }) => e);
     expect(of(a)).toEqual(ea);
     expect(of(b)).toEqual(eb);
     expect(fs.readdirSync(path.join(bed.stateDir, 'cursors'))).toHaveLength(2);
@@ -93,7 +95,9 @@ describe('events tail (Asana)', () => {
     expect(run.code).toBe(0);
     expect(eventsOf(run.stdout)).toEqual(appended);
     const pages = bed.eventRequests().slice(before);
-    expect(pages.map((p) => p.path)).toEqual(Array(3).fill(`/api/1.0/workspaces/${bed.emulator.asana.workspaceGid}/events`));
+    expect(pages.map((p) => p.path)).toEqual(
+      Array(3).fill(`/api/1.0/workspaces/${bed.emulator.asana.workspaceGid}/events`),
+    );
     // The spec has no opt_fields on workspace events: none is sent.
     expect(pages.every((p) => !('opt_fields' in p.query))).toBe(true);
   });
@@ -115,7 +119,12 @@ describe('events tail (Asana)', () => {
       const before = bed.eventRequests().length;
       const run = await runInProcess(['tail', url, '--once', '--json'], { env: bed.env() });
       expect(run.code, `${url}: ${run.stderr}`).toBe(0);
-      expect(bed.eventRequests().slice(before).map((r) => r.query['resource'])).toContain(gid);
+      expect(
+        bed
+          .eventRequests()
+          .slice(before)
+          .map((r) => r.query['resource']),
+      ).toContain(gid);
     }
   });
 
@@ -130,7 +139,10 @@ describe('events tail (Asana)', () => {
   it('passes --fields through as opt_fields and refuses fields the API does not have', async () => {
     await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env() });
     bed.emulator.asana.appendEvents(bed.project, 2);
-    const run = await runInProcess(['tail', bed.project, '--once', '--json', '--fields', 'user.name,resource.name,action'], { env: bed.env() });
+    const run = await runInProcess(
+      ['tail', bed.project, '--once', '--json', '--fields', 'user.name,resource.name,action'],
+      { env: bed.env() },
+    );
     expect(run.code).toBe(0);
     const last = bed.eventRequests().at(-1)!;
     expect(last.query['opt_fields']).toBe('user.name,resource.name,action');
@@ -154,7 +166,9 @@ describe('events tail (Asana)', () => {
   it('colours when forced, and NO_COLOR turns colour off on a terminal', async () => {
     await runInProcess(['tail', bed.project, '--once'], { env: bed.env() });
     bed.emulator.asana.appendEvents(bed.project, 3);
-    const forced = await runInProcess(['tail', bed.project, '--once', '--group', 'g1'], { env: bed.env({ FORCE_COLOR: '1' }) });
+    const forced = await runInProcess(['tail', bed.project, '--once', '--group', 'g1'], {
+      env: bed.env({ FORCE_COLOR: '1' }),
+    });
     expect(forced.code).toBe(0);
     bed.emulator.asana.appendEvents(bed.project, 3);
     const colour = await runInProcess(['tail', bed.project, '--once', '--color', 'always'], { env: bed.env() });
@@ -168,7 +182,10 @@ describe('events tail (Asana)', () => {
 
   it('shows a spinner on a terminal stderr ("waiting for events on …"), never on a pipe', async () => {
     await runInProcess(['tail', bed.project, '--once'], { env: bed.env() });
-    const shown = await runTtyScript(`stty cols 120; timeout -s INT 2 ${cliCommand(['tail', bed.project, '--interval', '0.3'])}`, bed.env({ TERM: 'xterm' }));
+    const shown = await runTtyScript(
+      `stty cols 120; timeout -s INT 2 ${cliCommand(['tail', bed.project, '--interval', '0.3'])}`,
+      bed.env({ TERM: 'xterm' }),
+    );
     expect(shown).toMatch(/waiting for events on resource \d+ …/);
     const piped = new RunningCli(['tail', bed.project, '--interval', '0.3'], bed.env());
     // Several polls, each of which a terminal would show as spinner text.
@@ -202,17 +219,24 @@ describe('events tail (Asana)', () => {
   });
 
   it('settings: a flag beats the environment, which beats config.json', async () => {
-    fs.writeFileSync(path.join(bed.stateDir, 'config.json'), JSON.stringify({ asanaBaseUrl: 'http://127.0.0.1:9/api/1.0', group: 'from-file', color: 'never' }));
+    fs.writeFileSync(
+      path.join(bed.stateDir, 'config.json'),
+      JSON.stringify({ asanaBaseUrl: 'http://127.0.0.1:9/api/1.0', group: 'from-file', color: 'never' }),
+    );
     // The environment's base URL wins over the file's (which points nowhere).
     const run = await runInProcess(['tail', bed.project, '--once', '--json'], { env: bed.env() });
     expect(run.code).toBe(0);
-    const groups = (): string[] => fs.readdirSync(path.join(bed.stateDir, 'cursors')).map((f) => f.split('__').at(-1)!.replace('.json', ''));
+    const groups = (): string[] =>
+      fs.readdirSync(path.join(bed.stateDir, 'cursors')).map((f) => f.split('__').at(-1)!.replace('.json', ''));
     expect(groups()).toEqual(['from-file']);
     // The flag wins over the file.
     await runInProcess(['tail', bed.project, '--once', '--json', '--group', 'from-flag'], { env: bed.env() });
     expect(groups().sort()).toEqual(['from-file', 'from-flag']);
     // The file is used when nothing else says: its base URL answers nothing, so this fails fast.
-    const fileOnly = await runInProcess(['tail', bed.project, '--once', '--give-up', '1', '--retry-base-ms', '20', '--retry-cap-ms', '50'], { env: bed.env({ ASANA_BASE_URL: undefined }) });
+    const fileOnly = await runInProcess(
+      ['tail', bed.project, '--once', '--give-up', '1', '--retry-base-ms', '20', '--retry-cap-ms', '50'],
+      { env: bed.env({ ASANA_BASE_URL: undefined }) },
+    );
     expect(fileOnly.code).toBe(75);
     expect(fileOnly.stderr).toMatch(/connection refused/);
     fs.writeFileSync(path.join(bed.stateDir, 'config.json'), '{not json');
@@ -224,7 +248,9 @@ describe('events tail (Asana)', () => {
   it('401: exit 3 with a one-line message and no stack', async () => {
     await bed.close();
     bed = await startTestBed({ accessTokens: ['the-right-token'] });
-    const run = await runInProcess(['tail', bed.project, '--once'], { env: bed.env({ ASANA_ACCESS_TOKEN: 'wrong-token' }) });
+    const run = await runInProcess(['tail', bed.project, '--once'], {
+      env: bed.env({ ASANA_ACCESS_TOKEN: 'wrong-token' }),
+    });
     expect(run.code).toBe(3);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain('401');
@@ -234,7 +260,9 @@ describe('events tail (Asana)', () => {
   });
 
   it('no token: exit 3 before any request', async () => {
-    const run = await runInProcess(['tail', bed.project, '--once'], { env: bed.env({ ASANA_ACCESS_TOKEN: undefined }) });
+    const run = await runInProcess(['tail', bed.project, '--once'], {
+      env: bed.env({ ASANA_ACCESS_TOKEN: undefined }),
+    });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/ASANA_ACCESS_TOKEN is not set/);
     expect(bed.emulator.requests).toHaveLength(0);
@@ -253,7 +281,9 @@ describe('events tail (Asana)', () => {
   it('workspace events refused: the message says they are for Enterprise+ service accounts', async () => {
     await bed.close();
     bed = await startTestBed({ workspaceEventsTokens: ['service-account'] });
-    const run = await runInProcess(['tail', `workspace:${bed.emulator.asana.workspaceGid}`, '--once'], { env: bed.env() });
+    const run = await runInProcess(['tail', `workspace:${bed.emulator.asana.workspaceGid}`, '--once'], {
+      env: bed.env(),
+    });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/service accounts of Enterprise\+ domains/);
   });

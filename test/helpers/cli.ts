@@ -28,13 +28,21 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   return env;
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv, options: { timeoutMs?: number; input?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { timeoutMs?: number; input?: string } = {},
+): Promise<CliResult> {
   const started = Date.now();
   const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   return collect(child, started, options);
 }
 
-export function collect(child: ChildProcessWithoutNullStreams, started: number, options: { timeoutMs?: number; input?: string } = {}): Promise<CliResult> {
+export function collect(
+  child: ChildProcessWithoutNullStreams,
+  started: number,
+  options: { timeoutMs?: number; input?: string } = {},
+): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -71,7 +79,9 @@ export class RunningCli {
     this.child.stdout.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     this.child.stderr.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
     this.done = new Promise((resolve) => {
-      this.child.on('close', (code, signal) => resolve({ code, signal, stdout: this.stdout, stderr: this.stderr, ms: Date.now() - this.#started }));
+      this.child.on('close', (code, signal) =>
+        resolve({ code, signal, stdout: this.stdout, stderr: this.stderr, ms: Date.now() - this.#started }),
+      );
     });
   }
 
@@ -83,7 +93,9 @@ export class RunningCli {
     try {
       await waitUntil(predicate, what, timeoutMs);
     } catch (error) {
-      throw new Error(`${(error as Error).message}; stdout=${this.stdout.slice(-500)} stderr=${this.stderr.slice(-500)}`);
+      throw new Error(
+        `${(error as Error).message}; stdout=${this.stdout.slice(-500)} stderr=${this.stderr.slice(-500)}`,
+      );
     }
   }
 

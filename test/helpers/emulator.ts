@@ -37,11 +37,14 @@ export async function startTestBed(options: EmulatorOptions = {}): Promise<TestB
       return emulator.asana.appendEvents(ref, count);
     },
     env: (extra = {}) =>
-      cleanEnv({ ASANA_BASE_URL: `${emulator.url}/api/1.0`, ASANA_ACCESS_TOKEN: 'test-token', EVENTS_CONFIG_DIR: stateDir, ...extra }),
+      cleanEnv({
+        ASANA_BASE_URL: `${emulator.url}/api/1.0`,
+        ASANA_ACCESS_TOKEN: 'test-token',
+        EVENTS_CONFIG_DIR: stateDir,
+        ...extra,
+      }),
     eventRequests: () =>
-      emulator.requests
-        .filter((r) => r.path.endsWith('/events'))
-        .map((r) => ({ path: r.path, query: r.query })),
+      emulator.requests.filter((r) => r.path.endsWith('/events')).map((r) => ({ path: r.path, query: r.query })),
     close: async () => {
       await emulator.close();
       fs.rmSync(stateDir, { recursive: true, force: true });

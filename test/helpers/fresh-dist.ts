@@ -19,8 +19,14 @@ function files(dir: string): string[] {
 /** dist/ lacks a file of src/, or is older than one: what bin/events.js runs is not what src/ says. */
 export function isStale(root: string): boolean {
   const sources = files(path.join(root, 'src')).filter((f) => f.endsWith('.ts'));
-  const built = (source: string): string => path.join(root, 'dist', path.relative(path.join(root, 'src'), source)).replace(/\.ts$/, '.js');
-  const newest = Math.max(0, ...[...sources, path.join(root, 'tsconfig.json'), path.join(root, 'tsconfig.build.json')].filter((f) => fs.existsSync(f)).map((f) => fs.statSync(f).mtimeMs));
+  const built = (source: string): string =>
+    path.join(root, 'dist', path.relative(path.join(root, 'src'), source)).replace(/\.ts$/, '.js');
+  const newest = Math.max(
+    0,
+    ...[...sources, path.join(root, 'tsconfig.json'), path.join(root, 'tsconfig.build.json')]
+      .filter((f) => fs.existsSync(f))
+      .map((f) => fs.statSync(f).mtimeMs),
+  );
   return sources.some((source) => {
     const out = built(source);
     return !fs.existsSync(out) || fs.statSync(out).mtimeMs < newest;
@@ -31,5 +37,8 @@ export default function setup(): void {
   if (!isStale(ROOT)) return;
   // What `npm run build` does: a clean dist/ (no file of a deleted source left), then tsc.
   fs.rmSync(path.join(ROOT, 'dist'), { recursive: true, force: true });
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
 }

@@ -77,6 +77,12 @@ export function startInProcess(args: string[], options: Omit<InProcessOptions, '
   const stop = new AbortController();
   const started = Date.now();
   const { io, stdout, stderr } = testIO({ ...options, stop });
-  const done = run(io, args, 'user').then((code) => ({ code, signal: null, stdout: stdout.text, stderr: stderr.text, ms: Date.now() - started }));
+  const done = run(io, args, 'user').then((code) => ({
+    code,
+    signal: null,
+    stdout: stdout.text,
+    stderr: stderr.text,
+    ms: Date.now() - started,
+  }));
   return { stdout, stderr, stop, done, lines: () => stdout.text.split('\n').filter(Boolean) };
 }

@@ -24,13 +24,27 @@ export interface ForwardProxy {
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /** Headers for one connection only (RFC 9110, 7.6.1), plus the proxy's own. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
-export async function startForwardProxy(options: { auth?: { user: string; password: string } } = {}): Promise<ForwardProxy> {
+export async function startForwardProxy(
+  options: { auth?: { user: string; password: string } } = {},
+): Promise<ForwardProxy> {
   const requests: ProxyRequest[] = [];
   const sockets = new Set<net.Socket>();
   const upstreamAgent = new http.Agent({ keepAlive: true });
-  const expected = options.auth ? `Basic ${Buffer.from(`${options.auth.user}:${options.auth.password}`).toString('base64')}` : undefined;
+  const expected = options.auth
+    ? `Basic ${Buffer.from(`${options.auth.user}:${options.auth.password}`).toString('base64')}`
+    : undefined;
 
   /** The status to refuse with, or undefined when the request may pass. */
   function refusal(req: IncomingMessage, hostname: string | undefined): number | undefined {
@@ -42,7 +56,11 @@ export async function startForwardProxy(options: { auth?: { user: string; passwo
 
   function record(req: IncomingMessage, target: string): ProxyRequest {
     const auth = req.headers['proxy-authorization'];
-    const entry: ProxyRequest = { method: req.method ?? 'GET', target, ...(auth !== undefined ? { authorization: auth } : {}) };
+    const entry: ProxyRequest = {
+      method: req.method ?? 'GET',
+      target,
+      ...(auth !== undefined ? { authorization: auth } : {}),
+    };
     requests.push(entry);
     return entry;
   }
@@ -60,18 +78,31 @@ export async function startForwardProxy(options: { auth?: { user: string; passwo
     if (refused !== undefined || !url) {
       entry.status = refused ?? 400;
       req.resume();
-      res.writeHead(entry.status, entry.status === 407 ? { 'proxy-authenticate': 'Basic realm="test"', 'content-type': 'text/plain' } : { 'content-type': 'text/plain' });
+      res.writeHead(
+        entry.status,
+        entry.status === 407
+          ? { 'proxy-authenticate': 'Basic realm="test"', 'content-type': 'text/plain' }
+          : { 'content-type': 'text/plain' },
+      );
       res.end(refusalText(entry.status, target));
       return;
     }
     const headers: http.OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name)) headers[name] = value;
     const upstream = http.request(
-      { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || 80, method: req.method, path: `${url.pathname}${url.search}`, headers, agent: upstreamAgent },
+      {
+        host: url.hostname.replace(/^\[|\]$/g, ''),
+        port: url.port || 80,
+        method: req.method,
+        path: `${url.pathname}${url.search}`,
+        headers,
+        agent: upstreamAgent,
+      },
       (answer) => {
         entry.status = answer.statusCode ?? 502;
         const back: http.OutgoingHttpHeaders = {};
-        for (const [name, value] of Object.entries(answer.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) back[name] = value;
+        for (const [name, value] of Object.entries(answer.headers))
+          if (!HOP_BY_HOP.has(name) && value !== undefined) back[name] = value;
         res.writeHead(entry.status, back);
         answer.pipe(res);
       },
@@ -100,7 +131,9 @@ export async function startForwardProxy(options: { auth?: { user: string; passwo
       entry.status = refused;
       const extra = refused === 407 ? 'Proxy-Authenticate: Basic realm="test"\r\n' : '';
       const text = refusalText(refused, target);
-      client.end(`HTTP/1.1 ${refused} ${http.STATUS_CODES[refused]}\r\n${extra}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+      client.end(
+        `HTTP/1.1 ${refused} ${http.STATUS_CODES[refused]}\r\n${extra}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+      );
       return;
     }
     const upstream = net.connect(port, hostname!.replace(/^\[|\]$/g, ''));
@@ -117,7 +150,9 @@ export async function startForwardProxy(options: { auth?: { user: string; passwo
       if (entry.status === 200) return void client.destroy();
       entry.status = 502;
       const text = `proxy: cannot reach ${target}: ${error.code ?? error.message}\n`;
-      client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+      client.end(
+        `HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+      );
     });
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
@@ -147,6 +182,7 @@ export async function startForwardProxy(options: { auth?: { user: string; passwo
 
 function refusalText(status: number, target: string): string {
   if (status === 407) return 'proxy: authentication required\n';
-  if (status === 403) return `proxy: ${target} is not on this machine; the test proxy only reaches 127.0.0.1, localhost and ::1\n`;
+  if (status === 403)
+    return `proxy: ${target} is not on this machine; the test proxy only reaches 127.0.0.1, localhost and ::1\n`;
   return `proxy: cannot parse the target ${JSON.stringify(target)}; send an absolute http:// URL or CONNECT host:port\n`;
 }

@@ -32,14 +32,21 @@ export function makeTestPki(dir: string): TestPki {
   const local = ['localhost', '127.0.0.1', '::1'];
   const made: Record<LeafName, Pem> = {
     good: makeLeaf(ca, { hosts: local }),
-    expired: makeLeaf(ca, { hosts: local, notBefore: new Date(Date.now() - 30 * DAY_MS), notAfter: new Date(Date.now() - DAY_MS) }),
+    expired: makeLeaf(ca, {
+      hosts: local,
+      notBefore: new Date(Date.now() - 30 * DAY_MS),
+      notAfter: new Date(Date.now() - DAY_MS),
+    }),
     wrongHost: makeLeaf(ca, { hosts: ['example.invalid'] }),
     selfSigned: makeLeaf(undefined, { hosts: local, commonName: 'self-signed localhost' }),
   };
   const caFile = write(dir, 'ca.pem', ca.cert);
   write(dir, 'ca-key.pem', ca.key);
   const leaves = Object.fromEntries(
-    Object.entries(made).map(([name, pem]) => [name, { ...pem, certFile: write(dir, `${name}.pem`, pem.cert), keyFile: write(dir, `${name}-key.pem`, pem.key) }]),
+    Object.entries(made).map(([name, pem]) => [
+      name,
+      { ...pem, certFile: write(dir, `${name}.pem`, pem.cert), keyFile: write(dir, `${name}-key.pem`, pem.key) },
+    ]),
   ) as Record<LeafName, LeafFiles>;
   return { caFile, ca, leaves };
 }

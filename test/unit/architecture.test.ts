@@ -46,7 +46,9 @@ describe('the layout of src/', () => {
   });
 
   it('imports only files that exist', () => {
-    const missing = [...graph].flatMap(([from, tos]) => tos.filter((to) => !graph.has(to)).map((to) => `${from} -> ${to}`));
+    const missing = [...graph].flatMap(([from, tos]) =>
+      tos.filter((to) => !graph.has(to)).map((to) => `${from} -> ${to}`),
+    );
     expect(missing).toEqual([]);
   });
 
@@ -60,20 +62,25 @@ describe('the layout of src/', () => {
   it('has no circle between rooms of one layer or between files', () => {
     // Rooms side by side may use each other only one way round.
     const roomEdges = new Set<string>();
-    for (const [from, tos] of graph) for (const to of tos) if (roomOf(from) !== roomOf(to)) roomEdges.add(`${roomOf(from)} ${roomOf(to)}`);
+    for (const [from, tos] of graph)
+      for (const to of tos) if (roomOf(from) !== roomOf(to)) roomEdges.add(`${roomOf(from)} ${roomOf(to)}`);
     const twoWay = [...roomEdges].filter((edge) => roomEdges.has(edge.split(' ').reverse().join(' ')));
     expect(twoWay).toEqual([]);
     expect(fileCycles()).toEqual([]);
   });
 
   it('keeps the follow loop ignorant of the HTTP client: follow/ imports nothing from net/ (its ports say what it needs)', () => {
-    const net = [...graph].flatMap(([from, tos]) => (roomOf(from) === 'follow' ? tos.filter((to) => roomOf(to) === 'net').map((to) => `${from} -> ${to}`) : []));
+    const net = [...graph].flatMap(([from, tos]) =>
+      roomOf(from) === 'follow' ? tos.filter((to) => roomOf(to) === 'net').map((to) => `${from} -> ${to}`) : [],
+    );
     expect(net).toEqual([]);
   });
 
   it('keeps the emulator apart from the client: it shares no code but lib/', () => {
     const shared = [...graph].flatMap(([from, tos]) =>
-      roomOf(from) === 'emulator' ? tos.filter((to) => !['emulator', 'lib'].includes(roomOf(to))).map((to) => `${from} -> ${to}`) : [],
+      roomOf(from) === 'emulator'
+        ? tos.filter((to) => !['emulator', 'lib'].includes(roomOf(to))).map((to) => `${from} -> ${to}`)
+        : [],
     );
     expect(shared).toEqual([]);
   });
@@ -84,7 +91,9 @@ describe('the layout of src/', () => {
       .filter((rel) => ['cli', 'commands', 'app'].includes(roomOf(rel)))
       .flatMap((rel) => {
         const code = fs.readFileSync(path.join(SRC, rel), 'utf8').replace(/^\s*(\/\/|\*|\/\*\*).*$/gm, '');
-        return [...code.matchAll(/process\s*\.\s*(stdout|stderr|stdin|env|exitCode|exit|argv)\b/g)].map((m) => `${rel}: process.${m[1]}`);
+        return [...code.matchAll(/process\s*\.\s*(stdout|stderr|stdin|env|exitCode|exit|argv)\b/g)].map(
+          (m) => `${rel}: process.${m[1]}`,
+        );
       });
     expect(uses).toEqual([]);
   });

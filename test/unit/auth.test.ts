@@ -46,7 +46,9 @@ describe('readSecret', () => {
 
   it('both forms: usage error; unreadable or empty file: auth error naming the file', () => {
     expect(() => readSecret({ T: 'a', T_FILE: '/x' }, 'T')).toThrow(UsageError);
-    expect(() => readSecret({ T_FILE: path.join(dir, 'missing') }, 'T')).toThrow(`cannot read T_FILE ${path.join(dir, 'missing')} (ENOENT)`);
+    expect(() => readSecret({ T_FILE: path.join(dir, 'missing') }, 'T')).toThrow(
+      `cannot read T_FILE ${path.join(dir, 'missing')} (ENOENT)`,
+    );
     expect(() => readSecret({ T_FILE: path.join(dir, 'missing') }, 'T')).toThrow(AuthError);
     expect(() => readSecret({ T_FILE: file('\n') }, 'T')).toThrow(/is empty/);
   });
@@ -55,21 +57,37 @@ describe('readSecret', () => {
 describe('Box JWT assertions', () => {
   const keys = generateBoxJwtKeyPair();
   const key = crypto.createPrivateKey({ key: keys.privateKeyPem, format: 'pem', passphrase: keys.passphrase });
-  const decode = (part: string): Record<string, unknown> => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+  const decode = (part: string): Record<string, unknown> =>
+    JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
 
   it('RS256 with kid; iss, sub, box_sub_type, aud, a fresh jti and exp 45 s ahead', () => {
-    const input = { clientId: 'cid', keyId: 'kid1', key, subject: { type: 'user' as const, id: '42' }, audience: 'https://api.box.com/oauth2/token', nowS: 1_800_000_000 };
+    const input = {
+      clientId: 'cid',
+      keyId: 'kid1',
+      key,
+      subject: { type: 'user' as const, id: '42' },
+      audience: 'https://api.box.com/oauth2/token',
+      nowS: 1_800_000_000,
+    };
     const a = signAssertion(input);
     const b = signAssertion(input);
     const [h, c, s] = a.split('.') as [string, string, string];
     expect(decode(h)).toEqual({ alg: 'RS256', typ: 'JWT', kid: 'kid1' });
     const claims = decode(c);
-    expect(claims).toMatchObject({ iss: 'cid', sub: '42', box_sub_type: 'user', aud: 'https://api.box.com/oauth2/token', exp: 1_800_000_000 + 45 });
+    expect(claims).toMatchObject({
+      iss: 'cid',
+      sub: '42',
+      box_sub_type: 'user',
+      aud: 'https://api.box.com/oauth2/token',
+      exp: 1_800_000_000 + 45,
+    });
     expect(ASSERTION_LIFETIME_S).toBeLessThanOrEqual(60);
     expect(String(claims['jti']).length).toBeGreaterThanOrEqual(32);
     expect(String(claims['jti']).length).toBeLessThanOrEqual(128);
     expect(decode(b.split('.')[1]!)['jti']).not.toBe(claims['jti']);
-    expect(crypto.verify('sha256', Buffer.from(`${h}.${c}`), keys.publicKeyPem, Buffer.from(s, 'base64url'))).toBe(true);
+    expect(crypto.verify('sha256', Buffer.from(`${h}.${c}`), keys.publicKeyPem, Buffer.from(s, 'base64url'))).toBe(
+      true,
+    );
   });
 
   it('loads the developer console config; a wrong passphrase or a missing field is an AuthError', () => {
@@ -77,7 +95,12 @@ describe('Box JWT assertions', () => {
     const good = path.join(dir, 'config.json');
     fs.writeFileSync(good, boxJwtConfigJson(keys, app), { mode: 0o600 });
     const warnings: string[] = [];
-    expect(loadBoxJwtConfig(good, (w) => warnings.push(w))).toMatchObject({ clientId: 'cid', clientSecret: 'sec', publicKeyId: 'kid1', enterpriseId: '77' });
+    expect(loadBoxJwtConfig(good, (w) => warnings.push(w))).toMatchObject({
+      clientId: 'cid',
+      clientSecret: 'sec',
+      publicKeyId: 'kid1',
+      enterpriseId: '77',
+    });
     expect(warnings).toEqual([]);
     const config = JSON.parse(fs.readFileSync(good, 'utf8')) as { boxAppSettings: { appAuth: Record<string, string> } };
     config.boxAppSettings.appAuth['passphrase'] = 'nope';
@@ -91,22 +114,36 @@ describe('Box JWT assertions', () => {
 
 /** A token endpoint whose answers the test releases one by one. */
 function endpoint() {
-  const calls: Array<{ form: Record<string, string>; answer: (res: Partial<HttpResponse> & { status: number }) => void }> = [];
+  const calls: Array<{
+    form: Record<string, string>;
+    answer: (res: Partial<HttpResponse> & { status: number }) => void;
+  }> = [];
   let issued = 0;
   const http = {
     postForm: (_url: URL, form: Record<string, string>) =>
-      new Promise<HttpResponse>((resolve) => calls.push({ form, answer: (res) => resolve({ headers: {}, body: '', ...res }) })),
+      new Promise<HttpResponse>((resolve) =>
+        calls.push({ form, answer: (res) => resolve({ headers: {}, body: '', ...res }) }),
+      ),
   };
-  const ok = (lifetimeS = 100) => ({ status: 200, body: JSON.stringify({ access_token: `t${++issued}`, expires_in: lifetimeS }) });
+  const ok = (lifetimeS = 100) => ({
+    status: 200,
+    body: JSON.stringify({ access_token: `t${++issued}`, expires_in: lifetimeS }),
+  });
   return { http, calls, ok };
 }
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 function source(http: { postForm(url: URL, form: Record<string, string>): Promise<HttpResponse> }, now: () => number) {
   return new OAuthTokenSource({
-    provider: 'Box', method: 'Box Client Credentials Grant', variables: ['BOX_CLIENT_ID', 'BOX_CLIENT_SECRET'], id: 'box:test',
-    tokenUrl: new URL('https://api.box.com/oauth2/token'), grant: { form: () => ({ grant_type: 'client_credentials' }) },
-    http, retry: { baseMs: 1, capMs: 1 }, now,
+    provider: 'Box',
+    method: 'Box Client Credentials Grant',
+    variables: ['BOX_CLIENT_ID', 'BOX_CLIENT_SECRET'],
+    id: 'box:test',
+    tokenUrl: new URL('https://api.box.com/oauth2/token'),
+    grant: { form: () => ({ grant_type: 'client_credentials' }) },
+    http,
+    retry: { baseMs: 1, capMs: 1 },
+    now,
   });
 }
 
@@ -162,11 +199,19 @@ describe('OAuthTokenSource', () => {
     const failing = source(http, () => 0);
     const refused = failing.token();
     await tick();
-    calls[2]!.answer({ status: 400, body: JSON.stringify({ error: 'invalid_client', error_description: 'The client\u001b[31m credentials\nare invalid' }) });
+    calls[2]!.answer({
+      status: 400,
+      body: JSON.stringify({
+        error: 'invalid_client',
+        error_description: 'The client\u001b[31m credentials\nare invalid',
+      }),
+    });
     const error = await refused.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthError);
     expect((error as AuthError).exitCode).toBe(3);
-    expect((error as AuthError).message).toBe("Box Client Credentials Grant failed: Box's token endpoint answered 400 invalid_client: The client credentials are invalid");
+    expect((error as AuthError).message).toBe(
+      "Box Client Credentials Grant failed: Box's token endpoint answered 400 invalid_client: The client credentials are invalid",
+    );
     expect((error as AuthError).hint).toBe('check BOX_CLIENT_ID, BOX_CLIENT_SECRET');
   });
 });

@@ -18,12 +18,15 @@ describe('bounds', () => {
   ] as const)('%s %j → %s', (name, value, expected) => expect(checkBound(BOUNDS[name], value)).toBe(expected));
 
   it('every seconds bound keeps a timer below 2^31 ms', () => {
-    for (const bound of [BOUNDS.interval, BOUNDS.timeout, BOUNDS.giveUp, BOUNDS.waitLock]) expect(bound.max * 1000).toBeLessThan(2 ** 31);
+    for (const bound of [BOUNDS.interval, BOUNDS.timeout, BOUNDS.giveUp, BOUNDS.waitLock])
+      expect(bound.max * 1000).toBeLessThan(2 ** 31);
     expect(BOUNDS.retryCapMs.max).toBeLessThan(2 ** 31);
   });
 
   it('a flag out of bounds is a usage error naming the flag, the bound and an example', () => {
-    expect(() => boundedFlag('interval', '--interval', '3600000')).toThrow('--interval must be a number of seconds from 0.1 to 86400, not "3600000"');
+    expect(() => boundedFlag('interval', '--interval', '3600000')).toThrow(
+      '--interval must be a number of seconds from 0.1 to 86400, not "3600000"',
+    );
     expect(boundedFlag('interval', '--interval', undefined)).toBeUndefined();
   });
 });
@@ -41,7 +44,9 @@ describe('--since/--until', () => {
   });
 
   it('a window that ends before it starts is refused', () => {
-    expect(() => checkWindow('2026-11-02T00:00:00Z', '2026-11-01T00:00:00Z')).toThrow(/--since .* must be before --until/);
+    expect(() => checkWindow('2026-11-02T00:00:00Z', '2026-11-01T00:00:00Z')).toThrow(
+      /--since .* must be before --until/,
+    );
     expect(() => checkWindow('2026-11-01T00:00:00Z', '2026-11-02T00:00:00Z')).not.toThrow();
   });
 });

@@ -12,7 +12,10 @@ import { makeTestPki } from '../helpers/tls.js';
 const DAY = 24 * 3600_000;
 
 /** An https server with `leaf` on 127.0.0.1:0, one GET to it with `ca` trusted (or none), closed. */
-async function handshake(leaf: Pem, ca: string | undefined): Promise<{ status?: number; body?: string; code?: string }> {
+async function handshake(
+  leaf: Pem,
+  ca: string | undefined,
+): Promise<{ status?: number; body?: string; code?: string }> {
   const server = https.createServer({ cert: leaf.cert, key: leaf.key }, (_req, res) => res.end('hello over tls'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -71,13 +74,21 @@ describe('certificates made with node:crypto', () => {
   });
 
   it('is refused for the reasons a client must refuse: expired, wrong host, self-signed, unknown CA', async () => {
-    const expired = makeLeaf(ca, { hosts: ['localhost', '127.0.0.1'], notBefore: new Date(Date.now() - 3 * DAY), notAfter: new Date(Date.now() - DAY) });
+    const expired = makeLeaf(ca, {
+      hosts: ['localhost', '127.0.0.1'],
+      notBefore: new Date(Date.now() - 3 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    });
     expect(await handshake(expired, ca.cert)).toEqual({ code: 'CERT_HAS_EXPIRED' });
     const wrongHost = makeLeaf(ca, { hosts: ['example.invalid'] });
     expect(await handshake(wrongHost, ca.cert)).toEqual({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
     const selfSigned = makeLeaf(undefined, { hosts: ['localhost', '127.0.0.1'] });
-    expect(new crypto.X509Certificate(selfSigned.cert).verify(new crypto.X509Certificate(selfSigned.cert).publicKey)).toBe(true);
-    expect(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN']).toContain((await handshake(selfSigned, undefined)).code);
+    expect(
+      new crypto.X509Certificate(selfSigned.cert).verify(new crypto.X509Certificate(selfSigned.cert).publicKey),
+    ).toBe(true);
+    expect(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN']).toContain(
+      (await handshake(selfSigned, undefined)).code,
+    );
     // Signed by a CA the client was not told about.
     expect(await handshake(leaf, makeCa().cert)).toEqual({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
     // The self-signed leaf, trusted explicitly, is good.
@@ -89,12 +100,17 @@ describe('certificates made with node:crypto', () => {
     try {
       const pki = makeTestPki(dir);
       const ca = fs.readFileSync(pki.caFile, 'utf8');
-      const leaf = (name: keyof typeof pki.leaves): Pem => ({ cert: fs.readFileSync(pki.leaves[name].certFile, 'utf8'), key: fs.readFileSync(pki.leaves[name].keyFile, 'utf8') });
+      const leaf = (name: keyof typeof pki.leaves): Pem => ({
+        cert: fs.readFileSync(pki.leaves[name].certFile, 'utf8'),
+        key: fs.readFileSync(pki.leaves[name].keyFile, 'utf8'),
+      });
       expect((fs.statSync(pki.leaves.good.keyFile).mode & 0o777).toString(8)).toBe('600');
       expect(await handshake(leaf('good'), ca)).toEqual({ status: 200, body: 'hello over tls' });
       expect(await handshake(leaf('expired'), ca)).toEqual({ code: 'CERT_HAS_EXPIRED' });
       expect(await handshake(leaf('wrongHost'), ca)).toEqual({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
-      expect(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN']).toContain((await handshake(leaf('selfSigned'), ca)).code);
+      expect(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN']).toContain(
+        (await handshake(leaf('selfSigned'), ca)).code,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -2,7 +2,13 @@
 // a fake CursorFile and an injected clock. Each test fails when its rule is broken: a durable save
 // turned quick (or the reverse), a skipped save made, a needed one skipped.
 import { describe, expect, it } from 'vitest';
-import { Checkpointer, DURABLE_EVERY_MS, IDLE_DURABLE_EVERY_MS, UNCHANGED_SAVE_EVERY_MS, type CursorSaver } from '../../src/follow/checkpointer.js';
+import {
+  Checkpointer,
+  DURABLE_EVERY_MS,
+  IDLE_DURABLE_EVERY_MS,
+  UNCHANGED_SAVE_EVERY_MS,
+  type CursorSaver,
+} from '../../src/follow/checkpointer.js';
 import type { CursorRecord } from '../../src/state/cursors.js';
 
 const key = { provider: 'asana', host: 'app.asana.com', subscription: '1', group: 'default' };
@@ -28,7 +34,16 @@ function setup(options: { stored?: Partial<CursorRecord> | null; seen?: string[]
     },
   };
   const stored: CursorRecord | undefined =
-    options.stored === null ? undefined : { ...key, version: 1, label: 'p', cursor: { sync: 'a' }, savedAt: new Date(t).toISOString(), ...options.stored };
+    options.stored === null
+      ? undefined
+      : {
+          ...key,
+          version: 1,
+          label: 'p',
+          cursor: { sync: 'a' },
+          savedAt: new Date(t).toISOString(),
+          ...options.stored,
+        };
   const checkpoints = new Checkpointer({
     cursors,
     stored,
@@ -52,7 +67,9 @@ function setup(options: { stored?: Partial<CursorRecord> | null; seen?: string[]
 describe('Checkpointer', () => {
   it('makes output and cursor durable, in that order, after events were written and the loop caught up', async () => {
     const { checkpoints, log } = setup();
-    expect(await checkpoints.checkpoint({ sync: 'b' }, { wroteEvents: true, lastEventAt: '2026-01-01T00:00:00.000Z' })).toBe('durable');
+    expect(
+      await checkpoints.checkpoint({ sync: 'b' }, { wroteEvents: true, lastEventAt: '2026-01-01T00:00:00.000Z' }),
+    ).toBe('durable');
     expect(log).toEqual(['output durable', 'durable b']);
     expect(checkpoints.stored?.lastEventAt).toBe('2026-01-01T00:00:00.000Z');
   });
@@ -90,8 +107,12 @@ describe('Checkpointer', () => {
 
   it('is durable when a page was cut short (--max-events) or the run is stopping, even mid-drain', async () => {
     const { checkpoints } = setup();
-    expect(await checkpoints.checkpoint({ sync: 'a', skip: 3 }, { wroteEvents: true, more: true, cut: true })).toBe('durable');
-    expect(await checkpoints.checkpoint({ sync: 'b' }, { wroteEvents: true, more: true, stopping: true })).toBe('durable');
+    expect(await checkpoints.checkpoint({ sync: 'a', skip: 3 }, { wroteEvents: true, more: true, cut: true })).toBe(
+      'durable',
+    );
+    expect(await checkpoints.checkpoint({ sync: 'b' }, { wroteEvents: true, more: true, stopping: true })).toBe(
+      'durable',
+    );
   });
 
   it('saves quickly, without an fsync, when only the position moved', async () => {
@@ -152,7 +173,13 @@ describe('Checkpointer', () => {
   it('writes the label, the seen ids and the last lastEventAt into every record', async () => {
     const { checkpoints, records } = setup({ stored: { lastEventAt: '2025-12-31T23:00:00.000Z' }, seen: ['x', 'y'] });
     await checkpoints.checkpoint({ sync: 'b' }, { wroteEvents: false });
-    expect(records[0]!.record).toMatchObject({ label: 'p', cursor: { sync: 'b' }, seen: ['x', 'y'], lastEventAt: '2025-12-31T23:00:00.000Z', savedAt: '2026-01-01T00:00:00.000Z' });
+    expect(records[0]!.record).toMatchObject({
+      label: 'p',
+      cursor: { sync: 'b' },
+      seen: ['x', 'y'],
+      lastEventAt: '2025-12-31T23:00:00.000Z',
+      savedAt: '2026-01-01T00:00:00.000Z',
+    });
   });
 
   it('reports a failed quick save at the next flush, and close() waits for it without throwing', async () => {

@@ -8,7 +8,8 @@ import { testIO } from '../helpers/in-process.js';
 describe('describeProgram', () => {
   it('leaves out what the configured Help hides, not only what commander marks hidden', () => {
     const program = createProgram(testIO({ env: {} }).io);
-    const visibleCommands = (cmd: Command): Command[] => new Help().visibleCommands(cmd).filter((c) => c.name() !== 'demo');
+    const visibleCommands = (cmd: Command): Command[] =>
+      new Help().visibleCommands(cmd).filter((c) => c.name() !== 'demo');
     for (const command of [program, ...program.commands]) command.configureHelp({ visibleCommands });
     const { root, commands } = describeProgram(program);
     expect(root.subcommands).not.toContain('demo');

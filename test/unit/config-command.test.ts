@@ -49,7 +49,9 @@ describe('config set/unset with bad values in config.json', () => {
 
   it('the value set is still checked: a bad one is a usage error and the file stays', async () => {
     fs.writeFileSync(file(), JSON.stringify(BAD));
-    await expect(configSet('interval', '0x10', out())).rejects.toThrow('"interval" must be a number of seconds from 0.1 to 86400, not "0x10"');
+    await expect(configSet('interval', '0x10', out())).rejects.toThrow(
+      '"interval" must be a number of seconds from 0.1 to 86400, not "0x10"',
+    );
     expect(written()).toEqual(BAD);
   });
 
@@ -60,7 +62,9 @@ describe('config set/unset with bad values in config.json', () => {
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).exitCode).toBe(ExitCode.config);
       expect((error as ConfigError).message).toContain(`${file()} is not valid JSON`);
-      expect((error as ConfigError).hint).toBe('fix it in an editor, or remove it and set the settings again with events config set');
+      expect((error as ConfigError).hint).toBe(
+        'fix it in an editor, or remove it and set the settings again with events config set',
+      );
     }
     expect(fs.readFileSync(file(), 'utf8')).toBe('{"interval": ');
   });

@@ -8,7 +8,9 @@ import { ROOT } from '../helpers/cli.js';
 
 function signalListenersAfter(load: string): Record<string, number> {
   const script = `${load}; console.log(JSON.stringify(Object.fromEntries(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'].map((s) => [s, process.listenerCount(s)]))));`;
-  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' })) as Record<string, number>;
+  return JSON.parse(
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' }),
+  ) as Record<string, number>;
 }
 
 describe('loadConf', () => {
@@ -18,6 +20,11 @@ describe('loadConf', () => {
 
   it('loadConf leaves SIGINT, SIGTERM, SIGHUP and SIGQUIT to src/main.ts', () => {
     const store = pathToFileURL(path.join(ROOT, 'dist/config/store.js')).href;
-    expect(signalListenersAfter(`const { loadConf } = await import('${store}'); await loadConf()`)).toEqual({ SIGINT: 0, SIGTERM: 0, SIGHUP: 0, SIGQUIT: 0 });
+    expect(signalListenersAfter(`const { loadConf } = await import('${store}'); await loadConf()`)).toEqual({
+      SIGINT: 0,
+      SIGTERM: 0,
+      SIGHUP: 0,
+      SIGQUIT: 0,
+    });
   });
 });

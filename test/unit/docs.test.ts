@@ -10,9 +10,7 @@ const MAX_README_LINES = 350;
 
 /** The text outside fenced code blocks and inline code spans, where links are links. */
 function prose(markdown: string): string {
-  return markdown
-    .replace(/^```[^\n]*\n[\s\S]*?^```[ \t]*$/gm, '')
-    .replace(/`[^`\n]*`/g, '');
+  return markdown.replace(/^```[^\n]*\n[\s\S]*?^```[ \t]*$/gm, '').replace(/`[^`\n]*`/g, '');
 }
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens; repeats get -1, -2, … */
@@ -52,14 +50,19 @@ function brokenLinks(file: string, markdown: string, read: (file: string) => str
     }
     if (anchor === undefined || !resolved.endsWith('.md')) continue;
     const text = read(resolved);
-    if (text === undefined || !anchors(text).has(anchor)) broken.push(`${target}: no heading #${anchor} in ${path.relative(ROOT, resolved)}`);
+    if (text === undefined || !anchors(text).has(anchor))
+      broken.push(`${target}: no heading #${anchor} in ${path.relative(ROOT, resolved)}`);
   }
   return broken;
 }
 
-const docs = fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => path.join(ROOT, 'docs', f));
+const docs = fs
+  .readdirSync(path.join(ROOT, 'docs'))
+  .filter((f) => f.endsWith('.md'))
+  .map((f) => path.join(ROOT, 'docs', f));
 const files = [path.join(ROOT, 'README.md'), ...docs];
-const read = (file: string): string | undefined => (fs.existsSync(file) && fs.statSync(file).isFile() ? fs.readFileSync(file, 'utf8') : undefined);
+const read = (file: string): string | undefined =>
+  fs.existsSync(file) && fs.statSync(file).isFile() ? fs.readFileSync(file, 'utf8') : undefined;
 
 describe('README.md and docs/ (issue 18, item 7)', () => {
   it(`README.md is at most ${MAX_README_LINES} lines`, () => {
@@ -75,15 +78,21 @@ describe('README.md and docs/ (issue 18, item 7)', () => {
     expect(first![2]).toMatch(/^npm test\b/);
   });
 
-  it.each(files.map((f) => [path.relative(ROOT, f), f]))('every relative link of %s leads to a file and heading that exist', (_name, file) => {
-    expect(brokenLinks(file, fs.readFileSync(file, 'utf8'), read)).toEqual([]);
-  });
+  it.each(files.map((f) => [path.relative(ROOT, f), f]))(
+    'every relative link of %s leads to a file and heading that exist',
+    (_name, file) => {
+      expect(brokenLinks(file, fs.readFileSync(file, 'utf8'), read)).toEqual([]);
+    },
+  );
 
   it('the "More" list of the README links every page of docs/', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const start = readme.indexOf('\n## More\n');
     expect(start).toBeGreaterThan(-1);
-    const more = readme.slice(start, readme.indexOf('\n## ', start + 4) === -1 ? undefined : readme.indexOf('\n## ', start + 4));
+    const more = readme.slice(
+      start,
+      readme.indexOf('\n## ', start + 4) === -1 ? undefined : readme.indexOf('\n## ', start + 4),
+    );
     const missing = docs.map((f) => `docs/${path.basename(f)}`).filter((page) => !more.includes(`](${page})`));
     expect(missing).toEqual([]);
   });

@@ -16,14 +16,28 @@ interface Raw {
   body: Buffer;
 }
 
-function raw(url: string, options: { method?: string; headers?: Record<string, string>; ca?: string } = {}): Promise<Raw> {
+function raw(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; ca?: string } = {},
+): Promise<Raw> {
   const client = url.startsWith('https:') ? https : http;
   return new Promise((resolve, reject) => {
-    const req = client.request(url, { method: options.method ?? 'GET', headers: options.headers, agent: false, ...(options.ca ? { ca: options.ca } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
+    const req = client.request(
+      url,
+      {
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        agent: false,
+        ...(options.ca ? { ca: options.ca } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -104,7 +118,9 @@ describe('emulator: compression of API answers', () => {
   it('Box pages and API errors are compressed too; the control API and the token endpoint are not', async () => {
     const e = await emulator();
     e.box.appendEvents(100);
-    const box = await raw(`${e.url}/2.0/events?stream_position=0&limit=100`, { headers: { ...bearer, 'accept-encoding': 'br' } });
+    const box = await raw(`${e.url}/2.0/events?stream_position=0&limit=100`, {
+      headers: { ...bearer, 'accept-encoding': 'br' },
+    });
     expect(box.headers['content-encoding']).toBe('br');
     expect(JSON.parse(decode(box).toString('utf8')).entries.length).toBeGreaterThan(50);
     const unauthorized = await raw(`${e.url}/2.0/events`, { headers: { 'accept-encoding': 'gzip' } });
@@ -115,7 +131,10 @@ describe('emulator: compression of API answers', () => {
     expect(control.headers['content-encoding']).toBeUndefined();
     expect(control.headers['vary']).toBeUndefined();
     expect(JSON.parse(control.body.toString('utf8'))).toHaveProperty('asana');
-    const token = await raw(`${e.url}/oauth2/token`, { method: 'POST', headers: { 'accept-encoding': 'gzip', 'content-type': 'application/x-www-form-urlencoded' } });
+    const token = await raw(`${e.url}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'accept-encoding': 'gzip', 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(token.headers['content-encoding']).toBeUndefined();
   });
 });
@@ -133,7 +152,9 @@ describe('emulator: the Box realtime server takes no bearer token', () => {
     const error = JSON.parse(leaked.body.toString('utf8')) as { status: number; code: string; message: string };
     expect(error).toMatchObject({ status: 400, code: 'bad_request' });
     expect(error.message).toMatch(/no Authorization header: the channel in the URL is the credential/);
-    expect(e.violations).toEqual(['realtime server: GET with an Authorization header (the channel is the credential; the access token must not go there)']);
+    expect(e.violations).toEqual([
+      'realtime server: GET with an Authorization header (the channel is the credential; the access token must not go there)',
+    ]);
     const good = await raw(`${server}&stream_position=${position}`);
     expect(good.status).toBe(200);
     expect(JSON.parse(good.body.toString('utf8'))).toEqual({ message: 'new_change' });
@@ -150,8 +171,13 @@ describe('emulator: HTTPS', () => {
     const me = await raw(`${e.url}/api/1.0/users/me`, { headers: bearer, ca: ca.cert });
     expect(me.status).toBe(200);
     const options = await raw(`${e.url}/2.0/events`, { method: 'OPTIONS', headers: bearer, ca: ca.cert });
-    expect(JSON.parse(options.body.toString('utf8')).entries[0].url).toMatch(new RegExp(`^${e.url}/subscribe\\?channel=`));
-    const control = JSON.parse((await raw(`${e.url}/_emulator`, { ca: ca.cert })).body.toString('utf8')) as { asana: { base_url: string }; box: { base_url: string } };
+    expect(JSON.parse(options.body.toString('utf8')).entries[0].url).toMatch(
+      new RegExp(`^${e.url}/subscribe\\?channel=`),
+    );
+    const control = JSON.parse((await raw(`${e.url}/_emulator`, { ca: ca.cert })).body.toString('utf8')) as {
+      asana: { base_url: string };
+      box: { base_url: string };
+    };
     expect(control.asana.base_url).toBe(`${e.url}/api/1.0`);
     expect(control.box.base_url).toBe(`${e.url}/2.0`);
     // Without the CA the client refuses the server; plain http gets no answer.

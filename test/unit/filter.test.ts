@@ -2,9 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { buildFilter, checkFilters, fieldsNeededBy } from '../../src/core/filter.js';
 import { selectEvents } from '../../src/follow/select.js';
 
-const changed = { action: 'changed', resource: { resource_type: 'task' }, change: { field: 'completed' }, user: { gid: '1', name: 'Ada Lovelace' } };
+const changed = {
+  action: 'changed',
+  resource: { resource_type: 'task' },
+  change: { field: 'completed' },
+  user: { gid: '1', name: 'Ada Lovelace' },
+};
 const added = { action: 'added', resource: { resource_type: 'story' }, change: null, user: null };
-const upload = { event_type: 'ITEM_UPLOAD', source: { type: 'file' }, created_by: { id: '7', login: 'ada@example.com' } };
+const upload = {
+  event_type: 'ITEM_UPLOAD',
+  source: { type: 'file' },
+  created_by: { id: '7', login: 'ada@example.com' },
+};
 
 describe('buildFilter', () => {
   it.each([
@@ -38,7 +47,7 @@ describe('buildFilter', () => {
 describe('selectEvents', () => {
   it('cuts exactly at the budget and counts what it consumed', () => {
     const budget = { remaining: 2 };
-    const result = selectEvents([1, 2, 3, 4, 5], { filter: (e) => (e) % 2 === 1, budget });
+    const result = selectEvents([1, 2, 3, 4, 5], { filter: (e) => e % 2 === 1, budget });
     expect(result).toMatchObject({ events: [1, 3], consumed: 3, dropped: 0, indexes: [0, 2] });
     expect(budget.remaining).toBe(0);
   });
@@ -46,7 +55,13 @@ describe('selectEvents', () => {
   it('drops repeats before filtering', () => {
     const seen = new Set<unknown>();
     const admit = (e: unknown): boolean => (seen.has(e) ? false : (seen.add(e), true));
-    expect(selectEvents([1, 1, 2, 2, 3], { admit })).toEqual({ events: [1, 2, 3], consumed: 5, dropped: 2, indexes: [0, 2, 4], admitted: [0, 2, 4] });
+    expect(selectEvents([1, 1, 2, 2, 3], { admit })).toEqual({
+      events: [1, 2, 3],
+      consumed: 5,
+      dropped: 2,
+      indexes: [0, 2, 4],
+      admitted: [0, 2, 4],
+    });
   });
 });
 
@@ -66,16 +81,27 @@ describe('checkFilters and fieldsNeededBy (issue 12, item 6)', () => {
     expect(warnings[1]).toMatch(/SOMETHING_NEW/);
   });
 
-  it('--resource-type and --field outside the spec\'s values are refused with a suggestion (issue 17, item 2)', () => {
+  it("--resource-type and --field outside the spec's values are refused with a suggestion (issue 17, item 2)", () => {
     const warnings: string[] = [];
-    expect(() => checkFilters({ resourceTypes: ['tsk'] }, (l) => warnings.push(l))).toThrow(/--resource-type must be an Asana resource type .*not "tsk"/);
-    expect(() => checkFilters({ resourceTypes: ['tsk'] }, (l) => warnings.push(l))).toThrow(expect.objectContaining({ hint: 'did you mean task?' }));
-    expect(() => checkFilters({ fields: ['complted'] }, (l) => warnings.push(l))).toThrow(expect.objectContaining({ hint: 'did you mean completed?' }));
-    expect(() => checkFilters({ resourceTypes: ['Task', 'story', 'section'], fields: ['Completed', 'due_on', 'custom_fields', 'assignee'] }, (l) => warnings.push(l))).not.toThrow();
+    expect(() => checkFilters({ resourceTypes: ['tsk'] }, (l) => warnings.push(l))).toThrow(
+      /--resource-type must be an Asana resource type .*not "tsk"/,
+    );
+    expect(() => checkFilters({ resourceTypes: ['tsk'] }, (l) => warnings.push(l))).toThrow(
+      expect.objectContaining({ hint: 'did you mean task?' }),
+    );
+    expect(() => checkFilters({ fields: ['complted'] }, (l) => warnings.push(l))).toThrow(
+      expect.objectContaining({ hint: 'did you mean completed?' }),
+    );
+    expect(() =>
+      checkFilters(
+        { resourceTypes: ['Task', 'story', 'section'], fields: ['Completed', 'due_on', 'custom_fields', 'assignee'] },
+        (l) => warnings.push(l),
+      ),
+    ).not.toThrow();
     expect(warnings).toEqual([]);
   });
 
-  it('with Box followed too, an unknown --resource-type is a warning; Box\'s own types pass', () => {
+  it("with Box followed too, an unknown --resource-type is a warning; Box's own types pass", () => {
     const warnings: string[] = [];
     checkFilters({ resourceTypes: ['file', 'FOLDER', 'task', 'fiel'] }, (l) => warnings.push(l), ['asana', 'box']);
     expect(warnings).toHaveLength(1);

@@ -14,29 +14,54 @@ const task = { gid: '1302', resource_type: 'task', name: 'Write the spec' };
 
 describe('human Asana line', () => {
   it('shows time, actor, action, type, name, gid and the change', () => {
-    const event = { user, created_at: at, action: 'changed', resource: task, parent: null, change: { field: 'assignee', action: 'changed', new_value: { gid: '10', resource_type: 'user', name: 'Grace Hopper' } } };
-    expect(formatAsanaEvent(event, { chalk: plain, now })).toBe('14:03:22 Ada Lovelace changed task "Write the spec" 1302 · assignee → Grace Hopper');
+    const event = {
+      user,
+      created_at: at,
+      action: 'changed',
+      resource: task,
+      parent: null,
+      change: {
+        field: 'assignee',
+        action: 'changed',
+        new_value: { gid: '10', resource_type: 'user', name: 'Grace Hopper' },
+      },
+    };
+    expect(formatAsanaEvent(event, { chalk: plain, now })).toBe(
+      '14:03:22 Ada Lovelace changed task "Write the spec" 1302 · assignee → Grace Hopper',
+    );
   });
 
   it.each([
     [{ action: 'added', parent: { gid: '5', resource_type: 'section', name: 'Doing' } }, 'to section "Doing"'],
     [{ action: 'removed', parent: { gid: '5', resource_type: 'project', name: 'Launch' } }, 'from project "Launch"'],
     [{ action: 'changed', change: { field: 'completed', action: 'changed' } }, 'completed'],
-    [{ action: 'changed', change: { field: 'followers', action: 'added', added_value: { gid: '1', name: 'Bo' } } }, 'followers + Bo'],
-    [{ action: 'changed', change: { field: 'tags', action: 'removed', removed_value: { gid: '2', name: 'urgent' } } }, 'tags − urgent'],
+    [
+      { action: 'changed', change: { field: 'followers', action: 'added', added_value: { gid: '1', name: 'Bo' } } },
+      'followers + Bo',
+    ],
+    [
+      { action: 'changed', change: { field: 'tags', action: 'removed', removed_value: { gid: '2', name: 'urgent' } } },
+      'tags − urgent',
+    ],
     [{ action: 'deleted' }, ''],
   ])('summary of %j is %j', (event, summary) => {
     expect(changeSummary(event)).toBe(summary);
   });
 
   it('says system when the user is null and shows dates that are not today', () => {
-    const line = formatAsanaEvent({ user: null, created_at: '2026-11-20T10:00:00.000Z', action: 'deleted', resource: task }, { chalk: plain, now });
+    const line = formatAsanaEvent(
+      { user: null, created_at: '2026-11-20T10:00:00.000Z', action: 'deleted', resource: task },
+      { chalk: plain, now },
+    );
     expect(line).toMatch(/^2026-11-20 \d\d:00:00 system deleted task "Write the spec" 1302$/);
   });
 
   it('strips ANSI and control characters from server text', () => {
     const evil = { ...task, name: 'x\u001b]0;pwned\u0007y\u001b[31mred\nz' };
-    const line = formatAsanaEvent({ user, created_at: at, action: 'changed', resource: evil, change: { field: 'name' } }, { chalk: plain, now });
+    const line = formatAsanaEvent(
+      { user, created_at: at, action: 'changed', resource: evil, change: { field: 'name' } },
+      { chalk: plain, now },
+    );
     expect(line).not.toMatch(/[\u0000-\u001f]/);
     expect(line).toContain('"xyred z"');
   });
@@ -44,21 +69,36 @@ describe('human Asana line', () => {
   it('colours the action, the same colour for the same action every time', () => {
     const colour = new Chalk({ level: 1 });
     const a = formatAsanaEvent({ user, created_at: at, action: 'added', resource: task }, { chalk: colour, now });
-    const b = formatAsanaEvent({ user, created_at: at, action: 'added', resource: { ...task, name: 'other' } }, { chalk: colour, now });
+    const b = formatAsanaEvent(
+      { user, created_at: at, action: 'added', resource: { ...task, name: 'other' } },
+      { chalk: colour, now },
+    );
     expect(a).toContain('\u001b[32madded');
     expect(b).toContain('\u001b[32madded');
-    expect(formatAsanaEvent({ user, created_at: at, action: 'deleted', resource: task }, { chalk: colour, now })).toContain('\u001b[31mdeleted');
+    expect(
+      formatAsanaEvent({ user, created_at: at, action: 'deleted', resource: task }, { chalk: colour, now }),
+    ).toContain('\u001b[31mdeleted');
   });
 
   it('fits the terminal width, shortening the name first and keeping the change', () => {
     const long = { ...task, name: 'A very long task name that goes on and on and on' };
-    const event = { user, created_at: at, action: 'changed', resource: long, change: { field: 'assignee', action: 'changed', new_value: { name: 'Grace Hopper' } } };
+    const event = {
+      user,
+      created_at: at,
+      action: 'changed',
+      resource: long,
+      change: { field: 'assignee', action: 'changed', new_value: { name: 'Grace Hopper' } },
+    };
     for (const width of [60, 70, 80, 100]) {
       const line = formatAsanaEvent(event, { chalk: plain, now, width });
       expect(line.length).toBeLessThanOrEqual(width);
       expect(line).toMatch(/Ada Lovelace changed .*· assignee → Grace Hopper$/);
     }
-    expect(formatAsanaEvent(event, { chalk: plain, now, width: 80 }).startsWith('14:03:22 Ada Lovelace changed task "A very')).toBe(true);
+    expect(
+      formatAsanaEvent(event, { chalk: plain, now, width: 80 }).startsWith(
+        '14:03:22 Ada Lovelace changed task "A very',
+      ),
+    ).toBe(true);
     expect(fitLine([{ text: 'abcdef' }, { text: 'ghijkl' }], 8).length).toBeLessThanOrEqual(8);
   });
 });
@@ -67,7 +107,14 @@ describe('JSON lines', () => {
   const origin = { provider: 'asana', subscription: '1201', group: 'default' };
 
   it('keeps the event unchanged at top level and adds the reserved key', () => {
-    const event = { user, created_at: at, action: 'changed', resource: task, parent: null, change: { field: 'name', action: 'changed' } };
+    const event = {
+      user,
+      created_at: at,
+      action: 'changed',
+      resource: task,
+      parent: null,
+      change: { field: 'name', action: 'changed' },
+    };
     const lines = eventLines([event, { action: 'added' }], origin, '2026-11-24T15:00:00.000Z').split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[2]).toBe('');

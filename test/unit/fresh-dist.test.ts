@@ -17,8 +17,12 @@ function tree(files: Record<string, number>): string {
 
 describe('a stale dist/', () => {
   it('is one older than a source, or missing one of its files', () => {
-    expect(isStale(tree({ 'src/main.ts': 100, 'src/cli/program.ts': 100, 'dist/main.js': 200, 'dist/cli/program.js': 200 }))).toBe(false);
-    expect(isStale(tree({ 'src/main.ts': 100, 'src/cli/program.ts': 300, 'dist/main.js': 200, 'dist/cli/program.js': 200 }))).toBe(true);
+    expect(
+      isStale(tree({ 'src/main.ts': 100, 'src/cli/program.ts': 100, 'dist/main.js': 200, 'dist/cli/program.js': 200 })),
+    ).toBe(false);
+    expect(
+      isStale(tree({ 'src/main.ts': 100, 'src/cli/program.ts': 300, 'dist/main.js': 200, 'dist/cli/program.js': 200 })),
+    ).toBe(true);
     expect(isStale(tree({ 'src/main.ts': 100, 'src/cli/program.ts': 100, 'dist/main.js': 200 }))).toBe(true);
     expect(isStale(tree({ 'src/main.ts': 100, 'tsconfig.json': 300, 'dist/main.js': 200 }))).toBe(true);
   });

@@ -3,7 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
-import { Governor, MAX_PAUSE_MS, MIN_PAUSE_MS, parseRate, type GovernorClock, type Ticket } from '../../src/net/governor.js';
+import {
+  Governor,
+  MAX_PAUSE_MS,
+  MIN_PAUSE_MS,
+  parseRate,
+  type GovernorClock,
+  type Ticket,
+} from '../../src/net/governor.js';
 import { stretchedIntervalMs, stretchMessage, wordNotice } from '../../src/output/notices.js';
 
 class FakeClock implements GovernorClock {
@@ -47,10 +54,19 @@ function flush(): Promise<void> {
 function setup(options: { ratePerMin: number; pinned?: boolean; maxInFlight?: number }) {
   const clock = new FakeClock();
   const notes: string[] = [];
-  const governor = new Governor({ vendor: 'Asana', clock, reporter: { notice: (n) => notes.push(wordNotice(n).text) }, ...options });
+  const governor = new Governor({
+    vendor: 'Asana',
+    clock,
+    reporter: { notice: (n) => notes.push(wordNotice(n).text) },
+    ...options,
+  });
   /** Sends `count` requests for `key` one after another, each answered at once with `status()`. */
   const grants: Array<{ key: string; at: number }> = [];
-  const run = async (key: string, count: number, status: (at: number) => number | [number, number] = () => 200): Promise<void> => {
+  const run = async (
+    key: string,
+    count: number,
+    status: (at: number) => number | [number, number] = () => 200,
+  ): Promise<void> => {
     for (let i = 0; i < count; i++) {
       const ticket: Ticket = await governor.acquire(key);
       grants.push({ key, at: clock.t });
@@ -63,7 +79,7 @@ function setup(options: { ratePerMin: number; pinned?: boolean; maxInFlight?: nu
 }
 
 describe('token bucket', () => {
-  it('a burst takes up to 90% of a minute\'s budget at once; no 60 s ever hold more than the budget', async () => {
+  it("a burst takes up to 90% of a minute's budget at once; no 60 s ever hold more than the budget", async () => {
     const { clock, grants, run } = setup({ ratePerMin: 600 });
     void run('a', 100_000);
     await clock.advance(0);
@@ -78,7 +94,7 @@ describe('token bucket', () => {
     expect(grants.length).toBeGreaterThanOrEqual(1790);
   });
 
-  it('a pinned rate (--rate) keeps its pace: bursts of one second\'s worth at most', async () => {
+  it("a pinned rate (--rate) keeps its pace: bursts of one second's worth at most", async () => {
     const { clock, grants, run } = setup({ ratePerMin: 600, pinned: true });
     void run('a', 1000);
     await clock.advance(10_000);
@@ -124,7 +140,9 @@ describe('learning from 429', () => {
     expect(governor.ratePerMin).toBeLessThanOrEqual(920);
     expect(total).toBeGreaterThan(1500);
     expect(refused / total).toBeLessThan(0.02);
-    const episodes = notes.filter((n) => /^rate limited by Asana \(429\); retrying in \d+ s; slowing to about \d+ requests\/min$/.test(n));
+    const episodes = notes.filter((n) =>
+      /^rate limited by Asana \(429\); retrying in \d+ s; slowing to about \d+ requests\/min$/.test(n),
+    );
     expect(episodes.length).toBeGreaterThanOrEqual(1);
     expect(episodes.length).toBeLessThanOrEqual(3);
     expect(episodes.length).toBe(notes.length);
@@ -139,7 +157,7 @@ describe('learning from 429', () => {
     expect(budget.stats()).toEqual({ refused: 0, total: 900 });
   });
 
-  it('a 429 before the minute\'s budget was used means a shorter window: bursts shrink to a second\'s worth', async () => {
+  it("a 429 before the minute's budget was used means a shorter window: bursts shrink to a second's worth", async () => {
     const { clock, grants, run } = setup({ ratePerMin: 1500 });
     const budget = server(250, 10_000);
     for (let s = 0; s < 20; s++) void run(`s${s}`, 100_000, budget.answer);
@@ -155,7 +173,7 @@ describe('learning from 429', () => {
     const { clock, governor, run } = setup({ ratePerMin: 1500 });
     let first = true;
     // The first 429 comes after the opening burst has left the minute, at the steady rate.
-    void run("a", 1_000_000, () => (first && clock.t > 62_000 ? ((first = false), [429, 1000]) : 200));
+    void run('a', 1_000_000, () => (first && clock.t > 62_000 ? ((first = false), [429, 1000]) : 200));
     await clock.advance(65_000);
     const cut = governor.ratePerMin;
     expect(cut).toBeLessThan(1500);
@@ -218,7 +236,8 @@ describe('fair scheduling', () => {
     const { clock, governor } = setup({ ratePerMin: 600, pinned: true });
     const order: string[] = [];
     const want = (key: string, count: number): void => {
-      for (let i = 0; i < count; i++) void governor.acquire(key).then((t) => (order.push(key), governor.release(t, { status: 200 })));
+      for (let i = 0; i < count; i++)
+        void governor.acquire(key).then((t) => (order.push(key), governor.release(t, { status: 200 })));
     };
     // "big" queues a thousand requests at once (the first second's burst goes to it), then four
     // small subscriptions queue five each.
@@ -229,7 +248,11 @@ describe('fair scheduling', () => {
     for (let s = 0; s < 4; s++) want(`small${s}`, 5);
     await clock.advance(2600);
     const next25 = order.slice(burst, burst + 25);
-    for (let s = 0; s < 4; s++) expect(next25.filter((k) => k === `small${s}`), next25.join(' ')).toHaveLength(5);
+    for (let s = 0; s < 4; s++)
+      expect(
+        next25.filter((k) => k === `small${s}`),
+        next25.join(' '),
+      ).toHaveLength(5);
     expect(next25.filter((k) => k === 'big')).toHaveLength(5);
   });
 });
@@ -264,8 +287,12 @@ describe('stretch', () => {
   it('computes the stretched interval and says it the way docs/scale.md does', () => {
     expect(stretchedIntervalMs(400, 1000, 900)).toBeCloseTo(26_667, 0);
     expect(stretchedIntervalMs(10, 5000, 900)).toBe(5000);
-    expect(stretchMessage(400, 1000, 900)).toBe('400 subscriptions at --interval 1 need 24,000 requests/min; this token allows about 900/min: each is polled about every 27 s');
-    expect(fs.readFileSync(path.join(ROOT, 'docs/scale.md'), 'utf8')).toContain(`\`events: ${stretchMessage(400, 1000, 900)}\``);
+    expect(stretchMessage(400, 1000, 900)).toBe(
+      '400 subscriptions at --interval 1 need 24,000 requests/min; this token allows about 900/min: each is polled about every 27 s',
+    );
+    expect(fs.readFileSync(path.join(ROOT, 'docs/scale.md'), 'utf8')).toContain(
+      `\`events: ${stretchMessage(400, 1000, 900)}\``,
+    );
   });
 
   it('says it once, after the rate has settled, and again only after a big change', async () => {
@@ -276,7 +303,9 @@ describe('stretch', () => {
     expect(notes).toEqual([]);
     await clock.advance(60_000);
     // No 429 came: the rate is the documented budget, and the line says it is an assumption.
-    expect(notes).toEqual(['400 subscriptions at --interval 1 need 24,000 requests/min; the documented budget is 1,500/min (assumed until a 429 says otherwise): each is polled about every 16 s']);
+    expect(notes).toEqual([
+      '400 subscriptions at --interval 1 need 24,000 requests/min; the documented budget is 1,500/min (assumed until a 429 says otherwise): each is polled about every 16 s',
+    ]);
   });
 
   it('says nothing when the demand fits the budget', async () => {

@@ -16,17 +16,26 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const client = (maxAnswerBytes = 1024 * 1024): HttpClient => new HttpClient({ userAgent: 'test', timeoutMs: 5000, maxAnswerBytes, env: {} });
+const client = (maxAnswerBytes = 1024 * 1024): HttpClient =>
+  new HttpClient({ userAgent: 'test', timeoutMs: 5000, maxAnswerBytes, env: {} });
 
 describe('HttpClient', () => {
   it('asks for gzip and br and decodes either to the same text', async () => {
-    const text = JSON.stringify({ data: Array.from({ length: 100 }, (_, i) => ({ gid: String(i), name: 'événement ✓' })) });
+    const text = JSON.stringify({
+      data: Array.from({ length: 100 }, (_, i) => ({ gid: String(i), name: 'événement ✓' })),
+    });
     const seen: string[] = [];
     for (const coding of ['br', 'gzip', 'identity']) {
       answer = (req, res) => {
         seen.push(String(req.headers['accept-encoding']));
-        const body = coding === 'br' ? zlib.brotliCompressSync(text) : coding === 'gzip' ? zlib.gzipSync(text) : Buffer.from(text);
-        res.writeHead(200, { 'content-type': 'application/json', ...(coding === 'identity' ? {} : { 'content-encoding': coding }) }).end(body);
+        const body =
+          coding === 'br' ? zlib.brotliCompressSync(text) : coding === 'gzip' ? zlib.gzipSync(text) : Buffer.from(text);
+        res
+          .writeHead(200, {
+            'content-type': 'application/json',
+            ...(coding === 'identity' ? {} : { 'content-encoding': coding }),
+          })
+          .end(body);
       };
       const c = client();
       const res = await c.request({ url: new URL(`${base}/x`) });

@@ -16,10 +16,24 @@ const asana = {
   user: { gid: '9', name: 'Ada Lovelace' },
   created_at: at,
   action: 'changed',
-  resource: { gid: '1204567890123456', resource_type: 'task', name: 'A very long task name that goes on and on and on' },
+  resource: {
+    gid: '1204567890123456',
+    resource_type: 'task',
+    name: 'A very long task name that goes on and on and on',
+  },
   change: { field: 'assignee', action: 'changed', new_value: { name: 'Grace Hopper' } },
 };
-const box = { event_type: 'ITEM_UPLOAD', created_at: at, created_by: { login: 'ada@example.com' }, source: { type: 'file', id: '123456789012', name: 'Quarterly report for the board, final version.pdf', parent: { name: 'Finance and accounting' } } };
+const box = {
+  event_type: 'ITEM_UPLOAD',
+  created_at: at,
+  created_by: { login: 'ada@example.com' },
+  source: {
+    type: 'file',
+    id: '123456789012',
+    name: 'Quarterly report for the board, final version.pdf',
+    parent: { name: 'Finance and accounting' },
+  },
+};
 
 describe('human lines give way from the least useful part (issue 17, item 13)', () => {
   it('Asana at 100 columns: the whole change and the actor, the long name shortened', () => {
@@ -44,28 +58,33 @@ describe('human lines give way from the least useful part (issue 17, item 13)', 
   it.each([
     ['Unicode', UNICODE_GLYPHS],
     ['ASCII', ASCII_GLYPHS],
-  ])('%s: at every width from 1 to 120 the line fits; from 40 on it keeps the actor and the change', (_name, glyphs) => {
-    let previous = '';
-    for (let width = 1; width <= 120; width++) {
-      const line = formatAsanaEvent(asana, { chalk: plain, now, width, glyphs });
-      expect([width, textWidth(line) <= width]).toEqual([width, true]);
-      if (width >= 40) {
-        expect(line, `${width}`).toMatch(/^(\d\d:\d\d:\d\d )?Ada Lovelace changed /);
-        expect(line, `${width}`).toContain(`${glyphs.dot} assignee ${glyphs.arrow} Gr`);
+  ])(
+    '%s: at every width from 1 to 120 the line fits; from 40 on it keeps the actor and the change',
+    (_name, glyphs) => {
+      let previous = '';
+      for (let width = 1; width <= 120; width++) {
+        const line = formatAsanaEvent(asana, { chalk: plain, now, width, glyphs });
+        expect([width, textWidth(line) <= width]).toEqual([width, true]);
+        if (width >= 40) {
+          expect(line, `${width}`).toMatch(/^(\d\d:\d\d:\d\d )?Ada Lovelace changed /);
+          expect(line, `${width}`).toContain(`${glyphs.dot} assignee ${glyphs.arrow} Gr`);
+        }
+        // Wider never shows less of the change.
+        const change = (l: string): number => l.slice(l.indexOf(`${glyphs.dot} assignee`)).length;
+        if (previous.includes(`${glyphs.dot} assignee`))
+          expect(change(line), `${width}`).toBeGreaterThanOrEqual(change(previous));
+        previous = line;
+        const boxLine = formatBoxEvent(box, { chalk: plain, now, width, glyphs });
+        expect([width, textWidth(boxLine) <= width]).toEqual([width, true]);
+        if (width >= 40)
+          expect(boxLine, `${width}`).toMatch(/^(\d\d:\d\d:\d\d )?ada@example\.com ITEM_UPLOAD (file )?"Qu/);
+        if (glyphs === ASCII_GLYPHS) {
+          expect(line, `${width}`).toMatch(/^[\x20-\x7e]*$/);
+          expect(boxLine, `${width}`).toMatch(/^[\x20-\x7e]*$/);
+        }
       }
-      // Wider never shows less of the change.
-      const change = (l: string): number => l.slice(l.indexOf(`${glyphs.dot} assignee`)).length;
-      if (previous.includes(`${glyphs.dot} assignee`)) expect(change(line), `${width}`).toBeGreaterThanOrEqual(change(previous));
-      previous = line;
-      const boxLine = formatBoxEvent(box, { chalk: plain, now, width, glyphs });
-      expect([width, textWidth(boxLine) <= width]).toEqual([width, true]);
-      if (width >= 40) expect(boxLine, `${width}`).toMatch(/^(\d\d:\d\d:\d\d )?ada@example\.com ITEM_UPLOAD (file )?"Qu/);
-      if (glyphs === ASCII_GLYPHS) {
-        expect(line, `${width}`).toMatch(/^[\x20-\x7e]*$/);
-        expect(boxLine, `${width}`).toMatch(/^[\x20-\x7e]*$/);
-      }
-    }
-  });
+    },
+  );
 });
 
 describe('ASCII under a locale that is not UTF-8 (issue 17, item 13)', () => {
@@ -90,7 +109,12 @@ describe('ASCII under a locale that is not UTF-8 (issue 17, item 13)', () => {
     expect(line).toMatch(/^[\x20-\x7e]+$/);
     expect(line).toContain('- assignee -> Grace Hopper');
     expect(line).toMatch(/"A very[^"]*\.\.\."/);
-    expect(formatAsanaEvent({ ...asana, change: { field: 'tags', action: 'removed', removed_value: { name: 'urgent' } } }, { chalk: plain, now, glyphs: ASCII_GLYPHS })).toContain(' - tags - urgent');
+    expect(
+      formatAsanaEvent(
+        { ...asana, change: { field: 'tags', action: 'removed', removed_value: { name: 'urgent' } } },
+        { chalk: plain, now, glyphs: ASCII_GLYPHS },
+      ),
+    ).toContain(' - tags - urgent');
     expect(cutToWidth('abcdef', 5, '...')).toBe('ab...');
     expect(cutToWidth('abcdef', 2, '...')).toBe('..');
   });

@@ -23,7 +23,11 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({ EVENTS_CONFIG_DIR: dir, LANG: 'C.UTF-8', ...extra });
+const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  EVENTS_CONFIG_DIR: dir,
+  LANG: 'C.UTF-8',
+  ...extra,
+});
 
 describe('IO injected into every command', () => {
   it('help and --version go to io.stdout with exit 0; nothing to the process', async () => {
@@ -61,9 +65,16 @@ describe('IO injected into every command', () => {
   });
 
   it('config set writes where io.env points, and config get reads it back', async () => {
-    expect(await runInProcess(['config', 'set', 'group', 'export'], { env: env() })).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(await runInProcess(['config', 'set', 'group', 'export'], { env: env() })).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: '',
+    });
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'))).toEqual({ group: 'export' });
-    expect(await runInProcess(['config', 'get', 'group'], { env: env() })).toMatchObject({ code: 0, stdout: 'export\n' });
+    expect(await runInProcess(['config', 'get', 'group'], { env: env() })).toMatchObject({
+      code: 0,
+      stdout: 'export\n',
+    });
   });
 
   it('variables of flags come from io.env, and not from process.env', async () => {

@@ -21,8 +21,42 @@ function prng(seed: number): () => number {
   };
 }
 
-const PIECES = ['a', 'Z', ' ', 'é', '€', '😀', '\ud800', '"', '\\', '/', '\n', '\t', '\u0001', '\u2028', '_events', '{', '}', '[', ']', ':', ','];
-const NUMBERS = ['0', '-0', '1', '-12', '3.25', '1e5', '1E-7', '-0.5e+3', '12345678901234567890', '9007199254740993', '1.7976931348623157e308'];
+const PIECES = [
+  'a',
+  'Z',
+  ' ',
+  'é',
+  '€',
+  '😀',
+  '\ud800',
+  '"',
+  '\\',
+  '/',
+  '\n',
+  '\t',
+  '\u0001',
+  '\u2028',
+  '_events',
+  '{',
+  '}',
+  '[',
+  ']',
+  ':',
+  ',',
+];
+const NUMBERS = [
+  '0',
+  '-0',
+  '1',
+  '-12',
+  '3.25',
+  '1e5',
+  '1E-7',
+  '-0.5e+3',
+  '12345678901234567890',
+  '9007199254740993',
+  '1.7976931348623157e308',
+];
 
 /** Random JSON text, sometimes with whitespace and escapes that a serialiser would not write. */
 function randomJson(rand: () => number, depth: number, spaced: boolean): string {
@@ -51,14 +85,21 @@ function randomJson(rand: () => number, depth: number, spaced: boolean): string 
 
 function randomObject(rand: () => number, depth: number, spaced: boolean, ws: () => string, str: () => string): string {
   const n = Math.floor(rand() * 5);
-  const members = Array.from({ length: n }, () => `${ws()}${str()}${ws()}:${ws()}${randomJson(rand, depth, spaced)}${ws()}`);
+  const members = Array.from(
+    { length: n },
+    () => `${ws()}${str()}${ws()}:${ws()}${randomJson(rand, depth, spaced)}${ws()}`,
+  );
   return `{${members.join(',')}${n ? '' : ws()}}`;
 }
 
 function randomPage(rand: () => number, spaced: boolean): string {
   const noSpace = (): string => '';
   const str = (): string => JSON.stringify('s' + Math.floor(rand() * 1000));
-  const events = Array.from({ length: Math.floor(rand() * 6) }, () => randomObject(rand, 3, spaced && rand() < 0.3, noSpace, () => JSON.stringify(['gid', 'name', 'created_at', 'x\u00e9', 'a"b', '_events'][Math.floor(rand() * 6)]!)));
+  const events = Array.from({ length: Math.floor(rand() * 6) }, () =>
+    randomObject(rand, 3, spaced && rand() < 0.3, noSpace, () =>
+      JSON.stringify(['gid', 'name', 'created_at', 'x\u00e9', 'a"b', '_events'][Math.floor(rand() * 6)]!),
+    ),
+  );
   const members = [`"data":[${events.join(',')}]`, `"sync":${str()}`, `"has_more":${rand() < 0.5}`];
   if (rand() < 0.3) members.push(`"extra":${randomJson(rand, 2, false)}`);
   members.sort(() => rand() - 0.5);
@@ -116,7 +157,34 @@ describe('json-scan', () => {
 
   it('declines or agrees on single-character mutations', () => {
     const rand = prng(99);
-    const swaps = ['"', '\\', '{', '}', '[', ']', ':', ',', '0', '1', '-', '+', '.', 'e', 'E', 'u', 'a', 't', 'n', ' ', '\n', '\u0000', '\u001f', '\u00a0', '\ufeff', 'x'];
+    const swaps = [
+      '"',
+      '\\',
+      '{',
+      '}',
+      '[',
+      ']',
+      ':',
+      ',',
+      '0',
+      '1',
+      '-',
+      '+',
+      '.',
+      'e',
+      'E',
+      'u',
+      'a',
+      't',
+      'n',
+      ' ',
+      '\n',
+      '\u0000',
+      '\u001f',
+      '\u00a0',
+      '\ufeff',
+      'x',
+    ];
     for (let n = 0; n < 40; n++) {
       const page = randomPage(rand, n % 5 === 0);
       for (let at = 0; at < page.length; at++) {
@@ -141,15 +209,26 @@ describe('json-scan', () => {
     ]) {
       expect(scanPage(page, 'data'), page).toBeUndefined();
     }
-    expect(scanPage(' {"data" : [ {"a":1} , {} ] , "sync" : "s" }\n', 'data')).toEqual({ items: ['{"a":1}', '{}'], fields: new Map([['sync', '"s"']]) });
+    expect(scanPage(' {"data" : [ {"a":1} , {} ] , "sync" : "s" }\n', 'data')).toEqual({
+      items: ['{"a":1}', '{}'],
+      fields: new Map([['sync', '"s"']]),
+    });
   });
 
   it('passes event text through byte for byte, big numbers and escapes included', () => {
     const event = '{"gid":"1","n":12345678901234567890,"f":1.50,"e":1E3,"s":"caf\\u00e9 \\/ \\ud83d\\ude00"}';
     const scanned = scanPage(`{"data":[${event},{}],"sync":"s","has_more":false}`, 'data')!;
-    const lines = eventLines(EventBatch.fromTexts(scanned.items), { provider: 'asana', subscription: '1', group: 'g' }, 't').split('\n');
-    expect(lines[0]).toBe(`${event.slice(0, -1)},"${META_KEY}":{"kind":"event","provider":"asana","subscription":"1","group":"g","received_at":"t"}}`);
-    expect(JSON.parse(lines[1]!)).toEqual({ [META_KEY]: { kind: 'event', provider: 'asana', subscription: '1', group: 'g', received_at: 't' } });
+    const lines = eventLines(
+      EventBatch.fromTexts(scanned.items),
+      { provider: 'asana', subscription: '1', group: 'g' },
+      't',
+    ).split('\n');
+    expect(lines[0]).toBe(
+      `${event.slice(0, -1)},"${META_KEY}":{"kind":"event","provider":"asana","subscription":"1","group":"g","received_at":"t"}}`,
+    );
+    expect(JSON.parse(lines[1]!)).toEqual({
+      [META_KEY]: { kind: 'event', provider: 'asana', subscription: '1', group: 'g', received_at: 't' },
+    });
   });
 
   it('refuses nesting deeper than MAX_DEPTH (issue 17, item 4): JSON.parse takes it, printing it again would not', () => {
@@ -167,7 +246,9 @@ describe('json-scan', () => {
     expect(scanPage(page, 'data')).toBeUndefined();
     expect(nestedDeeperThan(page)).toBe(true);
     expect(() => scanGarbled(page, 'data', 'Asana')).toThrow(TransientError);
-    expect(() => scanGarbled(page, 'data', 'Asana')).toThrow(/Asana sent a 200 answer holding a value nested deeper than 256 levels \(garbled body\)/);
+    expect(() => scanGarbled(page, 'data', 'Asana')).toThrow(
+      /Asana sent a 200 answer holding a value nested deeper than 256 levels \(garbled body\)/,
+    );
     const shallow = `{"sync":"a","sync":"b","data":[{"a":[[["[[[[[[[["]]]}],"has_more":false}`;
     expect(nestedDeeperThan(shallow)).toBe(false);
     expect(scanGarbled(shallow, 'data', 'Asana')).toBeUndefined();

@@ -23,21 +23,42 @@ describe('the follow loop on a shared sink', () => {
   it('saves a page cut short by a stop at the last line the sink accepted for it', async () => {
     const project = bed.emulator.asana.projectGids[0]!;
     const base = `${bed.emulator.url}/api/1.0`;
-    const first = (await (await fetch(`${base}/events?resource=${project}`, { headers: { authorization: 'Bearer t' } })).json()) as { sync: string };
+    const first = (await (
+      await fetch(`${base}/events?resource=${project}`, { headers: { authorization: 'Bearer t' } })
+    ).json()) as { sync: string };
     bed.emulator.asana.appendEvents(project, 10);
 
     const http = new HttpClient({ userAgent: 'test', timeoutMs: 10_000 });
     const saved: Array<Record<string, unknown>> = [];
     const stop = new AbortController();
     try {
-      const provider = new AsanaProvider({ baseUrl: base, auth: new StaticTokenSource('asana', 't', 'ASANA_ACCESS_TOKEN'), http, retry: { baseMs: 10, capMs: 10 }, intervalMs: 1000 });
+      const provider = new AsanaProvider({
+        baseUrl: base,
+        auth: new StaticTokenSource('asana', 't', 'ASANA_ACCESS_TOKEN'),
+        http,
+        retry: { baseMs: 10, capMs: 10 },
+        intervalMs: 1000,
+      });
       const ref = parseReference(project);
       const key = { provider: 'asana', host: provider.host, subscription: ref.id, group: 'g' };
-      const stored: CursorRecord = { ...key, version: 1, label: ref.label, cursor: { sync: first.sync }, savedAt: new Date().toISOString() };
+      const stored: CursorRecord = {
+        ...key,
+        version: 1,
+        label: ref.label,
+        cursor: { sync: first.sync },
+        savedAt: new Date().toISOString(),
+      };
       const record = async (r: { cursor: Record<string, unknown> }): Promise<void> => {
         saved.push(r.cursor);
       };
-      const cursors = { key, path: '', load: () => stored, save: record, saveQuick: record, reset: () => undefined } as unknown as CursorFile;
+      const cursors = {
+        key,
+        path: '',
+        load: () => stored,
+        save: record,
+        saveQuick: record,
+        reset: () => undefined,
+      } as unknown as CursorFile;
       let lines = 0;
       const renderer: Renderer = {
         get linesWritten() {
@@ -53,9 +74,26 @@ describe('the follow loop on a shared sink', () => {
         snapshot: async () => undefined,
         flush: async () => undefined,
       };
-      const progress = { status: () => undefined, debug: () => undefined, note: () => undefined, retrying: () => undefined } as unknown as Progress;
-      const sub: Subscription = { ref, provider, cursors, origin: { provider: 'asana', subscription: ref.id, group: 'g' } };
-      await follow(sub, { renderer, progress, signal: stop.signal, options: { once: true, onExpire: 'fail' }, prefetchSent: () => http.sent(), reporter: { notice: () => undefined } });
+      const progress = {
+        status: () => undefined,
+        debug: () => undefined,
+        note: () => undefined,
+        retrying: () => undefined,
+      } as unknown as Progress;
+      const sub: Subscription = {
+        ref,
+        provider,
+        cursors,
+        origin: { provider: 'asana', subscription: ref.id, group: 'g' },
+      };
+      await follow(sub, {
+        renderer,
+        progress,
+        signal: stop.signal,
+        options: { once: true, onExpire: 'fail' },
+        prefetchSent: () => http.sent(),
+        reporter: { notice: () => undefined },
+      });
     } finally {
       await http.close();
     }

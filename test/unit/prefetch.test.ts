@@ -19,13 +19,16 @@ beforeAll(async () => {
 });
 afterAll(() => bed.close());
 
-const syncOf = (path: string): string | undefined => new URLSearchParams(path.split('?')[1] ?? '').get('sync') ?? undefined;
+const syncOf = (path: string): string | undefined =>
+  new URLSearchParams(path.split('?')[1] ?? '').get('sync') ?? undefined;
 
 describe('prefetch', () => {
   it('sends the next page request before the current page is written, and saves in page order', async () => {
     const project = bed.emulator.asana.projectGids[0]!;
     const base = `${bed.emulator.url}/api/1.0`;
-    const first = (await (await fetch(`${base}/events?resource=${project}`, { headers: { authorization: 'Bearer t' } })).json()) as { sync: string };
+    const first = (await (
+      await fetch(`${base}/events?resource=${project}`, { headers: { authorization: 'Bearer t' } })
+    ).json()) as { sync: string };
     bed.emulator.asana.appendEvents(project, 350); // pages of 100: 4 pages
 
     const log: string[] = [];
@@ -37,16 +40,37 @@ describe('prefetch', () => {
     diagnostics.subscribe('undici:client:sendHeaders', onStart);
     const http = new HttpClient({ userAgent: 'test', timeoutMs: 10_000 });
     try {
-      const provider = new AsanaProvider({ baseUrl: base, auth: new StaticTokenSource('asana', 't', 'ASANA_ACCESS_TOKEN'), http, retry: { baseMs: 10, capMs: 10 }, intervalMs: 1000 });
+      const provider = new AsanaProvider({
+        baseUrl: base,
+        auth: new StaticTokenSource('asana', 't', 'ASANA_ACCESS_TOKEN'),
+        http,
+        retry: { baseMs: 10, capMs: 10 },
+        intervalMs: 1000,
+      });
       const ref = parseReference(project);
       const key = { provider: 'asana', host: provider.host, subscription: ref.id, group: 'g' };
-      const stored: CursorRecord = { ...key, version: 1, label: ref.label, cursor: { sync: first.sync }, savedAt: new Date().toISOString() };
-      const record = (kind: string) => async (r: { cursor: { [k: string]: unknown } }): Promise<void> => {
-        log.push(`${kind} ${String(r.cursor['sync'])}`);
+      const stored: CursorRecord = {
+        ...key,
+        version: 1,
+        label: ref.label,
+        cursor: { sync: first.sync },
+        savedAt: new Date().toISOString(),
       };
+      const record =
+        (kind: string) =>
+        async (r: { cursor: { [k: string]: unknown } }): Promise<void> => {
+          log.push(`${kind} ${String(r.cursor['sync'])}`);
+        };
       // Everything below resolves at once: nothing in the loop gives the event loop a turn
       // unless the loop itself waits for the prefetch to be sent.
-      const cursors = { key, path: '', load: () => stored, save: record('save'), saveQuick: record('save'), reset: () => undefined } as unknown as CursorFile;
+      const cursors = {
+        key,
+        path: '',
+        load: () => stored,
+        save: record('save'),
+        saveQuick: record('save'),
+        reset: () => undefined,
+      } as unknown as CursorFile;
       let pages = 0;
       let lines = 0;
       const renderer: Renderer = {
@@ -62,9 +86,26 @@ describe('prefetch', () => {
         snapshot: async () => undefined,
         flush: async () => undefined,
       };
-      const progress = { status: () => undefined, debug: () => undefined, note: () => undefined, retrying: () => undefined } as unknown as Progress;
-      const sub: Subscription = { ref, provider, cursors, origin: { provider: 'asana', subscription: ref.id, group: 'g' } };
-      await follow(sub, { renderer, progress, signal: new AbortController().signal, options: { once: true, onExpire: 'fail' }, prefetchSent: () => http.sent(), reporter: { notice: () => undefined } });
+      const progress = {
+        status: () => undefined,
+        debug: () => undefined,
+        note: () => undefined,
+        retrying: () => undefined,
+      } as unknown as Progress;
+      const sub: Subscription = {
+        ref,
+        provider,
+        cursors,
+        origin: { provider: 'asana', subscription: ref.id, group: 'g' },
+      };
+      await follow(sub, {
+        renderer,
+        progress,
+        signal: new AbortController().signal,
+        options: { once: true, onExpire: 'fail' },
+        prefetchSent: () => http.sent(),
+        reporter: { notice: () => undefined },
+      });
     } finally {
       diagnostics.unsubscribe('undici:client:sendHeaders', onStart);
       await http.close();

@@ -18,17 +18,30 @@ interface Answer {
 }
 
 /** A request in absolute form to `proxy`, as an http client configured with a proxy sends it. */
-function viaProxy(proxy: ForwardProxy, target: string, options: { headers?: Record<string, string>; agent?: http.Agent; method?: string; body?: string } = {}): Promise<Answer> {
+function viaProxy(
+  proxy: ForwardProxy,
+  target: string,
+  options: { headers?: Record<string, string>; agent?: http.Agent; method?: string; body?: string } = {},
+): Promise<Answer> {
   const p = new URL(proxy.url);
   const t = new URL(target);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: p.hostname, port: p.port, method: options.method ?? 'GET', path: target, headers: { host: t.host, ...options.headers }, agent: options.agent ?? false },
+      {
+        host: p.hostname,
+        port: p.port,
+        method: options.method ?? 'GET',
+        path: target,
+        headers: { host: t.host, ...options.headers },
+        agent: options.agent ?? false,
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, reusedSocket: req.reusedSocket }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, reusedSocket: req.reusedSocket }),
+        );
       },
     );
     req.on('error', reject);
@@ -37,18 +50,35 @@ function viaProxy(proxy: ForwardProxy, target: string, options: { headers?: Reco
 }
 
 /** CONNECT host:port through `proxy`: the proxy's answer and, when it is 200, the raw socket. */
-function connect(proxy: ForwardProxy, authority: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; socket: Socket }> {
+function connect(
+  proxy: ForwardProxy,
+  authority: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; socket: Socket }> {
   const p = new URL(proxy.url);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: p.hostname, port: p.port, method: 'CONNECT', path: authority, headers: { host: authority, ...headers }, agent: false });
-    req.on('connect', (res: http.IncomingMessage, socket: Socket) => resolve({ status: res.statusCode ?? 0, headers: res.headers, socket }));
+    const req = http.request({
+      host: p.hostname,
+      port: p.port,
+      method: 'CONNECT',
+      path: authority,
+      headers: { host: authority, ...headers },
+      agent: false,
+    });
+    req.on('connect', (res: http.IncomingMessage, socket: Socket) =>
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, socket }),
+    );
     req.on('error', reject);
     req.end();
   });
 }
 
 /** One GET / over TLS inside an open tunnel, read to the end (Connection: close). */
-function httpsOverTunnel(socket: Socket, ca: string, servername: string): Promise<{ authorized: boolean; text: string }> {
+function httpsOverTunnel(
+  socket: Socket,
+  ca: string,
+  servername: string,
+): Promise<{ authorized: boolean; text: string }> {
   return new Promise((resolve, reject) => {
     const secure = tls.connect({ socket, servername, ca }, () => {
       secure.write(`GET /secret HTTP/1.1\r\nHost: ${servername}\r\nConnection: close\r\n\r\n`);
@@ -91,7 +121,9 @@ describe('test/helpers/proxy.ts: a real forward proxy', () => {
     });
     await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
     plainUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
-    secure = https.createServer({ cert: pki.leaves.good.cert, key: pki.leaves.good.key }, (req, res) => res.end(`secure ${req.url}`));
+    secure = https.createServer({ cert: pki.leaves.good.cert, key: pki.leaves.good.key }, (req, res) =>
+      res.end(`secure ${req.url}`),
+    );
     await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
     securePort = (secure.address() as AddressInfo).port;
   });
@@ -116,13 +148,21 @@ describe('test/helpers/proxy.ts: a real forward proxy', () => {
       const first = await viaProxy(p, `${plainUrl}/hello?x=1`, { agent, headers: { 'x-mine': 'kept' } });
       expect(first).toMatchObject({ status: 201, body: 'plain GET /hello?x=1', reusedSocket: false });
       expect(first.headers['x-upstream']).toBe('yes');
-      const second = await viaProxy(p, `${plainUrl}/again`, { agent, method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
+      const second = await viaProxy(p, `${plainUrl}/again`, {
+        agent,
+        method: 'POST',
+        body: '{"a":1}',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(second).toMatchObject({ status: 201, body: 'plain POST /again', reusedSocket: true });
     } finally {
       agent.destroy();
     }
     // The origin sees origin-form paths and the client's own headers, no proxy headers.
-    expect(seen.map((s) => [s.method, s.url, s.body])).toEqual([['GET', '/hello?x=1', ''], ['POST', '/again', '{"a":1}']]);
+    expect(seen.map((s) => [s.method, s.url, s.body])).toEqual([
+      ['GET', '/hello?x=1', ''],
+      ['POST', '/again', '{"a":1}'],
+    ]);
     expect(seen[0]!.headers['x-mine']).toBe('kept');
     expect(p.requests).toEqual([
       { method: 'GET', target: `${plainUrl}/hello?x=1`, status: 201 },
@@ -149,7 +189,10 @@ describe('test/helpers/proxy.ts: a real forward proxy', () => {
     expect(none.status).toBe(407);
     expect(none.headers['proxy-authenticate']).toBe('Basic realm="test"');
     expect((await viaProxy(p, `${plainUrl}/b`, { headers: { 'proxy-authorization': bad } })).status).toBe(407);
-    expect(await viaProxy(p, `${plainUrl}/c`, { headers: { 'proxy-authorization': good } })).toMatchObject({ status: 201, body: 'plain GET /c' });
+    expect(await viaProxy(p, `${plainUrl}/c`, { headers: { 'proxy-authorization': good } })).toMatchObject({
+      status: 201,
+      body: 'plain GET /c',
+    });
     // The credentials stop at the proxy.
     expect(seen.map((s) => s.headers['proxy-authorization'])).toEqual([undefined]);
 

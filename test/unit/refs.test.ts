@@ -25,7 +25,12 @@ describe('parseReference', () => {
   });
 
   it('workspace:<gid> selects the workspace stream', () => {
-    expect(parseReference('workspace:1100')).toMatchObject({ provider: 'asana', kind: 'workspace', gid: '1100', id: 'workspace:1100' });
+    expect(parseReference('workspace:1100')).toMatchObject({
+      provider: 'asana',
+      kind: 'workspace',
+      gid: '1100',
+      id: 'workspace:1100',
+    });
   });
 
   it.each([
@@ -38,11 +43,14 @@ describe('parseReference', () => {
     expect(isExpander(parseReference('1100'))).toBe(false);
   });
 
-  it.each(['projects:', 'projects:abc', 'team:', 'teams:1200', 'project:1100'])('%s is a usage error listing the forms', (input) => {
-    const error = thrown(() => parseReference(input));
-    expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).hint).toMatch(/projects:<workspace gid>.*team:<team gid>/);
-  });
+  it.each(['projects:', 'projects:abc', 'team:', 'teams:1200', 'project:1100'])(
+    '%s is a usage error listing the forms',
+    (input) => {
+      const error = thrown(() => parseReference(input));
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as UsageError).hint).toMatch(/projects:<workspace gid>.*team:<team gid>/);
+    },
+  );
 
   it.each([
     ['box', 'all'],
@@ -55,28 +63,41 @@ describe('parseReference', () => {
     expect(parseReference(input)).toMatchObject({ provider: 'box', streamType, id: `box:${streamType}` });
   });
 
-  it.each(['', 'abc', '12a4', 'workspace:', 'workspace:abc', 'box:nope', 'https://example.com/0/1201/list', 'https://app.asana.com/0/1201/unknown-view', 'https://app.asana.com/', 'ftp://app.asana.com/0/1/list'])(
-    'rejects %j with a usage error listing the accepted forms',
-    (input) => {
-      expect(() => parseReference(input)).toThrow(UsageError);
-      try {
-        parseReference(input);
-      } catch (error) {
-        expect((error as UsageError).hint).toContain('workspace:<gid>');
-        expect((error as UsageError).hint).toContain('https://app.asana.com/0/<project>/list');
-      }
-    },
-  );
+  it.each([
+    '',
+    'abc',
+    '12a4',
+    'workspace:',
+    'workspace:abc',
+    'box:nope',
+    'https://example.com/0/1201/list',
+    'https://app.asana.com/0/1201/unknown-view',
+    'https://app.asana.com/',
+    'ftp://app.asana.com/0/1/list',
+  ])('rejects %j with a usage error listing the accepted forms', (input) => {
+    expect(() => parseReference(input)).toThrow(UsageError);
+    try {
+      parseReference(input);
+    } catch (error) {
+      expect((error as UsageError).hint).toContain('workspace:<gid>');
+      expect((error as UsageError).hint).toContain('https://app.asana.com/0/<project>/list');
+    }
+  });
 });
 
 describe('parseRefsText', () => {
   it('skips comments and blank lines, keeps the order', () => {
-    const refs = parseRefsText('# export\n\n  1201  # launch\r\nprojects:1100\n\t\nhttps://app.asana.com/0/1202/list\nbox:changes', 'refs.txt');
+    const refs = parseRefsText(
+      '# export\n\n  1201  # launch\r\nprojects:1100\n\t\nhttps://app.asana.com/0/1202/list\nbox:changes',
+      'refs.txt',
+    );
     expect(refs.map((r) => r.id)).toEqual(['1201', 'projects:1100', '1202', 'box:changes']);
   });
 
   it('names the file and the 1-based line of a bad reference', () => {
-    expect(() => parseRefsText('1201\n# fine\n\nnot-a-ref\n', 'refs.txt')).toThrow(/^refs\.txt:4: "not-a-ref" is not a resource reference$/);
+    expect(() => parseRefsText('1201\n# fine\n\nnot-a-ref\n', 'refs.txt')).toThrow(
+      /^refs\.txt:4: "not-a-ref" is not a resource reference$/,
+    );
   });
 
   it('an empty or comment-only text has no reference', () => {

@@ -15,7 +15,11 @@ describe('withRetry', () => {
         if (calls < 4) throw new TransientError('HTTP 503');
         return 'ok';
       },
-      { policy: { baseMs: 10, capMs: 25, random: () => 1 }, gate: new RateGate(), report: { retrying: (i) => delays.push(i.delayMs), recovered: () => recovered++ } },
+      {
+        policy: { baseMs: 10, capMs: 25, random: () => 1 },
+        gate: new RateGate(),
+        report: { retrying: (i) => delays.push(i.delayMs), recovered: () => recovered++ },
+      },
     );
     expect(result).toBe('ok');
     expect(delays).toEqual([10, 20, 25]);
@@ -24,13 +28,30 @@ describe('withRetry', () => {
 
   it('does not retry other errors', async () => {
     let calls = 0;
-    await expect(withRetry(async () => { calls++; throw new Error('bad request'); }, { policy: { baseMs: 1, capMs: 1 }, gate: new RateGate(), report: quietReport })).rejects.toThrow('bad request');
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw new Error('bad request');
+        },
+        { policy: { baseMs: 1, capMs: 1 }, gate: new RateGate(), report: quietReport },
+      ),
+    ).rejects.toThrow('bad request');
     expect(calls).toBe(1);
   });
 
   it('gives up after the allowed time with a TemporaryError', async () => {
     await expect(
-      withRetry(async () => { throw new TransientError('connection refused'); }, { policy: { baseMs: 20, capMs: 20, giveUpAfterMs: 100, random: () => 1 }, gate: new RateGate(), report: quietReport }),
+      withRetry(
+        async () => {
+          throw new TransientError('connection refused');
+        },
+        {
+          policy: { baseMs: 20, capMs: 20, giveUpAfterMs: 100, random: () => 1 },
+          gate: new RateGate(),
+          report: quietReport,
+        },
+      ),
     ).rejects.toThrow(TemporaryError);
   });
 
@@ -38,7 +59,16 @@ describe('withRetry', () => {
     const gate = new RateGate();
     let first = true;
     const started = Date.now();
-    const a = withRetry(async () => { if (first) { first = false; throw new TransientError('429', 300); } return Date.now(); }, { policy: { baseMs: 1, capMs: 1 }, gate, report: quietReport });
+    const a = withRetry(
+      async () => {
+        if (first) {
+          first = false;
+          throw new TransientError('429', 300);
+        }
+        return Date.now();
+      },
+      { policy: { baseMs: 1, capMs: 1 }, gate, report: quietReport },
+    );
     await new Promise((r) => setTimeout(r, 20));
     const b = withRetry(async () => Date.now(), { policy: { baseMs: 1, capMs: 1 }, gate, report: quietReport });
     const [ta, tb] = await Promise.all([a, b]);

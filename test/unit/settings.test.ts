@@ -10,7 +10,14 @@ import { createProgram } from '../../src/cli/program.js';
 import { testIO } from '../helpers/in-process.js';
 import { commandSettings } from '../../src/commands/tail.js';
 import { DEFAULT_ASANA_BASE_URL, DEFAULT_BOX_BASE_URL } from '../../src/providers/defaults.js';
-import { SETTINGS, configDir, settingKeys, type SettingCommand, type SettingKey, type Settings } from '../../src/config/settings.js';
+import {
+  SETTINGS,
+  configDir,
+  settingKeys,
+  type SettingCommand,
+  type SettingKey,
+  type Settings,
+} from '../../src/config/settings.js';
 import { loadConf } from '../../src/config/store.js';
 import { EventsError, ExitCode, UsageError } from '../../src/core/errors.js';
 
@@ -36,13 +43,18 @@ interface Run {
 }
 
 /** `events <command> ...args` with the action swapped for one that resolves and keeps the settings. */
-async function run(command: SettingCommand, args: string[], options: { env?: Record<string, string>; file?: Record<string, unknown> } = {}): Promise<Run> {
+async function run(
+  command: SettingCommand,
+  args: string[],
+  options: { env?: Record<string, string>; file?: Record<string, unknown> } = {},
+): Promise<Run> {
   for (const [name, value] of Object.entries(options.env ?? {})) vi.stubEnv(name, value);
   if (options.file) fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(options.file));
   const program = createProgram(testIO({ env: process.env }).io);
   let target: Command = program;
   for (const name of PATH[command]) target = target.commands.find((c) => c.name() === name)!;
-  for (const c of [program, ...program.commands]) c.configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+  for (const c of [program, ...program.commands])
+    c.configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
   const warnings: string[] = [];
   let result: Run | undefined;
   target.action((...actionArgs: unknown[]) => {
@@ -56,8 +68,16 @@ async function run(command: SettingCommand, args: string[], options: { env?: Rec
 
 /** Three good values per row: as a flag, in the variable, in config.json; and what each resolves to. */
 const SAMPLES: Record<SettingKey, { flag: [string, unknown]; env?: [string, unknown]; file?: [unknown, unknown] }> = {
-  asanaBaseUrl: { flag: ['http://flag.test/api/1.0', 'http://flag.test/api/1.0'], env: ['http://env.test/api/1.0', 'http://env.test/api/1.0'], file: ['http://file.test/api/1.0', 'http://file.test/api/1.0'] },
-  boxBaseUrl: { flag: ['http://flag.test/2.0', 'http://flag.test/2.0'], env: ['http://env.test/2.0', 'http://env.test/2.0'], file: ['http://file.test/2.0', 'http://file.test/2.0'] },
+  asanaBaseUrl: {
+    flag: ['http://flag.test/api/1.0', 'http://flag.test/api/1.0'],
+    env: ['http://env.test/api/1.0', 'http://env.test/api/1.0'],
+    file: ['http://file.test/api/1.0', 'http://file.test/api/1.0'],
+  },
+  boxBaseUrl: {
+    flag: ['http://flag.test/2.0', 'http://flag.test/2.0'],
+    env: ['http://env.test/2.0', 'http://env.test/2.0'],
+    file: ['http://file.test/2.0', 'http://file.test/2.0'],
+  },
   interval: { flag: ['7', 7], file: [9, 9] },
   group: { flag: ['from-flag', 'from-flag'], file: ['from-file', 'from-file'] },
   color: { flag: ['always', 'always'], file: ['never', 'never'] },
@@ -69,17 +89,24 @@ const SAMPLES: Record<SettingKey, { flag: [string, unknown]; env?: [string, unkn
   rate: { flag: ['120', 120], file: ['10/s', 600] },
   maxEvents: { flag: ['10', 10] },
   output: { flag: ['out.jsonl', 'out.jsonl'] },
-  proxy: { flag: ['http://flag.test:3128', 'http://flag.test:3128'], file: ['http://file.test:3128', 'http://file.test:3128'] },
+  proxy: {
+    flag: ['http://flag.test:3128', 'http://flag.test:3128'],
+    file: ['http://file.test:3128', 'http://file.test:3128'],
+  },
   maxAnswerSize: { flag: ['2MiB', 2 * 2 ** 20], env: ['3145728', 3 * 2 ** 20], file: ['4096KiB', 4 * 2 ** 20] },
 };
 
-const cases = (Object.keys(SETTINGS) as SettingKey[]).flatMap((key) => SETTINGS[key].commands.map((command) => [key, command] as const));
+const cases = (Object.keys(SETTINGS) as SettingKey[]).flatMap((key) =>
+  SETTINGS[key].commands.map((command) => [key, command] as const),
+);
 
 describe('the settings table', () => {
   it('has a sample for every row, and config keys for exactly the rows that say so', () => {
     expect(Object.keys(SAMPLES).sort()).toEqual(Object.keys(SETTINGS).sort());
-    for (const [key, row] of Object.entries(SETTINGS)) expect(SAMPLES[key as SettingKey].file !== undefined, key).toBe(row.config);
-    for (const [key, row] of Object.entries(SETTINGS)) expect(SAMPLES[key as SettingKey].env !== undefined, key).toBe(row.env !== undefined);
+    for (const [key, row] of Object.entries(SETTINGS))
+      expect(SAMPLES[key as SettingKey].file !== undefined, key).toBe(row.config);
+    for (const [key, row] of Object.entries(SETTINGS))
+      expect(SAMPLES[key as SettingKey].env !== undefined, key).toBe(row.env !== undefined);
     expect(settingKeys()).toEqual(Object.keys(SETTINGS).filter((key) => SETTINGS[key as SettingKey].config));
   });
 
@@ -119,7 +146,10 @@ describe('the settings table', () => {
   });
 
   it('an empty variable counts as unset: config.json, then the default, apply', async () => {
-    const withFile = await run('tail', [], { env: { ASANA_BASE_URL: '', EVENTS_MAX_ANSWER_SIZE: '' }, file: { asanaBaseUrl: 'http://file.test/api/1.0', maxAnswerSize: '2MiB' } });
+    const withFile = await run('tail', [], {
+      env: { ASANA_BASE_URL: '', EVENTS_MAX_ANSWER_SIZE: '' },
+      file: { asanaBaseUrl: 'http://file.test/api/1.0', maxAnswerSize: '2MiB' },
+    });
     expect(withFile.settings.asanaBaseUrl).toBe('http://file.test/api/1.0');
     expect(withFile.settings.maxAnswerSize).toBe(2 ** 21);
     fs.rmSync(path.join(dir, 'config.json'));
@@ -131,9 +161,14 @@ describe('the settings table', () => {
   it('a bad variable is a usage error naming the variable, not the flag', async () => {
     const error = await run('tail', [], { env: { EVENTS_MAX_ANSWER_SIZE: '64 MB' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).message).toBe('EVENTS_MAX_ANSWER_SIZE must be a size from 1MiB to 1GiB (bytes, or with KiB, MiB, GiB), not "64 MB"');
+    expect((error as UsageError).message).toBe(
+      'EVENTS_MAX_ANSWER_SIZE must be a size from 1MiB to 1GiB (bytes, or with KiB, MiB, GiB), not "64 MB"',
+    );
     // A good flag wins over a bad variable: the variable is never used.
-    expect((await run('tail', ['--max-answer-size', '1GiB'], { env: { EVENTS_MAX_ANSWER_SIZE: '64 MB' } })).settings.maxAnswerSize).toBe(2 ** 30);
+    expect(
+      (await run('tail', ['--max-answer-size', '1GiB'], { env: { EVENTS_MAX_ANSWER_SIZE: '64 MB' } })).settings
+        .maxAnswerSize,
+    ).toBe(2 ** 30);
   });
 
   it('a bad value in config.json names the file and the key (exit 78), for the new rows too', async () => {
@@ -186,12 +221,32 @@ describe('empty and odd values (issue 17 item 9)', () => {
     ['tail', ['--timeout', '0x1e'], '--timeout must be a number of seconds from 1 to 3600, not "0x1e"'],
     ['auth', ['--timeout', ''], '--timeout must be a number of seconds from 1 to 3600, not ""'],
     ['tail', ['--max-events', '1e3'], '--max-events must be a whole number from 1 to 2147483647, not "1e3"'],
-    ['tail', ['--rate', ' 60/min'], '--rate must be requests per minute from 1 to 100,000, like 600/min or 10/s, not " 60/min"'],
+    [
+      'tail',
+      ['--rate', ' 60/min'],
+      '--rate must be requests per minute from 1 to 100,000, like 600/min or 10/s, not " 60/min"',
+    ],
     ['tail', ['--color', ''], '--color must be auto, always or never, not ""'],
-    ['tail', ['--asana-base-url', ''], '--asana-base-url must be an http(s) URL such as "https://app.asana.com/api/1.0", not ""'],
-    ['auth', ['--proxy', 'proxy.example.com:3128'], '--proxy must be an http(s) URL such as "http://proxy.example.com:3128", not "proxy.example.com:3128"'],
-    ['snapshot', ['--max-answer-size', '500KiB'], '--max-answer-size must be a size from 1MiB to 1GiB (bytes, or with KiB, MiB, GiB), not "500KiB"'],
-    ['tail', ['--max-answer-size', '0x4000000'], '--max-answer-size must be a size from 1MiB to 1GiB (bytes, or with KiB, MiB, GiB), not "0x4000000"'],
+    [
+      'tail',
+      ['--asana-base-url', ''],
+      '--asana-base-url must be an http(s) URL such as "https://app.asana.com/api/1.0", not ""',
+    ],
+    [
+      'auth',
+      ['--proxy', 'proxy.example.com:3128'],
+      '--proxy must be an http(s) URL such as "http://proxy.example.com:3128", not "proxy.example.com:3128"',
+    ],
+    [
+      'snapshot',
+      ['--max-answer-size', '500KiB'],
+      '--max-answer-size must be a size from 1MiB to 1GiB (bytes, or with KiB, MiB, GiB), not "500KiB"',
+    ],
+    [
+      'tail',
+      ['--max-answer-size', '0x4000000'],
+      '--max-answer-size must be a size from 1MiB to 1GiB (bytes, or with KiB, MiB, GiB), not "0x4000000"',
+    ],
   ] as const)('%s %j: a usage error naming the flag and what it must be', async (command, args, message) => {
     const error = await run(command, [...args]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
@@ -201,18 +256,23 @@ describe('empty and odd values (issue 17 item 9)', () => {
   });
 
   it('takes the spellings it documents', async () => {
-    expect((await run('tail', ['--interval', '0.5', '--max-answer-size', '500000KiB', '--rate', '10/s'])).settings).toMatchObject({ interval: 0.5, maxAnswerSize: 500_000 * 1024, rate: 600 });
+    expect(
+      (await run('tail', ['--interval', '0.5', '--max-answer-size', '500000KiB', '--rate', '10/s'])).settings,
+    ).toMatchObject({ interval: 0.5, maxAnswerSize: 500_000 * 1024, rate: 600 });
     expect((await run('tail', ['--max-answer-size', '1048576'])).settings.maxAnswerSize).toBe(2 ** 20);
   });
 });
 
 describe('the config folder', () => {
-  it.skipIf(process.platform === 'darwin' || process.platform === 'win32')('is the folder conf picks for the project "events" with no suffix, so `events config path` and conf agree', async () => {
-    vi.stubEnv('EVENTS_CONFIG_DIR', '');
-    vi.stubEnv('XDG_CONFIG_HOME', dir);
-    const Conf = await loadConf();
-    const conf = new Conf<Record<string, unknown>>({ projectName: 'events', projectSuffix: '' });
-    expect(configDir(process.env)).toBe(path.dirname(conf.path));
-    expect(configDir(process.env)).toBe(path.join(dir, 'events'));
-  });
+  it.skipIf(process.platform === 'darwin' || process.platform === 'win32')(
+    'is the folder conf picks for the project "events" with no suffix, so `events config path` and conf agree',
+    async () => {
+      vi.stubEnv('EVENTS_CONFIG_DIR', '');
+      vi.stubEnv('XDG_CONFIG_HOME', dir);
+      const Conf = await loadConf();
+      const conf = new Conf<Record<string, unknown>>({ projectName: 'events', projectSuffix: '' });
+      expect(configDir(process.env)).toBe(path.dirname(conf.path));
+      expect(configDir(process.env)).toBe(path.join(dir, 'events'));
+    },
+  );
 });

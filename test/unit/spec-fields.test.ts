@@ -27,12 +27,15 @@ function optFieldsEnum(lines: string[], operationId: string): string[] {
   return values;
 }
 
-describe.skipIf(!haveSpec)(`opt_fields from the spec (${haveSpec ? SPEC : 'shared/specs/asana_oas.yaml not found beside the repository'})`, () => {
-  const lines = haveSpec ? fs.readFileSync(SPEC, 'utf8').split('\n') : [];
-  it.each(Object.keys(SPEC_OPT_FIELDS))('%s: the emulator and the client both hold the spec\'s enum', (operation) => {
-    const spec = optFieldsEnum(lines, operation);
-    expect(spec.length).toBeGreaterThan(2);
-    expect([...SPEC_OPT_FIELDS[operation]!]).toEqual(spec);
-    expect([...(CRAWL_FIELD_ENUMS[operation] ?? [])]).toEqual(spec);
-  });
-});
+describe.skipIf(!haveSpec)(
+  `opt_fields from the spec (${haveSpec ? SPEC : 'shared/specs/asana_oas.yaml not found beside the repository'})`,
+  () => {
+    const lines = haveSpec ? fs.readFileSync(SPEC, 'utf8').split('\n') : [];
+    it.each(Object.keys(SPEC_OPT_FIELDS))("%s: the emulator and the client both hold the spec's enum", (operation) => {
+      const spec = optFieldsEnum(lines, operation);
+      expect(spec.length).toBeGreaterThan(2);
+      expect([...SPEC_OPT_FIELDS[operation]!]).toEqual(spec);
+      expect([...(CRAWL_FIELD_ENUMS[operation] ?? [])]).toEqual(spec);
+    });
+  },
+);

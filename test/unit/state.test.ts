@@ -71,7 +71,9 @@ describe('cursor store', () => {
     }
     expect(caught).toBeInstanceOf(StateError);
     expect((caught as StateError).message).toContain(file.path);
-    expect((caught as StateError).hint).toBe(`start this subscription over from now: events state reset workspace:1 (or rm '${file.path}')`);
+    expect((caught as StateError).hint).toBe(
+      `start this subscription over from now: events state reset workspace:1 (or rm '${file.path}')`,
+    );
   });
 
   it('refuses a file from a newer version', () => {
@@ -112,7 +114,11 @@ describe('lock', () => {
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const release = await acquireLock(lock, { waitMs: 0, description: 'p' });
-    expect(JSON.parse(fs.readFileSync(lock, 'utf8'))).toMatchObject({ pid: process.pid, start: processStart(process.pid), host: os.hostname() });
+    expect(JSON.parse(fs.readFileSync(lock, 'utf8'))).toMatchObject({
+      pid: process.pid,
+      start: processStart(process.pid),
+      host: os.hostname(),
+    });
     release();
     expect(fs.existsSync(lock)).toBe(false);
   });
@@ -136,11 +142,17 @@ describe('lock', () => {
       const start = processStart(live.pid!);
       expect(start).toBeGreaterThan(0);
       // The same pid, but the process that took the lock started at another time: it is gone.
-      fs.writeFileSync(lock, JSON.stringify({ pid: live.pid, start: start! - 1, host: os.hostname(), since: '2026-01-01T00:00:00Z' }));
+      fs.writeFileSync(
+        lock,
+        JSON.stringify({ pid: live.pid, start: start! - 1, host: os.hostname(), since: '2026-01-01T00:00:00Z' }),
+      );
       const release = await acquireLock(lock, { waitMs: 0, description: 'p' });
       release();
       // The very process: locked, and the error names the lock file and the fix.
-      fs.writeFileSync(lock, JSON.stringify({ pid: live.pid, start, host: os.hostname(), since: '2026-01-01T00:00:00Z' }));
+      fs.writeFileSync(
+        lock,
+        JSON.stringify({ pid: live.pid, start, host: os.hostname(), since: '2026-01-01T00:00:00Z' }),
+      );
       let caught: unknown;
       try {
         await acquireLock(lock, { waitMs: 0, description: 'project 1' });
@@ -148,7 +160,9 @@ describe('lock', () => {
         caught = error;
       }
       expect(caught).toBeInstanceOf(LockedError);
-      expect((caught as LockedError).message).toBe(`another events process (pid ${live.pid}, since 2026-01-01T00:00:00Z) is reading project 1; lock file ${lock}`);
+      expect((caught as LockedError).message).toBe(
+        `another events process (pid ${live.pid}, since 2026-01-01T00:00:00Z) is reading project 1; lock file ${lock}`,
+      );
       expect((caught as LockedError).hint).toContain(`rm '${lock}'`);
     } finally {
       live.kill();
@@ -171,7 +185,13 @@ describe('state folder problems are their own error, exit 73 (issue 17 item 6)',
   it('creates missing levels one by one (no recursive mkdir), each 0700, and accepts what exists', () => {
     const deep = path.join(dir, 'a', 'b', 'events');
     new CursorStore(deep);
-    for (const level of [path.join(dir, 'a'), path.join(dir, 'a', 'b'), deep, path.join(deep, 'cursors'), path.join(deep, 'locks')]) {
+    for (const level of [
+      path.join(dir, 'a'),
+      path.join(dir, 'a', 'b'),
+      deep,
+      path.join(deep, 'cursors'),
+      path.join(deep, 'locks'),
+    ]) {
       expect(fs.statSync(level).mode & 0o777).toBe(0o700);
     }
     expect(() => new CursorStore(deep)).not.toThrow();
@@ -185,8 +205,12 @@ describe('state folder problems are their own error, exit 73 (issue 17 item 6)',
       expect(error).toBeInstanceOf(StateFolderError);
       expect((error as StateFolderError).exitCode).toBe(ExitCode.stateFolder);
       expect(ExitCode.stateFolder).toBe(73);
-      expect(error.message).toMatch(new RegExp(`^cannot create the state folder ${target}: (it|${file}) is a file, not a folder \\(ENOTDIR\\)$`));
-      expect((error as StateFolderError).hint).toBe(`move ${file} out of the way, or set EVENTS_CONFIG_DIR to a writable folder`);
+      expect(error.message).toMatch(
+        new RegExp(`^cannot create the state folder ${target}: (it|${file}) is a file, not a folder \\(ENOTDIR\\)$`),
+      );
+      expect((error as StateFolderError).hint).toBe(
+        `move ${file} out of the way, or set EVENTS_CONFIG_DIR to a writable folder`,
+      );
     }
   });
 
@@ -200,7 +224,9 @@ describe('state folder problems are their own error, exit 73 (issue 17 item 6)',
       const error = await thrown(() => acquireLock(lock, { waitMs: 0, description: 'p' }));
       expect(error).toBeInstanceOf(StateFolderError);
       expect(error.message).toBe(`cannot take the lock ${lock}: it is a folder where a file goes (EISDIR)`);
-      expect((error as StateFolderError).hint).toBe(`remove that folder: rmdir '${lock}'; or set EVENTS_CONFIG_DIR to a writable folder`);
+      expect((error as StateFolderError).hint).toBe(
+        `remove that folder: rmdir '${lock}'; or set EVENTS_CONFIG_DIR to a writable folder`,
+      );
     }
     expect(fs.statSync(lock).isDirectory()).toBe(true);
   });
@@ -211,7 +237,9 @@ describe('state folder problems are their own error, exit 73 (issue 17 item 6)',
     fs.writeFileSync(store.locksDir, '');
     const error = await thrown(() => acquireLock(store.lockPath(key), { waitMs: 0, description: 'p' }));
     expect(error).toBeInstanceOf(StateFolderError);
-    expect(error.message).toBe(`cannot take the lock ${store.lockPath(key)}: ${store.locksDir} is a file, not a folder (ENOTDIR)`);
+    expect(error.message).toBe(
+      `cannot take the lock ${store.lockPath(key)}: ${store.locksDir} is a file, not a folder (ENOTDIR)`,
+    );
   });
 
   it('a folder where the cursor file goes is the folder\'s problem, not a "corrupt" file', async () => {
@@ -230,7 +258,9 @@ describe('state folder problems are their own error, exit 73 (issue 17 item 6)',
     const error = await thrown(() => file.saveQuick({ label: 'w', cursor: { sync: 'a' }, savedAt: 'x' }));
     expect(error).toBeInstanceOf(StateFolderError);
     expect(error.message).toBe(`cannot save the cursor to ${file.path}: the disk is full (ENOSPC)`);
-    expect((error as StateFolderError).hint).toBe('free some space on that disk, or set EVENTS_CONFIG_DIR to a folder on another disk');
+    expect((error as StateFolderError).hint).toBe(
+      'free some space on that disk, or set EVENTS_CONFIG_DIR to a folder on another disk',
+    );
   });
 
   it('a quick save through a temporary file that hits a full disk leaves no temporary file', async (context) => {
@@ -262,7 +292,10 @@ describe('a zombie holds no lock (issue 17 item 7)', () => {
       await waitUntil(() => out.includes('\n'), 'the pid of the holder');
       const pid = Number(out.trim());
       await waitUntil(() => processStart(pid) !== undefined, 'the holder to start');
-      fs.writeFileSync(lock, JSON.stringify({ pid, start: processStart(pid), host: os.hostname(), since: '2026-01-01T00:00:00Z' }));
+      fs.writeFileSync(
+        lock,
+        JSON.stringify({ pid, start: processStart(pid), host: os.hostname(), since: '2026-01-01T00:00:00Z' }),
+      );
       await expect(acquireLock(lock, { waitMs: 0, description: 'p' })).rejects.toThrow(LockedError);
       process.kill(pid, 'SIGKILL');
       await waitUntil(() => processState(pid) === 'Z', 'the holder to be a zombie');

@@ -31,8 +31,18 @@ describe('runTail', () => {
     const stdout = stream(() => {
       throw new TypeError('a bug while writing');
     });
-    const config = buildTailConfig([bed.project], { once: true, json: true }, defaultSettings({ asanaBaseUrl: `${bed.emulator.url}/api/1.0` }), bed.env());
-    const run = runTail(config, { stdout, stderr: stream((text) => (stderr += text)), env: bed.env(), stop: new AbortController() });
+    const config = buildTailConfig(
+      [bed.project],
+      { once: true, json: true },
+      defaultSettings({ asanaBaseUrl: `${bed.emulator.url}/api/1.0` }),
+      bed.env(),
+    );
+    const run = runTail(config, {
+      stdout,
+      stderr: stream((text) => (stderr += text)),
+      env: bed.env(),
+      stop: new AbortController(),
+    });
     await expect(run).rejects.toThrow('a bug while writing');
     expect(stderr).toBe('');
   });

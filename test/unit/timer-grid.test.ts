@@ -50,7 +50,9 @@ describe('TimerGrid', () => {
 
   it('ticks fall on the phase: grids with other phases end the same wait at other times', async () => {
     for (const phase of [0, 100]) {
-      const end = await settle(new Promise<number>((resolve) => new TimerGrid(200, phase).after(10, () => resolve(Date.now()))));
+      const end = await settle(
+        new Promise<number>((resolve) => new TimerGrid(200, phase).after(10, () => resolve(Date.now()))),
+      );
       expect((end - phase) % 200).toBe(0);
     }
   });
@@ -94,10 +96,16 @@ describe('TimerGrid', () => {
     // 600/min: one second's burst of 10, then one slot per 100 ms, handed out three at a time.
     const governor = new Governor({ vendor: 'Asana', ratePerMin: 600, clock: grid.clock });
     const grants: number[] = [];
-    await settle(Promise.all(Array.from({ length: 19 }, (_, i) => governor.acquire(`s${i}`).then((t) => {
-      grants.push(Date.now());
-      governor.release(t, { status: 200 });
-    }))));
+    await settle(
+      Promise.all(
+        Array.from({ length: 19 }, (_, i) =>
+          governor.acquire(`s${i}`).then((t) => {
+            grants.push(Date.now());
+            governor.release(t, { status: 200 });
+          }),
+        ),
+      ),
+    );
     const later = grants.slice(10);
     const groups = new Set(later);
     expect(groups.size).toBeLessThanOrEqual(4);
@@ -108,10 +116,20 @@ describe('TimerGrid', () => {
 describe('the providers wait for --interval on the grid', () => {
   it.each(['asana', 'box'] as const)('%s: waits begun 60 ms apart end on the same tick', async (name) => {
     const grid = new TimerGrid(250, 0);
-    const common = { baseUrl: 'http://127.0.0.1:9/api', auth: new StaticTokenSource(name, 't', 'X'), http: new HttpClient({ userAgent: 'test', timeoutMs: 1000 }), retry: { baseMs: 10, capMs: 10 }, intervalMs: 100, grid };
+    const common = {
+      baseUrl: 'http://127.0.0.1:9/api',
+      auth: new StaticTokenSource(name, 't', 'X'),
+      http: new HttpClient({ userAgent: 'test', timeoutMs: 1000 }),
+      retry: { baseMs: 10, capMs: 10 },
+      intervalMs: 100,
+      grid,
+    };
     const provider = name === 'asana' ? new AsanaProvider(common) : new BoxProvider(common);
     const ref = parseReference(name === 'asana' ? '1204567890123456' : 'box:admin_logs');
-    const ctx = { signal: new AbortController().signal, report: { retrying: () => undefined, recovered: () => undefined } };
+    const ctx = {
+      signal: new AbortController().signal,
+      report: { retrying: () => undefined, recovered: () => undefined },
+    };
     const ends: number[] = [];
     // Start just after a tick, so both waits end within the same step.
     await settle(grid.sleep(0));

@@ -47,7 +47,13 @@ describe('textWidth', () => {
   });
 });
 
-const SAMPLES = ['仕様を書く 한국어 テスト', `${FAMILY}${FLAG}\u{1F680}x\u{1F44D}\u{1F3FD}`, 'e\u0301e\u0301e\u0301 café', 'שלום עולם مرحبا', 'Write the spec'];
+const SAMPLES = [
+  '仕様を書く 한국어 テスト',
+  `${FAMILY}${FLAG}\u{1F680}x\u{1F44D}\u{1F3FD}`,
+  'e\u0301e\u0301e\u0301 café',
+  'שלום עולם مرحبا',
+  'Write the spec',
+];
 
 describe('cutToWidth', () => {
   it('never exceeds the width, never splits a grapheme, ends in "…" when cut', () => {
@@ -72,11 +78,23 @@ describe('human lines at every width', () => {
   const plain = new Chalk({ level: 0 });
   const now = new Date('2026-11-24T15:00:00');
   const at = new Date('2026-11-24T14:03:22').toISOString();
-  const names = ['仕様書を書いて来週までにレビューに出す', `Party ${FAMILY}${FLAG} planning 🎉🎉🎉`, 'Ре́зюме café naïve e\u0301', 'לכתוב את המפרט של הפרויקט', 'كتابة المواصفات للمشروع'];
+  const names = [
+    '仕様書を書いて来週までにレビューに出す',
+    `Party ${FAMILY}${FLAG} planning 🎉🎉🎉`,
+    'Ре́зюме café naïve e\u0301',
+    'לכתוב את המפרט של הפרויקט',
+    'كتابة المواصفات للمشروع',
+  ];
 
   it('Asana: display width ≤ terminal width at every width from 1 to 120, the actor and the change kept from 40 on', () => {
     for (const name of names) {
-      const event = { user: { gid: '9', name: '山田 太郎' }, created_at: at, action: 'changed', resource: { gid: '1302', resource_type: 'task', name }, change: { field: 'assignee', new_value: { name: 'グレース・ホッパー' } } };
+      const event = {
+        user: { gid: '9', name: '山田 太郎' },
+        created_at: at,
+        action: 'changed',
+        resource: { gid: '1302', resource_type: 'task', name },
+        change: { field: 'assignee', new_value: { name: 'グレース・ホッパー' } },
+      };
       for (let width = 1; width <= 120; width++) {
         const line = formatAsanaEvent(event, { chalk: plain, now, width });
         expect([name, width, textWidth(line) <= width]).toEqual([name, width, true]);
@@ -91,7 +109,12 @@ describe('human lines at every width', () => {
 
   it('Box: display width ≤ terminal width at every width from 1 to 120', () => {
     for (const name of names) {
-      const event = { event_type: 'ITEM_UPLOAD', created_at: at, created_by: { login: '太郎@example.com' }, source: { type: 'file', id: '1234', name, parent: { name: '財務' } } };
+      const event = {
+        event_type: 'ITEM_UPLOAD',
+        created_at: at,
+        created_by: { login: '太郎@example.com' },
+        source: { type: 'file', id: '1234', name, parent: { name: '財務' } },
+      };
       for (let width = 1; width <= 120; width++) {
         const line = formatBoxEvent(event, { chalk: plain, now, width });
         expect([name, width, textWidth(line) <= width]).toEqual([name, width, true]);
@@ -102,7 +125,13 @@ describe('human lines at every width', () => {
   });
 
   it('shortens a wide name (whole graphemes) before the id goes', () => {
-    const event = { user: { gid: '9', name: 'Ada Lovelace' }, created_at: at, action: 'changed', resource: { gid: '1204567890123456', resource_type: 'task', name: '仕様書を書いて来週までにレビューに出す' }, change: { field: 'assignee', new_value: { name: 'Grace Hopper' } } };
+    const event = {
+      user: { gid: '9', name: 'Ada Lovelace' },
+      created_at: at,
+      action: 'changed',
+      resource: { gid: '1204567890123456', resource_type: 'task', name: '仕様書を書いて来週までにレビューに出す' },
+      change: { field: 'assignee', new_value: { name: 'Grace Hopper' } },
+    };
     const line = formatAsanaEvent(event, { chalk: plain, now, width: 90 });
     expect(line).toContain(' 1204567890123456');
     expect(line).toMatch(/"仕[^"]*…"/);
@@ -112,14 +141,35 @@ describe('human lines at every width', () => {
 
   it('RTL server text keeps its characters and width, isolated so the line keeps its order', () => {
     const name = 'לכתוב את המפרט';
-    const line = formatAsanaEvent({ user: { gid: '9', name: 'Ada' }, created_at: at, action: 'added', resource: { gid: '1302', resource_type: 'task', name } }, { chalk: plain, now, width: 100 });
+    const line = formatAsanaEvent(
+      {
+        user: { gid: '9', name: 'Ada' },
+        created_at: at,
+        action: 'added',
+        resource: { gid: '1302', resource_type: 'task', name },
+      },
+      { chalk: plain, now, width: 100 },
+    );
     expect(line).toBe(`14:03:22 Ada added task "\u2068${name}\u2069" 1302`);
     expect(textWidth(line)).toBe(textWidth(`14:03:22 Ada added task "${name}" 1302`));
     // Cut RTL text stays inside its isolate.
-    const cut = fitLine([{ text: 'a' }, { text: name, before: '"', after: '"', shrinkable: true }, { text: '1302' }], 14);
+    const cut = fitLine(
+      [{ text: 'a' }, { text: name, before: '"', after: '"', shrinkable: true }, { text: '1302' }],
+      14,
+    );
     expect(cut).toMatch(/^a "\u2068[^\u2069]+…\u2069" 1302$/);
     expect(textWidth(cut)).toBeLessThanOrEqual(14);
     // Left-to-right text is not wrapped.
-    expect(formatAsanaEvent({ user: { gid: '9', name: 'Ada' }, created_at: at, action: 'added', resource: { gid: '1302', resource_type: 'task', name: 'Spec' } }, { chalk: plain, now })).not.toMatch(/[\u2066-\u2069]/);
+    expect(
+      formatAsanaEvent(
+        {
+          user: { gid: '9', name: 'Ada' },
+          created_at: at,
+          action: 'added',
+          resource: { gid: '1302', resource_type: 'task', name: 'Spec' },
+        },
+        { chalk: plain, now },
+      ),
+    ).not.toMatch(/[\u2066-\u2069]/);
   });
 });

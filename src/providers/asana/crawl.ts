@@ -11,12 +11,69 @@ import type { SnapshotItem } from '../../core/provider.js';
 
 /** Fields asked for by default, per operation; all are in the spec's enums (a unit test checks). */
 export const DEFAULT_CRAWL_FIELDS: Record<string, readonly string[]> = {
-  getProject: ['name', 'archived', 'color', 'completed', 'due_on', 'modified_at', 'owner', 'permalink_url', 'team.name', 'current_status_update.title'],
-  getTasksForProject: ['name', 'resource_subtype', 'assignee.name', 'completed', 'completed_at', 'due_on', 'modified_at', 'memberships.section.name', 'num_subtasks', 'permalink_url', 'parent.name', 'created_at'],
-  getTask: ['name', 'resource_subtype', 'assignee.name', 'completed', 'completed_at', 'due_on', 'modified_at', 'memberships.section.name', 'num_subtasks', 'permalink_url', 'parent.name', 'created_at'],
-  getSubtasksForTask: ['name', 'resource_subtype', 'assignee.name', 'completed', 'completed_at', 'due_on', 'modified_at', 'num_subtasks', 'permalink_url', 'parent.name', 'created_at'],
+  getProject: [
+    'name',
+    'archived',
+    'color',
+    'completed',
+    'due_on',
+    'modified_at',
+    'owner',
+    'permalink_url',
+    'team.name',
+    'current_status_update.title',
+  ],
+  getTasksForProject: [
+    'name',
+    'resource_subtype',
+    'assignee.name',
+    'completed',
+    'completed_at',
+    'due_on',
+    'modified_at',
+    'memberships.section.name',
+    'num_subtasks',
+    'permalink_url',
+    'parent.name',
+    'created_at',
+  ],
+  getTask: [
+    'name',
+    'resource_subtype',
+    'assignee.name',
+    'completed',
+    'completed_at',
+    'due_on',
+    'modified_at',
+    'memberships.section.name',
+    'num_subtasks',
+    'permalink_url',
+    'parent.name',
+    'created_at',
+  ],
+  getSubtasksForTask: [
+    'name',
+    'resource_subtype',
+    'assignee.name',
+    'completed',
+    'completed_at',
+    'due_on',
+    'modified_at',
+    'num_subtasks',
+    'permalink_url',
+    'parent.name',
+    'created_at',
+  ],
   getStoriesForTask: ['created_at', 'created_by.name', 'resource_subtype', 'text', 'type'],
-  getGoal: ['name', 'status', 'due_on', 'owner.name', 'time_period.display_name', 'metric.current_number_value', 'metric.target_number_value'],
+  getGoal: [
+    'name',
+    'status',
+    'due_on',
+    'owner.name',
+    'time_period.display_name',
+    'metric.current_number_value',
+    'metric.target_number_value',
+  ],
   getWorkspace: ['name', 'is_organization'],
   getProjectsForWorkspace: ['name', 'archived', 'color', 'modified_at', 'permalink_url', 'owner'],
 };
@@ -29,13 +86,22 @@ export function validateCrawlFields(fields: string[]): string[] {
   const unknown = fields.filter((f) => !known.has(f));
   if (unknown.length) {
     const guess = closest(unknown[0]!, [...known]);
-    throw badValue('--crawl-fields', 'fields of projects, tasks, stories, goals or workspaces as Asana names them', unknown.join(','), 'name,assignee.name,completed', guess ? `did you mean ${guess}?` : undefined);
+    throw badValue(
+      '--crawl-fields',
+      'fields of projects, tasks, stories, goals or workspaces as Asana names them',
+      unknown.join(','),
+      'name,assignee.name,completed',
+      guess ? `did you mean ${guess}?` : undefined,
+    );
   }
   return fields;
 }
 
 export class AsanaCrawler {
-  constructor(private readonly get: JsonGetter, private readonly fields?: string[]) {}
+  constructor(
+    private readonly get: JsonGetter,
+    private readonly fields?: string[],
+  ) {}
 
   async *crawl(ref: Extract<Reference, { provider: 'asana' }>): AsyncGenerator<SnapshotItem[]> {
     if (ref.kind === 'workspace') {
@@ -59,7 +125,11 @@ export class AsanaCrawler {
 
   /** A bare gid does not say what it is: ask the endpoints in order of how often people tail them. */
   async resourceType(gid: string): Promise<AsanaResourceType> {
-    for (const [type, path] of [['project', `/projects/${gid}`], ['task', `/tasks/${gid}`], ['goal', `/goals/${gid}`]] as const) {
+    for (const [type, path] of [
+      ['project', `/projects/${gid}`],
+      ['task', `/tasks/${gid}`],
+      ['goal', `/goals/${gid}`],
+    ] as const) {
       if (await this.get(path, { opt_fields: 'name' })) return type;
     }
     throw new UsageError(`${gid} is neither a project, a task nor a goal that this token can read`, 'check the gid');
@@ -67,7 +137,9 @@ export class AsanaCrawler {
 
   #optFields(operation: string): string {
     const allowed = CRAWL_FIELD_ENUMS[operation] ?? [];
-    const fields = this.fields ? this.fields.filter((f) => allowed.includes(f)) : DEFAULT_CRAWL_FIELDS[operation] ?? [];
+    const fields = this.fields
+      ? this.fields.filter((f) => allowed.includes(f))
+      : (DEFAULT_CRAWL_FIELDS[operation] ?? []);
     return fields.join(',');
   }
 

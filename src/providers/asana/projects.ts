@@ -36,7 +36,10 @@ export async function listProjects(ref: Expander, get: GetPage): Promise<ListedP
     if (!Array.isArray(data)) throw new TransientError(`Asana sent a project list without data for ${ref.label}`);
     for (const item of data as Array<Record<string, unknown>>) {
       if (typeof item?.['gid'] !== 'string' || item['archived'] === true) continue;
-      projects.set(item['gid'], { gid: item['gid'], name: typeof item['name'] === 'string' ? item['name'] : undefined });
+      projects.set(item['gid'], {
+        gid: item['gid'],
+        name: typeof item['name'] === 'string' ? item['name'] : undefined,
+      });
     }
     const next = body['next_page'] as { offset?: unknown } | null | undefined;
     if (typeof next?.offset !== 'string' || !next.offset) return [...projects.values()];

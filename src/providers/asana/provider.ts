@@ -24,9 +24,21 @@ export { DEFAULT_ASANA_BASE_URL } from '../defaults.js';
 
 /** The spec's enum for GET /events opt_fields. */
 export const ASANA_EVENT_FIELDS = [
-  'action', 'change', 'change.action', 'change.added_value', 'change.field', 'change.new_value',
-  'change.removed_value', 'created_at', 'parent', 'parent.name', 'resource', 'resource.name', 'type',
-  'user', 'user.name',
+  'action',
+  'change',
+  'change.action',
+  'change.added_value',
+  'change.field',
+  'change.new_value',
+  'change.removed_value',
+  'created_at',
+  'parent',
+  'parent.name',
+  'resource',
+  'resource.name',
+  'type',
+  'user',
+  'user.name',
 ] as const;
 
 export interface AsanaOptions {
@@ -50,7 +62,13 @@ export function validateAsanaFields(fields: string[]): string[] {
   const unknown = fields.filter((f) => !(ASANA_EVENT_FIELDS as readonly string[]).includes(f));
   if (unknown.length) {
     const guess = closest(unknown[0]!, ASANA_EVENT_FIELDS);
-    throw badValue('--fields', `fields of Asana events (${ASANA_EVENT_FIELDS.join(', ')})`, unknown.join(','), 'user.name,resource.name', guess ? `did you mean ${guess}?` : undefined);
+    throw badValue(
+      '--fields',
+      `fields of Asana events (${ASANA_EVENT_FIELDS.join(', ')})`,
+      unknown.join(','),
+      'user.name,resource.name',
+      guess ? `did you mean ${guess}?` : undefined,
+    );
   }
   return fields;
 }
@@ -64,7 +82,14 @@ export class AsanaProvider implements Provider {
 
   constructor(options: AsanaOptions) {
     this.#options = options;
-    this.#api = new ApiCaller({ vendor: 'asana', baseUrl: options.baseUrl, auth: options.auth, http: options.http, governor: options.governor, retry: options.retry });
+    this.#api = new ApiCaller({
+      vendor: 'asana',
+      baseUrl: options.baseUrl,
+      auth: options.auth,
+      http: options.http,
+      governor: options.governor,
+      retry: options.retry,
+    });
     this.#base = this.#api.base;
     this.host = this.#api.host;
   }
@@ -137,14 +162,23 @@ function interpret(ref: AsanaRef, res: HttpResponse, auth: TokenSource): FetchRe
     const page = scanEventsPage(res.body);
     if (page) return { kind: 'page', page };
     const body = parseJsonObject(res.body);
-    if (!body || !Array.isArray(body['data']) || typeof body['sync'] !== 'string' || typeof body['has_more'] !== 'boolean') {
+    if (
+      !body ||
+      !Array.isArray(body['data']) ||
+      typeof body['sync'] !== 'string' ||
+      typeof body['has_more'] !== 'boolean'
+    ) {
       throw new TransientError('Asana sent a 200 answer without data, sync and has_more (truncated or garbled body)');
     }
-    return { kind: 'page', page: { events: EventBatch.fromValues(body['data']), next: { sync: body['sync'] }, more: body['has_more'] } };
+    return {
+      kind: 'page',
+      page: { events: EventBatch.fromValues(body['data']), next: { sync: body['sync'] }, more: body['has_more'] },
+    };
   }
   if (res.status === 412) {
     const body = parseJsonObject(res.body);
-    if (!body || typeof body['sync'] !== 'string') throw new TransientError('Asana sent a 412 answer without a fresh sync token');
+    if (!body || typeof body['sync'] !== 'string')
+      throw new TransientError('Asana sent a 412 answer without a fresh sync token');
     return { kind: 'expired', fresh: { sync: body['sync'] } };
   }
   throw statusError(ref, res, auth);
@@ -154,7 +188,8 @@ function interpret(ref: AsanaRef, res: HttpResponse, auth: TokenSource): FetchRe
 function interpretResource(ref: AsanaRef, res: HttpResponse, auth: TokenSource): Record<string, unknown> | undefined {
   if (res.status === 200) {
     const body = parseJsonObject(res.body);
-    if (!body || !('data' in body)) throw new TransientError('Asana sent a 200 answer without data (truncated or garbled body)');
+    if (!body || !('data' in body))
+      throw new TransientError('Asana sent a 200 answer without data (truncated or garbled body)');
     return body;
   }
   if (res.status === 400 || res.status === 404) return undefined;
@@ -172,7 +207,10 @@ function statusError(ref: AsanaRef, res: HttpResponse, auth: TokenSource): Error
   const { status } = res;
   const message = serverMessage(res.body);
   const said = message ? `: ${message}` : '';
-  if (status === 429) return new TransientError(`rate limited by Asana (429)`, parseRetryAfter(res.headers['retry-after']), { rateLimited: true });
+  if (status === 429)
+    return new TransientError(`rate limited by Asana (429)`, parseRetryAfter(res.headers['retry-after']), {
+      rateLimited: true,
+    });
   if (status === 408 || status >= 500) return new TransientError(`Asana answered ${status}${said}`);
   if (ref.kind === 'workspace' && (status === 401 || status === 402 || status === 403)) {
     return new AuthError(
@@ -181,10 +219,20 @@ function statusError(ref: AsanaRef, res: HttpResponse, auth: TokenSource): Error
     );
   }
   if (status === 401) return new AuthError(`Asana rejected the access token (401${said})`, rejectedHint(auth));
-  if (status === 402) return new AuthError(`Asana says ${ref.label} needs a premium plan (402${said})`, 'use a token of a paid domain');
-  if (status === 403) return new AuthError(`Asana denied access to ${ref.label} (403${said})`, 'check that the token\'s user can see it');
-  if (status === 404) return new NotFoundError(`${ref.label} was not found (404${said})`, 'check the gid or URL, and that the token\'s user can see it');
-  return new ApiError(status, `Asana answered ${status} for ${ref.label}${said}`, status === 400 ? 'check the flags (for example --fields)' : undefined);
+  if (status === 402)
+    return new AuthError(`Asana says ${ref.label} needs a premium plan (402${said})`, 'use a token of a paid domain');
+  if (status === 403)
+    return new AuthError(`Asana denied access to ${ref.label} (403${said})`, "check that the token's user can see it");
+  if (status === 404)
+    return new NotFoundError(
+      `${ref.label} was not found (404${said})`,
+      "check the gid or URL, and that the token's user can see it",
+    );
+  return new ApiError(
+    status,
+    `Asana answered ${status} for ${ref.label}${said}`,
+    status === 400 ? 'check the flags (for example --fields)' : undefined,
+  );
 }
 
 /** The usual page, its events kept as sent; undefined for anything else (then it is parsed). */
@@ -193,7 +241,11 @@ function scanEventsPage(text: string): Page | undefined {
   const sync = scanned?.fields.get('sync');
   const more = scanned?.fields.get('has_more');
   if (!scanned || sync?.charCodeAt(0) !== 0x22 || (more !== 'true' && more !== 'false')) return undefined;
-  return { events: EventBatch.fromTexts(scanned.items), next: { sync: JSON.parse(sync) as string }, more: more === 'true' };
+  return {
+    events: EventBatch.fromTexts(scanned.items),
+    next: { sync: JSON.parse(sync) as string },
+    more: more === 'true',
+  };
 }
 
 function serverMessage(text: string): string | undefined {

@@ -61,7 +61,14 @@ export class BoxProvider implements Provider {
 
   constructor(options: BoxOptions) {
     this.#options = options;
-    this.#api = new ApiCaller({ vendor: 'box', baseUrl: options.baseUrl, auth: options.auth, http: options.http, governor: options.governor, retry: options.retry });
+    this.#api = new ApiCaller({
+      vendor: 'box',
+      baseUrl: options.baseUrl,
+      auth: options.auth,
+      http: options.http,
+      governor: options.governor,
+      retry: options.retry,
+    });
     this.#base = this.#api.base;
     this.host = this.#api.host;
   }
@@ -70,7 +77,10 @@ export class BoxProvider implements Provider {
     // --event-type is sent as event_type on enterprise streams (the API filters there) and is
     // applied by the output filter on user streams, where the API has no such parameter.
     if ((this.#options.createdAfter || this.#options.createdBefore) && ref.streamType !== 'admin_logs') {
-      throw new UsageError(`--since/--until work only on box:admin_logs, not ${ref.label}`, 'use box:admin_logs for time-window backfills');
+      throw new UsageError(
+        `--since/--until work only on box:admin_logs, not ${ref.label}`,
+        'use box:admin_logs for time-window backfills',
+      );
     }
   }
 
@@ -94,16 +104,27 @@ export class BoxProvider implements Provider {
     const position = String(cursor['position'] ?? '0');
     const page = await this.#page(box, position, ctx);
     // An empty admin_logs page may carry position 0: never move a real checkpoint back to it.
-    const next = page.entries.length === 0 && (page.position === undefined || page.position === '0') ? position : page.position ?? position;
+    const next =
+      page.entries.length === 0 && (page.position === undefined || page.position === '0')
+        ? position
+        : (page.position ?? position);
     // A cursor that started at "now" keeps its start: an event created before it is never printed.
     const notBefore = typeof cursor['notBefore'] === 'string' ? cursor['notBefore'] : undefined;
     const events = notBefore === undefined ? page.entries : createdSince(page.entries, Date.parse(notBefore));
-    return { kind: 'page', page: { events, next: notBefore === undefined ? { position: next } : { position: next, notBefore }, more: page.entries.length > 0 } };
+    return {
+      kind: 'page',
+      page: {
+        events,
+        next: notBefore === undefined ? { position: next } : { position: next, notBefore },
+        more: page.entries.length > 0,
+      },
+    };
   }
 
   async waitForChanges(ref: Reference, cursor: Cursor, ctx: ProviderContext): Promise<void> {
     const box = asBox(ref);
-    if (isEnterpriseStream(box.streamType)) return (this.#options.grid?.sleep ?? sleep)(this.#options.intervalMs, ctx.signal);
+    if (isEnterpriseStream(box.streamType))
+      return (this.#options.grid?.sleep ?? sleep)(this.#options.intervalMs, ctx.signal);
     const position = String(cursor['position'] ?? '0');
     for (;;) {
       const channel = this.#channels.get(box.id) ?? (await this.#openChannel(box, ctx));
@@ -153,7 +174,8 @@ export class BoxProvider implements Provider {
     this.#channels.delete(ref.id);
     const failures = (this.#realtimeFailures.get(ref.id) ?? 0) + 1;
     this.#realtimeFailures.set(ref.id, failures);
-    if (failures > 1) await sleep(Math.min(this.#options.intervalMs, 250 * 2 ** Math.min(failures - 2, 16)), ctx.signal);
+    if (failures > 1)
+      await sleep(Math.min(this.#options.intervalMs, 250 * 2 ** Math.min(failures - 2, 16)), ctx.signal);
   }
 
   eventId(event: unknown): string | undefined {
@@ -166,7 +188,8 @@ export class BoxProvider implements Provider {
     const body = await this.#call(ref, url, ctx, 'OPTIONS', (res) => {
       const parsed = parseJson(res.body) as { entries?: Array<Record<string, unknown>> } | undefined;
       const server = parsed?.entries?.find((e) => e['type'] === 'realtime_server') ?? parsed?.entries?.[0];
-      if (!server || typeof server['url'] !== 'string') throw new TransientError('Box sent no realtime server in its OPTIONS answer');
+      if (!server || typeof server['url'] !== 'string')
+        throw new TransientError('Box sent no realtime server in its OPTIONS answer');
       return server;
     });
     const channel: RealtimeChannel = {
@@ -184,13 +207,20 @@ export class BoxProvider implements Provider {
     url.searchParams.set('stream_type', ref.streamType);
     url.searchParams.set('stream_position', position);
     url.searchParams.set('limit', String(BOX_PAGE_LIMIT));
-    if (this.#options.eventTypes?.length && isEnterpriseStream(ref.streamType)) url.searchParams.set('event_type', this.#options.eventTypes.join(','));
+    if (this.#options.eventTypes?.length && isEnterpriseStream(ref.streamType))
+      url.searchParams.set('event_type', this.#options.eventTypes.join(','));
     if (this.#options.createdAfter) url.searchParams.set('created_after', this.#options.createdAfter);
     if (this.#options.createdBefore) url.searchParams.set('created_before', this.#options.createdBefore);
     return this.#call(ref, url, ctx, 'GET', (res) => readPage(res.body));
   }
 
-  #call<T>(ref: BoxRef, url: URL, ctx: ProviderContext, method: 'GET' | 'OPTIONS', read: (res: HttpResponse) => T): Promise<T> {
+  #call<T>(
+    ref: BoxRef,
+    url: URL,
+    ctx: ProviderContext,
+    method: 'GET' | 'OPTIONS',
+    read: (res: HttpResponse) => T,
+  ): Promise<T> {
     const accept = (res: HttpResponse): T => {
       if (res.status === 200) return read(res);
       throw boxError(ref, res, this.#options.auth);
@@ -218,7 +248,9 @@ function readPage(text: string): BoxPage {
   }
   const body = parseJson(text) as { entries?: unknown; next_stream_position?: unknown } | undefined;
   if (!body || !Array.isArray(body.entries) || body.next_stream_position === undefined) {
-    throw new TransientError('Box sent a 200 answer without entries and next_stream_position (truncated or garbled body)');
+    throw new TransientError(
+      'Box sent a 200 answer without entries and next_stream_position (truncated or garbled body)',
+    );
   }
   return { entries: EventBatch.fromValues(body.entries), position: exactPosition(text, body.next_stream_position) };
 }
@@ -243,15 +275,29 @@ function parseJson(text: string): unknown {
 
 function boxError(ref: BoxRef, res: HttpResponse, auth: TokenSource): Error {
   const body = parseJson(res.body) as { message?: unknown; code?: unknown } | undefined;
-  const detail = [body?.code, body?.message].filter((x) => typeof x === 'string').map((x) => sanitizeText(x).slice(0, 200)).join(': ');
+  const detail = [body?.code, body?.message]
+    .filter((x) => typeof x === 'string')
+    .map((x) => sanitizeText(x).slice(0, 200))
+    .join(': ');
   const said = detail ? `: ${detail}` : '';
   const { status } = res;
-  if (status === 429) return new TransientError('rate limited by Box (429)', parseRetryAfter(res.headers['retry-after']), { rateLimited: true });
+  if (status === 429)
+    return new TransientError('rate limited by Box (429)', parseRetryAfter(res.headers['retry-after']), {
+      rateLimited: true,
+    });
   if (status === 408 || status >= 500) return new TransientError(`Box answered ${status}${said}`);
   if (status === 401) return new AuthError(`Box rejected the access token (401${said})`, rejectedHint(auth));
   if (status === 403 && isEnterpriseStream(ref.streamType)) {
-    return new AuthError(`Box refused ${ref.label} (403${said})`, 'enterprise streams need an admin token with the "manage enterprise properties" scope');
+    return new AuthError(
+      `Box refused ${ref.label} (403${said})`,
+      'enterprise streams need an admin token with the "manage enterprise properties" scope',
+    );
   }
-  if (status === 403) return new AuthError(`Box denied access to ${ref.label} (403${said})`, 'check the token\'s scopes');
-  return new ApiError(status, `Box answered ${status} for ${ref.label}${said}`, status === 400 ? 'check the flags (for example --event-type)' : undefined);
+  if (status === 403)
+    return new AuthError(`Box denied access to ${ref.label} (403${said})`, "check the token's scopes");
+  return new ApiError(
+    status,
+    `Box answered ${status} for ${ref.label}${said}`,
+    status === 400 ? 'check the flags (for example --event-type)' : undefined,
+  );
 }
