@@ -76,14 +76,12 @@ describe.skipIf(!has('jq'))('the jq recipes of "Cron exports", run on an export 
     // After a crash between the write and the cursor save, the next run writes the last events again.
     const lines = fs.readFileSync(output, 'utf8').trim().split('\n');
     const events = lines.filter((l) => JSON.parse(l)._events.kind === 'event');
-    const repeats = events
-      .slice(-20)
-      .map((l) =>
-        JSON.stringify({
-          ...JSON.parse(l),
-          _events: { ...JSON.parse(l)._events, received_at: new Date(Date.now() + 60_000).toISOString() },
-        }),
-      );
+    const later = new Date(Date.now() + 60_000).toISOString();
+    const repeated = (line: string): string => {
+      const row = JSON.parse(line) as Row;
+      return JSON.stringify({ ...row, _events: { ...row._events, received_at: later } });
+    };
+    const repeats = events.slice(-20).map(repeated);
     fs.appendFileSync(output, `${repeats.join('\n')}\n`);
     records = fs
       .readFileSync(output, 'utf8')
