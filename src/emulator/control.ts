@@ -48,7 +48,7 @@ export function handleControl(emulator: Emulator, method: string, target: URL, b
             goals: asana.goalGids,
             teams: asana.teamGids,
           },
-          box: { base_url: `${emulator.url}/2.0` },
+          box: { base_url: `${emulator.url}/2.0`, realtime_authorized: emulator.box.realtimeAuthorized },
           requests: emulator.requests.length,
           faults: emulator.faults.list(),
         });

@@ -73,6 +73,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     box: {
       appendEvents: (count, stream = 'user', eventType) => boxWorld.append(stream, count, eventType),
       position: (index, stream = 'user') => boxWorld.position(stream, index).toString(),
+      get realtimeAuthorized() {
+        return boxApi.realtimeAuthorized;
+      },
     },
     faults,
     rateLimit,
