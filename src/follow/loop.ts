@@ -11,6 +11,7 @@ import type { CursorFile, CursorRecord } from '../state/cursors.js';
 import { Checkpointer } from './checkpointer.js';
 import { RecentIds } from './recent-ids.js';
 import { selectEvents, type Budget } from './select.js';
+import { formatAge } from '../lib/age.js';
 
 export type OnExpire = 'recrawl' | 'warn' | 'fail';
 
@@ -365,12 +366,4 @@ function lastCreatedAt(events: EventBatch): string | undefined {
   const last = (events.length ? events.value(events.length - 1) : undefined) as
     { created_at?: unknown } | null | undefined;
   return typeof last?.created_at === 'string' ? last.created_at : undefined;
-}
-
-export function formatAge(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return 'unknown';
-  const minutes = Math.round(ms / 60_000);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = ms / 3_600_000;
-  return hours < 48 ? `${hours.toFixed(1).replace(/\.0$/, '')} h` : `${Math.round(hours / 24)} d`;
 }
