@@ -1,6 +1,7 @@
 // Every failure the user can act on is one of these classes. The core throws them; only
 // src/main.ts turns them into a one-line message and an exit code, so no module deep in the
 // stack ever calls process.exit() and skips saving a cursor.
+import { formatAge } from '../lib/age.js';
 
 export const ExitCode = {
   ok: 0,
@@ -122,10 +123,22 @@ export class LockedError extends EventsError {
   }
 }
 
+/** A stored cursor the API refused (412) under --on-expire fail: said as its warning says it. */
 export class ExpiredError extends EventsError {
-  constructor(message: string, hint?: string) {
-    super('expired', ExitCode.expired, message, hint);
+  constructor(subject: string, ageMs: number | undefined) {
+    super(
+      'expired',
+      ExitCode.expired,
+      expiredCursorMessage(subject, ageMs),
+      'run again with --on-expire recrawl (the default) to take a fresh cursor and re-read the current state',
+    );
   }
+}
+
+/** The cause of an expired cursor: the `cursor-expired` warning (output/notices.ts) and ExpiredError say it alike. */
+export function expiredCursorMessage(subject: string, ageMs: number | undefined): string {
+  const age = ageMs === undefined ? 'unknown' : formatAge(ageMs);
+  return `the stored cursor of ${subject} has expired (saved ${age} ago); events since then were missed`;
 }
 
 /** A file the user named cannot be read (missing, a folder, no permission). */
