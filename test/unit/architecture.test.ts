@@ -76,6 +76,13 @@ describe('the layout of src/', () => {
     expect(net).toEqual([]);
   });
 
+  it('keeps the follow core ignorant of the terminal: follow/ imports nothing from output/ (it reports through core/notice.ts and writes to core/record-sink.ts)', () => {
+    const output = [...graph].flatMap(([from, tos]) =>
+      roomOf(from) === 'follow' ? tos.filter((to) => roomOf(to) === 'output').map((to) => `${from} -> ${to}`) : [],
+    );
+    expect(output).toEqual([]);
+  });
+
   it('keeps the emulator apart from the client: it shares no code but lib/', () => {
     const shared = [...graph].flatMap(([from, tos]) =>
       roomOf(from) === 'emulator'
