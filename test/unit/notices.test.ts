@@ -1,18 +1,11 @@
-// The reporter port: the rate governor and the follow loop hand over notices as data, and the
+// The reporter port: the rate governor and the follow core hand over notices as data, and the
 // output layer alone words them (the texts below are the ones users and other tests know).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StaticTokenSource } from '../../src/auth/token-source.js';
+// What the follow core reports, kind by kind, is test/unit/follow-reports.test.ts.
+import { describe, expect, it } from 'vitest';
 import { LockedError, NotFoundError } from '../../src/core/errors.js';
 import type { Notice, NoticeKind } from '../../src/core/notice.js';
-import { parseReference } from '../../src/core/refs.js';
-import { follow, type Subscription } from '../../src/follow/loop.js';
 import { Governor, type GovernorClock } from '../../src/net/governor.js';
-import { HttpClient } from '../../src/net/http.js';
 import { progressReporter, wordNotice, type NoticeChannel, type NoticeOutlet } from '../../src/output/notices.js';
-import type { RecordSink } from '../../src/core/record-sink.js';
-import { AsanaProvider } from '../../src/providers/asana/provider.js';
-import type { CursorFile, CursorRecord } from '../../src/state/cursors.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
 
 /** Time stands still: the governor's waits never end, which these tests do not need. */
 const still: GovernorClock = { now: () => 0, setTimer: () => 0, clearTimer: () => undefined };
@@ -249,82 +242,5 @@ describe('the output layer words each notice and picks its channel', () => {
     expect(() =>
       progressReporter(() => undefined).notice({ kind: 'recovered', subject: 'x', downMs: 1, rateLimitedOnly: false }),
     ).not.toThrow();
-  });
-});
-
-describe('the follow loop reports its retries as notices', () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startTestBed();
-  });
-  afterAll(() => bed.close());
-
-  it('a 503 and the recovery after it, with the subscription as the subject', async () => {
-    const project = bed.emulator.asana.projectGids[0]!;
-    const base = `${bed.emulator.url}/api/1.0`;
-    const first = (await (
-      await fetch(`${base}/events?resource=${project}`, { headers: { authorization: 'Bearer t' } })
-    ).json()) as { sync: string };
-    bed.emulator.asana.appendEvents(project, 3);
-    bed.emulator.faults.add({ kind: 'status', status: 503, path: '/events', times: 1 });
-    const http = new HttpClient({ userAgent: 'test', timeoutMs: 10_000 });
-    const notices: Notice[] = [];
-    try {
-      const provider = new AsanaProvider({
-        baseUrl: base,
-        auth: new StaticTokenSource('asana', 't', 'ASANA_ACCESS_TOKEN'),
-        http,
-        retry: { baseMs: 10, capMs: 10 },
-        intervalMs: 1000,
-      });
-      const ref = parseReference(project);
-      const key = { provider: 'asana', host: provider.host, subscription: ref.id, group: 'g' };
-      const stored: CursorRecord = {
-        ...key,
-        version: 1,
-        label: ref.label,
-        cursor: { sync: first.sync },
-        savedAt: new Date().toISOString(),
-      };
-      const cursors = {
-        key,
-        path: '',
-        load: () => stored,
-        save: async () => undefined,
-        saveQuick: async () => undefined,
-      } as unknown as CursorFile;
-      const records: RecordSink = {
-        linesWritten: 0,
-        events: async (_t, events) => events.length,
-        notice: async () => undefined,
-        snapshot: async () => undefined,
-        flush: async () => undefined,
-      };
-      const sub: Subscription = {
-        ref,
-        provider,
-        cursors,
-        origin: { provider: 'asana', subscription: ref.id, group: 'g' },
-      };
-      await follow(sub, {
-        records,
-        signal: new AbortController().signal,
-        options: { once: true, onExpire: 'fail' },
-        prefetchSent: () => http.sent(),
-        reporter: { notice: (n) => notices.push(n) },
-      });
-    } finally {
-      await http.close();
-    }
-    expect(notices.filter((n) => n.kind === 'retrying' || n.kind === 'recovered')).toEqual([
-      {
-        kind: 'retrying',
-        subject: parseReference(project).label,
-        reason: expect.stringMatching(/503/),
-        delayMs: expect.any(Number),
-        rateLimited: false,
-      },
-      { kind: 'recovered', subject: parseReference(project).label, downMs: expect.any(Number), rateLimitedOnly: false },
-    ]);
   });
 });
