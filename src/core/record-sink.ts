@@ -15,6 +15,9 @@ export interface RecordOrigin {
 /** The kinds of records that are not events (the `kind` of their "_events" object). */
 export type RecordNoticeKind = 'resync' | 'snapshot_begin' | 'snapshot' | 'snapshot_end';
 
+/** Why a snapshot was written: the `reason` of its snapshot_begin record (and of a resync's). */
+export type SnapshotReason = 'first run' | 'cursor expired' | 'snapshot';
+
 /** The subscription a record belongs to. */
 export interface RecordTarget {
   ref: Reference;

@@ -4,7 +4,7 @@
 // (core/notice.ts) that output/notices.ts words.
 import { ExitCode, ExpiredError, StopRequested } from '../core/errors.js';
 import type { Reporter } from '../core/notice.js';
-import type { RecordSink, RecordTarget } from '../core/record-sink.js';
+import type { RecordSink, RecordTarget, SnapshotReason } from '../core/record-sink.js';
 import type { EventBatch } from '../core/event-batch.js';
 import type { Cursor, FetchResult, Provider, ProviderContext } from '../core/provider.js';
 import type { CursorFile, CursorRecord } from '../state/cursors.js';
@@ -317,10 +317,11 @@ async function onExpired(
   const ageMs = stored ? Date.now() - Date.parse(stored.savedAt) : undefined;
   if (env.options.onExpire === 'fail') throw new ExpiredError(sub.ref.label, ageMs);
   env.reporter.notice({ kind: 'cursor-expired', subject: sub.ref.label, ageMs });
-  await env.records.notice(sub, 'resync', { reason: 'cursor expired', lost_cursor_saved_at: stored?.savedAt ?? null });
+  const reason: SnapshotReason = 'cursor expired';
+  await env.records.notice(sub, 'resync', { reason, lost_cursor_saved_at: stored?.savedAt ?? null });
   // The fresh cursor came with the 412, before this crawl: changes made meanwhile follow as events.
   // It is saved only after the crawl was written, so a crash mid-crawl crawls again next time.
-  if (env.options.onExpire === 'recrawl' && sub.provider.crawl) await recrawl(sub, env, ctx, 'cursor expired');
+  if (env.options.onExpire === 'recrawl' && sub.provider.crawl) await recrawl(sub, env, ctx, reason);
   await env.records.flush();
 }
 
@@ -329,7 +330,7 @@ export async function recrawl(
   sub: RecordTarget & { provider: Provider },
   env: Pick<LoopEnv, 'records' | 'reporter'>,
   ctx: ProviderContext,
-  reason: string,
+  reason: SnapshotReason,
 ): Promise<number> {
   const { records, reporter } = env;
   if (!sub.provider.crawl) return 0;
