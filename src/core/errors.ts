@@ -163,6 +163,18 @@ export class TemporaryError extends EventsError {
   }
 }
 
+/**
+ * A 200 answer that is not a page of the API (no array of events, a cursor that breaks the rules
+ * of core/cursor-rules.ts, has_more not a boolean, not JSON). Nothing of it is written and no
+ * cursor moves: it is retried with backoff like a 5xx (net/retry.ts), and when retrying does not
+ * help within --give-up the run ends with exit 75 and this message.
+ */
+export class BadPageError extends EventsError {
+  constructor(message: string) {
+    super('temporary', ExitCode.temporary, message, 'nothing of it was written and no cursor moved');
+  }
+}
+
 /** The API answered with an error that retrying will not fix (400, 451, ...). */
 export class ApiError extends EventsError {
   readonly status: number;
