@@ -95,6 +95,12 @@ export class StateError extends EventsError {
 }
 
 /**
+ * The server refused a request as too long (414, 431) because of the stored cursor it carried:
+ * retrying sends it again, so a person must reset it. The follow loop adds the reset command.
+ */
+export class CursorRefusedError extends StateError {}
+
+/**
  * The state folder cannot hold cursors or locks: it cannot be created, is read-only, full, not
  * ours, or something else sits where a folder or a lock file goes. Not a corrupt file (exit 5):
  * a person must fix the folder or point EVENTS_CONFIG_DIR elsewhere.
