@@ -9,7 +9,7 @@ export const MAX_CURSOR_CHARS = 2048;
 
 /** The characters a cursor may hold: those of both APIs' tokens and URL-safe base64. */
 const CURSOR_CHARS = /^[A-Za-z0-9._~+/=:-]*$/;
-const FIRST_BAD_CHAR = /[^A-Za-z0-9._~+/=:-]/;
+const FIRST_BAD_CHAR = /[^A-Za-z0-9._~+/=:-]/u;
 
 /**
  * What is wrong with a cursor, as a predicate ("is empty", "holds a control character (U+0000)"),
