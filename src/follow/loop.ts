@@ -1,7 +1,7 @@
 // The follow loop of one subscription: read a page, write it, and only then save the cursor.
 // A crash therefore repeats at most the page in flight and never skips one. It knows nothing
 // about terminals: records go to the renderer, status to the progress reporter.
-import { ExitCode, ExpiredError, StopRequested } from '../core/errors.js';
+import { CursorRefusedError, ExitCode, ExpiredError, StopRequested } from '../core/errors.js';
 import type { Reporter } from '../core/notice.js';
 import type { Progress } from '../output/progress.js';
 import type { RenderTarget, Renderer } from '../output/renderer.js';
@@ -301,7 +301,8 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
   } catch (error) {
     // Stopped while waiting or reading, or the reader went away (EPIPE) in the middle of a page.
     await rewind();
-    throw error;
+    // The server refuses the stored cursor for good (414, 431): say how to start over.
+    throw error instanceof CursorRefusedError ? sub.cursors.needsReset(error) : error;
   } finally {
     // Whatever of this subscription is still in flight (a prefetch) ends with it.
     signal.removeEventListener('abort', onStop);
