@@ -8,6 +8,7 @@
 //   POST   /_emulator/asana/expire         {"resource":"<gid>"} (or {} for every token)
 //   POST   /_emulator/box/events           {"count":10,"stream":"user"|"enterprise","event_type":"LOGIN"}
 //   POST   /_emulator/faults               {"kind":"status","status":503,"path":"/events","times":3}
+//                                           (or a hostile page: {"kind":"sync-empty"}, hostile-pages.ts)
 //   GET    /_emulator/faults               active faults
 //   DELETE /_emulator/faults               clear them
 //   GET    /_emulator/requests             requests received (authorization header removed)
@@ -48,7 +49,7 @@ export function handleControl(emulator: Emulator, method: string, target: URL, b
             goals: asana.goalGids,
             teams: asana.teamGids,
           },
-          box: { base_url: `${emulator.url}/2.0` },
+          box: { base_url: `${emulator.url}/2.0`, realtime_authorized: emulator.box.realtimeAuthorized },
           requests: emulator.requests.length,
           faults: emulator.faults.list(),
         });

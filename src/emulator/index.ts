@@ -11,6 +11,7 @@ import { BoxApi } from './box-api.js';
 import { BoxWorld } from './box-world.js';
 import { handleControl } from './control.js';
 import { Faults, type FaultSpec } from './faults.js';
+import { hostileReply, isHostileKind } from './hostile-pages.js';
 import { OAuthServer } from './oauth.js';
 import { Random } from './random.js';
 import { RateLimiter } from './rate-limit.js';
@@ -73,6 +74,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     box: {
       appendEvents: (count, stream = 'user', eventType) => boxWorld.append(stream, count, eventType),
       position: (index, stream = 'user') => boxWorld.position(stream, index).toString(),
+      get realtimeAuthorized() {
+        return boxApi.realtimeAuthorized;
+      },
     },
     faults,
     rateLimit,
@@ -164,7 +168,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const ws = /\/workspaces\/(\d+)\/events$/.exec(target.pathname)?.[1];
       asanaWorld.expire(ws ?? target.searchParams.get('resource') ?? undefined);
     }
-    const reply = faultReply(fault, vendor) ?? (await route(incoming, target.pathname));
+    let reply = faultReply(fault, vendor) ?? (await route(incoming, target.pathname));
+    if (fault && isHostileKind(fault.kind)) reply = hostileReply(fault.kind, vendor, reply);
     if (res.destroyed) return;
     record.status = reply.status;
     const encoded = encode(reply);

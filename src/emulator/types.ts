@@ -79,6 +79,8 @@ export interface Emulator {
     appendEvents(count: number, stream?: BoxStream, eventType?: string): Array<Record<string, unknown>>;
     /** The position after the first `index` events of a stream, as a decimal string. */
     position(index: number, stream?: BoxStream): string;
+    /** Long polls to the realtime server that carried an Authorization header (answered, ignored). */
+    readonly realtimeAuthorized: number;
   };
   faults: { add(spec: FaultSpec): void; clear(): void; list(): FaultSpec[] };
   /** The per-token limits; `refused` counts the 429s they sent. */

@@ -2,7 +2,7 @@
 // A crash therefore repeats at most the page in flight and never skips one. It knows nothing
 // about terminals: records go to the record sink, and what happens is reported as typed notices
 // (core/notice.ts) that output/notices.ts words.
-import { ExitCode, ExpiredError, StopRequested } from '../core/errors.js';
+import { CursorRefusedError, ExitCode, ExpiredError, StopRequested } from '../core/errors.js';
 import type { Reporter } from '../core/notice.js';
 import type { RecordSink, RecordTarget, SnapshotReason } from '../core/record-sink.js';
 import type { EventBatch } from '../core/event-batch.js';
@@ -298,7 +298,8 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
   } catch (error) {
     // Stopped while waiting or reading, or the reader went away (EPIPE) in the middle of a page.
     await rewind();
-    throw error;
+    // The server refuses the stored cursor for good (414, 431): say how to start over.
+    throw error instanceof CursorRefusedError ? sub.cursors.needsReset(error) : error;
   } finally {
     // Whatever of this subscription is still in flight (a prefetch) ends with it.
     signal.removeEventListener('abort', onStop);
