@@ -23,7 +23,7 @@ export interface EmulatedWebhook extends DeliveryTarget {
 }
 
 /** The spec's opt_fields enum of the webhook operations (getWebhooks adds offset, path and uri). */
-const WEBHOOK_FIELDS = [
+export const WEBHOOK_FIELDS = [
   'active',
   'created_at',
   'delivery_retry_count',
@@ -40,7 +40,7 @@ const WEBHOOK_FIELDS = [
   'resource.name',
   'target',
 ];
-const LIST_FIELDS = [...WEBHOOK_FIELDS, 'offset', 'path', 'uri'];
+export const LIST_FIELDS = [...WEBHOOK_FIELDS, 'offset', 'path', 'uri'];
 /** Higher-level resources take a webhook only with filters (the spec's WebhookRequest). */
 const NEEDS_FILTERS = new Set(['workspace', 'team', 'portfolio']);
 const HANDSHAKE_FAILED =

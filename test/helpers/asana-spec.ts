@@ -141,6 +141,22 @@ export function specOperation(lines: string[], pathKey: string, method: string):
   return { operationId, parameters, body };
 }
 
+/** The `enum:` of one operation's opt_fields parameter (as test/unit/spec-fields.test.ts reads it). */
+export function optFieldsEnum(lines: string[], operationId: string): string[] {
+  const start = lines.findIndex((l) => l.trim() === `operationId: ${operationId}`);
+  if (start < 0) throw new Error(`no operation ${operationId} in the spec`);
+  const param = lines.findIndex((l, i) => i > start && l.trim() === '- name: opt_fields');
+  const enumAt = lines.findIndex((l, i) => i > param && l.trim() === 'enum:');
+  const indent = indentOf(lines[enumAt]!);
+  const values: string[] = [];
+  for (let i = enumAt + 1; i < lines.length; i++) {
+    const match = /^(\s*)- (.+)$/.exec(lines[i]!);
+    if (!match || match[1]!.length < indent) break;
+    values.push(match[2]!.trim().replace(/^(['"])(.*)\1$/, '$2'));
+  }
+  return values;
+}
+
 export interface SentRequest {
   method: string;
   /** The path after the base URL (/webhooks/123), without the query. */

@@ -12,7 +12,8 @@ import type { ProviderContext } from '../../src/core/provider.js';
 import { WebhookTargetError } from '../../src/core/wake.js';
 import { HttpClient } from '../../src/net/http.js';
 import { AsanaWebhooksClient } from '../../src/providers/asana/webhooks.js';
-import { ASANA_SPEC, haveAsanaSpec, specViolations, type SentRequest } from '../helpers/asana-spec.js';
+import { LIST_FIELDS, WEBHOOK_FIELDS } from '../../src/emulator/asana-webhooks.js';
+import { ASANA_SPEC, haveAsanaSpec, optFieldsEnum, specViolations, type SentRequest } from '../helpers/asana-spec.js';
 
 type Answer = { status: number; body: unknown };
 
@@ -187,6 +188,12 @@ describe.skipIf(!haveAsanaSpec)(
         new Set(['POST /webhooks', 'GET /webhooks/{gid}', 'DELETE /webhooks/{gid}', 'GET /webhooks']),
       );
       expect(sent.flatMap((r) => specViolations(lines, r, TEMPLATES))).toEqual([]);
+    });
+
+    it("gives the emulator's webhook endpoints the spec's opt_fields enums", () => {
+      for (const operation of ['createWebhook', 'getWebhook'])
+        expect(optFieldsEnum(lines, operation).sort()).toEqual([...WEBHOOK_FIELDS].sort());
+      expect(optFieldsEnum(lines, 'getWebhooks').sort()).toEqual([...LIST_FIELDS].sort());
     });
 
     it('catches a request outside the spec (the check itself works)', () => {
