@@ -14,7 +14,7 @@ const LAYERS: string[][] = [
   ['commands'],
   ['app'],
   ['follow', 'providers', 'auth', 'output', 'emulator'],
-  ['net', 'state', 'config'],
+  ['net', 'state', 'config', 'webhooks'],
   ['core'],
   ['lib'],
 ];
