@@ -87,11 +87,11 @@ _events_reply() {
         --host) return ;;
         --activity) return ;;
         --token-lifetime) return ;;
-        --write-box-jwt-config) return ;;
+        --write-box-jwt-config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --rate-limit) return ;;
         --concurrency-limit) return ;;
-        --cert) return ;;
-        --key) return ;;
+        --cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
       esac
       if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--port --host --activity --token-lifetime --write-box-jwt-config --box-huge-positions --rate-limit --concurrency-limit --tls --cert --key --help -h' -- "$cur"))
       fi ;;

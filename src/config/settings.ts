@@ -45,7 +45,10 @@ interface Row<C extends readonly CommandName[]> {
   commands: C;
   /** --help text; per command where they differ. */
   help: string | Partial<Record<CommandName, string>>;
-  /** What docs/flags.md says, when it says more than --help (links, defaults). */
+  /**
+   * What docs/flags.md says, when it says more than --help (links, defaults): for the first of
+   * `commands`, and every command whose --help text of the flag is the same.
+   */
   doc?: string;
   /** Not in --help, the completions or docs/flags.md: knobs for tests. */
   hidden?: boolean;
@@ -316,6 +319,7 @@ export const FLAGS = {
     config: true,
     commands: ALL,
     help: 'Asana API base URL',
+    doc: 'Asana API base URL (also `ASANA_BASE_URL`); an emulator: see [emulator.md](emulator.md)',
     default: 'https://app.asana.com/api/1.0',
     parse: httpUrl,
     mustBe: 'an http(s) URL such as "https://app.asana.com/api/1.0"',
@@ -327,6 +331,7 @@ export const FLAGS = {
     config: true,
     commands: ['tail', 'auth'],
     help: 'Box API base URL',
+    doc: 'Box API base URL (also `BOX_BASE_URL`)',
     default: 'https://api.box.com/2.0',
     parse: httpUrl,
     mustBe: 'an http(s) URL such as "https://api.box.com/2.0"',
@@ -364,7 +369,7 @@ export const FLAGS = {
     commands: ['tail', 'snapshot'],
     alsoOn: ['demo'],
     help: 'colour output',
-    doc: 'colour (see [output.md](output.md))',
+    doc: 'colour: `auto` (the default: on a terminal), `always` or `never`; see [output.md](output.md)',
     default: 'auto',
     ...choice(COLOR_CHOICES),
     example: 'never',
@@ -374,7 +379,7 @@ export const FLAGS = {
     config: false,
     commands: ['tail'],
     help: 'when a stored cursor has expired',
-    doc: 'what an expired cursor does (default `recrawl`)',
+    doc: 'what an expired cursor does: `recrawl` (the default), `warn` or `fail`',
     default: 'recrawl',
     ...choice(ON_EXPIRE_CHOICES),
     example: 'fail',

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProgram } from '../../src/cli/program.js';
 import { FLAGS, type CommandName } from '../../src/config/settings.js';
 import { flagsOf, longName } from '../../src/config/flag-rules.js';
+import { flagsMarkdown } from '../../src/cli/flags-doc.js';
 import { runInProcess, testIO } from '../helpers/in-process.js';
 
 const COMMANDS: CommandName[] = [
@@ -126,5 +127,22 @@ describe('the program takes its options from the table only', () => {
     const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
     const others = all(program).filter((c) => !named.has(c) && c !== program);
     expect(others.flatMap((c) => c.options.map((o) => `${c.name()} ${o.long}`))).toEqual([]);
+  });
+});
+
+describe('docs/flags.md', () => {
+  it('is what the table generates (npm run flags-doc writes it)', () => {
+    const file = fs.readFileSync(path.resolve(import.meta.dirname, '../../docs/flags.md'), 'utf8');
+    expect(file).toBe(flagsMarkdown());
+  });
+
+  it('lists every visible flag of every command under that command', () => {
+    const page = flagsMarkdown();
+    for (const command of COMMANDS) {
+      const title = `## events ${command === 'auth' ? 'auth status' : command}\n`;
+      const section = page.slice(page.indexOf(title)).split('\n## ')[0]!;
+      for (const [, row] of flagsOf(command).filter(([, r]) => !r.hidden))
+        expect(section, `${command} ${row.flag}`).toContain(`| \`${row.flag}\` |`);
+    }
   });
 });
