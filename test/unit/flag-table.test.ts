@@ -146,3 +146,55 @@ describe('docs/flags.md', () => {
     }
   });
 });
+
+describe('a misspelt value, argument or reference gets a did-you-mean, as an unknown flag does', () => {
+  /** One edit away: the first two letters swapped. */
+  const typo = (word: string): string => `${word[1]}${word[0]}${word.slice(2)}`;
+
+  const choiceRows = COMMANDS.flatMap((command) =>
+    flagsOf(command).flatMap(([, row]) =>
+      'choices' in row && row.choices ? row.choices.map((choice) => ({ command, flag: longName(row), choice })) : [],
+    ),
+  );
+
+  it.each(choiceRows)('$command $flag <typo of $choice>', async ({ command, flag, choice }) => {
+    const run = await attempt([...argvOf(command), flag, typo(choice)]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`^events: ${flag} must be .*\\(did you mean ${choice}\\?\\)\n$`));
+  });
+
+  /** Every argument of the program with a fixed set of values, and the words of its command. */
+  function choiceArguments(): Array<{ words: string[]; choice: string }> {
+    const program = createProgram(testIO({ env: {} }).io);
+    const walk = (c: Command, words: string[]): Array<{ words: string[]; choice: string }> => [
+      ...c.registeredArguments.flatMap((a) => (a.argChoices ?? []).map((choice) => ({ words, choice }))),
+      ...c.commands.flatMap((sub) => walk(sub, [...words, sub.name()])),
+    ];
+    return walk(program, []);
+  }
+
+  it('there are arguments with choices (auth status, completion)', () => {
+    expect(choiceArguments().map((a) => a.words.join(' '))).toEqual(
+      expect.arrayContaining(['auth status', 'completion']),
+    );
+  });
+
+  it.each(choiceArguments())('$words <typo of $choice>', async ({ words, choice }) => {
+    const run = await attempt([...words, typo(choice)]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`\\(did you mean ${choice}\\?\\)\n$`));
+    expect(run.stderr.split('\n')).toHaveLength(2);
+  });
+
+  it.each([
+    ['box:chnages', 'box:changes'],
+    ['box:admin_log', 'box:admin_logs'],
+    ['workspce:123', 'workspace:123'],
+    ['teams:1200', 'team:1200'],
+    ['boxx', 'box'],
+  ])('tail %s suggests %s', async (ref, guess) => {
+    const run = await attempt(['tail', ref]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`(did you mean ${guess}? or use one of:`);
+  });
+});
