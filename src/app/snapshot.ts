@@ -4,7 +4,7 @@ import { ExitCode, StopRequested, UsageError } from '../core/errors.js';
 import type { IO } from '../core/io.js';
 import { createProviders, createRenderer, openStdoutSink, type TailConfig } from './tail.js';
 import { recrawl } from '../follow/loop.js';
-import { formatSeconds } from '../output/notices.js';
+import { formatSeconds, progressReporter } from '../output/notices.js';
 import { HttpClient } from '../net/http.js';
 import { isExpander } from '../core/refs.js';
 import { colorLevel } from '../output/color.js';
@@ -44,6 +44,7 @@ export async function runSnapshot(config: TailConfig, io: IO): Promise<number> {
       progress,
       config.refs.length > 1,
     );
+    const reporter = progressReporter(() => progress);
     const ctx = {
       signal: io.stop.signal,
       report: {
@@ -60,7 +61,7 @@ export async function runSnapshot(config: TailConfig, io: IO): Promise<number> {
           'snapshot Asana projects, tasks, goals or workspaces',
         );
       const origin = { provider: provider.name, subscription: ref.id, group: config.group };
-      await recrawl({ ref, origin, provider }, { renderer, progress }, ctx, 'snapshot');
+      await recrawl({ ref, origin, provider }, { records: renderer, reporter }, ctx, 'snapshot');
     }
     if (sink instanceof AtomicFileSink) await sink.commit();
     return ExitCode.ok;
