@@ -1,5 +1,5 @@
 // The one place that turns errors into a message and an exit code, and signals into a stop.
-import type { IO } from './commands/context.js';
+import type { IO } from './core/io.js';
 import { ExitCode, StopRequested, exitCodeOf, formatError } from './core/errors.js';
 
 /** After a stop is requested the process must be gone within this long, whatever hangs. */

@@ -1,7 +1,8 @@
 // `events snapshot`: the current state of resources as JSON lines, without touching any cursor.
 // With --output the file is replaced atomically, so readers never see half a snapshot.
 import { ExitCode, StopRequested, UsageError } from '../core/errors.js';
-import { createProviders, createRenderer, openStdoutSink, type TailConfig, type TailIO } from './tail.js';
+import type { IO } from '../core/io.js';
+import { createProviders, createRenderer, openStdoutSink, type TailConfig } from './tail.js';
 import { recrawl } from '../follow/loop.js';
 import { formatSeconds, progressReporter } from '../output/notices.js';
 import { HttpClient } from '../net/http.js';
@@ -11,7 +12,7 @@ import { Progress } from '../output/progress.js';
 import { glyphsFor } from '../output/glyphs.js';
 import { AtomicFileSink } from '../output/sink.js';
 
-export async function runSnapshot(config: TailConfig, io: TailIO): Promise<number> {
+export async function runSnapshot(config: TailConfig, io: IO): Promise<number> {
   const http = new HttpClient({
     userAgent: config.userAgent,
     timeoutMs: config.timeoutMs,

@@ -33,6 +33,7 @@ import { tellNoneMatched, type FilterTally, type OnExpire } from '../follow/loop
 import { DIRECT, SubscriptionSet } from '../follow/subscription-set.js';
 import { DOCUMENTED_RATE_PER_MIN, Governor } from '../net/governor.js';
 import type { Reporter } from '../core/notice.js';
+import type { IO } from '../core/io.js';
 import { progressReporter } from '../output/notices.js';
 import { isEnterpriseStream } from '../providers/box/provider.js';
 import { TimerGrid } from '../net/timer-grid.js';
@@ -74,17 +75,7 @@ export interface TailConfig {
   ratePerMin?: number;
 }
 
-export interface TailIO {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-  env: NodeJS.ProcessEnv;
-  /** Aborted when the process is asked to stop; `reason` is the exit code to use. */
-  stop: AbortController;
-  /** SIGHUP (log rotation): see IO.onHangup in src/commands/context.ts. */
-  onHangup?: (listener: () => void) => () => void;
-}
-
-export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
+export async function runTail(config: TailConfig, io: IO): Promise<number> {
   const debug = config.verbose ? (line: string) => io.stderr.write(`events: debug: ${line}\n`) : undefined;
   // Every subscription's wait and request listens to the stop signal: hundreds are expected.
   setMaxListeners(0, io.stop.signal);
@@ -305,7 +296,7 @@ export function createGovernors(
 }
 
 /** stdout as a sink; a closed stdout is an error before any event is consumed. */
-export function openStdoutSink(io: TailIO, onSlowReader?: () => void): StreamSink {
+export function openStdoutSink(io: IO, onSlowReader?: () => void): StreamSink {
   if (stdoutWasClosed()) {
     throw new OutputError(
       'stdout is closed (or /dev/null opened read-write, which is what a closed stdout becomes), so events would be consumed and lost',
@@ -429,7 +420,7 @@ function checkTransport(baseUrl: string, allowInsecure: boolean, variable: strin
 
 export async function createRenderer(
   config: TailConfig,
-  io: TailIO,
+  io: IO,
   sink: Sink,
   progress: Progress,
   prefixed: boolean,
