@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import { ExitCode, OutputError, StopRequested, UsageError } from '../core/errors.js';
-import { linkTarget, replaceWith, tempPathFor } from '../lib/durable.js';
+import { linkTarget, removeDeadTemps, replaceWith, tempPathFor } from '../lib/durable.js';
 import { appendWhole, repairTornTail } from './whole-lines.js';
 
 export interface Sink {
@@ -405,6 +405,8 @@ export class AtomicFileSink implements Sink {
   constructor(readonly path: string) {
     checkOutputTarget(path);
     this.#target = linkTarget(path);
+    // A snapshot killed mid-crawl (kill -9) left its temporary file beside the target.
+    removeDeadTemps(nodePath.dirname(this.#target), nodePath.basename(this.#target));
     this.#temp = tempPathFor(this.#target);
   }
 

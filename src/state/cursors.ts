@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StateError } from '../core/errors.js';
-import { fsyncDir, writeFileAtomic, writeFileDurable } from '../lib/durable.js';
+import { fsyncDir, removeDeadTemps, writeFileAtomic, writeFileDurable } from '../lib/durable.js';
+import { isAlive } from './lock.js';
 import { checkRoom, folderError, isFileSystemError, makeStateFolder } from './folder.js';
 import type { Cursor } from '../core/provider.js';
 
@@ -53,6 +54,8 @@ export class CursorStore {
     this.locksDir = path.join(dir, 'locks');
     if (!create) return;
     for (const d of [dir, this.cursorsDir, this.locksDir]) makeStateFolder(d);
+    // What a killed process left between writing a cursor or lock file and renaming it.
+    for (const d of [this.cursorsDir, this.locksDir]) removeDeadTemps(d, undefined, isAlive);
   }
 
   /** The largest cursor record read or written so far: what the next save needs room for. */
