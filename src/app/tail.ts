@@ -111,8 +111,9 @@ export async function runTail(config: TailConfig, io: IO): Promise<number> {
       governors,
       grid,
     );
+    const store = new CursorStore(config.stateDir);
     set = new SubscriptionSet({
-      store: new CursorStore(config.stateDir),
+      store,
       providers,
       group: config.group,
       filters: config.filters,
@@ -148,10 +149,14 @@ export async function runTail(config: TailConfig, io: IO): Promise<number> {
       progress.debug(
         `shard ${config.shard.index}/${config.shard.count}: ${direct.length} of ${config.refs.filter((r) => !isExpander(r)).length} named references`,
       );
+    // A page goes out only when its cursor can then be saved: with a full state disk, each run
+    // would otherwise write the same page again and fail to save the cursor past it.
+    const beforeWrite = (): void => store.checkWritable();
+    const warn = (text: string): void => progress?.warn(text);
     sink =
       config.output && config.output !== '-'
-        ? new FileSink(config.output)
-        : openStdoutSink(io, () => progress?.debug('stdout is full: waiting for its reader'));
+        ? new FileSink(config.output, { beforeWrite, warn })
+        : openStdoutSink(io, () => progress?.debug('stdout is full: waiting for its reader'), beforeWrite);
     // Log rotation: SIGHUP reopens --output FILE (a rename or removal is noticed at the next write).
     if (sink instanceof FileSink) {
       const file = sink;
@@ -296,7 +301,7 @@ export function createGovernors(
 }
 
 /** stdout as a sink; a closed stdout is an error before any event is consumed. */
-export function openStdoutSink(io: IO, onSlowReader?: () => void): StreamSink {
+export function openStdoutSink(io: IO, onSlowReader?: () => void, beforeWrite?: () => void): StreamSink {
   if (stdoutWasClosed()) {
     throw new OutputError(
       'stdout is closed (or /dev/null opened read-write, which is what a closed stdout becomes), so events would be consumed and lost',
@@ -306,6 +311,7 @@ export function openStdoutSink(io: IO, onSlowReader?: () => void): StreamSink {
   return new StreamSink(io.stdout, {
     signal: io.stop.signal,
     onSlowReader,
+    beforeWrite,
     onBroken: (error) => {
       if (error instanceof StopRequested) io.stop.abort(error.exitCode);
     },

@@ -28,6 +28,8 @@ export const ExitCode = {
   /** EX_CONFIG: config.json or the variables that locate it are wrong. */
   config: 78,
   brokenPipe: 141,
+  /** The terminal went away (SIGHUP) without an --output FILE to reopen. */
+  sighup: 129,
   sigint: 130,
   sigterm: 143,
 } as const;

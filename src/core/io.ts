@@ -13,7 +13,7 @@ export interface IO {
   stop: AbortController;
   /**
    * Calls `listener` on each SIGHUP until the returned function is called. While nobody listens,
-   * SIGHUP keeps its default meaning (the terminal went away: the process ends).
+   * SIGHUP means the terminal went away: a stop like SIGTERM, with exit code 129.
    */
   onHangup?: (listener: () => void) => () => void;
 }
