@@ -22,9 +22,9 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   const drained = (stream) =>
     stream.writableLength ? new Promise((resolve) => stream.once('drain', resolve)) : Promise.resolve();
   const grace = new Promise((resolve) => setTimeout(resolve, 1000).unref());
-  // After Ctrl-C or SIGTERM, what stdout still holds are lines the stop gave up on: they were not
-  // counted in the saved cursor, so they must not reach the reader now.
-  const stopped = code === 130 || code === 143;
+  // After Ctrl-C, SIGTERM or SIGHUP, what stdout still holds are lines the stop gave up on: they
+  // were not counted in the saved cursor, so they must not reach the reader now.
+  const stopped = code === 129 || code === 130 || code === 143;
   await Promise.race([Promise.all([stopped ? undefined : drained(process.stdout), drained(process.stderr)]), grace]);
   process.exit(code);
 }

@@ -87,11 +87,11 @@ _events_reply() {
         --host) return ;;
         --activity) return ;;
         --token-lifetime) return ;;
-        --write-box-jwt-config) return ;;
+        --write-box-jwt-config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --rate-limit) return ;;
         --concurrency-limit) return ;;
-        --cert) return ;;
-        --key) return ;;
+        --cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
       esac
       if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--port --host --activity --token-lifetime --write-box-jwt-config --box-huge-positions --rate-limit --concurrency-limit --tls --cert --key --help -h' -- "$cur"))
       fi ;;
@@ -122,13 +122,13 @@ _events_reply() {
       case "$prev" in
         --group) return ;;
       esac
-      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--group --json --help -h' -- "$cur"))
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --group --help -h' -- "$cur"))
       fi ;;
     'state show')
       case "$prev" in
         --group) return ;;
       esac
-      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--group --json --help -h' -- "$cur"))
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --group --help -h' -- "$cur"))
       else COMPREPLY=($(compgen -W "$(events __complete-refs "$cur" 2>/dev/null)" -- "$cur")); [[ ${#COMPREPLY[@]} -eq 1 && "${COMPREPLY[0]}" == *: ]] && compopt -o nospace
       fi ;;
     'state reset')
@@ -136,7 +136,7 @@ _events_reply() {
         --group) return ;;
         --host) return ;;
       esac
-      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--group --host --all-hosts --json --help -h' -- "$cur"))
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --group --host --all-hosts --help -h' -- "$cur"))
       else COMPREPLY=($(compgen -W "$(events __complete-refs "$cur" 2>/dev/null)" -- "$cur")); [[ ${#COMPREPLY[@]} -eq 1 && "${COMPREPLY[0]}" == *: ]] && compopt -o nospace
       fi ;;
     'state path')

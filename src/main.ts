@@ -1,5 +1,5 @@
 // The one place that turns errors into a message and an exit code, and signals into a stop.
-import type { IO } from './commands/context.js';
+import type { IO } from './core/io.js';
 import { ExitCode, StopRequested, exitCodeOf, formatError } from './core/errors.js';
 
 /** After a stop is requested the process must be gone within this long, whatever hangs. */
@@ -30,20 +30,26 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   // SIGHUP asks a following `tail --output FILE` to reopen FILE after log rotation, as syslog
-  // daemons do. It is hooked only while a command listens, so elsewhere a closed terminal still
-  // ends the process as before.
+  // daemons do. While no command listens for that, it means the terminal went away (`events tail
+  // X | jq` in a window that closes): a stop like SIGTERM, which saves the same pipe-safe cursor
+  // as Ctrl-C, instead of the default action that ended the process with lines still in the pipe.
   const hangupListeners = new Set<() => void>();
-  const onHup = (): void => {
+  const onHangupStop = onSignal(ExitCode.sighup);
+  const onHup = (signal: NodeJS.Signals): void => {
+    if (hangupListeners.size === 0) return onHangupStop(signal);
     if (verbose) process.stderr.write('events: debug: SIGHUP: reopening output files\n');
     for (const listener of hangupListeners) listener();
   };
+  process.on('SIGHUP', onHup);
   const onHangup = (listener: () => void): (() => void) => {
-    if (hangupListeners.size === 0) process.on('SIGHUP', onHup);
     hangupListeners.add(listener);
-    return () => {
-      if (hangupListeners.delete(listener) && hangupListeners.size === 0) process.off('SIGHUP', onHup);
-    };
+    return () => void hangupListeners.delete(listener);
   };
+  // Node opens its inspector on 127.0.0.1:9229 on SIGUSR1, for anyone on the machine to attach
+  // to (and read the token from memory). A listener of our own takes the signal from it.
+  process.on('SIGUSR1', () => {
+    if (verbose) process.stderr.write('events: debug: SIGUSR1 ignored (no inspector)\n');
+  });
   // The only place that reads process.* for IO: commands get it all through `io`.
   const io: IO = {
     stdout: process.stdout,

@@ -1,9 +1,10 @@
 // `events snapshot`: the current state of resources as JSON lines, without touching any cursor.
 // With --output the file is replaced atomically, so readers never see half a snapshot.
 import { ExitCode, StopRequested, UsageError } from '../core/errors.js';
-import { createProviders, createRenderer, openStdoutSink, type TailConfig, type TailIO } from './tail.js';
+import type { IO } from '../core/io.js';
+import { createProviders, createRenderer, openStdoutSink, type TailConfig } from './tail.js';
 import { recrawl } from '../follow/loop.js';
-import { formatSeconds } from '../output/notices.js';
+import { formatSeconds, progressReporter } from '../output/notices.js';
 import { HttpClient } from '../net/http.js';
 import { isExpander } from '../core/refs.js';
 import { colorLevel } from '../output/color.js';
@@ -11,7 +12,7 @@ import { Progress } from '../output/progress.js';
 import { glyphsFor } from '../output/glyphs.js';
 import { AtomicFileSink } from '../output/sink.js';
 
-export async function runSnapshot(config: TailConfig, io: TailIO): Promise<number> {
+export async function runSnapshot(config: TailConfig, io: IO): Promise<number> {
   const http = new HttpClient({
     userAgent: config.userAgent,
     timeoutMs: config.timeoutMs,
@@ -43,6 +44,7 @@ export async function runSnapshot(config: TailConfig, io: TailIO): Promise<numbe
       progress,
       config.refs.length > 1,
     );
+    const reporter = progressReporter(() => progress);
     const ctx = {
       signal: io.stop.signal,
       report: {
@@ -59,7 +61,7 @@ export async function runSnapshot(config: TailConfig, io: TailIO): Promise<numbe
           'snapshot Asana projects, tasks, goals or workspaces',
         );
       const origin = { provider: provider.name, subscription: ref.id, group: config.group };
-      await recrawl({ ref, origin, provider }, { renderer, progress }, ctx, 'snapshot');
+      await recrawl({ ref, origin, provider }, { records: renderer, reporter }, ctx, 'snapshot');
     }
     if (sink instanceof AtomicFileSink) await sink.commit();
     return ExitCode.ok;

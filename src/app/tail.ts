@@ -33,6 +33,7 @@ import { tellNoneMatched, type FilterTally, type OnExpire } from '../follow/loop
 import { DIRECT, SubscriptionSet } from '../follow/subscription-set.js';
 import { DOCUMENTED_RATE_PER_MIN, Governor } from '../net/governor.js';
 import type { Reporter } from '../core/notice.js';
+import type { IO } from '../core/io.js';
 import { progressReporter } from '../output/notices.js';
 import { isEnterpriseStream } from '../providers/box/provider.js';
 import { TimerGrid } from '../net/timer-grid.js';
@@ -74,17 +75,7 @@ export interface TailConfig {
   ratePerMin?: number;
 }
 
-export interface TailIO {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-  env: NodeJS.ProcessEnv;
-  /** Aborted when the process is asked to stop; `reason` is the exit code to use. */
-  stop: AbortController;
-  /** SIGHUP (log rotation): see IO.onHangup in src/commands/context.ts. */
-  onHangup?: (listener: () => void) => () => void;
-}
-
-export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
+export async function runTail(config: TailConfig, io: IO): Promise<number> {
   const debug = config.verbose ? (line: string) => io.stderr.write(`events: debug: ${line}\n`) : undefined;
   // Every subscription's wait and request listens to the stop signal: hundreds are expected.
   setMaxListeners(0, io.stop.signal);
@@ -120,8 +111,9 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
       governors,
       grid,
     );
+    const store = new CursorStore(config.stateDir);
     set = new SubscriptionSet({
-      store: new CursorStore(config.stateDir),
+      store,
       providers,
       group: config.group,
       filters: config.filters,
@@ -157,10 +149,14 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
       progress.debug(
         `shard ${config.shard.index}/${config.shard.count}: ${direct.length} of ${config.refs.filter((r) => !isExpander(r)).length} named references`,
       );
+    // A page goes out only when its cursor can then be saved: with a full state disk, each run
+    // would otherwise write the same page again and fail to save the cursor past it.
+    const beforeWrite = (): void => store.checkWritable();
+    const warn = (text: string): void => progress?.warn(text);
     sink =
       config.output && config.output !== '-'
-        ? new FileSink(config.output)
-        : openStdoutSink(io, () => progress?.debug('stdout is full: waiting for its reader'));
+        ? new FileSink(config.output, { beforeWrite, warn })
+        : openStdoutSink(io, () => progress?.debug('stdout is full: waiting for its reader'), beforeWrite);
     // Log rotation: SIGHUP reopens --output FILE (a rename or removal is noticed at the next write).
     if (sink instanceof FileSink) {
       const file = sink;
@@ -174,8 +170,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
       ? undefined
       : { flags: describeFilters(config.filters), read: 0, matched: 0, told: false };
     const env = {
-      renderer,
-      progress,
+      records: renderer,
       signal: io.stop.signal,
       budget,
       repeatable,
@@ -185,7 +180,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
       options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot },
     };
     const expansion = expanders.length
-      ? createExpansion(expanders, providers, set, config, progress, reporter, io.stop.signal)
+      ? createExpansion(expanders, providers, set, config, reporter, io.stop.signal)
       : undefined;
     await expansion?.refresh(true);
     set.start(env);
@@ -201,7 +196,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     // A loop's or the relisting's failure stopped the others with exit 1: it is the error to print.
     failure = [loops, lists, later].find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure) throw failure.reason;
-    if (config.once) tellNoneMatched(tally, progress);
+    if (config.once) tellNoneMatched(tally, reporter);
     const code =
       io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' ? io.stop.signal.reason : set.exitCode;
     // A pipe's reader may die with lines still in the pipe: the loops did not count those.
@@ -239,7 +234,6 @@ function createExpansion(
   providers: Map<string, Provider>,
   set: SubscriptionSet,
   config: TailConfig,
-  progress: Progress,
   reporter: Reporter,
   signal: AbortSignal,
 ): Expansion {
@@ -259,7 +253,7 @@ function createExpansion(
     lister: providers.get('asana') as AsanaProvider,
     set,
     shard: config.shard,
-    progress,
+    reporter,
     ctx,
   });
 }
@@ -307,7 +301,7 @@ export function createGovernors(
 }
 
 /** stdout as a sink; a closed stdout is an error before any event is consumed. */
-export function openStdoutSink(io: TailIO, onSlowReader?: () => void): StreamSink {
+export function openStdoutSink(io: IO, onSlowReader?: () => void, beforeWrite?: () => void): StreamSink {
   if (stdoutWasClosed()) {
     throw new OutputError(
       'stdout is closed (or /dev/null opened read-write, which is what a closed stdout becomes), so events would be consumed and lost',
@@ -317,6 +311,7 @@ export function openStdoutSink(io: TailIO, onSlowReader?: () => void): StreamSin
   return new StreamSink(io.stdout, {
     signal: io.stop.signal,
     onSlowReader,
+    beforeWrite,
     onBroken: (error) => {
       if (error instanceof StopRequested) io.stop.abort(error.exitCode);
     },
@@ -431,7 +426,7 @@ function checkTransport(baseUrl: string, allowInsecure: boolean, variable: strin
 
 export async function createRenderer(
   config: TailConfig,
-  io: TailIO,
+  io: IO,
   sink: Sink,
   progress: Progress,
   prefixed: boolean,

@@ -3,7 +3,7 @@
 // arguments complete from the references already in the state, through `events __complete-refs`,
 // which reads local files only: no network on TAB.
 import type { Command, Option } from 'commander';
-import { COLOR_CHOICES, settingKeys } from '../config/settings.js';
+import { COLOR_CHOICES, FLAGS, settingKeys, type FlagKey } from '../config/settings.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -48,8 +48,6 @@ function argSpecs(command: Command, path: string[]): ArgSpec[] {
   return command.registeredArguments.map((a) => ({ words: a.argChoices ?? [] }));
 }
 
-const FILE_FLAGS = new Set(['--output', '--refs-file']);
-
 /**
  * The subcommands the help lists, through commander's public Help API (so a command hidden with
  * `{ hidden: true }` or by a configured Help is left out), minus the help command commander adds
@@ -62,6 +60,12 @@ function visibleSubcommands(command: Command): Command[] {
     .filter((c) => command.commands.includes(c));
 }
 
+/** The row of the settings table says the value is a file name: shells complete paths. */
+function takesFile(key: string): boolean {
+  const row = key in FLAGS ? FLAGS[key as FlagKey] : undefined;
+  return row !== undefined && 'file' in row && row.file === true;
+}
+
 function flagSpec(option: Option): FlagSpec {
   const names = [option.long, option.short].filter((n): n is string => typeof n === 'string');
   return {
@@ -69,7 +73,7 @@ function flagSpec(option: Option): FlagSpec {
     description: option.description,
     takesValue: option.required || option.optional,
     choices: option.argChoices,
-    file: option.long !== undefined && FILE_FLAGS.has(option.long),
+    file: takesFile(option.attributeName()),
   };
 }
 

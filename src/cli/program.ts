@@ -1,13 +1,22 @@
 // The commander program. Only flags and help live here: every action lazily imports its command
 // module, so `events --version` and `--help` never load the HTTP client, conf, chalk or ora.
-import type { EventEmitter } from 'node:events';
-import { Argument, Command, CommanderError, Option } from 'commander';
-import { badValue } from '../core/bounds.js';
+import { Argument, Command, CommanderError, Option, type Help } from 'commander';
 import { ExitCode, StopRequested, UsageError, exitCodeOf, formatError } from '../core/errors.js';
-import { closest, orList } from '../lib/suggest.js';
+import { closest } from '../lib/suggest.js';
 import { version } from '../lib/version.js';
-import { helpOf, parseOption, settingKeys, settingsOf, type SettingCommand } from '../config/settings.js';
-import type { IO } from '../commands/context.js';
+import { settingKeys, PROVIDER_CHOICES, type CommandName } from '../config/settings.js';
+import {
+  badChoice,
+  flagsOf,
+  helpOf,
+  isSettingOn,
+  parserOf,
+  readOptions,
+  refuseFlagAsValue,
+} from '../config/flag-rules.js';
+import type { IO } from '../core/io.js';
+import type { runTail } from '../app/tail.js';
+import type { runSnapshot } from '../app/snapshot.js';
 
 const TAIL_EXAMPLES = examples([
   ['events tail 1204567890123456', 'follow a project, task or goal'],
@@ -27,16 +36,23 @@ export interface Program extends Command {
   readonly code: number;
 }
 
+/** What the commands that do the work run once their flags are a TailConfig (tests swap them). */
+export interface Runners {
+  tail: typeof runTail;
+  snapshot: typeof runSnapshot;
+}
+
 /**
  * The program, writing and reading only through `io`: help, usage errors and every command's
  * output go to io.stdout/io.stderr, variables come from io.env. Errors (commander's included,
  * through exitOverride) reject parseAsync; `run` below turns them into a line and a code.
+ * `deps.run` replaces the use cases, so a test can check argv -> TailConfig without a server.
  */
-export function createProgram(io: IO): Program {
+export function createProgram(io: IO, deps: { run?: Partial<Runners> } = {}): Program {
   let code: number = ExitCode.ok;
   /** Each action's command returns its exit code; the program keeps it for `run`. */
   const done = (result: number): void => void (code = result);
-  const program = new Command('events')
+  const program = new TableCommand('events')
     .description('Tail the event streams of Asana (and Box) from the command line.')
     .version(version(), '-V, --version')
     .showSuggestionAfterError(true)
@@ -49,11 +65,10 @@ export function createProgram(io: IO): Program {
       getOutHasColors: () => false,
       getErrHasColors: () => false,
       outputError: (text, write) => write(oneLineError(text, 'events')),
-    }) as Program;
+    })
+    // Before any subcommand exists: they inherit it.
+    .configureHelp({ optionDescription }) as Program;
   Object.defineProperty(program, 'code', { get: () => code });
-  // Table options name their variable (help shows it); commander would read it from
-  // process.env, so what it read from there is put back and io.env is read instead.
-  program.hook('preAction', (_, command) => readVariablesFrom(io.env, command));
 
   const tail = program
     .command('tail')
@@ -61,51 +76,12 @@ export function createProgram(io: IO): Program {
     .argument(
       '[resource...]',
       'gid, Asana URL, workspace:<gid>, projects:<workspace gid>, team:<team gid>, box[:stream]',
-    )
-    .option('--json', 'one JSON object per line on stdout')
-    .option('--once', 'read everything new, save the cursor and exit (for cron)')
-    .option('--refs-file <file>', 'also follow the references in FILE, one per line (# comments; - for stdin)')
-    .option('--shard <K/N>', 'follow only shard K of N: the references (and listed projects) whose hash lands in K')
-    .option('--fields <list>', 'Asana opt_fields for events, e.g. user.name,resource.name,change.new_value')
-    .option('--snapshot', 'on a first run, also print the current state of each resource')
-    .option('--crawl-fields <list>', 'opt_fields for snapshot and re-crawl requests (default: a useful set)')
-    .option('--from-start', 'Box: on a first run, read all retained events instead of starting now')
-    .option(
-      '--action <name>',
-      'Asana: only events with this action (added, changed, removed, deleted, undeleted); repeatable',
-      collect,
-    )
-    .option(
-      '--resource-type <type>',
-      'only events on this kind of resource (Asana task, story, ...; Box file, folder, ...; an Asana type the spec does not list is refused); repeatable',
-      collect,
-    )
-    .option(
-      '--field <name>',
-      'Asana: only changes of this field (e.g. completed, assignee; custom_fields for any custom field; a field the spec does not list is refused); repeatable',
-      collect,
-    )
-    .option('--user <who>', 'only events by this user (gid/id, name or e-mail login); repeatable', collect)
-    .option(
-      '--event-type <type>',
-      'Box: only these event types (sent as event_type on enterprise streams; a type the spec does not list gets a warning); repeatable',
-      collect,
-    )
-    .option(
-      '--since <when>',
-      'box:admin_logs: events created after this (ISO date or 2h, 7d); on a first run only: a stored cursor wins',
-    )
-    .option('--until <when>', 'box:admin_logs: events created before this (ISO date or 2h, 7d)');
-  addSettings(tail, 'tail')
-    .option('--allow-insecure-http', 'allow sending the access token over plain http to a non-loopback host')
-    .option('-q, --quiet', 'print nothing on stderr but errors')
-    .option('--verbose', 'print requests, retries and stack traces on stderr')
-    .addOption(new Option('--retry-base-ms <ms>').hideHelp())
-    .addOption(new Option('--retry-cap-ms <ms>').hideHelp())
+    );
+  addFlags(tail, 'tail')
     .addHelpText('after', TAIL_EXAMPLES)
-    .action(async (resources: string[], options: Record<string, unknown>, command: Command) => {
+    .action(async (resources: string[], _: unknown, command: Command) => {
       const { tailCommand } = await import('../commands/tail.js');
-      done(await tailCommand(resources, options, command, io));
+      done(await tailCommand(resources, readOptions('tail', command), command, io, deps.run?.tail));
     });
 
   const snapshot = program
@@ -113,69 +89,38 @@ export function createProgram(io: IO): Program {
     .description(
       'print the current state of resources (project and tasks, task with subtasks and stories, goal, workspace and projects)',
     )
-    .argument('<resource...>', 'gid, Asana URL, workspace:<gid>')
-    .option('--json', 'JSON lines on stdout (the default with --output)')
-    .option('--crawl-fields <list>', 'opt_fields for the requests (default: a useful set)');
-  addSettings(snapshot, 'snapshot')
-    .option('--allow-insecure-http', 'allow sending the access token over plain http to a non-loopback host')
-    .option('-q, --quiet', 'print nothing on stderr but errors')
-    .option('--verbose', 'print requests, retries and stack traces on stderr')
-    .addOption(new Option('--retry-base-ms <ms>').hideHelp())
-    .addOption(new Option('--retry-cap-ms <ms>').hideHelp())
+    .argument('<resource...>', 'gid, Asana URL, workspace:<gid>');
+  addFlags(snapshot, 'snapshot')
     .addHelpText(
       'after',
       '\nExamples:\n  $ events snapshot 1204567890123456 --output project.jsonl\n  $ events snapshot https://app.asana.com/0/1204567890/list --json | jq -r \'select(._events.kind=="snapshot") | .name\'\n',
     )
-    .action(async (resources: string[], options: Record<string, unknown>, command: Command) => {
+    .action(async (resources: string[], _: unknown, command: Command) => {
       const { snapshotCommand } = await import('../commands/snapshot.js');
-      done(await snapshotCommand(resources, options, command, io));
+      done(await snapshotCommand(resources, readOptions('snapshot', command), command, io, deps.run?.snapshot));
     });
 
-  program
-    .command('demo')
-    .description('start the built-in emulator with live activity and tail it (no account needed)')
-    .option('--json', 'print JSON lines instead of human lines')
-    .addOption(choiceOption('--color <when>', 'colour output', ['auto', 'always', 'never'], 'never'))
-    .addOption(choiceOption('--provider <name>', 'which emulated service (default asana)', ['asana', 'box'], 'box'))
-    .option(
-      '--projects',
-      'Asana: follow every project of the workspace (projects:<gid>), as new ones appear and old ones are archived',
-    )
+  addFlags(
+    program
+      .command('demo')
+      .description('start the built-in emulator with live activity and tail it (no account needed)'),
+    'demo',
+  )
     .addHelpText(
       'after',
       "\nExamples:\n  $ events demo\n  $ events demo --provider box\n  $ events demo --projects\n  $ events demo --json | jq -r '.resource.name'\n",
     )
-    .action(async (options: Record<string, unknown>) => {
+    .action(async (_: unknown, command: Command) => {
       const { demoCommand } = await import('../commands/demo.js');
-      done(await demoCommand(options, io));
+      done(await demoCommand(readOptions('demo', command), io));
     });
 
-  program
-    .command('emulator')
-    .description('run the local Asana/Box emulator until Ctrl-C (try jq pipelines and cron scripts offline)')
-    .option('--port <n>', 'port to listen on (default 4010)')
-    .option('--host <address>', 'address to listen on (default 127.0.0.1)')
-    .option('--activity <ms>', 'simulate activity every this many milliseconds (0: none; default 2000)')
-    .option('--token-lifetime <seconds>', 'lifetime of access tokens its token endpoints issue (default 3600)')
-    .option(
-      '--write-box-jwt-config <file>',
-      'write a Box JWT config.json (mode 0600) for a generated key pair the emulator accepts',
-    )
-    .option(
-      '--box-huge-positions',
-      'stress mode: Box stream positions above 2^60, which JSON.parse rounds (default: safe integers as in real accounts)',
-    )
-    .option(
-      '--rate-limit <n/window>',
-      'per-token request budget, e.g. 150/10s or 1500/min: over it, 429 with Retry-After (default: none)',
-    )
-    .option('--concurrency-limit <n>', 'per-token requests in flight before 429 (default 50, as Asana)')
-    .option(
-      '--tls',
-      'serve HTTPS with a certificate for localhost, 127.0.0.1 and ::1 from a private CA made for this run (prints its NODE_EXTRA_CA_CERTS file)',
-    )
-    .option('--cert <file>', 'serve HTTPS with this PEM certificate (chain) instead; needs --key')
-    .option('--key <file>', 'the PEM private key of --cert')
+  addFlags(
+    program
+      .command('emulator')
+      .description('run the local Asana/Box emulator until Ctrl-C (try jq pipelines and cron scripts offline)'),
+    'emulator',
+  )
     .addHelpText(
       'after',
       examples([
@@ -189,9 +134,9 @@ export function createProgram(io: IO): Program {
         ],
       ]),
     )
-    .action(async (options: Record<string, unknown>) => {
+    .action(async (_: unknown, command: Command) => {
       const { emulatorCommand } = await import('../commands/emulator.js');
-      done(await emulatorCommand(options, io));
+      done(await emulatorCommand(readOptions('emulator', command), io));
     });
 
   const auth = program
@@ -201,19 +146,17 @@ export function createProgram(io: IO): Program {
   const status = auth
     .command('status')
     .description('per provider: the method, the variables or files it uses, and whether a token can be obtained now')
-    .addArgument(new Argument('[provider]', 'asana or box (default: both)').choices(['asana', 'box']))
-    .option('--json', 'a JSON array on stdout')
-    .option('--check', 'also try a static access token (GET /users/me); OAuth methods always get a token');
-  addSettings(status, 'auth')
-    .option('--allow-insecure-http', 'allow sending credentials over plain http to a non-loopback host')
-    .option('--verbose', 'print requests and stack traces on stderr')
+    .addArgument(
+      choiceArgument('[provider]', 'asana or box (default: both)', PROVIDER_CHOICES, 'events auth status box'),
+    );
+  addFlags(status, 'auth')
     .addHelpText(
       'after',
       '\nExamples:\n  $ events auth status\n  $ events auth status box\n  $ events auth status asana --check --json\n  $ BOX_JWT_CONFIG=~/box/config.json events auth status box\n',
     )
-    .action(async (provider: string | undefined, options: Record<string, unknown>, command: Command) => {
+    .action(async (provider: 'asana' | 'box' | undefined, _: unknown, command: Command) => {
       const { authStatus } = await import('../commands/auth.js');
-      done(await authStatus(provider, options, command, { ...io, signal: io.stop.signal }));
+      done(await authStatus(provider, readOptions('auth', command), command, io));
     });
 
   const state = program
@@ -223,60 +166,55 @@ export function createProgram(io: IO): Program {
       'after',
       "\nExamples:\n  $ events state list\n  $ events state show 1204567890123456 --json | jq '.[0].cursor'\n  $ events state reset 1204567890123456 --group export\n  $ events state path\n",
     );
-  state
-    .command('list')
-    .description('every stored subscription: provider, API host, group, last event, last sync, cursor age')
-    .option('--group <name>', 'only this consumer group (default: the group in config.json, else every group)')
-    .option('--json', 'a JSON array on stdout')
+  addFlags(
+    state
+      .command('list')
+      .description('every stored subscription: provider, API host, group, last event, last sync, cursor age'),
+    'state list',
+  )
     .addHelpText(
       'after',
       "\nExamples:\n  $ events state list\n  $ events state list --json | jq -r '.[] | select(.likely_expired) | .subscription'\n",
     )
-    .action(async (options: Record<string, unknown>) => {
+    .action(async (_: unknown, command: Command) => {
       const { stateList } = await import('../commands/state.js');
-      done(stateList(options, io));
+      done(stateList(readOptions('state list', command), io));
     });
-  state
-    .command('show')
-    .description('the stored cursor of a resource (every group, or --group)')
-    .argument('<resource>', 'gid, Asana URL, workspace:<gid>, box[:stream]')
-    .option('--group <name>', 'only this consumer group (default: the group in config.json, else every group)')
-    .option('--json', 'a JSON array of the stored records on stdout')
+  addFlags(
+    state
+      .command('show')
+      .description('the stored cursor of a resource (every group, or --group)')
+      .argument('<resource>', 'gid, Asana URL, workspace:<gid>, box[:stream]'),
+    'state show',
+  )
     .addHelpText(
       'after',
       '\nExamples:\n  $ events state show 1204567890123456\n  $ events state show box:admin_logs --json\n',
     )
-    .action(async (resource: string, options: Record<string, unknown>) => {
+    .action(async (resource: string, _: unknown, command: Command) => {
       const { stateShow } = await import('../commands/state.js');
-      done(stateShow(resource, options, io));
+      done(stateShow(resource, readOptions('state show', command), io));
     });
-  state
-    .command('reset')
-    .description('forget the cursor of a resource: the next run starts fresh')
-    .argument('<resource>', 'gid, Asana URL, workspace:<gid>, box[:stream]')
-    .option('--group <name>', 'consumer group (default: the group in config.json, else "default")')
-    .option(
-      '--host <host>',
-      'the API host of the cursor (default: the host of ASANA_BASE_URL/BOX_BASE_URL, as tail uses)',
-    )
-    .option('--all-hosts', "the cursors of every API host (an emulator's and the real API's)")
-    .option('--json', 'print {"removed": [files]} on stdout')
+  addFlags(
+    state
+      .command('reset')
+      .description('forget the cursor of a resource: the next run starts fresh')
+      .argument('<resource>', 'gid, Asana URL, workspace:<gid>, box[:stream]'),
+    'state reset',
+  )
     .addHelpText(
       'after',
       '\nExamples:\n  $ events state reset 1204567890123456\n  $ events state reset box --group export\n  $ events state reset 1204567890123456 --host 127.0.0.1:4010\n',
     )
-    .action(async (resource: string, options: Record<string, unknown>) => {
+    .action(async (resource: string, _: unknown, command: Command) => {
       const { stateReset } = await import('../commands/state.js');
-      done(await stateReset(resource, options, io));
+      done(await stateReset(resource, readOptions('state reset', command), io));
     });
-  state
-    .command('path')
-    .description('the folder where cursors, locks and config.json live')
-    .option('--json', 'print {"path": ...} on stdout')
+  addFlags(state.command('path').description('the folder where cursors, locks and config.json live'), 'state path')
     .addHelpText('after', '\nExamples:\n  $ events state path\n  $ ls "$(events state path)/cursors"\n')
-    .action(async (options: Record<string, unknown>) => {
+    .action(async (_: unknown, command: Command) => {
       const { statePath } = await import('../commands/state.js');
-      done(statePath(options, io));
+      done(statePath(readOptions('state path', command), io));
     });
 
   const config = program
@@ -286,14 +224,11 @@ export function createProgram(io: IO): Program {
       'after',
       '\nExamples:\n  $ events config set group export\n  $ events config set interval 30\n  $ events config list\n  $ events config unset group\n',
     );
-  config
-    .command('list')
-    .description('every setting in config.json')
-    .option('--json', 'a JSON object on stdout')
+  addFlags(config.command('list').description('every setting in config.json'), 'config list')
     .addHelpText('after', '\nExamples:\n  $ events config list\n  $ events config list --json | jq .interval\n')
-    .action(async (options: Record<string, unknown>) => {
+    .action(async (_: unknown, command: Command) => {
       const { configList } = await import('../commands/config.js');
-      done(configList(options, io));
+      done(configList(readOptions('config list', command), io));
     });
   config
     .command('get')
@@ -364,7 +299,6 @@ export function createProgram(io: IO): Program {
       done(completeRefs(io, word));
     });
 
-  for (const command of [tail, snapshot, status]) refuseEmptyValues(command);
   addHelpCommand(program);
   // A usage error points at the help of the command it happened in.
   for (const command of allCommands(program)) {
@@ -427,91 +361,61 @@ function examples(lines: Array<[command: string, what?: string]>): string {
 }
 
 /**
- * The table options' variables from `env` instead of process.env: a value commander took from
- * process.env goes back to its default, then the variable in `env` goes through the option's
- * own parser (source 'env'), unless the flag was given.
+ * The options of `command`, one per row of the settings table (src/config/settings.ts) that it
+ * takes: flag, help, choices, the check of the value (src/config/flag-rules.ts) and, where the
+ * row is a setting, its default and variable (which resolveSettings reads from io.env).
  */
-function readVariablesFrom(env: NodeJS.ProcessEnv, command: Command): void {
-  for (const option of command.options) {
-    if (option.envVar === undefined) continue;
-    const key = option.attributeName();
-    if (command.getOptionValueSource(key) === 'env')
-      command.setOptionValueWithSource(
-        key,
-        option.defaultValue,
-        option.defaultValue === undefined ? undefined : 'default',
-      );
-    const source = command.getOptionValueSource(key);
-    if (!(option.envVar in env) || (source !== undefined && source !== 'default')) continue;
-    // commander's own listener for the variable: the option's parser, source 'env'.
-    const events = command as unknown as EventEmitter;
-    if (option.required || option.optional) events.emit(`optionEnv:${option.name()}`, env[option.envVar]);
-    else events.emit(`optionEnv:${option.name()}`);
-  }
-}
-
-/**
- * The options of `command` from the settings table (src/config/settings.ts): flag, variable,
- * choices and default come from its row; the argParser keeps a bad value for resolveSettings,
- * which knows whether it came from the flag or the variable.
- */
-function addSettings(command: Command, name: SettingCommand): Command {
-  for (const [key, row] of settingsOf(name)) {
+function addFlags(command: Command, name: CommandName): Command {
+  for (const [key, row] of flagsOf(name)) {
     const option = new Option(row.flag, helpOf(row, name));
     if (option.attributeName() !== key) throw new Error(`settings table: ${row.flag} is not the flag of "${key}"`);
-    if (row.env) option.env(row.env);
-    if (row.choices) option.choices(row.choices);
-    if (row.default !== undefined) option.default(row.default, row.defaultText);
-    command.addOption(option.argParser((value: string) => parseOption(key, value)));
+    if (row.hidden) option.hideHelp();
+    if (row.kind !== 'boolean') {
+      if ('choices' in row && row.choices) option.choices(row.choices);
+      if (isSettingOn(row, name) && 'config' in row) {
+        if (row.default !== undefined) option.default(row.default, row.defaultText);
+        if (row.env) ENV_OF.set(option, row.env);
+      }
+      option.argParser(parserOf(row)!);
+      if (row.stdio) STDIO.add(option);
+    }
+    command.addOption(option);
   }
   return command;
 }
 
-/** What the other flags with a value must be, for the error when one is given empty. */
-const MUST_BE: Record<string, [mustBe: string, example: string, list?: 'list']> = {
-  '--refs-file': ['a file name (- for stdin)', 'refs.txt'],
-  '--shard': ['K/N, shard K of N', '2/3'],
-  '--fields': ['a comma list of Asana event fields', 'user.name,resource.name', 'list'],
-  '--crawl-fields': ['a comma list of Asana fields', 'name,notes', 'list'],
-  '--since': ['a date or a duration', '7d'],
-  '--until': ['a date or a duration', '2h'],
-  '--action': ['added, changed, removed, deleted or undeleted', 'changed', 'list'],
-  '--resource-type': ['a resource type', 'task', 'list'],
-  '--field': ['a field name', 'completed', 'list'],
-  '--user': ['a user gid, name or e-mail login', 'alice@example.com', 'list'],
-  '--event-type': ['a Box event type', 'ITEM_UPLOAD', 'list'],
-  '--retry-base-ms': ['a whole number of milliseconds', '1000'],
-  '--retry-cap-ms': ['a whole number of milliseconds', '30000'],
-};
+/** The variable of a setting's option, for --help (commander is not told: it would read process.env). */
+const ENV_OF = new WeakMap<Option, string>();
+/** The options whose value may be `-` alone (stdin or stdout). */
+const STDIO = new WeakSet<Option>();
 
-/**
- * `--refs-file ''`, `--action ''` (an unset variable in a cron line): a usage error naming the
- * flag, never a flag silently left out. Table rows refuse empty values through resolveSettings.
- */
-function refuseEmptyValues(command: Command): void {
-  for (const option of command.options) {
-    const flag = option.long;
-    const rule = flag ? MUST_BE[flag] : undefined;
-    if (!flag || !rule) continue;
-    const [mustBe, example, list] = rule;
-    const inner = option.parseArg;
-    option.argParser((value: string, previous: unknown) => {
-      const empty = list ? value.split(',').every((part) => part.trim() === '') : value === '';
-      if (empty) throw badValue(flag, mustBe, value, example);
-      return inner ? inner(value, previous) : value;
-    });
-  }
+/** commander's own wording of an option's extras, with the variable from ENV_OF. */
+function optionDescription(this: Help, option: Option): string {
+  const extra: string[] = [];
+  if (option.argChoices) extra.push(`choices: ${option.argChoices.map((c) => JSON.stringify(c)).join(', ')}`);
+  if (option.defaultValue !== undefined && (option.required || option.optional))
+    extra.push(`default: ${option.defaultValueDescription ?? JSON.stringify(option.defaultValue)}`);
+  const env = ENV_OF.get(option);
+  if (env) extra.push(`env: ${env}`);
+  return extra.length ? `${option.description} (${extra.join(', ')})` : option.description;
 }
 
-/** Repeatable flags that also take comma lists: --action added --action changed, --action added,changed. */
-function collect(value: string, previous: string[] = []): string[] {
-  return [
-    ...previous,
-    ...value
-      .split(',')
-      .map((v) => v.trim())
-      .filter(Boolean),
-  ];
+/**
+ * Every command of the program: a flag that takes a value never takes the next flag as it
+ * (refuseFlagAsValue), checked on the words the command parses, before commander assigns them.
+ */
+class TableCommand extends Command {
+  override createCommand(name?: string): Command {
+    return new TableCommand(name);
+  }
+
+  override parseOptions(args: string[]): ReturnType<Command['parseOptions']> {
+    refuseFlagAsValue(args, (word) => {
+      const option = this.options.find((o) => o.required && (o.long === word || o.short === word));
+      return option && { name: option.long ?? word, stdio: STDIO.has(option) };
+    });
+    return super.parseOptions(args);
+  }
 }
 
 /** commander's "error: unknown option '--jsn'\n(Did you mean --json?)" as one line. */
@@ -525,25 +429,11 @@ function oneLineError(text: string, where: string): string {
   return `events: ${cause} (${hint ? hint.replace(/^Did you mean/, 'did you mean') : `see '${where} --help'`})\n`;
 }
 
-/**
- * An option with a fixed set of values. commander's own check words it differently from every
- * other bad value ("argument 'x' is invalid. Allowed choices are …"); this one says what all
- * flags say. The choices stay on the option for help and shell completion.
- */
-function choiceOption(flags: string, description: string, values: string[], example: string): Option {
-  const option = new Option(flags, description).choices(values);
-  const name = option.long ?? flags;
-  return option.argParser((value: string) => {
-    if (!values.includes(value)) throw badValue(name, orList(values), value, example);
-    return value;
-  });
-}
-
-function choiceArgument(name: string, description: string, values: string[], example: string): Argument {
+/** An argument with a fixed set of values: worded as a bad flag value is, with a did-you-mean. */
+function choiceArgument(name: string, description: string, values: readonly string[], example: string): Argument {
   const argument = new Argument(name, description).choices(values);
   return argument.argParser((value: string) => {
-    if (!values.includes(value))
-      throw new UsageError(`${name} must be ${orList(values)}, not ${JSON.stringify(value)}`, `for example ${example}`);
+    if (!values.includes(value)) throw badChoice(name, values, value, `for example ${example}`);
     return value;
   });
 }

@@ -5,15 +5,18 @@ import type { HttpResponse } from '../net/http.js';
 import { HOW_TO_CONFIGURE, resolveAuth, type AuthProvider } from '../auth/resolve.js';
 import { OAuthTokenSource, type TokenSource } from '../auth/token-source.js';
 import { EventsError, ExitCode } from '../core/errors.js';
-import { configDir, proxyChoice, readFileSettings, resolveSettings, type OptionValues } from '../config/settings.js';
+import {
+  configDir,
+  proxyChoice,
+  readFileSettings,
+  resolveSettings,
+  type OptionsOf,
+  type OptionValues,
+} from '../config/settings.js';
+import type { IO } from '../core/io.js';
 import { userAgent } from '../lib/version.js';
 
-interface Out {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-  signal?: AbortSignal;
-}
+type AuthFlags = OptionsOf<'auth'>;
 
 export interface AuthStatusRow {
   provider: AuthProvider;
@@ -29,34 +32,34 @@ export interface AuthStatusRow {
 }
 
 export async function authStatus(
-  provider: string | undefined,
-  flags: Record<string, unknown>,
+  provider: AuthProvider | undefined,
+  flags: AuthFlags,
   options: OptionValues,
-  out: Out,
+  io: IO,
 ): Promise<number> {
-  const file = readFileSettings(configDir(out.env), (line) => out.stderr.write(`events: ${line}\n`));
-  const settings = resolveSettings('auth', options, file);
+  const file = readFileSettings(configDir(io.env), (line) => io.stderr.write(`events: ${line}\n`));
+  const settings = resolveSettings('auth', options, file, io.env);
   const baseUrls: Record<AuthProvider, string> = { asana: settings.asanaBaseUrl, box: settings.boxBaseUrl };
   const timeoutMs = 1000 * settings.timeout;
-  const debug = flags['verbose'] === true ? (line: string) => out.stderr.write(`events: debug: ${line}\n`) : undefined;
+  const debug = flags.verbose === true ? (line: string) => io.stderr.write(`events: debug: ${line}\n`) : undefined;
   const { HttpClient } = await import('../net/http.js');
   const http = new HttpClient({
     userAgent: userAgent(),
     timeoutMs,
     debug,
-    env: out.env,
+    env: io.env,
     proxy: proxyChoice(settings),
     maxAnswerBytes: settings.maxAnswerSize,
   });
-  const providers: AuthProvider[] = provider === 'asana' || provider === 'box' ? [provider] : ['asana', 'box'];
+  const providers: AuthProvider[] = provider ? [provider] : ['asana', 'box'];
   const rows: AuthStatusRow[] = [];
   try {
-    for (const name of providers) rows.push(await statusOf(name, baseUrls[name], flags, http, out));
+    for (const name of providers) rows.push(await statusOf(name, baseUrls[name], flags, http, io));
   } finally {
     await http.close();
   }
-  if (flags['json']) out.stdout.write(`${JSON.stringify(rows.map(({ exitCode: _, ...row }) => row))}\n`);
-  else for (const row of rows) out.stdout.write(describe(row));
+  if (flags.json) io.stdout.write(`${JSON.stringify(rows.map(({ exitCode: _, ...row }) => row))}\n`);
+  else for (const row of rows) io.stdout.write(describe(row));
   // Nothing configured at all (or not the one asked for) means no token either.
   const failed = rows.find((r) => r.exitCode !== 0);
   if (failed) return failed.exitCode;
@@ -66,9 +69,9 @@ export async function authStatus(
 async function statusOf(
   provider: AuthProvider,
   baseUrl: string,
-  flags: Record<string, unknown>,
+  flags: AuthFlags,
   http: import('../net/http.js').HttpClient,
-  out: Out,
+  io: IO,
 ): Promise<AuthStatusRow> {
   const row: AuthStatusRow = {
     provider,
@@ -85,12 +88,12 @@ async function statusOf(
   try {
     // One token request: a token endpoint that is down fails at once (exit 75), no retries.
     const retry = { baseMs: 1000, capMs: 1000, giveUpAfterMs: 0, random: () => 1 };
-    source = resolveAuth(provider, out.env, {
+    source = resolveAuth(provider, io.env, {
       http,
       retry,
       baseUrl,
-      allowInsecureHttp: flags['allowInsecureHttp'] === true,
-      warn: (line) => out.stderr.write(`${line}\n`),
+      allowInsecureHttp: flags.allowInsecureHttp === true,
+      warn: (line) => io.stderr.write(`${line}\n`),
     });
     if (!source) return row;
     row.configured = true;
@@ -98,14 +101,14 @@ async function statusOf(
     row.variables = source.variables;
     if (source instanceof OAuthTokenSource) {
       row.token_url = source.tokenUrl.href;
-      await source.token(out.signal);
+      await source.token(io.stop.signal);
       row.token = 'obtained';
       row.lifetime_s = source.lifetimeS ?? null;
-    } else if (flags['check'] === true) {
+    } else if (flags.check === true) {
       const res = await http.request({
         url: new URL(`${baseUrl.replace(/\/+$/, '')}/users/me`),
         token: await source.token(),
-        signal: out.signal,
+        signal: io.stop.signal,
       });
       if (res.status !== 200)
         return fail(

@@ -4,22 +4,21 @@
 import path from 'node:path';
 import { NotFoundError } from '../core/errors.js';
 import { configDir, checkSetting, readConfigObject, readFileSettings, settingKeys } from '../config/settings.js';
+import type { OptionsOf } from '../config/settings.js';
+import type { IO } from '../core/io.js';
 import { folderError, isFileSystemError, makeStateFolder } from '../state/folder.js';
 
-interface Out {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-}
+/** What these commands use of the IO (no stdin, no stop: they never wait). */
+type Out = Pick<IO, 'stdout' | 'stderr' | 'env'>;
 
 const warnTo =
   (out: Out) =>
   (line: string): void =>
     void out.stderr.write(`events: ${line}\n`);
 
-export function configList(flags: Record<string, unknown>, out: Out): number {
+export function configList(flags: OptionsOf<'config list'>, out: Out): number {
   const settings = readFileSettings(configDir(out.env), warnTo(out));
-  if (flags['json']) out.stdout.write(`${JSON.stringify(settings)}\n`);
+  if (flags.json) out.stdout.write(`${JSON.stringify(settings)}\n`);
   else for (const [key, value] of Object.entries(settings)) out.stdout.write(`${key} = ${JSON.stringify(value)}\n`);
   return 0;
 }

@@ -1,19 +1,2 @@
-// What every command receives from the program: where to write, what to read, the environment,
-// how to learn that the user asked to stop, and that log rotation asked to reopen output files
-// (SIGHUP). src/main.ts builds it from `process`; tests build it from strings
-// (test/helpers/in-process.ts). Commands and src/app/ read and write only through it.
-export interface IO {
-  /** Lines for the reader. `isTTY` and `columns` decide colour, width and the spinner. */
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-  /** `--refs-file -` reads it. */
-  stdin: NodeJS.ReadableStream;
-  env: NodeJS.ProcessEnv;
-  /** Aborted when the user asks to stop; `reason` is the exit code to use. */
-  stop: AbortController;
-  /**
-   * Calls `listener` on each SIGHUP until the returned function is called. While nobody listens,
-   * SIGHUP keeps its default meaning (the terminal went away: the process ends).
-   */
-  onHangup?: (listener: () => void) => () => void;
-}
+// The IO every command receives: src/core/io.ts, where src/app/ can use it too.
+export type { IO } from '../core/io.js';

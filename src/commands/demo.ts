@@ -3,19 +3,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { IO } from './context.js';
+import type { IO } from '../core/io.js';
 import { runTail } from '../app/tail.js';
-import { defaultSettings, type Settings } from '../config/settings.js';
+import { defaultSettings, type OptionsOf } from '../config/settings.js';
 import { buildTailConfig } from './tail.js';
 
-export async function demoCommand(flags: Record<string, unknown>, io: IO): Promise<number> {
-  const provider = typeof flags['provider'] === 'string' ? flags['provider'] : 'asana';
+export async function demoCommand(flags: OptionsOf<'demo'>, io: IO): Promise<number> {
+  const provider = flags.provider ?? 'asana';
   const { startEmulator } = await import('../emulator/index.js');
   // With --projects the workspace changes shape every few seconds, so the re-listing shows.
   const emulator = await startEmulator({
     port: 0,
     seed: Date.now() % 100_000,
-    activity: { intervalMs: 1200, projectChurnEvery: flags['projects'] === true ? 4 : 15 },
+    activity: { intervalMs: 1200, projectChurnEvery: flags.projects === true ? 4 : 15 },
   });
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'events-demo-'));
   try {
@@ -29,7 +29,7 @@ export async function demoCommand(flags: Record<string, unknown>, io: IO): Promi
     };
     // --projects: every project of the workspace, one subscription each, re-listed every 5 s, so
     // the projects the simulation adds and archives come and go on screen.
-    const projects = flags['projects'] === true && provider === 'asana';
+    const projects = flags.projects === true && provider === 'asana';
     const workspace = emulator.asana.workspaceGid;
     const reference = provider === 'box' ? 'box' : projects ? `projects:${workspace}` : `workspace:${workspace}`;
     const settings = defaultSettings({
@@ -37,9 +37,9 @@ export async function demoCommand(flags: Record<string, unknown>, io: IO): Promi
       boxBaseUrl: env.BOX_BASE_URL,
       interval: 1,
       ...(projects ? { relist: 5 } : {}),
-      ...(typeof flags['color'] === 'string' ? { color: flags['color'] as Settings['color'] } : {}),
+      ...(flags.color ? { color: flags.color } : {}),
     });
-    const config = buildTailConfig([reference], { json: flags['json'] }, settings, env);
+    const config = buildTailConfig([reference], { json: flags.json }, settings, env);
     const what =
       provider === 'box'
         ? 'a Box user stream (long polling)'
@@ -49,7 +49,7 @@ export async function demoCommand(flags: Record<string, unknown>, io: IO): Promi
     io.stderr.write(
       `events demo: emulator at ${emulator.url}, tailing ${what} with simulated activity (Ctrl-C to stop)\n`,
     );
-    const code = await runTail(config, { stdout: io.stdout, stderr: io.stderr, env, stop: io.stop });
+    const code = await runTail(config, { ...io, env });
     // Ctrl-C is how a demo ends: that is success.
     return code === 130 || code === 143 ? 0 : code;
   } finally {

@@ -3,37 +3,29 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { IO } from './context.js';
-import { boundedFlag } from '../core/bounds.js';
+import type { IO } from '../core/io.js';
+import type { OptionsOf } from '../config/settings.js';
 import { InputError, UnavailableError, UsageError } from '../core/errors.js';
 
-export async function emulatorCommand(flags: Record<string, unknown>, io: IO): Promise<number> {
-  const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? flags[name] : undefined);
-  const port = boundedFlag('port', '--port', str('port')) ?? 4010;
-  const activityMs = boundedFlag('activityMs', '--activity', str('activity')) ?? 2000;
-  const host = typeof flags['host'] === 'string' ? flags['host'] : '127.0.0.1';
+/** The flags of `events emulator`, checked by their rows of the settings table (ranges included). */
+type EmulatorFlags = OptionsOf<'emulator'>;
+
+export async function emulatorCommand(flags: EmulatorFlags, io: IO): Promise<number> {
+  const port = flags.port ?? 4010;
+  const activityMs = flags.activity ?? 2000;
+  const host = flags.host ?? '127.0.0.1';
   const { parseRateLimit } = await import('../emulator/rate-limit.js');
-  const budget = typeof flags['rateLimit'] === 'string' ? parseRateLimit(flags['rateLimit']) : undefined;
-  if (flags['rateLimit'] !== undefined && !budget)
+  const budget = flags.rateLimit === undefined ? undefined : parseRateLimit(flags.rateLimit);
+  if (flags.rateLimit !== undefined && !budget)
     throw new UsageError(
-      `--rate-limit must be requests per window, like 150/10s or 1500/min, not "${String(flags['rateLimit'])}"`,
+      `--rate-limit must be requests per window, like 150/10s or 1500/min, not "${flags.rateLimit}"`,
       'for example --rate-limit 150/10s',
     );
-  const concurrency = Number(flags['concurrencyLimit'] ?? 50);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100_000)
-    throw new UsageError(
-      `--concurrency-limit must be a whole number from 1 to 100000, not "${String(flags['concurrencyLimit'])}"`,
-      'for example --concurrency-limit 50',
-    );
-  const lifetime = flags['tokenLifetime'] === undefined ? 3600 : Number(flags['tokenLifetime']);
-  if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 86_400)
-    throw new UsageError(
-      `--token-lifetime must be whole seconds from 1 to 86400, not "${String(flags['tokenLifetime'])}"`,
-      'for example --token-lifetime 60',
-    );
-  const jwtFile = typeof flags['writeBoxJwtConfig'] === 'string' ? flags['writeBoxJwtConfig'] : undefined;
+  const concurrency = flags.concurrencyLimit ?? 50;
+  const lifetime = flags.tokenLifetime ?? 3600;
+  const jwtFile = flags.writeBoxJwtConfig;
   const { startEmulator } = await import('../emulator/index.js');
-  const boxHugePositions = flags['boxHugePositions'] === true;
+  const boxHugePositions = flags.boxHugePositions === true;
   const { OAUTH_DEFAULTS, boxJwtConfigJson, generateBoxJwtKeyPair } = await import('../emulator/oauth.js');
   // A fresh key pair per run: the config file is only good against this emulator.
   const keys = jwtFile ? generateBoxJwtKeyPair() : undefined;
@@ -127,11 +119,10 @@ interface TlsSetup {
  * leaf for the loopback names (and --host), made for this run; the CA goes to a temp folder that
  * is removed on exit, and its private key never leaves memory.
  */
-async function tlsFromFlags(flags: Record<string, unknown>, host: string): Promise<TlsSetup | undefined> {
-  const certFile = typeof flags['cert'] === 'string' ? flags['cert'] : undefined;
-  const keyFile = typeof flags['key'] === 'string' ? flags['key'] : undefined;
+async function tlsFromFlags(flags: EmulatorFlags, host: string): Promise<TlsSetup | undefined> {
+  const { cert: certFile, key: keyFile } = flags;
   if (certFile === undefined && keyFile === undefined) {
-    if (flags['tls'] !== true) return undefined;
+    if (flags.tls !== true) return undefined;
     const { makeCa, makeLeaf } = await import('../emulator/certificates.js');
     const hosts = ['localhost', '127.0.0.1', '::1'];
     if (host !== '0.0.0.0' && host !== '::' && !hosts.includes(host)) hosts.push(host);

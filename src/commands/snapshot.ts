@@ -1,15 +1,16 @@
-import type { IO } from './context.js';
+import type { IO } from '../core/io.js';
 import { UsageError } from '../core/errors.js';
 import { parseReference } from '../core/refs.js';
 import { runSnapshot } from '../app/snapshot.js';
-import type { OptionValues } from '../config/settings.js';
+import type { OptionsOf, OptionValues } from '../config/settings.js';
 import { buildTailConfig, commandSettings } from './tail.js';
 
 export async function snapshotCommand(
   resources: string[],
-  flags: Record<string, unknown>,
+  flags: OptionsOf<'snapshot'>,
   options: OptionValues,
   io: IO,
+  run: typeof runSnapshot = runSnapshot,
 ): Promise<number> {
   // Refused before anything else (a token, say) is asked for: no Box token makes it work.
   const box = resources.map(parseReference).find((r) => r.provider === 'box');
@@ -22,5 +23,5 @@ export async function snapshotCommand(
   const warn = (line: string): void => void io.stderr.write(`events: ${line}\n`);
   const settings = commandSettings('snapshot', options, io.env, warn);
   const config = buildTailConfig(resources, { ...flags, once: true }, settings, io.env, warn);
-  return runSnapshot(config, io);
+  return run(config, io);
 }

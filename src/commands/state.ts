@@ -5,10 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { NotFoundError, StateError, UsageError } from '../core/errors.js';
-import { formatAge } from '../follow/loop.js';
+import { formatAge } from '../lib/age.js';
 import { DEFAULT_ASANA_BASE_URL, DEFAULT_BOX_BASE_URL } from '../providers/defaults.js';
 import { BOX_STREAM_TYPES, isExpander, parseReference, type Reference } from '../core/refs.js';
-import { configDir, pick, readFileSettings } from '../config/settings.js';
+import { configDir, pick, readFileSettings, type OptionsOf } from '../config/settings.js';
+import type { IO } from '../core/io.js';
 import { CursorStore, fileNameFor, type CursorRecord } from '../state/cursors.js';
 import { acquireLock } from '../state/lock.js';
 import { folderError } from '../state/folder.js';
@@ -16,30 +17,26 @@ import { folderError } from '../state/folder.js';
 /** Asana sync tokens expire after 24 h: an older cursor has most likely lost events. */
 const ASANA_TOKEN_LIFETIME_MS = 24 * 3600_000;
 
-interface Out {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-  now?: number;
-}
+/** What these commands use of the IO (no stdin, no stop: they never wait). */
+type Out = Pick<IO, 'stdout' | 'stderr' | 'env'>;
 
-export function statePath(flags: Record<string, unknown>, out: Out): number {
+export function statePath(flags: OptionsOf<'state path'>, out: Out): number {
   const dir = configDir(out.env);
-  out.stdout.write(flags['json'] ? `${JSON.stringify({ path: dir })}\n` : `${dir}\n`);
+  out.stdout.write(flags.json ? `${JSON.stringify({ path: dir })}\n` : `${dir}\n`);
   return 0;
 }
 
-export function stateList(flags: Record<string, unknown>, out: Out): number {
+export function stateList(flags: OptionsOf<'state list'>, out: Out): number {
   const dir = configDir(out.env);
   const store = new CursorStore(dir, { create: false });
-  const group = groupFilter(flags, dir, out);
+  const group = groupFilter(flags.group, dir, out);
   const problems: string[] = [];
   const records = store
     .list((file, error) => problems.push(`${file}: ${error.message}`))
     .filter((r) => group === undefined || r.group === group);
-  const now = out.now ?? Date.now();
+  const now = Date.now();
   const rows = records.map((r) => summary(r, now));
-  if (flags['json']) {
+  if (flags.json) {
     out.stdout.write(`${JSON.stringify(rows)}\n`);
   } else if (rows.length === 0) {
     out.stderr.write(
@@ -76,10 +73,10 @@ export function stateList(flags: Record<string, unknown>, out: Out): number {
   return 0;
 }
 
-export function stateShow(resource: string, flags: Record<string, unknown>, out: Out): number {
+export function stateShow(resource: string, flags: OptionsOf<'state show'>, out: Out): number {
   const dir = configDir(out.env);
   const ref = storedReference(resource);
-  const group = groupFilter(flags, dir, out);
+  const group = groupFilter(flags.group, dir, out);
   const store = new CursorStore(dir, { create: false });
   const problems: string[] = [];
   const matches = store
@@ -96,13 +93,13 @@ export function stateShow(resource: string, flags: Record<string, unknown>, out:
       "see 'events state list' for what is stored",
     );
   }
-  const now = out.now ?? Date.now();
+  const now = Date.now();
   const records = matches.map((record) => ({
     ...summary(record, now),
     cursor: record.cursor,
     recent_event_ids: record.seen ?? null,
   }));
-  if (flags['json']) {
+  if (flags.json) {
     out.stdout.write(`${JSON.stringify(records)}\n`);
     return 0;
   }
@@ -129,17 +126,12 @@ export function stateShow(resource: string, flags: Record<string, unknown>, out:
  * API host `events tail` would use now (or `--host`, or `--all-hosts`). Matched by file name, so
  * a corrupt file is removed too.
  */
-export async function stateReset(resource: string, flags: Record<string, unknown>, out: Out): Promise<number> {
+export async function stateReset(resource: string, flags: OptionsOf<'state reset'>, out: Out): Promise<number> {
   const dir = configDir(out.env);
   const ref = storedReference(resource);
   const settings = readFileSettings(dir, (line) => out.stderr.write(`events: ${line}\n`));
-  const group = pick(typeof flags['group'] === 'string' ? flags['group'] : undefined, settings.group, 'default')!;
-  const host =
-    flags['allHosts'] === true
-      ? undefined
-      : typeof flags['host'] === 'string'
-        ? flags['host']
-        : currentHost(ref, out.env, settings);
+  const group = pick(flags.group, settings.group, 'default')!;
+  const host = flags.allHosts === true ? undefined : (flags.host ?? currentHost(ref, out.env, settings));
   const store = new CursorStore(dir);
   const names = store.fileNames().filter((name) => matches(name, ref, group, host));
   if (names.length === 0) {
@@ -169,7 +161,7 @@ export async function stateReset(resource: string, flags: Record<string, unknown
       release();
     }
   }
-  if (flags['json']) out.stdout.write(`${JSON.stringify({ removed })}\n`);
+  if (flags.json) out.stdout.write(`${JSON.stringify({ removed })}\n`);
   else
     for (const file of removed) out.stderr.write(`events: removed ${file}; the next run of ${resource} starts fresh\n`);
   return 0;
@@ -188,8 +180,8 @@ function storedReference(resource: string): Reference {
 }
 
 /** --group, else config.json's group: what `tail` would use; undefined shows every group. */
-function groupFilter(flags: Record<string, unknown>, dir: string, out: Out): string | undefined {
-  if (typeof flags['group'] === 'string') return flags['group'];
+function groupFilter(group: string | undefined, dir: string, out: Out): string | undefined {
+  if (group !== undefined) return group;
   return readFileSettings(dir, (line) => out.stderr.write(`events: ${line}\n`)).group;
 }
 

@@ -1,6 +1,6 @@
 // Flags, environment and config file in; a TailConfig out; then the core does the work.
 import { UsageError } from '../core/errors.js';
-import type { IO } from './context.js';
+import type { IO } from '../core/io.js';
 import type { ColorChoice } from '../output/color.js';
 import { validateAsanaFields } from '../providers/asana/provider.js';
 import { checkWindow, parseWhen } from '../core/when.js';
@@ -13,11 +13,12 @@ import {
   proxyChoice,
   readFileSettings,
   resolveSettings,
+  type OptionsOf,
   type OptionValues,
   type SettingCommand,
   type Settings,
 } from '../config/settings.js';
-import { badValue, boundedFlag } from '../core/bounds.js';
+import { badValue } from '../core/bounds.js';
 import { checkFilters, fieldsNeededBy, type FilterSpec } from '../core/filter.js';
 import { runTail, type TailConfig } from '../app/tail.js';
 import type { OnExpire } from '../follow/loop.js';
@@ -34,8 +35,11 @@ export function commandSettings(
   env: NodeJS.ProcessEnv,
   warn: (line: string) => void,
 ): Settings {
-  return resolveSettings(command, options, readFileSettings(configDir(env), warn));
+  return resolveSettings(command, options, readFileSettings(configDir(env), warn), env);
 }
+
+/** The flags of `events tail` that are not settings, as the program checked them. */
+export type TailFlags = OptionsOf<'tail'>;
 
 /**
  * Flags and resolved settings into a TailConfig. Warnings (unknown Box event types, a --since
@@ -43,82 +47,64 @@ export function commandSettings(
  */
 export function buildTailConfig(
   resources: string[],
-  flags: Record<string, unknown>,
+  flags: TailFlags,
   settings: Settings,
   env: NodeJS.ProcessEnv,
   warn: (line: string) => void = () => undefined,
   fileRefs: Reference[] = [],
 ): TailConfig {
-  const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? flags[name] : undefined);
   const refs = dedupeRefs([...resources.map(parseReference), ...fileRefs]);
   if (!refs.length) {
     throw new UsageError(
-      flags['refsFile'] === undefined
+      flags.refsFile === undefined
         ? 'no resource to follow'
-        : `the references file ${str('refsFile') === '-' ? '(stdin)' : str('refsFile')} names no resource`,
+        : `the references file ${flags.refsFile === '-' ? '(stdin)' : flags.refsFile} names no resource`,
       "name one or more resources (gid, Asana URL, projects:<workspace gid>, box, ...) or --refs-file FILE with one per line; see 'events tail --help'",
     );
   }
   const dir = configDir(env);
   const { group } = settings;
-  const once = flags['once'] === true;
-  const list = (name: string): string[] | undefined => {
-    const value = flags[name];
-    const items = Array.isArray(value)
-      ? (value as string[])
-      : typeof value === 'string'
-        ? value
-            .split(',')
-            .map((f) => f.trim())
-            .filter(Boolean)
-        : [];
-    return items.length ? items : undefined;
-  };
+  const once = flags.once === true;
   const filters: FilterSpec = {
-    actions: list('action'),
-    resourceTypes: list('resourceType'),
-    fields: list('field'),
-    users: list('user'),
-    eventTypes: list('eventType'),
+    actions: flags.action,
+    resourceTypes: flags.resourceType,
+    fields: flags.field,
+    users: flags.user,
+    eventTypes: flags.eventType,
   };
   checkFilters(filters, warn, [...new Set(refs.map((r) => r.provider))]);
   // A filter on a field that --fields left out would drop every event: request it as well.
-  const fields = list('fields')
-    ? [...new Set([...validateAsanaFields(list('fields')!), ...fieldsNeededBy(filters)])]
+  const fields = flags.fields
+    ? [...new Set([...validateAsanaFields(flags.fields), ...fieldsNeededBy(filters)])]
     : undefined;
-  const crawlFields = list('crawlFields') ? validateCrawlFields(list('crawlFields')!) : undefined;
-  const retryBaseMs = boundedFlag('retryBaseMs', '--retry-base-ms', str('retryBaseMs')) ?? 1000;
-  const retryCapMs = boundedFlag('retryCapMs', '--retry-cap-ms', str('retryCapMs')) ?? 30_000;
+  const crawlFields = flags.crawlFields ? validateCrawlFields(flags.crawlFields) : undefined;
+  const retryBaseMs = flags.retryBaseMs ?? 1000;
+  const retryCapMs = flags.retryCapMs ?? 30_000;
   if (retryCapMs < retryBaseMs)
     throw badValue('--retry-cap-ms', `at least --retry-base-ms (${retryBaseMs})`, retryCapMs, String(retryBaseMs * 30));
 
-  const window = timeWindow(refs, str('since'), str('until'));
+  const window = timeWindow(refs, flags.since, flags.until);
   const { boxBaseUrl } = settings;
   if (window.since)
-    window.since = storedCursorWins(
-      refs,
-      window.since,
-      { dir, group, boxBaseUrl, quiet: flags['quiet'] === true },
-      warn,
-    );
+    window.since = storedCursorWins(refs, window.since, { dir, group, boxBaseUrl, quiet: flags.quiet === true }, warn);
 
   return {
     refs,
     once,
-    json: flags['json'] === true,
+    json: flags.json === true,
     group,
     intervalMs: 1000 * settings.interval,
     fields,
     crawlFields,
-    snapshot: flags['snapshot'] === true,
+    snapshot: flags.snapshot === true,
     color: settings.color as ColorChoice,
-    quiet: flags['quiet'] === true,
-    verbose: flags['verbose'] === true,
+    quiet: flags.quiet === true,
+    verbose: flags.verbose === true,
     asana: { baseUrl: settings.asanaBaseUrl },
     box: {
       baseUrl: boxBaseUrl,
-      fromStart: flags['fromStart'] === true,
-      eventTypes: list('eventType'),
+      fromStart: flags.fromStart === true,
+      eventTypes: flags.eventType,
       since: window.since,
       until: window.until,
     },
@@ -132,11 +118,11 @@ export function buildTailConfig(
     },
     lockWaitMs: 1000 * settings.waitLock,
     onExpire: settings.onExpire as OnExpire,
-    allowInsecureHttp: flags['allowInsecureHttp'] === true,
+    allowInsecureHttp: flags.allowInsecureHttp === true,
     output: settings.output,
     filters,
     maxEvents: settings.maxEvents,
-    shard: str('shard') === undefined ? undefined : parseShard(str('shard')!),
+    shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
     relistMs: 1000 * settings.relist,
     ratePerMin: settings.rate,
     proxy: proxyChoice(settings),
@@ -205,17 +191,18 @@ function dedupeRefs<T extends { id: string }>(refs: T[]): T[] {
   return refs.filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
 }
 
+/** `events tail`: the settings, the references file, a TailConfig, then `run` (runTail) does the work. */
 export async function tailCommand(
   resources: string[],
-  flags: Record<string, unknown>,
+  flags: TailFlags,
   options: OptionValues,
   io: IO,
+  run: typeof runTail = runTail,
 ): Promise<number> {
   const warn = (line: string): void => void io.stderr.write(`events: ${line}\n`);
-  // Checked before the references file is read: `--output ''` must not consume stdin first.
+  // Checked before the references file is read: a bad variable must not consume stdin first.
   const settings = commandSettings('tail', options, io.env, warn);
-  const refsFile = typeof flags['refsFile'] === 'string' ? flags['refsFile'] : undefined;
-  const fileRefs = refsFile === undefined ? [] : await readRefsFile(refsFile, io.stdin);
+  const fileRefs = flags.refsFile === undefined ? [] : await readRefsFile(flags.refsFile, io.stdin);
   const config = buildTailConfig(resources, flags, settings, io.env, warn, fileRefs);
-  return runTail(config, io);
+  return run(config, io);
 }

@@ -1,6 +1,7 @@
 // Turns what a user types or pastes (a gid, a browser URL, workspace:<gid>, box:<stream>) into a
 // subscription reference. Pure: no network, so a typo fails before any request.
 import { UsageError } from './errors.js';
+import { closest } from '../lib/suggest.js';
 
 export type AsanaResourceType = 'project' | 'task' | 'goal';
 export const BOX_STREAM_TYPES = ['all', 'changes', 'sync', 'admin_logs', 'admin_logs_streaming'] as const;
@@ -120,5 +121,31 @@ export function parseReference(input: string): Reference {
       // fall through to the usage error
     }
   }
-  throw new UsageError(`"${text}" is not a resource reference`, `use one of: ${ACCEPTED_FORMS.join('; ')}`);
+  const guess = typoOf(text);
+  throw new UsageError(
+    `"${text}" is not a resource reference`,
+    `${guess ? `did you mean ${guess}? or ` : ''}use one of: ${ACCEPTED_FORMS.join('; ')}`,
+  );
+}
+
+/** The words before a colon that a reference may start with, and what may follow each. */
+const PREFIXES = ['workspace', 'projects', 'team', 'box'];
+
+/**
+ * `box:chnages` -> box:changes, `workspce:123` -> workspace:123: a misspelt prefix or Box stream,
+ * suggested as an unknown flag or command is.
+ */
+function typoOf(text: string): string | undefined {
+  const colon = text.indexOf(':');
+  if (colon === -1) return closest(text, ['box']);
+  if (colon < 1 || /^https?:/.test(text)) return undefined;
+  const [prefix, rest] = [text.slice(0, colon), text.slice(colon + 1)];
+  if (prefix === 'box') {
+    const stream = closest(rest, BOX_STREAM_TYPES);
+    return stream && `box:${stream}`;
+  }
+  const known = closest(prefix, PREFIXES);
+  if (!known) return undefined;
+  if (known === 'box') return typoOf(`box:${rest}`) ?? 'box';
+  return /^\d{1,30}$/.test(rest) ? `${known}:${rest}` : undefined;
 }

@@ -89,6 +89,49 @@ export function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${++counter}.tmp`);
 }
 
+/** A name tempPathFor makes: `.<target>.<pid>.<n>.tmp`. */
+const TEMP_NAME = /^\.(.+)\.(\d+)\.\d+\.tmp$/;
+
+/**
+ * Removes the temporary files (tempPathFor's names) that processes of this machine which are no
+ * longer alive left in `dir`: killed (`kill -9`, a power cut) between creating one and renaming
+ * it into place, nothing else would ever remove them. With `target`, only those for that file
+ * name. A file whose pid is alive stays (this process's own included): it may be being written.
+ * Best effort: returns the names removed, and never throws.
+ */
+export function removeDeadTemps(dir: string, target?: string, alive: (pid: number) => boolean = isAlive): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = TEMP_NAME.exec(name);
+    if (!match || (target !== undefined && match[1] !== target)) continue;
+    const pid = Number(match[2]);
+    if (pid === process.pid || alive(pid)) continue;
+    try {
+      fs.unlinkSync(path.join(dir, name));
+      removed.push(name);
+    } catch {
+      // gone already, or not ours to remove (a folder of that name, no permission)
+    }
+  }
+  return removed;
+}
+
+/** kill(pid, 0) finds the process: alive (EPERM: alive, another user's). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * The one way a file is replaced in this project: `data` goes to a temporary file beside the
  * target, which is renamed over it, so a reader (or a crash) sees the old file or the new one,

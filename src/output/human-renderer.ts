@@ -3,11 +3,11 @@
 import type { ChalkInstance } from 'chalk';
 import type { EventBatch } from '../core/event-batch.js';
 import type { SnapshotItem } from '../core/provider.js';
+import type { RecordNoticeKind } from '../core/record-sink.js';
 import { UNICODE_GLYPHS, type Glyphs } from './glyphs.js';
 import { formatAsanaEvent } from './human-asana.js';
 import { formatBoxEvent } from './human-box.js';
 import { clean } from './human.js';
-import type { NoticeKind } from './json.js';
 import type { Progress } from './progress.js';
 import type { Renderer, RenderTarget } from './renderer.js';
 import type { Sink } from './sink.js';
@@ -56,7 +56,7 @@ export class HumanRenderer implements Renderer {
   }
 
   // A resync reaches a person as a warning on stderr (the loop prints it); a snapshot is framed.
-  async notice(target: RenderTarget, kind: NoticeKind, fields: Record<string, unknown> = {}): Promise<void> {
+  async notice(target: RenderTarget, kind: RecordNoticeKind, fields: Record<string, unknown> = {}): Promise<void> {
     const { chalk } = this.options;
     const { rule } = this.options.glyphs ?? UNICODE_GLYPHS;
     const line =

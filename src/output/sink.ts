@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import { ExitCode, OutputError, StopRequested, UsageError } from '../core/errors.js';
-import { linkTarget, replaceWith, tempPathFor } from '../lib/durable.js';
+import { linkTarget, removeDeadTemps, replaceWith, tempPathFor } from '../lib/durable.js';
+import { appendWhole, repairTornTail } from './whole-lines.js';
 
 export interface Sink {
   /**
@@ -67,6 +68,8 @@ export interface StreamSinkOptions {
   onSlowReader?: () => void;
   /** The clock of the quiet rule (tests). */
   now?: () => number;
+  /** Runs before each write; throws when the write must not happen (the state folder is full). */
+  beforeWrite?: () => void;
 }
 
 /** A chunk handed to a pipe: the totals after it, and how long the reader kept it waiting. */
@@ -171,6 +174,8 @@ export class StreamSink implements Sink {
 
   async #write(text: string): Promise<number> {
     if (this.#broken) throw this.#broken;
+    this.options.beforeWrite?.();
+    if (this.#isFile) return this.#writeFile(text);
     if (this.#isPipe && this.#quiet()) this.#drained = this.#lines;
     if (this.#writesWhole || text.length <= CHUNK_UNITS) return this.#writeChunk(text);
     let accepted = 0;
@@ -181,6 +186,22 @@ export class StreamSink implements Sink {
       start = end;
     }
     return accepted;
+  }
+
+  /**
+   * `>> export.jsonl`: written here, not through the stream, whose synchronous file writes drop
+   * the rest of a short write (a disk filling up, `ulimit -f`) and report success, so a cursor
+   * would be saved past lines that never reached the file. A failed write is cut back instead.
+   */
+  #writeFile(text: string): number {
+    try {
+      appendWhole((this.stream as unknown as { fd: number }).fd, Buffer.from(text));
+    } catch (error) {
+      throw this.#fail(error as NodeJS.ErrnoException);
+    }
+    const lines = countLines(text);
+    this.#lines += lines;
+    return lines;
   }
 
   /** Resolves with the lines of the chunk, or 0 when a stop gave it up. */
@@ -259,6 +280,13 @@ export class StreamSink implements Sink {
   }
 }
 
+export interface FileSinkOptions {
+  /** Runs before each write; throws when the write must not happen (the state folder is full). */
+  beforeWrite?: () => void;
+  /** Says what a repair of FILE dropped (a warning: --quiet keeps it). */
+  warn?: (text: string) => void;
+}
+
 /**
  * Appends to a file (--output) and fsyncs it before a cursor moves (cron exports). Log rotation:
  * reopen() (SIGHUP) closes the file, and a write finds a renamed or removed FILE by itself; the
@@ -271,7 +299,10 @@ export class FileSink implements Sink {
   /** The old file could not be made durable when it was let go: the next checkpoint fails. */
   #lostDurability: Error | undefined;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly options: FileSinkOptions = {},
+  ) {
     checkOutputTarget(path);
   }
 
@@ -307,23 +338,36 @@ export class FileSink implements Sink {
   }
 
   async write(text: string): Promise<number> {
+    // A page written now whose cursor then cannot be saved would be written again by every run.
+    this.options.beforeWrite?.();
     try {
       if (this.#fd !== undefined && this.#rotated(this.#fd)) this.reopen();
       // Opened on first write, so a run that brings nothing leaves the file untouched.
-      if (this.#fd === undefined) {
-        const fd = fs.openSync(this.path, 'a+', 0o644);
-        this.#fd = fd;
-        // A line torn by a crash (or another writer) must not swallow the first new record.
-        if (!endsWithNewline(fd)) fs.writeSync(fd, '\n');
-      }
-      writeAll(this.#fd, text);
+      this.#fd ??= this.#open();
+      appendWhole(this.#fd, Buffer.from(text));
     } catch (error) {
-      throw outputFailed(this.path, error);
+      throw error instanceof OutputError ? error : outputFailed(this.path, error);
     }
     const lines = countLines(text);
     this.#lines += lines;
     this.#dirty = true;
     return lines;
+  }
+
+  /** Opens FILE for appending; a torn last line (no saved cursor counts it) is cut off first. */
+  #open(): number {
+    const fd = fs.openSync(this.path, 'a+', 0o644);
+    try {
+      const dropped = repairTornTail(fd, this.path);
+      if (dropped)
+        this.options.warn?.(
+          `${this.path} ended in a torn line: cut off its last ${dropped} bytes (left by a write that failed or a crash; no saved cursor counted them, so their events come again)`,
+        );
+      return fd;
+    } catch (error) {
+      fs.closeSync(fd);
+      throw error;
+    }
   }
 
   async flush(durable = true): Promise<void> {
@@ -361,6 +405,8 @@ export class AtomicFileSink implements Sink {
   constructor(readonly path: string) {
     checkOutputTarget(path);
     this.#target = linkTarget(path);
+    // A snapshot killed mid-crawl (kill -9) left its temporary file beside the target.
+    removeDeadTemps(nodePath.dirname(this.#target), nodePath.basename(this.#target));
     this.#temp = tempPathFor(this.#target);
   }
 
@@ -458,6 +504,10 @@ export function outputFailed(path: string, error: unknown): OutputError {
     EISDIR: ['it is a folder', 'name a file, not a folder'],
     ENOENT: ['the folder does not exist', 'create the folder first'],
     EBADF: ['the stream is closed', 'run it with stdout open, or use --output FILE'],
+    EFBIG: [
+      'the file reached the largest size this process may write (ulimit -f) or its file system allows',
+      'raise the limit or rotate the file, then run again: the cursor did not move',
+    ],
     EIO: ['an input/output error', 'check the device, then run again: the cursor did not move'],
   };
   const [reason, hint] = reasons[err?.code ?? ''] ?? [
@@ -519,14 +569,6 @@ function isNonTerminalDevice(fd: unknown, stream: NodeJS.WritableStream): boolea
   } catch {
     return false;
   }
-}
-
-function endsWithNewline(fd: number): boolean {
-  const size = fs.fstatSync(fd).size;
-  if (size === 0) return true;
-  const last = Buffer.alloc(1);
-  fs.readSync(fd, last, 0, 1, size - 1);
-  return last[0] === 0x0a;
 }
 
 /** Where the chunk starting at `start` ends: after the last newline within CHUNK_UNITS, or after its first line. */

@@ -6,9 +6,11 @@
 // Ctrl-C acted as two and the cursor of the page in flight was never saved.
 import fs from 'node:fs';
 import path from 'node:path';
+import { cursorProblem } from '../core/cursor-rules.js';
 import { StateError } from '../core/errors.js';
-import { fsyncDir, writeFileAtomic, writeFileDurable } from '../lib/durable.js';
-import { folderError, isFileSystemError, makeStateFolder } from './folder.js';
+import { fsyncDir, removeDeadTemps, writeFileAtomic, writeFileDurable } from '../lib/durable.js';
+import { isAlive } from './lock.js';
+import { checkRoom, folderError, isFileSystemError, makeStateFolder } from './folder.js';
 import type { Cursor } from '../core/provider.js';
 
 export const STATE_VERSION = 1;
@@ -53,6 +55,25 @@ export class CursorStore {
     this.locksDir = path.join(dir, 'locks');
     if (!create) return;
     for (const d of [dir, this.cursorsDir, this.locksDir]) makeStateFolder(d);
+    // What a killed process left between writing a cursor or lock file and renaming it.
+    for (const d of [this.cursorsDir, this.locksDir]) removeDeadTemps(d, undefined, isAlive);
+  }
+
+  /** The largest cursor record read or written so far: what the next save needs room for. */
+  #largestRecord = 0;
+
+  /**
+   * Throws (exit 73) when the next cursor save would fail for want of room or permission: run
+   * before a page is written, so a full state disk does not make every run write it again.
+   */
+  checkWritable(): void {
+    // One page of growth on top: a Box record grows with its recent event ids.
+    checkRoom(this.cursorsDir, this.#largestRecord + 4096);
+  }
+
+  /** @internal CursorFile reports the size of each record it reads or writes. */
+  noteRecordSize(bytes: number): void {
+    if (bytes > this.#largestRecord) this.#largestRecord = bytes;
   }
 
   file(key: CursorKey): CursorFile {
@@ -103,16 +124,21 @@ export class CursorFile {
 
   load(): CursorRecord | undefined {
     try {
-      return readRecord(this.path, this.key.provider);
+      const record = readRecord(this.path, this.key.provider);
+      if (record) this.store.noteRecordSize(JSON.stringify(record, undefined, '\t').length);
+      return record;
     } catch (error) {
-      if (error instanceof StateError && /is corrupt/.test(error.message)) {
-        const reset = `events state reset ${this.key.subscription}${this.key.group === 'default' ? '' : ` --group ${this.key.group}`}`;
-        throw new StateError(error.message, `start this subscription over from now: ${reset} (or rm '${this.path}')`, {
-          cause: error,
-        });
-      }
+      if (error instanceof StateError && /is corrupt/.test(error.message)) throw this.needsReset(error);
       throw error;
     }
+  }
+
+  /** The same error, with the command that starts this subscription over as its fix. */
+  needsReset(error: StateError): StateError {
+    const reset = `events state reset ${this.key.subscription}${this.key.group === 'default' ? '' : ` --group ${this.key.group}`}`;
+    return new StateError(error.message, `start this subscription over from now: ${reset} (or rm '${this.path}')`, {
+      cause: error,
+    });
   }
 
   /**
@@ -121,9 +147,11 @@ export class CursorFile {
    */
   async save(record: Omit<CursorRecord, keyof CursorKey | 'version'>): Promise<void> {
     const full: CursorRecord = { version: STATE_VERSION, ...this.key, ...record };
+    const text = `${JSON.stringify(full, undefined, '\t')}\n`;
+    this.store.noteRecordSize(text.length);
     try {
       this.#closeInPlace();
-      writeFileDurable(this.path, `${JSON.stringify(full, undefined, '\t')}\n`);
+      writeFileDurable(this.path, text);
     } catch (error) {
       throw saveFailed(this.path, error);
     }
@@ -139,6 +167,7 @@ export class CursorFile {
   async saveQuick(record: Omit<CursorRecord, keyof CursorKey | 'version'>): Promise<void> {
     const full: CursorRecord = { version: STATE_VERSION, ...this.key, ...record };
     const text = JSON.stringify(full, undefined, '\t');
+    this.store.noteRecordSize(text.length);
     try {
       if (Buffer.byteLength(text) <= IN_PLACE_LIMIT && this.#writeInPlace(text)) return;
       this.#closeInPlace();
@@ -231,6 +260,10 @@ function readRecord(
   const held = (cursor as Record<string, unknown>)[token ?? ''];
   if (token && !(typeof held === 'string' || (token === 'position' && typeof held === 'number')))
     throw corrupt(file, new Error(`its cursor holds no ${token} token`));
+  // The rule every received cursor passes (an older version stored whatever came): a cursor that
+  // breaks it would be sent on every run and refused, or answered 412 with the events lost.
+  const problem = token ? cursorProblem(typeof held === 'number' ? String(held) : held) : undefined;
+  if (problem !== undefined) throw corrupt(file, new Error(`its ${token} token ${problem}`));
   return data as unknown as CursorRecord;
 }
 

@@ -105,6 +105,25 @@ export function isFileSystemError(error: unknown): boolean {
   );
 }
 
+/**
+ * Throws the error a save into `dir` would meet, without writing anything: the folder is not
+ * writable (read-only, no permission) or its disk has no room for a temporary file of `bytes`.
+ * Cheap (two system calls), so it can run before every page that goes to the output.
+ */
+export function checkRoom(dir: string, bytes: number): void {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    const disk = fs.statfsSync(dir);
+    // root may use the blocks a file system keeps back for it (ext4's 5%), others may not.
+    const free = process.getuid?.() === 0 ? disk.bfree : disk.bavail;
+    const full = free < Math.ceil(Math.max(bytes, 1) / disk.bsize) || (disk.files > 0 && disk.ffree === 0);
+    if (full)
+      throw Object.assign(new Error(`ENOSPC: no space left on device, statfs '${dir}'`), { code: 'ENOSPC', path: dir });
+  } catch (error) {
+    throw folderError('save cursors in', dir, error);
+  }
+}
+
 /** Creates `dir` and the folders above it (mode 0700), or says why it cannot. */
 export function makeStateFolder(dir: string): void {
   try {

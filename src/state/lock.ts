@@ -158,7 +158,8 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** The process exists and is not a zombie (killed, not reaped yet): it may still write. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {

@@ -4,7 +4,7 @@
 // pipes, terminals, locks and crashes stay with runCli (test/helpers/cli.ts).
 import { Readable, Writable } from 'node:stream';
 import { run } from '../../src/cli/program.js';
-import type { IO } from '../../src/commands/context.js';
+import type { IO } from '../../src/core/io.js';
 import type { CliResult } from './cli.js';
 
 export interface InProcessOptions {

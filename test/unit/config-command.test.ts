@@ -4,24 +4,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configSet, configUnset } from '../../src/commands/config.js';
 import { ConfigError, ExitCode } from '../../src/core/errors.js';
+import { testIO } from '../helpers/in-process.js';
 
 let dir: string;
-let stderr: string;
-const out = () => {
-  const err = new PassThrough();
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  return { stdout: new PassThrough(), stderr: err, env: { EVENTS_CONFIG_DIR: dir } };
-};
+const out = () => testIO({ env: { EVENTS_CONFIG_DIR: dir } }).io;
 const file = (): string => path.join(dir, 'config.json');
 const written = (): unknown => JSON.parse(fs.readFileSync(file(), 'utf8'));
 
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'events-config-'));
-  stderr = '';
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -2,7 +2,7 @@
 // something other than an EventsError (a bug) aborts the others with exit 1; runTail must then
 // throw it for main to print, not return the abort's 1 as if a signal had stopped the run.
 // In process with injected IO (a stdout whose write throws), against the real emulator.
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTailConfig } from '../../src/commands/tail.js';
 import { defaultSettings } from '../../src/config/settings.js';
@@ -40,6 +40,7 @@ describe('runTail', () => {
     const run = runTail(config, {
       stdout,
       stderr: stream((text) => (stderr += text)),
+      stdin: Readable.from([]),
       env: bed.env(),
       stop: new AbortController(),
     });
