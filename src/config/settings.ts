@@ -221,7 +221,7 @@ export const FLAGS = {
     flag: '--shard <K/N>',
     commands: ['tail'],
     help: 'follow only shard K of N: the references (and listed projects) whose hash lands in K',
-    doc: `follow only the references (and listed projects) whose hash lands in shard K of N (1 ≤ K ≤ N ≤ ${MAX_SHARDS.toLocaleString('en-US')}); see [Big installations](scale.md#big-installations)`,
+    doc: `follow only the references (and listed projects) whose hash lands in shard K of N (1 ≤ K ≤ N ≤ ${groupDigits(MAX_SHARDS)}); see [Big installations](scale.md#big-installations)`,
     ...text('K/N, shard K of N', '2/3'),
   }),
   fields: list({
