@@ -67,6 +67,12 @@ const httpUrl = (raw: string | number): string | undefined => {
     return undefined; // not a URL
   }
 };
+/**
+ * A base URL: paths are appended to it as text ("<base>/events?…"), so a query string or a
+ * fragment in it would end up in the middle of every request's path.
+ */
+const baseUrl = (raw: string | number): string | undefined =>
+  typeof raw === 'string' && !/[?#]/.test(raw) ? httpUrl(raw) : undefined;
 const numberIn = (bound: Bound) => ({
   parse: (raw: string | number) => checkBound(bound, raw),
   mustBe: describeBound(bound),
@@ -87,8 +93,8 @@ export const SETTINGS = {
     commands: ALL,
     help: 'Asana API base URL',
     default: 'https://app.asana.com/api/1.0',
-    parse: httpUrl,
-    mustBe: 'an http(s) URL such as "https://app.asana.com/api/1.0"',
+    parse: baseUrl,
+    mustBe: 'an http(s) URL without a query string or fragment, such as "https://app.asana.com/api/1.0"',
     example: 'https://app.asana.com/api/1.0',
   }),
   boxBaseUrl: setting({
@@ -98,8 +104,8 @@ export const SETTINGS = {
     commands: ['tail', 'auth'],
     help: 'Box API base URL',
     default: 'https://api.box.com/2.0',
-    parse: httpUrl,
-    mustBe: 'an http(s) URL such as "https://api.box.com/2.0"',
+    parse: baseUrl,
+    mustBe: 'an http(s) URL without a query string or fragment, such as "https://api.box.com/2.0"',
     example: 'https://api.box.com/2.0',
   }),
   interval: setting({
