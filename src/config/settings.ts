@@ -12,6 +12,7 @@ import envPaths from 'env-paths';
 import { BOUNDS, badValue, checkBound, describeBound, describeSize, parseSize, type Bound } from '../core/bounds.js';
 import { ConfigError, UsageError } from '../core/errors.js';
 import { parseRate, RATE_BOUNDS } from '../core/rate.js';
+import { redactText } from '../lib/redact.js';
 import { closest, orList } from '../lib/suggest.js';
 import { groupDigits } from '../lib/digits.js';
 
@@ -297,10 +298,12 @@ export function resolveSettings(command: SettingCommand, options: OptionValues, 
     const value = has ? options.getOptionValue(key) : undefined;
     const source = has ? options.getOptionValueSource(key) : undefined;
     if (value instanceof BadValue) {
-      if (source === 'cli') throw badValue(row.flag.split(' ')[0]!, row.mustBe, value.raw, row.example, row.hint);
+      // A refused URL is echoed without its credentials (a base URL's ?access_token=…).
+      const shown = redactText(value.raw);
+      if (source === 'cli') throw badValue(row.flag.split(' ')[0]!, row.mustBe, shown, row.example, row.hint);
       if (value.raw !== '')
         throw new UsageError(
-          `${row.env} must be ${row.mustBe}, not ${JSON.stringify(value.raw)}`,
+          `${row.env} must be ${row.mustBe}, not ${JSON.stringify(shown)}`,
           `for example ${row.env}=${row.example}, or unset it`,
         );
       // An empty variable counts as unset (a cron line's `VAR=$UNSET`).
@@ -430,7 +433,7 @@ export function readFileSettings(dir: string, warn: (line: string) => void = () 
     const mustBe = row.choices ? orList(row.choices.map((c) => JSON.stringify(c))) : (row.fileMustBe ?? row.mustBe);
     if (parsed === undefined)
       throw new ConfigError(
-        `${file}: "${key}" must be ${mustBe}, not ${JSON.stringify(raw)}`,
+        `${file}: "${key}" must be ${mustBe}, not ${typeof raw === 'string' ? JSON.stringify(redactText(raw)) : JSON.stringify(raw)}`,
         `fix the value of "${key}", or remove the key: events config unset ${key}`,
       );
     settings[key] = parsed;
