@@ -1,8 +1,12 @@
 // One rate governor per access token and host, shared by every subscription of the process.
 // A token bucket that starts at the vendor's documented budget and learns the real one from 429s
-// (AIMD, as the AWS SDK's adaptive retry mode does): on a 429 the rate drops to what the server
-// admitted over the last minute, divided over that time plus the Retry-After, times a safety
-// factor; while no 429 comes and requests are waiting, it probes upward slowly. It also keeps the
+// (AIMD, as TCP and the AWS SDK's adaptive retry mode do). Multiplicative decrease: on a 429
+// episode the rate drops to what the server admitted over the last minute, spread over that time
+// plus the Retry-After, times a safety factor, but by at most half and at least 15% per episode,
+// so a storm of refusals cannot ratchet it to nothing. Additive increase while requests wait and
+// no 429 comes: fast (1/120 of the starting rate per second) back up to just below the knee, the
+// rate at which the last 429 came, then slowly beyond it; five minutes without a 429 forget the
+// knee, and the rate climbs fast to the documented budget again. It also keeps the
 // in-flight cap and serves waiting subscriptions round-robin, so one subscription draining a
 // backlog gets its share of the budget, not all of it. Pure logic: the clock and timers are
 // injected, so tests run it in virtual time.
@@ -49,6 +53,9 @@ const LOOKBACK_MS = 60_000;
 /** Fewer admitted requests than this say nothing about the budget: cut multiplicatively instead. */
 const MIN_SAMPLE = 10;
 const BLIND_CUT = 0.7;
+/** One episode cuts the rate to between these shares of what it was: never more than half. */
+const DEEPEST_CUT = 0.5;
+const SHALLOWEST_CUT = 0.85;
 /** The window a vendor counts its budget in (Asana: per minute). */
 const WINDOW_MS = 60_000;
 /**
@@ -59,8 +66,15 @@ const WINDOW_MS = 60_000;
 const BURST_MS = 0.9 * WINDOW_MS;
 /** After a 429 that came before the window's budget was used, bursts shrink to a second's worth. */
 const SHORT_BURST_MS = 1000;
-/** Probing: the rate grows by this share of the starting rate per second spent waiting. */
+/**
+ * Recovery: the rate grows by this share of the starting rate per second spent waiting, up to
+ * SAFETY times the knee (from 1500/min: 12.5/min more each second, the whole way in two minutes).
+ */
+const FAST_PER_S = 1 / 120;
+/** Probing beyond the knee, where the last 429 came: slowly (from 1500/min: 1.5/min per second). */
 const PROBE_PER_S = 0.001;
+/** A knee this old is forgotten: the budget may have grown, or the storm was someone else's. */
+const FORGET_MS = 5 * 60_000;
 /** Never below this (requests per minute), whatever the 429s say: a stuck tail helps no one. */
 const FLOOR_PER_MIN = 6;
 /** The stretch message waits until the rate has held this long, and repeats only on a big change. */
@@ -95,6 +109,10 @@ export class Governor {
   #pausedUntil = 0;
   #inFlight = 0;
   #lastCutAt = -Infinity;
+  /** When the last 429 came (any, not only an episode's first). */
+  #lastLimitedAt = -Infinity;
+  /** The rate at which the last episode began; undefined: none in the last FORGET_MS. */
+  #knee: number | undefined;
   #rateSetAt: number;
   /** Send times of requests the server admitted, oldest first, at most LOOKBACK_MS old. */
   #admitted: number[] = [];
@@ -260,16 +278,33 @@ export class Governor {
 
   #refill(now: number): void {
     const dt = Math.max(0, now - this.#lastRefill);
-    // Probe upward only for time spent with requests waiting: an idle token proves nothing.
+    // Climb only for time spent with requests waiting: an idle token proves nothing.
     if (!this.#pinned && this.#busySince !== undefined && this.#rate < this.#ceiling) {
       const busy = Math.max(0, now - Math.max(this.#lastRefill, this.#busySince, this.#pausedUntil));
-      this.#rate = Math.min(this.#ceiling, this.#rate + (this.#ceiling * PROBE_PER_S * busy) / 1000);
+      this.#increase(busy, now);
     }
     // No saving up while the minute is full: a full bucket would burst again the moment the
     // opening burst leaves the window, and a long drain would come in minute-sized waves.
     if (this.#windowFullUntil(now) === undefined)
       this.#tokens = Math.min(this.#capacity(), this.#tokens + dt * this.#rate);
     this.#lastRefill = now;
+  }
+
+  /** Additive increase for `busyMs` of waiting: fast below the knee, slow beyond it. */
+  #increase(busyMs: number, now: number): void {
+    if (this.#knee !== undefined && now - this.#lastLimitedAt >= FORGET_MS) this.#knee = undefined;
+    const ceiling = this.#ceiling;
+    const fastUntil = this.#knee === undefined ? ceiling : Math.min(ceiling, SAFETY * this.#knee);
+    const fast = (ceiling * FAST_PER_S) / 1000; // per ms of waiting
+    let left = busyMs;
+    if (this.#rate < fastUntil) {
+      const spent = Math.min(left, (fastUntil - this.#rate) / fast);
+      this.#rate = Math.min(fastUntil, this.#rate + fast * spent);
+      left -= spent;
+    }
+    this.#rate = Math.min(ceiling, this.#rate + (ceiling * PROBE_PER_S * left) / 1000);
+    // Back at the documented budget with no knee left: nothing learned stands any more.
+    if (this.#rate >= ceiling && this.#knee === undefined) this.#learned = false;
   }
 
   /** A burst of at most #burstMs' worth (and at least one request). */
@@ -322,6 +357,7 @@ export class Governor {
     const now = this.#clock.now();
     const waitMs = clampPause(retryAfterMs ?? 0);
     this.stats.limited++;
+    this.#lastLimitedAt = now;
     this.pauseFor(waitMs);
     // A request sent before the last cut belongs to that episode: it was too early, not new news.
     if (ticket.sentAt <= this.#lastCutAt) return;
@@ -336,16 +372,19 @@ export class Governor {
     if (!this.#pinned) {
       this.#prune(now);
       const admitted = this.#admitted.length - this.#admittedHead;
-      let next: number;
+      let aim: number;
       if (admitted >= MIN_SAMPLE) {
         // The server took `admitted` requests over their span and wants `waitMs` more before the
         // next: that is its budget for this token, as far as this process can tell.
         const span = Math.max(1000, now - this.#admitted[this.#admittedHead]!);
-        next = (SAFETY * admitted) / (span + waitMs);
+        aim = (SAFETY * admitted) / (span + waitMs);
       } else {
-        next = this.#rate * BLIND_CUT;
+        aim = this.#rate * BLIND_CUT;
       }
-      this.#rate = Math.max(FLOOR_PER_MIN / 60_000, Math.min(this.#rate, next));
+      // After a pause few requests were admitted, so `aim` alone would fall further each episode.
+      const next = Math.min(SHALLOWEST_CUT * this.#rate, Math.max(DEEPEST_CUT * this.#rate, aim));
+      this.#knee = this.#rate;
+      this.#rate = Math.max(FLOOR_PER_MIN / 60_000, next);
       this.#rateSetAt = now;
       this.#learned = true;
     }
