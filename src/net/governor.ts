@@ -6,9 +6,9 @@
 // so a storm of refusals cannot ratchet it to nothing. Additive increase while requests wait and
 // no 429 comes: fast (1/120 of the starting rate per second) back up to just below the knee, the
 // rate at which the last 429 came, then slowly beyond it; five minutes without a 429 forget the
-// knee, and the rate climbs fast to the documented budget again. It also keeps the
-// in-flight cap and serves waiting subscriptions round-robin, so one subscription draining a
-// backlog gets its share of the budget, not all of it. Pure logic: the clock and timers are
+// knee, and the rate climbs fast to the documented budget again. It also keeps an in-flight
+// window under the vendor's cap and serves waiting subscriptions round-robin, so one subscription
+// draining a backlog gets its share of the budget, not all of it. Pure logic: the clock and timers are
 // injected, so tests run it in virtual time.
 import type { RateBasis, Reporter } from '../core/notice.js';
 export { parseRate, RATE_BOUNDS } from '../core/rate.js';
@@ -77,6 +77,16 @@ const PROBE_PER_S = 0.001;
 const FORGET_MS = 5 * 60_000;
 /** Never below this (requests per minute), whatever the 429s say: a stuck tail helps no one. */
 const FLOOR_PER_MIN = 6;
+/**
+ * The in-flight window: enough requests in flight to send WINDOW_RATES times the rate at the
+ * measured round trip, and at least MIN_WINDOW. Every request in flight when a budget runs out is
+ * refused with it, so a window as wide as the vendor's cap (50) turned one 429 into fifty; a
+ * burst still goes at four times the rate or faster (100 a second from 1500/min).
+ */
+const WINDOW_RATES = 4;
+const MIN_WINDOW = 4;
+/** The round trip is a moving average: each answer moves it by this share (TCP's SRTT uses 1/8). */
+const RTT_GAIN = 1 / 8;
 /** The stretch message waits until the rate has held this long, and repeats only on a big change. */
 const SETTLE_MS = 10_000;
 const BIG_CHANGE = 1.5;
@@ -108,6 +118,8 @@ export class Governor {
   #busySince: number | undefined;
   #pausedUntil = 0;
   #inFlight = 0;
+  /** Smoothed time from grant to answer, ms; undefined until the first answer. */
+  #rttMs: number | undefined;
   #lastCutAt = -Infinity;
   /** When the last 429 came (any, not only an episode's first). */
   #lastLimitedAt = -Infinity;
@@ -199,6 +211,10 @@ export class Governor {
   /** Ends a request: frees its in-flight place and learns from the answer. */
   release(ticket: Ticket, outcome: Outcome): void {
     this.#inFlight--;
+    if (outcome.status > 0) {
+      const rtt = Math.max(0, this.#clock.now() - ticket.sentAt);
+      this.#rttMs = this.#rttMs === undefined ? rtt : this.#rttMs + RTT_GAIN * (rtt - this.#rttMs);
+    }
     if (outcome.status === 429) this.#limited(ticket, outcome.retryAfterMs);
     else if (outcome.status > 0) this.#admit(ticket.sentAt);
     this.#pump();
@@ -252,7 +268,7 @@ export class Governor {
   /** Grants slots while it can, round-robin; otherwise sets the one timer for when it can next. */
   #pump(): void {
     while (this.#queues.size > 0) {
-      if (this.#inFlight >= this.#maxInFlight) return; // release() pumps again
+      if (this.#inFlight >= this.#window()) return; // release() pumps again
       const now = this.#clock.now();
       if (now < this.#pausedUntil) return this.#wakeAt(this.#pausedUntil);
       this.#refill(now);
@@ -274,6 +290,12 @@ export class Governor {
       this.stats.granted++;
       waiter.grant({ sentAt: now });
     }
+  }
+
+  /** How many requests may be in flight now (see WINDOW_RATES). */
+  #window(): number {
+    const wanted = Math.ceil(WINDOW_RATES * this.#rate * (this.#rttMs ?? 0));
+    return Math.min(this.#maxInFlight, Math.max(MIN_WINDOW, wanted));
   }
 
   #refill(now: number): void {

@@ -227,8 +227,36 @@ describe('learning from 429', () => {
     expect(refused / total).toBeLessThan(0.01);
   });
 
+  it('a burst into a budget it is not told: few requests are in flight to be refused with the first 429', async () => {
+    const { clock, governor } = setup({ ratePerMin: 1500 });
+    const budget = server(150, 10_000);
+    const admittedAt: number[] = [];
+    /** One first request of a subscription: sent, answered 20 ms later, retried after a 429. */
+    const first = async (key: string): Promise<void> => {
+      for (;;) {
+        const ticket = await governor.acquire(key);
+        const answer = budget.answer(clock.t);
+        await new Promise((resolve) => clock.setTimer(() => resolve(undefined), 20));
+        const [status, retryAfterMs] = Array.isArray(answer) ? answer : [answer, undefined];
+        governor.release(ticket, { status, retryAfterMs });
+        if (status !== 429) return void admittedAt.push(clock.t);
+      }
+    };
+    for (let s = 0; s < 400; s++) void first(`s${s}`);
+    await clock.advance(120_000);
+    expect(admittedAt).toHaveLength(400);
+    // With 50 in flight (the vendor's cap) the first 429 came with about 50 more.
+    expect(budget.stats().refused).toBeLessThanOrEqual(10);
+    // The burst is still a burst: the budget's first 150 go within a second, not at 25 a second.
+    expect(admittedAt[149]!).toBeLessThan(1000);
+  });
+
   it('one 429 episode is one line, however many requests were refused in it', async () => {
     const { clock, notes, governor } = setup({ ratePerMin: 6000, maxInFlight: 50 });
+    // A slow answer first: at a 10 s round trip the in-flight window is the whole cap.
+    const slow = await governor.acquire('slow');
+    await clock.advance(10_000);
+    governor.release(slow, { status: 200 });
     // 30 requests in flight at once; all come back 429.
     const tickets = await Promise.all(Array.from({ length: 30 }, (_, i) => governor.acquire(`s${i}`)));
     for (const t of tickets) governor.release(t, { status: 429, retryAfterMs: 2000 });
