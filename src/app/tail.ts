@@ -174,8 +174,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
       ? undefined
       : { flags: describeFilters(config.filters), read: 0, matched: 0, told: false };
     const env = {
-      renderer,
-      progress,
+      records: renderer,
       signal: io.stop.signal,
       budget,
       repeatable,
@@ -185,7 +184,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
       options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot },
     };
     const expansion = expanders.length
-      ? createExpansion(expanders, providers, set, config, progress, reporter, io.stop.signal)
+      ? createExpansion(expanders, providers, set, config, reporter, io.stop.signal)
       : undefined;
     await expansion?.refresh(true);
     set.start(env);
@@ -201,7 +200,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     // A loop's or the relisting's failure stopped the others with exit 1: it is the error to print.
     failure = [loops, lists, later].find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure) throw failure.reason;
-    if (config.once) tellNoneMatched(tally, progress);
+    if (config.once) tellNoneMatched(tally, reporter);
     const code =
       io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' ? io.stop.signal.reason : set.exitCode;
     // A pipe's reader may die with lines still in the pipe: the loops did not count those.
@@ -239,7 +238,6 @@ function createExpansion(
   providers: Map<string, Provider>,
   set: SubscriptionSet,
   config: TailConfig,
-  progress: Progress,
   reporter: Reporter,
   signal: AbortSignal,
 ): Expansion {
@@ -259,7 +257,7 @@ function createExpansion(
     lister: providers.get('asana') as AsanaProvider,
     set,
     shard: config.shard,
-    progress,
+    reporter,
     ctx,
   });
 }

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { NotFoundError, StateError, UsageError } from '../core/errors.js';
-import { formatAge } from '../follow/loop.js';
+import { formatAge } from '../lib/age.js';
 import { DEFAULT_ASANA_BASE_URL, DEFAULT_BOX_BASE_URL } from '../providers/defaults.js';
 import { BOX_STREAM_TYPES, isExpander, parseReference, type Reference } from '../core/refs.js';
 import { configDir, pick, readFileSettings } from '../config/settings.js';

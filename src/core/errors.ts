@@ -1,6 +1,7 @@
 // Every failure the user can act on is one of these classes. The core throws them; only
 // src/main.ts turns them into a one-line message and an exit code, so no module deep in the
 // stack ever calls process.exit() and skips saving a cursor.
+import { formatAge } from '../lib/age.js';
 
 export const ExitCode = {
   ok: 0,
@@ -95,6 +96,12 @@ export class StateError extends EventsError {
 }
 
 /**
+ * The server refused a request as too long (414, 431) because of the stored cursor it carried:
+ * retrying sends it again, so a person must reset it. The follow loop adds the reset command.
+ */
+export class CursorRefusedError extends StateError {}
+
+/**
  * The state folder cannot hold cursors or locks: it cannot be created, is read-only, full, not
  * ours, or something else sits where a folder or a lock file goes. Not a corrupt file (exit 5):
  * a person must fix the folder or point EVENTS_CONFIG_DIR elsewhere.
@@ -122,10 +129,22 @@ export class LockedError extends EventsError {
   }
 }
 
+/** A stored cursor the API refused (412) under --on-expire fail: said as its warning says it. */
 export class ExpiredError extends EventsError {
-  constructor(message: string, hint?: string) {
-    super('expired', ExitCode.expired, message, hint);
+  constructor(subject: string, ageMs: number | undefined) {
+    super(
+      'expired',
+      ExitCode.expired,
+      expiredCursorMessage(subject, ageMs),
+      'run again with --on-expire recrawl (the default) to take a fresh cursor and re-read the current state',
+    );
   }
+}
+
+/** The cause of an expired cursor: the `cursor-expired` warning (output/notices.ts) and ExpiredError say it alike. */
+export function expiredCursorMessage(subject: string, ageMs: number | undefined): string {
+  const age = ageMs === undefined ? 'unknown' : formatAge(ageMs);
+  return `the stored cursor of ${subject} has expired (saved ${age} ago); events since then were missed`;
 }
 
 /** A file the user named cannot be read (missing, a folder, no permission). */
@@ -160,6 +179,18 @@ export class UnavailableError extends EventsError {
 export class TemporaryError extends EventsError {
   constructor(message: string, hint?: string, options?: { cause?: unknown }) {
     super('temporary', ExitCode.temporary, message, hint, options);
+  }
+}
+
+/**
+ * A 200 answer that is not a page of the API (no array of events, a cursor that breaks the rules
+ * of core/cursor-rules.ts, has_more not a boolean, not JSON). Nothing of it is written and no
+ * cursor moves: it is retried with backoff like a 5xx (net/retry.ts), and when retrying does not
+ * help within --give-up the run ends with exit 75 and this message.
+ */
+export class BadPageError extends EventsError {
+  constructor(message: string) {
+    super('temporary', ExitCode.temporary, message, 'nothing of it was written and no cursor moved');
   }
 }
 

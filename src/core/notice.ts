@@ -1,11 +1,66 @@
-// The reporter port: what the follow loop and the rate governor have to say, as data. They never
-// word it; output/notices.ts does, and picks the channel (a line, the spinner, --verbose only).
-// As stripe-cli's tailer hands typed elements to one consumer.
+// The reporter port: everything the follow core (follow/) and the rate governor have to say, as
+// data. They never word it; output/notices.ts does, and picks the channel (the status line, a
+// note, a tip, a warning, --verbose only). As stripe-cli's tailer hands typed elements to one
+// consumer, and only that consumer knows a terminal.
+
+import type { Shard } from './shard.js';
 
 /** Where the rate in a message comes from: the vendor's documented budget (no 429 yet), 429s, or --rate. */
 export type RateBasis = 'documented' | 'learned' | 'pinned';
 
-export type Notice =
+/** What a subscription is doing right now (worth a status line, never a log line). */
+export type StateNotice =
+  /** A page of `subject` (a subscription's label) is being read. */
+  | { kind: 'reading'; subject: string }
+  /** `subject` is caught up and waits for its next poll or long-poll. */
+  | { kind: 'waiting'; subject: string }
+  /** The current state of `subject` is being written as a snapshot. */
+  | { kind: 'crawling'; subject: string };
+
+/** What happened to one subscription's cursor or to the lines of its pages. */
+export type CursorNotice =
+  /** No stored cursor: a fresh one was taken and saved. */
+  | { kind: 'cursor-started'; subject: string }
+  /** A first --once run printed nothing on purpose: the cursor starts from now. */
+  | { kind: 'first-run'; subject: string }
+  /** The stored cursor was refused (412): events since it was saved, `ageMs` ago, were missed. */
+  | { kind: 'cursor-expired'; subject: string; ageMs: number | undefined }
+  /** Events already written (Box repeats them) were dropped from a page. */
+  | { kind: 'repeats-dropped'; subject: string; count: number }
+  /** A stop cut a page short: `written` of its `selected` lines were handed over. */
+  | { kind: 'stopped-mid-page'; subject: string; written: number; selected: number }
+  /** On a stop, `lines` written to a pipe were not counted as delivered: the next run repeats them. */
+  | { kind: 'rewound'; subject: string; lines: number }
+  /** Events were read and the filters (`flags`, as given) let none through (said once). */
+  | { kind: 'none-matched'; read: number; flags: string };
+
+/** The set of subscriptions changed: projects:/team: listings, and subscriptions that went away. */
+export type ListingNotice =
+  /** A listing of `subject` (an expander's label) failed after the start: the last list is kept. */
+  | { kind: 'listing-failed'; subject: string; error: unknown }
+  /** `subject` lists project `gid`: newly followed, or `alreadyFollowed` (named directly or listed elsewhere). */
+  | {
+      kind: 'project-added';
+      subject: string;
+      gid: string;
+      name: string | undefined;
+      alreadyFollowed: boolean;
+      /** Found by a relisting, not by the first listing. */
+      newInList: boolean;
+    }
+  /** Project `gid` is no longer in `subject`'s list: its loop stopped, its cursor is kept. */
+  | { kind: 'project-left'; subject: string; gid: string }
+  /** Another process holds the lock of a newly listed project (`error` says which): tried again later. */
+  | { kind: 'project-locked'; error: unknown }
+  /** The first listing of `subject`: `mine` of its `listed` projects fall in this process's shard. */
+  | { kind: 'projects-in-shard'; subject: string; mine: number; listed: number; shard: Shard | undefined }
+  /** A listed subscription answered 404 (deleted, or hidden from the token): no longer followed. */
+  | { kind: 'subscription-gone'; subject: string }
+  /** A directly named subscription answered 404 (`error`): it stops, the others go on, the exit code says so. */
+  | { kind: 'subscription-not-found'; error: unknown };
+
+/** Requests and the rate they may go out at. */
+export type RequestNotice =
   /** A 429: every subscription of the token pauses for `retryAfterMs` (said once for all of them). */
   | { kind: 'rate-limited'; vendor: string; retryAfterMs: number; slowedToPerMin?: number; pinned: boolean }
   /** The subscriptions need more requests than the rate allows: each is polled less often. */
@@ -14,6 +69,10 @@ export type Notice =
   | { kind: 'retrying'; subject: string; reason: string; delayMs: number; rateLimited: boolean }
   /** `subject`'s requests work again after `downMs` (`rateLimitedOnly`: every failure was a 429). */
   | { kind: 'recovered'; subject: string; downMs: number; rateLimitedOnly: boolean };
+
+export type Notice = StateNotice | CursorNotice | ListingNotice | RequestNotice;
+
+export type NoticeKind = Notice['kind'];
 
 export interface Reporter {
   notice(notice: Notice): void;

@@ -4,6 +4,7 @@
 // `violations`, so tests can assert that the client stays inside the spec.
 import { SPEC_OPT_FIELDS } from './asana-opt-fields.js';
 import type { AsanaObject, AsanaWorld, EventLog } from './asana-world.js';
+import type { AsanaWebhooks } from './asana-webhooks.js';
 import { AsanaListing } from './asana-listing.js';
 import { ACCOUNT_FIELD_ENUMS } from './asana-user-fields.js';
 import { projectFields } from './project-fields.js';
@@ -33,6 +34,8 @@ export interface AsanaApiOptions {
   accessTokens?: string[];
   workspaceEventsTokens?: string[];
   violations: string[];
+  /** POST/GET /webhooks, GET/DELETE /webhooks/{gid}. */
+  webhooks?: AsanaWebhooks;
 }
 
 export class AsanaApi {
@@ -45,9 +48,11 @@ export class AsanaApi {
     this.#listing = new AsanaListing(world, options.violations);
   }
 
-  handle(req: Incoming, path: string): Reply {
+  handle(req: Incoming, path: string): Reply | Promise<Reply> {
     if (!req.token || (this.options.accessTokens && !this.options.accessTokens.includes(req.token)))
       return asanaError(401, 'Not Authorized');
+    const webhooks = this.options.webhooks?.handle(req, path);
+    if (webhooks) return webhooks;
     if (req.method !== 'GET') return asanaError(404, 'No matching route for request');
     let m: RegExpExecArray | null;
     if (path === '/events') return this.#events(req, 'getEvents');

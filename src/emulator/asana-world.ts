@@ -80,6 +80,8 @@ export class AsanaWorld {
   readonly teams: string[] = [];
   readonly logs = new Map<string, EventLog>();
   readonly #random: Random;
+  /** Hear each new event with the logs it reached (webhooks deliver from here). */
+  readonly #listeners: Array<(reached: ReadonlySet<string>, event: Record<string, unknown>) => void> = [];
   readonly #options: AsanaWorldOptions;
   #clock = 0;
   /** Events stamped so far in the millisecond of #clock, after its first. */
@@ -227,6 +229,11 @@ export class AsanaWorld {
     const project = this.objects.get(gid);
     if (project?.resource_type !== 'project') throw new Error(`no such project: ${gid}`);
     return project;
+  }
+
+  /** Calls `listener` with every event recorded from now on and the gids of the logs it reached. */
+  onEvent(listener: (reached: ReadonlySet<string>, event: Record<string, unknown>) => void): void {
+    this.#listeners.push(listener);
   }
 
   taskGids(projectGid: string): string[] {
@@ -402,7 +409,9 @@ export class AsanaWorld {
     };
     if (change) event['change'] = change;
     const stored = { event, json: JSON.stringify(event) };
-    for (const gid of new Set([...logs, this.workspace.gid])) this.logs.get(gid)?.events.push(stored);
+    const reached = new Set([...logs, this.workspace.gid]);
+    for (const gid of reached) this.logs.get(gid)?.events.push(stored);
+    for (const listener of this.#listeners) listener(reached, event);
     return event;
   }
 

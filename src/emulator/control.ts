@@ -8,6 +8,7 @@
 //   POST   /_emulator/asana/expire         {"resource":"<gid>"} (or {} for every token)
 //   POST   /_emulator/box/events           {"count":10,"stream":"user"|"enterprise","event_type":"LOGIN"}
 //   POST   /_emulator/faults               {"kind":"status","status":503,"path":"/events","times":3}
+//                                           (or a hostile page: {"kind":"sync-empty"}, hostile-pages.ts)
 //   GET    /_emulator/faults               active faults
 //   DELETE /_emulator/faults               clear them
 //   GET    /_emulator/requests             requests received (authorization header removed)
@@ -15,11 +16,19 @@
 //                                           a key left out is kept, null lifts that limit
 //   DELETE /_emulator/rate-limit           lift the request budget (the in-flight cap stays)
 //   GET    /_emulator/rate-limit           the limits and how many requests they refused
+//   GET    /_emulator/asana/webhooks       webhooks (no secrets), their state and pending events
+//   GET    /_emulator/asana/webhooks/deliveries     every handshake, delivery, heartbeat and replay
+//   POST   /_emulator/asana/webhooks/faults {"kind":"drop"|"delay"|"duplicate"|"bad-signature",
+//                                           "times":1,"delay_ms":2000,"webhook":"<gid>"}
+//   DELETE /_emulator/asana/webhooks/faults clear them
+//   POST   /_emulator/asana/webhooks/<gid>/replay|heartbeat|deactivate
+//   DELETE /_emulator/asana/webhooks/<gid> as Asana deletes one on its own
 import type { Emulator } from './types.js';
 import { FAULT_KINDS, type FaultSpec } from './faults.js';
 import { json, type Reply } from './reply.js';
+import { WEBHOOK_FAULT_KINDS, type WebhookFaultKind } from './webhook-deliveries.js';
 
-export function handleControl(emulator: Emulator, method: string, target: URL, body: string): Reply {
+export function handleControl(emulator: Emulator, method: string, target: URL, body: string): Reply | Promise<Reply> {
   const route = `${method} ${target.pathname.replace(/\/+$/, '')}`;
   let input: Record<string, unknown> = {};
   if (body.trim()) {
@@ -48,7 +57,7 @@ export function handleControl(emulator: Emulator, method: string, target: URL, b
             goals: asana.goalGids,
             teams: asana.teamGids,
           },
-          box: { base_url: `${emulator.url}/2.0` },
+          box: { base_url: `${emulator.url}/2.0`, realtime_authorized: emulator.box.realtimeAuthorized },
           requests: emulator.requests.length,
           faults: emulator.faults.list(),
         });
@@ -119,7 +128,56 @@ export function handleControl(emulator: Emulator, method: string, target: URL, b
             headers: { ...headers, authorization: headers['authorization'] ? '(set)' : undefined },
           })),
         });
+      case 'GET /_emulator/asana/webhooks':
+        return json(200, {
+          data: asana.webhooks.list().map((w) => ({
+            gid: w.gid,
+            resource: w.resource,
+            target: w.target,
+            active: w.active,
+            pending: asana.webhooks.pendingOf(w.gid),
+            delivery_retry_count: w.retryCount,
+            last_success_at: w.lastSuccessAt === undefined ? null : new Date(w.lastSuccessAt).toISOString(),
+            last_failure_at: w.lastFailureAt === undefined ? null : new Date(w.lastFailureAt).toISOString(),
+          })),
+        });
+      case 'GET /_emulator/asana/webhooks/deliveries':
+        return json(200, { deliveries: asana.webhooks.deliveries });
+      case 'POST /_emulator/asana/webhooks/faults': {
+        const kind = input['kind'] as WebhookFaultKind;
+        if (!WEBHOOK_FAULT_KINDS.includes(kind))
+          return json(400, { error: `kind must be one of ${WEBHOOK_FAULT_KINDS.join(', ')}` });
+        asana.webhooks.addFault({
+          kind,
+          times: input['times'] === undefined ? 1 : Number(input['times']),
+          delayMs: input['delay_ms'] === undefined ? undefined : Number(input['delay_ms']),
+          webhook: input['webhook'] === undefined ? undefined : String(input['webhook']),
+        });
+        return json(200, { faults: asana.webhooks.faults });
+      }
+      case 'GET /_emulator/asana/webhooks/faults':
+        return json(200, { faults: asana.webhooks.faults });
+      case 'DELETE /_emulator/asana/webhooks/faults':
+        asana.webhooks.clearFaults();
+        return json(200, { faults: [] });
       default: {
+        const hook = /^(POST|DELETE) \/_emulator\/asana\/webhooks\/(\d+)(?:\/(replay|heartbeat|deactivate))?$/.exec(
+          route,
+        );
+        if (hook?.[1] === 'DELETE' && !hook[3]) {
+          if (!asana.webhooks.remove(hook[2]!)) return json(404, { error: `no such webhook: ${hook[2]}` });
+          return json(200, { deleted: hook[2] });
+        }
+        if (hook?.[1] === 'POST' && hook[3] === 'replay')
+          return asana.webhooks.replay(hook[2]!).then((replayed) => json(200, { replayed: replayed ?? null }));
+        if (hook?.[1] === 'POST' && hook[3] === 'heartbeat') {
+          asana.webhooks.heartbeat(hook[2]!);
+          return json(200, { heartbeat: hook[2] });
+        }
+        if (hook?.[1] === 'POST' && hook[3] === 'deactivate') {
+          asana.webhooks.deactivate(hook[2]!);
+          return json(200, { deactivated: hook[2] });
+        }
         const project = /^(POST|DELETE) \/_emulator\/asana\/projects\/(\d+)(\/archive)?$/.exec(route);
         if (project?.[1] === 'POST' && project[3]) {
           asana.archiveProject(project[2]!);

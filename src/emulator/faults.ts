@@ -2,7 +2,10 @@
 // connections, bodies cut short or dribbled out, garbage JSON, answers without a sync token,
 // slow answers, sync tokens that expire mid-stream, pages with a value nested 5,000 levels deep
 // (valid JSON that no real event holds); and what a network in between produces: a proxy's web
-// page (html) and an answer that never ends (endless: 200, JSON that grows forever).
+// page (html) and an answer that never ends (endless: 200, JSON that grows forever); and hostile
+// pages, whole answers with one field broken (hostile-pages.ts).
+import { HOSTILE_KINDS, type HostileKind } from './hostile-pages.js';
+
 export type FaultKind =
   | 'status'
   | '429'
@@ -17,7 +20,8 @@ export type FaultKind =
   | 'expire'
   | 'reconnect'
   | 'html'
-  | 'endless';
+  | 'endless'
+  | HostileKind;
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'status',
@@ -34,6 +38,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'reconnect',
   'html',
   'endless',
+  ...HOSTILE_KINDS,
 ];
 
 export interface FaultSpec {

@@ -6,11 +6,13 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { AsanaApi } from './asana-api.js';
+import { AsanaWebhooks } from './asana-webhooks.js';
 import { AsanaWorld } from './asana-world.js';
 import { BoxApi } from './box-api.js';
 import { BoxWorld } from './box-world.js';
 import { handleControl } from './control.js';
 import { Faults, type FaultSpec } from './faults.js';
+import { hostileReply, isHostileKind } from './hostile-pages.js';
 import { OAuthServer } from './oauth.js';
 import { Random } from './random.js';
 import { RateLimiter } from './rate-limit.js';
@@ -34,10 +36,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const asanaWorld = new AsanaWorld({ seed, now, tokenTtlMs: options.tokenTtlMs ?? 24 * 3600_000 });
   const boxWorld = new BoxWorld(seed, now, { hugePositions: options.boxHugePositions === true });
   let url = '';
+  const webhooks = new AsanaWebhooks(asanaWorld, options.webhooks ?? {}, violations, now);
   const asanaApi = new AsanaApi(asanaWorld, {
     accessTokens: options.accessTokens,
     workspaceEventsTokens: options.workspaceEventsTokens,
     violations,
+    webhooks,
   });
   const boxApi = new BoxApi(boxWorld, {
     accessTokens: options.accessTokens,
@@ -69,10 +73,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       createProject: (name, taskCount, teamGid) => asanaWorld.createProject(name, taskCount, true, teamGid).gid,
       archiveProject: (gid) => asanaWorld.archiveProject(gid),
       deleteProject: (gid) => asanaWorld.deleteProject(gid),
+      webhooks,
     },
     box: {
       appendEvents: (count, stream = 'user', eventType) => boxWorld.append(stream, count, eventType),
       position: (index, stream = 'user') => boxWorld.position(stream, index).toString(),
+      get realtimeAuthorized() {
+        return boxApi.realtimeAuthorized;
+      },
     },
     faults,
     rateLimit,
@@ -84,6 +92,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     close: async () => {
       clearInterval(activity);
+      webhooks.close();
       for (const res of held) res.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -95,7 +104,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const target = new URL(req.url ?? '/', 'http://emulator');
     const body = await readBody(req);
     if (target.pathname.startsWith('/_emulator')) {
-      send(res, encodeReply(handleControl(emulator, req.method ?? 'GET', target, body), false));
+      send(res, encodeReply(await handleControl(emulator, req.method ?? 'GET', target, body), false));
       return;
     }
     const record: RequestRecord = {
@@ -164,7 +173,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const ws = /\/workspaces\/(\d+)\/events$/.exec(target.pathname)?.[1];
       asanaWorld.expire(ws ?? target.searchParams.get('resource') ?? undefined);
     }
-    const reply = faultReply(fault, vendor) ?? (await route(incoming, target.pathname));
+    let reply = faultReply(fault, vendor) ?? (await route(incoming, target.pathname));
+    if (fault && isHostileKind(fault.kind)) reply = hostileReply(fault.kind, vendor, reply);
     if (res.destroyed) return;
     record.status = reply.status;
     const encoded = encode(reply);

@@ -1,5 +1,6 @@
 // The emulator's public shapes, apart from the server so the control API can name them without a
 // circle back to index.ts.
+import type { AsanaWebhooks, WebhookTimings } from './asana-webhooks.js';
 import type { AsanaWorld } from './asana-world.js';
 import type { BoxStream } from './box-world.js';
 import type { FaultSpec } from './faults.js';
@@ -38,6 +39,11 @@ export interface EmulatorOptions {
   boxHugePositions?: boolean;
   /** Serve HTTPS with this certificate and key (PEM); the emulator's URLs then say https://. */
   tls?: { cert: string; key: string };
+  /**
+   * Asana webhooks' timings (batching, retries, deletion after failures, heartbeats), scaled down
+   * for tests; the defaults are Asana's (retries for 24 h, a heartbeat every 8 h).
+   */
+  webhooks?: WebhookTimings;
 }
 
 export interface RequestRecord {
@@ -74,11 +80,15 @@ export interface Emulator {
     archiveProject(gid: string): void;
     /** Out of every list; its events endpoint answers 404. */
     deleteProject(gid: string): void;
+    /** The webhooks created through POST /webhooks, their deliveries and faults. */
+    webhooks: AsanaWebhooks;
   };
   box: {
     appendEvents(count: number, stream?: BoxStream, eventType?: string): Array<Record<string, unknown>>;
     /** The position after the first `index` events of a stream, as a decimal string. */
     position(index: number, stream?: BoxStream): string;
+    /** Long polls to the realtime server that carried an Authorization header (answered, ignored). */
+    readonly realtimeAuthorized: number;
   };
   faults: { add(spec: FaultSpec): void; clear(): void; list(): FaultSpec[] };
   /** The per-token limits; `refused` counts the 429s they sent. */

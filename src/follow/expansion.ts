@@ -2,8 +2,8 @@
 // each one in this process's shard, and every --relist compare again: a new project is followed
 // from its first token (like any first run), one that left the list (archived, deleted, moved
 // out of the team) is dropped with one notice; its cursor stays, so naming it later loses nothing.
-import { LockedError, formatError } from '../core/errors.js';
-import type { Progress } from '../output/progress.js';
+import { LockedError } from '../core/errors.js';
+import type { Reporter } from '../core/notice.js';
 import type { ListedProject } from '../providers/asana/projects.js';
 import type { ProviderContext } from '../core/provider.js';
 import { projectReference, type Expander } from '../core/refs.js';
@@ -20,7 +20,8 @@ export interface ExpansionOptions {
   lister: ProjectLister;
   set: SubscriptionSet;
   shard?: Shard;
-  progress: Progress;
+  /** Hears listings that failed and projects that came, left or are locked (output/notices.ts words them). */
+  reporter: Reporter;
   ctx: ProviderContext;
 }
 
@@ -47,9 +48,7 @@ export class Expansion {
         listed = await this.#options.lister.listProjects(ref, this.#options.ctx);
       } catch (error) {
         if (initial || this.#options.ctx.signal.aborted) throw error;
-        this.#options.progress.note(
-          `could not list ${ref.label}, keeping the last list: ${formatError(error, false).replace(/^events: /, '')}`,
-        );
+        this.#options.reporter.notice({ kind: 'listing-failed', subject: ref.label, error });
         continue;
       }
       await this.#apply(ref, listed, initial);
@@ -72,7 +71,7 @@ export class Expansion {
   }
 
   async #apply(ref: Expander, listed: ListedProject[], initial: boolean): Promise<void> {
-    const { set, shard, progress } = this.#options;
+    const { set, shard, reporter } = this.#options;
     const members = this.#members.get(ref.id)!;
     const mine = listed.filter((p) => inShard(p.gid, shard));
     const now = new Set(mine.map((p) => p.gid));
@@ -81,10 +80,7 @@ export class Expansion {
     for (const gid of [...members]) {
       if (now.has(gid)) continue;
       members.delete(gid);
-      if (await set.drop(gid, ref.id))
-        progress.note(
-          `project ${gid} left ${ref.label} (archived, deleted or moved): stopped following it; its cursor is kept`,
-        );
+      if (await set.drop(gid, ref.id)) reporter.notice({ kind: 'project-left', subject: ref.label, gid });
     }
     for (const project of mine) {
       if (members.has(project.gid) || set.gone.has(project.gid)) continue;
@@ -92,20 +88,27 @@ export class Expansion {
         const added = await set.claim(projectReference(project.gid), ref.id);
         members.add(project.gid);
         this.#lockedReported.delete(project.gid);
-        const name = project.name === undefined ? '' : ` "${project.name}"`;
-        progress.debug(
-          `${ref.label}: ${added ? 'following' : 'also lists'} project ${project.gid}${name}${initial ? '' : ' (new in the list)'}`,
-        );
+        reporter.notice({
+          kind: 'project-added',
+          subject: ref.label,
+          gid: project.gid,
+          name: project.name,
+          alreadyFollowed: !added,
+          newInList: !initial,
+        });
       } catch (error) {
         if (initial || !(error instanceof LockedError)) throw error;
-        if (!this.#lockedReported.has(project.gid))
-          progress.note(`${formatError(error, false).replace(/^events: /, '')}; trying again at the next listing`);
+        if (!this.#lockedReported.has(project.gid)) reporter.notice({ kind: 'project-locked', error });
         this.#lockedReported.add(project.gid);
       }
     }
     if (initial)
-      progress.debug(
-        `${ref.label}: ${mine.length} of ${listed.length} listed projects in this process${shard ? ` (shard ${shard.index}/${shard.count})` : ''}`,
-      );
+      reporter.notice({
+        kind: 'projects-in-shard',
+        subject: ref.label,
+        mine: mine.length,
+        listed: listed.length,
+        shard,
+      });
   }
 }

@@ -1,10 +1,10 @@
 // The follow loop of one subscription: read a page, write it, and only then save the cursor.
 // A crash therefore repeats at most the page in flight and never skips one. It knows nothing
-// about terminals: records go to the renderer, status to the progress reporter.
-import { ExitCode, ExpiredError, StopRequested } from '../core/errors.js';
+// about terminals: records go to the record sink, and what happens is reported as typed notices
+// (core/notice.ts) that output/notices.ts words.
+import { CursorRefusedError, ExitCode, ExpiredError, StopRequested } from '../core/errors.js';
 import type { Reporter } from '../core/notice.js';
-import type { Progress } from '../output/progress.js';
-import type { RenderTarget, Renderer } from '../output/renderer.js';
+import type { RecordSink, RecordTarget, SnapshotReason } from '../core/record-sink.js';
 import type { EventBatch } from '../core/event-batch.js';
 import type { Cursor, FetchResult, Provider, ProviderContext } from '../core/provider.js';
 import type { CursorFile, CursorRecord } from '../state/cursors.js';
@@ -14,7 +14,7 @@ import { selectEvents, type Budget } from './select.js';
 
 export type OnExpire = 'recrawl' | 'warn' | 'fail';
 
-export interface Subscription extends RenderTarget {
+export interface Subscription extends RecordTarget {
   provider: Provider;
   cursors: CursorFile;
   /** --action, --user, ... for this provider's events; undefined prints everything. */
@@ -29,8 +29,8 @@ export interface LoopOptions {
 }
 
 export interface LoopEnv {
-  renderer: Renderer;
-  progress: Progress;
+  /** Where pages, resync notices and snapshots go (output/records.ts in the CLI). */
+  records: RecordSink;
   signal: AbortSignal;
   options: LoopOptions;
   /** --max-events: shared by every subscription of the command. */
@@ -40,7 +40,7 @@ export interface LoopEnv {
    * waits for it before writing the current page, whose work may never let the request go out.
    */
   prefetchSent: () => Promise<void>;
-  /** Hears the retries and recoveries of this loop's requests (output/notices.ts words them). */
+  /** Hears everything the loop has to say, its requests' retries and recoveries included (output/notices.ts words it). */
   reporter: Reporter;
   /** Lines a stop left uncounted (the next run repeats them), summed over the subscriptions. */
   repeatable?: { lines: number };
@@ -49,11 +49,11 @@ export interface LoopEnv {
 }
 
 /**
- * A page whose lines a pipe's reader could still lose (Renderer.linesSettled is behind them): on
+ * A page whose lines a pipe's reader could still lose (RecordSink.linesSettled is behind them): on
  * a stop the cursor goes back to the first line that does not count as delivered.
  */
 interface UnsettledPage {
-  /** Its lines are renderer lines [start, end). */
+  /** Its lines are the record sink's lines [start, end). */
   start: number;
   end: number;
   /** The cursor it was read from; `skip` events of it had been consumed before. */
@@ -77,15 +77,15 @@ export interface FilterTally {
 }
 
 /** "10 events read, none matched --resource-type tsk", once, when events were read and none let through. */
-export function tellNoneMatched(tally: FilterTally | undefined, progress: Progress): void {
+export function tellNoneMatched(tally: FilterTally | undefined, reporter: Reporter): void {
   if (!tally || tally.told || tally.read === 0 || tally.matched > 0) return;
   tally.told = true;
-  progress.note(`${tally.read} ${tally.read === 1 ? 'event' : 'events'} read, none matched ${tally.flags}`);
+  reporter.notice({ kind: 'none-matched', read: tally.read, flags: tally.flags });
 }
 
 export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
   const { provider, ref } = sub;
-  const { renderer, progress, signal, options } = env;
+  const { records, reporter, signal, options } = env;
   // The provider's waits and requests listen to a signal of this subscription's own: a thousand
   // subscriptions adding and removing listeners on the one stop signal would make each add and
   // remove scan a thousand others.
@@ -98,7 +98,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
     subscription: ref.id,
     report: {
       retrying: ({ delayMs, reason, rateLimited }) =>
-        env.reporter.notice({
+        reporter.notice({
           kind: 'retrying',
           subject: ref.label,
           reason,
@@ -106,7 +106,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
           rateLimited: rateLimited === true,
         }),
       recovered: ({ downMs, rateLimitedOnly }) =>
-        env.reporter.notice({
+        reporter.notice({
           kind: 'recovered',
           subject: ref.label,
           downMs,
@@ -124,7 +124,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
     stored: loaded,
     label: ref.label,
     seen: () => recent?.toJSON(),
-    flushOutput: (durable) => renderer.flush(durable),
+    flushOutput: (durable) => records.flush(durable),
   });
   const unsettled: UnsettledPage[] = [];
   /**
@@ -136,7 +136,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
   const rewind = async (): Promise<void> => {
     if (rewound || !signal.aborted || signal.reason === ExitCode.ok) return;
     rewound = true;
-    const delivered = renderer.linesDelivered?.() ?? renderer.linesWritten;
+    const delivered = records.linesDelivered?.() ?? records.linesWritten;
     const first = unsettled.findIndex((p) => p.end > delivered);
     if (first < 0) return;
     const page = unsettled[first]!;
@@ -153,7 +153,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       : page.lastEventAtBefore;
     await checkpoints.saveDurable(recent ? page.cursor : { ...page.cursor, skip: page.skip + upTo }, lastEventAt);
     if (env.repeatable) env.repeatable.lines += lines;
-    progress.debug(`${ref.label}: ${lines} lines written to the pipe are not counted: the next run repeats them`);
+    reporter.notice({ kind: 'rewound', subject: ref.label, lines });
   };
   /** Remembers a written page while a pipe's reader could still lose its lines. */
   const remember = (
@@ -161,7 +161,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
     events: EventBatch,
     admitted: () => UnsettledPage['admitted'],
   ): void => {
-    const settled = renderer.linesSettled ?? renderer.linesWritten;
+    const settled = records.linesSettled ?? records.linesWritten;
     while (unsettled.length && unsettled[0]!.end <= settled) unsettled.shift();
     if (page.end > settled)
       unsettled.push({ ...page, events, admitted: admitted(), lastEventAtBefore: checkpoints.stored?.lastEventAt });
@@ -175,13 +175,10 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       // The cursor is taken before the crawl, so whatever changes during the crawl arrives as events.
       if (options.snapshot) await recrawl(sub, env, ctx, 'first run');
       await checkpoints.saveDurable(cursor);
-      progress.debug(`${ref.label}: started a new cursor`);
+      reporter.notice({ kind: 'cursor-started', subject: ref.label });
       if (options.once && !provider.startsWithHistory?.(ref)) {
         // A first --once prints nothing, which looks like a failure to a person trying it out.
-        progress.tip(
-          `${ref.label}: first run: the cursor is now stored and events start from here; the next run prints what happened since`,
-          'first-run',
-        );
+        reporter.notice({ kind: 'first-run', subject: ref.label });
         return;
       }
     } else {
@@ -190,7 +187,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
 
     let next = handled(provider.fetch(ref, cursor, ctx));
     for (;;) {
-      progress.status(`reading ${ref.label} …`);
+      reporter.notice({ kind: 'reading', subject: ref.label });
       const result: FetchResult = await next;
       if (result.kind === 'expired') {
         await checkpoints.flush();
@@ -224,7 +221,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
         filter: filter && ((i: number) => filter(events.value(i))),
         budget: env.budget,
       });
-      if (chosen.dropped) progress.debug(`${ref.label}: dropped ${chosen.dropped} repeated events`);
+      if (chosen.dropped) reporter.notice({ kind: 'repeats-dropped', subject: ref.label, count: chosen.dropped });
       const cut = chosen.consumed < input.length;
       if (filter && env.tally) {
         env.tally.read += chosen.consumed - chosen.dropped;
@@ -242,25 +239,25 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
         lastEventAt: lastCreatedAt(batch),
       });
       await checkpoints.flush();
-      const before = renderer.linesWritten;
+      const before = records.linesWritten;
       const upToLine = (lines: number): number => (lines === 0 ? chosen.indexes[0]! : chosen.indexes[lines - 1]! + 1);
       // The lines of this page the sink accepted, as it says: other subscriptions' pages may be
       // written meanwhile, so the sink's running total does not tell.
       let written: number | undefined;
       try {
-        written = batch.length ? await renderer.events(sub, batch) : 0;
+        written = batch.length ? await records.events(sub, batch) : 0;
       } catch (error) {
         // The reader went away in the middle of the page (EPIPE): what was not handed over was
         // not seen either, whatever the cursor saved on the way out says.
-        const upTo = upToLine(renderer.linesWritten - before);
+        const upTo = upToLine(records.linesWritten - before);
         for (const index of chosen.admitted)
           if (index >= upTo) recent?.forget(provider.eventId!(events.value(input[index]!)));
         throw error;
       } finally {
         // What the reader was handed, also of a page cut short, until the pipe can no longer lose it.
-        const handed = written ?? renderer.linesWritten - before;
+        const handed = written ?? records.linesWritten - before;
         if (handed) {
-          const end = written === undefined ? before + handed : renderer.linesWritten;
+          const end = written === undefined ? before + handed : records.linesWritten;
           remember({ start: end - handed, end, cursor, skip, indexes: chosen.indexes }, batch, () =>
             chosen.admitted.map((index) => [index, provider.eventId?.(events.value(input[index]!))]),
           );
@@ -273,12 +270,12 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
         const upTo = upToLine(written);
         for (const index of chosen.admitted)
           if (index >= upTo) recent?.forget(provider.eventId!(events.value(input[index]!)));
-        await renderer.flush(true);
+        await records.flush(true);
         await checkpoints.saveDurable(
           recent ? cursor : { ...cursor, skip: skip + upTo },
           lastCreatedAt(events.pick(chosen.events.slice(0, written))),
         );
-        progress.debug(`${ref.label}: stopped after ${written} of ${chosen.events.length} lines of a page`);
+        reporter.notice({ kind: 'stopped-mid-page', subject: ref.label, written, selected: chosen.events.length });
         await rewind();
         return;
       }
@@ -291,17 +288,18 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       if (env.budget && env.budget.remaining <= 0) throw new StopRequested(ExitCode.ok);
       if (signal.aborted) return await rewind();
       // Follow mode has no end to say it at: the first page read in full with nothing let through.
-      if (!options.once && !cut) tellNoneMatched(env.tally, progress);
+      if (!options.once && !cut) tellNoneMatched(env.tally, reporter);
       if (page.more) continue;
       if (options.once) return;
-      progress.status(`waiting for events on ${ref.label} …`);
+      reporter.notice({ kind: 'waiting', subject: ref.label });
       await provider.waitForChanges(ref, cursor, ctx);
       next = handled(provider.fetch(ref, cursor, ctx));
     }
   } catch (error) {
     // Stopped while waiting or reading, or the reader went away (EPIPE) in the middle of a page.
     await rewind();
-    throw error;
+    // The server refuses the stored cursor for good (414, 431): say how to start over.
+    throw error instanceof CursorRefusedError ? sub.cursors.needsReset(error) : error;
   } finally {
     // Whatever of this subscription is still in flight (a prefetch) ends with it.
     signal.removeEventListener('abort', onStop);
@@ -317,41 +315,35 @@ async function onExpired(
   stored: CursorRecord | undefined,
   ctx: ProviderContext,
 ): Promise<void> {
-  const age = stored ? formatAge(Date.now() - Date.parse(stored.savedAt)) : 'unknown';
-  if (env.options.onExpire === 'fail') {
-    throw new ExpiredError(
-      `the stored cursor of ${sub.ref.label} has expired (saved ${age} ago); events since then were missed`,
-      'run again with --on-expire recrawl (the default) to take a fresh cursor and re-read the current state',
-    );
-  }
-  env.progress.warn(
-    `the stored cursor of ${sub.ref.label} has expired (saved ${age} ago); events since then were missed`,
-  );
-  await env.renderer.notice(sub, 'resync', { reason: 'cursor expired', lost_cursor_saved_at: stored?.savedAt ?? null });
+  const ageMs = stored ? Date.now() - Date.parse(stored.savedAt) : undefined;
+  if (env.options.onExpire === 'fail') throw new ExpiredError(sub.ref.label, ageMs);
+  env.reporter.notice({ kind: 'cursor-expired', subject: sub.ref.label, ageMs });
+  const reason: SnapshotReason = 'cursor expired';
+  await env.records.notice(sub, 'resync', { reason, lost_cursor_saved_at: stored?.savedAt ?? null });
   // The fresh cursor came with the 412, before this crawl: changes made meanwhile follow as events.
   // It is saved only after the crawl was written, so a crash mid-crawl crawls again next time.
-  if (env.options.onExpire === 'recrawl' && sub.provider.crawl) await recrawl(sub, env, ctx, 'cursor expired');
-  await env.renderer.flush();
+  if (env.options.onExpire === 'recrawl' && sub.provider.crawl) await recrawl(sub, env, ctx, reason);
+  await env.records.flush();
 }
 
 /** Writes the current state of the subscribed resource between snapshot_begin and snapshot_end. */
 export async function recrawl(
-  sub: RenderTarget & { provider: Provider },
-  env: Pick<LoopEnv, 'renderer' | 'progress'>,
+  sub: RecordTarget & { provider: Provider },
+  env: Pick<LoopEnv, 'records' | 'reporter'>,
   ctx: ProviderContext,
-  reason: string,
+  reason: SnapshotReason,
 ): Promise<number> {
-  const { renderer, progress } = env;
+  const { records, reporter } = env;
   if (!sub.provider.crawl) return 0;
-  progress.status(`crawling ${sub.ref.label} …`);
-  await renderer.notice(sub, 'snapshot_begin', { resource: sub.ref.id, reason });
+  reporter.notice({ kind: 'crawling', subject: sub.ref.label });
+  await records.notice(sub, 'snapshot_begin', { resource: sub.ref.id, reason });
   let count = 0;
   for await (const items of sub.provider.crawl(sub.ref, ctx)) {
-    await renderer.snapshot(sub, items);
+    await records.snapshot(sub, items);
     count += items.length;
   }
-  await renderer.notice(sub, 'snapshot_end', { resource: sub.ref.id, count });
-  await renderer.flush();
+  await records.notice(sub, 'snapshot_end', { resource: sub.ref.id, count });
+  await records.flush();
   return count;
 }
 
@@ -365,12 +357,4 @@ function lastCreatedAt(events: EventBatch): string | undefined {
   const last = (events.length ? events.value(events.length - 1) : undefined) as
     { created_at?: unknown } | null | undefined;
   return typeof last?.created_at === 'string' ? last.created_at : undefined;
-}
-
-export function formatAge(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return 'unknown';
-  const minutes = Math.round(ms / 60_000);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = ms / 3_600_000;
-  return hours < 48 ? `${hours.toFixed(1).replace(/\.0$/, '')} h` : `${Math.round(hours / 24)} d`;
 }

@@ -3,7 +3,7 @@
 // while it runs. A subscription has one or more sources ("direct", or the id of each expander that
 // lists it), one lock and one loop: a project named directly and through projects: is read once.
 import { setMaxListeners } from 'node:events';
-import { AuthError, ExitCode, NotFoundError, StopRequested, formatError } from '../core/errors.js';
+import { AuthError, ExitCode, NotFoundError, StopRequested } from '../core/errors.js';
 import { buildFilter, type FilterSpec } from '../core/filter.js';
 import type { Provider } from '../core/provider.js';
 import type { Reference } from '../core/refs.js';
@@ -136,13 +136,11 @@ export class SubscriptionSet {
         if (!entry.sources.has(DIRECT)) {
           // A listed project deleted (or hidden from the token) between two listings.
           this.gone.add(entry.sub.ref.id);
-          env.progress.note(
-            `${entry.sub.ref.label} is gone (404: deleted, or no longer visible to the token): stopped following it; its cursor is kept`,
-          );
+          env.reporter.notice({ kind: 'subscription-gone', subject: entry.sub.ref.label });
           return;
         }
         // One missing resource stops its own subscription; the others go on.
-        env.progress.error(formatError(error, false));
+        env.reporter.notice({ kind: 'subscription-not-found', error });
         this.exitCode = ExitCode.notFound;
         return;
       }

@@ -11,5 +11,5 @@ export function version(): string {
 }
 
 export function userAgent(): string {
-  return `events/${version()} (+https://www.npmjs.com/package/events-tail; node ${process.version})`;
+  return `events/${version()} (+https://www.npmjs.com/package/@events-cli/events; node ${process.version})`;
 }

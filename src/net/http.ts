@@ -21,13 +21,17 @@ export interface HttpResponse {
   body: string;
 }
 
+export type HttpMethod = 'GET' | 'OPTIONS' | 'POST' | 'DELETE';
+
 export interface HttpRequest {
   url: URL;
   /** Bearer token; absent for the OAuth token endpoint and Box's realtime server. */
   token?: string;
-  method?: 'GET' | 'OPTIONS' | 'POST';
+  method?: HttpMethod;
   /** Form fields sent as an application/x-www-form-urlencoded body (never logged). */
   form?: Record<string, string>;
+  /** A value sent as an application/json body (never logged): Asana's POST /webhooks. */
+  json?: unknown;
   /** Overall deadline for this request, body included (a slow drip counts). */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -165,15 +169,20 @@ export class HttpClient {
   }
 
   /** One request and its whole body; settles once. */
-  #exchange(req: HttpRequest, method: 'GET' | 'OPTIONS' | 'POST', timeoutMs: number): Promise<HttpResponse> {
+  #exchange(req: HttpRequest, method: HttpMethod, timeoutMs: number): Promise<HttpResponse> {
     const headers: Record<string, string> = {
       'user-agent': this.#options.userAgent,
       accept: 'application/json',
       'accept-encoding': 'gzip, br',
     };
     if (req.token !== undefined) headers['authorization'] = `Bearer ${req.token}`;
-    const body = req.form ? new URLSearchParams(req.form).toString() : undefined;
-    if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const body = req.form
+      ? new URLSearchParams(req.form).toString()
+      : req.json !== undefined
+        ? JSON.stringify(req.json)
+        : undefined;
+    if (body !== undefined)
+      headers['content-type'] = req.form ? 'application/x-www-form-urlencoded' : 'application/json';
     const dispatcher = this.#dispatcherFor();
     const maxBytes = this.#maxBytes;
 

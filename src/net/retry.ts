@@ -1,7 +1,8 @@
 // Retries for faults that go away by themselves: rate limits, 5xx, broken connections, garbled
-// bodies. Exponential backoff with full jitter, capped; in follow mode forever, in --once mode
-// for a bounded time, after which the caller exits 75 (temporary failure) without moving a cursor.
-import { TemporaryError } from '../core/errors.js';
+// bodies, bad pages. Exponential backoff with full jitter, capped; in follow mode forever, in
+// --once mode for a bounded time, after which the caller exits 75 (temporary failure) without
+// moving a cursor.
+import { BadPageError, TemporaryError } from '../core/errors.js';
 import { MIN_PAUSE_MS } from './governor.js';
 import { NetworkError } from './http.js';
 import { sleep } from '../lib/sleep.js';
@@ -111,6 +112,8 @@ export async function withRetry<T>(
 function asTransient(error: unknown): TransientError | undefined {
   if (error instanceof TransientError) return error;
   if (error instanceof NetworkError) return new TransientError(error.message);
+  // A bad page is a bad answer, like a 5xx: the next one is usually fine.
+  if (error instanceof BadPageError) return new TransientError(error.message);
   return undefined;
 }
 

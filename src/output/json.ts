@@ -2,16 +2,9 @@
 // level plus one reserved key, "_events", that neither API uses. Records that are not events
 // (resync notices, snapshots) carry only that key's object, with a different `kind`.
 import { EventBatch } from '../core/event-batch.js';
+import type { RecordNoticeKind, RecordOrigin } from '../core/record-sink.js';
 
 export const META_KEY = '_events';
-
-export interface RecordOrigin {
-  provider: string;
-  subscription: string;
-  group: string;
-}
-
-export type NoticeKind = 'resync' | 'snapshot_begin' | 'snapshot' | 'snapshot_end';
 
 /**
  * Serialises a page in one pass; the metadata is the same for every event of a page. An event
@@ -63,6 +56,6 @@ export function snapshotLines(
   return out;
 }
 
-export function noticeLine(kind: NoticeKind, origin: RecordOrigin, fields: Record<string, unknown> = {}): string {
+export function noticeLine(kind: RecordNoticeKind, origin: RecordOrigin, fields: Record<string, unknown> = {}): string {
   return `${JSON.stringify({ [META_KEY]: { kind, ...origin, received_at: new Date().toISOString(), ...fields } })}\n`;
 }

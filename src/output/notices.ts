@@ -1,13 +1,93 @@
-// The words for the notices of the follow loop and the rate governor (core/notice.ts), and where
-// each goes: a line worth keeping in a log, the spinner's text, or --verbose only.
+// The words for every notice of the follow core and the rate governor (core/notice.ts), and where
+// each goes: the status line, a line worth keeping in a log, a tip for a person, a warning that
+// events may be missing, or --verbose only. Nothing else in src/ words a happening.
+import { expiredCursorMessage, formatError } from '../core/errors.js';
 import type { Notice, RateBasis, Reporter } from '../core/notice.js';
 import type { Progress } from './progress.js';
 
-/** How a notice reaches stderr: Progress.note, Progress.retrying (spinner text on a terminal), or Progress.debug. */
-export type NoticeChannel = 'note' | 'retrying' | 'debug';
+/** How a notice reaches stderr: the Progress method of that name (see output/progress.ts). */
+export type NoticeChannel = 'status' | 'note' | 'tip' | 'warn' | 'retrying' | 'debug' | 'error';
 
-export function wordNotice(notice: Notice): { channel: NoticeChannel; text: string } {
+/** What of Progress the notices use: one method per channel (tests hand a recording one). */
+export type NoticeOutlet = Pick<Progress, NoticeChannel>;
+
+export interface WordedNotice {
+  channel: NoticeChannel;
+  text: string;
+  /** For a tip: shown only the first time a tip of this key comes (a thousand first runs, one hint). */
+  once?: string;
+}
+
+export function wordNotice(notice: Notice): WordedNotice {
   switch (notice.kind) {
+    case 'reading':
+      return { channel: 'status', text: `reading ${notice.subject} …` };
+    case 'waiting':
+      return { channel: 'status', text: `waiting for events on ${notice.subject} …` };
+    case 'crawling':
+      return { channel: 'status', text: `crawling ${notice.subject} …` };
+    case 'cursor-started':
+      return { channel: 'debug', text: `${notice.subject}: started a new cursor` };
+    case 'first-run':
+      // A first --once prints nothing, which looks like a failure to a person trying it out.
+      return {
+        channel: 'tip',
+        text: `${notice.subject}: first run: the cursor is now stored and events start from here; the next run prints what happened since`,
+        once: 'first-run',
+      };
+    case 'cursor-expired':
+      return { channel: 'warn', text: expiredCursorMessage(notice.subject, notice.ageMs) };
+    case 'repeats-dropped':
+      return { channel: 'debug', text: `${notice.subject}: dropped ${notice.count} repeated events` };
+    case 'stopped-mid-page':
+      return {
+        channel: 'debug',
+        text: `${notice.subject}: stopped after ${notice.written} of ${notice.selected} lines of a page`,
+      };
+    case 'rewound':
+      return {
+        channel: 'debug',
+        text: `${notice.subject}: ${notice.lines} lines written to the pipe are not counted: the next run repeats them`,
+      };
+    case 'none-matched':
+      return {
+        channel: 'note',
+        text: `${notice.read} ${notice.read === 1 ? 'event' : 'events'} read, none matched ${notice.flags}`,
+      };
+    case 'listing-failed':
+      return {
+        channel: 'note',
+        text: `could not list ${notice.subject}, keeping the last list: ${errorText(notice.error)}`,
+      };
+    case 'project-added': {
+      const name = notice.name === undefined ? '' : ` "${notice.name}"`;
+      return {
+        channel: 'debug',
+        text: `${notice.subject}: ${notice.alreadyFollowed ? 'also lists' : 'following'} project ${notice.gid}${name}${notice.newInList ? ' (new in the list)' : ''}`,
+      };
+    }
+    case 'project-left':
+      return {
+        channel: 'note',
+        text: `project ${notice.gid} left ${notice.subject} (archived, deleted or moved): stopped following it; its cursor is kept`,
+      };
+    case 'project-locked':
+      return { channel: 'note', text: `${errorText(notice.error)}; trying again at the next listing` };
+    case 'projects-in-shard': {
+      const shard = notice.shard ? ` (shard ${notice.shard.index}/${notice.shard.count})` : '';
+      return {
+        channel: 'debug',
+        text: `${notice.subject}: ${notice.mine} of ${notice.listed} listed projects in this process${shard}`,
+      };
+    }
+    case 'subscription-gone':
+      return {
+        channel: 'note',
+        text: `${notice.subject} is gone (404: deleted, or no longer visible to the token): stopped following it; its cursor is kept`,
+      };
+    case 'subscription-not-found':
+      // An error line as the top level prints one: "events: <cause> (<fix>)".
+      return { channel: 'error', text: formatError(notice.error, false) };
     case 'rate-limited': {
       const slowing = notice.pinned
         ? ' (--rate is fixed)'
@@ -39,14 +119,20 @@ export function wordNotice(notice: Notice): { channel: NoticeChannel; text: stri
   }
 }
 
+/** An error inside a sentence: its one line without the "events: " every line of ours starts with. */
+function errorText(error: unknown): string {
+  return formatError(error, false).replace(/^events: /, '');
+}
+
 /** A reporter that words each notice and hands it to the progress reporter (none yet: dropped). */
-export function progressReporter(progress: () => Progress | undefined): Reporter {
+export function progressReporter(progress: () => NoticeOutlet | undefined): Reporter {
   return {
     notice: (notice) => {
       const target = progress();
       if (!target) return;
-      const { channel, text } = wordNotice(notice);
-      target[channel](text);
+      const { channel, text, once } = wordNotice(notice);
+      if (channel === 'tip') target.tip(text, once);
+      else target[channel](text);
     },
   };
 }

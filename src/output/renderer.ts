@@ -2,36 +2,20 @@
 // chosen format and hands it to the sink. Writes of a page are one chunk, so pages of several
 // subscriptions never interleave mid-line.
 import type { ChalkInstance } from 'chalk';
-import type { Reference } from '../core/refs.js';
 import { formatAsanaEvent } from './human-asana.js';
 import { formatBoxEvent } from './human-box.js';
 import type { EventBatch } from '../core/event-batch.js';
 import type { SnapshotItem } from '../core/provider.js';
 import { UNICODE_GLYPHS, type Glyphs } from './glyphs.js';
 import { clean } from './human.js';
-import { eventLines, noticeLine, snapshotLines, type NoticeKind, type RecordOrigin } from './json.js';
+import { eventLines, noticeLine, snapshotLines } from './json.js';
+import type { RecordNoticeKind, RecordSink, RecordTarget } from '../core/record-sink.js';
 import type { Progress } from './progress.js';
 import type { Sink } from './sink.js';
 
-export interface RenderTarget {
-  ref: Reference;
-  origin: RecordOrigin;
-}
-
-export interface Renderer {
-  /** Resolves with the lines (one per event) the sink accepted: fewer than the events when a stop cut the page short. */
-  events(target: RenderTarget, events: EventBatch): Promise<number>;
-  notice(target: RenderTarget, kind: NoticeKind, fields?: Record<string, unknown>): Promise<void>;
-  snapshot(target: RenderTarget, items: readonly SnapshotItem[]): Promise<void>;
-  /** Everything written so far has left the process (and with `durable`, is on disk). */
-  flush(durable?: boolean): Promise<void>;
-  /** Records (one line each) handed to the OS so far: a page cut short by a stop is counted exactly. */
-  readonly linesWritten: number;
-  /** See Sink: lines a pipe's reader can no longer lose; absent, every line written. */
-  readonly linesSettled?: number;
-  /** See Sink: lines that count as delivered on a stop; absent, every line written. */
-  linesDelivered?(): number;
-}
+/** The follow loop's record sink (core/record-sink.ts), by the name the output layer knows it. */
+export type Renderer = RecordSink;
+export type RenderTarget = RecordTarget;
 
 export class JsonRenderer implements Renderer {
   constructor(private readonly sink: Sink) {}
@@ -52,7 +36,7 @@ export class JsonRenderer implements Renderer {
     return events.length ? this.sink.write(eventLines(events, target.origin, new Date().toISOString())) : 0;
   }
 
-  async notice(target: RenderTarget, kind: NoticeKind, fields?: Record<string, unknown>): Promise<void> {
+  async notice(target: RenderTarget, kind: RecordNoticeKind, fields?: Record<string, unknown>): Promise<void> {
     await this.sink.write(noticeLine(kind, target.origin, fields));
   }
 
@@ -109,7 +93,7 @@ export class HumanRenderer implements Renderer {
   }
 
   // A resync reaches a person as a warning on stderr (the loop prints it); a snapshot is framed.
-  async notice(target: RenderTarget, kind: NoticeKind, fields: Record<string, unknown> = {}): Promise<void> {
+  async notice(target: RenderTarget, kind: RecordNoticeKind, fields: Record<string, unknown> = {}): Promise<void> {
     const { chalk } = this.options;
     const { rule } = this.options.glyphs ?? UNICODE_GLYPHS;
     const line =

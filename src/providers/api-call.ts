@@ -5,7 +5,7 @@ import type { TokenSource } from '../auth/token-source.js';
 import type { ProviderContext } from '../core/provider.js';
 import { DOCUMENTED_RATE_PER_MIN, Governor } from '../net/governor.js';
 import { NotTlsError, TlsError } from '../net/http-errors.js';
-import type { HttpClient, HttpResponse } from '../net/http.js';
+import type { HttpClient, HttpMethod, HttpResponse } from '../net/http.js';
 import { parseRetryAfter, withRetry, type RetryPolicy } from '../net/retry.js';
 import { afterAnswers, checkApiAnswer, notTlsError, type Vendor } from './base-url-check.js';
 
@@ -42,17 +42,21 @@ export class ApiCaller {
       new Governor({ vendor: VENDOR_NAME[options.vendor], ratePerMin: DOCUMENTED_RATE_PER_MIN[options.vendor] });
   }
 
-  /** GETs (or OPTIONS) `url` until `read` accepts the answer or throws an error that is final. */
+  /**
+   * GETs (or OPTIONS, POSTs `json`, DELETEs) `url` until `read` accepts the answer or throws an
+   * error that is final.
+   */
   call<T>(
     url: URL,
     ctx: ProviderContext,
     subscription: string,
     read: (res: HttpResponse) => T,
-    method: 'GET' | 'OPTIONS' = 'GET',
+    method: HttpMethod = 'GET',
+    json?: unknown,
   ): Promise<T> {
     const governor = this.#governor;
     const { retry } = this.#options;
-    const send = (): Promise<HttpResponse> => this.#send(url, method, ctx.signal);
+    const send = (): Promise<HttpResponse> => this.#send(url, method, json, ctx.signal);
     return withRetry(
       async () => {
         const res = await governor.send(subscription, ctx.signal, send, (r) =>
@@ -68,20 +72,26 @@ export class ApiCaller {
   }
 
   /** One attempt: the current token, and on a 401 one renewal (OAuth) before the answer counts. */
-  async #send(url: URL, method: 'GET' | 'OPTIONS', signal: AbortSignal): Promise<HttpResponse> {
+  async #send(url: URL, method: HttpMethod, json: unknown, signal: AbortSignal): Promise<HttpResponse> {
     const { auth } = this.#options;
     const token = await auth.token(signal);
-    const res = await this.#exchange(url, method, token, signal);
+    const res = await this.#exchange(url, method, json, token, signal);
     if (res.status !== 401 || !auth.renewable) return res;
-    return this.#exchange(url, method, await auth.renewAfter401(token, signal), signal);
+    return this.#exchange(url, method, json, await auth.renewAfter401(token, signal), signal);
   }
 
-  async #exchange(url: URL, method: 'GET' | 'OPTIONS', token: string, signal: AbortSignal): Promise<HttpResponse> {
+  async #exchange(
+    url: URL,
+    method: HttpMethod,
+    json: unknown,
+    token: string,
+    signal: AbortSignal,
+  ): Promise<HttpResponse> {
     const { vendor, http } = this.#options;
     const { base } = this;
     let res: HttpResponse;
     try {
-      res = await http.request({ url, method, token, signal });
+      res = await http.request({ url, method, json, token, signal });
     } catch (error) {
       if (!(error instanceof NotTlsError || error instanceof TlsError)) throw error;
       if (this.#answered) throw afterAnswers(vendor, base, error);

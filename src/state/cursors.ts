@@ -6,6 +6,7 @@
 // Ctrl-C acted as two and the cursor of the page in flight was never saved.
 import fs from 'node:fs';
 import path from 'node:path';
+import { cursorProblem } from '../core/cursor-rules.js';
 import { StateError } from '../core/errors.js';
 import { fsyncDir, writeFileAtomic, writeFileDurable } from '../lib/durable.js';
 import { folderError, isFileSystemError, makeStateFolder } from './folder.js';
@@ -105,14 +106,17 @@ export class CursorFile {
     try {
       return readRecord(this.path, this.key.provider);
     } catch (error) {
-      if (error instanceof StateError && /is corrupt/.test(error.message)) {
-        const reset = `events state reset ${this.key.subscription}${this.key.group === 'default' ? '' : ` --group ${this.key.group}`}`;
-        throw new StateError(error.message, `start this subscription over from now: ${reset} (or rm '${this.path}')`, {
-          cause: error,
-        });
-      }
+      if (error instanceof StateError && /is corrupt/.test(error.message)) throw this.needsReset(error);
       throw error;
     }
+  }
+
+  /** The same error, with the command that starts this subscription over as its fix. */
+  needsReset(error: StateError): StateError {
+    const reset = `events state reset ${this.key.subscription}${this.key.group === 'default' ? '' : ` --group ${this.key.group}`}`;
+    return new StateError(error.message, `start this subscription over from now: ${reset} (or rm '${this.path}')`, {
+      cause: error,
+    });
   }
 
   /**
@@ -231,6 +235,10 @@ function readRecord(
   const held = (cursor as Record<string, unknown>)[token ?? ''];
   if (token && !(typeof held === 'string' || (token === 'position' && typeof held === 'number')))
     throw corrupt(file, new Error(`its cursor holds no ${token} token`));
+  // The rule every received cursor passes (an older version stored whatever came): a cursor that
+  // breaks it would be sent on every run and refused, or answered 412 with the events lost.
+  const problem = token ? cursorProblem(typeof held === 'number' ? String(held) : held) : undefined;
+  if (problem !== undefined) throw corrupt(file, new Error(`its ${token} token ${problem}`));
   return data as unknown as CursorRecord;
 }
 

@@ -46,6 +46,12 @@ export async function startTestBed(options: EmulatorOptions = {}): Promise<TestB
     eventRequests: () =>
       emulator.requests.filter((r) => r.path.endsWith('/events')).map((r) => ({ path: r.path, query: r.query })),
     close: async () => {
+      // The realtime server answers a long poll that carries the access token (Box's does, the SDKs
+      // send one), but the CLI must not: the channel is the credential, the host is another one.
+      if (emulator.box.realtimeAuthorized > 0)
+        throw new Error(
+          `the CLI sent its access token to the realtime server ${emulator.box.realtimeAuthorized} times`,
+        );
       await emulator.close();
       fs.rmSync(stateDir, { recursive: true, force: true });
     },

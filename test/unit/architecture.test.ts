@@ -14,7 +14,7 @@ const LAYERS: string[][] = [
   ['commands'],
   ['app'],
   ['follow', 'providers', 'auth', 'output', 'emulator'],
-  ['net', 'state', 'config'],
+  ['net', 'state', 'config', 'webhooks'],
   ['core'],
   ['lib'],
 ];
@@ -74,6 +74,13 @@ describe('the layout of src/', () => {
       roomOf(from) === 'follow' ? tos.filter((to) => roomOf(to) === 'net').map((to) => `${from} -> ${to}`) : [],
     );
     expect(net).toEqual([]);
+  });
+
+  it('keeps the follow core ignorant of the terminal: follow/ imports nothing from output/ (it reports through core/notice.ts and writes to core/record-sink.ts)', () => {
+    const output = [...graph].flatMap(([from, tos]) =>
+      roomOf(from) === 'follow' ? tos.filter((to) => roomOf(to) === 'output').map((to) => `${from} -> ${to}`) : [],
+    );
+    expect(output).toEqual([]);
   });
 
   it('keeps the emulator apart from the client: it shares no code but lib/', () => {

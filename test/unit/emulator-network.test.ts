@@ -139,25 +139,33 @@ describe('emulator: compression of API answers', () => {
   });
 });
 
-describe('emulator: the Box realtime server takes no bearer token', () => {
-  it('answers 400 naming the Authorization header, and the channel alone as before', async () => {
+describe('emulator: the Box realtime server ignores a bearer token, as the real one does', () => {
+  it('answers a long poll sent the way the official SDKs send it (token in the header), and counts it', async () => {
     const e = await emulator();
     const options = await raw(`${e.url}/2.0/events`, { method: 'OPTIONS', headers: bearer });
     const server = (JSON.parse(options.body.toString('utf8')) as { entries: Array<{ url: string }> }).entries[0]!.url;
     const now = await raw(`${e.url}/2.0/events?stream_position=now`, { headers: bearer });
     const position = /"next_stream_position":(\d+)/.exec(now.body.toString('utf8'))![1]!;
-    e.box.appendEvents(1);
-    const leaked = await raw(`${server}&stream_position=${position}`, { headers: bearer });
-    expect(leaked.status).toBe(400);
-    const error = JSON.parse(leaked.body.toString('utf8')) as { status: number; code: string; message: string };
-    expect(error).toMatchObject({ status: 400, code: 'bad_request' });
-    expect(error.message).toMatch(/no Authorization header: the channel in the URL is the credential/);
-    expect(e.violations).toEqual([
-      'realtime server: GET with an Authorization header (the channel is the credential; the access token must not go there)',
-    ]);
+    const appended = e.box.appendEvents(2);
+    // box-node-sdk and box-typescript-sdk-gen both send Authorization on the realtime GET.
+    const sdkLike = await raw(`${server}&stream_position=${position}`, { headers: bearer });
+    expect(sdkLike.status).toBe(200);
+    expect(JSON.parse(sdkLike.body.toString('utf8'))).toEqual({ message: 'new_change' });
+    expect(e.box.realtimeAuthorized).toBe(1);
+    const page = await raw(`${e.url}/2.0/events?stream_position=${position}`, { headers: bearer });
+    const ids = (JSON.parse(page.body.toString('utf8')) as { entries: Array<{ event_id: string }> }).entries.map(
+      (entry) => entry.event_id,
+    );
+    expect(ids).toEqual(appended.map((event) => event['event_id']));
+    const control = JSON.parse((await raw(`${e.url}/_emulator`)).body.toString('utf8')) as {
+      box: { realtime_authorized: number };
+    };
+    expect(control.box.realtime_authorized).toBe(1);
+    expect(e.violations).toEqual([]);
     const good = await raw(`${server}&stream_position=${position}`);
     expect(good.status).toBe(200);
     expect(JSON.parse(good.body.toString('utf8'))).toEqual({ message: 'new_change' });
+    expect(e.box.realtimeAuthorized).toBe(1);
     const unknown = await raw(`${e.url}/subscribe?channel=nope&stream_position=${position}`);
     expect(JSON.parse(unknown.body.toString('utf8'))).toEqual({ message: 'reconnect' });
   });

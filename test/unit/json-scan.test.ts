@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { MAX_DEPTH, nestedDeeperThan, scanPage, TooDeepError } from '../../src/lib/json-scan.js';
 import { scanGarbled } from '../../src/providers/page-scan.js';
-import { TransientError } from '../../src/net/retry.js';
+import { BadPageError } from '../../src/core/errors.js';
 import { eventLines, META_KEY } from '../../src/output/json.js';
 import { EventBatch } from '../../src/core/event-batch.js';
 
@@ -245,7 +245,7 @@ describe('json-scan', () => {
     const page = `{"sync":"a","sync":"b","data":[{"a":${deep}}],"has_more":false}`;
     expect(scanPage(page, 'data')).toBeUndefined();
     expect(nestedDeeperThan(page)).toBe(true);
-    expect(() => scanGarbled(page, 'data', 'Asana')).toThrow(TransientError);
+    expect(() => scanGarbled(page, 'data', 'Asana')).toThrow(BadPageError);
     expect(() => scanGarbled(page, 'data', 'Asana')).toThrow(
       /Asana sent a 200 answer holding a value nested deeper than 256 levels \(garbled body\)/,
     );

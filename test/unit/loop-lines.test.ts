@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StaticTokenSource } from '../../src/auth/token-source.js';
 import { follow, type Subscription } from '../../src/follow/loop.js';
 import { HttpClient } from '../../src/net/http.js';
-import type { Progress } from '../../src/output/progress.js';
-import type { Renderer } from '../../src/output/renderer.js';
+import type { RecordSink } from '../../src/core/record-sink.js';
 import { AsanaProvider } from '../../src/providers/asana/provider.js';
 import { parseReference } from '../../src/core/refs.js';
 import type { CursorFile, CursorRecord } from '../../src/state/cursors.js';
@@ -60,7 +59,7 @@ describe('the follow loop on a shared sink', () => {
         reset: () => undefined,
       } as unknown as CursorFile;
       let lines = 0;
-      const renderer: Renderer = {
+      const records: RecordSink = {
         get linesWritten() {
           return lines;
         },
@@ -74,12 +73,6 @@ describe('the follow loop on a shared sink', () => {
         snapshot: async () => undefined,
         flush: async () => undefined,
       };
-      const progress = {
-        status: () => undefined,
-        debug: () => undefined,
-        note: () => undefined,
-        retrying: () => undefined,
-      } as unknown as Progress;
       const sub: Subscription = {
         ref,
         provider,
@@ -87,8 +80,7 @@ describe('the follow loop on a shared sink', () => {
         origin: { provider: 'asana', subscription: ref.id, group: 'g' },
       };
       await follow(sub, {
-        renderer,
-        progress,
+        records,
         signal: stop.signal,
         options: { once: true, onExpire: 'fail' },
         prefetchSent: () => http.sent(),

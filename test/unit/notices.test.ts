@@ -1,18 +1,11 @@
-// The reporter port: the rate governor and the follow loop hand over notices as data, and the
+// The reporter port: the rate governor and the follow core hand over notices as data, and the
 // output layer alone words them (the texts below are the ones users and other tests know).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StaticTokenSource } from '../../src/auth/token-source.js';
-import type { Notice } from '../../src/core/notice.js';
-import { parseReference } from '../../src/core/refs.js';
-import { follow, type Subscription } from '../../src/follow/loop.js';
+// What the follow core reports, kind by kind, is test/unit/follow-reports.test.ts.
+import { describe, expect, it } from 'vitest';
+import { LockedError, NotFoundError } from '../../src/core/errors.js';
+import type { Notice, NoticeKind } from '../../src/core/notice.js';
 import { Governor, type GovernorClock } from '../../src/net/governor.js';
-import { HttpClient } from '../../src/net/http.js';
-import { progressReporter, wordNotice } from '../../src/output/notices.js';
-import type { Progress } from '../../src/output/progress.js';
-import type { Renderer } from '../../src/output/renderer.js';
-import { AsanaProvider } from '../../src/providers/asana/provider.js';
-import type { CursorFile, CursorRecord } from '../../src/state/cursors.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { progressReporter, wordNotice, type NoticeChannel, type NoticeOutlet } from '../../src/output/notices.js';
 
 /** Time stands still: the governor's waits never end, which these tests do not need. */
 const still: GovernorClock = { now: () => 0, setTimer: () => 0, clearTimer: () => undefined };
@@ -48,8 +41,123 @@ describe('the rate governor reports notices, never text', () => {
   });
 });
 
-describe('the output layer words each notice and picks its channel', () => {
-  it.each<[Notice, string, string]>([
+/** One or more notices of each kind, its channel and its words: a kind missing here does not compile. */
+const WORDING: { [K in NoticeKind]: Array<[Extract<Notice, { kind: K }>, NoticeChannel, string]> } = {
+  reading: [[{ kind: 'reading', subject: 'project 1' }, 'status', 'reading project 1 …']],
+  waiting: [[{ kind: 'waiting', subject: 'project 1' }, 'status', 'waiting for events on project 1 …']],
+  crawling: [[{ kind: 'crawling', subject: 'project 1' }, 'status', 'crawling project 1 …']],
+  'cursor-started': [[{ kind: 'cursor-started', subject: 'project 1' }, 'debug', 'project 1: started a new cursor']],
+  'first-run': [
+    [
+      { kind: 'first-run', subject: 'project 1' },
+      'tip',
+      'project 1: first run: the cursor is now stored and events start from here; the next run prints what happened since',
+    ],
+  ],
+  'cursor-expired': [
+    [
+      { kind: 'cursor-expired', subject: 'project 1', ageMs: 3 * 3_600_000 },
+      'warn',
+      'the stored cursor of project 1 has expired (saved 3 h ago); events since then were missed',
+    ],
+    [
+      { kind: 'cursor-expired', subject: 'project 1', ageMs: undefined },
+      'warn',
+      'the stored cursor of project 1 has expired (saved unknown ago); events since then were missed',
+    ],
+  ],
+  'repeats-dropped': [
+    [{ kind: 'repeats-dropped', subject: 'box events', count: 2 }, 'debug', 'box events: dropped 2 repeated events'],
+  ],
+  'stopped-mid-page': [
+    [
+      { kind: 'stopped-mid-page', subject: 'project 1', written: 3, selected: 10 },
+      'debug',
+      'project 1: stopped after 3 of 10 lines of a page',
+    ],
+  ],
+  rewound: [
+    [
+      { kind: 'rewound', subject: 'project 1', lines: 4 },
+      'debug',
+      'project 1: 4 lines written to the pipe are not counted: the next run repeats them',
+    ],
+  ],
+  'none-matched': [
+    [{ kind: 'none-matched', read: 1, flags: '--user 9' }, 'note', '1 event read, none matched --user 9'],
+    [{ kind: 'none-matched', read: 10, flags: '--user 9' }, 'note', '10 events read, none matched --user 9'],
+  ],
+  'listing-failed': [
+    [
+      {
+        kind: 'listing-failed',
+        subject: 'projects:7',
+        error: new NotFoundError('workspace 7 was not found', 'check it'),
+      },
+      'note',
+      'could not list projects:7, keeping the last list: workspace 7 was not found (check it)',
+    ],
+  ],
+  'project-added': [
+    [
+      { kind: 'project-added', subject: 'projects:7', gid: '42', name: 'Q3', alreadyFollowed: false, newInList: false },
+      'debug',
+      'projects:7: following project 42 "Q3"',
+    ],
+    [
+      {
+        kind: 'project-added',
+        subject: 'projects:7',
+        gid: '42',
+        name: undefined,
+        alreadyFollowed: true,
+        newInList: true,
+      },
+      'debug',
+      'projects:7: also lists project 42 (new in the list)',
+    ],
+  ],
+  'project-left': [
+    [
+      { kind: 'project-left', subject: 'projects:7', gid: '42' },
+      'note',
+      'project 42 left projects:7 (archived, deleted or moved): stopped following it; its cursor is kept',
+    ],
+  ],
+  'project-locked': [
+    [
+      { kind: 'project-locked', error: new LockedError('project 42 is followed by process 9', 'stop it') },
+      'note',
+      'project 42 is followed by process 9 (stop it); trying again at the next listing',
+    ],
+  ],
+  'projects-in-shard': [
+    [
+      { kind: 'projects-in-shard', subject: 'projects:7', mine: 3, listed: 9, shard: { index: 1, count: 3 } },
+      'debug',
+      'projects:7: 3 of 9 listed projects in this process (shard 1/3)',
+    ],
+    [
+      { kind: 'projects-in-shard', subject: 'projects:7', mine: 9, listed: 9, shard: undefined },
+      'debug',
+      'projects:7: 9 of 9 listed projects in this process',
+    ],
+  ],
+  'subscription-gone': [
+    [
+      { kind: 'subscription-gone', subject: 'project 42' },
+      'note',
+      'project 42 is gone (404: deleted, or no longer visible to the token): stopped following it; its cursor is kept',
+    ],
+  ],
+  'subscription-not-found': [
+    [
+      { kind: 'subscription-not-found', error: new NotFoundError('project 42 was not found', 'check the gid') },
+      'error',
+      'events: project 42 was not found (check the gid)',
+    ],
+  ],
+  'rate-limited': [
     [
       { kind: 'rate-limited', vendor: 'Asana', retryAfterMs: 2000, slowedToPerMin: 1050, pinned: false },
       'note',
@@ -65,6 +173,8 @@ describe('the output layer words each notice and picks its channel', () => {
       'note',
       'rate limited by Box (429); retrying in 1 s (--rate is fixed)',
     ],
+  ],
+  stretched: [
     [
       { kind: 'stretched', subscriptions: 400, intervalMs: 1000, ratePerMin: 900, basis: 'learned' },
       'note',
@@ -75,6 +185,8 @@ describe('the output layer words each notice and picks its channel', () => {
       'note',
       '400 subscriptions at --interval 1 need 24,000 requests/min; --rate allows 60/min: each is polled about every 400 s',
     ],
+  ],
+  retrying: [
     [
       { kind: 'retrying', subject: 'project 1', reason: 'Asana answered 503', delayMs: 1500, rateLimited: false },
       'retrying',
@@ -85,6 +197,8 @@ describe('the output layer words each notice and picks its channel', () => {
       'debug',
       'project 1: Asana answered 429; retrying in 2 s',
     ],
+  ],
+  recovered: [
     [
       { kind: 'recovered', subject: 'listing projects', downMs: 12_400, rateLimitedOnly: false },
       'note',
@@ -95,105 +209,38 @@ describe('the output layer words each notice and picks its channel', () => {
       'debug',
       'project 1: recovered after 0.9 s',
     ],
-  ])('%o', (notice, channel, text) => {
-    expect(wordNotice(notice)).toEqual({ channel, text });
+  ],
+};
+
+/** Progress as the notices see it, recording "<channel> <text>" (and a tip's once key). */
+function recordingOutlet(heard: string[]): NoticeOutlet {
+  const on =
+    (channel: string) =>
+    (text: string): void => {
+      heard.push(`${channel} ${text}`);
+    };
+  return {
+    status: on('status'),
+    note: on('note'),
+    tip: (text, once) => heard.push(`tip ${text}${once === undefined ? '' : ` [once: ${once}]`}`),
+    warn: on('warn'),
+    retrying: on('retrying'),
+    debug: on('debug'),
+    error: on('error'),
+  };
+}
+
+describe('the output layer words each notice and picks its channel', () => {
+  it.each(Object.values(WORDING).flat() as Array<[Notice, NoticeChannel, string]>)('%o', (notice, channel, text) => {
+    expect(wordNotice(notice)).toMatchObject({ channel, text });
     const heard: string[] = [];
-    const progress = {
-      note: (t: string) => heard.push(`note ${t}`),
-      retrying: (t: string) => heard.push(`retrying ${t}`),
-      debug: (t: string) => heard.push(`debug ${t}`),
-    } as unknown as Progress;
-    progressReporter(() => progress).notice(notice);
-    expect(heard).toEqual([`${channel} ${text}`]);
+    progressReporter(() => recordingOutlet(heard)).notice(notice);
+    expect(heard).toEqual([`${channel} ${text}${channel === 'tip' ? ' [once: first-run]' : ''}`]);
   });
 
   it('drops a notice that comes before the progress reporter exists', () => {
     expect(() =>
       progressReporter(() => undefined).notice({ kind: 'recovered', subject: 'x', downMs: 1, rateLimitedOnly: false }),
     ).not.toThrow();
-  });
-});
-
-describe('the follow loop reports its retries as notices', () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startTestBed();
-  });
-  afterAll(() => bed.close());
-
-  it('a 503 and the recovery after it, with the subscription as the subject', async () => {
-    const project = bed.emulator.asana.projectGids[0]!;
-    const base = `${bed.emulator.url}/api/1.0`;
-    const first = (await (
-      await fetch(`${base}/events?resource=${project}`, { headers: { authorization: 'Bearer t' } })
-    ).json()) as { sync: string };
-    bed.emulator.asana.appendEvents(project, 3);
-    bed.emulator.faults.add({ kind: 'status', status: 503, path: '/events', times: 1 });
-    const http = new HttpClient({ userAgent: 'test', timeoutMs: 10_000 });
-    const notices: Notice[] = [];
-    try {
-      const provider = new AsanaProvider({
-        baseUrl: base,
-        auth: new StaticTokenSource('asana', 't', 'ASANA_ACCESS_TOKEN'),
-        http,
-        retry: { baseMs: 10, capMs: 10 },
-        intervalMs: 1000,
-      });
-      const ref = parseReference(project);
-      const key = { provider: 'asana', host: provider.host, subscription: ref.id, group: 'g' };
-      const stored: CursorRecord = {
-        ...key,
-        version: 1,
-        label: ref.label,
-        cursor: { sync: first.sync },
-        savedAt: new Date().toISOString(),
-      };
-      const cursors = {
-        key,
-        path: '',
-        load: () => stored,
-        save: async () => undefined,
-        saveQuick: async () => undefined,
-      } as unknown as CursorFile;
-      const renderer: Renderer = {
-        linesWritten: 0,
-        events: async (_t, events) => events.length,
-        notice: async () => undefined,
-        snapshot: async () => undefined,
-        flush: async () => undefined,
-      };
-      const progress = {
-        status: () => undefined,
-        debug: () => undefined,
-        note: () => undefined,
-        retrying: () => undefined,
-      } as unknown as Progress;
-      const sub: Subscription = {
-        ref,
-        provider,
-        cursors,
-        origin: { provider: 'asana', subscription: ref.id, group: 'g' },
-      };
-      await follow(sub, {
-        renderer,
-        progress,
-        signal: new AbortController().signal,
-        options: { once: true, onExpire: 'fail' },
-        prefetchSent: () => http.sent(),
-        reporter: { notice: (n) => notices.push(n) },
-      });
-    } finally {
-      await http.close();
-    }
-    expect(notices).toEqual([
-      {
-        kind: 'retrying',
-        subject: parseReference(project).label,
-        reason: expect.stringMatching(/503/),
-        delayMs: expect.any(Number),
-        rateLimited: false,
-      },
-      { kind: 'recovered', subject: parseReference(project).label, downMs: expect.any(Number), rateLimitedOnly: false },
-    ]);
   });
 });

@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StaticTokenSource } from '../../src/auth/token-source.js';
 import { follow, type Subscription } from '../../src/follow/loop.js';
 import { HttpClient } from '../../src/net/http.js';
-import type { Progress } from '../../src/output/progress.js';
-import type { Renderer } from '../../src/output/renderer.js';
+import type { RecordSink } from '../../src/core/record-sink.js';
 import { AsanaProvider } from '../../src/providers/asana/provider.js';
 import { parseReference } from '../../src/core/refs.js';
 import type { CursorFile, CursorRecord } from '../../src/state/cursors.js';
@@ -73,7 +72,7 @@ describe('prefetch', () => {
       } as unknown as CursorFile;
       let pages = 0;
       let lines = 0;
-      const renderer: Renderer = {
+      const records: RecordSink = {
         get linesWritten() {
           return lines;
         },
@@ -86,12 +85,6 @@ describe('prefetch', () => {
         snapshot: async () => undefined,
         flush: async () => undefined,
       };
-      const progress = {
-        status: () => undefined,
-        debug: () => undefined,
-        note: () => undefined,
-        retrying: () => undefined,
-      } as unknown as Progress;
       const sub: Subscription = {
         ref,
         provider,
@@ -99,8 +92,7 @@ describe('prefetch', () => {
         origin: { provider: 'asana', subscription: ref.id, group: 'g' },
       };
       await follow(sub, {
-        renderer,
-        progress,
+        records,
         signal: new AbortController().signal,
         options: { once: true, onExpire: 'fail' },
         prefetchSent: () => http.sent(),

@@ -3,7 +3,7 @@
 // workspace events, opt_fields values from the spec's enum).
 import { rejectedHint, type TokenSource } from '../../auth/token-source.js';
 import { badValue } from '../../core/bounds.js';
-import { ApiError, AuthError, NotFoundError } from '../../core/errors.js';
+import { ApiError, AuthError, CursorRefusedError, NotFoundError } from '../../core/errors.js';
 import { closest } from '../../lib/suggest.js';
 import type { HttpClient, HttpResponse } from '../../net/http.js';
 import { sanitizeText } from '../../lib/sanitize.js';
@@ -15,9 +15,8 @@ import { sleep } from '../../lib/sleep.js';
 import type { TimerGrid } from '../../net/timer-grid.js';
 import { AsanaCrawler } from './crawl.js';
 import { listProjects, type ListedProject } from './projects.js';
-import { scanGarbled } from '../page-scan.js';
-import { EventBatch } from '../../core/event-batch.js';
-import type { Cursor, FetchResult, Page, Provider, ProviderContext, SnapshotItem } from '../../core/provider.js';
+import { readEventsPage, readFreshSync } from './events-page.js';
+import type { Cursor, FetchResult, Provider, ProviderContext, SnapshotItem } from '../../core/provider.js';
 import { parseJsonObject } from '../../lib/json-object.js';
 
 export { DEFAULT_ASANA_BASE_URL } from '../defaults.js';
@@ -144,7 +143,7 @@ export class AsanaProvider implements Provider {
   }
 
   #events(ref: AsanaRef, sync: string | undefined, ctx: ProviderContext): Promise<FetchResult> {
-    return this.#call(this.eventsUrl(ref, sync), ctx, (res) => interpret(ref, res, this.#options.auth));
+    return this.#call(this.eventsUrl(ref, sync), ctx, (res) => interpret(ref, res, this.#options.auth, sync));
   }
 
   #call<T>(url: URL, ctx: ProviderContext, read: (res: HttpResponse) => T): Promise<T> {
@@ -157,30 +156,13 @@ function asAsana(ref: Reference): AsanaRef {
   return ref;
 }
 
-function interpret(ref: AsanaRef, res: HttpResponse, auth: TokenSource): FetchResult {
-  if (res.status === 200) {
-    const page = scanEventsPage(res.body);
-    if (page) return { kind: 'page', page };
-    const body = parseJsonObject(res.body);
-    if (
-      !body ||
-      !Array.isArray(body['data']) ||
-      typeof body['sync'] !== 'string' ||
-      typeof body['has_more'] !== 'boolean'
-    ) {
-      throw new TransientError('Asana sent a 200 answer without data, sync and has_more (truncated or garbled body)');
-    }
-    return {
-      kind: 'page',
-      page: { events: EventBatch.fromValues(body['data']), next: { sync: body['sync'] }, more: body['has_more'] },
-    };
-  }
-  if (res.status === 412) {
-    const body = parseJsonObject(res.body);
-    if (!body || typeof body['sync'] !== 'string')
-      throw new TransientError('Asana sent a 412 answer without a fresh sync token');
-    return { kind: 'expired', fresh: { sync: body['sync'] } };
-  }
+function interpret(ref: AsanaRef, res: HttpResponse, auth: TokenSource, sync: string | undefined): FetchResult {
+  // Checked before anything of it is handed on (events-page.ts): a bad page is retried.
+  if (res.status === 200) return { kind: 'page', page: readEventsPage(res.body) };
+  if (res.status === 412) return { kind: 'expired', fresh: readFreshSync(res.body) };
+  // The request line carried the stored token, and the server found it too long: only a reset helps.
+  if (sync !== undefined && (res.status === 414 || res.status === 431))
+    throw new CursorRefusedError(`Asana refused the stored sync token of ${ref.label} as too long (${res.status})`);
   throw statusError(ref, res, auth);
 }
 
@@ -233,19 +215,6 @@ function statusError(ref: AsanaRef, res: HttpResponse, auth: TokenSource): Error
     `Asana answered ${status} for ${ref.label}${said}`,
     status === 400 ? 'check the flags (for example --fields)' : undefined,
   );
-}
-
-/** The usual page, its events kept as sent; undefined for anything else (then it is parsed). */
-function scanEventsPage(text: string): Page | undefined {
-  const scanned = scanGarbled(text, 'data', 'Asana');
-  const sync = scanned?.fields.get('sync');
-  const more = scanned?.fields.get('has_more');
-  if (!scanned || sync?.charCodeAt(0) !== 0x22 || (more !== 'true' && more !== 'false')) return undefined;
-  return {
-    events: EventBatch.fromTexts(scanned.items),
-    next: { sync: JSON.parse(sync) as string },
-    more: more === 'true',
-  };
 }
 
 function serverMessage(text: string): string | undefined {

@@ -3,7 +3,7 @@
 // return fewer than `limit` entries while more remain), positions stay exact decimal strings,
 // and repeated events are dropped by event_id (the follow loop does that through eventId()).
 import { rejectedHint, type TokenSource } from '../../auth/token-source.js';
-import { ApiError, AuthError, UsageError } from '../../core/errors.js';
+import { ApiError, AuthError, CursorRefusedError, UsageError } from '../../core/errors.js';
 import { NetworkError, type HttpClient, type HttpResponse } from '../../net/http.js';
 import { sanitizeText } from '../../lib/sanitize.js';
 import { ApiCaller } from '../api-call.js';
@@ -12,8 +12,7 @@ import type { Governor } from '../../net/governor.js';
 import { parseRetryAfter, TransientError, type RetryPolicy } from '../../net/retry.js';
 import { sleep } from '../../lib/sleep.js';
 import type { TimerGrid } from '../../net/timer-grid.js';
-import { exactPosition } from './position.js';
-import { scanGarbled } from '../page-scan.js';
+import { readBoxPage, type BoxPage } from './events-page.js';
 import { EventBatch } from '../../core/event-batch.js';
 import type { Cursor, FetchResult, Provider, ProviderContext } from '../../core/provider.js';
 
@@ -95,19 +94,16 @@ export class BoxProvider implements Provider {
     // "now" is not a clean cut: admin_logs_streaming repeats the tail of the page before a position,
     // and a first run has no saved ids to drop it by. What was created before this second is old.
     const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
-    const page = await this.#page(box, 'now', ctx);
-    return { position: page.position ?? '0', notBefore };
+    const page = await this.#page(box, 'now', ctx, false);
+    return { position: page.position, notBefore };
   }
 
   async fetch(ref: Reference, cursor: Cursor, ctx: ProviderContext): Promise<FetchResult> {
     const box = asBox(ref);
     const position = String(cursor['position'] ?? '0');
-    const page = await this.#page(box, position, ctx);
+    const page = await this.#page(box, position, ctx, true);
     // An empty admin_logs page may carry position 0: never move a real checkpoint back to it.
-    const next =
-      page.entries.length === 0 && (page.position === undefined || page.position === '0')
-        ? position
-        : (page.position ?? position);
+    const next = page.entries.length === 0 && page.position === '0' ? position : page.position;
     // A cursor that started at "now" keeps its start: an event created before it is never printed.
     const notBefore = typeof cursor['notBefore'] === 'string' ? cursor['notBefore'] : undefined;
     const events = notBefore === undefined ? page.entries : createdSince(page.entries, Date.parse(notBefore));
@@ -202,7 +198,8 @@ export class BoxProvider implements Provider {
     return channel;
   }
 
-  #page(ref: BoxRef, position: string, ctx: ProviderContext): Promise<BoxPage> {
+  /** `stored`: the position is a stored cursor, which a 414 or 431 refuses for good. */
+  #page(ref: BoxRef, position: string, ctx: ProviderContext, stored: boolean): Promise<BoxPage> {
     const url = new URL(`${this.#base}/events`);
     url.searchParams.set('stream_type', ref.streamType);
     url.searchParams.set('stream_position', position);
@@ -211,7 +208,17 @@ export class BoxProvider implements Provider {
       url.searchParams.set('event_type', this.#options.eventTypes.join(','));
     if (this.#options.createdAfter) url.searchParams.set('created_after', this.#options.createdAfter);
     if (this.#options.createdBefore) url.searchParams.set('created_before', this.#options.createdBefore);
-    return this.#call(ref, url, ctx, 'GET', (res) => readPage(res.body));
+    return this.#call(
+      ref,
+      url,
+      ctx,
+      'GET',
+      (res) => readBoxPage(res.body),
+      (res) => {
+        if (stored && (res.status === 414 || res.status === 431))
+          throw new CursorRefusedError(`Box refused the stored position of ${ref.label} as too long (${res.status})`);
+      },
+    );
   }
 
   #call<T>(
@@ -220,9 +227,11 @@ export class BoxProvider implements Provider {
     ctx: ProviderContext,
     method: 'GET' | 'OPTIONS',
     read: (res: HttpResponse) => T,
+    refuse?: (res: HttpResponse) => void,
   ): Promise<T> {
     const accept = (res: HttpResponse): T => {
       if (res.status === 200) return read(res);
+      refuse?.(res);
       throw boxError(ref, res, this.#options.auth);
     };
     return this.#api.call(url, ctx, ctx.subscription ?? ref.id, accept, method);
@@ -232,27 +241,6 @@ export class BoxProvider implements Provider {
 function asBox(ref: Reference): BoxRef {
   if (ref.provider !== 'box') throw new TypeError(`not a Box reference: ${ref.label}`);
   return ref;
-}
-
-interface BoxPage {
-  entries: EventBatch;
-  position: string | undefined;
-}
-
-/** A 200 events answer; its entries kept as sent when the scanner passes the text (json-scan.ts). */
-function readPage(text: string): BoxPage {
-  const scanned = scanGarbled(text, 'entries', 'Box');
-  const position = scanned?.fields.get('next_stream_position');
-  if (scanned && position !== undefined) {
-    return { entries: EventBatch.fromTexts(scanned.items), position: exactPosition(text, JSON.parse(position)) };
-  }
-  const body = parseJson(text) as { entries?: unknown; next_stream_position?: unknown } | undefined;
-  if (!body || !Array.isArray(body.entries) || body.next_stream_position === undefined) {
-    throw new TransientError(
-      'Box sent a 200 answer without entries and next_stream_position (truncated or garbled body)',
-    );
-  }
-  return { entries: EventBatch.fromValues(body.entries), position: exactPosition(text, body.next_stream_position) };
 }
 
 /** The events created at or after `since` (ms); one without a readable created_at is kept. */
