@@ -90,6 +90,8 @@ const RTT_GAIN = 1 / 8;
 /** The stretch message waits until the rate has held this long, and repeats only on a big change. */
 const SETTLE_MS = 10_000;
 const BIG_CHANGE = 1.5;
+/** Demand up to this share of the rate stretches the interval too little to be worth a line. */
+const STRETCH_TOLERANCE = 1.05;
 
 export interface Ticket {
   readonly sentAt: number;
@@ -427,7 +429,8 @@ export class Governor {
     const rate = this.ratePerMin;
     const subscriptions = demand.subscriptions();
     const needed = (subscriptions * 60_000) / demand.intervalMs;
-    if (subscriptions <= 0 || needed <= rate) return;
+    // Within a few percent the interval barely moves: "need 800/min; allows about 800/min" is noise.
+    if (subscriptions <= 0 || needed <= rate * STRETCH_TOLERANCE) return;
     const told = this.#toldRate;
     if (told !== undefined && Math.max(told, rate) / Math.min(told, rate) < BIG_CHANGE) return;
     this.#toldRate = rate;

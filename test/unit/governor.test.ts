@@ -377,6 +377,14 @@ describe('stretch', () => {
     ]);
   });
 
+  it('says nothing when the demand exceeds the budget by a few percent only (the interval barely moves)', async () => {
+    const { clock, governor, notes, run } = setup({ ratePerMin: 1500 });
+    governor.setDemand(51, 2000); // 1,530/min
+    for (let s = 0; s < 51; s++) void run(`s${s}`, 1_000_000);
+    await clock.advance(60_000);
+    expect(notes).toEqual([]);
+  });
+
   it('says nothing when the demand fits the budget', async () => {
     const { clock, governor, notes, run } = setup({ ratePerMin: 1500 });
     governor.setDemand(10, 5000);
