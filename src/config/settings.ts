@@ -14,6 +14,7 @@ import { BOUNDS, checkBound, describeBound, describeSize, parseSize, type Bound 
 import { MAX_SHARDS } from '../core/shard.js';
 import { ConfigError, UsageError } from '../core/errors.js';
 import { parseRate, RATE_BOUNDS } from '../core/rate.js';
+import { redactText } from '../lib/redact.js';
 import { closest, orList } from '../lib/suggest.js';
 import { groupDigits } from '../lib/digits.js';
 
@@ -147,6 +148,12 @@ const httpUrl = (raw: string | number): string | undefined => {
     return undefined; // not a URL
   }
 };
+/**
+ * A base URL: paths are appended to it as text ("<base>/events?…"), so a query string or a
+ * fragment in it would end up in the middle of every request's path.
+ */
+const baseUrl = (raw: string | number): string | undefined =>
+  typeof raw === 'string' && !/[?#]/.test(raw) ? httpUrl(raw) : undefined;
 const numberIn = (bound: Bound) => ({
   parse: (raw: string | number) => checkBound(bound, raw),
   mustBe: describeBound(bound),
@@ -321,8 +328,8 @@ export const FLAGS = {
     help: 'Asana API base URL',
     doc: 'Asana API base URL (also `ASANA_BASE_URL`); an emulator: see [emulator.md](emulator.md)',
     default: 'https://app.asana.com/api/1.0',
-    parse: httpUrl,
-    mustBe: 'an http(s) URL such as "https://app.asana.com/api/1.0"',
+    parse: baseUrl,
+    mustBe: 'an http(s) URL without a query string or fragment, such as "https://app.asana.com/api/1.0"',
     example: 'https://app.asana.com/api/1.0',
   }),
   boxBaseUrl: setting({
@@ -333,8 +340,8 @@ export const FLAGS = {
     help: 'Box API base URL',
     doc: 'Box API base URL (also `BOX_BASE_URL`)',
     default: 'https://api.box.com/2.0',
-    parse: httpUrl,
-    mustBe: 'an http(s) URL such as "https://api.box.com/2.0"',
+    parse: baseUrl,
+    mustBe: 'an http(s) URL without a query string or fragment, such as "https://api.box.com/2.0"',
     example: 'https://api.box.com/2.0',
   }),
   interval: setting({
@@ -716,9 +723,10 @@ export function resolveSettings(
 function variable(row: Setting, raw: string | undefined): unknown {
   if (raw === undefined || raw === '') return undefined;
   const parsed = row.parse(raw);
+  // A refused URL is echoed without its credentials (a base URL's ?access_token=…).
   if (parsed === undefined)
     throw new UsageError(
-      `${row.env} must be ${row.mustBe}, not ${JSON.stringify(raw)}`,
+      `${row.env} must be ${row.mustBe}, not ${JSON.stringify(redactText(raw))}`,
       `for example ${row.env}=${row.example}, or unset it`,
     );
   return parsed;
@@ -834,7 +842,7 @@ export function readFileSettings(dir: string, warn: (line: string) => void = () 
     const mustBe = row.choices ? orList(row.choices.map((c) => JSON.stringify(c))) : (row.fileMustBe ?? row.mustBe);
     if (parsed === undefined)
       throw new ConfigError(
-        `${file}: "${key}" must be ${mustBe}, not ${JSON.stringify(raw)}`,
+        `${file}: "${key}" must be ${mustBe}, not ${typeof raw === 'string' ? JSON.stringify(redactText(raw)) : JSON.stringify(raw)}`,
         `fix the value of "${key}", or remove the key: events config unset ${key}`,
       );
     settings[key] = parsed;

@@ -8,7 +8,7 @@ import v8 from 'node:v8';
 import zlib from 'node:zlib';
 import type { Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { classifyFailure, DEADLINE, TooLarge } from './http-errors.js';
-import { proxySettings, type ProxyChoice, type ProxySettings } from './proxy.js';
+import { proxyForUrl, proxySettings, type ProxyChoice, type ProxySettings } from './proxy.js';
 import { redactUrl } from '../lib/redact.js';
 
 export { NetworkError, ProxyError, TlsError } from './http-errors.js';
@@ -132,6 +132,11 @@ export class HttpClient {
     const dispatcher = this.#dispatcher;
     this.#dispatcher = undefined;
     await dispatcher?.destroy();
+  }
+
+  /** The proxy a request to `url` goes through (and which setting named it); undefined: direct. */
+  proxyFor(url: URL): { url: string; from: string } | undefined {
+    return proxyForUrl(url, this.#proxy());
   }
 
   /** Read once: the dispatcher is built from it, and failures name the proxy from it. */
