@@ -10,6 +10,7 @@ import { colorLevel } from '../output/color.js';
 import { Progress } from '../output/progress.js';
 import { glyphsFor } from '../output/glyphs.js';
 import { AtomicFileSink } from '../output/sink.js';
+import { redactedLines } from '../lib/redact.js';
 
 export async function runSnapshot(config: TailConfig, io: TailIO): Promise<number> {
   const http = new HttpClient({
@@ -35,7 +36,7 @@ export async function runSnapshot(config: TailConfig, io: TailIO): Promise<numbe
         `${expander.id} has no snapshot of its own`,
         "snapshot the projects one by one, or use events tail --snapshot to get each listed project's snapshot on its first run",
       );
-    const providers = createProviders(config, http, io.env, (line) => io.stderr.write(`${line}\n`));
+    const providers = createProviders(config, http, io.env, redactedLines(io.stderr));
     const renderer = await createRenderer(
       { ...config, output: undefined, json: config.json || config.output !== undefined },
       io,

@@ -14,7 +14,7 @@ import {
 } from '../core/errors.js';
 import { HttpClient, isLoopback } from '../net/http.js';
 import type { ProxyChoice } from '../net/proxy.js';
-import { redactText } from '../lib/redact.js';
+import { redactedLines, redactText } from '../lib/redact.js';
 import { colorLevel, type ColorChoice } from '../output/color.js';
 import { Progress } from '../output/progress.js';
 import { HumanRenderer, JsonRenderer, type Renderer } from '../output/renderer.js';
@@ -85,7 +85,7 @@ export interface TailIO {
 }
 
 export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
-  const debug = config.verbose ? (line: string) => io.stderr.write(`events: debug: ${line}\n`) : undefined;
+  const debug = config.verbose ? redactedLines(io.stderr, 'events: debug: ') : undefined;
   // Every subscription's wait and request listens to the stop signal: hundreds are expected.
   setMaxListeners(0, io.stop.signal);
   const http = new HttpClient({
@@ -112,14 +112,7 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
     // their projects split by the same hash.
     const refs = config.refs.filter((ref) => isExpander(ref) || inShard(ref.id, config.shard));
     if (!refs.length && !config.once) throw emptyShard(config);
-    const providers = createProviders(
-      { ...config, refs },
-      http,
-      io.env,
-      (line) => io.stderr.write(`${line}\n`),
-      governors,
-      grid,
-    );
+    const providers = createProviders({ ...config, refs }, http, io.env, redactedLines(io.stderr), governors, grid);
     set = new SubscriptionSet({
       store: new CursorStore(config.stateDir),
       providers,

@@ -5,6 +5,7 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import { badValue } from '../core/bounds.js';
 import { ExitCode, StopRequested, UsageError, exitCodeOf, formatError } from '../core/errors.js';
 import { closest, orList } from '../lib/suggest.js';
+import { redactText } from '../lib/redact.js';
 import { version } from '../lib/version.js';
 import { helpOf, parseOption, settingKeys, settingsOf, type SettingCommand } from '../config/settings.js';
 import type { IO } from '../commands/context.js';
@@ -522,7 +523,10 @@ function oneLineError(text: string, where: string): string {
     .trim()
     .replace(/^\((.*)\)$/, '$1');
   const cause = first.replace(/^error: /, '');
-  return `events: ${cause} (${hint ? hint.replace(/^Did you mean/, 'did you mean') : `see '${where} --help'`})\n`;
+  // commander quotes what was typed (`unknown option '--proxy=http://u:pw@h'`).
+  return redactText(
+    `events: ${cause} (${hint ? hint.replace(/^Did you mean/, 'did you mean') : `see '${where} --help'`})\n`,
+  );
 }
 
 /**

@@ -7,6 +7,7 @@ import { OAuthTokenSource, type TokenSource } from '../auth/token-source.js';
 import { EventsError, ExitCode } from '../core/errors.js';
 import { configDir, proxyChoice, readFileSettings, resolveSettings, type OptionValues } from '../config/settings.js';
 import { userAgent } from '../lib/version.js';
+import { redactedLines, redactValue } from '../lib/redact.js';
 
 interface Out {
   stdout: NodeJS.WritableStream;
@@ -34,11 +35,11 @@ export async function authStatus(
   options: OptionValues,
   out: Out,
 ): Promise<number> {
-  const file = readFileSettings(configDir(out.env), (line) => out.stderr.write(`events: ${line}\n`));
+  const file = readFileSettings(configDir(out.env), redactedLines(out.stderr, 'events: '));
   const settings = resolveSettings('auth', options, file);
   const baseUrls: Record<AuthProvider, string> = { asana: settings.asanaBaseUrl, box: settings.boxBaseUrl };
   const timeoutMs = 1000 * settings.timeout;
-  const debug = flags['verbose'] === true ? (line: string) => out.stderr.write(`events: debug: ${line}\n`) : undefined;
+  const debug = flags['verbose'] === true ? redactedLines(out.stderr, 'events: debug: ') : undefined;
   const { HttpClient } = await import('../net/http.js');
   const http = new HttpClient({
     userAgent: userAgent(),
@@ -51,7 +52,8 @@ export async function authStatus(
   const providers: AuthProvider[] = provider === 'asana' || provider === 'box' ? [provider] : ['asana', 'box'];
   const rows: AuthStatusRow[] = [];
   try {
-    for (const name of providers) rows.push(await statusOf(name, baseUrls[name], flags, http, out));
+    // A token URL or an error may quote a URL with credentials: the rows are redacted once, here.
+    for (const name of providers) rows.push(redactValue(await statusOf(name, baseUrls[name], flags, http, out)));
   } finally {
     await http.close();
   }
@@ -90,7 +92,7 @@ async function statusOf(
       retry,
       baseUrl,
       allowInsecureHttp: flags['allowInsecureHttp'] === true,
-      warn: (line) => out.stderr.write(`${line}\n`),
+      warn: redactedLines(out.stderr),
     });
     if (!source) return row;
     row.configured = true;

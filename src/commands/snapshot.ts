@@ -4,6 +4,7 @@ import { parseReference } from '../core/refs.js';
 import { runSnapshot } from '../app/snapshot.js';
 import type { OptionValues } from '../config/settings.js';
 import { buildTailConfig, commandSettings } from './tail.js';
+import { redactedLines } from '../lib/redact.js';
 
 export async function snapshotCommand(
   resources: string[],
@@ -19,7 +20,7 @@ export async function snapshotCommand(
       'snapshot Asana projects, tasks, goals or workspaces; for Box use events tail box:admin_logs --since 7d --once',
     );
   // A snapshot is a one-shot job: retries give up in bounded time, like --once.
-  const warn = (line: string): void => void io.stderr.write(`events: ${line}\n`);
+  const warn = redactedLines(io.stderr, 'events: ');
   const settings = commandSettings('snapshot', options, io.env, warn);
   const config = buildTailConfig(resources, { ...flags, once: true }, settings, io.env, warn);
   return runSnapshot(config, io);

@@ -12,6 +12,7 @@ import { configDir, pick, readFileSettings } from '../config/settings.js';
 import { CursorStore, fileNameFor, type CursorRecord } from '../state/cursors.js';
 import { acquireLock } from '../state/lock.js';
 import { folderError } from '../state/folder.js';
+import { redactedLines, redactValue } from '../lib/redact.js';
 
 /** Asana sync tokens expire after 24 h: an older cursor has most likely lost events. */
 const ASANA_TOKEN_LIFETIME_MS = 24 * 3600_000;
@@ -38,7 +39,7 @@ export function stateList(flags: Record<string, unknown>, out: Out): number {
     .list((file, error) => problems.push(`${file}: ${error.message}`))
     .filter((r) => group === undefined || r.group === group);
   const now = out.now ?? Date.now();
-  const rows = records.map((r) => summary(r, now));
+  const rows = records.map((r) => redactValue(summary(r, now)));
   if (flags['json']) {
     out.stdout.write(`${JSON.stringify(rows)}\n`);
   } else if (rows.length === 0) {
@@ -72,7 +73,8 @@ export function stateList(flags: Record<string, unknown>, out: Out): number {
       `events: warning: the cursor of ${row.label} (group ${row.group}) is ${row.age} old; Asana tokens expire after 24 h, so the next run will re-crawl it\n`,
     );
   }
-  for (const problem of problems) out.stderr.write(`events: warning: unreadable state file ${problem}\n`);
+  const warn = redactedLines(out.stderr, 'events: warning: ');
+  for (const problem of problems) warn(`unreadable state file ${problem}`);
   return 0;
 }
 
@@ -97,11 +99,9 @@ export function stateShow(resource: string, flags: Record<string, unknown>, out:
     );
   }
   const now = out.now ?? Date.now();
-  const records = matches.map((record) => ({
-    ...summary(record, now),
-    cursor: record.cursor,
-    recent_event_ids: record.seen ?? null,
-  }));
+  const records = matches.map((record) =>
+    redactValue({ ...summary(record, now), cursor: record.cursor, recent_event_ids: record.seen ?? null }),
+  );
   if (flags['json']) {
     out.stdout.write(`${JSON.stringify(records)}\n`);
     return 0;
@@ -132,7 +132,7 @@ export function stateShow(resource: string, flags: Record<string, unknown>, out:
 export async function stateReset(resource: string, flags: Record<string, unknown>, out: Out): Promise<number> {
   const dir = configDir(out.env);
   const ref = storedReference(resource);
-  const settings = readFileSettings(dir, (line) => out.stderr.write(`events: ${line}\n`));
+  const settings = readFileSettings(dir, redactedLines(out.stderr, 'events: '));
   const group = pick(typeof flags['group'] === 'string' ? flags['group'] : undefined, settings.group, 'default')!;
   const host =
     flags['allHosts'] === true
@@ -190,7 +190,7 @@ function storedReference(resource: string): Reference {
 /** --group, else config.json's group: what `tail` would use; undefined shows every group. */
 function groupFilter(flags: Record<string, unknown>, dir: string, out: Out): string | undefined {
   if (typeof flags['group'] === 'string') return flags['group'];
-  return readFileSettings(dir, (line) => out.stderr.write(`events: ${line}\n`)).group;
+  return readFileSettings(dir, redactedLines(out.stderr, 'events: ')).group;
 }
 
 /** The API host `events tail` would talk to for this reference: environment, then config.json. */

@@ -23,6 +23,7 @@ import { runTail, type TailConfig } from '../app/tail.js';
 import type { OnExpire } from '../follow/loop.js';
 import { CursorStore } from '../state/cursors.js';
 import { userAgent } from '../lib/version.js';
+import { redactedLines } from '../lib/redact.js';
 
 /**
  * The settings of a run of `command`: commander's flags and variables, then config.json beneath
@@ -211,7 +212,7 @@ export async function tailCommand(
   options: OptionValues,
   io: IO,
 ): Promise<number> {
-  const warn = (line: string): void => void io.stderr.write(`events: ${line}\n`);
+  const warn = redactedLines(io.stderr, 'events: ');
   // Checked before the references file is read: `--output ''` must not consume stdin first.
   const settings = commandSettings('tail', options, io.env, warn);
   const refsFile = typeof flags['refsFile'] === 'string' ? flags['refsFile'] : undefined;

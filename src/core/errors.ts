@@ -1,6 +1,7 @@
 // Every failure the user can act on is one of these classes. The core throws them; only
 // src/main.ts turns them into a one-line message and an exit code, so no module deep in the
 // stack ever calls process.exit() and skips saving a cursor.
+import { redactText } from '../lib/redact.js';
 
 export const ExitCode = {
   ok: 0,
@@ -179,7 +180,12 @@ export class StopRequested extends Error {
   }
 }
 
+/** The one error line (with the stack under --verbose), redacted: a message may quote a URL. */
 export function formatError(error: unknown, verbose: boolean): string {
+  return redactText(unredactedError(error, verbose));
+}
+
+function unredactedError(error: unknown, verbose: boolean): string {
   if (error instanceof EventsError) {
     const line = `events: ${error.message}${error.hint ? ` (${error.hint})` : ''}`;
     return verbose && error.stack ? `${line}\n${error.stack}` : line;

@@ -3,6 +3,7 @@
 import type { Ora } from 'ora';
 import type { ColorLevel } from './color.js';
 import { sanitizeText } from '../lib/sanitize.js';
+import { redactText } from '../lib/redact.js';
 import { UNICODE_GLYPHS, type Glyphs } from './glyphs.js';
 
 export interface ProgressOptions {
@@ -46,7 +47,7 @@ export class Progress {
   status(text: string): void {
     if (!this.#spinner || this.#stopped) return;
     const { ellipsis } = this.options.glyphs ?? UNICODE_GLYPHS;
-    this.#spinner.text = sanitizeText(text).replaceAll('…', ellipsis);
+    this.#spinner.text = redactText(sanitizeText(text)).replaceAll('…', ellipsis);
     if (!this.#spinner.isSpinning) this.#spinner.start();
   }
 
@@ -115,7 +116,8 @@ export class Progress {
     this.#spinner?.stop();
   }
 
-  #line(text: string): void {
+  #line(unredacted: string): void {
+    const text = redactText(unredacted);
     const spinner = this.#spinner;
     if (spinner?.isSpinning) {
       spinner.clear();
