@@ -11,6 +11,8 @@ import { Progress } from '../output/progress.js';
 import { glyphsFor } from '../output/glyphs.js';
 import { AtomicFileSink } from '../output/sink.js';
 import { redactedLines } from '../lib/redact.js';
+import type { Provider, ProviderContext, SnapshotItem } from '../core/provider.js';
+import type { Reference } from '../core/refs.js';
 
 export async function runSnapshot(config: TailConfig, io: TailIO): Promise<number> {
   const http = new HttpClient({
@@ -60,7 +62,8 @@ export async function runSnapshot(config: TailConfig, io: TailIO): Promise<numbe
           'snapshot Asana projects, tasks, goals or workspaces',
         );
       const origin = { provider: provider.name, subscription: ref.id, group: config.group };
-      await recrawl({ ref, origin, provider }, { renderer, progress }, ctx, 'snapshot');
+      const started = await withFirstBatchRead(provider, ref, ctx);
+      await recrawl({ ref, origin, provider: started }, { renderer, progress }, ctx, 'snapshot');
     }
     if (sink instanceof AtomicFileSink) await sink.commit();
     return ExitCode.ok;
@@ -74,4 +77,19 @@ export async function runSnapshot(config: TailConfig, io: TailIO): Promise<numbe
     await sink.close();
     await http.close();
   }
+}
+
+/**
+ * The provider with its crawl of `ref` already started and its first batch read: a gid that is no
+ * resource (exit 4) fails here, before recrawl prints a snapshot_begin that no end would follow.
+ */
+async function withFirstBatchRead(provider: Provider, ref: Reference, ctx: ProviderContext): Promise<Provider> {
+  const batches = provider.crawl!(ref, ctx)[Symbol.asyncIterator]();
+  const first = await batches.next();
+  async function* replay(): AsyncGenerator<SnapshotItem[]> {
+    if (first.done) return;
+    yield first.value;
+    for (let next = await batches.next(); !next.done; next = await batches.next()) yield next.value;
+  }
+  return Object.assign(Object.create(provider) as Provider, { crawl: () => replay() });
 }

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, eventsOf, jsonLines, RunningCli, runShell, waitUntil } from '../helpers/cli.js';
+import { BIN, eventsOf, jsonLines, runCli, RunningCli, runShell, waitUntil } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/in-process.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 
@@ -201,6 +201,20 @@ describe('cron exports', () => {
     expect(
       fs.existsSync(path.join(bed.stateDir, 'cursors')) ? fs.readdirSync(path.join(bed.stateDir, 'cursors')) : [],
     ).toEqual([]);
+  });
+
+  it('snapshot of an unknown gid: exit 4, one line, and no snapshot_begin without its end', async () => {
+    for (const args of [['--json'], []]) {
+      // A real process: its stdout is not a buffer that an error could leave unwritten.
+      const run = await runCli(['snapshot', bed.project, '999999999', ...args], bed.env());
+      expect(run.code, run.stderr).toBe(4);
+      expect(run.stderr).toBe(
+        'events: 999999999 is neither a project, a task nor a goal that this token can read (check the gid)\n',
+      );
+      // The known project's snapshot is whole; the unknown one printed nothing.
+      expect(run.stdout).not.toContain('999999999');
+      if (args.length) expect(kinds(jsonLines(run.stdout) as Rec[]).at(-1)).toBe('snapshot_end');
+    }
   });
 
   it('a failing snapshot leaves the previous file in place', async () => {
