@@ -203,6 +203,16 @@ describe('cron exports', () => {
     ).toEqual([]);
   });
 
+  it('human snapshot frames: no "(snapshot)" after "snapshot of", and "1 record"', async () => {
+    const empty = bed.emulator.asana.createProject('Empty board', 0);
+    const run = await runInProcess(['snapshot', empty], { env: bed.env() });
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^\\S+ snapshot of resource ${empty} \\S+$`));
+    expect(lines.at(-1)).toMatch(new RegExp(`^\\S+ end of snapshot of resource ${empty}: 1 record \\S+$`));
+    expect(lines).toHaveLength(3);
+  });
+
   it('snapshot of an unknown gid: exit 4, one line, and no snapshot_begin without its end', async () => {
     for (const args of [['--json'], []]) {
       // A real process: its stdout is not a buffer that an error could leave unwritten.
