@@ -8,6 +8,7 @@ import { EventsError, ExitCode } from '../core/errors.js';
 import { configDir, proxyChoice, readFileSettings, resolveSettings, type OptionValues } from '../config/settings.js';
 import { userAgent } from '../lib/version.js';
 import { redactedLines, redactValue } from '../lib/redact.js';
+import { GIVE_UP_HINT } from '../net/retry.js';
 
 interface Out {
   stdout: NodeJS.WritableStream;
@@ -86,7 +87,7 @@ async function statusOf(
   let source: TokenSource | undefined;
   try {
     // One token request: a token endpoint that is down fails at once (exit 75), no retries.
-    const retry = { baseMs: 1000, capMs: 1000, giveUpAfterMs: 0, random: () => 1 };
+    const retry = { baseMs: 1000, capMs: 1000, giveUpAfterMs: 0, giveUpHint: GIVE_UP_HINT.once, random: () => 1 };
     source = resolveAuth(provider, out.env, {
       http,
       retry,

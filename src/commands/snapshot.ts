@@ -5,6 +5,7 @@ import { runSnapshot } from '../app/snapshot.js';
 import type { OptionValues } from '../config/settings.js';
 import { buildTailConfig, commandSettings } from './tail.js';
 import { redactedLines } from '../lib/redact.js';
+import { GIVE_UP_HINT } from '../net/retry.js';
 
 export async function snapshotCommand(
   resources: string[],
@@ -23,5 +24,6 @@ export async function snapshotCommand(
   const warn = redactedLines(io.stderr, 'events: ');
   const settings = commandSettings('snapshot', options, io.env, warn);
   const config = buildTailConfig(resources, { ...flags, once: true }, settings, io.env, warn);
-  return runSnapshot(config, io);
+  // No cursor here: the give-up line must not say that one did not move.
+  return runSnapshot({ ...config, retry: { ...config.retry, giveUpHint: GIVE_UP_HINT.snapshot } }, io);
 }

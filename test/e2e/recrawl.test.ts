@@ -213,6 +213,16 @@ describe('cron exports', () => {
     expect(lines).toHaveLength(3);
   });
 
+  it('a snapshot that gives up says so without naming a cursor (it has none)', async () => {
+    bed.emulator.faults.add({ kind: 'status', status: 503, times: 1000 });
+    const run = await runInProcess(['snapshot', bed.project, '--give-up', '0'], { env: bed.env() });
+    expect(run.code, run.stderr).toBe(75);
+    expect(run.stderr).toMatch(
+      /^events: gave up after 1 failed attempt over 0 s: Asana answered 503[^\n]* \(the snapshot is incomplete and an --output file was left as it was: run it again later\)\n$/,
+    );
+    expect(run.stderr).not.toContain('cursor');
+  });
+
   it('snapshot of an unknown gid: exit 4, one line, and no snapshot_begin without its end', async () => {
     for (const args of [['--json'], []]) {
       // A real process: its stdout is not a buffer that an error could leave unwritten.
