@@ -156,6 +156,7 @@ export async function stateReset(resource: string, flags: Record<string, unknown
     const release = await acquireLock(path.join(store.locksDir, `${base}.lock`), {
       waitMs: 0,
       description: `${ref.label} (group ${group})`,
+      advice: 'stop that process (or let its --once run end), then reset again',
     });
     try {
       const file = path.join(store.cursorsDir, name);
