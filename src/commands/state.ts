@@ -42,6 +42,11 @@ export function stateList(flags: Record<string, unknown>, out: Out): number {
   const rows = records.map((r) => redactValue(summary(r, now)));
   if (flags['json']) {
     out.stdout.write(`${JSON.stringify(rows)}\n`);
+  } else if (rows.length === 0 && problems.length > 0) {
+    // Files are there but none reads: "no stored cursors" would hide them (they follow as warnings).
+    out.stderr.write(
+      `events: no readable cursors${group ? ` in group ${group}` : ''} in ${store.cursorsDir}: ${problems.length} ${problems.length === 1 ? 'file cannot' : 'files cannot'} be read (below)\n`,
+    );
   } else if (rows.length === 0) {
     out.stderr.write(
       `events: no stored cursors${group ? ` in group ${group}` : ''} in ${store.cursorsDir} (a first \`events tail <resource>\` creates one)\n`,
@@ -226,6 +231,16 @@ function hostOf(name: string): string {
   return name.split('__')[1] ?? '?';
 }
 
+/**
+ * A time as UTC ISO 8601: Box's created_at carries the account's offset (-08:00), cursors are
+ * saved in UTC, and one table must not mix the two. Text that is no time stays as it is.
+ */
+function utc(time: string | undefined): string | undefined {
+  if (time === undefined) return undefined;
+  const ms = Date.parse(time);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : time;
+}
+
 function summary(record: CursorRecord, now: number) {
   const ageMs = now - Date.parse(record.savedAt);
   return {
@@ -234,8 +249,8 @@ function summary(record: CursorRecord, now: number) {
     subscription: record.subscription,
     label: record.label,
     group: record.group,
-    last_event_at: record.lastEventAt ?? null,
-    saved_at: record.savedAt,
+    last_event_at: utc(record.lastEventAt) ?? null,
+    saved_at: utc(record.savedAt) ?? record.savedAt,
     age: formatAge(ageMs),
     age_seconds: Number.isFinite(ageMs) ? Math.round(ageMs / 1000) : null,
     likely_expired: record.provider === 'asana' && ageMs > ASANA_TOKEN_LIFETIME_MS,
