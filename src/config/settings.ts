@@ -14,6 +14,7 @@ import { ConfigError, UsageError } from '../core/errors.js';
 import { parseRate, RATE_BOUNDS } from '../core/rate.js';
 import { closest, orList } from '../lib/suggest.js';
 import { groupDigits } from '../lib/digits.js';
+import { describeJsonError } from '../lib/json-error.js';
 
 /** The commands whose options come from the table (`auth` is `auth status`). */
 export type SettingCommand = 'tail' | 'snapshot' | 'auth';
@@ -393,7 +394,7 @@ export function readConfigObject(dir: string): Record<string, unknown> {
     value = JSON.parse(content.replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new ConfigError(
-      `${file} is not valid JSON (${(error as Error).message})`,
+      `${file} is not valid JSON: ${describeJsonError(content.replace(/^\uFEFF/, ''), error)}`,
       'fix it in an editor, or remove it and set the settings again with events config set',
     );
   }
