@@ -50,8 +50,8 @@ export async function demoCommand(flags: Record<string, unknown>, io: IO): Promi
       `events demo: emulator at ${emulator.url}, tailing ${what} with simulated activity (Ctrl-C to stop)\n`,
     );
     const code = await runTail(config, { stdout: io.stdout, stderr: io.stderr, env, stop: io.stop });
-    // Ctrl-C is how a demo ends: that is success.
-    return code === 130 || code === 143 ? 0 : code;
+    // Ctrl-C ends a demo as it ends tail: 130 (143 for SIGTERM), what a shell expects of a signal.
+    return code;
   } finally {
     await emulator.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
