@@ -72,6 +72,8 @@ export interface TailConfig {
   relistMs: number;
   /** --rate: requests per minute per token, fixed; undefined: learned from 429s. */
   ratePerMin?: number;
+  /** The cursors go away with the run (demo): there is no next run to repeat lines, so none is promised. */
+  throwAwayState?: boolean;
 }
 
 export interface TailIO {
@@ -199,7 +201,9 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
       io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' ? io.stop.signal.reason : set.exitCode;
     // A pipe's reader may die with lines still in the pipe: the loops did not count those.
     const again = repeatable.lines ? `the last ${repeatable.lines} lines may be repeated by the next run` : undefined;
-    if (code === ExitCode.brokenPipe) {
+    if (config.throwAwayState) {
+      // `events demo | head`: nothing to warn about, no cursor will be read again.
+    } else if (code === ExitCode.brokenPipe) {
       progress.warn(
         `the reader of stdout went away; ${again ?? 'lines it had not read yet were lost with it'} (a reader that stops early should let events stop: --max-events N)`,
       );

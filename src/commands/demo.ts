@@ -49,7 +49,10 @@ export async function demoCommand(flags: Record<string, unknown>, io: IO): Promi
     io.stderr.write(
       `events demo: emulator at ${emulator.url}, tailing ${what} with simulated activity (Ctrl-C to stop)\n`,
     );
-    const code = await runTail(config, { stdout: io.stdout, stderr: io.stderr, env, stop: io.stop });
+    const code = await runTail(
+      { ...config, throwAwayState: true },
+      { stdout: io.stdout, stderr: io.stderr, env, stop: io.stop },
+    );
     // Ctrl-C ends a demo as it ends tail: 130 (143 for SIGTERM), what a shell expects of a signal.
     return code;
   } finally {

@@ -5,7 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cleanEnv, runCli, RunningCli, tempDir } from '../helpers/cli.js';
+import { BIN, cleanEnv, runCli, RunningCli, runShell, tempDir } from '../helpers/cli.js';
 import { makeTestPki } from '../helpers/tls.js';
 
 /** One GET with Node's own client; `ca` trusted for https. */
@@ -98,6 +98,15 @@ describe('events emulator', () => {
     for (const line of result.stdout.trim().split('\n'))
       expect(JSON.parse(line)).toHaveProperty('_events.kind', 'event');
     expect(result.stderr).toMatch(/events demo: emulator at http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it('events demo | head: exit 141 without a warning about repeats (its cursors are thrown away)', async () => {
+    const cut = await runShell(
+      `"${process.execPath}" "${BIN}" demo --json | head -n 2 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`,
+      cleanEnv({ EVENTS_CONFIG_DIR: tempDir() }),
+      30_000,
+    );
+    expect(cut.stderr).toMatch(/^events demo: emulator at http:\/\/127\.0\.0\.1:\d+, [^\n]*\nstatus=141\n$/);
   });
 
   it('--tls: HTTPS with a private CA made for the run, whose file it prints for NODE_EXTRA_CA_CERTS and removes on exit', async () => {
