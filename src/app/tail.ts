@@ -145,6 +145,8 @@ export async function runTail(config: TailConfig, io: TailIO): Promise<number> {
       sharesTerminalWithStdout: io.stdout.isTTY === true,
       colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true),
       glyphs: glyphsFor(io.env),
+      // A first --once --output FILE run writes nothing at all: its log gets the one line that says why.
+      tipsOffTerminal: config.once && config.output && config.output !== '-' ? ['first-run'] : [],
     });
     // --once: a cron run of an empty shard has done its job.
     if (!refs.length) progress.note(emptyShard(config).message);

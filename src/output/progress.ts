@@ -16,6 +16,11 @@ export interface ProgressOptions {
   colorLevel: ColorLevel;
   /** ASCII spinner and "..." when the locale is not UTF-8 (default Unicode). */
   glyphs?: Glyphs;
+  /**
+   * Tips (by their `once` kind) that are shown off a terminal too: the first `--once --output`
+   * run in a script writes nothing anywhere, and a person reading its log needs the one line.
+   */
+  tipsOffTerminal?: readonly string[];
 }
 
 export class Progress {
@@ -62,7 +67,9 @@ export class Progress {
    * the first tip of that kind is shown (a thousand listed projects get one first-run hint).
    */
   tip(text: string, once?: string): void {
-    if (this.options.quiet || this.options.stream.isTTY !== true) return;
+    if (this.options.quiet) return;
+    const offTerminal = once !== undefined && this.options.tipsOffTerminal?.includes(once) === true;
+    if (this.options.stream.isTTY !== true && !offTerminal) return;
     if (once !== undefined) {
       if (this.#tipsShown.has(once)) return;
       this.#tipsShown.add(once);

@@ -144,7 +144,9 @@ describe('cron exports', () => {
   it('--output appends each run exactly once, fsynced, and an empty run leaves the file untouched', async () => {
     const out = path.join(bed.stateDir, 'export.jsonl');
     const first = await runInProcess(['tail', big, '--once', '--json', '--output', out], { env: bed.env() });
-    expect(first).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    // The one line of a first run (see the next test); then silence.
+    expect(first).toMatchObject({ code: 0, stdout: '' });
+    expect(first.stderr).toMatch(/^events: [^\n]*: first run: the cursor is now stored[^\n]*\n$/);
     const a = bed.emulator.asana.appendEvents(big, 130);
     const second = await runInProcess(['tail', big, '--once', '--output', out], { env: bed.env() });
     expect(second).toMatchObject({ code: 0, stdout: '', stderr: '' });
@@ -159,6 +161,19 @@ describe('cron exports', () => {
     const afterIdle = fs.statSync(out);
     expect(afterIdle.mtimeMs).toBe(before.mtimeMs);
     expect(afterIdle.size).toBe(before.size);
+  });
+
+  it('the first --once --output run off a terminal says in one line what it did; later runs and --quiet say nothing', async () => {
+    const out = path.join(bed.stateDir, 'export.jsonl');
+    const first = await runCli(['tail', bed.project, '--once', '--output', out], bed.env());
+    expect(first).toMatchObject({ code: 0, stdout: '' });
+    expect(first.stderr).toMatch(
+      /^events: resource \d+: first run: the cursor is now stored and events start from here; [^\n]*\n$/,
+    );
+    const again = await runCli(['tail', bed.project, '--once', '--output', out], bed.env());
+    expect(again).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const quiet = await runCli(['tail', big, '--once', '--output', out, '--quiet'], bed.env());
+    expect(quiet).toMatchObject({ code: 0, stdout: '', stderr: '' });
   });
 
   it('snapshot --output replaces the file atomically', async () => {
