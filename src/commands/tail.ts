@@ -216,7 +216,7 @@ export async function tailCommand(
   // Checked before the references file is read: `--output ''` must not consume stdin first.
   const settings = commandSettings('tail', options, io.env, warn);
   const refsFile = typeof flags['refsFile'] === 'string' ? flags['refsFile'] : undefined;
-  const fileRefs = refsFile === undefined ? [] : await readRefsFile(refsFile, io.stdin);
+  const fileRefs = refsFile === undefined ? [] : await readRefsFile(refsFile, io.stdin, warn);
   const config = buildTailConfig(resources, flags, settings, io.env, warn, fileRefs);
   return runTail(config, io);
 }
