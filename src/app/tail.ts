@@ -435,7 +435,8 @@ export async function createRenderer(
   progress: Progress,
   prefixed: boolean,
 ): Promise<Renderer> {
-  if (config.json || config.output) return new JsonRenderer(sink);
+  if (config.json || config.output)
+    return new JsonRenderer(sink, config.output && config.output !== '-' ? undefined : progress);
   // chalk only for human output: scripts and cron never load it.
   const { Chalk } = await import('chalk');
   const level = colorLevel(config.color, io.env, io.stdout.isTTY === true);
