@@ -21,8 +21,18 @@ export function parseRefsText(text: string, name: string): Reference[] {
   return refs;
 }
 
-export async function readRefsFile(file: string, stdin: NodeJS.ReadableStream): Promise<Reference[]> {
+/**
+ * `hint` hears one line when `-` reads a terminal: a prompt-less wait looks like a hang to a
+ * person who did not mean to type the references.
+ */
+export async function readRefsFile(
+  file: string,
+  stdin: NodeJS.ReadableStream,
+  hint?: (line: string) => void,
+): Promise<Reference[]> {
   const name = file === '-' ? '(stdin)' : file;
+  if (file === '-' && (stdin as { isTTY?: boolean }).isTTY === true)
+    hint?.('reading references from stdin, one per line; end with Ctrl-D (or pipe a file: --refs-file - < refs.txt)');
   let text: string;
   try {
     text = file === '-' ? await readAll(stdin) : await fs.promises.readFile(file, 'utf8');

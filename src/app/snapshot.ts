@@ -11,6 +11,9 @@ import { colorLevel } from '../output/color.js';
 import { Progress } from '../output/progress.js';
 import { glyphsFor } from '../output/glyphs.js';
 import { AtomicFileSink } from '../output/sink.js';
+import { redactedLines } from '../lib/redact.js';
+import type { Provider, ProviderContext, SnapshotItem } from '../core/provider.js';
+import type { Reference } from '../core/refs.js';
 
 export async function runSnapshot(config: TailConfig, io: IO): Promise<number> {
   const http = new HttpClient({
@@ -36,7 +39,7 @@ export async function runSnapshot(config: TailConfig, io: IO): Promise<number> {
         `${expander.id} has no snapshot of its own`,
         "snapshot the projects one by one, or use events tail --snapshot to get each listed project's snapshot on its first run",
       );
-    const providers = createProviders(config, http, io.env, (line) => io.stderr.write(`${line}\n`));
+    const providers = createProviders(config, http, io.env, redactedLines(io.stderr));
     const renderer = await createRenderer(
       { ...config, output: undefined, json: config.json || config.output !== undefined },
       io,
@@ -61,7 +64,8 @@ export async function runSnapshot(config: TailConfig, io: IO): Promise<number> {
           'snapshot Asana projects, tasks, goals or workspaces',
         );
       const origin = { provider: provider.name, subscription: ref.id, group: config.group };
-      await recrawl({ ref, origin, provider }, { records: renderer, reporter }, ctx, 'snapshot');
+      const started = await withFirstBatchRead(provider, ref, ctx);
+      await recrawl({ ref, origin, provider: started }, { records: renderer, reporter }, ctx, 'snapshot');
     }
     if (sink instanceof AtomicFileSink) await sink.commit();
     return ExitCode.ok;
@@ -75,4 +79,19 @@ export async function runSnapshot(config: TailConfig, io: IO): Promise<number> {
     await sink.close();
     await http.close();
   }
+}
+
+/**
+ * The provider with its crawl of `ref` already started and its first batch read: a gid that is no
+ * resource (exit 4) fails here, before recrawl prints a snapshot_begin that no end would follow.
+ */
+async function withFirstBatchRead(provider: Provider, ref: Reference, ctx: ProviderContext): Promise<Provider> {
+  const batches = provider.crawl!(ref, ctx)[Symbol.asyncIterator]();
+  const first = await batches.next();
+  async function* replay(): AsyncGenerator<SnapshotItem[]> {
+    if (first.done) return;
+    yield first.value;
+    for (let next = await batches.next(); !next.done; next = await batches.next()) yield next.value;
+  }
+  return Object.assign(Object.create(provider) as Provider, { crawl: () => replay() });
 }

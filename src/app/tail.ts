@@ -14,7 +14,7 @@ import {
 } from '../core/errors.js';
 import { HttpClient, isLoopback } from '../net/http.js';
 import type { ProxyChoice } from '../net/proxy.js';
-import { redactText } from '../lib/redact.js';
+import { redactedLines, redactText } from '../lib/redact.js';
 import { colorLevel, type ColorChoice } from '../output/color.js';
 import { Progress } from '../output/progress.js';
 import { JsonRenderer, type Renderer } from '../output/renderer.js';
@@ -73,10 +73,12 @@ export interface TailConfig {
   relistMs: number;
   /** --rate: requests per minute per token, fixed; undefined: learned from 429s. */
   ratePerMin?: number;
+  /** The cursors go away with the run (demo): there is no next run to repeat lines, so none is promised. */
+  throwAwayState?: boolean;
 }
 
 export async function runTail(config: TailConfig, io: IO): Promise<number> {
-  const debug = config.verbose ? (line: string) => io.stderr.write(`events: debug: ${line}\n`) : undefined;
+  const debug = config.verbose ? redactedLines(io.stderr, 'events: debug: ') : undefined;
   // Every subscription's wait and request listens to the stop signal: hundreds are expected.
   setMaxListeners(0, io.stop.signal);
   const http = new HttpClient({
@@ -103,14 +105,7 @@ export async function runTail(config: TailConfig, io: IO): Promise<number> {
     // their projects split by the same hash.
     const refs = config.refs.filter((ref) => isExpander(ref) || inShard(ref.id, config.shard));
     if (!refs.length && !config.once) throw emptyShard(config);
-    const providers = createProviders(
-      { ...config, refs },
-      http,
-      io.env,
-      (line) => io.stderr.write(`${line}\n`),
-      governors,
-      grid,
-    );
+    const providers = createProviders({ ...config, refs }, http, io.env, redactedLines(io.stderr), governors, grid);
     const store = new CursorStore(config.stateDir);
     set = new SubscriptionSet({
       store,
@@ -142,6 +137,8 @@ export async function runTail(config: TailConfig, io: IO): Promise<number> {
       sharesTerminalWithStdout: io.stdout.isTTY === true,
       colorLevel: colorLevel(config.color, io.env, io.stderr.isTTY === true),
       glyphs: glyphsFor(io.env),
+      // A first --once --output FILE run writes nothing at all: its log gets the one line that says why.
+      tipsOffTerminal: config.once && config.output && config.output !== '-' ? ['first-run'] : [],
     });
     // --once: a cron run of an empty shard has done its job.
     if (!refs.length) progress.note(emptyShard(config).message);
@@ -201,7 +198,9 @@ export async function runTail(config: TailConfig, io: IO): Promise<number> {
       io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' ? io.stop.signal.reason : set.exitCode;
     // A pipe's reader may die with lines still in the pipe: the loops did not count those.
     const again = repeatable.lines ? `the last ${repeatable.lines} lines may be repeated by the next run` : undefined;
-    if (code === ExitCode.brokenPipe) {
+    if (config.throwAwayState) {
+      // `events demo | head`: nothing to warn about, no cursor will be read again.
+    } else if (code === ExitCode.brokenPipe) {
       progress.warn(
         `the reader of stdout went away; ${again ?? 'lines it had not read yet were lost with it'} (a reader that stops early should let events stop: --max-events N)`,
       );
@@ -431,7 +430,8 @@ export async function createRenderer(
   progress: Progress,
   prefixed: boolean,
 ): Promise<Renderer> {
-  if (config.json || config.output) return new JsonRenderer(sink);
+  if (config.json || config.output)
+    return new JsonRenderer(sink, config.output && config.output !== '-' ? undefined : progress);
   // chalk and the human format only for human output: scripts and cron never load them.
   const [{ Chalk }, { HumanRenderer }] = await Promise.all([import('chalk'), import('../output/human-renderer.js')]);
   const level = colorLevel(config.color, io.env, io.stdout.isTTY === true);

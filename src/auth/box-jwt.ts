@@ -65,10 +65,8 @@ export function loadBoxJwtConfig(path: string, warn?: (line: string) => void): B
       'point BOX_JWT_CONFIG at the config.json the Box developer console downloads, readable by this user',
     );
   }
-  if ((mode & 0o044) !== 0)
-    warn?.(
-      `events: warning: ${path} (BOX_JWT_CONFIG) holds a private key and is readable by group or others; chmod 600 ${path}`,
-    );
+  const download = 'use the config.json the Box developer console downloads (with a public/private key pair added)';
+  if (text.trim() === '') throw new AuthError(`BOX_JWT_CONFIG ${path} is empty`, download);
   let config: Record<string, unknown>;
   try {
     config = JSON.parse(text) as Record<string, unknown>;
@@ -78,19 +76,24 @@ export function loadBoxJwtConfig(path: string, warn?: (line: string) => void): B
       'use the config.json the Box developer console downloads',
     );
   }
+  // `{}` is an empty file, said first: not a missing field, nor a warning about a key it lacks.
+  if (config && typeof config === 'object' && !Array.isArray(config) && Object.keys(config).length === 0)
+    throw new AuthError(`BOX_JWT_CONFIG ${path} is empty ({})`, download);
   const settings = object(config?.['boxAppSettings']);
   const appAuth = object(settings?.['appAuth']);
   const field = (value: unknown, name: string): string => {
     if (typeof value === 'string' && value.trim() !== '') return value;
-    throw new AuthError(
-      `BOX_JWT_CONFIG ${path} has no ${name}`,
-      'use the config.json the Box developer console downloads (with a public/private key pair added)',
-    );
+    throw new AuthError(`BOX_JWT_CONFIG ${path} has no ${name}`, download);
   };
   const clientId = field(settings?.['clientID'], 'boxAppSettings.clientID');
   const clientSecret = field(settings?.['clientSecret'], 'boxAppSettings.clientSecret');
   const publicKeyId = field(appAuth?.['publicKeyID'], 'boxAppSettings.appAuth.publicKeyID');
   const pem = field(appAuth?.['privateKey'], 'boxAppSettings.appAuth.privateKey');
+  // Only now is it known to hold a private key worth warning about.
+  if ((mode & 0o044) !== 0)
+    warn?.(
+      `events: warning: ${path} (BOX_JWT_CONFIG) holds a private key and is readable by group or others; chmod 600 ${path}`,
+    );
   const passphrase = typeof appAuth?.['passphrase'] === 'string' ? appAuth['passphrase'] : '';
   const enterprise = config?.['enterpriseID'];
   let privateKey: KeyObject;

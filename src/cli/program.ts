@@ -3,6 +3,7 @@
 import { Argument, Command, CommanderError, Option, type Help } from 'commander';
 import { ExitCode, StopRequested, UsageError, exitCodeOf, formatError } from '../core/errors.js';
 import { closest } from '../lib/suggest.js';
+import { redactText } from '../lib/redact.js';
 import { version } from '../lib/version.js';
 import { settingKeys, PROVIDER_CHOICES, type CommandName } from '../config/settings.js';
 import {
@@ -426,7 +427,10 @@ function oneLineError(text: string, where: string): string {
     .trim()
     .replace(/^\((.*)\)$/, '$1');
   const cause = first.replace(/^error: /, '');
-  return `events: ${cause} (${hint ? hint.replace(/^Did you mean/, 'did you mean') : `see '${where} --help'`})\n`;
+  // commander quotes what was typed (`unknown option '--proxy=http://u:pw@h'`).
+  return redactText(
+    `events: ${cause} (${hint ? hint.replace(/^Did you mean/, 'did you mean') : `see '${where} --help'`})\n`,
+  );
 }
 
 /** An argument with a fixed set of values: worded as a bad flag value is, with a did-you-mean. */

@@ -15,6 +15,8 @@ import {
 } from '../config/settings.js';
 import type { IO } from '../core/io.js';
 import { userAgent } from '../lib/version.js';
+import { redactedLines, redactValue } from '../lib/redact.js';
+import { GIVE_UP_HINT } from '../net/retry.js';
 
 type AuthFlags = OptionsOf<'auth'>;
 
@@ -37,11 +39,11 @@ export async function authStatus(
   options: OptionValues,
   io: IO,
 ): Promise<number> {
-  const file = readFileSettings(configDir(io.env), (line) => io.stderr.write(`events: ${line}\n`));
+  const file = readFileSettings(configDir(io.env), redactedLines(io.stderr, 'events: '));
   const settings = resolveSettings('auth', options, file, io.env);
   const baseUrls: Record<AuthProvider, string> = { asana: settings.asanaBaseUrl, box: settings.boxBaseUrl };
   const timeoutMs = 1000 * settings.timeout;
-  const debug = flags.verbose === true ? (line: string) => io.stderr.write(`events: debug: ${line}\n`) : undefined;
+  const debug = flags.verbose === true ? redactedLines(io.stderr, 'events: debug: ') : undefined;
   const { HttpClient } = await import('../net/http.js');
   const http = new HttpClient({
     userAgent: userAgent(),
@@ -54,7 +56,8 @@ export async function authStatus(
   const providers: AuthProvider[] = provider ? [provider] : ['asana', 'box'];
   const rows: AuthStatusRow[] = [];
   try {
-    for (const name of providers) rows.push(await statusOf(name, baseUrls[name], flags, http, io));
+    // A token URL or an error may quote a URL with credentials: the rows are redacted once, here.
+    for (const name of providers) rows.push(redactValue(await statusOf(name, baseUrls[name], flags, http, io)));
   } finally {
     await http.close();
   }
@@ -87,13 +90,13 @@ async function statusOf(
   let source: TokenSource | undefined;
   try {
     // One token request: a token endpoint that is down fails at once (exit 75), no retries.
-    const retry = { baseMs: 1000, capMs: 1000, giveUpAfterMs: 0, random: () => 1 };
+    const retry = { baseMs: 1000, capMs: 1000, giveUpAfterMs: 0, giveUpHint: GIVE_UP_HINT.once, random: () => 1 };
     source = resolveAuth(provider, io.env, {
       http,
       retry,
       baseUrl,
       allowInsecureHttp: flags.allowInsecureHttp === true,
-      warn: (line) => io.stderr.write(`${line}\n`),
+      warn: redactedLines(io.stderr),
     });
     if (!source) return row;
     row.configured = true;

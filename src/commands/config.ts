@@ -1,31 +1,33 @@
 // `events config list|get|set|unset|path`: the user settings in config.json (the state folder),
 // checked by the same rules `tail` applies when it reads them. Written through conf (see
-// src/config/store.ts for what that takes); cursors never go through it.
+// src/config/store.ts for what that takes); cursors never go through it. What `list` and `get`
+// print passes the one redaction rule: a proxy's password stays in the file (mode 0600), never on
+// a screen or in a pasted log.
 import path from 'node:path';
 import { NotFoundError } from '../core/errors.js';
 import { configDir, checkSetting, readConfigObject, readFileSettings, settingKeys } from '../config/settings.js';
 import type { OptionsOf } from '../config/settings.js';
 import type { IO } from '../core/io.js';
 import { folderError, isFileSystemError, makeStateFolder } from '../state/folder.js';
+import { redactedLines, redactValue } from '../lib/redact.js';
 
 /** What these commands use of the IO (no stdin, no stop: they never wait). */
 type Out = Pick<IO, 'stdout' | 'stderr' | 'env'>;
 
-const warnTo =
-  (out: Out) =>
-  (line: string): void =>
-    void out.stderr.write(`events: ${line}\n`);
+const warnTo = (out: Out): ((line: string) => void) => redactedLines(out.stderr, 'events: ');
 
 export function configList(flags: OptionsOf<'config list'>, out: Out): number {
-  const settings = readFileSettings(configDir(out.env), warnTo(out));
-  if (flags.json) out.stdout.write(`${JSON.stringify(settings)}\n`);
+  const settings = redactValue(readFileSettings(configDir(out.env), warnTo(out)));
+  if (flags.json)
+    out.stdout.write(`${JSON.stringify(settings)}
+`);
   else for (const [key, value] of Object.entries(settings)) out.stdout.write(`${key} = ${JSON.stringify(value)}\n`);
   return 0;
 }
 
 export function configGet(key: string, out: Out): number {
   checkKey(key);
-  const value = (readFileSettings(configDir(out.env), warnTo(out)) as Record<string, unknown>)[key];
+  const value = redactValue((readFileSettings(configDir(out.env), warnTo(out)) as Record<string, unknown>)[key]);
   if (value === undefined)
     throw new NotFoundError(`"${key}" is not set in config.json`, `events config set ${key} <value> sets it`);
   out.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value)}\n`);

@@ -49,9 +49,9 @@ export async function demoCommand(flags: OptionsOf<'demo'>, io: IO): Promise<num
     io.stderr.write(
       `events demo: emulator at ${emulator.url}, tailing ${what} with simulated activity (Ctrl-C to stop)\n`,
     );
-    const code = await runTail(config, { ...io, env });
-    // Ctrl-C is how a demo ends: that is success.
-    return code === 130 || code === 143 ? 0 : code;
+    const code = await runTail({ ...config, throwAwayState: true }, { ...io, env });
+    // Ctrl-C ends a demo as it ends tail: 130 (143 for SIGTERM), what a shell expects of a signal.
+    return code;
   } finally {
     await emulator.close();
     fs.rmSync(stateDir, { recursive: true, force: true });

@@ -102,7 +102,9 @@ export async function emulatorCommand(flags: EmulatorFlags, io: IO): Promise<num
   await new Promise<void>((resolve) => io.stop.signal.addEventListener('abort', () => resolve(), { once: true }));
   await emulator.close();
   tls?.cleanup();
-  return 0;
+  // Stopped by Ctrl-C (130) or SIGTERM (143), as tail: a script can tell a signal from a clean end.
+  const reason: unknown = io.stop.signal.reason;
+  return typeof reason === 'number' ? reason : 0;
 }
 
 interface TlsSetup {

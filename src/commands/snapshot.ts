@@ -4,6 +4,8 @@ import { parseReference } from '../core/refs.js';
 import { runSnapshot } from '../app/snapshot.js';
 import type { OptionsOf, OptionValues } from '../config/settings.js';
 import { buildTailConfig, commandSettings } from './tail.js';
+import { redactedLines } from '../lib/redact.js';
+import { GIVE_UP_HINT } from '../net/retry.js';
 
 export async function snapshotCommand(
   resources: string[],
@@ -20,8 +22,9 @@ export async function snapshotCommand(
       'snapshot Asana projects, tasks, goals or workspaces; for Box use events tail box:admin_logs --since 7d --once',
     );
   // A snapshot is a one-shot job: retries give up in bounded time, like --once.
-  const warn = (line: string): void => void io.stderr.write(`events: ${line}\n`);
+  const warn = redactedLines(io.stderr, 'events: ');
   const settings = commandSettings('snapshot', options, io.env, warn);
   const config = buildTailConfig(resources, { ...flags, once: true }, settings, io.env, warn);
-  return run(config, io);
+  // No cursor here: the give-up line must not say that one did not move.
+  return run({ ...config, retry: { ...config.retry, giveUpHint: GIVE_UP_HINT.snapshot } }, io);
 }

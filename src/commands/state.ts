@@ -13,6 +13,7 @@ import type { IO } from '../core/io.js';
 import { CursorStore, fileNameFor, type CursorRecord } from '../state/cursors.js';
 import { acquireLock } from '../state/lock.js';
 import { folderError } from '../state/folder.js';
+import { redactedLines, redactValue } from '../lib/redact.js';
 
 /** Asana sync tokens expire after 24 h: an older cursor has most likely lost events. */
 const ASANA_TOKEN_LIFETIME_MS = 24 * 3600_000;
@@ -35,9 +36,14 @@ export function stateList(flags: OptionsOf<'state list'>, out: Out): number {
     .list((file, error) => problems.push(`${file}: ${error.message}`))
     .filter((r) => group === undefined || r.group === group);
   const now = Date.now();
-  const rows = records.map((r) => summary(r, now));
+  const rows = records.map((r) => redactValue(summary(r, now)));
   if (flags.json) {
     out.stdout.write(`${JSON.stringify(rows)}\n`);
+  } else if (rows.length === 0 && problems.length > 0) {
+    // Files are there but none reads: "no stored cursors" would hide them (they follow as warnings).
+    out.stderr.write(
+      `events: no readable cursors${group ? ` in group ${group}` : ''} in ${store.cursorsDir}: ${problems.length} ${problems.length === 1 ? 'file cannot' : 'files cannot'} be read (below)\n`,
+    );
   } else if (rows.length === 0) {
     out.stderr.write(
       `events: no stored cursors${group ? ` in group ${group}` : ''} in ${store.cursorsDir} (a first \`events tail <resource>\` creates one)\n`,
@@ -69,7 +75,8 @@ export function stateList(flags: OptionsOf<'state list'>, out: Out): number {
       `events: warning: the cursor of ${row.label} (group ${row.group}) is ${row.age} old; Asana tokens expire after 24 h, so the next run will re-crawl it\n`,
     );
   }
-  for (const problem of problems) out.stderr.write(`events: warning: unreadable state file ${problem}\n`);
+  const warn = redactedLines(out.stderr, 'events: warning: ');
+  for (const problem of problems) warn(`unreadable state file ${problem}`);
   return 0;
 }
 
@@ -94,11 +101,9 @@ export function stateShow(resource: string, flags: OptionsOf<'state show'>, out:
     );
   }
   const now = Date.now();
-  const records = matches.map((record) => ({
-    ...summary(record, now),
-    cursor: record.cursor,
-    recent_event_ids: record.seen ?? null,
-  }));
+  const records = matches.map((record) =>
+    redactValue({ ...summary(record, now), cursor: record.cursor, recent_event_ids: record.seen ?? null }),
+  );
   if (flags.json) {
     out.stdout.write(`${JSON.stringify(records)}\n`);
     return 0;
@@ -129,7 +134,7 @@ export function stateShow(resource: string, flags: OptionsOf<'state show'>, out:
 export async function stateReset(resource: string, flags: OptionsOf<'state reset'>, out: Out): Promise<number> {
   const dir = configDir(out.env);
   const ref = storedReference(resource);
-  const settings = readFileSettings(dir, (line) => out.stderr.write(`events: ${line}\n`));
+  const settings = readFileSettings(dir, redactedLines(out.stderr, 'events: '));
   const group = pick(flags.group, settings.group, 'default')!;
   const host = flags.allHosts === true ? undefined : (flags.host ?? currentHost(ref, out.env, settings));
   const store = new CursorStore(dir);
@@ -148,6 +153,7 @@ export async function stateReset(resource: string, flags: OptionsOf<'state reset
     const release = await acquireLock(path.join(store.locksDir, `${base}.lock`), {
       waitMs: 0,
       description: `${ref.label} (group ${group})`,
+      advice: 'stop that process (or let its --once run end), then reset again',
     });
     try {
       const file = path.join(store.cursorsDir, name);
@@ -182,7 +188,7 @@ function storedReference(resource: string): Reference {
 /** --group, else config.json's group: what `tail` would use; undefined shows every group. */
 function groupFilter(group: string | undefined, dir: string, out: Out): string | undefined {
   if (group !== undefined) return group;
-  return readFileSettings(dir, (line) => out.stderr.write(`events: ${line}\n`)).group;
+  return readFileSettings(dir, redactedLines(out.stderr, 'events: ')).group;
 }
 
 /** The API host `events tail` would talk to for this reference: environment, then config.json. */
@@ -217,6 +223,16 @@ function hostOf(name: string): string {
   return name.split('__')[1] ?? '?';
 }
 
+/**
+ * A time as UTC ISO 8601: Box's created_at carries the account's offset (-08:00), cursors are
+ * saved in UTC, and one table must not mix the two. Text that is no time stays as it is.
+ */
+function utc(time: string | undefined): string | undefined {
+  if (time === undefined) return undefined;
+  const ms = Date.parse(time);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : time;
+}
+
 function summary(record: CursorRecord, now: number) {
   const ageMs = now - Date.parse(record.savedAt);
   return {
@@ -225,8 +241,8 @@ function summary(record: CursorRecord, now: number) {
     subscription: record.subscription,
     label: record.label,
     group: record.group,
-    last_event_at: record.lastEventAt ?? null,
-    saved_at: record.savedAt,
+    last_event_at: utc(record.lastEventAt) ?? null,
+    saved_at: utc(record.savedAt) ?? record.savedAt,
     age: formatAge(ageMs),
     age_seconds: Number.isFinite(ageMs) ? Math.round(ageMs / 1000) : null,
     likely_expired: record.provider === 'asana' && ageMs > ASANA_TOKEN_LIFETIME_MS,

@@ -24,6 +24,7 @@ import { runTail, type TailConfig } from '../app/tail.js';
 import type { OnExpire } from '../follow/loop.js';
 import { CursorStore } from '../state/cursors.js';
 import { userAgent } from '../lib/version.js';
+import { redactedLines } from '../lib/redact.js';
 
 /**
  * The settings of a run of `command`: commander's flags and variables, then config.json beneath
@@ -199,10 +200,10 @@ export async function tailCommand(
   io: IO,
   run: typeof runTail = runTail,
 ): Promise<number> {
-  const warn = (line: string): void => void io.stderr.write(`events: ${line}\n`);
+  const warn = redactedLines(io.stderr, 'events: ');
   // Checked before the references file is read: a bad variable must not consume stdin first.
   const settings = commandSettings('tail', options, io.env, warn);
-  const fileRefs = flags.refsFile === undefined ? [] : await readRefsFile(flags.refsFile, io.stdin);
+  const fileRefs = flags.refsFile === undefined ? [] : await readRefsFile(flags.refsFile, io.stdin, warn);
   const config = buildTailConfig(resources, flags, settings, io.env, warn, fileRefs);
   return run(config, io);
 }

@@ -17,6 +17,7 @@ import { parseRate, RATE_BOUNDS } from '../core/rate.js';
 import { redactText } from '../lib/redact.js';
 import { closest, orList } from '../lib/suggest.js';
 import { groupDigits } from '../lib/digits.js';
+import { describeJsonError } from '../lib/json-error.js';
 
 /** Every command that takes flags, by its path (`auth` is `auth status`). */
 export type CommandName =
@@ -811,7 +812,7 @@ export function readConfigObject(dir: string): Record<string, unknown> {
     value = JSON.parse(content.replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new ConfigError(
-      `${file} is not valid JSON (${(error as Error).message})`,
+      `${file} is not valid JSON: ${describeJsonError(content.replace(/^\uFEFF/, ''), error)}`,
       'fix it in an editor, or remove it and set the settings again with events config set',
     );
   }

@@ -2,6 +2,7 @@
 // src/main.ts turns them into a one-line message and an exit code, so no module deep in the
 // stack ever calls process.exit() and skips saving a cursor.
 import { formatAge } from '../lib/age.js';
+import { redactText } from '../lib/redact.js';
 
 export const ExitCode = {
   ok: 0,
@@ -212,7 +213,12 @@ export class StopRequested extends Error {
   }
 }
 
+/** The one error line (with the stack under --verbose), redacted: a message may quote a URL. */
 export function formatError(error: unknown, verbose: boolean): string {
+  return redactText(unredactedError(error, verbose));
+}
+
+function unredactedError(error: unknown, verbose: boolean): string {
   if (error instanceof EventsError) {
     const line = `events: ${error.message}${error.hint ? ` (${error.hint})` : ''}`;
     return verbose && error.stack ? `${line}\n${error.stack}` : line;

@@ -30,8 +30,20 @@ export interface RetryPolicy {
   capMs: number;
   /** Stop retrying once the fault has lasted this long; undefined retries forever. */
   giveUpAfterMs?: number;
+  /**
+   * The fix the give-up line names. Default: a run that moves a cursor (tail --once) lost nothing;
+   * a snapshot or a token check has no cursor, so it says its own (see GIVE_UP_HINT).
+   */
+  giveUpHint?: string;
   random?: () => number;
 }
+
+/** What each kind of run may say when it gives up. */
+export const GIVE_UP_HINT = {
+  cursor: 'nothing was skipped: the cursor did not move, so the next run resumes here',
+  snapshot: 'the snapshot is incomplete and an --output file was left as it was: run it again later',
+  once: 'try again later',
+} as const;
 
 /** What withRetry needs of a rate limiter: the pause after a 429 (RateGate, or the Governor). */
 export interface Gate {
@@ -97,8 +109,8 @@ export async function withRetry<T>(
       const downMs = Date.now() - firstFailureAt;
       if (policy.giveUpAfterMs !== undefined && downMs + delayMs > policy.giveUpAfterMs) {
         throw new TemporaryError(
-          `gave up after ${failures} failed attempts over ${Math.round(downMs / 1000)} s: ${transient.reason}`,
-          'nothing was skipped: the cursor did not move, so the next run resumes here',
+          `gave up after ${failures} failed ${failures === 1 ? 'attempt' : 'attempts'} over ${Math.round(downMs / 1000)} s: ${transient.reason}`,
+          policy.giveUpHint ?? GIVE_UP_HINT.cursor,
           { cause: error },
         );
       }

@@ -69,11 +69,11 @@ function quote(text: string): string {
 }
 
 /**
- * Too wide for the terminal, the line gives way in this order: the name shrinks to 12 columns, the
- * resource type goes, then the gid, then the time, then the name (down to 6 columns, then gone),
- * the prefix shrinks to 8, the change to 16, the actor to 10, the change to 10, then both to "…".
- * The actor, the action and the change stay longest: at 40 columns
- * `Ada Lovelace changed · assignee → Grac…`.
+ * Which columns a line has depends on the terminal width alone, so the lines line up: the gid from
+ * 100 columns, the resource type from 80, the time from 66, the name from 56. Still too wide, it
+ * gives way in this order: the name shrinks to 12 columns, then 6, the prefix to 8, the change to
+ * 16, the actor to 10, the change to 10, then both to "…". The actor, the action and the change
+ * stay longest: at 40 columns `Ada Lovelace changed · assignee → Grac…`.
  */
 export function formatAsanaEvent(raw: unknown, style: HumanStyle): string {
   const event = (raw ?? {}) as AsanaEvent;
@@ -85,7 +85,7 @@ export function formatAsanaEvent(raw: unknown, style: HumanStyle): string {
   const summary = changeSummary(event, glyphs);
   const segments: Segment[] = [
     { text: style.prefix ?? '', paint: chalk.dim, giveWay: [[60, 8]] },
-    { text: localTime(event.created_at, style.now), paint: chalk.dim, giveWay: [[40, 0]] },
+    { text: localTime(event.created_at, style.now), paint: chalk.dim, showFrom: 66 },
     {
       text: event.user ? named(event.user) : 'system',
       paint: chalk.bold,
@@ -95,19 +95,19 @@ export function formatAsanaEvent(raw: unknown, style: HumanStyle): string {
       ],
     },
     { text: action, paint: paintAction },
-    { text: clean(resource.resource_type ?? event.type), giveWay: [[20, 0]] },
+    { text: clean(resource.resource_type ?? event.type), showFrom: 80 },
     {
       text: clean(resource.name),
       before: '"',
       after: '"',
       paint: chalk.cyan,
+      showFrom: 56,
       giveWay: [
         [10, 12],
         [45, 6],
-        [50, 0],
       ],
     },
-    { text: clean(resource.gid), paint: chalk.dim, giveWay: [[30, 0]] },
+    { text: clean(resource.gid), paint: chalk.dim, showFrom: 100 },
     {
       text: summary,
       before: `${glyphs.dot} `,

@@ -32,10 +32,11 @@ export function boxColour(eventType: string, chalk: ChalkInstance): (s: string) 
 }
 
 /**
- * Too wide for the terminal, the line gives way in this order: the parent folder shrinks to 8
- * columns, the source type goes, then the id, the parent and the time; the name shrinks to 12,
- * the prefix to 8, the name to 6, the actor to 10, then the actor and the name to "…". The actor,
- * the event type and the name stay longest.
+ * Which columns a line has depends on the terminal width alone, so the lines line up: the parent
+ * folder from 110 columns, the id from 100, the source type from 80, the time from 60. Still too
+ * wide, it gives way in this order: the parent shrinks to 8 columns, the name to 12, the prefix to
+ * 8, the name to 6, the actor to 10, then the actor and the name to "…". The actor, the event
+ * type and the name stay longest.
  */
 export function formatBoxEvent(raw: unknown, style: HumanStyle): string {
   const event = (raw ?? {}) as BoxEvent;
@@ -48,7 +49,7 @@ export function formatBoxEvent(raw: unknown, style: HumanStyle): string {
   const parent = clean(source.parent?.name);
   const segments: Segment[] = [
     { text: style.prefix ?? '', paint: chalk.dim, giveWay: [[60, 8]] },
-    { text: localTime(event.created_at, style.now), paint: chalk.dim, giveWay: [[40, 0]] },
+    { text: localTime(event.created_at, style.now), paint: chalk.dim, showFrom: 60 },
     {
       text: actor,
       paint: chalk.bold,
@@ -59,7 +60,7 @@ export function formatBoxEvent(raw: unknown, style: HumanStyle): string {
     },
     { text: type, paint: boxColour(type, chalk) },
     // Enterprise events describe files as item_type/item_id/item_name.
-    { text: clean(source.type ?? source.item_type), giveWay: [[20, 0]] },
+    { text: clean(source.type ?? source.item_type), showFrom: 80 },
     {
       text: name,
       before: '"',
@@ -71,15 +72,13 @@ export function formatBoxEvent(raw: unknown, style: HumanStyle): string {
         [95, 1],
       ],
     },
-    { text: clean(source.id ?? source.item_id), paint: chalk.dim, giveWay: [[30, 0]] },
+    { text: clean(source.id ?? source.item_id), paint: chalk.dim, showFrom: 100 },
     {
       text: parent,
       before: 'in "',
       after: '"',
-      giveWay: [
-        [10, 8],
-        [35, 0],
-      ],
+      showFrom: 110,
+      giveWay: [[10, 8]],
     },
   ];
   return fitLine(segments, style.width, style.glyphs ?? UNICODE_GLYPHS);

@@ -59,11 +59,14 @@ export class HumanRenderer implements Renderer {
   async notice(target: RenderTarget, kind: RecordNoticeKind, fields: Record<string, unknown> = {}): Promise<void> {
     const { chalk } = this.options;
     const { rule } = this.options.glyphs ?? UNICODE_GLYPHS;
+    // `events snapshot` gives the reason "snapshot": "snapshot of … (snapshot)" would say it twice.
+    const reason = fields['reason'] === 'snapshot' ? '' : ` (${clean(fields['reason'])})`;
+    const count = clean(fields['count']);
     const line =
       kind === 'snapshot_begin'
-        ? `${rule} snapshot of ${target.ref.label} (${clean(fields['reason'])}) ${rule}`
+        ? `${rule} snapshot of ${target.ref.label}${reason} ${rule}`
         : kind === 'snapshot_end'
-          ? `${rule} end of snapshot of ${target.ref.label}: ${clean(fields['count'])} records ${rule}`
+          ? `${rule} end of snapshot of ${target.ref.label}: ${count} ${count === '1' ? 'record' : 'records'} ${rule}`
           : undefined;
     if (line) await this.progress.aroundOutput(() => this.sink.write(`${chalk.dim(line)}\n`));
   }

@@ -32,6 +32,12 @@ export interface Segment {
    * columns and then to "…" (rank 100 and 101), from the last segment to the first.
    */
   giveWay?: Array<[rank: number, columns: number]>;
+  /**
+   * A column shown only on terminals at least this wide, on every line alike: what a line shows
+   * depends on the width, never on how long its own text is, so the lines of one terminal line
+   * up (at 60 columns every line has the time, or none has).
+   */
+  showFrom?: number;
 }
 
 export function clean(value: unknown): string {
@@ -72,7 +78,8 @@ function segmentWidth(segment: Segment): number {
  * is not enough is the line cut at the width, so what the ranks keep stays whole longest.
  */
 export function fitLine(segments: Segment[], width: number | undefined, glyphs: Glyphs = UNICODE_GLYPHS): string {
-  const parts = segments.filter((s) => s.text !== '').map((s) => ({ ...s }));
+  const shown = (s: Segment): boolean => width === undefined || s.showFrom === undefined || width >= s.showFrom;
+  const parts = segments.filter((s) => s.text !== '' && shown(s)).map((s) => ({ ...s }));
   const ellipsis = glyphs.ellipsis;
   if (width !== undefined && width > 0) {
     const over = (): number => parts.filter((s) => s.text !== '').reduce((n, s) => n + segmentWidth(s) + 1, -1) - width;

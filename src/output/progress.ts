@@ -3,6 +3,7 @@
 import type { Ora } from 'ora';
 import type { ColorLevel } from './color.js';
 import { sanitizeText } from '../lib/sanitize.js';
+import { redactText } from '../lib/redact.js';
 import { UNICODE_GLYPHS, type Glyphs } from './glyphs.js';
 
 export interface ProgressOptions {
@@ -15,18 +16,38 @@ export interface ProgressOptions {
   colorLevel: ColorLevel;
   /** ASCII spinner and "..." when the locale is not UTF-8 (default Unicode). */
   glyphs?: Glyphs;
+  /**
+   * Tips (by their `once` kind) that are shown off a terminal too: the first `--once --output`
+   * run in a script writes nothing anywhere, and a person reading its log needs the one line.
+   */
+  tipsOffTerminal?: readonly string[];
 }
+
+/**
+ * stdout is a pipe whose reader may print to this same terminal (`events tail X --json | jq`):
+ * after records go out the spinner stays off this long, so the reader's lines start on a clean
+ * line instead of being glued to the spinner's text.
+ */
+const READER_QUIET_MS = 1000;
+
+/** Cuts spinner text to a width (loaded with ora: string-width only when a spinner spins). */
+type Cut = (text: string, columns: number, ellipsis: string) => string;
 
 export class Progress {
   #spinner: Ora | undefined;
   #stopped = false;
   readonly #tipsShown = new Set<string>();
+  readonly #cut: Cut | undefined;
+  /** The spinner is kept off until then (see READER_QUIET_MS). */
+  #quietUntil = 0;
+  #resume: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly options: ProgressOptions,
-    spinner: Ora | undefined,
+    spinner: { ora: Ora; cut: Cut } | undefined,
   ) {
-    this.#spinner = spinner;
+    this.#spinner = spinner?.ora;
+    this.#cut = spinner?.cut;
   }
 
   static async create(options: ProgressOptions): Promise<Progress> {
@@ -46,8 +67,27 @@ export class Progress {
   status(text: string): void {
     if (!this.#spinner || this.#stopped) return;
     const { ellipsis } = this.options.glyphs ?? UNICODE_GLYPHS;
-    this.#spinner.text = sanitizeText(text).replaceAll('…', ellipsis);
-    if (!this.#spinner.isSpinning) this.#spinner.start();
+    // One line, whatever the width: a wrapped spinner makes ora clear the line above it (a
+    // record). Frame, space, text, and the last column left free.
+    const room = (this.options.stream.columns ?? 80) - 3;
+    const shown = redactText(sanitizeText(text)).replaceAll('…', ellipsis);
+    this.#spinner.text = this.#cut ? this.#cut(shown, room, ellipsis) : shown;
+    this.#start();
+  }
+
+  /** Starts the spinner, or once the reader's quiet time is over. */
+  #start(): void {
+    const spinner = this.#spinner;
+    if (!spinner || spinner.isSpinning || this.#stopped) return;
+    const wait = this.#quietUntil - Date.now();
+    if (wait <= 0) {
+      spinner.start();
+      return;
+    }
+    this.#resume ??= setTimeout(() => {
+      this.#resume = undefined;
+      this.#start();
+    }, wait).unref();
   }
 
   /** A line worth keeping in a log (warnings, retries, recoveries). */
@@ -61,7 +101,9 @@ export class Progress {
    * the first tip of that kind is shown (a thousand listed projects get one first-run hint).
    */
   tip(text: string, once?: string): void {
-    if (this.options.quiet || this.options.stream.isTTY !== true) return;
+    if (this.options.quiet) return;
+    const offTerminal = once !== undefined && this.options.tipsOffTerminal?.includes(once) === true;
+    if (this.options.stream.isTTY !== true && !offTerminal) return;
     if (once !== undefined) {
       if (this.#tipsShown.has(once)) return;
       this.#tipsShown.add(once);
@@ -101,7 +143,13 @@ export class Progress {
   /** Runs a stdout write with the spinner cleared, so records and spinner never mix. */
   async aroundOutput<T>(write: () => Promise<T>): Promise<T> {
     const spinner = this.#spinner;
-    if (!spinner?.isSpinning || !this.options.sharesTerminalWithStdout) return write();
+    if (spinner && !this.options.sharesTerminalWithStdout) {
+      // A pipe: its reader prints when it likes. Clear the spinner and leave it off for a while.
+      if (spinner.isSpinning) spinner.stop();
+      this.#quietUntil = Date.now() + READER_QUIET_MS;
+      return write();
+    }
+    if (!spinner?.isSpinning) return write();
     spinner.clear();
     try {
       return await write();
@@ -112,10 +160,12 @@ export class Progress {
 
   stop(): void {
     this.#stopped = true;
+    clearTimeout(this.#resume);
     this.#spinner?.stop();
   }
 
-  #line(text: string): void {
+  #line(unredacted: string): void {
+    const text = redactText(unredacted);
     const spinner = this.#spinner;
     if (spinner?.isSpinning) {
       spinner.clear();
@@ -129,7 +179,7 @@ export class Progress {
 
 /** ora colours its frames with chalk's default instance, which looks at stdout and argv, not at
  * our --color/NO_COLOR: its own colouring is turned off and the frames are painted here. */
-async function createSpinner(options: ProgressOptions): Promise<Ora> {
+async function createSpinner(options: ProgressOptions): Promise<{ ora: Ora; cut: Cut }> {
   const spinner = (await import('ora')).default({
     stream: options.stream,
     discardStdin: false,
@@ -143,5 +193,6 @@ async function createSpinner(options: ProgressOptions): Promise<Ora> {
     const { frames, interval } = spinner.spinner;
     spinner.spinner = { interval, frames: frames.map((frame) => cyan(frame)) };
   }
-  return spinner;
+  const { cutToWidth } = await import('./width.js');
+  return { ora: spinner, cut: cutToWidth };
 }

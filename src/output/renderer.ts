@@ -7,6 +7,7 @@ import type { EventBatch } from '../core/event-batch.js';
 import type { SnapshotItem } from '../core/provider.js';
 import { eventLines, noticeLine, snapshotLines } from './json.js';
 import type { RecordNoticeKind, RecordSink, RecordTarget } from '../core/record-sink.js';
+import type { Progress } from './progress.js';
 import type { Sink } from './sink.js';
 
 /** The follow loop's record sink (core/record-sink.ts), by the name the output layer knows it. */
@@ -14,7 +15,15 @@ export type Renderer = RecordSink;
 export type RenderTarget = RecordTarget;
 
 export class JsonRenderer implements Renderer {
-  constructor(private readonly sink: Sink) {}
+  /** `progress`: when the lines go to stdout, so the spinner on stderr keeps out of their way. */
+  constructor(
+    private readonly sink: Sink,
+    private readonly progress?: Pick<Progress, 'aroundOutput'>,
+  ) {}
+
+  #write(text: string): Promise<number> {
+    return this.progress ? this.progress.aroundOutput(() => this.sink.write(text)) : this.sink.write(text);
+  }
 
   get linesWritten(): number {
     return this.sink.linesWritten;
@@ -29,15 +38,15 @@ export class JsonRenderer implements Renderer {
   }
 
   async events(target: RenderTarget, events: EventBatch): Promise<number> {
-    return events.length ? this.sink.write(eventLines(events, target.origin, new Date().toISOString())) : 0;
+    return events.length ? this.#write(eventLines(events, target.origin, new Date().toISOString())) : 0;
   }
 
   async notice(target: RenderTarget, kind: RecordNoticeKind, fields?: Record<string, unknown>): Promise<void> {
-    await this.sink.write(noticeLine(kind, target.origin, fields));
+    await this.#write(noticeLine(kind, target.origin, fields));
   }
 
   async snapshot(target: RenderTarget, items: readonly SnapshotItem[]): Promise<void> {
-    if (items.length) await this.sink.write(snapshotLines(items, target.origin, new Date().toISOString()));
+    if (items.length) await this.#write(snapshotLines(items, target.origin, new Date().toISOString()));
   }
 
   flush(durable?: boolean): Promise<void> {

@@ -19,6 +19,11 @@ export interface LockOptions {
   waitMs: number;
   description: string;
   signal?: AbortSignal;
+  /**
+   * What to do about a live holder, for a command that is not tail: `state reset` takes no
+   * --wait-lock and its --group names another cursor, so tail's advice would send it wrong.
+   */
+  advice?: string;
 }
 
 export type Release = () => void;
@@ -67,9 +72,10 @@ function lockedError(lockPath: string, holder: LockOwner | undefined, options: L
     : '';
   const wait =
     options.waitMs > 0 ? 'it did not finish in time: raise --wait-lock' : 'pass --wait-lock <seconds> to wait for it';
+  const advice = options.advice ?? `${wait}, or use another --group for an independent cursor`;
   return new LockedError(
     `another events process${who} is reading ${options.description}; lock file ${lockPath}`,
-    `${wait}, or use another --group for an independent cursor; if no such process runs, remove the lock: rm '${lockPath}'`,
+    `${advice}; if no such process runs, remove the lock: rm '${lockPath}'`,
   );
 }
 

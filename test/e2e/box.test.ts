@@ -548,7 +548,7 @@ describe('events demo --provider box', () => {
     await demo.waitForLines(3, 15_000);
     demo.kill('SIGINT');
     const result = await demo.done;
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(130);
     const records = jsonLines(result.stdout);
     for (const r of records)
       expect(r['_events']).toMatchObject({ kind: 'event', provider: 'box', subscription: 'box:all' });

@@ -89,6 +89,23 @@ describe('config.json', () => {
     expect(run.code).toBe(78);
     expect(oneLine(run.stderr)).toContain(`${configFile()} is not valid JSON`);
   });
+
+  it('a corrupt config.json: one line that says where, and none of its bytes', async () => {
+    const cases: Array<[content: string, says: string]> = [
+      ['{"proxy": "http://u:hunter2@h:1",\n\u0001\u0007garbage\n}', 'unexpected character U+0001 at line 2, column 1'],
+      ['\u0000\u0001hunter2\n\nmore', 'unexpected character U+0000'],
+      ['{"group": "export"}\nhunter2', 'unexpected "h" at line 2, column 1'],
+      ['{"group": "hunter2', 'it ends in the middle of a value'],
+    ];
+    for (const [content, says] of cases) {
+      fs.writeFileSync(configFile(), content);
+      const run = await runInProcess(['config', 'list'], { env: bed.env() });
+      expect(run.code).toBe(78);
+      expect(oneLine(run.stderr)).toBe(
+        `events: ${configFile()} is not valid JSON: ${says} (fix it in an editor, or remove it and set the settings again with events config set)`,
+      );
+    }
+  });
 });
 
 describe('EVENTS_CONFIG_DIR and HOME', () => {

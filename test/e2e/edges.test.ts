@@ -80,6 +80,12 @@ describe('locks (item 2)', () => {
         `^events: another events process \\(pid ${tail.child.pid}, since \\S+\\) is reading resource ${bed.project} \\(group default\\); lock file ${lockPath().replace(/[.]/g, '\\.')} \\(.*--wait-lock.*rm '${lockPath().replace(/[.]/g, '\\.')}'\\)$`,
       ),
     );
+    // state reset takes no --wait-lock: its advice must not name it.
+    const reset = await runCli(['state', 'reset', bed.project], bed.env());
+    expect(reset.code, reset.stderr).toBe(6);
+    expect(reset.stderr.trim().split('\n')).toHaveLength(1);
+    expect(reset.stderr).toContain('(stop that process (or let its --once run end), then reset again; if no such');
+    expect(reset.stderr).not.toContain('--wait-lock');
     tail.kill('SIGINT');
     expect((await tail.done).code).toBe(130);
     expect(fs.existsSync(lockPath())).toBe(false);

@@ -5,7 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cleanEnv, runCli, RunningCli, tempDir } from '../helpers/cli.js';
+import { BIN, cleanEnv, runCli, RunningCli, runShell, tempDir } from '../helpers/cli.js';
 import { makeTestPki } from '../helpers/tls.js';
 
 /** One GET with Node's own client; `ca` trusted for https. */
@@ -55,7 +55,7 @@ describe('events emulator', () => {
     const position = /"next_stream_position":(\d+)/.exec(await box.text())![1]!;
     expect(Number.isSafeInteger(Number(position))).toBe(true);
     server.kill('SIGINT');
-    expect((await server.done).code).toBe(0);
+    expect((await server.done).code).toBe(130);
   });
 
   it('--box-huge-positions: Box positions above 2^60, the stress mode', async () => {
@@ -64,8 +64,8 @@ describe('events emulator', () => {
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout)![1]!;
     const box = await fetch(`${url}/2.0/events?stream_position=now`, { headers: { authorization: 'Bearer x' } });
     expect(BigInt(/"next_stream_position":(\d+)/.exec(await box.text())![1]!)).toBeGreaterThan(2n ** 60n);
-    server.kill('SIGINT');
-    expect((await server.done).code).toBe(0);
+    server.kill('SIGTERM');
+    expect((await server.done).code).toBe(143);
   });
 
   it('a port in use or an address not on this machine: exit 69 naming it, not an internal error', async () => {
@@ -89,15 +89,24 @@ describe('events emulator', () => {
     );
   });
 
-  it('events demo prints live simulated activity and stops cleanly on Ctrl-C', async () => {
+  it('events demo prints live simulated activity and stops cleanly on Ctrl-C (exit 130)', async () => {
     const demo = new RunningCli(['demo', '--json'], cleanEnv({ EVENTS_CONFIG_DIR: tempDir() }));
     await demo.waitForLines(3, 15_000);
     demo.kill('SIGINT');
     const result = await demo.done;
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(130); // as tail: a shell sees the Ctrl-C
     for (const line of result.stdout.trim().split('\n'))
       expect(JSON.parse(line)).toHaveProperty('_events.kind', 'event');
     expect(result.stderr).toMatch(/events demo: emulator at http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it('events demo | head: exit 141 without a warning about repeats (its cursors are thrown away)', async () => {
+    const cut = await runShell(
+      `"${process.execPath}" "${BIN}" demo --json | head -n 2 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`,
+      cleanEnv({ EVENTS_CONFIG_DIR: tempDir() }),
+      30_000,
+    );
+    expect(cut.stderr).toMatch(/^events demo: emulator at http:\/\/127\.0\.0\.1:\d+, [^\n]*\nstatus=141\n$/);
   });
 
   it('--tls: HTTPS with a private CA made for the run, whose file it prints for NODE_EXTRA_CA_CERTS and removes on exit', async () => {
@@ -134,7 +143,7 @@ describe('events emulator', () => {
     await expect(get(`${url.replace('https:', 'http:')}/_emulator`)).rejects.toThrow();
     await expect(get(`${url}/_emulator`)).rejects.toMatchObject({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
     server.kill('SIGINT');
-    expect((await server.done).code).toBe(0);
+    expect((await server.done).code).toBe(130);
     expect(fs.existsSync(caFile)).toBe(false);
   });
 
@@ -155,7 +164,7 @@ describe('events emulator', () => {
         (await get(`${url}/api/1.0/users/me`, { ca: pki.ca.cert, headers: { authorization: 'Bearer x' } })).status,
       ).toBe(200);
       server.kill('SIGINT');
-      expect((await server.done).code).toBe(0);
+      expect((await server.done).code).toBe(130);
 
       const run = (args: string[]) => runCli(['emulator', '--port', '0', '--activity', '0', ...args], cleanEnv());
       const missing = await run(['--cert', path.join(dir, 'nope.pem'), '--key', keyFile]);

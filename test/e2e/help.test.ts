@@ -1,6 +1,6 @@
 // Issue 6: help that teaches, and errors that suggest the fix. In-process (test/helpers/in-process.ts)
 // but for bin/events.js --help itself and what needs a terminal.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, collect, runCli, tempDir } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/in-process.js';
@@ -193,12 +193,18 @@ describe('help and usage (issue 12, item 13)', () => {
     const described = lines.filter((line) => / {2}# /.test(line));
     expect(described.length).toBeGreaterThan(10);
     for (const line of described) {
-      const words = execFileSync(
+      // `events` prints its words; `source <(events completion bash)` must not run them as commands
+      // (that printed "completion: command not found" into the test log): source prints its file.
+      const run = spawnSync(
         'bash',
-        ['-c', `set -f; events() { printf '%s\\n' "$@"; }; ${line.replace(/ *[|>].*?(?= {2}# |$)/, '')}`],
-        { encoding: 'utf8' },
+        [
+          '-c',
+          `set -f; events() { printf '%s\\n' "$@"; }; source() { cat "$@"; }; ${line.replace(/ *[|>].*?(?= {2}# |$)/, '')}`,
+        ],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
       );
-      expect(words, line).not.toMatch(/follow|paste|what|watch|budget|printed/);
+      expect(run.stderr, line).toBe('');
+      expect(run.stdout, line).not.toMatch(/follow|paste|what|watch|budget|printed/);
     }
   });
 

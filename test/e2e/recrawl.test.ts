@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, eventsOf, jsonLines, RunningCli, runShell, waitUntil } from '../helpers/cli.js';
+import { BIN, eventsOf, jsonLines, runCli, RunningCli, runShell, waitUntil } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/in-process.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 
@@ -144,7 +144,9 @@ describe('cron exports', () => {
   it('--output appends each run exactly once, fsynced, and an empty run leaves the file untouched', async () => {
     const out = path.join(bed.stateDir, 'export.jsonl');
     const first = await runInProcess(['tail', big, '--once', '--json', '--output', out], { env: bed.env() });
-    expect(first).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    // The one line of a first run (see the next test); then silence.
+    expect(first).toMatchObject({ code: 0, stdout: '' });
+    expect(first.stderr).toMatch(/^events: [^\n]*: first run: the cursor is now stored[^\n]*\n$/);
     const a = bed.emulator.asana.appendEvents(big, 130);
     const second = await runInProcess(['tail', big, '--once', '--output', out], { env: bed.env() });
     expect(second).toMatchObject({ code: 0, stdout: '', stderr: '' });
@@ -159,6 +161,19 @@ describe('cron exports', () => {
     const afterIdle = fs.statSync(out);
     expect(afterIdle.mtimeMs).toBe(before.mtimeMs);
     expect(afterIdle.size).toBe(before.size);
+  });
+
+  it('the first --once --output run off a terminal says in one line what it did; later runs and --quiet say nothing', async () => {
+    const out = path.join(bed.stateDir, 'export.jsonl');
+    const first = await runCli(['tail', bed.project, '--once', '--output', out], bed.env());
+    expect(first).toMatchObject({ code: 0, stdout: '' });
+    expect(first.stderr).toMatch(
+      /^events: resource \d+: first run: the cursor is now stored and events start from here; [^\n]*\n$/,
+    );
+    const again = await runCli(['tail', bed.project, '--once', '--output', out], bed.env());
+    expect(again).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const quiet = await runCli(['tail', big, '--once', '--output', out, '--quiet'], bed.env());
+    expect(quiet).toMatchObject({ code: 0, stdout: '', stderr: '' });
   });
 
   it('snapshot --output replaces the file atomically', async () => {
@@ -201,6 +216,40 @@ describe('cron exports', () => {
     expect(
       fs.existsSync(path.join(bed.stateDir, 'cursors')) ? fs.readdirSync(path.join(bed.stateDir, 'cursors')) : [],
     ).toEqual([]);
+  });
+
+  it('human snapshot frames: no "(snapshot)" after "snapshot of", and "1 record"', async () => {
+    const empty = bed.emulator.asana.createProject('Empty board', 0);
+    const run = await runInProcess(['snapshot', empty], { env: bed.env() });
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^\\S+ snapshot of resource ${empty} \\S+$`));
+    expect(lines.at(-1)).toMatch(new RegExp(`^\\S+ end of snapshot of resource ${empty}: 1 record \\S+$`));
+    expect(lines).toHaveLength(3);
+  });
+
+  it('a snapshot that gives up says so without naming a cursor (it has none)', async () => {
+    bed.emulator.faults.add({ kind: 'status', status: 503, times: 1000 });
+    const run = await runInProcess(['snapshot', bed.project, '--give-up', '0'], { env: bed.env() });
+    expect(run.code, run.stderr).toBe(75);
+    expect(run.stderr).toMatch(
+      /^events: gave up after 1 failed attempt over 0 s: Asana answered 503[^\n]* \(the snapshot is incomplete and an --output file was left as it was: run it again later\)\n$/,
+    );
+    expect(run.stderr).not.toContain('cursor');
+  });
+
+  it('snapshot of an unknown gid: exit 4, one line, and no snapshot_begin without its end', async () => {
+    for (const args of [['--json'], []]) {
+      // A real process: its stdout is not a buffer that an error could leave unwritten.
+      const run = await runCli(['snapshot', bed.project, '999999999', ...args], bed.env());
+      expect(run.code, run.stderr).toBe(4);
+      expect(run.stderr).toBe(
+        'events: 999999999 is neither a project, a task nor a goal that this token can read (check the gid)\n',
+      );
+      // The known project's snapshot is whole; the unknown one printed nothing.
+      expect(run.stdout).not.toContain('999999999');
+      if (args.length) expect(kinds(jsonLines(run.stdout) as Rec[]).at(-1)).toBe('snapshot_end');
+    }
   });
 
   it('a failing snapshot leaves the previous file in place', async () => {

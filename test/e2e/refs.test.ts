@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { BIN, collect, jsonLines, runCli, RunningCli, tempDir } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/in-process.js';
+import { cliCommand, runTtyScript } from '../helpers/tty.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 import { CursorStore } from '../../src/state/cursors.js';
 import { acquireLock } from '../../src/state/lock.js';
@@ -520,6 +521,17 @@ describe('--refs-file', () => {
     expect(await subscriptions(env)).toEqual([a, b, c].sort());
     const listed = await runInProcess(['state', 'list'], { env: env });
     for (const gid of [a, b, c]) expect(listed.stdout).toContain(gid);
+  });
+
+  it('- on a terminal says first that it reads stdin and how to end (a pipe gets no such line)', async () => {
+    const { env } = freshEnv();
+    // `script` gives the command a pseudo-terminal as stdin and ends it (Ctrl-D) when its own stdin ends.
+    const printed = await runTtyScript(cliCommand(['tail', '--refs-file', '-', '--once']), env);
+    const lines = printed.split(/\r?\n/).filter(Boolean);
+    expect(lines[0]).toBe(
+      'events: reading references from stdin, one per line; end with Ctrl-D (or pipe a file: --refs-file - < refs.txt)',
+    );
+    expect(lines[1]).toMatch(/^events: the references file \(stdin\) names no resource/);
   });
 
   it('a bad line is a usage error naming the file and the line', async () => {

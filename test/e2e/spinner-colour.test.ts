@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 import { cliCommand, runTtyScript } from '../helpers/tty.js';
+import { textWidth } from '../../src/output/width.js';
 
 let bed: TestBed;
 beforeAll(async () => {
@@ -68,5 +69,43 @@ describe('a locale that is not UTF-8 (issue 17, item 13)', () => {
   it('LANG=en_US.UTF-8: Unicode as before', async () => {
     const shown = await tailOnTerminal(['--color', 'never'], { LANG: 'en_US.UTF-8' });
     expect(shown).toMatch(SPINNER_TEXT);
+  });
+});
+
+describe('the spinner beside a pipe, on a narrow terminal (issue 23, item 6)', () => {
+  beforeAll(async () => {
+    expect((await runCli(['tail', bed.project, '--once'], bed.env())).code).toBe(0);
+  });
+
+  /** What a 40-column terminal showed while `events tail --json | cut` ran and events arrived. */
+  async function pipedOnNarrowTerminal(): Promise<string> {
+    const tail = cliCommand(['tail', bed.project, '--json', '--interval', '0.3', '--color', 'never']);
+    const shown = runTtyScript(`stty cols 40; timeout -s INT 3 ${tail} | cut -c1-30`, bed.env({ TERM: 'xterm' }));
+    // The spinner is up by now ("waiting for events"); then records arrive, as jq would print them.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    bed.emulator.asana.appendEvents(bed.project, 5);
+    return shown;
+  }
+
+  it("stdout a pipe, stderr the terminal: the reader's lines never share a line with the spinner", async () => {
+    const shown = await pipedOnNarrowTerminal();
+    // A line starts after a newline, a carriage return or a move to column 1 (ESC [1G, how ora clears).
+    const lines = shown
+      .replaceAll('\u001b[1G', '\r')
+      .replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
+      .split(/\r?\n|\r/);
+    const records = lines.filter((line) => line.includes('{"'));
+    expect(records.length, shown).toBeGreaterThanOrEqual(5);
+    for (const line of records) expect(line, JSON.stringify(shown)).toMatch(/^\{"/);
+  });
+
+  it('the spinner is cut to the terminal width, so it never wraps (and never clears a line above it)', async () => {
+    const shown = await pipedOnNarrowTerminal();
+    // Each frame is drawn from column 1 (ESC [1G), its text up to the next escape sequence.
+    const frames = [...shown.matchAll(/\u001b\[1G(?:\u001b\[0K)?([^\u001b\r\n]*)/g)].map((m) => m[1]!);
+    const spinner = frames.filter((frame) => /waiting for|reading/.test(frame));
+    expect(spinner.length, JSON.stringify(shown)).toBeGreaterThan(0);
+    for (const frame of spinner) expect(textWidth(frame), frame).toBeLessThan(40);
+    expect(shown).not.toContain('\u001b[1A'); // ora moves up only to clear a wrapped spinner
   });
 });

@@ -57,6 +57,33 @@ describe('events state', () => {
     );
   });
 
+  it('list: one time zone (UTC ISO), a Box offset included', async () => {
+    await runInProcess(['tail', bed.project, '--once'], { env: bed.env() });
+    const dir = path.join(bed.stateDir, 'cursors');
+    const file = path.join(dir, fs.readdirSync(dir)[0]!);
+    const record = JSON.parse(fs.readFileSync(file, 'utf8'));
+    record.lastEventAt = '2026-11-25T01:51:37-08:00'; // as Box writes created_at
+    fs.writeFileSync(file, JSON.stringify(record));
+    const [row] = JSON.parse((await runInProcess(['state', 'list', '--json'], { env: bed.env() })).stdout);
+    expect(row.last_event_at).toBe('2026-11-25T09:51:37.000Z');
+    const human = await runInProcess(['state', 'list'], { env: bed.env() });
+    const times = human.stdout.match(/\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:\d\d)/g)!;
+    expect(times).toHaveLength(2);
+    for (const time of times) expect(time).toMatch(/Z$/);
+  });
+
+  it('list with only unreadable cursor files says so, not "no stored cursors"', async () => {
+    const dir = path.join(bed.stateDir, 'cursors');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `asana__127.0.0.1-1__${bed.project}__default.json`), '{}');
+    const run = await runInProcess(['state', 'list'], { env: bed.env() });
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toContain('no stored cursors');
+    const lines = run.stderr.trim().split('\n');
+    expect(lines[0]).toBe(`events: no readable cursors in ${dir}: 1 file cannot be read (below)`);
+    expect(lines[1]).toMatch(/^events: warning: unreadable state file .* is corrupt/);
+  });
+
   it('show prints the stored record (never a token), by gid or URL', async () => {
     await runInProcess(['tail', bed.project, '--once'], { env: bed.env() });
     const shown = await runInProcess(['state', 'show', `https://app.asana.com/0/${bed.project}/list`, '--json'], {

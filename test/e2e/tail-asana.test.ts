@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventsOf, jsonLines, runCli, RunningCli } from '../helpers/cli.js';
+import { eventsOf, jsonLines, ROOT, runCli, RunningCli } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/in-process.js';
 import { startTestBed, type TestBed } from '../helpers/emulator.js';
 import { cliCommand, runTty, runTtyScript } from '../helpers/tty.js';
@@ -292,6 +292,10 @@ describe('events tail (Asana)', () => {
     await runInProcess(['tail', bed.project, '--once'], { env: bed.env() });
     const request = bed.emulator.requests[0]!;
     expect(request.headers['user-agent']).toMatch(/^events\/\d+\.\d+\.\d+/);
+    // The package it names is this one (package.json), not the old name events-tail.
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string };
+    expect(request.headers['user-agent']).toContain(`(+https://www.npmjs.com/package/${pkg.name}; node `);
+    expect(request.headers['user-agent']).not.toContain('events-tail');
     expect(request.headers['authorization']).toBe('Bearer test-token');
   });
 });

@@ -110,6 +110,22 @@ describe('Box JWT assertions', () => {
     fs.writeFileSync(path.join(dir, 'nokid.json'), JSON.stringify(config));
     expect(() => loadBoxJwtConfig(path.join(dir, 'nokid.json'))).toThrow(/has no boxAppSettings\.appAuth\.publicKeyID/);
   });
+
+  it('an empty file or {} says it is empty, before (and without) the warning about a readable key', () => {
+    for (const [name, content] of [
+      ['empty.json', ''],
+      ['braces.json', '{}'],
+    ] as const) {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, content, { mode: 0o644 });
+      fs.chmodSync(file, 0o644);
+      const warnings: string[] = [];
+      expect(() => loadBoxJwtConfig(file, (w) => warnings.push(w))).toThrow(
+        new RegExp(`^BOX_JWT_CONFIG ${file.replace(/[.]/g, '\\.')} is empty`),
+      );
+      expect(warnings).toEqual([]);
+    }
+  });
 });
 
 /** A token endpoint whose answers the test releases one by one. */

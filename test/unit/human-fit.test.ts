@@ -87,6 +87,48 @@ describe('human lines give way from the least useful part (issue 17, item 13)', 
   );
 });
 
+describe('the columns of a line depend on the width, not on its text (issue 23, item 6)', () => {
+  const variants = [
+    asana,
+    { ...asana, user: { gid: '1', name: 'Al' }, resource: { ...asana.resource, name: 'Fix' } },
+    { ...asana, user: null, change: { field: 'notes', action: 'changed', new_value: 'Update 58' } },
+    {
+      ...asana,
+      action: 'added',
+      change: null,
+      resource: { gid: '2204567890123456', resource_type: 'story', name: '' },
+      parent: { gid: '3', resource_type: 'task', name: 'Design the billing export for the quarter' },
+    },
+  ];
+  const boxVariants = [
+    box,
+    { ...box, created_by: { login: 'al@x.io' }, source: { ...box.source, name: 'a.txt', parent: { name: 'F' } } },
+    { ...box, event_type: 'ITEM_PREVIEW', source: { ...box.source, name: 'Minutes of the long meeting.docx' } },
+  ];
+  it.each([40, 55, 59, 60, 61, 65, 66, 70, 79, 80, 90, 99, 100, 110, 120])('%i columns', (width) => {
+    const columns = (line: string, id: string, type: string): string =>
+      [
+        /^\d\d:\d\d:\d\d /.test(line) ? 'time' : '',
+        line.includes(` ${id}`) ? 'id' : '',
+        line.includes(type) ? 'type' : '',
+      ]
+        .filter(Boolean)
+        .join(',');
+    const asanaColumns = variants.map((event) =>
+      columns(
+        formatAsanaEvent(event, { chalk: plain, now, width }),
+        event.resource.gid,
+        ` ${event.action} ${event.resource.resource_type} `,
+      ),
+    );
+    expect(new Set(asanaColumns), asanaColumns.join(' | ')).toHaveLength(1);
+    const boxColumns = boxVariants.map((event) =>
+      columns(formatBoxEvent(event, { chalk: plain, now, width }), event.source.id, `${event.event_type} file `),
+    );
+    expect(new Set(boxColumns), boxColumns.join(' | ')).toHaveLength(1);
+  });
+});
+
 describe('ASCII under a locale that is not UTF-8 (issue 17, item 13)', () => {
   it.each([
     [{}, false],

@@ -3,7 +3,7 @@
 // with its subtasks and stories, a goal, a workspace and its projects. Lists are read with offset
 // pagination to the end, a page at a time (never the whole list in memory).
 import { badValue } from '../../core/bounds.js';
-import { UsageError } from '../../core/errors.js';
+import { NotFoundError } from '../../core/errors.js';
 import { closest } from '../../lib/suggest.js';
 import type { AsanaResourceType, Reference } from '../../core/refs.js';
 import { CRAWL_FIELD_ENUMS } from './crawl-fields.js';
@@ -132,7 +132,8 @@ export class AsanaCrawler {
     ] as const) {
       if (await this.get(path, { opt_fields: 'name' })) return type;
     }
-    throw new UsageError(`${gid} is neither a project, a task nor a goal that this token can read`, 'check the gid');
+    // Not found (exit 4), as a 404 on the events of an unknown gid is for tail.
+    throw new NotFoundError(`${gid} is neither a project, a task nor a goal that this token can read`, 'check the gid');
   }
 
   #optFields(operation: string): string {
