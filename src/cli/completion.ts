@@ -30,6 +30,8 @@ interface CommandSpec {
 
 interface ArgSpec {
   words: string[];
+  /** A line of help per word, for shells that show one (fish). */
+  described?: Record<string, string>;
   /** For the second argument of `config set`: the values of the key named by the first. */
   byPrevious?: Record<string, readonly string[]>;
 }
@@ -37,10 +39,23 @@ interface ArgSpec {
 /** Arguments whose words commander does not know: the settings of config.json (their check gives
  * a "did you mean" no commander choice list could). */
 const SETTING_ARGS: Record<string, () => ArgSpec[]> = {
-  'config get': () => [{ words: settingKeys() }],
-  'config unset': () => [{ words: settingKeys() }],
-  'config set': () => [{ words: settingKeys(), byPrevious: { color: COLOR_CHOICES } }, { words: [] }],
+  'config get': () => [{ words: settingKeys(), described: settingHelp() }],
+  'config unset': () => [{ words: settingKeys(), described: settingHelp() }],
+  'config set': () => [
+    { words: settingKeys(), described: settingHelp(), byPrevious: { color: COLOR_CHOICES } },
+    { words: [] },
+  ],
 };
+
+/** Each setting's help line, as `--help` words it for tail (the command that takes most of them). */
+function settingHelp(): Record<string, string> {
+  return Object.fromEntries(
+    settingKeys().map((key) => {
+      const help = FLAGS[key as FlagKey].help;
+      return [key, typeof help === 'string' ? help : (help.tail ?? Object.values(help)[0] ?? '')];
+    }),
+  );
+}
 
 function argSpecs(command: Command, path: string[]): ArgSpec[] {
   const known = SETTING_ARGS[path.join(' ')];
@@ -289,6 +304,7 @@ function fish({ root, commands }: ReturnType<typeof describeProgram>): string {
     HEADER('fish'),
     '# Install: events completion fish > ~/.config/fish/completions/events.fish',
     'complete -c events -f',
+    ...FISH_WORDS,
   ];
   for (const flag of root.flags) lines.push(`complete -c events -n __fish_use_subcommand ${fishFlag(flag)}`);
   for (const command of commands.filter((c) => c.path.length === 1)) {
@@ -308,10 +324,40 @@ function fish({ root, commands }: ReturnType<typeof describeProgram>): string {
       lines.push(
         `complete -c events -n ${quote(condition)} -a '(events __complete-refs (commandline -ct) 2>/dev/null)'`,
       );
+    // Positional arguments: the Nth word after the command path, each with its help line.
+    command.args.forEach((arg, index) => {
+      const at = `${condition}; and test (__events_words) -eq ${command.path.length + index}`;
+      for (const word of arg.words)
+        lines.push(`complete -c events -n ${quote(at)} -a ${quote(word)}${describedAs(arg.described?.[word])}`);
+      for (const [previous, values] of Object.entries(arg.byPrevious ?? {}))
+        for (const value of values)
+          lines.push(
+            `complete -c events -n ${quote(`${condition}; and test (__events_words) -eq ${command.path.length + index + 1}; and test (__events_last_word) = ${previous}`)} -a ${quote(value)}`,
+          );
+    });
   }
   lines.push('');
   return lines.join('\n');
 }
+
+function describedAs(help: string | undefined): string {
+  return help ? ` -d ${quote(help)}` : '';
+}
+
+/** fish functions the conditions use: how many words (not flags) follow `events`, and the last one. */
+const FISH_WORDS = [
+  'function __events_words',
+  '    set -l n 0',
+  '    for word in (commandline -opc)[2..-1]',
+  "        string match -q -- '-*' $word; or set n (math $n + 1)",
+  '    end',
+  '    echo $n',
+  'end',
+  'function __events_last_word',
+  '    set -l words (commandline -opc)',
+  '    echo $words[-1]',
+  'end',
+];
 
 function fishFlag(flag: FlagSpec): string {
   const parts: string[] = [];

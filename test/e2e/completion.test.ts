@@ -220,4 +220,13 @@ describe.skipIf(!has('fish'))('fish', () => {
     expect(await fish('events tail ')).toContain(project);
     expect(await fish('events state ')).toEqual(['list', 'path', 'reset', 'show']);
   });
+
+  it('`config set <TAB>` offers the settings with their help, then the values of the one named', async () => {
+    const described = await inShell('fish', `source '${ROOT}/${FILES.fish}'\ncomplete -C 'events config set gr'\n`);
+    expect(described).toEqual(['group\tconsumer group: separate cursors for separate consumers']);
+    expect(await fish('events config unset inter')).toEqual(['interval']);
+    expect(await fish('events config set color ')).toEqual(['always', 'auto', 'never']);
+    expect(await fish('events auth status ')).toEqual(['asana', 'box']);
+    expect(await fish('events completion ')).toEqual(['bash', 'fish', 'zsh']);
+  });
 });
