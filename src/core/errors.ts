@@ -125,6 +125,14 @@ export class EmptyShardError extends EventsError {
   }
 }
 
+/** Why shard `index`/`count` of `references` is empty: the `shard-empty` note (output/notices.ts) and EmptyShardError say it alike. */
+export function emptyShardMessage(shard: { index: number; count: number }, references: number): string {
+  const { index, count } = shard;
+  return references === 1
+    ? `shard ${index}/${count} is empty: the hash of its id sends the one reference to another shard, so there is nothing to follow`
+    : `shard ${index}/${count} is empty: the hashes of their ids send all ${references} references to other shards, so there is nothing to follow`;
+}
+
 export class LockedError extends EventsError {
   constructor(message: string, hint?: string) {
     super('locked', ExitCode.locked, message, hint);
