@@ -8,10 +8,10 @@ import { validateCrawlFields } from '../providers/asana/crawl.js';
 import { parseReference, type Reference } from '../core/refs.js';
 import { readRefsFile } from '../app/refs-file.js';
 import { parseShard } from '../core/shard.js';
+import { configDir } from '../config/folder.js';
+import { readFileSettings } from '../config/file.js';
 import {
-  configDir,
   proxyChoice,
-  readFileSettings,
   resolveSettings,
   type OptionsOf,
   type OptionValues,
