@@ -24,4 +24,19 @@ export default tseslint.config(
       '@typescript-eslint/no-unnecessary-type-assertion': 'error',
     },
   },
+  {
+    // Start-up cost: the first toLocaleString loads ICU's number formats (~15 ms), and one in the
+    // settings table made every `events --help` pay it.
+    files: ['src/**/*.ts'],
+    ignores: ['src/emulator/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='toLocaleString']",
+          message: 'Use groupDigits (src/lib/digits.ts): toLocaleString loads ICU at its first call (~15 ms).',
+        },
+      ],
+    },
+  },
 );

@@ -17,7 +17,7 @@ import type { ProxyChoice } from '../net/proxy.js';
 import { redactText } from '../lib/redact.js';
 import { colorLevel, type ColorChoice } from '../output/color.js';
 import { Progress } from '../output/progress.js';
-import { HumanRenderer, JsonRenderer, type Renderer } from '../output/renderer.js';
+import { JsonRenderer, type Renderer } from '../output/renderer.js';
 import { FileSink, StreamSink, type Sink } from '../output/sink.js';
 import { AsanaProvider } from '../providers/asana/provider.js';
 import { BoxProvider } from '../providers/box/provider.js';
@@ -417,8 +417,8 @@ export async function createRenderer(
   prefixed: boolean,
 ): Promise<Renderer> {
   if (config.json || config.output) return new JsonRenderer(sink);
-  // chalk only for human output: scripts and cron never load it.
-  const { Chalk } = await import('chalk');
+  // chalk and the human format only for human output: scripts and cron never load them.
+  const [{ Chalk }, { HumanRenderer }] = await Promise.all([import('chalk'), import('../output/human-renderer.js')]);
   const level = colorLevel(config.color, io.env, io.stdout.isTTY === true);
   return new HumanRenderer(
     sink,

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
+import { redactText } from '../lib/redact.js';
 import { closest, orList } from '../lib/suggest.js';
 import { SETTINGS, settingKeys, type FileSettings, type Setting, type SettingKey } from './settings.js';
 
@@ -62,7 +63,7 @@ export function readFileSettings(dir: string, warn: (line: string) => void = () 
     const mustBe = row.choices ? orList(row.choices.map((c) => JSON.stringify(c))) : (row.fileMustBe ?? row.mustBe);
     if (parsed === undefined)
       throw new ConfigError(
-        `${file}: "${key}" must be ${mustBe}, not ${JSON.stringify(raw)}`,
+        `${file}: "${key}" must be ${mustBe}, not ${typeof raw === 'string' ? JSON.stringify(redactText(raw)) : JSON.stringify(raw)}`,
         `fix the value of "${key}", or remove the key: events config unset ${key}`,
       );
     settings[key] = parsed;

@@ -10,6 +10,7 @@ import { BOUNDS, checkBound, describeBound, describeSize, parseSize, type Bound 
 import { MAX_SHARDS } from '../core/shard.js';
 import { UsageError } from '../core/errors.js';
 import { parseRate, RATE_BOUNDS } from '../core/rate.js';
+import { redactText } from '../lib/redact.js';
 import { closest, orList } from '../lib/suggest.js';
 import { groupDigits } from '../lib/digits.js';
 
@@ -143,6 +144,12 @@ const httpUrl = (raw: string | number): string | undefined => {
     return undefined; // not a URL
   }
 };
+/**
+ * A base URL: paths are appended to it as text ("<base>/events?…"), so a query string or a
+ * fragment in it would end up in the middle of every request's path.
+ */
+const baseUrl = (raw: string | number): string | undefined =>
+  typeof raw === 'string' && !/[?#]/.test(raw) ? httpUrl(raw) : undefined;
 const numberIn = (bound: Bound) => ({
   parse: (raw: string | number) => checkBound(bound, raw),
   mustBe: describeBound(bound),
@@ -217,7 +224,7 @@ export const FLAGS = {
     flag: '--shard <K/N>',
     commands: ['tail'],
     help: 'follow only shard K of N: the references (and listed projects) whose hash lands in K',
-    doc: `follow only the references (and listed projects) whose hash lands in shard K of N (1 ≤ K ≤ N ≤ ${MAX_SHARDS.toLocaleString('en-US')}); see [Big installations](scale.md#big-installations)`,
+    doc: `follow only the references (and listed projects) whose hash lands in shard K of N (1 ≤ K ≤ N ≤ ${groupDigits(MAX_SHARDS)}); see [Big installations](scale.md#big-installations)`,
     ...text('K/N, shard K of N', '2/3'),
   }),
   fields: list({
@@ -317,8 +324,8 @@ export const FLAGS = {
     help: 'Asana API base URL',
     doc: 'Asana API base URL (also `ASANA_BASE_URL`); an emulator: see [emulator.md](emulator.md)',
     default: 'https://app.asana.com/api/1.0',
-    parse: httpUrl,
-    mustBe: 'an http(s) URL such as "https://app.asana.com/api/1.0"',
+    parse: baseUrl,
+    mustBe: 'an http(s) URL without a query string or fragment, such as "https://app.asana.com/api/1.0"',
     example: 'https://app.asana.com/api/1.0',
   }),
   boxBaseUrl: setting({
@@ -329,8 +336,8 @@ export const FLAGS = {
     help: 'Box API base URL',
     doc: 'Box API base URL (also `BOX_BASE_URL`)',
     default: 'https://api.box.com/2.0',
-    parse: httpUrl,
-    mustBe: 'an http(s) URL such as "https://api.box.com/2.0"',
+    parse: baseUrl,
+    mustBe: 'an http(s) URL without a query string or fragment, such as "https://api.box.com/2.0"',
     example: 'https://api.box.com/2.0',
   }),
   interval: setting({
@@ -712,9 +719,10 @@ export function resolveSettings(
 function variable(row: Setting, raw: string | undefined): unknown {
   if (raw === undefined || raw === '') return undefined;
   const parsed = row.parse(raw);
+  // A refused URL is echoed without its credentials (a base URL's ?access_token=…).
   if (parsed === undefined)
     throw new UsageError(
-      `${row.env} must be ${row.mustBe}, not ${JSON.stringify(raw)}`,
+      `${row.env} must be ${row.mustBe}, not ${JSON.stringify(redactText(raw))}`,
       `for example ${row.env}=${row.example}, or unset it`,
     );
   return parsed;

@@ -4,6 +4,8 @@
 // 412 (events lost), a huge one makes every later request line too long for the server (431).
 // So the rule is checked before a page is written and when a stored cursor is read.
 
+import { groupDigits } from '../lib/digits.js';
+
 /** More than any API sends (Asana: about 40, Box: about 20); far less than a request line holds. */
 export const MAX_CURSOR_CHARS = 2048;
 
@@ -20,7 +22,7 @@ export function cursorProblem(value: unknown): string | undefined {
   if (typeof value !== 'string') return `is ${kindOf(value)}, not a string`;
   if (value === '') return 'is empty';
   if (value.length > MAX_CURSOR_CHARS)
-    return `is ${value.length.toLocaleString('en-US')} characters long (at most ${MAX_CURSOR_CHARS.toLocaleString('en-US')})`;
+    return `is ${groupDigits(value.length)} characters long (at most ${groupDigits(MAX_CURSOR_CHARS)})`;
   if (CURSOR_CHARS.test(value)) return undefined;
   const bad = FIRST_BAD_CHAR.exec(value)![0];
   const code = bad.codePointAt(0)!;

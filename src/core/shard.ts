@@ -7,7 +7,6 @@
 // reference moves no other one; going from N to N+1 shards moves about 1/(N+1) of them, all to
 // the new shard. The reference id is what `events state list` shows as the subscription: the gid
 // for a project, task or goal, `workspace:<gid>`, `box:<stream>`.
-import { createHash } from 'node:crypto';
 import { UsageError } from './errors.js';
 
 export const MAX_SHARDS = 1024;
@@ -48,6 +47,9 @@ export function jumpHash(key: bigint, buckets: number): number {
 
 /** The 1-based shard of a reference id among `count` shards. */
 export function shardOf(id: string, count: number): number {
+  // node:crypto only when a shard is asked for: the settings table imports this module, and
+  // `events --help` need not load crypto.
+  const { createHash } = process.getBuiltinModule('node:crypto');
   const key = createHash('sha1').update(id, 'utf8').digest().readBigUInt64BE(0);
   return jumpHash(key, count) + 1;
 }

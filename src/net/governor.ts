@@ -1,10 +1,14 @@
 // One rate governor per access token and host, shared by every subscription of the process.
 // A token bucket that starts at the vendor's documented budget and learns the real one from 429s
-// (AIMD, as the AWS SDK's adaptive retry mode does): on a 429 the rate drops to what the server
-// admitted over the last minute, divided over that time plus the Retry-After, times a safety
-// factor; while no 429 comes and requests are waiting, it probes upward slowly. It also keeps the
-// in-flight cap and serves waiting subscriptions round-robin, so one subscription draining a
-// backlog gets its share of the budget, not all of it. Pure logic: the clock and timers are
+// (AIMD, as TCP and the AWS SDK's adaptive retry mode do). Multiplicative decrease: on a 429
+// episode the rate drops to what the server admitted over the last minute, spread over that time
+// plus the Retry-After, times a safety factor, but by at most half and at least 15% per episode,
+// so a storm of refusals cannot ratchet it to nothing. Additive increase while requests wait and
+// no 429 comes: fast (1/120 of the starting rate per second) back up to just below the knee, the
+// rate at which the last 429 came, then slowly beyond it; five minutes without a 429 forget the
+// knee, and the rate climbs fast to the documented budget again. It also keeps an in-flight
+// window under the vendor's cap and serves waiting subscriptions round-robin, so one subscription
+// draining a backlog gets its share of the budget, not all of it. Pure logic: the clock and timers are
 // injected, so tests run it in virtual time.
 import type { RateBasis, Reporter } from '../core/notice.js';
 export { parseRate, RATE_BOUNDS } from '../core/rate.js';
@@ -49,6 +53,9 @@ const LOOKBACK_MS = 60_000;
 /** Fewer admitted requests than this say nothing about the budget: cut multiplicatively instead. */
 const MIN_SAMPLE = 10;
 const BLIND_CUT = 0.7;
+/** One episode cuts the rate to between these shares of what it was: never more than half. */
+const DEEPEST_CUT = 0.5;
+const SHALLOWEST_CUT = 0.85;
 /** The window a vendor counts its budget in (Asana: per minute). */
 const WINDOW_MS = 60_000;
 /**
@@ -59,13 +66,32 @@ const WINDOW_MS = 60_000;
 const BURST_MS = 0.9 * WINDOW_MS;
 /** After a 429 that came before the window's budget was used, bursts shrink to a second's worth. */
 const SHORT_BURST_MS = 1000;
-/** Probing: the rate grows by this share of the starting rate per second spent waiting. */
+/**
+ * Recovery: the rate grows by this share of the starting rate per second spent waiting, up to
+ * SAFETY times the knee (from 1500/min: 12.5/min more each second, the whole way in two minutes).
+ */
+const FAST_PER_S = 1 / 120;
+/** Probing beyond the knee, where the last 429 came: slowly (from 1500/min: 1.5/min per second). */
 const PROBE_PER_S = 0.001;
+/** A knee this old is forgotten: the budget may have grown, or the storm was someone else's. */
+const FORGET_MS = 5 * 60_000;
 /** Never below this (requests per minute), whatever the 429s say: a stuck tail helps no one. */
 const FLOOR_PER_MIN = 6;
+/**
+ * The in-flight window: enough requests in flight to send WINDOW_RATES times the rate at the
+ * measured round trip, and at least MIN_WINDOW. Every request in flight when a budget runs out is
+ * refused with it, so a window as wide as the vendor's cap (50) turned one 429 into fifty; a
+ * burst still goes at four times the rate or faster (100 a second from 1500/min).
+ */
+const WINDOW_RATES = 4;
+const MIN_WINDOW = 4;
+/** The round trip is a moving average: each answer moves it by this share (TCP's SRTT uses 1/8). */
+const RTT_GAIN = 1 / 8;
 /** The stretch message waits until the rate has held this long, and repeats only on a big change. */
 const SETTLE_MS = 10_000;
 const BIG_CHANGE = 1.5;
+/** Demand up to this share of the rate stretches the interval too little to be worth a line. */
+const STRETCH_TOLERANCE = 1.05;
 
 export interface Ticket {
   readonly sentAt: number;
@@ -94,7 +120,13 @@ export class Governor {
   #busySince: number | undefined;
   #pausedUntil = 0;
   #inFlight = 0;
+  /** Smoothed time from grant to answer, ms; undefined until the first answer. */
+  #rttMs: number | undefined;
   #lastCutAt = -Infinity;
+  /** When the last 429 came (any, not only an episode's first). */
+  #lastLimitedAt = -Infinity;
+  /** The rate at which the last episode began; undefined: none in the last FORGET_MS. */
+  #knee: number | undefined;
   #rateSetAt: number;
   /** Send times of requests the server admitted, oldest first, at most LOOKBACK_MS old. */
   #admitted: number[] = [];
@@ -181,6 +213,10 @@ export class Governor {
   /** Ends a request: frees its in-flight place and learns from the answer. */
   release(ticket: Ticket, outcome: Outcome): void {
     this.#inFlight--;
+    if (outcome.status > 0) {
+      const rtt = Math.max(0, this.#clock.now() - ticket.sentAt);
+      this.#rttMs = this.#rttMs === undefined ? rtt : this.#rttMs + RTT_GAIN * (rtt - this.#rttMs);
+    }
     if (outcome.status === 429) this.#limited(ticket, outcome.retryAfterMs);
     else if (outcome.status > 0) this.#admit(ticket.sentAt);
     this.#pump();
@@ -234,7 +270,7 @@ export class Governor {
   /** Grants slots while it can, round-robin; otherwise sets the one timer for when it can next. */
   #pump(): void {
     while (this.#queues.size > 0) {
-      if (this.#inFlight >= this.#maxInFlight) return; // release() pumps again
+      if (this.#inFlight >= this.#window()) return; // release() pumps again
       const now = this.#clock.now();
       if (now < this.#pausedUntil) return this.#wakeAt(this.#pausedUntil);
       this.#refill(now);
@@ -258,18 +294,41 @@ export class Governor {
     }
   }
 
+  /** How many requests may be in flight now (see WINDOW_RATES). */
+  #window(): number {
+    const wanted = Math.ceil(WINDOW_RATES * this.#rate * (this.#rttMs ?? 0));
+    return Math.min(this.#maxInFlight, Math.max(MIN_WINDOW, wanted));
+  }
+
   #refill(now: number): void {
     const dt = Math.max(0, now - this.#lastRefill);
-    // Probe upward only for time spent with requests waiting: an idle token proves nothing.
+    // Climb only for time spent with requests waiting: an idle token proves nothing.
     if (!this.#pinned && this.#busySince !== undefined && this.#rate < this.#ceiling) {
       const busy = Math.max(0, now - Math.max(this.#lastRefill, this.#busySince, this.#pausedUntil));
-      this.#rate = Math.min(this.#ceiling, this.#rate + (this.#ceiling * PROBE_PER_S * busy) / 1000);
+      this.#increase(busy, now);
     }
     // No saving up while the minute is full: a full bucket would burst again the moment the
     // opening burst leaves the window, and a long drain would come in minute-sized waves.
     if (this.#windowFullUntil(now) === undefined)
       this.#tokens = Math.min(this.#capacity(), this.#tokens + dt * this.#rate);
     this.#lastRefill = now;
+  }
+
+  /** Additive increase for `busyMs` of waiting: fast below the knee, slow beyond it. */
+  #increase(busyMs: number, now: number): void {
+    if (this.#knee !== undefined && now - this.#lastLimitedAt >= FORGET_MS) this.#knee = undefined;
+    const ceiling = this.#ceiling;
+    const fastUntil = this.#knee === undefined ? ceiling : Math.min(ceiling, SAFETY * this.#knee);
+    const fast = (ceiling * FAST_PER_S) / 1000; // per ms of waiting
+    let left = busyMs;
+    if (this.#rate < fastUntil) {
+      const spent = Math.min(left, (fastUntil - this.#rate) / fast);
+      this.#rate = Math.min(fastUntil, this.#rate + fast * spent);
+      left -= spent;
+    }
+    this.#rate = Math.min(ceiling, this.#rate + (ceiling * PROBE_PER_S * left) / 1000);
+    // Back at the documented budget with no knee left: nothing learned stands any more.
+    if (this.#rate >= ceiling && this.#knee === undefined) this.#learned = false;
   }
 
   /** A burst of at most #burstMs' worth (and at least one request). */
@@ -322,6 +381,7 @@ export class Governor {
     const now = this.#clock.now();
     const waitMs = clampPause(retryAfterMs ?? 0);
     this.stats.limited++;
+    this.#lastLimitedAt = now;
     this.pauseFor(waitMs);
     // A request sent before the last cut belongs to that episode: it was too early, not new news.
     if (ticket.sentAt <= this.#lastCutAt) return;
@@ -336,16 +396,19 @@ export class Governor {
     if (!this.#pinned) {
       this.#prune(now);
       const admitted = this.#admitted.length - this.#admittedHead;
-      let next: number;
+      let aim: number;
       if (admitted >= MIN_SAMPLE) {
         // The server took `admitted` requests over their span and wants `waitMs` more before the
         // next: that is its budget for this token, as far as this process can tell.
         const span = Math.max(1000, now - this.#admitted[this.#admittedHead]!);
-        next = (SAFETY * admitted) / (span + waitMs);
+        aim = (SAFETY * admitted) / (span + waitMs);
       } else {
-        next = this.#rate * BLIND_CUT;
+        aim = this.#rate * BLIND_CUT;
       }
-      this.#rate = Math.max(FLOOR_PER_MIN / 60_000, Math.min(this.#rate, next));
+      // After a pause few requests were admitted, so `aim` alone would fall further each episode.
+      const next = Math.min(SHALLOWEST_CUT * this.#rate, Math.max(DEEPEST_CUT * this.#rate, aim));
+      this.#knee = this.#rate;
+      this.#rate = Math.max(FLOOR_PER_MIN / 60_000, next);
       this.#rateSetAt = now;
       this.#learned = true;
     }
@@ -366,7 +429,8 @@ export class Governor {
     const rate = this.ratePerMin;
     const subscriptions = demand.subscriptions();
     const needed = (subscriptions * 60_000) / demand.intervalMs;
-    if (subscriptions <= 0 || needed <= rate) return;
+    // Within a few percent the interval barely moves: "need 800/min; allows about 800/min" is noise.
+    if (subscriptions <= 0 || needed <= rate * STRETCH_TOLERANCE) return;
     const told = this.#toldRate;
     if (told !== undefined && Math.max(told, rate) / Math.min(told, rate) < BIG_CHANGE) return;
     this.#toldRate = rate;

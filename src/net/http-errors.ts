@@ -4,7 +4,7 @@
 // cannot fix it, so it fails at once with its own exit code and the fix.
 import { AuthError, EventsError, ExitCode, UsageError } from '../core/errors.js';
 import { redactText, redactUrl } from '../lib/redact.js';
-import type { ProxySettings } from './proxy.js';
+import { proxyForUrl, type ProxySettings } from './proxy.js';
 
 /** The request never produced a usable HTTP answer: refused, reset, timed out. Worth a retry. */
 export class NetworkError extends Error {
@@ -148,10 +148,7 @@ export function proxyFailure(status: number, ctx: { url: URL; proxy: ProxySettin
 }
 
 function proxyFor(ctx: { url: URL; proxy: ProxySettings }): { url: string; from: string } | undefined {
-  const secure = ctx.url.protocol === 'https:';
-  const url = secure ? ctx.proxy.https : ctx.proxy.http;
-  const from = secure ? ctx.proxy.httpsFrom : ctx.proxy.httpFrom;
-  return url && from ? { url, from } : undefined;
+  return proxyForUrl(ctx.url, ctx.proxy);
 }
 
 function codesOf(error: unknown, depth = 0): string[] {

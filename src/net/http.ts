@@ -4,12 +4,11 @@
 // answer treated as untrusted: a size cap, an overall deadline (a slow drip counts), a connect
 // timeout. The access token goes into the Authorization header and nowhere else: no log line,
 // error or debug dump built here ever contains it.
-import { createRequire } from 'node:module';
 import v8 from 'node:v8';
 import zlib from 'node:zlib';
 import type { Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { classifyFailure, DEADLINE, TooLarge } from './http-errors.js';
-import { proxySettings, type ProxyChoice, type ProxySettings } from './proxy.js';
+import { proxyForUrl, proxySettings, type ProxyChoice, type ProxySettings } from './proxy.js';
 import { redactUrl } from '../lib/redact.js';
 
 export { NetworkError, ProxyError, TlsError } from './http-errors.js';
@@ -105,6 +104,7 @@ export class HttpClient {
     const timeoutMs = req.timeoutMs ?? this.#options.timeoutMs;
     const method = req.method ?? 'GET';
     try {
+      if (!undici) await (loadingUndici ??= loadUndici());
       const res = await this.#exchange(req, method, timeoutMs);
       this.#options.debug?.(
         `${method} ${redactUrl(req.url)} -> ${res.status} (${Date.now() - started} ms, ${res.body.length} chars)`,
@@ -134,6 +134,11 @@ export class HttpClient {
     await dispatcher?.destroy();
   }
 
+  /** The proxy a request to `url` goes through (and which setting named it); undefined: direct. */
+  proxyFor(url: URL): { url: string; from: string } | undefined {
+    return proxyForUrl(url, this.#proxy());
+  }
+
   /** Read once: the dispatcher is built from it, and failures name the proxy from it. */
   #proxy(): ProxySettings {
     this.#proxySettings ??= proxySettings(this.#options.env ?? process.env, this.#options.proxy);
@@ -143,7 +148,8 @@ export class HttpClient {
   /** Built on the first request: `--version`, `--help`, `state` and `config` never load undici. */
   #dispatcherFor(): Dispatcher {
     if (this.#dispatcher) return this.#dispatcher;
-    const { EnvAgent } = loadUndici();
+    if (!undici) throw new Error('HttpClient: a request builds the dispatcher only after undici is loaded');
+    const { EnvAgent } = undici;
     const proxy = this.#proxy();
     const connectTimeout = Math.min(this.#options.timeoutMs, CONNECT_TIMEOUT_CAP_MS);
     const agent: EnvHttpProxyAgent = new EnvAgent({
@@ -305,25 +311,28 @@ interface Undici {
 const WASM_TIERING_BUDGET = 100_000_000;
 
 let undici: Undici | undefined;
+let loadingUndici: Promise<Undici> | undefined;
 
 /**
- * The part of undici this client uses, required by path: the package's index also loads fetch,
- * WebSocket, caches and mocks, which more than doubles its start-up cost (docs/undici.md).
+ * The part of undici this client uses, imported by path: the package's index also loads fetch,
+ * WebSocket, caches and mocks, which more than doubles its start-up cost (docs/undici.md). Dynamic
+ * imports, so the bundler puts these pieces in a chunk of their own that only a request loads.
  */
-function loadUndici(): Undici {
-  if (undici) return undici;
+async function loadUndici(): Promise<Undici> {
   // undici parses HTTP with llhttp compiled to WebAssembly. V8 starts it on its baseline compiler
   // and, after a small budget, optimizes its big parser function: 100 ms and 35 MB for a cron run
   // that reads one empty page. A budget 50 times larger leaves short runs on the baseline code;
   // a long drain still gets the optimized parser, as fast as before (docs/undici.md).
   v8.setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
-  const require = createRequire(import.meta.url);
-  const EnvAgent = require('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof EnvHttpProxyAgent;
+  const [agent, dispatcher, api] = await Promise.all([
+    import('undici/lib/dispatcher/env-http-proxy-agent.js'),
+    import('undici/lib/dispatcher/dispatcher.js'),
+    import('undici/lib/api/index.js'),
+  ]);
   // The proxy agent opens CONNECT tunnels with Dispatcher#connect, one of the methods undici's
   // index adds to the prototype; add them the same way (what `require('undici')` would do).
-  const Dispatcher = require('undici/lib/dispatcher/dispatcher.js') as { prototype: object };
-  Object.assign(Dispatcher.prototype, require('undici/lib/api/index.js') as object);
-  undici = { EnvAgent };
+  Object.assign(dispatcher.default.prototype, api.default);
+  undici = { EnvAgent: agent.default };
   return undici;
 }
 

@@ -56,3 +56,29 @@ export function checkedProxyUrl(value: string, from: string): string {
   }
   return url.toString();
 }
+
+/** The proxy a request to `url` goes through, with undici's NO_PROXY rules; undefined: direct. */
+export function proxyForUrl(url: URL, settings: ProxySettings): { url: string; from: string } | undefined {
+  const secure = url.protocol === 'https:';
+  const proxy = secure ? settings.https : settings.http;
+  const from = secure ? settings.httpsFrom : settings.httpFrom;
+  if (!proxy || !from || bypassesProxy(url, settings.noProxy)) return undefined;
+  return { url: proxy, from };
+}
+
+/** NO_PROXY as undici's EnvHttpProxyAgent reads it: `*`, host, `.domain` or `*.domain`, `host:port`. */
+function bypassesProxy(url: URL, noProxy: string): boolean {
+  if (noProxy === '*') return true;
+  // url.host keeps the brackets of an IPv6 address; the port is cut off by hand.
+  const hostname = url.host.replace(/:\d*$/, '').toLowerCase();
+  const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+  return noProxy
+    .split(/[,\s]/)
+    .filter(Boolean)
+    .some((entry) => {
+      const parsed = /^(.+):(\d+)$/.exec(entry);
+      const host = (parsed ? parsed[1]! : entry).replace(/^\*?\./, '').toLowerCase();
+      if (parsed && Number(parsed[2]) !== port) return false;
+      return hostname === host || hostname.endsWith(`.${host}`);
+    });
+}

@@ -1,6 +1,7 @@
 // The words for every notice of the follow core, the rate governor and the use cases (core/notice.ts), and where
 // each goes: the status line, a line worth keeping in a log, a tip for a person, a warning that
 // events may be missing, or --verbose only. Nothing else in src/ words a happening.
+import { groupDigits } from '../lib/digits.js';
 import { emptyShardMessage, expiredCursorMessage, formatError } from '../core/errors.js';
 import type { Notice, RateBasis, Reporter } from '../core/notice.js';
 import type { Progress } from './progress.js';
@@ -186,7 +187,7 @@ export function stretchMessage(
     learned: `this token allows about ${formatRate(ratePerMin)}/min`,
     pinned: `--rate allows ${formatRate(ratePerMin)}/min`,
   }[basis];
-  return `${subscriptions.toLocaleString('en-US')} subscriptions at --interval ${intervalMs / 1000} need ${formatRate(needed)} requests/min; ${allows}: each is polled about every ${formatSeconds(every)}`;
+  return `${groupDigits(subscriptions)} subscriptions at --interval ${intervalMs / 1000} need ${formatRate(needed)} requests/min; ${allows}: each is polled about every ${formatSeconds(every)}`;
 }
 
 /** "24,000", "900": whole requests, rounded to two significant figures above 1,000. */
@@ -197,7 +198,7 @@ export function formatRate(perMin: number): string {
       : perMin >= 100
         ? Math.round(perMin / 10) * 10
         : Math.max(1, Math.round(perMin));
-  return rounded.toLocaleString('en-US');
+  return groupDigits(rounded);
 }
 
 export function formatSeconds(ms: number): string {

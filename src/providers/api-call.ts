@@ -4,10 +4,10 @@
 import type { TokenSource } from '../auth/token-source.js';
 import type { ProviderContext } from '../core/provider.js';
 import { DOCUMENTED_RATE_PER_MIN, Governor } from '../net/governor.js';
-import { NotTlsError } from '../net/http-errors.js';
+import { NotTlsError, TlsError } from '../net/http-errors.js';
 import type { HttpClient, HttpMethod, HttpResponse } from '../net/http.js';
 import { parseRetryAfter, withRetry, type RetryPolicy } from '../net/retry.js';
-import { checkApiAnswer, notTlsError, type Vendor } from './base-url-check.js';
+import { afterAnswers, checkApiAnswer, notTlsError, type Vendor } from './base-url-check.js';
 
 export interface ApiCallerOptions {
   vendor: Vendor;
@@ -27,7 +27,10 @@ export class ApiCaller {
   readonly host: string;
   readonly #options: ApiCallerOptions;
   readonly #governor: Governor;
-  /** A good answer came from this base URL: a web page now is a hiccup, not a wrong URL. */
+  /**
+   * The API at this base URL has answered in this process: a web page, bytes that are not TLS or a
+   * failing certificate now are a hiccup on the way (retried), not a wrong URL or setup.
+   */
   #answered = false;
 
   constructor(options: ApiCallerOptions) {
@@ -60,7 +63,8 @@ export class ApiCaller {
           parseRetryAfter(r.headers['retry-after']),
         );
         const value = read(res);
-        if (res.status >= 200 && res.status < 300) this.#answered = true;
+        // Any answer the reader took (a page, Asana's 412 with a first sync token) is the API's.
+        this.#answered = true;
         return value;
       },
       { policy: retry, gate: governor, report: ctx.report, signal: ctx.signal },
@@ -89,9 +93,11 @@ export class ApiCaller {
     try {
       res = await http.request({ url, method, json, token, signal });
     } catch (error) {
-      throw error instanceof NotTlsError ? notTlsError(vendor, base) : error;
+      if (!(error instanceof NotTlsError || error instanceof TlsError)) throw error;
+      if (this.#answered) throw afterAnswers(vendor, base, error);
+      throw error instanceof NotTlsError ? notTlsError(vendor, base, http.proxyFor(url)) : error;
     }
-    checkApiAnswer(vendor, base, url, res, this.#answered);
+    checkApiAnswer(vendor, base, url, res, this.#answered, this.#answered ? undefined : http.proxyFor(url));
     return res;
   }
 }

@@ -4,14 +4,23 @@
 // one error saying what was received and which variable to fix, instead of a 404 that blames the
 // gid or retries of a "garbled body" until exit 75. After a good answer from the same base URL,
 // the same web page is a hiccup on the way (a proxy's login page, a load balancer's error page):
-// a fault to retry, so a service does not stop for it.
+// a fault to retry, so a service does not stop for it. When a proxy carries the request, a
+// redirect or a port that does not speak TLS on the first request is the proxy's doing more often
+// than the base URL's: the error names the proxy's setting, not the base URL's variable.
 import { UsageError } from '../core/errors.js';
+import { NotTlsError } from '../net/http-errors.js';
 import type { HttpResponse } from '../net/http.js';
 import { TransientError } from '../net/retry.js';
 import { redactUrl } from '../lib/redact.js';
 import { sanitizeText } from '../lib/sanitize.js';
 
 export type Vendor = 'asana' | 'box';
+
+/** The forward proxy a request goes through, and the setting that named it ("HTTPS_PROXY", "--proxy"). */
+export interface ProxyInUse {
+  url: string;
+  from: string;
+}
 
 const VENDORS = {
   asana: { name: 'Asana', variable: 'ASANA_BASE_URL', real: 'https://app.asana.com/api/1.0' },
@@ -25,8 +34,9 @@ export function checkApiAnswer(
   url: URL,
   res: HttpResponse,
   answeredBefore = false,
+  proxy?: ProxyInUse,
 ): void {
-  const verdict = notTheApi(vendor, base, url, res);
+  const verdict = notTheApi(vendor, base, url, res, proxy);
   if (!verdict) return;
   if (answeredBefore)
     throw new TransientError(
@@ -35,12 +45,31 @@ export function checkApiAnswer(
   throw verdict.error;
 }
 
-/** https:// to a port that speaks plain http. */
-export function notTlsError(vendor: Vendor, base: string): UsageError {
+/**
+ * https:// to a port that speaks plain http. After a good answer from the same base URL it is a
+ * network fault instead (a proxy or load balancer failing on the way): see `afterAnswers`.
+ */
+export function notTlsError(vendor: Vendor, base: string, proxy?: ProxyInUse): UsageError {
   const { name, variable } = VENDORS[vendor];
+  if (proxy)
+    return new UsageError(
+      `${redactUrl(base)} through the proxy ${redactUrl(proxy.url)} (from ${proxy.from}) does not speak TLS: the proxy answered in plain text instead of tunnelling`,
+      `check ${proxy.from}: the proxy must pass https through with CONNECT; to go direct, list ${new URL(base).hostname} in NO_PROXY`,
+    );
   return new UsageError(
     `${redactUrl(base)} is not the ${name} API: the port does not speak TLS (a plain-http port?)`,
     `check ${variable}: use http:// for a plain-http server such as the emulator, or the port that serves https`,
+  );
+}
+
+/**
+ * A TLS or protocol failure (bytes that are not TLS, a certificate that fails) after this base URL
+ * has answered well: the setup was right, something on the way is failing. A fault to retry.
+ */
+export function afterAnswers(vendor: Vendor, base: string, error: Error): TransientError {
+  const what = error instanceof NotTlsError ? `${new URL(base).host} stopped speaking TLS` : error.message;
+  return new TransientError(
+    `${what}, after good answers from ${VENDORS[vendor].name} at the same URL (a proxy or load balancer failing?)`,
   );
 }
 
@@ -49,6 +78,7 @@ function notTheApi(
   base: string,
   url: URL,
   res: HttpResponse,
+  proxy: ProxyInUse | undefined,
 ): { error: UsageError; what: string } | undefined {
   const { name, variable, real } = VENDORS[vendor];
   const shown = redactUrl(base);
@@ -64,7 +94,17 @@ function notTheApi(
   const { status } = res;
   if (status >= 300 && status < 400) {
     const location = header(res, 'location');
-    return error(`(a redirect${location ? ` to ${sanitizeText(redactUrl(location)).slice(0, 200)}` : ''})`);
+    const what = `(a redirect${location ? ` to ${sanitizeText(redactUrl(location)).slice(0, 200)}` : ''})`;
+    if (!proxy) return error(what);
+    // A proxy that redirects wants a sign-in, or will not pass this host on.
+    const via = `the proxy ${redactUrl(proxy.url)} (from ${proxy.from})`;
+    return {
+      error: new UsageError(
+        `${shown} is not the ${name} API through ${via}: it answered ${status} ${what}`,
+        `check ${proxy.from}: a proxy that redirects usually wants you to sign in or does not allow ${url.hostname}; to go direct, list it in NO_PROXY`,
+      ),
+      what,
+    };
   }
   const first = res.body.trimStart().slice(0, 1);
   if (first === '<' && /html|xml/i.test(header(res, 'content-type') ?? 'html')) {

@@ -59,7 +59,9 @@ describe('the packed tarball, installed globally', () => {
   it('is a scoped name that can be published, and installs no devDependency', () => {
     expect(manifest.name).toMatch(/^@[a-z0-9-]+\/[a-z0-9-]+$/);
     const root = path.join(prefix, 'lib', 'node_modules', ...manifest.name.split('/'));
-    expect(fs.existsSync(path.join(root, 'dist', 'main.js'))).toBe(true);
+    expect(fs.existsSync(path.join(root, 'dist', 'bundle', 'main.js'))).toBe(true);
+    // Only the bundle ships: the tsc output it is made from stays in the clone.
+    expect(fs.existsSync(path.join(root, 'dist', 'main.js'))).toBe(false);
     expect(fs.existsSync(path.join(root, 'src'))).toBe(false);
     expect(fs.existsSync(path.join(root, 'test'))).toBe(false);
     for (const dev of Object.keys(manifest.devDependencies))

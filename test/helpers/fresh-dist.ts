@@ -1,4 +1,4 @@
-// vitest globalSetup: the spawned tests run bin/events.js, which runs dist/. A dist/ older than
+// vitest globalSetup: the spawned tests run bin/events.js, which runs dist/bundle/. A dist/ older than
 // any file of src/ (an edit without `npm run build`) is rebuilt first, so a stale dist/ is never
 // what the tests test. `npm test` builds anyway; this covers `npx vitest run test/e2e/x.test.ts`.
 import { execFileSync } from 'node:child_process';
@@ -18,7 +18,8 @@ function files(dir: string): string[] {
 
 /** dist/ lacks a file of src/, or is older than one: what bin/events.js runs is not what src/ says. */
 export function isStale(root: string): boolean {
-  const sources = files(path.join(root, 'src')).filter((f) => f.endsWith('.ts'));
+  // Declaration files (types for untyped imports) compile to nothing.
+  const sources = files(path.join(root, 'src')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
   const built = (source: string): string =>
     path.join(root, 'dist', path.relative(path.join(root, 'src'), source)).replace(/\.ts$/, '.js');
   const newest = Math.max(
@@ -27,10 +28,8 @@ export function isStale(root: string): boolean {
       .filter((f) => fs.existsSync(f))
       .map((f) => fs.statSync(f).mtimeMs),
   );
-  return sources.some((source) => {
-    const out = built(source);
-    return !fs.existsSync(out) || fs.statSync(out).mtimeMs < newest;
-  });
+  const bundle = path.join(root, 'dist', 'bundle', 'main.js');
+  return [...sources.map(built), bundle].some((out) => !fs.existsSync(out) || fs.statSync(out).mtimeMs < newest);
 }
 
 export default function setup(): void {
@@ -41,4 +40,6 @@ export default function setup(): void {
     cwd: ROOT,
     stdio: 'inherit',
   });
+  // bin/events.js runs the bundle: `npm run bundle`, the same esbuild line as `npm run build`.
+  execFileSync('npm', ['run', '--silent', 'bundle'], { cwd: ROOT, stdio: 'inherit' });
 }

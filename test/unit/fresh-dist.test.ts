@@ -17,9 +17,11 @@ function tree(files: Record<string, number>): string {
 
 describe('a stale dist/', () => {
   it('is one older than a source, or missing one of its files', () => {
-    expect(
-      isStale(tree({ 'src/main.ts': 100, 'src/cli/program.ts': 100, 'dist/main.js': 200, 'dist/cli/program.js': 200 })),
-    ).toBe(false);
+    const fresh = { 'src/main.ts': 100, 'src/cli/program.ts': 100, 'dist/main.js': 200, 'dist/cli/program.js': 200 };
+    expect(isStale(tree({ ...fresh, 'dist/bundle/main.js': 200 }))).toBe(false);
+    // bin/events.js runs the bundle: without it, or older than a source, dist/ is stale.
+    expect(isStale(tree(fresh))).toBe(true);
+    expect(isStale(tree({ ...fresh, 'dist/bundle/main.js': 50 }))).toBe(true);
     expect(
       isStale(tree({ 'src/main.ts': 100, 'src/cli/program.ts': 300, 'dist/main.js': 200, 'dist/cli/program.js': 200 })),
     ).toBe(true);

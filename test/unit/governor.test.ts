@@ -169,7 +169,7 @@ describe('learning from 429', () => {
     for (const t of late) expect(late.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(60);
   });
 
-  it('probes upward slowly while no 429 comes, but never above the starting rate', async () => {
+  it('climbs back fast to just below the knee, slowly beyond it, never above the starting rate', async () => {
     const { clock, governor, run } = setup({ ratePerMin: 1500 });
     let first = true;
     // The first 429 comes after the opening burst has left the minute, at the steady rate.
@@ -177,17 +177,86 @@ describe('learning from 429', () => {
     await clock.advance(65_000);
     const cut = governor.ratePerMin;
     expect(cut).toBeLessThan(1500);
-    await clock.advance(30_000);
+    // Fast: 1/120 of the starting rate per second (12.5/min more each second; the pause does not count)...
+    await clock.advance(10_000);
+    expect(governor.ratePerMin - cut).toBeGreaterThan(100);
+    expect(governor.ratePerMin - cut).toBeLessThanOrEqual(125);
+    // ...up to 90% of the knee (1500/min, where the 429 came), then slow: 0.1% of the start rate per
+    // second, well under 60/min in the 30 s or so left of this minute.
+    await clock.advance(50_000);
     const later = governor.ratePerMin;
-    expect(later).toBeGreaterThan(cut);
-    // Additive and slow: 0.1% of the start rate per second, about 45/min in 30 s.
-    expect(later - cut).toBeLessThan(60);
+    expect(later).toBeGreaterThanOrEqual(0.9 * 1500);
+    expect(later - 0.9 * 1500).toBeLessThan(60);
     await clock.advance(3_600_000);
     expect(governor.ratePerMin).toBe(1500);
   });
 
+  it('one episode cuts by at most half, however little the server admitted before it', async () => {
+    const { clock, governor, run } = setup({ ratePerMin: 1500 });
+    // 15 requests admitted, then a 429 that asks for a minute: "15 per 61 s" would be 13/min.
+    let sent = 0;
+    void run('a', 16, () => (++sent > 15 ? [429, 60_000] : 200));
+    await clock.advance(0);
+    expect(governor.stats.episodes).toBe(1);
+    expect(governor.ratePerMin).toBe(750);
+  });
+
+  it('recovers after a storm: two minutes of 429s, then silence, and the rate is back at the budget within 8 minutes', async () => {
+    const { clock, governor, run } = setup({ ratePerMin: 1500 });
+    const stormUntil = 120_000;
+    for (let s = 0; s < 20; s++) void run(`s${s}`, 1_000_000, (at) => (at < stormUntil ? [429, 1000] : 200));
+    await clock.advance(stormUntil);
+    expect(governor.stats.episodes).toBeGreaterThan(10);
+    // The storm drove the rate down (before issue 23 it stayed there: 0.1% of the budget per second).
+    expect(governor.ratePerMin).toBeLessThan(100);
+    await clock.advance(8 * 60_000);
+    expect(governor.ratePerMin).toBe(1500);
+  });
+
+  it('against a 150-per-10-s budget for 20 minutes: it stays near 900/min with under 1% refused', async () => {
+    const { clock, governor, run } = setup({ ratePerMin: 1500 });
+    const budget = server(150, 10_000);
+    for (let s = 0; s < 20; s++) void run(`s${s}`, 1_000_000, budget.answer);
+    await clock.advance(20 * 60_000);
+    const { refused, total } = budget.stats();
+    expect(governor.ratePerMin).toBeGreaterThan(700);
+    expect(governor.ratePerMin).toBeLessThanOrEqual(950);
+    // About the whole budget is used...
+    expect(total).toBeGreaterThan(0.85 * 900 * 20);
+    // ...and the sawtooth of AIMD costs few refusals.
+    expect(refused / total).toBeLessThan(0.01);
+  });
+
+  it('a burst into a budget it is not told: few requests are in flight to be refused with the first 429', async () => {
+    const { clock, governor } = setup({ ratePerMin: 1500 });
+    const budget = server(150, 10_000);
+    const admittedAt: number[] = [];
+    /** One first request of a subscription: sent, answered 20 ms later, retried after a 429. */
+    const first = async (key: string): Promise<void> => {
+      for (;;) {
+        const ticket = await governor.acquire(key);
+        const answer = budget.answer(clock.t);
+        await new Promise((resolve) => clock.setTimer(() => resolve(undefined), 20));
+        const [status, retryAfterMs] = Array.isArray(answer) ? answer : [answer, undefined];
+        governor.release(ticket, { status, retryAfterMs });
+        if (status !== 429) return void admittedAt.push(clock.t);
+      }
+    };
+    for (let s = 0; s < 400; s++) void first(`s${s}`);
+    await clock.advance(120_000);
+    expect(admittedAt).toHaveLength(400);
+    // With 50 in flight (the vendor's cap) the first 429 came with about 50 more.
+    expect(budget.stats().refused).toBeLessThanOrEqual(10);
+    // The burst is still a burst: the budget's first 150 go within a second, not at 25 a second.
+    expect(admittedAt[149]!).toBeLessThan(1000);
+  });
+
   it('one 429 episode is one line, however many requests were refused in it', async () => {
     const { clock, notes, governor } = setup({ ratePerMin: 6000, maxInFlight: 50 });
+    // A slow answer first: at a 10 s round trip the in-flight window is the whole cap.
+    const slow = await governor.acquire('slow');
+    await clock.advance(10_000);
+    governor.release(slow, { status: 200 });
     // 30 requests in flight at once; all come back 429.
     const tickets = await Promise.all(Array.from({ length: 30 }, (_, i) => governor.acquire(`s${i}`)));
     for (const t of tickets) governor.release(t, { status: 429, retryAfterMs: 2000 });
@@ -306,6 +375,14 @@ describe('stretch', () => {
     expect(notes).toEqual([
       '400 subscriptions at --interval 1 need 24,000 requests/min; the documented budget is 1,500/min (assumed until a 429 says otherwise): each is polled about every 16 s',
     ]);
+  });
+
+  it('says nothing when the demand exceeds the budget by a few percent only (the interval barely moves)', async () => {
+    const { clock, governor, notes, run } = setup({ ratePerMin: 1500 });
+    governor.setDemand(51, 2000); // 1,530/min
+    for (let s = 0; s < 51; s++) void run(`s${s}`, 1_000_000);
+    await clock.advance(60_000);
+    expect(notes).toEqual([]);
   });
 
   it('says nothing when the demand fits the budget', async () => {

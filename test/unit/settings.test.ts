@@ -230,7 +230,7 @@ describe('empty and odd values (issue 17 item 9)', () => {
     [
       'tail',
       ['--asana-base-url', ''],
-      '--asana-base-url must be an http(s) URL such as "https://app.asana.com/api/1.0", not ""',
+      '--asana-base-url must be an http(s) URL without a query string or fragment, such as "https://app.asana.com/api/1.0", not ""',
     ],
     [
       'auth',
@@ -260,6 +260,48 @@ describe('empty and odd values (issue 17 item 9)', () => {
       (await run('tail', ['--interval', '0.5', '--max-answer-size', '500000KiB', '--rate', '10/s'])).settings,
     ).toMatchObject({ interval: 0.5, maxAnswerSize: 500_000 * 1024, rate: 600 });
     expect((await run('tail', ['--max-answer-size', '1048576'])).settings.maxAnswerSize).toBe(2 ** 20);
+  });
+});
+
+describe('a base URL with a query string or fragment (issue 23 item 1)', () => {
+  // Paths are appended to the base as text: "https://x/api/1.0?pretty" would become
+  // "https://x/api/1.0?pretty/events?sync=…", a request for the wrong resource.
+  const bad = [
+    'https://app.asana.com/api/1.0?opt_pretty=true',
+    'https://app.asana.com/api/1.0?',
+    'http://x.test/api#v1',
+  ];
+  const fix = /^an http\(s\) URL without a query string or fragment, such as /;
+
+  it.each(bad)('%s: refused as a flag and as a variable (exit 2, naming which), and in config.json', async (url) => {
+    for (const [flag, key, variable] of [
+      ['--asana-base-url', 'asanaBaseUrl', 'ASANA_BASE_URL'],
+      ['--box-base-url', 'boxBaseUrl', 'BOX_BASE_URL'],
+    ] as const) {
+      const fromFlag = (await run('tail', [flag, url]).catch((e: unknown) => e)) as UsageError;
+      expect(fromFlag).toBeInstanceOf(UsageError);
+      expect(fromFlag.exitCode).toBe(ExitCode.usage);
+      expect(fromFlag.message).toMatch(new RegExp(`^${flag} must be `));
+      expect(fromFlag.message.slice(`${flag} must be `.length)).toMatch(fix);
+      expect(fromFlag.hint).toMatch(new RegExp(`^for example ${flag} https://`));
+
+      const fromEnv = (await run('auth', [], { env: { [variable]: url } }).catch((e: unknown) => e)) as UsageError;
+      expect(fromEnv).toBeInstanceOf(UsageError);
+      expect(fromEnv.exitCode).toBe(ExitCode.usage);
+      expect(fromEnv.message).toMatch(new RegExp(`^${variable} must be an http\\(s\\) URL without a query string`));
+      expect(fromEnv.hint).toMatch(new RegExp(`^for example ${variable}=https://.*, or unset it$`));
+      vi.stubEnv(variable, undefined);
+
+      const fromFile = (await run('auth', [], { file: { [key]: url } }).catch((e: unknown) => e)) as EventsError;
+      expect(fromFile.exitCode).toBe(ExitCode.config);
+      expect(fromFile.message).toContain(`"${key}" must be an http(s) URL without a query string or fragment`);
+      fs.rmSync(path.join(dir, 'config.json'));
+    }
+  });
+
+  it('a base URL with a path, a port and a trailing slash is still taken', async () => {
+    const url = 'https://asana.example.com:8443/api/1.0/';
+    expect((await run('tail', ['--asana-base-url', url])).settings.asanaBaseUrl).toBe(url);
   });
 });
 
