@@ -59,19 +59,31 @@ export async function main(argv: string[]): Promise<number> {
     stop,
     onHangup,
   };
-  try {
-    // What runs on every TAB press or version check skips loading commander (~30 ms).
-    const fast = await fastPath(argv.slice(2), io);
-    if (fast !== undefined) return fast;
-    const { run } = await import('./cli/program.js');
-    return await run(io, argv, 'node');
-  } catch (error) {
-    if (error instanceof StopRequested) return error.exitCode;
-    io.stderr.write(`${formatError(error, verbose)}\n`);
-    return exitCodeOf(error);
-  }
+  return execute(io, argv, 'node');
   // The handlers stay until the process exits: a second Ctrl-C while bin/events.js waits for
   // stdout to drain still leaves at once, with the same code.
+}
+
+/**
+ * The one top: `events` on `args` (`from: 'node'` for process.argv, 'user' for the arguments
+ * alone) with `io`, and the exit code. Here and nowhere else an error becomes one line on
+ * io.stderr (a stack trace only with --verbose) and its exit code. Tests run it in-process with
+ * an IO of strings (test/helpers/in-process.ts).
+ */
+export async function execute(io: IO, args: string[], from: 'node' | 'user'): Promise<number> {
+  try {
+    // What runs on every TAB press or version check skips loading commander (~30 ms).
+    const fast = await fastPath(from === 'node' ? args.slice(2) : args, io);
+    if (fast !== undefined) return fast;
+    const { run } = await import('./cli/program.js');
+    return await run(io, args, from);
+  } catch (error) {
+    // Stopped by a signal while waiting (for a lock, say): that is the stop, not a failure.
+    if (io.stop.signal.aborted && error === io.stop.signal.reason) return error as number;
+    if (error instanceof StopRequested) return error.exitCode;
+    io.stderr.write(`${formatError(error, args.includes('--verbose'))}\n`);
+    return exitCodeOf(error);
+  }
 }
 
 /** `events --version` and `events __complete-refs`, answered without building the program. */

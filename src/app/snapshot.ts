@@ -4,7 +4,7 @@ import { ExitCode, StopRequested, UsageError } from '../core/errors.js';
 import type { IO } from '../core/io.js';
 import { createProviders, createRenderer, openStdoutSink, type TailConfig } from './tail.js';
 import { recrawl } from '../follow/loop.js';
-import { formatSeconds, progressReporter } from '../output/notices.js';
+import { progressReporter } from '../output/notices.js';
 import { HttpClient } from '../net/http.js';
 import { isExpander } from '../core/refs.js';
 import { colorLevel } from '../output/color.js';
@@ -39,7 +39,8 @@ export async function runSnapshot(config: TailConfig, io: IO): Promise<number> {
         `${expander.id} has no snapshot of its own`,
         "snapshot the projects one by one, or use events tail --snapshot to get each listed project's snapshot on its first run",
       );
-    const providers = createProviders(config, http, io.env, redactedLines(io.stderr));
+    const reporter = progressReporter(() => progress);
+    const providers = createProviders(config, http, io.env, { warn: redactedLines(io.stderr), reporter });
     const renderer = await createRenderer(
       { ...config, output: undefined, json: config.json || config.output !== undefined },
       io,
@@ -47,12 +48,11 @@ export async function runSnapshot(config: TailConfig, io: IO): Promise<number> {
       progress,
       config.refs.length > 1,
     );
-    const reporter = progressReporter(() => progress);
     const ctx = {
       signal: io.stop.signal,
       report: {
         retrying: ({ delayMs, reason }: { delayMs: number; reason: string }) =>
-          progress.retrying(`${reason}; retrying in ${formatSeconds(delayMs)}`),
+          reporter.notice({ kind: 'snapshot-retrying', reason, delayMs }),
         recovered: () => undefined,
       },
     };

@@ -2,10 +2,10 @@
 // subscription over one shared HTTP client, and decide the exit code. The CLI layer only parses
 // flags into a TailConfig; tests can call this directly.
 import { setMaxListeners } from 'node:events';
-import fs from 'node:fs';
 import {
   AuthError,
   EmptyShardError,
+  emptyShardMessage,
   EventsError,
   ExitCode,
   OutputError,
@@ -24,6 +24,7 @@ import { BoxProvider } from '../providers/box/provider.js';
 import type { Provider } from '../core/provider.js';
 import { isExpander, type Expander, type Reference } from '../core/refs.js';
 import type { RetryPolicy, RetryReport } from '../net/retry.js';
+import { stdoutIsClosed } from '../output/stdout-transport.js';
 import { HOW_TO_CONFIGURE, resolveAuth } from '../auth/resolve.js';
 import { CursorStore } from '../state/cursors.js';
 import { describeFilters, isEmptyFilter, type FilterSpec } from '../core/filter.js';
@@ -105,7 +106,12 @@ export async function runTail(config: TailConfig, io: IO): Promise<number> {
     // their projects split by the same hash.
     const refs = config.refs.filter((ref) => isExpander(ref) || inShard(ref.id, config.shard));
     if (!refs.length && !config.once) throw emptyShard(config);
-    const providers = createProviders({ ...config, refs }, http, io.env, redactedLines(io.stderr), governors, grid);
+    const providers = createProviders({ ...config, refs }, http, io.env, {
+      warn: redactedLines(io.stderr),
+      reporter,
+      governors,
+      grid,
+    });
     const store = new CursorStore(config.stateDir);
     set = new SubscriptionSet({
       store,
@@ -141,11 +147,11 @@ export async function runTail(config: TailConfig, io: IO): Promise<number> {
       tipsOffTerminal: config.once && config.output && config.output !== '-' ? ['first-run'] : [],
     });
     // --once: a cron run of an empty shard has done its job.
-    if (!refs.length) progress.note(emptyShard(config).message);
-    if (config.shard)
-      progress.debug(
-        `shard ${config.shard.index}/${config.shard.count}: ${direct.length} of ${config.refs.filter((r) => !isExpander(r)).length} named references`,
-      );
+    if (!refs.length) reporter.notice({ kind: 'shard-empty', shard: config.shard!, references: config.refs.length });
+    if (config.shard) {
+      const named = config.refs.filter((r) => !isExpander(r)).length;
+      reporter.notice({ kind: 'shard-references', shard: config.shard, mine: direct.length, named });
+    }
     // A page goes out only when its cursor can then be saved: with a full state disk, each run
     // would otherwise write the same page again and fail to save the cursor past it.
     const beforeWrite = (): void => store.checkWritable();
@@ -153,7 +159,7 @@ export async function runTail(config: TailConfig, io: IO): Promise<number> {
     sink =
       config.output && config.output !== '-'
         ? new FileSink(config.output, { beforeWrite, warn })
-        : openStdoutSink(io, () => progress?.debug('stdout is full: waiting for its reader'), beforeWrite);
+        : openStdoutSink(io, () => reporter.notice({ kind: 'stdout-full' }), beforeWrite);
     // Log rotation: SIGHUP reopens --output FILE (a rename or removal is noticed at the next write).
     if (sink instanceof FileSink) {
       const file = sink;
@@ -197,15 +203,11 @@ export async function runTail(config: TailConfig, io: IO): Promise<number> {
     const code =
       io.stop.signal.aborted && typeof io.stop.signal.reason === 'number' ? io.stop.signal.reason : set.exitCode;
     // A pipe's reader may die with lines still in the pipe: the loops did not count those.
-    const again = repeatable.lines ? `the last ${repeatable.lines} lines may be repeated by the next run` : undefined;
-    if (config.throwAwayState) {
-      // `events demo | head`: nothing to warn about, no cursor will be read again.
-    } else if (code === ExitCode.brokenPipe) {
-      progress.warn(
-        `the reader of stdout went away; ${again ?? 'lines it had not read yet were lost with it'} (a reader that stops early should let events stop: --max-events N)`,
-      );
-    } else if (again && io.stop.signal.aborted) {
-      progress.stopped(`stopped; ${again}`);
+    const repeatLines = repeatable.lines;
+    // `events demo | head` keeps no cursor: nothing a next run could repeat, nothing to warn about.
+    if (!config.throwAwayState) {
+      if (code === ExitCode.brokenPipe) reporter.notice({ kind: 'reader-gone', repeatLines });
+      else if (repeatLines && io.stop.signal.aborted) reporter.notice({ kind: 'stopped', repeatLines });
     }
     return code;
   } catch (error) {
@@ -262,12 +264,8 @@ function createExpansion(
  * RestartSec for good: a distinct exit code a unit file can name instead.
  */
 function emptyShard(config: TailConfig): EmptyShardError {
-  const { index, count } = config.shard!;
-  const n = config.refs.length;
   return new EmptyShardError(
-    n === 1
-      ? `shard ${index}/${count} is empty: the hash of its id sends the one reference to another shard, so there is nothing to follow`
-      : `shard ${index}/${count} is empty: the hashes of their ids send all ${n} references to other shards, so there is nothing to follow`,
+    emptyShardMessage(config.shard!, config.refs.length),
     `use fewer shards than references, or let the service manager stop on exit ${ExitCode.emptyShard}: RestartPreventExitStatus=${ExitCode.emptyShard} in a systemd unit`,
   );
 }
@@ -301,7 +299,7 @@ export function createGovernors(
 
 /** stdout as a sink; a closed stdout is an error before any event is consumed. */
 export function openStdoutSink(io: IO, onSlowReader?: () => void, beforeWrite?: () => void): StreamSink {
-  if (stdoutWasClosed()) {
+  if (stdoutIsClosed()) {
     throw new OutputError(
       'stdout is closed (or /dev/null opened read-write, which is what a closed stdout becomes), so events would be consumed and lost',
       'run it with stdout open (not >&-), or use --output FILE; to discard events on purpose, redirect with > /dev/null',
@@ -317,28 +315,21 @@ export function openStdoutSink(io: IO, onSlowReader?: () => void, beforeWrite?: 
   });
 }
 
-/**
- * `events tail X >&-`: Node replaces a closed stdout with /dev/null opened read-write (a shell's
- * `> /dev/null` opens it write-only), so writes succeed into nothing. Only Linux shows this.
- */
-function stdoutWasClosed(): boolean {
-  if (process.platform !== 'linux') return false;
-  try {
-    if (fs.readlinkSync('/proc/self/fd/1') !== '/dev/null') return false;
-    const flags = /^flags:\s*([0-7]+)/m.exec(fs.readFileSync('/proc/self/fdinfo/1', 'utf8'))?.[1];
-    return flags !== undefined && (Number.parseInt(flags, 8) & 0o3) === 0o2;
-  } catch {
-    return false;
-  }
+/** What the providers are built with besides the config; each part may be left out. */
+export interface ProviderWiring {
+  /** Lines of the token sources (auth/) about the credentials, written as they are. */
+  warn?: (line: string) => void;
+  /** Where the token endpoint's retries are reported (none: not reported). */
+  reporter?: Reporter;
+  governors?: Map<'asana' | 'box', Governor>;
+  grid?: TimerGrid;
 }
 
 export function createProviders(
   config: TailConfig,
   http: HttpClient,
   env: NodeJS.ProcessEnv,
-  warn?: (line: string) => void,
-  governors = createGovernors(config),
-  grid?: TimerGrid,
+  { warn, reporter, governors = createGovernors(config), grid }: ProviderWiring = {},
 ): Map<string, Provider> {
   const providers = new Map<string, Provider>();
   const deps = {
@@ -346,7 +337,7 @@ export function createProviders(
     retry: config.retry,
     allowInsecureHttp: config.allowInsecureHttp,
     warn,
-    report: tokenRetryReport(warn, config.quiet),
+    report: tokenRetryReport(reporter, config.quiet),
   };
   if (config.refs.some((r) => r.provider === 'asana')) {
     checkTransport(config.asana.baseUrl, config.allowInsecureHttp, 'ASANA_BASE_URL');
@@ -391,13 +382,15 @@ export function createProviders(
   return providers;
 }
 
-/** A token endpoint that is down is retried; say so on stderr unless --quiet. */
-function tokenRetryReport(warn: ((line: string) => void) | undefined, quiet: boolean): RetryReport | undefined {
-  if (!warn || quiet) return undefined;
+/**
+ * A token endpoint that is down is retried; it is reported unless --quiet (its retries are
+ * progress, although the retry is worded as a warning).
+ */
+function tokenRetryReport(reporter: Reporter | undefined, quiet: boolean): RetryReport | undefined {
+  if (!reporter || quiet) return undefined;
   return {
-    retrying: ({ attempt, delayMs, reason }) =>
-      warn(`events: warning: token request failed (${reason}); retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s`),
-    recovered: ({ attempts }) => warn(`events: token endpoint recovered after ${attempts} attempts`),
+    retrying: ({ attempt, delayMs, reason }) => reporter.notice({ kind: 'token-retrying', attempt, delayMs, reason }),
+    recovered: ({ attempts }) => reporter.notice({ kind: 'token-recovered', attempts }),
   };
 }
 

@@ -1,7 +1,7 @@
 // The commander program. Only flags and help live here: every action lazily imports its command
 // module, so `events --version` and `--help` never load the HTTP client, conf, chalk or ora.
 import { Argument, Command, CommanderError, Option, type Help } from 'commander';
-import { ExitCode, StopRequested, UsageError, exitCodeOf, formatError } from '../core/errors.js';
+import { ExitCode, UsageError } from '../core/errors.js';
 import { closest } from '../lib/suggest.js';
 import { redactText } from '../lib/redact.js';
 import { version } from '../lib/version.js';
@@ -322,19 +322,15 @@ export function createProgram(io: IO, deps: { run?: Partial<Runners> } = {}): Pr
 
 /**
  * One run of the program on `args` (`from: 'node'` for process.argv, 'user' for the arguments
- * alone): the exit code. An error becomes one line on io.stderr (a stack trace only with
- * --verbose); help and --version are 0, commander's usage errors 2; a stop is its own code.
+ * alone): the exit code. Help and --version are 0, commander's usage errors 2; every other error
+ * is thrown, for the one top (src/main.ts) to print as one line and turn into its exit code.
  */
 export async function run(io: IO, args: string[], from: 'node' | 'user' = 'user'): Promise<number> {
   try {
     return (await createProgram(io).parseAsync(args, { from })).code;
   } catch (error) {
     if (error instanceof CommanderError) return commanderExit(error);
-    // Stopped by a signal while waiting (for a lock, say): that is the stop, not a failure.
-    if (io.stop.signal.aborted && error === io.stop.signal.reason) return error as number;
-    if (error instanceof StopRequested) return error.exitCode;
-    io.stderr.write(`${formatError(error, args.includes('--verbose'))}\n`);
-    return exitCodeOf(error);
+    throw error;
   }
 }
 

@@ -5,14 +5,9 @@ import type { HttpResponse } from '../net/http.js';
 import { HOW_TO_CONFIGURE, resolveAuth, type AuthProvider } from '../auth/resolve.js';
 import { OAuthTokenSource, type TokenSource } from '../auth/token-source.js';
 import { EventsError, ExitCode } from '../core/errors.js';
-import {
-  configDir,
-  proxyChoice,
-  readFileSettings,
-  resolveSettings,
-  type OptionsOf,
-  type OptionValues,
-} from '../config/settings.js';
+import { proxyChoice, resolveSettings, type OptionsOf, type OptionValues } from '../config/settings.js';
+import { configDir } from '../config/folder.js';
+import { readFileSettings } from '../config/file.js';
 import type { IO } from '../core/io.js';
 import { userAgent } from '../lib/version.js';
 import { redactedLines, redactValue } from '../lib/redact.js';

@@ -5,7 +5,9 @@
 // a screen or in a pasted log.
 import path from 'node:path';
 import { NotFoundError } from '../core/errors.js';
-import { configDir, checkSetting, readConfigObject, readFileSettings, settingKeys } from '../config/settings.js';
+import { checkSetting, settingKeys } from '../config/settings.js';
+import { configDir } from '../config/folder.js';
+import { readConfigObject, readFileSettings } from '../config/file.js';
 import type { OptionsOf } from '../config/settings.js';
 import type { IO } from '../core/io.js';
 import { folderError, isFileSystemError, makeStateFolder } from '../state/folder.js';

@@ -8,10 +8,10 @@ import { validateCrawlFields } from '../providers/asana/crawl.js';
 import { parseReference, type Reference } from '../core/refs.js';
 import { readRefsFile } from '../app/refs-file.js';
 import { parseShard } from '../core/shard.js';
+import { configDir } from '../config/folder.js';
+import { readFileSettings } from '../config/file.js';
 import {
-  configDir,
   proxyChoice,
-  readFileSettings,
   resolveSettings,
   type OptionsOf,
   type OptionValues,
@@ -20,6 +20,7 @@ import {
 } from '../config/settings.js';
 import { badValue } from '../core/bounds.js';
 import { checkFilters, fieldsNeededBy, type FilterSpec } from '../core/filter.js';
+import { FILTER_VALUES } from '../providers/filter-values.js';
 import { runTail, type TailConfig } from '../app/tail.js';
 import type { OnExpire } from '../follow/loop.js';
 import { CursorStore } from '../state/cursors.js';
@@ -73,7 +74,7 @@ export function buildTailConfig(
     users: flags.user,
     eventTypes: flags.eventType,
   };
-  checkFilters(filters, warn, [...new Set(refs.map((r) => r.provider))]);
+  checkFilters(filters, FILTER_VALUES, warn, [...new Set(refs.map((r) => r.provider))]);
   // A filter on a field that --fields left out would drop every event: request it as well.
   const fields = flags.fields
     ? [...new Set([...validateAsanaFields(flags.fields), ...fieldsNeededBy(filters)])]

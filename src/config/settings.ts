@@ -1,23 +1,18 @@
 // The settings table: every flag of every command in one row each (its value and how that is
 // checked, what an empty value means, help; for a setting also its variable, config.json key and
 // default). src/cli/program.ts makes the commander options, --help and the completions from it,
-// src/config/flag-rules.ts checks every value with it, readFileSettings checks config.json with
-// it, `events config` knows its keys from it, and resolveSettings gives the commands one typed
+// src/config/flag-rules.ts checks every value with it, readFileSettings (config/file.ts) checks
+// config.json with it, `events config` knows its keys from it, and resolveSettings gives the commands one typed
 // object. Precedence: a flag beats the environment, which beats config.json (in the config
-// folder), which beats the default. Access tokens come from the environment only: never from a
+// folder, config/folder.ts), which beats the default. Access tokens come from the environment only: never from a
 // flag (visible in `ps`) nor from a file this tool writes.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import envPaths from 'env-paths';
 import { BOUNDS, checkBound, describeBound, describeSize, parseSize, type Bound } from '../core/bounds.js';
 import { MAX_SHARDS } from '../core/shard.js';
-import { ConfigError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { parseRate, RATE_BOUNDS } from '../core/rate.js';
 import { redactText } from '../lib/redact.js';
 import { closest, orList } from '../lib/suggest.js';
 import { groupDigits } from '../lib/digits.js';
-import { describeJsonError } from '../lib/json-error.js';
 
 /** Every command that takes flags, by its path (`auth` is `auth status`). */
 export type CommandName =
@@ -745,110 +740,6 @@ export function proxyChoice(settings: Settings): { url: string; from: 'flag' | '
 /** Where a resolved setting came from (messages name the flag, the variable or config.json). */
 export function settingSource(settings: Settings, key: SettingKey): SettingSource {
   return SOURCES.get(settings)?.[key] ?? 'default';
-}
-
-/**
- * EVENTS_CONFIG_DIR, else the per-user folder conf would pick for the project "events" with no
- * suffix: env-paths("events", { suffix: "" }).config ($XDG_CONFIG_HOME/events on Linux,
- * ~/Library/Preferences/events on macOS, %APPDATA%\events\Config on Windows); conf itself loads
- * only to write. An empty variable counts as unset. A relative or `~` path is an error rather than
- * a folder created under whatever directory cron happens to start in (or one literally named `~`).
- */
-export function configDir(env: NodeJS.ProcessEnv): string {
-  const explicit = env['EVENTS_CONFIG_DIR'];
-  if (explicit) return absolute('EVENTS_CONFIG_DIR', explicit);
-  const xdg = env['XDG_CONFIG_HOME'];
-  const unix = process.platform !== 'darwin' && process.platform !== 'win32';
-  if ((unix && xdg && path.isAbsolute(xdg)) || (process.platform === 'win32' && env['APPDATA']))
-    return envPaths('events', { suffix: '' }).config;
-  const home = absolute('HOME', os.homedir());
-  // The XDG spec: a relative XDG_CONFIG_HOME is invalid and must be ignored (env-paths would use it).
-  if (unix && xdg) return path.join(home, '.config', 'events');
-  return envPaths('events', { suffix: '' }).config;
-}
-
-function absolute(variable: string, value: string): string {
-  const fix =
-    variable === 'HOME'
-      ? 'set HOME to your home folder, or EVENTS_CONFIG_DIR to the folder for events'
-      : `set ${variable} to an absolute path`;
-  if (value === '')
-    throw new ConfigError(`${variable} is empty, so there is no folder for cursors and config.json`, fix);
-  if (value.startsWith('~'))
-    throw new ConfigError(
-      `${variable} is "${value}": only a shell expands "~", and not inside quotes`,
-      `write $HOME instead of ~, or ${fix}`,
-    );
-  if (!path.isAbsolute(value))
-    throw new ConfigError(
-      `${variable} is "${value}", a relative path (it would depend on the folder each run starts in)`,
-      fix,
-    );
-  return path.resolve(value);
-}
-
-/**
- * The JSON object in config.json of `dir`, unchecked; {} when there is none. A file that cannot
- * be read, is not JSON or not an object is an error naming the file and the fix.
- */
-export function readConfigObject(dir: string): Record<string, unknown> {
-  const file = path.join(dir, 'config.json');
-  let content: string;
-  try {
-    content = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return {};
-    if (code === 'EISDIR')
-      throw new ConfigError(`${file} is a folder, not a file`, 'remove it, or replace it with a JSON file of settings');
-    throw new ConfigError(
-      `cannot read ${file} (${code ?? (error as Error).message})`,
-      'fix its permissions or remove it',
-    );
-  }
-  let value: unknown;
-  try {
-    // Editors on Windows save UTF-8 with a byte order mark, which JSON.parse rejects.
-    value = JSON.parse(content.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    throw new ConfigError(
-      `${file} is not valid JSON: ${describeJsonError(content.replace(/^\uFEFF/, ''), error)}`,
-      'fix it in an editor, or remove it and set the settings again with events config set',
-    );
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value))
-    throw new ConfigError(`${file} is not a JSON object`, 'write {"group": "export"}, for example, or remove it');
-  return value as Record<string, unknown>;
-}
-
-/**
- * config.json of `dir`, checked; {} when there is none. Problems name the file and the key: a bad
- * value is an error, an unknown key a warning (via `warn`).
- */
-export function readFileSettings(dir: string, warn: (line: string) => void = () => undefined): FileSettings {
-  const file = path.join(dir, 'config.json');
-  const value = readConfigObject(dir);
-  const settings: Record<string, unknown> = {};
-  const known = settingKeys();
-  for (const [key, raw] of Object.entries(value)) {
-    if (!known.includes(key)) {
-      const guess = closest(key, known);
-      warn(
-        `warning: ${file}: unknown key "${key}" is ignored${guess ? ` (did you mean "${guess}"?)` : ` (known keys: ${known.join(', ')})`}`,
-      );
-      continue;
-    }
-    const row = SETTINGS[key as SettingKey] as Setting;
-    const parsed = typeof raw === 'string' || typeof raw === 'number' ? row.parse(raw) : undefined;
-    const mustBe = row.choices ? orList(row.choices.map((c) => JSON.stringify(c))) : (row.fileMustBe ?? row.mustBe);
-    if (parsed === undefined)
-      throw new ConfigError(
-        `${file}: "${key}" must be ${mustBe}, not ${typeof raw === 'string' ? JSON.stringify(redactText(raw)) : JSON.stringify(raw)}`,
-        `fix the value of "${key}", or remove the key: events config unset ${key}`,
-      );
-    settings[key] = parsed;
-  }
-  return settings;
 }
 
 /** The keys config.json may hold. */

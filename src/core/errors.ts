@@ -15,6 +15,11 @@ export const ExitCode = {
   expired: 7,
   /** --shard K/N in follow mode holds nothing to follow: a unit file names it in RestartPreventExitStatus=. */
   emptyShard: 8,
+  /**
+   * EX_DATAERR of sysexits.h: the API refused the request as it was asked (400, 451, ...), which
+   * retrying would send again; a flag or the resource must change. Not 1, which is for bugs.
+   */
+  api: 65,
   /** EX_NOINPUT of sysexits.h: an input file (--refs-file) cannot be read. */
   noInput: 66,
   /** A local resource is not available: the emulator's port is taken (EX_UNAVAILABLE). */
@@ -126,6 +131,14 @@ export class EmptyShardError extends EventsError {
   }
 }
 
+/** Why shard `index`/`count` of `references` is empty: the `shard-empty` note (output/notices.ts) and EmptyShardError say it alike. */
+export function emptyShardMessage(shard: { index: number; count: number }, references: number): string {
+  const { index, count } = shard;
+  return references === 1
+    ? `shard ${index}/${count} is empty: the hash of its id sends the one reference to another shard, so there is nothing to follow`
+    : `shard ${index}/${count} is empty: the hashes of their ids send all ${references} references to other shards, so there is nothing to follow`;
+}
+
 export class LockedError extends EventsError {
   constructor(message: string, hint?: string) {
     super('locked', ExitCode.locked, message, hint);
@@ -197,11 +210,11 @@ export class BadPageError extends EventsError {
   }
 }
 
-/** The API answered with an error that retrying will not fix (400, 451, ...). */
+/** The API answered with an error that retrying will not fix (400, 451, ...): exit 65. */
 export class ApiError extends EventsError {
   readonly status: number;
   constructor(status: number, message: string, hint?: string) {
-    super('api', ExitCode.internal, message, hint);
+    super('api', ExitCode.api, message, hint);
     this.status = status;
   }
 }

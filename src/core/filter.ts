@@ -4,8 +4,6 @@
 // that can never match would silently eat events, so values are checked against the APIs' sets
 // first, and the fields a filter reads are always requested.
 import { badValue } from './bounds.js';
-import { ASANA_CHANGE_FIELDS, ASANA_RESOURCE_TYPES } from './asana-event-values.js';
-import { BOX_EVENT_TYPES, BOX_SOURCE_TYPES } from './box-event-types.js';
 import { closest, orList } from '../lib/suggest.js';
 
 export interface FilterSpec {
@@ -16,35 +14,57 @@ export interface FilterSpec {
   eventTypes?: string[];
 }
 
-/** Asana's Event.action: "one of changed, added, removed, deleted, or undeleted" (the spec). */
-export const ASANA_ACTIONS = ['added', 'changed', 'removed', 'deleted', 'undeleted'] as const;
+/**
+ * The values the services' events can carry in the fields the filters read. These are vendor
+ * tables from the official specs: the providers own them and pass them in
+ * (providers/filter-values.ts), so the core knows no vendor's list.
+ */
+export interface FilterValues {
+  asana: {
+    /** Event.action: a closed set. */
+    actions: readonly string[];
+    /** Event.resource.resource_type: a closed set. */
+    resourceTypes: readonly string[];
+    /** Event.change.field: a closed set. */
+    changeFields: readonly string[];
+  };
+  box: {
+    /** Event.event_type: open (Box adds types over time). */
+    eventTypes: readonly string[];
+    /** Event.source.type: open (a source can be of a generic type). */
+    sourceTypes: readonly string[];
+  };
+}
 
 /**
  * Refuses filter values that can never match where the API has a closed set (--action, and
- * --resource-type and --field on Asana: the spec's values, see asana-event-values.ts), and warns
- * where the set is open (Box adds event types over time; a Box source can be of a generic type).
+ * --resource-type and --field on Asana: the spec's values in `values`), and warns where the set
+ * is open (Box adds event types over time; a Box source can be of a generic type).
  * `providers`: which services the command follows (a resource type of either is fine).
  */
 export function checkFilters(
   spec: FilterSpec,
+  values: FilterValues,
   warn: (line: string) => void,
   providers: ReadonlyArray<'asana' | 'box'> = ['asana'],
 ): void {
+  const { actions, resourceTypes, changeFields } = values.asana;
+  const { eventTypes, sourceTypes } = values.box;
   for (const action of spec.actions ?? []) {
-    if ((ASANA_ACTIONS as readonly string[]).includes(action.toLowerCase())) continue;
-    const guess = closest(action, ASANA_ACTIONS);
-    throw badValue('--action', orList(ASANA_ACTIONS), action, 'changed', guess ? `did you mean ${guess}?` : undefined);
+    if (actions.includes(action.toLowerCase())) continue;
+    const guess = closest(action, actions);
+    throw badValue('--action', orList(actions), action, 'changed', guess ? `did you mean ${guess}?` : undefined);
   }
   for (const type of spec.eventTypes ?? []) {
-    if (BOX_EVENT_TYPES.includes(type.toUpperCase())) continue;
-    const guess = closest(type, BOX_EVENT_TYPES);
+    if (eventTypes.includes(type.toUpperCase())) continue;
+    const guess = closest(type, eventTypes);
     warn(
       `warning: --event-type ${type} is not a Box event type this version knows${guess ? ` (did you mean ${guess}?)` : ''}; events of other types are not printed`,
     );
   }
   const asana = providers.includes('asana');
   const box = providers.includes('box');
-  const types = [...(asana ? ASANA_RESOURCE_TYPES : []), ...(box ? BOX_SOURCE_TYPES : [])];
+  const types = [...(asana ? resourceTypes : []), ...(box ? sourceTypes : [])];
   for (const type of spec.resourceTypes ?? []) {
     if (types.includes(type.toLowerCase())) continue;
     const guess = closest(type, types);
@@ -63,8 +83,8 @@ export function checkFilters(
     );
   }
   for (const field of asana ? (spec.fields ?? []) : []) {
-    if (ASANA_CHANGE_FIELDS.includes(field.toLowerCase())) continue;
-    const guess = closest(field, ASANA_CHANGE_FIELDS);
+    if (changeFields.includes(field.toLowerCase())) continue;
+    const guess = closest(field, changeFields);
     throw badValue(
       '--field',
       'a field of an Asana resource (completed, assignee, due_on, name, custom_fields, ...)',

@@ -1,5 +1,5 @@
-// The reporter port: everything the follow core (follow/) and the rate governor have to say, as
-// data. They never word it; output/notices.ts does, and picks the channel (the status line, a
+// The reporter port: everything the follow core (follow/), the rate governor and the use cases
+// (app/) have to say, as data. They never word it; output/notices.ts does, and picks the channel (the status line, a
 // note, a tip, a warning, --verbose only). As stripe-cli's tailer hands typed elements to one
 // consumer, and only that consumer knows a terminal.
 
@@ -70,7 +70,26 @@ export type RequestNotice =
   /** `subject`'s requests work again after `downMs` (`rateLimitedOnly`: every failure was a 429). */
   | { kind: 'recovered'; subject: string; downMs: number; rateLimitedOnly: boolean };
 
-export type Notice = StateNotice | CursorNotice | ListingNotice | RequestNotice;
+/** The run as a whole (app/): its shard, its stdout, how it ended, its token endpoint, a snapshot's requests. */
+export type RunNotice =
+  /** --once with no reference in this shard (of the `references` named): a cron run's job is done. */
+  | { kind: 'shard-empty'; shard: Shard; references: number }
+  /** --shard: `mine` of the `named` direct references fall in this shard. */
+  | { kind: 'shard-references'; shard: Shard; mine: number; named: number }
+  /** stdout's reader is slower than the events: writes wait for it. */
+  | { kind: 'stdout-full' }
+  /** The reader of stdout went away (a broken pipe): `repeatLines` it had not read may come again next run (0: they were lost). */
+  | { kind: 'reader-gone'; repeatLines: number }
+  /** A stop ended the run with `repeatLines` written to a pipe and not counted as delivered: the next run repeats them. */
+  | { kind: 'stopped'; repeatLines: number }
+  /** The token endpoint failed (`reason`): retry `attempt` in `delayMs`. */
+  | { kind: 'token-retrying'; attempt: number; delayMs: number; reason: string }
+  /** The token endpoint answered again after `attempts` attempts. */
+  | { kind: 'token-recovered'; attempts: number }
+  /** A request of `events snapshot` failed (`reason`) and is retried in `delayMs`. */
+  | { kind: 'snapshot-retrying'; reason: string; delayMs: number };
+
+export type Notice = StateNotice | CursorNotice | ListingNotice | RequestNotice | RunNotice;
 
 export type NoticeKind = Notice['kind'];
 

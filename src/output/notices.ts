@@ -1,13 +1,13 @@
-// The words for every notice of the follow core and the rate governor (core/notice.ts), and where
+// The words for every notice of the follow core, the rate governor and the use cases (core/notice.ts), and where
 // each goes: the status line, a line worth keeping in a log, a tip for a person, a warning that
 // events may be missing, or --verbose only. Nothing else in src/ words a happening.
 import { groupDigits } from '../lib/digits.js';
-import { expiredCursorMessage, formatError } from '../core/errors.js';
+import { emptyShardMessage, expiredCursorMessage, formatError } from '../core/errors.js';
 import type { Notice, RateBasis, Reporter } from '../core/notice.js';
 import type { Progress } from './progress.js';
 
 /** How a notice reaches stderr: the Progress method of that name (see output/progress.ts). */
-export type NoticeChannel = 'status' | 'note' | 'tip' | 'warn' | 'retrying' | 'debug' | 'error';
+export type NoticeChannel = 'status' | 'note' | 'tip' | 'warn' | 'stopped' | 'retrying' | 'debug' | 'error';
 
 /** What of Progress the notices use: one method per channel (tests hand a recording one). */
 export type NoticeOutlet = Pick<Progress, NoticeChannel>;
@@ -117,7 +117,38 @@ export function wordNotice(notice: Notice): WordedNotice {
         channel: notice.rateLimitedOnly ? 'debug' : 'note',
         text: `${notice.subject}: recovered after ${formatSeconds(notice.downMs)}`,
       };
+    case 'shard-empty':
+      return { channel: 'note', text: emptyShardMessage(notice.shard, notice.references) };
+    case 'shard-references':
+      return {
+        channel: 'debug',
+        text: `shard ${notice.shard.index}/${notice.shard.count}: ${notice.mine} of ${notice.named} named references`,
+      };
+    case 'stdout-full':
+      return { channel: 'debug', text: 'stdout is full: waiting for its reader' };
+    case 'reader-gone':
+      // Events may be missing or repeated: a warning, --quiet included.
+      return {
+        channel: 'warn',
+        text: `the reader of stdout went away; ${notice.repeatLines ? repeatedLines(notice.repeatLines) : 'lines it had not read yet were lost with it'} (a reader that stops early should let events stop: --max-events N)`,
+      };
+    case 'stopped':
+      return { channel: 'stopped', text: `stopped; ${repeatedLines(notice.repeatLines)}` };
+    case 'token-retrying':
+      return {
+        channel: 'warn',
+        text: `token request failed (${notice.reason}); retry ${notice.attempt} in ${(notice.delayMs / 1000).toFixed(1)} s`,
+      };
+    case 'token-recovered':
+      return { channel: 'note', text: `token endpoint recovered after ${notice.attempts} attempts` };
+    case 'snapshot-retrying':
+      return { channel: 'retrying', text: `${notice.reason}; retrying in ${formatSeconds(notice.delayMs)}` };
   }
+}
+
+/** Lines written to a pipe that its reader may not have read: the next run writes them again. */
+function repeatedLines(lines: number): string {
+  return `the last ${lines} lines may be repeated by the next run`;
 }
 
 /** An error inside a sentence: its one line without the "events: " every line of ours starts with. */

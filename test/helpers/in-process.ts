@@ -3,7 +3,7 @@
 // real process: help, usage errors, settings, config, output against the emulator. Signals,
 // pipes, terminals, locks and crashes stay with runCli (test/helpers/cli.ts).
 import { Readable, Writable } from 'node:stream';
-import { run } from '../../src/cli/program.js';
+import { execute } from '../../src/main.js';
 import type { IO } from '../../src/core/io.js';
 import type { CliResult } from './cli.js';
 
@@ -59,8 +59,8 @@ export function testIO(options: InProcessOptions): { io: IO; stdout: Capture; st
 export async function runInProcess(args: string[], options: InProcessOptions): Promise<CliResult> {
   const started = Date.now();
   const { io, stdout, stderr } = testIO(options);
-  // run() is createProgram(io).parseAsync(args, { from: 'user' }) with errors made exit codes.
-  const code = await run(io, args, 'user');
+  // execute() is what main() runs once it has built the IO from process: errors made one line and an exit code.
+  const code = await execute(io, args, 'user');
   return { code, signal: null, stdout: stdout.text, stderr: stderr.text, ms: Date.now() - started };
 }
 
@@ -77,7 +77,7 @@ export function startInProcess(args: string[], options: Omit<InProcessOptions, '
   const stop = new AbortController();
   const started = Date.now();
   const { io, stdout, stderr } = testIO({ ...options, stop });
-  const done = run(io, args, 'user').then((code) => ({
+  const done = execute(io, args, 'user').then((code) => ({
     code,
     signal: null,
     stdout: stdout.text,

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildFilter, checkFilters, fieldsNeededBy } from '../../src/core/filter.js';
+import { buildFilter, checkFilters as checkWith, fieldsNeededBy, type FilterSpec } from '../../src/core/filter.js';
+import { FILTER_VALUES } from '../../src/providers/filter-values.js';
 import { selectEvents } from '../../src/follow/select.js';
+
+/** The check as `events tail` runs it: with the providers' own tables of values. */
+const checkFilters = (spec: FilterSpec, warn: (line: string) => void, providers?: Array<'asana' | 'box'>): void =>
+  checkWith(spec, FILTER_VALUES, warn, providers);
 
 const changed = {
   action: 'changed',

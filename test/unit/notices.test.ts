@@ -210,6 +210,56 @@ const WORDING: { [K in NoticeKind]: Array<[Extract<Notice, { kind: K }>, NoticeC
       'project 1: recovered after 0.9 s',
     ],
   ],
+  'shard-empty': [
+    [
+      { kind: 'shard-empty', shard: { index: 2, count: 3 }, references: 1 },
+      'note',
+      'shard 2/3 is empty: the hash of its id sends the one reference to another shard, so there is nothing to follow',
+    ],
+    [
+      { kind: 'shard-empty', shard: { index: 0, count: 4 }, references: 3 },
+      'note',
+      'shard 0/4 is empty: the hashes of their ids send all 3 references to other shards, so there is nothing to follow',
+    ],
+  ],
+  'shard-references': [
+    [
+      { kind: 'shard-references', shard: { index: 1, count: 2 }, mine: 3, named: 5 },
+      'debug',
+      'shard 1/2: 3 of 5 named references',
+    ],
+  ],
+  'stdout-full': [[{ kind: 'stdout-full' }, 'debug', 'stdout is full: waiting for its reader']],
+  'reader-gone': [
+    [
+      { kind: 'reader-gone', repeatLines: 12 },
+      'warn',
+      'the reader of stdout went away; the last 12 lines may be repeated by the next run (a reader that stops early should let events stop: --max-events N)',
+    ],
+    [
+      { kind: 'reader-gone', repeatLines: 0 },
+      'warn',
+      'the reader of stdout went away; lines it had not read yet were lost with it (a reader that stops early should let events stop: --max-events N)',
+    ],
+  ],
+  stopped: [
+    [{ kind: 'stopped', repeatLines: 7 }, 'stopped', 'stopped; the last 7 lines may be repeated by the next run'],
+  ],
+  'token-retrying': [
+    [
+      { kind: 'token-retrying', attempt: 2, delayMs: 1250, reason: "Box's token endpoint answered 503" },
+      'warn',
+      "token request failed (Box's token endpoint answered 503); retry 2 in 1.3 s",
+    ],
+  ],
+  'token-recovered': [[{ kind: 'token-recovered', attempts: 3 }, 'note', 'token endpoint recovered after 3 attempts']],
+  'snapshot-retrying': [
+    [
+      { kind: 'snapshot-retrying', reason: 'Asana answered 502', delayMs: 2000 },
+      'retrying',
+      'Asana answered 502; retrying in 2 s',
+    ],
+  ],
 };
 
 /** Progress as the notices see it, recording "<channel> <text>" (and a tip's once key). */
@@ -224,6 +274,7 @@ function recordingOutlet(heard: string[]): NoticeOutlet {
     note: on('note'),
     tip: (text, once) => heard.push(`tip ${text}${once === undefined ? '' : ` [once: ${once}]`}`),
     warn: on('warn'),
+    stopped: on('stopped'),
     retrying: on('retrying'),
     debug: on('debug'),
     error: on('error'),

@@ -10,9 +10,9 @@ import { createProgram } from '../../src/cli/program.js';
 import { testIO } from '../helpers/in-process.js';
 import { commandSettings } from '../../src/commands/tail.js';
 import { DEFAULT_ASANA_BASE_URL, DEFAULT_BOX_BASE_URL } from '../../src/providers/defaults.js';
+import { configDir } from '../../src/config/folder.js';
 import {
   SETTINGS,
-  configDir,
   settingKeys,
   type SettingCommand,
   type SettingKey,

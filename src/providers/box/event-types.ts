@@ -1,6 +1,7 @@
 // Box's event types: the enum of Event.event_type in the Box OpenAPI spec (box_oas.json), which
 // also holds every value the event_type query parameter accepts. Box adds types over time, so an
 // unknown one is a warning (it may be newer than this list), not an error.
+// The provider owns this table; core/filter.ts receives it (providers/filter-values.ts).
 export const BOX_EVENT_TYPES: readonly string[] = [
   'ACCESS_GRANTED',
   'ACCESS_REVOKED',

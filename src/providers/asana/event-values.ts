@@ -1,6 +1,10 @@
 // The values Asana's events can carry in the fields that --resource-type and --field read, from
 // the official spec (asana_oas.yaml), so a filter value that can never match is refused before
-// the cursor moves past events it would have printed.
+// the cursor moves past events it would have printed. The provider owns them; core/filter.ts
+// receives them (providers/filter-values.ts) and knows no vendor's table.
+
+/** Event.action: "one of changed, added, removed, deleted, or undeleted" (the spec). */
+export const ASANA_ACTIONS: readonly string[] = ['added', 'changed', 'removed', 'deleted', 'undeleted'];
 
 /**
  * Event.resource.resource_type (schema AsanaNamedResource): the `resource_type` of every schema
