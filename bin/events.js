@@ -2,10 +2,9 @@
 // Thin shim into the compiled code: dist/bundle/ is dist/ (tsc) bundled by esbuild into a few
 // files, so a start loads a handful of modules, not 130 (npm install builds both through the
 // prepare script).
-import fs from 'node:fs';
-import module from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
+// No static import: each is a module the ESM loader must resolve and link before the first line
+// runs, which `events --version` would pay for nothing. process.getBuiltinModule is synchronous.
+const fs = process.getBuiltinModule('node:fs');
 
 const args = process.argv.slice(2);
 // `events --version` prints one line from package.json: nothing else to load.
@@ -37,7 +36,10 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
  * NODE_DISABLE_COMPILE_CACHE=1 turns it off, as for any Node program.
  */
 function compileCache() {
+  const module = process.getBuiltinModule('node:module');
   if (typeof module.enableCompileCache !== 'function' || process.env.NODE_DISABLE_COMPILE_CACHE) return;
+  const os = process.getBuiltinModule('node:os');
+  const path = process.getBuiltinModule('node:path');
   try {
     const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
     const dir = path.join(base, 'events', 'compile-cache');

@@ -1,6 +1,6 @@
 // The commander program. Only flags and help live here: every action lazily imports its command
 // module, so `events --version` and `--help` never load the HTTP client, conf, chalk or ora.
-import { Argument, Command, CommanderError, Option, type Help } from 'commander';
+import { Argument, Command, CommanderError, Help, Option } from 'commander';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { closest } from '../lib/suggest.js';
 import { redactText } from '../lib/redact.js';
@@ -49,8 +49,19 @@ export interface Runners {
  * through exitOverride) reject parseAsync; `run` below turns them into a line and a code.
  * `deps.run` replaces the use cases, so a test can check argv -> TailConfig without a server.
  */
-export function createProgram(io: IO, deps: { run?: Partial<Runners> } = {}): Program {
+/**
+ * `only`: the command this run invokes (the first word of its arguments). The other commands get
+ * their names, arguments and help lines but not their options: building every command's options
+ * from the table is most of what `events --help` would spend. Absent: every option (completion
+ * scripts, tests that walk the whole program).
+ */
+export function createProgram(io: IO, deps: { run?: Partial<Runners>; only?: string } = {}): Program {
   let code: number = ExitCode.ok;
+  const addFlags = (command: Command, name: CommandName): Command => {
+    if (deps.only === undefined || name.split(' ')[0] === deps.only) return addTableFlags(command, name);
+    LAZY.add(command);
+    return command;
+  };
   /** Each action's command returns its exit code; the program keeps it for `run`. */
   const done = (result: number): void => void (code = result);
   const program = new TableCommand('events')
@@ -68,7 +79,7 @@ export function createProgram(io: IO, deps: { run?: Partial<Runners> } = {}): Pr
       outputError: (text, write) => write(oneLineError(text, 'events')),
     })
     // Before any subcommand exists: they inherit it.
-    .configureHelp({ optionDescription }) as Program;
+    .configureHelp({ optionDescription, subcommandTerm }) as Program;
   Object.defineProperty(program, 'code', { get: () => code });
 
   const tail = program
@@ -327,11 +338,29 @@ export function createProgram(io: IO, deps: { run?: Partial<Runners> } = {}): Pr
  */
 export async function run(io: IO, args: string[], from: 'node' | 'user' = 'user'): Promise<number> {
   try {
-    return (await createProgram(io).parseAsync(args, { from })).code;
+    const only = invokedCommand(from === 'node' ? args.slice(2) : args);
+    return (await createProgram(io, { only }).parseAsync(args, { from })).code;
   } catch (error) {
     if (error instanceof CommanderError) return commanderExit(error);
     throw error;
   }
+}
+
+/** The command `args` run: their first word (the one after `help`); '' for the program's own help. */
+export function invokedCommand(args: readonly string[]): string | undefined {
+  const words = args.filter((arg) => !arg.startsWith('-'));
+  const first = words[0] === 'help' ? words[1] : words[0];
+  // `completion` prints a script for every command: it needs the whole program.
+  return first === 'completion' ? undefined : (first ?? '');
+}
+
+/** Commands built without their options (createProgram's `only`). */
+const LAZY = new WeakSet<Command>();
+
+/** A command listed without its options built still says that it has some: `tail [options] …`. */
+function subcommandTerm(this: Help, command: Command): string {
+  const term = Help.prototype.subcommandTerm.call(this, command);
+  return LAZY.has(command) ? term.replace(command.name(), `${command.name()} [options]`) : term;
 }
 
 function commanderExit(error: CommanderError): number {
@@ -362,7 +391,7 @@ function examples(lines: Array<[command: string, what?: string]>): string {
  * takes: flag, help, choices, the check of the value (src/config/flag-rules.ts) and, where the
  * row is a setting, its default and variable (which resolveSettings reads from io.env).
  */
-function addFlags(command: Command, name: CommandName): Command {
+function addTableFlags(command: Command, name: CommandName): Command {
   for (const [key, row] of flagsOf(name)) {
     const option = new Option(row.flag, helpOf(row, name));
     if (option.attributeName() !== key) throw new Error(`settings table: ${row.flag} is not the flag of "${key}"`);
