@@ -21,7 +21,7 @@ export interface TestBed {
 }
 
 /** The CLI's own tests run the emulator in its stress mode (Box positions above 2^60), so a
- * client that loses precision fails here; test/e2e/emulator-realism.test.ts covers the default. */
+ * client that loses precision fails here; test/spawned/emulator-realism.test.ts covers the default. */
 export async function startTestBed(options: EmulatorOptions = {}): Promise<TestBed> {
   const emulator = await startEmulator({ seed: 7, activity: false, boxHugePositions: true, ...options });
   const stateDir = tempDir('events-state-');
