@@ -6,8 +6,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, tempDir } from '../helpers/cli.js';
-import { runInProcess } from '../helpers/in-process.js';
+import { cleanEnv, tempDir } from '../helpers/env.js';
+import { runInProcess } from '../helpers/run-in-process.js';
 
 const EVENTS = [
   '{"gid":"1","big":12345678901234567890,"ratio":1.50,"exp":1E3,"name":"caf\\u00e9 \\/ \\ud83d\\ude00","created_at":"2026-11-24T10:00:00.000Z"}',

@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runInProcess } from '../helpers/in-process.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { runInProcess } from '../helpers/run-in-process.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 
 let bed: TestBed;
 beforeEach(async () => {

@@ -2,9 +2,9 @@
 // with exit 65 (EX_DATAERR), its own code, and one line naming the answer and the fix. Exit 1
 // stays the code of bugs.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
-import { runInProcess } from '../helpers/in-process.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { runCli } from '../helpers/spawn.js';
+import { runInProcess } from '../helpers/run-in-process.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 import { ExitCode } from '../../src/core/errors.js';
 
 let bed: TestBed;

@@ -5,9 +5,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { eventsOf, RunningCli, tempDir, type CliResult } from '../helpers/cli.js';
-import { runInProcess } from '../helpers/in-process.js';
-import { testBedPerTest, type TestBed } from '../helpers/emulator.js';
+import { tempDir } from '../helpers/env.js';
+import { eventsOf, type CliResult } from '../helpers/run-result.js';
+import { RunningCli } from '../helpers/spawn.js';
+import { runInProcess } from '../helpers/run-in-process.js';
+import { testBedPerTest, type TestBed } from '../helpers/test-bed.js';
 import {
   boxJwtConfigJson,
   generateBoxJwtKeyPair,

@@ -2,9 +2,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cleanEnv, eventsOf, jsonLines, RunningCli, tempDir } from '../helpers/cli.js';
-import { runInProcess } from '../helpers/in-process.js';
-import { testBedPerTest, type TestBed } from '../helpers/emulator.js';
+import { cleanEnv, tempDir } from '../helpers/env.js';
+import { eventsOf, jsonLines } from '../helpers/run-result.js';
+import { RunningCli } from '../helpers/spawn.js';
+import { runInProcess } from '../helpers/run-in-process.js';
+import { testBedPerTest, type TestBed } from '../helpers/test-bed.js';
 import type { EmulatorOptions } from '../../src/emulator/index.js';
 
 let bed: TestBed;

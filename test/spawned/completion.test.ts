@@ -5,8 +5,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, runCli, runShell, tempDir } from '../helpers/cli.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { ROOT, tempDir } from '../helpers/env.js';
+import { BIN, runCli, runShell } from '../helpers/spawn.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 
 const FILES = { bash: 'completions/events.bash', zsh: 'completions/_events', fish: 'completions/events.fish' } as const;
 

@@ -7,10 +7,13 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, eventsOf, runCli, runShell, RunningCli, tempDir, waitUntil } from '../helpers/cli.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { tempDir } from '../helpers/env.js';
+import { eventsOf } from '../helpers/run-result.js';
+import { BIN, runCli, runShell, RunningCli } from '../helpers/spawn.js';
+import { waitUntil } from '../helpers/wait-until.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 import { useTinyTmpfs } from '../helpers/tmpfs.js';
-import { shellQuote } from '../helpers/tty.js';
+import { shellQuote } from '../helpers/pty.js';
 
 let bed: TestBed;
 beforeEach(async () => {

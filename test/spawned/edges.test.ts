@@ -8,10 +8,12 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, eventsOf, jsonLines, runCli, RunningCli, tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/env.js';
+import { eventsOf, jsonLines } from '../helpers/run-result.js';
+import { BIN, runCli, RunningCli } from '../helpers/spawn.js';
 import { useTinyTmpfs } from '../helpers/tmpfs.js';
-import { runInProcess } from '../helpers/in-process.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { runInProcess } from '../helpers/run-in-process.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 
 let bed: TestBed;
 beforeEach(async () => {

@@ -5,7 +5,8 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, cleanEnv, runCli, RunningCli, runShell, tempDir } from '../helpers/cli.js';
+import { cleanEnv, tempDir } from '../helpers/env.js';
+import { BIN, runCli, RunningCli, runShell } from '../helpers/spawn.js';
 import { makeTestPki } from '../helpers/tls.js';
 
 /** One GET with Node's own client; `ca` trusted for https. */

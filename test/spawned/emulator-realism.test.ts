@@ -5,7 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { cleanEnv, eventsOf, runCli, tempDir, waitUntil } from '../helpers/cli.js';
+import { cleanEnv, tempDir } from '../helpers/env.js';
+import { eventsOf } from '../helpers/run-result.js';
+import { runCli } from '../helpers/spawn.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const TOKEN = { authorization: 'Bearer any-token' };
 /** components.schemas.ClientError.properties.code.enum of box_oas.json. */

@@ -3,9 +3,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, eventsOf, RunningCli, runShell, waitUntil } from '../helpers/cli.js';
-import { runInProcess, startInProcess } from '../helpers/in-process.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { eventsOf } from '../helpers/run-result.js';
+import { BIN, RunningCli, runShell } from '../helpers/spawn.js';
+import { waitUntil } from '../helpers/wait-until.js';
+import { runInProcess, startInProcess } from '../helpers/run-in-process.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 
 let bed: TestBed;
 beforeEach(async () => {

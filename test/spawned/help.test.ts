@@ -1,10 +1,11 @@
-// Issue 6: help that teaches, and errors that suggest the fix. In-process (test/helpers/in-process.ts)
+// Help that teaches, and errors that suggest the fix. In-process (test/helpers/run-in-process.ts)
 // but for bin/events.js --help itself and what needs a terminal.
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, cleanEnv, collect, runCli, tempDir } from '../helpers/cli.js';
-import { runInProcess } from '../helpers/in-process.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { cleanEnv, tempDir } from '../helpers/env.js';
+import { BIN, collect, runCli } from '../helpers/spawn.js';
+import { runInProcess } from '../helpers/run-in-process.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 
 const COMMANDS = [
   ['tail'],

@@ -5,9 +5,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventsOf, runCli } from '../helpers/cli.js';
-import { runInProcess } from '../helpers/in-process.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { eventsOf } from '../helpers/run-result.js';
+import { runCli } from '../helpers/spawn.js';
+import { runInProcess } from '../helpers/run-in-process.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 import { HOSTILE_MARKER, type HostileKind } from '../../src/emulator/hostile-pages.js';
 
 let bed: TestBed;

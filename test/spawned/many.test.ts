@@ -3,8 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanEnv, eventsOf, runCli, RunningCli, tempDir } from '../helpers/cli.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { cleanEnv, tempDir } from '../helpers/env.js';
+import { eventsOf } from '../helpers/run-result.js';
+import { runCli, RunningCli } from '../helpers/spawn.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 
 let bed: TestBed | undefined;
 afterEach(async () => {

@@ -4,9 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsOf, runCli, tempDir } from '../helpers/cli.js';
-import { runInProcess } from '../helpers/in-process.js';
-import { testBedPerTest, type TestBed } from '../helpers/emulator.js';
+import { tempDir } from '../helpers/env.js';
+import { eventsOf } from '../helpers/run-result.js';
+import { runCli } from '../helpers/spawn.js';
+import { runInProcess } from '../helpers/run-in-process.js';
+import { testBedPerTest, type TestBed } from '../helpers/test-bed.js';
 import { startForwardProxy } from '../helpers/proxy.js';
 import { makeTestPki, type TestPki } from '../helpers/tls.js';
 

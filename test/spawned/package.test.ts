@@ -5,8 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, collect, eventsOf, ROOT, tempDir } from '../helpers/cli.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { cleanEnv, ROOT, tempDir } from '../helpers/env.js';
+import { eventsOf } from '../helpers/run-result.js';
+import { collect } from '../helpers/spawn.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 
 const run = promisify(execFile);
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {

@@ -7,10 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProgram } from '../../src/cli/program.js';
-import { testIO } from '../helpers/in-process.js';
+import { testIO } from '../helpers/run-in-process.js';
 import { MAX_SHARDS } from '../../src/core/shard.js';
-import { ROOT, runCli, runShell, tempDir } from '../helpers/cli.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { ROOT, tempDir } from '../helpers/env.js';
+import { runCli, runShell } from '../helpers/spawn.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const FLAGS = fs.readFileSync(path.join(ROOT, 'docs/flags.md'), 'utf8');

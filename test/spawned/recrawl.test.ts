@@ -3,9 +3,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, eventsOf, jsonLines, runCli, RunningCli, runShell, waitUntil } from '../helpers/cli.js';
-import { runInProcess } from '../helpers/in-process.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { eventsOf, jsonLines } from '../helpers/run-result.js';
+import { BIN, runCli, RunningCli, runShell } from '../helpers/spawn.js';
+import { waitUntil } from '../helpers/wait-until.js';
+import { runInProcess } from '../helpers/run-in-process.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 
 let bed: TestBed;
 let big: string;

@@ -4,10 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { BIN, collect, jsonLines, runCli, RunningCli, tempDir } from '../helpers/cli.js';
-import { runInProcess } from '../helpers/in-process.js';
-import { cliCommand, runTtyScript } from '../helpers/tty.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { tempDir } from '../helpers/env.js';
+import { jsonLines } from '../helpers/run-result.js';
+import { BIN, collect, runCli, RunningCli } from '../helpers/spawn.js';
+import { runInProcess } from '../helpers/run-in-process.js';
+import { cliCommand, runTtyScript } from '../helpers/pty.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 import { CursorStore } from '../../src/state/cursors.js';
 import { acquireLock } from '../../src/state/lock.js';
 

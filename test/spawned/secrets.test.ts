@@ -7,9 +7,11 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProgram } from '../../src/cli/program.js';
-import { cleanEnv, runCli, tempDir, type CliResult } from '../helpers/cli.js';
-import { startInProcess, testIO } from '../helpers/in-process.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { cleanEnv, tempDir } from '../helpers/env.js';
+import { type CliResult } from '../helpers/run-result.js';
+import { runCli } from '../helpers/spawn.js';
+import { startInProcess, testIO } from '../helpers/run-in-process.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 
 const MARK = 'S3CRET';
 

@@ -1,9 +1,9 @@
 // The spinner on stderr follows the same colour choice as the records: --color and NO_COLOR reach
 // ora too (ora colours its frames with chalk's default instance, which looks only at stdout).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
-import { cliCommand, runTtyScript } from '../helpers/tty.js';
+import { runCli } from '../helpers/spawn.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
+import { cliCommand, runTtyScript } from '../helpers/pty.js';
 import { textWidth } from '../../src/output/width.js';
 
 let bed: TestBed;

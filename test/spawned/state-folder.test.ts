@@ -5,9 +5,11 @@ import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:c
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, eventsOf, runCli, RunningCli, waitUntil } from '../helpers/cli.js';
+import { eventsOf } from '../helpers/run-result.js';
+import { BIN, runCli, RunningCli } from '../helpers/spawn.js';
+import { waitUntil } from '../helpers/wait-until.js';
 import { useTinyTmpfs } from '../helpers/tmpfs.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 import { inShard } from '../../src/core/shard.js';
 import { processState } from '../../src/state/lock.js';
 

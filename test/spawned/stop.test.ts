@@ -4,8 +4,10 @@ import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:c
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, eventsOf, runCli, runShell, waitUntil } from '../helpers/cli.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { eventsOf } from '../helpers/run-result.js';
+import { BIN, runCli, runShell } from '../helpers/spawn.js';
+import { waitUntil } from '../helpers/wait-until.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 
 let bed: TestBed;
 beforeEach(async () => {

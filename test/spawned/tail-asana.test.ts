@@ -2,10 +2,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventsOf, jsonLines, ROOT, runCli, RunningCli } from '../helpers/cli.js';
-import { runInProcess } from '../helpers/in-process.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
-import { cliCommand, runTty, runTtyScript } from '../helpers/tty.js';
+import { ROOT } from '../helpers/env.js';
+import { eventsOf, jsonLines } from '../helpers/run-result.js';
+import { runCli, RunningCli } from '../helpers/spawn.js';
+import { runInProcess } from '../helpers/run-in-process.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
+import { cliCommand, runTty, runTtyScript } from '../helpers/pty.js';
 
 let bed: TestBed;
 beforeEach(async () => {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configSet, configUnset } from '../../src/commands/config.js';
 import { ConfigError, ExitCode } from '../../src/core/errors.js';
-import { testIO } from '../helpers/in-process.js';
+import { testIO } from '../helpers/run-in-process.js';
 
 let dir: string;
 const out = () => testIO({ env: { EVENTS_CONFIG_DIR: dir } }).io;

@@ -16,7 +16,7 @@ import { HttpClient } from '../../src/net/http.js';
 import { AsanaWebhooksClient } from '../../src/providers/asana/webhooks.js';
 import { WebhookStore } from '../../src/state/webhooks.js';
 import { WebhookReceiver } from '../../src/webhooks/receiver.js';
-import { tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/env.js';
 
 interface Bed {
   emulator: Emulator;

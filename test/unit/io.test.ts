@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runInProcess } from '../helpers/in-process.js';
+import { runInProcess } from '../helpers/run-in-process.js';
 
 let dir: string;
 let written: string[];

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode, LockedError, StateError, StateFolderError } from '../../src/core/errors.js';
 import { CursorStore, fileNameFor } from '../../src/state/cursors.js';
 import { acquireLock, processStart, processState } from '../../src/state/lock.js';
-import { waitUntil } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/wait-until.js';
 import { useTinyTmpfs } from '../helpers/tmpfs.js';
 
 let dir: string;

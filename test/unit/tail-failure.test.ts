@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTailConfig } from '../../src/commands/tail.js';
 import { defaultSettings } from '../../src/config/settings.js';
 import { runTail } from '../../src/app/tail.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 
 let bed: TestBed;
 beforeAll(async () => {

@@ -1,9 +1,9 @@
-// One emulator per test file on 127.0.0.1:0 and a fresh state folder per test.
+// A test bed: one emulator per test file on 127.0.0.1:0 and a fresh state folder per test.
 import fs from 'node:fs';
 import { afterEach, expect } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
-import { cleanEnv, tempDir } from './cli.js';
-import { runInProcess } from './in-process.js';
+import { cleanEnv, tempDir } from './env.js';
+import { runInProcess } from './run-in-process.js';
 
 export interface TestBed {
   emulator: Emulator;

@@ -1,11 +1,11 @@
 // Runs the CLI inside the test process: the program of src/ (never a stale dist/) with strings
 // for stdout, stderr and stdin, a given environment and a fresh stop per call. For what needs no
 // real process: help, usage errors, settings, config, output against the emulator. Signals,
-// pipes, terminals, locks and crashes stay with runCli (test/helpers/cli.ts).
+// pipes, terminals, locks and crashes stay with runCli (test/helpers/spawn.ts).
 import { Readable, Writable } from 'node:stream';
 import { execute } from '../../src/main.js';
 import type { IO } from '../../src/core/io.js';
-import type { CliResult } from './cli.js';
+import type { CliResult } from './run-result.js';
 
 export interface InProcessOptions {
   env: NodeJS.ProcessEnv;

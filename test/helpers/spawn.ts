@@ -1,32 +1,13 @@
 // Runs bin/events.js as a user would: a child process with its own environment, stdout and
-// stderr captured. Tests never call the CLI in-process, so exit codes and streams are real.
+// stderr captured, so exit codes, signals, pipes and streams are real. For what needs no real
+// process, test/helpers/run-in-process.ts runs the CLI inside the test process instead.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from './env.js';
+import type { CliResult } from './run-result.js';
+import { waitUntil } from './wait-until.js';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'bin/events.js');
-
-export interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-export function tempDir(prefix = 'events-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
-
-/** An environment with nothing of the developer's: no tokens, no config folder, no colour hints. */
-export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: process.env['HOME'], LANG: 'C.UTF-8', TZ: 'UTC' };
-  for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
-  return env;
-}
 
 export function runCli(
   args: string[],
@@ -55,15 +36,6 @@ export function collect(
       resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
     });
   });
-}
-
-/** Resolves once `predicate` holds (polled every 10 ms); fails after `timeoutMs` naming `what`. */
-export async function waitUntil(predicate: () => boolean, what = 'condition', timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** A long-running tail whose output can be awaited line by line. */
@@ -106,20 +78,6 @@ export class RunningCli {
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
     this.child.kill(signal);
   }
-}
-
-export function jsonLines(text: string): Array<Record<string, unknown>> {
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-/** Events of a run's JSON output without the reserved metadata key, for exact comparison. */
-export function eventsOf(text: string): unknown[] {
-  return jsonLines(text)
-    .filter((r) => (r['_events'] as { kind?: string } | undefined)?.kind === 'event')
-    .map(({ _events, ...event }) => event);
 }
 
 /** Runs a bash script asynchronously (the emulator answers from this process: never block it). */

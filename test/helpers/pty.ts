@@ -2,7 +2,7 @@
 // detection are what a user's terminal gives. Asynchronous: the emulator answers from the test
 // process, so nothing here may block it.
 import { spawn } from 'node:child_process';
-import { BIN } from './cli.js';
+import { BIN } from './spawn.js';
 
 /** Runs a shell command line on a pseudo-terminal; returns what it printed there. */
 export async function runTtyScript(command: string, env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<string> {
