@@ -1,4 +1,4 @@
-// Issue 17 items 9 and 12 as a user meets them: `--output "$UNSET"` in a cron line, and
+// Empty and bad settings as a user meets them: `--output "$UNSET"` in a cron line, and
 // `events config unset interval` on a config.json that holds a bad interval.
 import fs from 'node:fs';
 import path from 'node:path';

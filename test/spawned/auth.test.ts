@@ -1,4 +1,4 @@
-// Issue 10: unattended auth. Box Client Credentials Grant and JWT, Asana OAuth refresh, secrets
+// Unattended auth. Box Client Credentials Grant and JWT, Asana OAuth refresh, secrets
 // from files, `events auth status`, against the emulator's token endpoints with tokens of a few
 // seconds, so a follow run of ~10 s spans several expiries.
 import crypto from 'node:crypto';

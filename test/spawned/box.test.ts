@@ -1,4 +1,4 @@
-// Issue 5: Box event streams through bin/events.js against the emulator's Box API.
+// Box event streams through bin/events.js against the emulator's Box API.
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -417,7 +417,7 @@ describe('events tail box:admin_logs* (enterprise)', () => {
   });
 
   it.each([['--once'], ['follow mode']])(
-    'a first run of admin_logs_streaming prints nothing from before its first position (issue 17, item 5): %s',
+    'a first run of admin_logs_streaming prints nothing from before its first position: %s',
     async (mode) => {
       // Old events a minute back; those of the run after the first cursor at the emulator's real time.
       let past = true;

@@ -1,4 +1,4 @@
-// Issue 6: completions generated from the commander program, checked in, and exercised in real
+// Completions generated from the commander program, checked in, and exercised in real
 // bash, zsh and fish: `events t<TAB>` → tail, `events tail --js<TAB>` → --json, and stored
 // references offered for a resource argument (read from the state, no network).
 import { execFileSync } from 'node:child_process';
@@ -118,7 +118,7 @@ describe('completion scripts', () => {
     expect(run.stdout).toBe(fs.readFileSync(path.join(ROOT, file), 'utf8'));
   });
 
-  it('`completion --help`, docs/completion.md and the scripts agree on where the files go (issue 17, item 16)', async () => {
+  it('`completion --help`, docs/completion.md and the scripts agree on where the files go', async () => {
     const help = (await runCli(['completion', '--help'], bed.env())).stdout;
     const section = fs.readFileSync(path.join(ROOT, 'docs/completion.md'), 'utf8');
     const commands = (text: string, prefix: string): string[] =>
@@ -169,7 +169,7 @@ describe.skipIf(!has('bash'))('bash', () => {
   });
 });
 
-describe.skipIf(!has('bash') || !has('zsh'))('bash, typed at a real prompt (issue 17, item 16)', () => {
+describe.skipIf(!has('bash') || !has('zsh'))('bash, typed at a real prompt', () => {
   const colonEnv = (): NodeJS.ProcessEnv =>
     bed.env({ PATH: `${binDir}:${process.env['PATH']}`, EVENTS_CONFIG_DIR: colonState });
 
@@ -201,17 +201,13 @@ describe.skipIf(!has('zsh'))('zsh', () => {
     expect(await zsh('events state r')).toBe('events state reset');
   });
 
-  it(
-    '`config set <TAB>` offers setting names and `auth status <TAB>` the providers (issue 17, item 16)',
-    { timeout: 60_000 },
-    async () => {
-      expect(await zsh('events config set gr')).toBe('events config set group');
-      expect(await zsh('events config unset inter')).toBe('events config unset interval');
-      expect(await zsh('events config set color al')).toBe('events config set color always');
-      expect(await zsh('events auth status ')).not.toMatch(/status status/);
-      expect(await zsh('events auth status b')).toBe('events auth status box');
-    },
-  );
+  it('`config set <TAB>` offers setting names and `auth status <TAB>` the providers', { timeout: 60_000 }, async () => {
+    expect(await zsh('events config set gr')).toBe('events config set group');
+    expect(await zsh('events config unset inter')).toBe('events config unset interval');
+    expect(await zsh('events config set color al')).toBe('events config set color always');
+    expect(await zsh('events auth status ')).not.toMatch(/status status/);
+    expect(await zsh('events auth status b')).toBe('events auth status box');
+  });
 });
 
 describe.skipIf(!has('fish'))('fish', () => {

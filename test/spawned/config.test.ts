@@ -1,4 +1,4 @@
-// Issue 12, items 8 and 11: config.json and the variables that locate it, and numeric bounds
+// config.json and the variables that locate it, and numeric bounds
 // shared by flags and config.json. Every check here happens before any request.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';

@@ -1,4 +1,4 @@
-// Issue 23 item 3: disks and signals. A failure leaves a file the next run can extend: a write cut
+// Disks and signals. A failure leaves a file the next run can extend: a write cut
 // short by a real limit (RLIMIT_FSIZE through `ulimit -f`, a full tmpfs) is cut back to its last
 // whole line, a torn last line is repaired with a warning, a full state disk stops the run before
 // a page is written, a killed process's temporary files are removed by the next run; SIGHUP from

@@ -1,4 +1,4 @@
-// Issue 12 items 2, 3, 9, 10, 12: locks that cannot lock everyone out, output files that keep
+// Locks that cannot lock everyone out, output files that keep
 // what is there, ordinary failures named as such, a wrong base URL called by its name, and state
 // commands that see hosts, groups and broken files.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -36,7 +36,7 @@ function spawnUnprivileged(args: string[], env: NodeJS.ProcessEnv): ChildProcess
   return spawn('setpriv', ['--bounding-set=-dac_override,-dac_read_search', process.execPath, ...args], { env });
 }
 
-describe('locks (item 2)', () => {
+describe('locks', () => {
   it('an empty lock file left by a crash does not lock every run out, state reset included', async () => {
     const appended = await bed.primed(5);
     fs.writeFileSync(lockPath(), '');
@@ -119,7 +119,7 @@ describe('output files (items 3 and 9)', () => {
     expect(fs.readdirSync(dir)).toEqual(['project.jsonl']);
   });
 
-  it('snapshot --output through a symlink writes the target in its folder, atomically; the link stays a link (issue 17 item 15)', async () => {
+  it('snapshot --output through a symlink writes the target in its folder, atomically; the link stays a link', async () => {
     const linkDir = tempDir();
     const targetDir = tempDir();
     const target = path.join(targetDir, 'project.jsonl');
@@ -142,7 +142,7 @@ describe('output files (items 3 and 9)', () => {
     expect(fs.readdirSync(linkDir)).toEqual(['link.jsonl']);
   });
 
-  it('a torn last line is cut off before the append (issue 23 item 3: no saved cursor counts it)', async () => {
+  it('a torn last line is cut off before the append: no saved cursor counts it', async () => {
     const appended = await bed.primed(4);
     const file = path.join(tempDir(), 'export.jsonl');
     fs.writeFileSync(file, '{"complete":true}\n{"torn":');
@@ -188,7 +188,7 @@ describe('output files (items 3 and 9)', () => {
   });
 });
 
-describe('a full disk under --output (item 9)', () => {
+describe('a full disk under --output', () => {
   // A 16 KiB tmpfs: mounting needs root, which CI and the developers' machines have.
   const tmpfs = useTinyTmpfs('tiny', '16k');
   const mountPoint = tmpfs.path;
@@ -214,7 +214,7 @@ describe('a full disk under --output (item 9)', () => {
   });
 });
 
-describe('--quiet never hides that events may be missing (item 7)', () => {
+describe('--quiet never hides that events may be missing', () => {
   it('an expired cursor is reported with --quiet', async () => {
     await bed.primed(0);
     bed.emulator.asana.expireTokens(bed.project);
@@ -228,7 +228,7 @@ describe('--quiet never hides that events may be missing (item 7)', () => {
   });
 });
 
-describe('a wrong base URL is named (item 10)', () => {
+describe('a wrong base URL is named', () => {
   let server: http.Server;
   let answer: (req: http.IncomingMessage, res: http.ServerResponse) => void;
   beforeEach(async () => {
@@ -283,7 +283,7 @@ describe('a wrong base URL is named (item 10)', () => {
   });
 });
 
-describe('state commands (item 12)', () => {
+describe('state commands', () => {
   it('reset removes a corrupt cursor, which is what the error points to', async () => {
     await bed.primed(0);
     fs.writeFileSync(cursorPath(), '{"version":1,"cursor":{"sy');

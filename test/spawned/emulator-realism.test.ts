@@ -324,7 +324,7 @@ describe('simulated activity changes the shape of the workspace', () => {
   });
 });
 
-describe('control API knobs (issue 17, item 19)', () => {
+describe('control API knobs', () => {
   const control = async (method: string, route: string, body?: unknown): Promise<{ status: number; body: any }> => {
     const res = await fetch(`${emu.url}/_emulator/${route}`, {
       method,

@@ -1,4 +1,4 @@
-// Issue 3: every fault the real APIs produce leaves the stream complete. Each test asserts the
+// Every fault the real APIs produce leaves the stream complete. Each test asserts the
 // exact events delivered, the exit code and what stderr said.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -308,7 +308,7 @@ function walk(dir: string): string[] {
     .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
-describe('state that is not a cursor, and no silent exit (issue 17, items 3 and 4)', () => {
+describe('state that is not a cursor, and no silent exit', () => {
   const cursorPath = (): string => {
     const dir = path.join(bed.stateDir, 'cursors');
     return path.join(dir, fs.readdirSync(dir)[0]!);

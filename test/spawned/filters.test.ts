@@ -1,4 +1,4 @@
-// Issue 6, item 4: filters and --max-events against the emulator.
+// Filters and --max-events against the emulator.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -107,7 +107,7 @@ describe('filters', () => {
   });
 });
 
-describe('filters never eat events silently (issue 12, item 6)', () => {
+describe('filters never eat events silently', () => {
   const boxEnv = (): NodeJS.ProcessEnv =>
     bed.env({ BOX_BASE_URL: `${bed.emulator.url}/2.0`, BOX_ACCESS_TOKEN: 'box-token' });
   const lastOptFields = (): string[] => (bed.eventRequests().at(-1)!.query['opt_fields'] ?? '').split(',').sort();
@@ -200,7 +200,7 @@ describe('filters never eat events silently (issue 12, item 6)', () => {
   });
 });
 
-describe('filters that can never match (issue 17, item 2)', () => {
+describe('filters that can never match', () => {
   it.each([
     [['--resource-type', 'tsk'], /--resource-type must be an Asana resource type .*not "tsk" \(did you mean task\?\)/],
     [

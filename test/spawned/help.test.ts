@@ -88,7 +88,7 @@ function unquoted(line: string): string {
   return out;
 }
 
-describe('help and usage (issue 12, item 13)', () => {
+describe('help and usage', () => {
   it.each([
     [['tail'], "see 'events tail --help'"],
     [['state', 'show'], "see 'events state show --help'"],
@@ -181,7 +181,7 @@ describe('help and usage (issue 12, item 13)', () => {
     }
   });
 
-  it('help examples paste into a shell: a description follows its command only behind "#" (issue 17, item 17)', async () => {
+  it('help examples paste into a shell: a description follows its command only behind "#"', async () => {
     const lines = await helpExampleLines();
     expect(lines.length).toBeGreaterThan(20);
     for (const line of lines) {
@@ -220,7 +220,7 @@ describe('help and usage (issue 12, item 13)', () => {
   });
 });
 
-describe('a first --once on a terminal (issue 12, item 13)', () => {
+describe('a first --once on a terminal', () => {
   let bed: TestBed;
   beforeAll(async () => {
     bed = await startTestBed();

@@ -1,4 +1,4 @@
-// Issue 23 item 1: a page is checked before anything of it is written or stored. Each hostile
+// A page is checked before anything of it is written or stored. Each hostile
 // answer the emulator can give (src/emulator/hostile-pages.ts) is sent to bin/events.js: the run
 // retries it, writes nothing of it (its marker event never shows), moves no cursor, and reads
 // the next good page; with a short --give-up it ends with exit 75 and a line naming the problem.

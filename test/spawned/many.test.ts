@@ -1,4 +1,4 @@
-// Issue 9: hundreds of subscriptions on one token. One follow process, a budget it is not told,
+// Hundreds of subscriptions on one token. One follow process, a budget it is not told,
 // the rate governor learning it from 429s, fair turns for every subscription, few stderr lines.
 import fs from 'node:fs';
 import path from 'node:path';

@@ -280,7 +280,7 @@ describe('secrets', () => {
     expect(run.stderr).toMatch(/is not the Asana API/);
     expect(run.stderr).not.toMatch(/hunter2/);
     expect(run.stderr).toContain('REDACTED');
-    // A query string is refused by the settings check (issue 23), and its value is not echoed whole.
+    // A query string is refused by the settings check, and its value is not echoed whole.
     for (const env of [{ ASANA_BASE_URL: `${base}?access_token=tok123&x=1` }, {}]) {
       const args = ['tail', bed.project, '--once', '--json'];
       if (!('ASANA_BASE_URL' in env)) args.push('--asana-base-url', `${base}?access_token=tok123&x=1`);
@@ -293,7 +293,7 @@ describe('secrets', () => {
   });
 });
 
-describe('a base URL that is not the API (issue 17, item 8)', () => {
+describe('a base URL that is not the API', () => {
   it.each([
     [
       "Asana pointed at Box's API",

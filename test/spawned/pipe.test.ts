@@ -1,4 +1,4 @@
-// Issue 17 item 1: Ctrl-C reaches the whole pipeline (`events tail X --json | jq …`), so the reader
+// Ctrl-C reaches the whole pipeline (`events tail X --json | jq …`), so the reader
 // dies with lines still in the pipe. Those lines must not count as delivered: the next run repeats
 // them (and stderr says how many may be repeated) instead of skipping them.
 import { spawn } from 'node:child_process';
@@ -38,7 +38,7 @@ function delivered(file: string): string {
   return text.slice(0, text.lastIndexOf('\n') + 1);
 }
 
-describe('a stop while stdout is a pipe (item 1)', () => {
+describe('a stop while stdout is a pipe', () => {
   it('Ctrl-C on `events tail X --json | slow reader`: run 1 delivered + run 2 cover every event; the repeats are at most the N stated', async () => {
     const appended = await bed.primed(3000);
     const out = path.join(bed.stateDir, 'reader.out');
@@ -139,7 +139,7 @@ describe('a stop while stdout is a pipe (item 1)', () => {
   });
 });
 
-describe('a stop after stdout was quiet (item 1)', () => {
+describe('a stop after stdout was quiet', () => {
   it('Ctrl-C on `events tail X --json | cat` long after the last line: nothing is repeated, nothing said', async () => {
     const appended = await bed.primed(300);
     const out = path.join(bed.stateDir, 'cat.out');

@@ -1,7 +1,7 @@
-// Issue 17, item 18: the README's recipes and tables cannot drift from the program. The jq recipes
+// The README's recipes and tables cannot drift from the program. The jq recipes
 // of "Cron exports" are taken from README.md as written and run with jq (when installed; .ci/run
 // installs it) on a real export from the emulator; the flag table of docs/flags.md lists every flag
-// of `tail` (issue 18, item 7 moved it there), and the README's short table only flags that exist.
+// of `tail` (moved there from the README), and the README's short table only flags that exist.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -152,7 +152,7 @@ describe.skipIf(!has('jq'))('the jq recipes of "Cron exports", run on an export 
   });
 });
 
-describe('the flag tables of docs/flags.md and the README\'s "Usage" (issue 17, item 18; issue 18, item 7)', () => {
+describe('the flag tables of docs/flags.md and the README\'s "Usage"', () => {
   const tail = createProgram(testIO({ env: {} }).io).commands.find((c) => c.name() === 'tail')!;
   const names = (row: string): string => row.split('|')[1]!;
   const named = (row: string, flag: string): boolean =>
@@ -187,7 +187,7 @@ describe('the flag tables of docs/flags.md and the README\'s "Usage" (issue 17, 
   });
 });
 
-describe('recent_event_ids in docs/state.md (issue 17, item 18)', () => {
+describe('recent_event_ids in docs/state.md', () => {
   let bed: TestBed;
   beforeAll(async () => {
     bed = await startTestBed();

@@ -1,4 +1,4 @@
-// Issue 4: an expired token is made visible and repaired by a re-crawl; cron exports with
+// An expired token is made visible and repaired by a re-crawl; cron exports with
 // --output and `events snapshot --output`.
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// Issue 9, items 3-5: projects:<workspace> and team:<team> (listed through the API, relisted while
+// References projects:<workspace> and team:<team> (listed through the API, relisted while
 // running), --shard K/N and --refs-file, against the emulator's project lists.
 import fs from 'node:fs';
 import path from 'node:path';

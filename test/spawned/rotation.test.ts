@@ -1,4 +1,4 @@
-// Issue 17 item 14: a following `tail --output FILE` and log rotation. logrotate's `create` renames
+// A following `tail --output FILE` and log rotation. logrotate's `create` renames
 // FILE and (optionally) sends SIGHUP: the CLI must let the old file go and write a new FILE,
 // losing no line across the two; a rename or removal without SIGHUP is noticed by itself.
 import fs from 'node:fs';
@@ -29,7 +29,7 @@ function openFiles(pid: number): string[] {
   });
 }
 
-describe('--output FILE in follow mode and log rotation (item 14)', () => {
+describe('--output FILE in follow mode and log rotation', () => {
   it('logrotate `create` + SIGHUP: the old file is let go at once, new lines go to a new FILE, none lost', async () => {
     const before = await bed.primed(5);
     const dir = tempDir();

@@ -1,4 +1,4 @@
-// Issue 23, item 4: no secret is ever printed. Every command of the program (the list comes from
+// No secret is ever printed. Every command of the program (the list comes from
 // createProgram, so a new command is walked too) runs with secrets planted in the environment, in
 // its URL flags and in config.json, well-formed and malformed, with --verbose where it takes it;
 // stdout and stderr must not hold any of them. Every secret carries the marker S3CRET.
@@ -161,7 +161,7 @@ async function runLeaf(args: string[], env: NodeJS.ProcessEnv): Promise<CliResul
 const program = createProgram(testIO({ env: {} }).io);
 const ALL = leaves(program);
 
-describe('no secret is printed (issue 23, item 4)', () => {
+describe('no secret is printed', () => {
   it('the walk covers every command, the hidden ones too', () => {
     const names = ALL.map((l) => l.name);
     for (const name of ['tail', 'snapshot', 'demo', 'emulator', 'auth status', 'config get', 'state list', 'help'])

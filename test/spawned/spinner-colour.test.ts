@@ -52,7 +52,7 @@ describe('spinner colour', () => {
   });
 });
 
-describe('a locale that is not UTF-8 (issue 17, item 13)', () => {
+describe('a locale that is not UTF-8', () => {
   beforeAll(async () => {
     expect((await runCli(['tail', bed.project, '--once'], bed.env())).code).toBe(0);
   });
@@ -72,7 +72,7 @@ describe('a locale that is not UTF-8 (issue 17, item 13)', () => {
   });
 });
 
-describe('the spinner beside a pipe, on a narrow terminal (issue 23, item 6)', () => {
+describe('the spinner beside a pipe, on a narrow terminal', () => {
   beforeAll(async () => {
     expect((await runCli(['tail', bed.project, '--once'], bed.env())).code).toBe(0);
   });

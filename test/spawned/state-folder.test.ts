@@ -1,4 +1,4 @@
-// Issue 17 items 6, 7 and 11: a state folder that cannot be used is its own error (exit 73) naming
+// A state folder that cannot be used is its own error (exit 73) naming
 // the path, the cause and EVENTS_CONFIG_DIR; a lock held by a zombie is no lock; an empty shard in
 // follow mode is exit 8, which a unit file can name, rather than 0 and a restart every 10 s.
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -31,7 +31,7 @@ function oneLine(stderr: string): string {
   return lines[0]!;
 }
 
-describe('state folder problems (item 6)', () => {
+describe('state folder problems', () => {
   it("EVENTS_CONFIG_DIR under /proc: exit 73 at once (Node's recursive mkdir spun there for good), for tail and config set", async () => {
     for (const dir of ['/proc/nope', '/proc/nope/deeper']) {
       // Without the fix the process never ends: runCli kills it, and the code is null.
@@ -105,7 +105,7 @@ describe('state folder problems (item 6)', () => {
   });
 });
 
-describe('a read-only or full file system under the state folder (item 6)', () => {
+describe('a read-only or full file system under the state folder', () => {
   // A real one: a 64 KiB tmpfs, remounted read-only or filled up. Mounting needs root; where it
   // is refused, the unit tests still cover ENOSPC through /dev/full.
   const tmpfs = useTinyTmpfs('state-fs', '64k');
@@ -157,7 +157,7 @@ describe('a read-only or full file system under the state folder (item 6)', () =
   });
 });
 
-describe('a zombie holds no lock (item 7)', () => {
+describe('a zombie holds no lock', () => {
   it('a tail killed but not reaped by its parent (state Z) does not block the next run', async () => {
     const appended = await bed.primed(3);
     // The shell starts the tail in the background, then becomes a sleep that never reaps it: a
@@ -192,7 +192,7 @@ describe('a zombie holds no lock (item 7)', () => {
   });
 });
 
-describe('an empty shard in follow mode (item 11)', () => {
+describe('an empty shard in follow mode', () => {
   it('exits 8 with one line saying why; with --once it notes it and exits 0', async () => {
     const count = 2;
     const empty = [1, 2].find((k) => !inShard(bed.project, { index: k, count }))!;

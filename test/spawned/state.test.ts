@@ -1,4 +1,4 @@
-// Issue 6: `events state list|show|reset|path`, human and --json, no network.
+// `events state list|show|reset|path`, human and --json, no network.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

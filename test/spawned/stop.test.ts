@@ -1,4 +1,4 @@
-// Issue 12 items 1, 4, 5: a stop (Ctrl-C, SIGTERM, a reader that leaves, a full disk) keeps
+// A stop (Ctrl-C, SIGTERM, a reader that leaves, a full disk) keeps
 // exactly what was written, says what happened, and never moves a cursor past lost lines.
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
@@ -80,8 +80,8 @@ describe('a stop while a slow reader blocks stdout', () => {
       const firstEvents = eventsOf(first);
       expect(firstEvents.length).toBeGreaterThan(0);
       expect(firstEvents.length).toBeLessThan(3000);
-      // stdout is a pipe: the lines its reader could still have lost when it died are not counted
-      // (issue 17 item 1). This reader read them all after the exit, so they come exactly twice.
+      // stdout is a pipe: the lines its reader could still have lost when it died are not counted.
+      // This reader read them all after the exit, so they come exactly twice.
       const stated = /^events: stopped; the last (\d+) lines may be repeated by the next run$/m.exec(tail.stderr);
       expect(stated, tail.stderr).not.toBeNull();
       const repeated = Number(stated![1]);

@@ -1,4 +1,4 @@
-// Issue 23 item 1, the network part: a TLS or protocol failure after the API has answered in this
+// A TLS or protocol failure after the API has answered in this
 // process is the network failing on the way (a load balancer, a proxy), retried like an outage;
 // before the first answer it is the setup error it always was, and when a proxy carries the
 // request the error names the proxy's setting rather than the base URL. Real servers on

@@ -1,4 +1,4 @@
-// Issue 17 item 12: `events config set/unset KEY` works whatever config.json holds for KEY (or
+// `events config set/unset KEY` works whatever config.json holds for KEY (or
 // for any other key): they are how a bad value gets fixed. Only a file that is not a JSON object
 // stops them, with a message that says how to fix it. In-process, on a scratch config folder.
 import fs from 'node:fs';

@@ -1,4 +1,4 @@
-// Issue 18 item 4: every command reads and writes through the IO it is given, and returns its
+// Every command reads and writes through the IO it is given, and returns its
 // exit code; nothing reaches process.stdout, process.stderr, process.env or process.exitCode.
 import fs from 'node:fs';
 import os from 'node:os';
