@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
  * The one top: `events` on `args` (`from: 'node'` for process.argv, 'user' for the arguments
  * alone) with `io`, and the exit code. Here and nowhere else an error becomes one line on
  * io.stderr (a stack trace only with --verbose) and its exit code. Tests run it in-process with
- * an IO of strings (test/helpers/in-process.ts).
+ * an IO of strings (test/helpers/run-in-process.ts).
  */
 export async function execute(io: IO, args: string[], from: 'node' | 'user'): Promise<number> {
   try {

@@ -1,7 +1,7 @@
 // The one IO: what every command and use case receives from the program: where to write, what to
 // read, the environment, how to learn that the user asked to stop, and that log rotation asked to
 // reopen output files (SIGHUP). src/main.ts builds it from `process`; tests build it from strings
-// (test/helpers/in-process.ts). Commands and src/app/ read and write only through it.
+// (test/helpers/run-in-process.ts). Commands and src/app/ read and write only through it.
 export interface IO {
   /** Lines for the reader. `isTTY` and `columns` decide colour, width and the spinner. */
   stdout: NodeJS.WriteStream;

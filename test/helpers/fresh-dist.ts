@@ -1,6 +1,6 @@
 // vitest globalSetup: the spawned tests run bin/events.js, which runs dist/bundle/. A dist/ older than
 // any file of src/ (an edit without `npm run build`) is rebuilt first, so a stale dist/ is never
-// what the tests test. `npm test` builds anyway; this covers `npx vitest run test/e2e/x.test.ts`.
+// what the tests test. `npm test` builds anyway; this covers `npx vitest run test/spawned/x.test.ts`.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

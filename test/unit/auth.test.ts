@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { waitUntil } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/wait-until.js';
 import { ASSERTION_LIFETIME_S, loadBoxJwtConfig, signAssertion } from '../../src/auth/box-jwt.js';
 import { readSecret } from '../../src/auth/secrets.js';
 import { OAuthTokenSource, renewalMarginMs } from '../../src/auth/token-source.js';

@@ -6,7 +6,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { makeCa, makeLeaf, type Pem } from '../../src/emulator/certificates.js';
-import { tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/env.js';
 import { makeTestPki } from '../helpers/tls.js';
 
 const DAY = 24 * 3600_000;

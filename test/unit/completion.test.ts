@@ -3,7 +3,7 @@ import { Command, Help } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { describeProgram } from '../../src/cli/completion.js';
 import { createProgram } from '../../src/cli/program.js';
-import { testIO } from '../helpers/in-process.js';
+import { testIO } from '../helpers/run-in-process.js';
 
 describe('describeProgram', () => {
   it('leaves out what the configured Help hides, not only what commander marks hidden', () => {

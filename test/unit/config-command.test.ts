@@ -1,4 +1,4 @@
-// Issue 17 item 12: `events config set/unset KEY` works whatever config.json holds for KEY (or
+// `events config set/unset KEY` works whatever config.json holds for KEY (or
 // for any other key): they are how a bad value gets fixed. Only a file that is not a JSON object
 // stops them, with a message that says how to fix it. In-process, on a scratch config folder.
 import fs from 'node:fs';
@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configSet, configUnset } from '../../src/commands/config.js';
 import { ConfigError, ExitCode } from '../../src/core/errors.js';
-import { testIO } from '../helpers/in-process.js';
+import { testIO } from '../helpers/run-in-process.js';
 
 let dir: string;
 const out = () => testIO({ env: { EVENTS_CONFIG_DIR: dir } }).io;

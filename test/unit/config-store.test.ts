@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/cli.js';
+import { ROOT } from '../helpers/env.js';
 
 function signalListenersAfter(load: string): Record<string, number> {
   const script = `${load}; console.log(JSON.stringify(Object.fromEntries(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'].map((s) => [s, process.listenerCount(s)]))));`;

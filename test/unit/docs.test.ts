@@ -1,10 +1,10 @@
-// Issue 18, item 7: a README a newcomer reads in five minutes, the rest in docs/. The README stays
+// A README a newcomer reads in five minutes, the rest in docs/. The README stays
 // short, and no link in it or in docs/*.md leads nowhere: every relative link names a file that
 // exists and, for a `#anchor` into a markdown file of the repo, a heading of that file.
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/cli.js';
+import { ROOT } from '../helpers/env.js';
 
 const MAX_README_LINES = 350;
 
@@ -64,7 +64,7 @@ const files = [path.join(ROOT, 'README.md'), ...docs];
 const read = (file: string): string | undefined =>
   fs.existsSync(file) && fs.statSync(file).isFile() ? fs.readFileSync(file, 'utf8') : undefined;
 
-describe('README.md and docs/ (issue 18, item 7)', () => {
+describe('README.md and docs/', () => {
   it(`README.md is at most ${MAX_README_LINES} lines`, () => {
     const lines = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/\n$/, '').split('\n').length;
     expect(lines).toBeLessThanOrEqual(MAX_README_LINES);

@@ -1,4 +1,4 @@
-// Issue 17 item 15: a write through a symlink lands on the file at the end of its links.
+// A write through a symlink lands on the file at the end of its links.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

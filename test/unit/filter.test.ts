@@ -70,7 +70,7 @@ describe('selectEvents', () => {
   });
 });
 
-describe('checkFilters and fieldsNeededBy (issue 12, item 6)', () => {
+describe('checkFilters and fieldsNeededBy', () => {
   it('an --action outside the API set is refused with a suggestion; any case is fine', () => {
     const warnings: string[] = [];
     expect(() => checkFilters({ actions: ['chaned'] }, (l) => warnings.push(l))).toThrow(/not "chaned"/);
@@ -86,7 +86,7 @@ describe('checkFilters and fieldsNeededBy (issue 12, item 6)', () => {
     expect(warnings[1]).toMatch(/SOMETHING_NEW/);
   });
 
-  it("--resource-type and --field outside the spec's values are refused with a suggestion (issue 17, item 2)", () => {
+  it("--resource-type and --field outside the spec's values are refused with a suggestion", () => {
     const warnings: string[] = [];
     expect(() => checkFilters({ resourceTypes: ['tsk'] }, (l) => warnings.push(l))).toThrow(
       /--resource-type must be an Asana resource type .*not "tsk"/,

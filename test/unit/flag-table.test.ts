@@ -13,7 +13,7 @@ import { createProgram } from '../../src/cli/program.js';
 import { FLAGS, type CommandName } from '../../src/config/settings.js';
 import { flagsOf, longName } from '../../src/config/flag-rules.js';
 import { flagsMarkdown } from '../../src/cli/flags-doc.js';
-import { runInProcess, testIO } from '../helpers/in-process.js';
+import { runInProcess, testIO } from '../helpers/run-in-process.js';
 
 const COMMANDS: CommandName[] = [
   'tail',

@@ -23,8 +23,8 @@ import { AsanaProvider } from '../../src/providers/asana/provider.js';
 import { BoxProvider } from '../../src/providers/box/provider.js';
 import { CursorStore } from '../../src/state/cursors.js';
 import { acquireLock } from '../../src/state/lock.js';
-import { tempDir } from '../helpers/cli.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { tempDir } from '../helpers/env.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 
 let bed: TestBed;
 let http: HttpClient;

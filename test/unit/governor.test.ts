@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/cli.js';
+import { ROOT } from '../helpers/env.js';
 import {
   Governor,
   MAX_PAUSE_MS,
@@ -207,7 +207,7 @@ describe('learning from 429', () => {
     for (let s = 0; s < 20; s++) void run(`s${s}`, 1_000_000, (at) => (at < stormUntil ? [429, 1000] : 200));
     await clock.advance(stormUntil);
     expect(governor.stats.episodes).toBeGreaterThan(10);
-    // The storm drove the rate down (before issue 23 it stayed there: 0.1% of the budget per second).
+    // The storm drove the rate down (it once stayed there: 0.1% of the budget per second).
     expect(governor.ratePerMin).toBeLessThan(100);
     await clock.advance(8 * 60_000);
     expect(governor.ratePerMin).toBe(1500);

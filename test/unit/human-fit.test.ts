@@ -1,4 +1,4 @@
-// Issue 17, item 13: human lines keep the actor and the change when the terminal is narrow (the
+// Human lines keep the actor and the change when the terminal is narrow (the
 // least useful parts give way first), ASCII stand-ins under a locale that is not UTF-8, and the
 // sanitiser's invisible characters.
 import { Chalk } from 'chalk';
@@ -35,7 +35,7 @@ const box = {
   },
 };
 
-describe('human lines give way from the least useful part (issue 17, item 13)', () => {
+describe('human lines give way from the least useful part', () => {
   it('Asana at 100 columns: the whole change and the actor, the long name shortened', () => {
     const line = formatAsanaEvent(asana, { chalk: plain, now, width: 100 });
     expect(textWidth(line)).toBeLessThanOrEqual(100);
@@ -87,7 +87,7 @@ describe('human lines give way from the least useful part (issue 17, item 13)', 
   );
 });
 
-describe('the columns of a line depend on the width, not on its text (issue 23, item 6)', () => {
+describe('the columns of a line depend on the width, not on its text', () => {
   const variants = [
     asana,
     { ...asana, user: { gid: '1', name: 'Al' }, resource: { ...asana.resource, name: 'Fix' } },
@@ -129,7 +129,7 @@ describe('the columns of a line depend on the width, not on its text (issue 23, 
   });
 });
 
-describe('ASCII under a locale that is not UTF-8 (issue 17, item 13)', () => {
+describe('ASCII under a locale that is not UTF-8', () => {
   it.each([
     [{}, false],
     [{ LANG: 'C' }, false],
@@ -162,7 +162,7 @@ describe('ASCII under a locale that is not UTF-8 (issue 17, item 13)', () => {
   });
 });
 
-describe('the sanitiser removes what hides or breaks text (issue 17, item 13)', () => {
+describe('the sanitiser removes what hides or breaks text', () => {
   it.each([
     ['line\u2028separator', 'line separator'],
     ['para\u2029graph', 'para graph'],

@@ -1,10 +1,10 @@
-// Issue 18 item 4: every command reads and writes through the IO it is given, and returns its
+// Every command reads and writes through the IO it is given, and returns its
 // exit code; nothing reaches process.stdout, process.stderr, process.env or process.exitCode.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runInProcess } from '../helpers/in-process.js';
+import { runInProcess } from '../helpers/run-in-process.js';
 
 let dir: string;
 let written: string[];

@@ -231,7 +231,7 @@ describe('json-scan', () => {
     });
   });
 
-  it('refuses nesting deeper than MAX_DEPTH (issue 17, item 4): JSON.parse takes it, printing it again would not', () => {
+  it('refuses nesting deeper than MAX_DEPTH: JSON.parse takes it, printing it again would not', () => {
     const nested = (depth: number): string => `{"data":[{"a":${'['.repeat(depth)}${']'.repeat(depth)}}],"sync":"s"}`;
     expect(scanPage(nested(MAX_DEPTH - 1), 'data')?.items).toHaveLength(1);
     expect(() => scanPage(nested(MAX_DEPTH), 'data')).toThrow(TooDeepError);

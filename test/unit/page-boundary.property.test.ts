@@ -1,4 +1,4 @@
-// Issue 23 item 1, as a property: whatever text a server sends as a page (empty, huge, wrong
+// Whatever text a server sends as a page (empty, huge, wrong
 // types, control characters, cut short, keys repeated, not an object at all), the page readers
 // either give a page whose cursor passes cursorProblem() and whose events are the answer's array,
 // or throw a BadPageError; the JSON scanner they use either agrees with JSON.parse or declines.

@@ -10,7 +10,7 @@ import type { RecordSink } from '../../src/core/record-sink.js';
 import { AsanaProvider } from '../../src/providers/asana/provider.js';
 import { parseReference } from '../../src/core/refs.js';
 import type { CursorFile, CursorRecord } from '../../src/state/cursors.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 
 let bed: TestBed;
 beforeAll(async () => {

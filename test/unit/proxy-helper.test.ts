@@ -6,7 +6,7 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/env.js';
 import { startForwardProxy, type ForwardProxy } from '../helpers/proxy.js';
 import { makeTestPki, type TestPki } from '../helpers/tls.js';
 

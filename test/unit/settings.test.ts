@@ -1,4 +1,4 @@
-// Issue 18 item 3 and issue 17 item 9: the settings table, run through the real commander program
+// The settings table (and its empty and odd values), run through the real commander program
 // in-process. Only the actions are swapped for one that resolves the settings and keeps them, so
 // nothing is tailed; options, argParsers, variables and config.json are the real ones.
 import fs from 'node:fs';
@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createProgram } from '../../src/cli/program.js';
-import { testIO } from '../helpers/in-process.js';
+import { testIO } from '../helpers/run-in-process.js';
 import { commandSettings } from '../../src/commands/tail.js';
 import { DEFAULT_ASANA_BASE_URL, DEFAULT_BOX_BASE_URL } from '../../src/providers/defaults.js';
 import { configDir } from '../../src/config/folder.js';
@@ -203,7 +203,7 @@ describe('start-up', () => {
   });
 });
 
-describe('empty and odd values (issue 17 item 9)', () => {
+describe('empty and odd values', () => {
   it.each([
     ['tail', ['--output', ''], '--output must be a file name, not ""'],
     ['snapshot', ['--output', ''], '--output must be a file name, not ""'],
@@ -263,7 +263,7 @@ describe('empty and odd values (issue 17 item 9)', () => {
   });
 });
 
-describe('a base URL with a query string or fragment (issue 23 item 1)', () => {
+describe('a base URL with a query string or fragment', () => {
   // Paths are appended to the base as text: "https://x/api/1.0?pretty" would become
   // "https://x/api/1.0?pretty/events?sync=…", a request for the wrong resource.
   const bad = [

@@ -1,4 +1,4 @@
-// Issue 12 item 18: small things that were wrong.
+// Small things that were wrong.
 import { describe, expect, it } from 'vitest';
 import { groupDigits } from '../../src/lib/digits.js';
 import { exactPosition, topLevelValue } from '../../src/providers/box/position.js';

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode, LockedError, StateError, StateFolderError } from '../../src/core/errors.js';
 import { CursorStore, fileNameFor } from '../../src/state/cursors.js';
 import { acquireLock, processStart, processState } from '../../src/state/lock.js';
-import { waitUntil } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/wait-until.js';
 import { useTinyTmpfs } from '../helpers/tmpfs.js';
 
 let dir: string;
@@ -180,7 +180,7 @@ async function thrown(fn: () => unknown): Promise<Error> {
   throw new Error('it did not throw');
 }
 
-describe('state folder problems are their own error, exit 73 (issue 17 item 6)', () => {
+describe('state folder problems are their own error, exit 73', () => {
   const tmpfs = useTinyTmpfs('state-unit', '16k');
   it('creates missing levels one by one (no recursive mkdir), each 0700, and accepts what exists', () => {
     const deep = path.join(dir, 'a', 'b', 'events');
@@ -281,7 +281,7 @@ describe('state folder problems are their own error, exit 73 (issue 17 item 6)',
   });
 });
 
-describe('a zombie holds no lock (issue 17 item 7)', () => {
+describe('a zombie holds no lock', () => {
   it('a holder killed but not yet reaped by its parent (state Z) is stale', async () => {
     const lock = path.join(dir, 'x.lock');
     // The shell starts the holder, then becomes a sleep that never waits for its children.

@@ -10,7 +10,7 @@ import type { TailConfig } from '../../src/app/tail.js';
 import { UsageError } from '../../src/core/errors.js';
 import { parseShard } from '../../src/core/shard.js';
 import { parseWhen } from '../../src/core/when.js';
-import { testIO } from '../helpers/in-process.js';
+import { testIO } from '../helpers/run-in-process.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'events-tail-config-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

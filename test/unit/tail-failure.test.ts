@@ -1,4 +1,4 @@
-// Issue 17, item 4: a failure that stops the run is printed, not kept. A loop that fails with
+// A failure that stops the run is printed, not kept. A loop that fails with
 // something other than an EventsError (a bug) aborts the others with exit 1; runTail must then
 // throw it for main to print, not return the abort's 1 as if a signal had stopped the run.
 // In process with injected IO (a stdout whose write throws), against the real emulator.
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTailConfig } from '../../src/commands/tail.js';
 import { defaultSettings } from '../../src/config/settings.js';
 import { runTail } from '../../src/app/tail.js';
-import { startTestBed, type TestBed } from '../helpers/emulator.js';
+import { startTestBed, type TestBed } from '../helpers/test-bed.js';
 
 let bed: TestBed;
 beforeAll(async () => {

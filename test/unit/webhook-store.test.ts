@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode, StateError } from '../../src/core/errors.js';
 import { publicView, WebhookStore, type WebhookKey } from '../../src/state/webhooks.js';
-import { tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/env.js';
 
 const dirs: string[] = [];
 afterEach(() => {

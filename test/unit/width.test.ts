@@ -99,7 +99,7 @@ describe('human lines at every width', () => {
         const line = formatAsanaEvent(event, { chalk: plain, now, width });
         expect([name, width, textWidth(line) <= width]).toEqual([name, width, true]);
         expect(line).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|\u200D(…|$|\s)/);
-        // The actor, the action and the change fit from 40 columns on (issue 17, item 13); the
+        // The actor, the action and the change fit from 40 columns on; the
         // gid, when there is room for it.
         if (width >= 40) expect(line).toMatch(/^(\d\d:\d\d:\d\d )?山田 太郎 changed .*· assignee → グ/);
         if (width >= 100) expect(line).toMatch(/ 1302 /);
