@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { createProgram, invokedCommand } from '../../src/cli/program.js';
-import { testIO } from '../helpers/in-process.js';
+import { testIO } from '../helpers/run-in-process.js';
 
 function commands(command: Command, path: string[] = []): Array<[string[], Command]> {
   return command.commands.flatMap((sub) => [
