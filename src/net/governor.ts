@@ -4,8 +4,8 @@
 // episode the rate drops to what the server admitted over the last minute, spread over that time
 // plus the Retry-After, times a safety factor, but by at most half and at least 15% per episode,
 // so a storm of refusals cannot ratchet it to nothing. Additive increase while requests wait and
-// no 429 comes: fast (1/120 of the starting rate per second) back up to just below the knee, the
-// rate at which the last 429 came, then slowly beyond it; five minutes without a 429 forget the
+// no 429 comes: fast (1/120 of the starting rate per second) back up to 85% of the knee, the
+// rate at which the last 429 came, then slowly; five minutes without a 429 forget the
 // knee, and the rate climbs fast to the documented budget again. It also keeps an in-flight
 // window under the vendor's cap and serves waiting subscriptions round-robin, so one subscription
 // draining a backlog gets its share of the budget, not all of it. Pure logic: the clock and timers are
@@ -67,8 +67,11 @@ const BURST_MS = 0.9 * WINDOW_MS;
 /** After a 429 that came before the window's budget was used, bursts shrink to a second's worth. */
 const SHORT_BURST_MS = 1000;
 /**
- * Recovery: the rate grows by this share of the starting rate per second spent waiting, up to
- * SAFETY times the knee (from 1500/min: 12.5/min more each second, the whole way in two minutes).
+ * Recovery: the rate grows by this share of the starting rate per second spent waiting (from
+ * 1500/min: 12.5/min more each second, the whole way in two minutes), up to where the shallowest
+ * cut would have left it: SHALLOWEST_CUT times the knee. An ordinary episode is followed by slow
+ * probing only, so a follow that needs more than the budget meets a 429 about every 90 s, not
+ * every few seconds; a deep cut (a storm, a long Retry-After) is made good fast.
  */
 const FAST_PER_S = 1 / 120;
 /** Probing beyond the knee, where the last 429 came: slowly (from 1500/min: 1.5/min per second). */
@@ -318,7 +321,7 @@ export class Governor {
   #increase(busyMs: number, now: number): void {
     if (this.#knee !== undefined && now - this.#lastLimitedAt >= FORGET_MS) this.#knee = undefined;
     const ceiling = this.#ceiling;
-    const fastUntil = this.#knee === undefined ? ceiling : Math.min(ceiling, SAFETY * this.#knee);
+    const fastUntil = this.#knee === undefined ? ceiling : Math.min(ceiling, SHALLOWEST_CUT * this.#knee);
     const fast = (ceiling * FAST_PER_S) / 1000; // per ms of waiting
     let left = busyMs;
     if (this.#rate < fastUntil) {
