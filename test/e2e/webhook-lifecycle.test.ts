@@ -8,10 +8,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StaticTokenSource } from '../../src/auth/token-source.js';
 import type { Notice, NoticeKind, Reporter } from '../../src/core/notice.js';
 import type { ProviderContext } from '../../src/core/provider.js';
+import { webhookWatcher } from '../../src/app/webhooks.js';
+import type { RecordSink } from '../../src/core/record-sink.js';
+import { parseReference, type Expander, type Reference } from '../../src/core/refs.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import type { WebhookTimings } from '../../src/emulator/asana-webhooks.js';
+import { Expansion } from '../../src/follow/expansion.js';
+import { DIRECT, SubscriptionSet } from '../../src/follow/subscription-set.js';
+import { WakeBoard } from '../../src/follow/wakes.js';
 import { HttpClient } from '../../src/net/http.js';
+import { AsanaProvider } from '../../src/providers/asana/provider.js';
 import { AsanaWebhooksClient } from '../../src/providers/asana/webhooks.js';
+import { CursorStore } from '../../src/state/cursors.js';
 import { WebhookStore } from '../../src/state/webhooks.js';
 import { WebhookLifecycle, type LifecycleOptions, type WebhookSubscription } from '../../src/webhooks/lifecycle.js';
 import { tempDir } from '../helpers/cli.js';
@@ -32,6 +40,8 @@ let dir: string;
 let store: WebhookStore;
 let stop: AbortController;
 let lifecycles: WebhookLifecycle[] = [];
+let sets: SubscriptionSet[] = [];
+const bugs: unknown[] = [];
 
 async function startBed(timings: WebhookTimings = {}): Promise<void> {
   emulator = await startEmulator({
@@ -50,6 +60,11 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   stop.abort(0);
+  for (const set of sets.splice(0)) {
+    await set.settled();
+    set.close();
+  }
+  expect(bugs.splice(0)).toEqual([]);
   for (const lifecycle of lifecycles.splice(0)) await lifecycle.close();
   expect(emulator.violations).toEqual([]);
   await emulator.close();
@@ -281,5 +296,165 @@ describe('the webhook lifecycle', () => {
     expect(hooks()).toHaveLength(1);
     expect(hooks()[0]!.gid).toBe(store.load(key(project().key))!.webhookGid);
     expect(ear.notices).toContainEqual({ kind: 'webhook-deleted', subject: project().label, count: 1 });
+  });
+});
+
+interface Tail {
+  set: SubscriptionSet;
+  hooksOf: WebhookLifecycle;
+  ear: Heard;
+  /** The events the loops wrote, in order. */
+  written: Array<Record<string, unknown>>;
+  /** Resolves once `ref` has read its first page and waits (its cursor stands). */
+  waiting(ref: Reference): Promise<void>;
+  expansion(expander: Expander): Expansion;
+}
+
+/**
+ * What `events tail --webhook-url` puts together, in process: the subscription set with the wake
+ * board and the lifecycle as its watcher, real loops over a real provider, records in memory.
+ */
+async function tail(options: {
+  intervalMs: number;
+  webhookPollMs: number;
+  webhookUrl?: string;
+  refs?: Reference[];
+}): Promise<Tail> {
+  const ear = heard();
+  const board = new WakeBoard();
+  const hooksOf = await lifecycle(ear, {
+    webhookUrl: options.webhookUrl,
+    wakes: {
+      onWake: (k) => (ear.wakes.push(k), board.onWake(k)),
+      setLive: (k, live) => (ear.live.set(k, live), board.setLive(k, live)),
+    },
+  });
+  const asana = new AsanaProvider({
+    baseUrl: `${emulator.url}/api/1.0`,
+    auth: new StaticTokenSource('asana', 'test-token', 'ASANA_ACCESS_TOKEN'),
+    http,
+    retry: { baseMs: 10, capMs: 10 },
+    intervalMs: options.intervalMs,
+  });
+  const set = new SubscriptionSet({
+    store: new CursorStore(path.join(dir, 'state')),
+    providers: new Map([['asana', asana]]),
+    group: 'default',
+    filters: {},
+    lockWaitMs: 0,
+    stop,
+    wakes: board,
+    watcher: webhookWatcher(hooksOf, { workspace: emulator.asana.workspaceGid, onError: (e) => bugs.push(e) }),
+  });
+  sets.push(set);
+  const written: Array<Record<string, unknown>> = [];
+  let lines = 0;
+  const records: RecordSink = {
+    get linesWritten() {
+      return lines;
+    },
+    events: async (_target, events) => {
+      for (let i = 0; i < events.length; i++) written.push(events.value(i) as Record<string, unknown>);
+      lines += events.length;
+      return events.length;
+    },
+    notice: async () => undefined,
+    snapshot: async () => undefined,
+    flush: async () => undefined,
+  };
+  for (const ref of options.refs ?? []) await set.claim(ref, DIRECT);
+  set.start({
+    records,
+    reporter: ear,
+    signal: stop.signal,
+    options: { once: false, onExpire: 'recrawl', webhookPollMs: options.webhookPollMs },
+    prefetchSent: () => http.sent(),
+  });
+  return {
+    set,
+    hooksOf,
+    ear,
+    written,
+    waiting: (ref) =>
+      until(`${ref.label} waiting`, () => ear.notices.some((n) => n.kind === 'waiting' && n.subject === ref.label)),
+    expansion: (expander) =>
+      new Expansion({
+        expanders: [expander],
+        lister: asana,
+        set,
+        reporter: ear,
+        ctx: { signal: stop.signal, report: { retrying: () => undefined, recovered: () => undefined } },
+      }),
+  };
+}
+
+const refOf = (i = 0): Reference => parseReference(emulator.asana.projectGids[i]!);
+/** What identifies an event across the events API and the emulator's own record of it. */
+const idOf = (event: Record<string, unknown>) =>
+  `${String(event['created_at'])} ${String((event['resource'] as { gid?: string } | undefined)?.gid)}`;
+
+describe('webhooks waking the follow loops', () => {
+  it('a delivery wakes its loop: the events are written within a second while --interval is a minute', async () => {
+    const run = await tail({ intervalMs: 60_000, webhookPollMs: 60_000, refs: [refOf(0), refOf(1)] });
+    await Promise.all([run.waiting(refOf(0)), run.waiting(refOf(1))]);
+    await until('both webhooks live', () => run.hooksOf.counts.live === 2);
+    const sent = Date.now();
+    const appended = emulator.asana.appendEvents(refOf(1).id, 3);
+    await until('the events written', () => run.written.length === 3);
+    expect(Date.now() - sent).toBeLessThan(1_000);
+    expect(run.written.map(idOf)).toEqual(appended.map(idOf));
+  });
+
+  it('a dropped delivery is caught by the slow poll (--webhook-poll), with nothing lost', async () => {
+    const run = await tail({ intervalMs: 60_000, webhookPollMs: 800, refs: [refOf()] });
+    await run.waiting(refOf());
+    await until('the webhook live', () => run.hooksOf.counts.live === 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    emulator.asana.webhooks.addFault({ kind: 'drop' });
+    const appended = emulator.asana.appendEvents(refOf().id, 4);
+    await until('the drop', () => emulator.asana.webhooks.deliveries.some((d) => d.fault === 'drop'));
+    expect(run.ear.wakes).toEqual([]);
+    await until('the slow poll', () => run.written.length === 4, 3_000);
+    expect(run.written.map(idOf)).toEqual(appended.map(idOf));
+    // The next change is delivered and wakes the loop again.
+    const more = emulator.asana.appendEvents(refOf().id, 1);
+    await until('the wake-up', () => run.written.length === 5, 700);
+    expect(run.written.slice(4).map(idOf)).toEqual(more.map(idOf));
+  });
+
+  it('a target Asana refuses (403): one warning, and every subscription goes on polling at --interval', async () => {
+    const run = await tail({
+      intervalMs: 100,
+      webhookPollMs: 60_000,
+      webhookUrl: 'https://localhost:8787',
+      refs: [refOf(0), refOf(1)],
+    });
+    await Promise.all([run.waiting(refOf(0)), run.waiting(refOf(1))]);
+    await until('the refusal', () => run.ear.kinds('webhook-target-refused').length > 0);
+    const appended = [...emulator.asana.appendEvents(refOf(0).id, 2), ...emulator.asana.appendEvents(refOf(1).id, 2)];
+    await until('the events written', () => run.written.length === 4);
+    expect(run.written.map(idOf).sort()).toEqual(appended.map(idOf).sort());
+    expect(run.ear.kinds('webhook-target-refused')).toHaveLength(1);
+    expect(run.hooksOf.counts).toEqual({ live: 0, total: 2 });
+    expect(hooks()).toEqual([]);
+  });
+
+  it('projects: gives each listed project a webhook; one archived leaves the list and its webhook is deleted', async () => {
+    const run = await tail({ intervalMs: 60_000, webhookPollMs: 60_000 });
+    const expander = parseReference(`projects:${emulator.asana.workspaceGid}`) as Expander;
+    const expansion = run.expansion(expander);
+    await expansion.refresh(true);
+    const listed = run.set.size;
+    expect(listed).toBeGreaterThan(1);
+    await until('every webhook live', () => run.hooksOf.counts.live === listed);
+    expect(hooks()).toHaveLength(listed);
+    const archived = refOf(0).id;
+    emulator.asana.archiveProject(archived);
+    await expansion.refresh(false);
+    expect(run.ear.notices).toContainEqual({ kind: 'project-left', subject: expander.label, gid: archived });
+    await until('its webhook deleted', () => !hooks().some((w) => w.resource === archived));
+    expect(hooks()).toHaveLength(listed - 1);
+    expect(store.load(key(archived))).toBeUndefined();
+    expect(run.hooksOf.counts).toEqual({ live: listed - 1, total: listed - 1 });
   });
 });
