@@ -264,7 +264,10 @@ export class WebhookLifecycle {
       // Inactive, delivering elsewhere or silent: Asana would keep it (and bill the budget) for nothing.
       if (stale !== undefined && (await api.delete(stale, this.#ctx)))
         reporter.notice({ kind: 'webhook-deleted', subject: label, count: 1 });
-      await this.#create(hook, stored?.pathId);
+      // A secret without a gid: the last creation was cut short after its handshake, and Asana
+      // may hold a webhook on this path that no one will ever delete.
+      const interrupted = stored?.secret !== undefined && stored.webhookGid === undefined;
+      await this.#create(hook, stored?.pathId, interrupted);
       this.#refused = false;
     } catch (error) {
       if (this.#ctx.signal.aborted) return;
@@ -279,14 +282,14 @@ export class WebhookLifecycle {
   }
 
   /** POST /webhooks with the path's handshake window open; the gid stored once Asana answers. */
-  async #create(hook: Hook, pathId: string | undefined): Promise<void> {
+  async #create(hook: Hook, pathId: string | undefined, interrupted: boolean): Promise<void> {
     const { api, store, reporter } = this.#options;
     const { key, label, resource } = hook.sub;
     const path = this.receiver.add(key, pathId === undefined ? undefined : { pathId });
     const target = this.#targetOf(path);
     // A POST that failed on the way (5xx, a cut connection) and was sent again may have created
     // a webhook at Asana all the same: after such a retry the extras are found and deleted.
-    let resent = false;
+    let resent = interrupted;
     const ctx: ProviderContext = {
       ...this.#ctx,
       report: {

@@ -225,6 +225,34 @@ describe('the webhook lifecycle', () => {
     await until('the wake-up', () => ear.wakes.length > 0);
   });
 
+  it('keepConfirming() runs the check every --webhook-poll until the stop', async () => {
+    const ear = heard();
+    const hooksOf = await lifecycle(ear);
+    await hooksOf.ensure(project());
+    const checking = hooksOf.keepConfirming(100);
+    emulator.asana.webhooks.remove(hooks()[0]!.gid);
+    await until('created again', () => hooks().length === 1 && ear.kinds('webhook-lost').length === 1);
+    stop.abort(0);
+    await checking;
+  });
+
+  it('a creation cut short after its handshake (a secret, no gid) is made again, and the webhook left behind deleted', async () => {
+    const first = await lifecycle(heard());
+    await first.ensure(project());
+    const port = Number(new URL(first.receiver.url).port);
+    await first.close();
+    const orphan = hooks()[0]!.gid;
+    await store.update(key(project().key), { webhookGid: undefined });
+
+    const ear = heard();
+    const second = await lifecycle(ear, { port });
+    await second.ensure(project());
+    expect(posts()).toBe(2);
+    expect(hooks().map((w) => w.gid)).toEqual([store.load(key(project().key))!.webhookGid]);
+    expect(hooks()[0]!.gid).not.toBe(orphan);
+    expect(ear.notices).toContainEqual({ kind: 'webhook-deleted', subject: project().label, count: 1 });
+  });
+
   it('confirm() lists a workspace once for all its webhooks, and leaves live ones alone', async () => {
     const ear = heard();
     const hooksOf = await lifecycle(ear);
