@@ -456,7 +456,7 @@ function tokenRetryReport(warn: ((line: string) => void) | undefined, quiet: boo
 }
 
 /** The access token must not cross a network in clear text. */
-function checkTransport(baseUrl: string, allowInsecure: boolean, variable: string): void {
+export function checkTransport(baseUrl: string, allowInsecure: boolean, variable: string): void {
   let url: URL;
   try {
     url = new URL(baseUrl);
