@@ -163,6 +163,20 @@ describe('events tail --webhook-url', () => {
     );
   });
 
+  it('events state reset forgets the webhook file with the cursor, and says Asana keeps the webhook', async () => {
+    const port = await freePort();
+    const cli = tail(port);
+    await cli.waitFor(() => cli.stderr.includes('1 of 1 webhook live'), 10_000, 'the webhook live');
+    await stopped(cli);
+    const [hook] = bed.emulator.asana.webhooks.list();
+    const [file] = webhookFiles();
+    const reset = await runCli(['state', 'reset', bed.project], bed.env());
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(webhookFiles()).toEqual([]);
+    expect(reset.stderr).toContain(`removed ${file}`);
+    expect(reset.stderr).toContain(`Asana keeps webhook ${hook!.gid}`);
+  });
+
   it('a target Asana refuses (403) is one warning naming --webhook-url, and the run goes on polling', async () => {
     const port = await freePort();
     const cli = new RunningCli(
