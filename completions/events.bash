@@ -14,7 +14,7 @@ _events() {
   for ((i = 1; i < cword; i++)); do
     case "${words[i]}" in
       -*) ;;
-      *) case "${words[i-1]}" in --action|--activity|--asana-base-url|--box-base-url|--cert|--color|--concurrency-limit|--crawl-fields|--event-type|--field|--fields|--give-up|--group|--host|--interval|--key|--max-answer-size|--max-events|--on-expire|--output|--port|--provider|--proxy|--rate|--rate-limit|--refs-file|--relist|--resource-type|--shard|--since|--timeout|--token-lifetime|--until|--user|--wait-lock|--write-box-jwt-config) ;; *) case "$cmd" in ''|'auth'|'state'|'config') cmd="${cmd:+$cmd }${words[i]}" ;; *) n=$((n + 1)) ;; esac ;; esac ;;
+      *) case "${words[i-1]}" in --action|--activity|--asana-base-url|--box-base-url|--cert|--color|--concurrency-limit|--crawl-fields|--event-type|--field|--fields|--give-up|--group|--host|--interval|--key|--listen|--max-answer-size|--max-events|--on-expire|--output|--port|--provider|--proxy|--rate|--rate-limit|--refs-file|--relist|--resource-type|--shard|--since|--timeout|--token-lifetime|--until|--user|--wait-lock|--webhook-poll|--webhook-url|--write-box-jwt-config) ;; *) case "$cmd" in ''|'auth'|'state'|'webhooks'|'config') cmd="${cmd:+$cmd }${words[i]}" ;; *) n=$((n + 1)) ;; esac ;; esac ;;
     esac
   done
   COMPREPLY=()
@@ -27,7 +27,7 @@ _events() {
 }
 _events_reply() {
   case "$cmd" in
-    "") if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--version -V --help -h' -- "$cur")); else COMPREPLY=($(compgen -W 'tail snapshot demo emulator auth state config completion help' -- "$cur")); fi ;;
+    "") if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--version -V --help -h' -- "$cur")); else COMPREPLY=($(compgen -W 'tail snapshot demo emulator auth state webhooks config completion help' -- "$cur")); fi ;;
     'tail')
       case "$prev" in
         --refs-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -51,13 +51,18 @@ _events_reply() {
         --give-up) return ;;
         --wait-lock) return ;;
         --relist) return ;;
+        --webhook-url) return ;;
+        --listen) return ;;
+        --webhook-poll) return ;;
+        --cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --rate) return ;;
         --max-events) return ;;
         --output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --proxy) return ;;
         --max-answer-size) return ;;
       esac
-      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --once --refs-file --shard --fields --snapshot --crawl-fields --from-start --action --resource-type --field --user --event-type --since --until --asana-base-url --box-base-url --interval --group --color --on-expire --timeout --give-up --wait-lock --relist --rate --max-events --output --proxy --max-answer-size --allow-insecure-http --quiet -q --verbose --help -h' -- "$cur"))
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --once --refs-file --shard --fields --snapshot --crawl-fields --from-start --action --resource-type --field --user --event-type --since --until --asana-base-url --box-base-url --interval --group --color --on-expire --timeout --give-up --wait-lock --relist --webhook-url --listen --webhook-poll --cert --key --rate --max-events --output --proxy --max-answer-size --allow-insecure-http --quiet -q --verbose --help -h' -- "$cur"))
       else COMPREPLY=($(compgen -W "$(events __complete-refs "$cur" 2>/dev/null)" -- "$cur")); [[ ${#COMPREPLY[@]} -eq 1 && "${COMPREPLY[0]}" == *: ]] && compopt -o nospace
       fi ;;
     'snapshot')
@@ -83,6 +88,8 @@ _events_reply() {
       fi ;;
     'emulator')
       case "$prev" in
+        --cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --port) return ;;
         --host) return ;;
         --activity) return ;;
@@ -90,10 +97,8 @@ _events_reply() {
         --write-box-jwt-config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --rate-limit) return ;;
         --concurrency-limit) return ;;
-        --cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
       esac
-      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--port --host --activity --token-lifetime --write-box-jwt-config --box-huge-positions --rate-limit --concurrency-limit --tls --cert --key --help -h' -- "$cur"))
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--cert --key --port --host --activity --token-lifetime --write-box-jwt-config --box-huge-positions --rate-limit --concurrency-limit --tls --help -h' -- "$cur"))
       fi ;;
     'auth')
       case "$prev" in
@@ -144,6 +149,25 @@ _events_reply() {
       esac
       if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --help -h' -- "$cur"))
       fi ;;
+    'webhooks')
+      case "$prev" in
+      esac
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h' -- "$cur"))
+      elif [[ $n -eq 0 ]]; then COMPREPLY=($(compgen -W 'list remove' -- "$cur"))
+      fi ;;
+    'webhooks list')
+      case "$prev" in
+        --group) return ;;
+      esac
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --group --help -h' -- "$cur"))
+      fi ;;
+    'webhooks remove')
+      case "$prev" in
+        --group) return ;;
+      esac
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--json --group --all --help -h' -- "$cur"))
+      else COMPREPLY=($(compgen -W "$(events __complete-refs "$cur" 2>/dev/null)" -- "$cur")); [[ ${#COMPREPLY[@]} -eq 1 && "${COMPREPLY[0]}" == *: ]] && compopt -o nospace
+      fi ;;
     'config')
       case "$prev" in
       esac
@@ -159,13 +183,13 @@ _events_reply() {
       case "$prev" in
       esac
       if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h' -- "$cur"))
-      elif [[ $n -eq 0 ]]; then COMPREPLY=($(compgen -W 'asanaBaseUrl boxBaseUrl interval group color timeout relist rate proxy maxAnswerSize' -- "$cur"))
+      elif [[ $n -eq 0 ]]; then COMPREPLY=($(compgen -W 'asanaBaseUrl boxBaseUrl interval group color timeout relist webhookUrl listen webhookPoll cert key rate proxy maxAnswerSize' -- "$cur"))
       fi ;;
     'config set')
       case "$prev" in
       esac
       if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h' -- "$cur"))
-      elif [[ $n -eq 0 ]]; then COMPREPLY=($(compgen -W 'asanaBaseUrl boxBaseUrl interval group color timeout relist rate proxy maxAnswerSize' -- "$cur"))
+      elif [[ $n -eq 0 ]]; then COMPREPLY=($(compgen -W 'asanaBaseUrl boxBaseUrl interval group color timeout relist webhookUrl listen webhookPoll cert key rate proxy maxAnswerSize' -- "$cur"))
       elif [[ $n -eq 1 ]]; then
         case "$prev" in
           color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")) ;;
@@ -175,7 +199,7 @@ _events_reply() {
       case "$prev" in
       esac
       if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h' -- "$cur"))
-      elif [[ $n -eq 0 ]]; then COMPREPLY=($(compgen -W 'asanaBaseUrl boxBaseUrl interval group color timeout relist rate proxy maxAnswerSize' -- "$cur"))
+      elif [[ $n -eq 0 ]]; then COMPREPLY=($(compgen -W 'asanaBaseUrl boxBaseUrl interval group color timeout relist webhookUrl listen webhookPoll cert key rate proxy maxAnswerSize' -- "$cur"))
       fi ;;
     'config path')
       case "$prev" in

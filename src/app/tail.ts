@@ -39,6 +39,7 @@ import { progressReporter } from '../output/notices.js';
 import { isEnterpriseStream } from '../providers/box/provider.js';
 import { TimerGrid } from '../net/timer-grid.js';
 import { glyphsFor } from '../output/glyphs.js';
+import { startWebhooks, type RunningWebhooks, type WebhookConfig } from './webhooks.js';
 
 export interface TailConfig {
   refs: Reference[];
@@ -74,6 +75,8 @@ export interface TailConfig {
   relistMs: number;
   /** --rate: requests per minute per token, fixed; undefined: learned from 429s. */
   ratePerMin?: number;
+  /** --webhook-url and its companions: Asana subscriptions are woken by webhooks; undefined: none. */
+  webhooks?: WebhookConfig;
   /** The cursors go away with the run (demo): there is no next run to repeat lines, so none is promised. */
   throwAwayState?: boolean;
 }
@@ -94,6 +97,7 @@ export async function runTail(config: TailConfig, io: IO): Promise<number> {
   let progress: Progress | undefined;
   let sink: Sink | undefined;
   let unhook: (() => void) | undefined;
+  let hooks: RunningWebhooks | undefined;
   let failure: PromiseRejectedResult | undefined;
   // The governors and loops report notices; the output layer words them for the progress
   // reporter, which exists only once the locks are held.
@@ -113,6 +117,23 @@ export async function runTail(config: TailConfig, io: IO): Promise<number> {
       grid,
     });
     const store = new CursorStore(config.stateDir);
+    // --webhook-url: the receiver listens before any subscription is claimed (each gets its webhook).
+    const asana = providers.get('asana') as AsanaProvider | undefined;
+    if (config.webhooks && asana)
+      hooks = await startWebhooks({
+        config: config.webhooks,
+        provider: asana,
+        stateDir: config.stateDir,
+        group: config.group,
+        workspace: knownWorkspace(refs),
+        reporter,
+        signal: io.stop.signal,
+        debug,
+        onError: (error) => {
+          failure ??= { status: 'rejected', reason: error };
+          io.stop.abort(ExitCode.internal);
+        },
+      });
     set = new SubscriptionSet({
       store,
       providers,
@@ -120,6 +141,8 @@ export async function runTail(config: TailConfig, io: IO): Promise<number> {
       filters: config.filters,
       lockWaitMs: config.lockWaitMs,
       stop: io.stop,
+      wakes: hooks?.board,
+      watcher: hooks?.watcher,
     });
     // Locks in a fixed order, so two overlapping runs cannot each hold what the other waits for.
     const direct = refs.filter((ref) => !isExpander(ref)).sort((a, b) => a.id.localeCompare(b.id));
@@ -128,7 +151,10 @@ export async function runTail(config: TailConfig, io: IO): Promise<number> {
       // The stretch message needs how many subscriptions poll every --interval: every Asana one
       // (listed projects come and go) and Box's enterprise streams (Box user streams long-poll).
       const box = direct.filter((r) => r.provider === 'box');
-      governors.get('asana')?.setDemand(() => (set?.size ?? 0) - box.length, config.intervalMs);
+      // A subscription whose webhook is live polls only every --webhook-poll.
+      const slow = config.webhooks ? config.intervalMs / config.webhooks.pollMs : 1;
+      const live = (): number => hooks?.lifecycle.counts.live ?? 0;
+      governors.get('asana')?.setDemand(() => (set?.size ?? 0) - box.length - live() * (1 - slow), config.intervalMs);
       governors
         .get('box')
         ?.setDemand(
@@ -146,6 +172,8 @@ export async function runTail(config: TailConfig, io: IO): Promise<number> {
       // A first --once --output FILE run writes nothing at all: its log gets the one line that says why.
       tipsOffTerminal: config.once && config.output && config.output !== '-' ? ['first-run'] : [],
     });
+    // Webhook notices now have a spinner to go to.
+    hooks?.watcher.open();
     // --once: a cron run of an empty shard has done its job.
     if (!refs.length) reporter.notice({ kind: 'shard-empty', shard: config.shard!, references: config.refs.length });
     if (config.shard) {
@@ -180,7 +208,12 @@ export async function runTail(config: TailConfig, io: IO): Promise<number> {
       tally,
       prefetchSent: () => http.sent(),
       reporter,
-      options: { once: config.once, onExpire: config.onExpire, snapshot: config.snapshot },
+      options: {
+        once: config.once,
+        onExpire: config.onExpire,
+        snapshot: config.snapshot,
+        webhookPollMs: config.webhooks?.pollMs,
+      },
     };
     const expansion = expanders.length
       ? createExpansion(expanders, providers, set, config, reporter, io.stop.signal)
@@ -194,10 +227,19 @@ export async function runTail(config: TailConfig, io: IO): Promise<number> {
           io.stop.abort(ExitCode.internal);
           throw error;
         });
+    // The safety net of the webhooks (--webhook-poll) runs beside the loops until they end.
+    const confirming = hooks?.keepConfirming().catch((error: unknown) => {
+      io.stop.abort(ExitCode.internal);
+      throw error;
+    });
     const [loops, lists] = await Promise.allSettled([set.settled(), relisting]);
     const [later] = await Promise.allSettled([set.settled()]);
+    hooks?.stop();
+    const [checks] = await Promise.allSettled([confirming]);
     // A loop's or the relisting's failure stopped the others with exit 1: it is the error to print.
-    failure = [loops, lists, later].find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    failure ??= [loops, lists, later, checks].find(
+      (result): result is PromiseRejectedResult => result.status === 'rejected',
+    );
     if (failure) throw failure.reason;
     if (config.once) tellNoneMatched(tally, reporter);
     const code =
@@ -225,9 +267,21 @@ export async function runTail(config: TailConfig, io: IO): Promise<number> {
     unhook?.();
     progress?.stop();
     set?.close();
+    await hooks?.close();
     await sink?.close();
     await http.close();
   }
+}
+
+/**
+ * The workspace of every Asana resource followed, when the run says it: one projects:<workspace>
+ * and nothing else of Asana's. Then one listing checks all the webhooks; otherwise each is a GET
+ * (a listing of the wrong workspace would call every other webhook deleted).
+ */
+function knownWorkspace(refs: Reference[]): string | undefined {
+  const asana = refs.filter((ref) => ref.provider === 'asana');
+  const [only] = asana;
+  return asana.length === 1 && only?.kind === 'projects' ? only.gid : undefined;
 }
 
 function createExpansion(
@@ -395,7 +449,7 @@ function tokenRetryReport(reporter: Reporter | undefined, quiet: boolean): Retry
 }
 
 /** The access token must not cross a network in clear text. */
-function checkTransport(baseUrl: string, allowInsecure: boolean, variable: string): void {
+export function checkTransport(baseUrl: string, allowInsecure: boolean, variable: string): void {
   let url: URL;
   try {
     url = new URL(baseUrl);

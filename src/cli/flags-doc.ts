@@ -13,6 +13,8 @@ const SECTIONS: Array<[CommandName, string]> = [
   ['state reset', 'events state reset'],
   ['state path', 'events state path'],
   ['config list', 'events config list'],
+  ['webhooks list', 'events webhooks list'],
+  ['webhooks remove', 'events webhooks remove'],
   ['demo', 'events demo'],
   ['emulator', 'events emulator'],
 ];

@@ -229,6 +229,43 @@ export function createProgram(io: IO, deps: { run?: Partial<Runners>; only?: str
       done(statePath(readOptions('state path', command), io));
     });
 
+  const webhooks = program
+    .command('webhooks')
+    .description('list or remove the Asana webhooks that events tail --webhook-url created')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ events webhooks list\n  $ events webhooks remove 1204567890123456\n  $ events webhooks remove --all --group export\n',
+    );
+  addFlags(
+    webhooks
+      .command('list')
+      .description('per group and subscription: the webhook gid, its target, and whether Asana has it live'),
+    'webhooks list',
+  )
+    .addHelpText(
+      'after',
+      "\nExamples:\n  $ events webhooks list\n  $ events webhooks list --json | jq -r '.[] | select(.live == false) | .subscription'\n",
+    )
+    .action(async (_: unknown, command: Command) => {
+      const { webhooksList } = await import('../commands/webhooks.js');
+      done(await webhooksList(readOptions('webhooks list', command), io));
+    });
+  addFlags(
+    webhooks
+      .command('remove')
+      .description('delete webhooks at Asana (DELETE /webhooks/{gid}) and forget them')
+      .argument('[resource...]', 'gid or Asana URL of a subscription with a webhook'),
+    'webhooks remove',
+  )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ events webhooks remove 1204567890123456\n  $ events webhooks remove --all\n',
+    )
+    .action(async (resources: string[], _: unknown, command: Command) => {
+      const { webhooksRemove } = await import('../commands/webhooks.js');
+      done(await webhooksRemove(resources, readOptions('webhooks remove', command), io));
+    });
+
   const config = program
     .command('config')
     .description('show or change the settings in config.json (flags and environment still win)')

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { IO } from '../core/io.js';
 import type { OptionsOf } from '../config/settings.js';
-import { InputError, UnavailableError, UsageError } from '../core/errors.js';
+import { UnavailableError, UsageError } from '../core/errors.js';
+import { readCertAndKey } from '../app/pem-files.js';
 
 /** The flags of `events emulator`, checked by their rows of the settings table (ranges included). */
 type EmulatorFlags = OptionsOf<'emulator'>;
@@ -145,45 +146,8 @@ async function tlsFromFlags(flags: EmulatorFlags, host: string): Promise<TlsSetu
       '--cert needs --key: the private key of the certificate',
       'pass both --cert FILE and --key FILE, or --tls alone for a generated certificate',
     );
-  const cert = readPem('--cert', certFile);
-  const key = readPem('--key', keyFile);
-  const crypto = await import('node:crypto');
-  let parsed: InstanceType<typeof crypto.X509Certificate>;
-  try {
-    parsed = new crypto.X509Certificate(cert);
-  } catch {
-    throw new UsageError(
-      `--cert ${certFile} is not a PEM certificate`,
-      'pass a file that starts with -----BEGIN CERTIFICATE-----',
-    );
-  }
-  let privateKey: ReturnType<typeof crypto.createPrivateKey>;
-  try {
-    privateKey = crypto.createPrivateKey(key);
-  } catch {
-    throw new UsageError(
-      `--key ${keyFile} is not a PEM private key (or it is encrypted)`,
-      'pass an unencrypted key that starts with -----BEGIN PRIVATE KEY-----',
-    );
-  }
-  if (!parsed.checkPrivateKey(privateKey))
-    throw new UsageError(
-      `--key ${keyFile} is not the private key of --cert ${certFile}`,
-      'pass the key the certificate was issued for',
-    );
+  const { cert, key } = await readCertAndKey(certFile, keyFile);
   return { pem: { cert, key }, certFile, hosts: [], cleanup: () => undefined };
-}
-
-function readPem(flag: string, file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new InputError(
-      `cannot read ${flag} ${file} (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder' : code === 'EACCES' ? 'permission denied' : code})`,
-      `pass a readable PEM file to ${flag}`,
-    );
-  }
 }
 
 /** EADDRINUSE and friends are the user's to fix (another port or address), not a bug. */

@@ -149,6 +149,7 @@ export async function stateReset(resource: string, flags: OptionsOf<'state reset
     throw new NotFoundError(`no stored cursor for ${resource} in group ${group}${host ? ` on ${host}` : ''}`, hint);
   }
   const removed: string[] = [];
+  const notes: string[] = [];
   for (const name of names) {
     const base = name.slice(0, -'.json'.length);
     // A running tail holds the lock: resetting under it would be undone by its next save.
@@ -158,13 +159,21 @@ export async function stateReset(resource: string, flags: OptionsOf<'state reset
       advice: 'stop that process (or let its --once run end), then reset again',
     });
     try {
-      const file = path.join(store.cursorsDir, name);
-      try {
-        fs.rmSync(file, { force: true });
-      } catch (error) {
-        throw folderError('remove', file, error);
+      // The webhook's file too (same name): its receiver path and secret go with the cursor.
+      for (const file of [path.join(store.cursorsDir, name), path.join(dir, 'webhooks', name)]) {
+        if (!fs.existsSync(file)) continue;
+        const gid = file.endsWith(`${path.sep}webhooks${path.sep}${name}`) ? webhookGidOf(file) : undefined;
+        try {
+          fs.rmSync(file, { force: true });
+        } catch (error) {
+          throw folderError('remove', file, error);
+        }
+        removed.push(file);
+        if (gid !== undefined)
+          notes.push(
+            `Asana keeps webhook ${gid} until it has failed long enough (its receiver path is forgotten); \`events webhooks remove ${resource}\` before a reset deletes it at once`,
+          );
       }
-      removed.push(file);
     } finally {
       release();
     }
@@ -172,7 +181,18 @@ export async function stateReset(resource: string, flags: OptionsOf<'state reset
   if (flags.json) out.stdout.write(`${JSON.stringify({ removed })}\n`);
   else
     for (const file of removed) out.stderr.write(`events: removed ${file}; the next run of ${resource} starts fresh\n`);
+  for (const note of notes) out.stderr.write(`events: note: ${note}\n`);
   return 0;
+}
+
+/** The gid in a webhook state file, if it reads (never its secret); undefined otherwise. */
+function webhookGidOf(file: string): string | undefined {
+  try {
+    const gid = (JSON.parse(fs.readFileSync(file, 'utf8')) as { webhookGid?: unknown }).webhookGid;
+    return typeof gid === 'string' ? gid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A reference that has a cursor: projects:/team: have none, their projects each have one. */

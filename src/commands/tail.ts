@@ -11,7 +11,9 @@ import { parseShard } from '../core/shard.js';
 import { configDir } from '../config/folder.js';
 import { readFileSettings } from '../config/file.js';
 import {
+  parseListen,
   proxyChoice,
+  settingSource,
   resolveSettings,
   type OptionsOf,
   type OptionValues,
@@ -130,8 +132,57 @@ export function buildTailConfig(
     proxy: proxyChoice(settings),
     maxAnswerBytes: settings.maxAnswerSize,
     userAgent: userAgent(),
+    webhooks: webhookConfig(settings, once),
   };
 }
+
+/**
+ * --webhook-url and its companions; undefined without it (nothing changes then). Companions given
+ * as flags without --webhook-url, --once with it, and --cert without --key are usage errors.
+ */
+function webhookConfig(settings: Settings, once: boolean): TailConfig['webhooks'] {
+  const companions = (['listen', 'webhookPoll', 'cert', 'key'] as const).filter(
+    (key) => settingSource(settings, key) === 'cli',
+  );
+  const url = settings.webhookUrl;
+  if (url === undefined) {
+    const flag = companions.map((key) => FLAG_OF[key])[0];
+    if (flag)
+      throw new UsageError(
+        `${flag} only works with --webhook-url (webhooks are off without it)`,
+        `add --webhook-url <public https URL>, or drop ${flag}; see docs/webhooks.md`,
+      );
+    return undefined;
+  }
+  const from = {
+    cli: '--webhook-url',
+    env: 'EVENTS_WEBHOOK_URL',
+    config: 'webhookUrl in config.json',
+    default: '--webhook-url',
+  }[settingSource(settings, 'webhookUrl')];
+  if (once)
+    throw new UsageError(
+      `--once does not take webhooks (${from}): a webhook wakes a tail that keeps running, and --once ends when it has read everything`,
+      from === 'webhookUrl in config.json'
+        ? 'run without --once, or remove the key: events config unset webhookUrl'
+        : `run without --once, or drop ${from} for cron runs`,
+    );
+  if ((settings.cert === undefined) !== (settings.key === undefined))
+    throw new UsageError(
+      settings.cert === undefined
+        ? '--key needs --cert: the certificate that goes with the key'
+        : '--cert needs --key: the private key of the certificate',
+      'pass both --cert FILE and --key FILE for HTTPS, or neither (a reverse proxy ends TLS)',
+    );
+  return {
+    url,
+    listen: parseListen(settings.listen)!,
+    tls: settings.cert === undefined ? undefined : { certFile: settings.cert, keyFile: settings.key! },
+    pollMs: 1000 * settings.webhookPoll,
+  };
+}
+
+const FLAG_OF = { listen: '--listen', webhookPoll: '--webhook-poll', cert: '--cert', key: '--key' } as const;
 
 /** --since/--until: Box admin_logs only (Asana cannot read back in time), and in order. */
 function timeWindow(

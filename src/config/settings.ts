@@ -13,6 +13,7 @@ import { parseRate, RATE_BOUNDS } from '../core/rate.js';
 import { redactText } from '../lib/redact.js';
 import { closest, orList } from '../lib/suggest.js';
 import { groupDigits } from '../lib/digits.js';
+import { isLoopback } from '../lib/loopback.js';
 
 /** Every command that takes flags, by its path (`auth` is `auth status`). */
 export type CommandName =
@@ -25,7 +26,9 @@ export type CommandName =
   | 'state show'
   | 'state reset'
   | 'state path'
-  | 'config list';
+  | 'config list'
+  | 'webhooks list'
+  | 'webhooks remove';
 /** The commands whose settings resolve flag, then variable, then config.json, then default. */
 export type SettingCommand = 'tail' | 'snapshot' | 'auth';
 
@@ -150,6 +153,24 @@ const httpUrl = (raw: string | number): string | undefined => {
  */
 const baseUrl = (raw: string | number): string | undefined =>
   typeof raw === 'string' && !/[?#]/.test(raw) ? httpUrl(raw) : undefined;
+/**
+ * --webhook-url: Asana only delivers to https; plain http only to a loopback host (the emulator,
+ * tests). `/hooks/<id>` is appended to it, so no query string or fragment either.
+ */
+const webhookUrl = (raw: string | number): string | undefined => {
+  const url = baseUrl(raw);
+  if (url === undefined) return undefined;
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'https:' || isLoopback(hostname) ? url : undefined;
+};
+/** --listen: host:port ([::1]:8787 for IPv6), a port from 1 to 65535 (--webhook-url must name it). */
+export function parseListen(raw: string | number): { host: string; port: number } | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]/]+)):(\d{1,5})$/.exec(raw);
+  const port = Number(match?.[3]);
+  if (!match || port < 1 || port > 65_535) return undefined;
+  return { host: (match[1] ?? match[2])!, port };
+}
 const numberIn = (bound: Bound) => ({
   parse: (raw: string | number) => checkBound(bound, raw),
   mustBe: describeBound(bound),
@@ -191,6 +212,8 @@ export const FLAGS = {
       'state reset',
       'state path',
       'config list',
+      'webhooks list',
+      'webhooks remove',
     ],
     help: {
       tail: 'one JSON object per line on stdout',
@@ -202,6 +225,8 @@ export const FLAGS = {
       'state reset': 'print {"removed": [files]} on stdout',
       'state path': 'print {"path": ...} on stdout',
       'config list': 'a JSON object on stdout',
+      'webhooks list': 'a JSON array on stdout',
+      'webhooks remove': 'print {"removed": [webhooks]} on stdout',
     },
     doc: 'one JSON object per line on stdout, nothing else ever on stdout',
   }),
@@ -353,9 +378,11 @@ export const FLAGS = {
     flag: '--group <name>',
     config: true,
     commands: ['tail'],
-    alsoOn: ['state list', 'state show', 'state reset'],
+    alsoOn: ['state list', 'state show', 'state reset', 'webhooks list', 'webhooks remove'],
     help: {
       tail: 'consumer group: separate cursors for separate consumers',
+      'webhooks list': 'only this consumer group (default: the group in config.json, else every group)',
+      'webhooks remove': 'only this consumer group (default: the group in config.json, else every group)',
       'state list': 'only this consumer group (default: the group in config.json, else every group)',
       'state show': 'only this consumer group (default: the group in config.json, else every group)',
       'state reset': 'consumer group (default: the group in config.json, else "default")',
@@ -425,6 +452,61 @@ export const FLAGS = {
     doc: 'read the project lists of `projects:` and `team:` again this often (default 600)',
     default: 600,
     ...numberIn(BOUNDS.relist),
+  }),
+  webhookUrl: setting({
+    flag: '--webhook-url <url>',
+    env: 'EVENTS_WEBHOOK_URL',
+    config: true,
+    commands: ['tail'],
+    help: 'Asana: the public https URL that reaches --listen; webhooks then wake each subscription at once',
+    doc: 'Asana: the public https URL that reaches `--listen` (a reverse proxy or a tunnel; also `EVENTS_WEBHOOK_URL`); webhooks then wake each subscription at once, see [webhooks.md](webhooks.md)',
+    default: undefined,
+    parse: webhookUrl,
+    mustBe: 'an https URL without a query string (Asana only delivers to https; http is allowed for a loopback host)',
+    example: 'https://hooks.example.com',
+  }),
+  listen: setting({
+    flag: '--listen <host:port>',
+    config: true,
+    commands: ['tail'],
+    help: 'with --webhook-url: where the webhook receiver listens',
+    doc: 'with `--webhook-url`: where the webhook receiver listens (default `127.0.0.1:8787`)',
+    default: '127.0.0.1:8787',
+    parse: (raw) => (parseListen(raw) ? (raw as string) : undefined),
+    mustBe: 'host:port, a port from 1 to 65535',
+    example: '127.0.0.1:8787',
+  }),
+  webhookPoll: setting({
+    flag: '--webhook-poll <seconds>',
+    config: true,
+    commands: ['tail'],
+    help: 'with --webhook-url: poll a subscription whose webhook is live this often all the same (the safety net)',
+    doc: 'with `--webhook-url`: poll a subscription whose webhook is live this often all the same, and check the webhooks (default 300)',
+    default: 300,
+    ...numberIn(BOUNDS.webhookPoll),
+  }),
+  cert: setting({
+    flag: '--cert <file>',
+    config: true,
+    commands: ['tail'],
+    alsoOn: ['emulator'],
+    help: {
+      tail: 'with --webhook-url: the receiver serves HTTPS with this PEM certificate (chain); needs --key',
+      emulator: 'serve HTTPS with this PEM certificate (chain) instead; needs --key',
+    },
+    default: undefined,
+    ...text('a file name', 'cert.pem'),
+    file: true,
+  }),
+  key: setting({
+    flag: '--key <file>',
+    config: true,
+    commands: ['tail'],
+    alsoOn: ['emulator'],
+    help: { tail: 'the PEM private key of --cert', emulator: 'the PEM private key of --cert' },
+    default: undefined,
+    ...text('a file name', 'key.pem'),
+    file: true,
   }),
   rate: setting({
     flag: '--rate <n/min>',
@@ -598,24 +680,15 @@ export const FLAGS = {
     commands: ['emulator'],
     help: 'serve HTTPS with a certificate for localhost, 127.0.0.1 and ::1 from a private CA made for this run (prints its NODE_EXTRA_CA_CERTS file)',
   }),
-  cert: value({
-    flag: '--cert <file>',
-    commands: ['emulator'],
-    help: 'serve HTTPS with this PEM certificate (chain) instead; needs --key',
-    ...text('a file name', 'cert.pem'),
-    file: true,
-  }),
-  key: value({
-    flag: '--key <file>',
-    commands: ['emulator'],
-    help: 'the PEM private key of --cert',
-    ...text('a file name', 'key.pem'),
-    file: true,
-  }),
   allHosts: flag({
     flag: '--all-hosts',
     commands: ['state reset'],
     help: "the cursors of every API host (an emulator's and the real API's)",
+  }),
+  all: flag({
+    flag: '--all',
+    commands: ['webhooks remove'],
+    help: 'every webhook events created (in --group, or every group)',
   }),
 };
 

@@ -20,6 +20,7 @@ export const BOUNDS = {
   giveUp: { what: 'a number of seconds', min: 0, max: 86_400, example: '120' },
   waitLock: { what: 'a number of seconds', min: 0, max: 86_400, example: '60' },
   relist: { what: 'a number of seconds', min: 1, max: 86_400, example: '600' },
+  webhookPoll: { what: 'a number of seconds', min: 1, max: 86_400, example: '300' },
   maxEvents: { what: 'a whole number', min: 1, max: 2 ** 31 - 1, integer: true, example: '100' },
   retryBaseMs: { what: 'a whole number of milliseconds', min: 1, max: 60_000, integer: true, example: '1000' },
   retryCapMs: { what: 'a whole number of milliseconds', min: 1, max: 3_600_000, integer: true, example: '30000' },

@@ -89,7 +89,33 @@ export type RunNotice =
   /** A request of `events snapshot` failed (`reason`) and is retried in `delayMs`. */
   | { kind: 'snapshot-retrying'; reason: string; delayMs: number };
 
-export type Notice = StateNotice | CursorNotice | ListingNotice | RequestNotice | RunNotice;
+/** Why a webhook no longer counts as live (its subscription polls at --interval until it is again). */
+export type WebhookLossReason =
+  /** Asana no longer has it (deleted after failed deliveries, or by someone). */
+  | 'deleted'
+  /** Asana keeps it, marked inactive. */
+  | 'inactive'
+  /** No delivery and no heartbeat for longer than Asana's heartbeat period. */
+  | 'silent'
+  /** It delivers to another URL than --webhook-url now names. */
+  | 'target-changed';
+
+/** The webhooks that wake subscriptions (issue 26); `subject` is the subscription's label. */
+export type WebhookNotice =
+  /** `live` of the `total` webhooks wanted are live (the spinner and --verbose say it). */
+  | { kind: 'webhooks-live'; live: number; total: number }
+  /** A webhook was created (`reused`: the stored one is still active with the same target). */
+  | { kind: 'webhook-ready'; subject: string; reused: boolean }
+  /** A live webhook was lost (`reason`): its subscription polls at --interval, and it is created again. */
+  | { kind: 'webhook-lost'; subject: string; reason: WebhookLossReason }
+  /** Asana refused --webhook-url (`error`, a WebhookTargetError): said once; the run goes on polling. */
+  | { kind: 'webhook-target-refused'; error: unknown }
+  /** Creating or checking `subject`'s webhook failed otherwise (`error`): tried again at the next check. */
+  | { kind: 'webhook-failed'; subject: string; error: unknown }
+  /** `subject`'s webhook was deleted at Asana (its project left, or a duplicate: `count` of them). */
+  | { kind: 'webhook-deleted'; subject: string; count: number };
+
+export type Notice = StateNotice | CursorNotice | ListingNotice | RequestNotice | RunNotice | WebhookNotice;
 
 export type NoticeKind = Notice['kind'];
 

@@ -5,14 +5,23 @@
 import { EventsError, ExitCode } from './errors.js';
 import type { ProviderContext } from './provider.js';
 
-/** What the follow core hears from the webhook side, by subscription key (the cursor's subscription). */
+/** What the receiver hears, by subscription key (the cursor's subscription); the lifecycle listens. */
 export interface WakePort {
   /** A verified delivery with events: the subscription's next events request goes out at once. */
   onWake(subscriptionKey: string): void;
   /** Any verified delivery, heartbeats (no events) included: the webhook is alive. */
   onAlive(subscriptionKey: string): void;
-  /** How many subscriptions have a live webhook now (the spinner and --verbose say it). */
-  onLiveChange(count: number): void;
+}
+
+/**
+ * What the follow core hears from the webhook lifecycle (follow/wakes.ts implements it). How many
+ * webhooks are live is a notice (webhooks-live) for the spinner and --verbose.
+ */
+export interface WakeTarget {
+  /** Read this subscription now. */
+  onWake(subscriptionKey: string): void;
+  /** Its webhook is live (poll at --webhook-poll) or not (poll at --interval). */
+  setLive(subscriptionKey: string, live: boolean): void;
 }
 
 /** A webhook as Asana describes it (WebhookResponse of the official spec, the fields we read). */

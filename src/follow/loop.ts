@@ -11,6 +11,7 @@ import type { CursorFile, CursorRecord } from '../state/cursors.js';
 import { Checkpointer } from './checkpointer.js';
 import { RecentIds } from './recent-ids.js';
 import { selectEvents, type Budget } from './select.js';
+import { DEFAULT_WEBHOOK_POLL_MS, type WakeSignal } from './wakes.js';
 
 export type OnExpire = 'recrawl' | 'warn' | 'fail';
 
@@ -19,6 +20,8 @@ export interface Subscription extends RecordTarget {
   cursors: CursorFile;
   /** --action, --user, ... for this provider's events; undefined prints everything. */
   filter?: (event: unknown) => boolean;
+  /** Webhook wake-ups (--webhook-url): read at once when woken, poll slowly while the webhook is live. */
+  wake?: WakeSignal;
 }
 
 export interface LoopOptions {
@@ -26,6 +29,8 @@ export interface LoopOptions {
   onExpire: OnExpire;
   /** On a first run (no stored cursor), crawl the current state after taking the first cursor. */
   snapshot?: boolean;
+  /** --webhook-poll: the poll of a subscription whose webhook is live (default 300 s). */
+  webhookPollMs?: number;
 }
 
 export interface LoopEnv {
@@ -115,6 +120,20 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
     },
   };
 
+  /** Every events request goes out through here: it answers the wake-ups heard before it. */
+  const fetchPage = (from: Cursor): Promise<FetchResult> => {
+    sub.wake?.requested();
+    return handled(provider.fetch(ref, from, ctx));
+  };
+  const waitForChanges = (at: Cursor): Promise<void> =>
+    sub.wake
+      ? sub.wake.wait(
+          (signal) => provider.waitForChanges(ref, at, { ...ctx, signal }),
+          options.webhookPollMs ?? DEFAULT_WEBHOOK_POLL_MS,
+          own.signal,
+        )
+      : provider.waitForChanges(ref, at, ctx);
+
   const loaded = sub.cursors.load();
   const recent = provider.eventId ? new RecentIds(loaded?.seen) : undefined;
   // Durable, quick or no save at all: the checkpointer's call. A quick save runs while the next
@@ -185,7 +204,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       cursor = loaded.cursor;
     }
 
-    let next = handled(provider.fetch(ref, cursor, ctx));
+    let next = fetchPage(cursor);
     for (;;) {
       reporter.notice({ kind: 'reading', subject: ref.label });
       const result: FetchResult = await next;
@@ -194,7 +213,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
         await onExpired(sub, env, checkpoints.stored, ctx);
         cursor = result.fresh;
         await checkpoints.saveDurable(cursor);
-        next = handled(provider.fetch(ref, cursor, ctx));
+        next = fetchPage(cursor);
         continue;
       }
       const { page } = result;
@@ -204,7 +223,7 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       // the tick queue, which the work below (promise callbacks, synchronous writes) may never
       // let run, so the server would otherwise only see it after this page was written and saved.
       if (page.more && !signal.aborted) {
-        next = handled(provider.fetch(ref, page.next, ctx));
+        next = fetchPage(page.next);
         await env.prefetchSent();
       }
       // A cursor saved mid-page (--max-events) re-reads its page and skips what was written.
@@ -292,8 +311,8 @@ export async function follow(sub: Subscription, env: LoopEnv): Promise<void> {
       if (page.more) continue;
       if (options.once) return;
       reporter.notice({ kind: 'waiting', subject: ref.label });
-      await provider.waitForChanges(ref, cursor, ctx);
-      next = handled(provider.fetch(ref, cursor, ctx));
+      await waitForChanges(cursor);
+      next = fetchPage(cursor);
     }
   } catch (error) {
     // Stopped while waiting or reading, or the reader went away (EPIPE) in the middle of a page.

@@ -10,6 +10,7 @@ import type { Reference } from '../core/refs.js';
 import type { CursorStore } from '../state/cursors.js';
 import { acquireLock, type Release } from '../state/lock.js';
 import { follow, type LoopEnv, type Subscription } from './loop.js';
+import type { WakeBoard } from './wakes.js';
 
 export const DIRECT = 'direct';
 
@@ -21,6 +22,17 @@ export interface SubscriptionSetOptions {
   lockWaitMs: number;
   /** The whole command's stop: aborting it ends every loop. */
   stop: AbortController;
+  /** --webhook-url: the wake signals of Asana subscriptions (the webhook lifecycle sets them). */
+  wakes?: WakeBoard;
+  /** Hears subscriptions come and go for good (the webhook lifecycle creates and deletes theirs). */
+  watcher?: SubscriptionWatcher;
+}
+
+export interface SubscriptionWatcher {
+  /** A new subscription (named, or listed by projects:/team:). */
+  followed(sub: Subscription): void;
+  /** Gone for good: it left its listing (archived, deleted, moved) or answered 404; not a stop. */
+  left(sub: Subscription): void;
 }
 
 interface Entry {
@@ -66,7 +78,7 @@ export class SubscriptionSet {
       existing.sources.add(source);
       return false;
     }
-    const { store, providers, group, filters, lockWaitMs, stop } = this.#options;
+    const { store, providers, group, filters, lockWaitMs, stop, wakes } = this.#options;
     const provider = providers.get(ref.provider)!;
     const key = { provider: provider.name, host: provider.host, subscription: ref.id, group };
     const release = await acquireLock(store.lockPath(key), {
@@ -81,8 +93,10 @@ export class SubscriptionSet {
       filter: buildFilter(filters, provider.name),
       origin: { provider: provider.name, subscription: ref.id, group },
     };
+    if (wakes && provider.name === 'asana') sub.wake = wakes.signal(ref.id);
     const entry: Entry = { sub, sources: new Set([source]), release, abort: linkedAbort(stop.signal) };
     this.#entries.set(ref.id, entry);
+    this.#options.watcher?.followed(sub);
     if (this.#env) this.#run(entry, this.#env);
     return true;
   }
@@ -97,6 +111,7 @@ export class SubscriptionSet {
     entry.abort.abort(ExitCode.ok);
     if (entry.done) await entry.done;
     else this.#forget(entry);
+    this.#options.watcher?.left(entry.sub);
     return true;
   }
 
@@ -137,11 +152,13 @@ export class SubscriptionSet {
           // A listed project deleted (or hidden from the token) between two listings.
           this.gone.add(entry.sub.ref.id);
           env.reporter.notice({ kind: 'subscription-gone', subject: entry.sub.ref.label });
+          this.#options.watcher?.left(entry.sub);
           return;
         }
         // One missing resource stops its own subscription; the others go on.
         env.reporter.notice({ kind: 'subscription-not-found', error });
         this.exitCode = ExitCode.notFound;
+        this.#options.watcher?.left(entry.sub);
         return;
       }
       if (error instanceof StopRequested) {
@@ -156,6 +173,7 @@ export class SubscriptionSet {
   #forget(entry: Entry): void {
     if (this.#entries.get(entry.sub.ref.id) !== entry) return;
     this.#entries.delete(entry.sub.ref.id);
+    this.#options.wakes?.delete(entry.sub.ref.id);
     entry.abort.abort(ExitCode.ok);
     entry.release();
   }

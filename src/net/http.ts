@@ -358,7 +358,4 @@ function decode(raw: Buffer, coding: string | string[] | undefined, maxBytes: nu
   return raw;
 }
 
-export function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
+export { isLoopback } from '../lib/loopback.js';

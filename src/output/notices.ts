@@ -3,7 +3,7 @@
 // events may be missing, or --verbose only. Nothing else in src/ words a happening.
 import { groupDigits } from '../lib/digits.js';
 import { emptyShardMessage, expiredCursorMessage, formatError } from '../core/errors.js';
-import type { Notice, RateBasis, Reporter } from '../core/notice.js';
+import type { Notice, RateBasis, Reporter, WebhookLossReason } from '../core/notice.js';
 import type { Progress } from './progress.js';
 
 /** How a notice reaches stderr: the Progress method of that name (see output/progress.ts). */
@@ -143,6 +143,27 @@ export function wordNotice(notice: Notice): WordedNotice {
       return { channel: 'note', text: `token endpoint recovered after ${notice.attempts} attempts` };
     case 'snapshot-retrying':
       return { channel: 'retrying', text: `${notice.reason}; retrying in ${formatSeconds(notice.delayMs)}` };
+    case 'webhooks-live':
+      return { channel: 'debug', text: webhooksLive(notice.live, notice.total) };
+    case 'webhook-ready':
+      return { channel: 'debug', text: `${notice.subject}: ${notice.reused ? 'reusing its' : 'created a'} webhook` };
+    case 'webhook-lost':
+      return {
+        channel: 'warn',
+        text: `the webhook of ${notice.subject} was lost (${LOSS[notice.reason]}): polling it every --interval until it is created again`,
+      };
+    case 'webhook-target-refused':
+      return { channel: 'warn', text: `${errorText(notice.error)}; polling every --interval instead` };
+    case 'webhook-failed':
+      return {
+        channel: 'note',
+        text: `the webhook of ${notice.subject} failed: ${errorText(notice.error)}; polling it every --interval, trying again at the next --webhook-poll`,
+      };
+    case 'webhook-deleted':
+      return {
+        channel: 'debug',
+        text: `${notice.subject}: deleted ${notice.count === 1 ? 'its webhook' : `${notice.count} webhooks`} at Asana`,
+      };
   }
 }
 
@@ -151,19 +172,36 @@ function repeatedLines(lines: number): string {
   return `the last ${lines} lines may be repeated by the next run`;
 }
 
+const LOSS: Record<WebhookLossReason, string> = {
+  deleted: 'Asana deleted it',
+  inactive: 'Asana marked it inactive',
+  silent: "no delivery and no heartbeat for longer than Asana's heartbeat period",
+  'target-changed': 'it delivers to another URL than --webhook-url',
+};
+
+function webhooksLive(live: number, total: number): string {
+  return `${live} of ${total} ${total === 1 ? 'webhook' : 'webhooks'} live`;
+}
+
 /** An error inside a sentence: its one line without the "events: " every line of ours starts with. */
 function errorText(error: unknown): string {
   return formatError(error, false).replace(/^events: /, '');
 }
 
-/** A reporter that words each notice and hands it to the progress reporter (none yet: dropped). */
+/**
+ * A reporter that words each notice and hands it to the progress reporter (none yet: dropped).
+ * Once webhooks are in play, the status line ends with how many are live.
+ */
 export function progressReporter(progress: () => NoticeOutlet | undefined): Reporter {
+  let live: string | undefined;
   return {
     notice: (notice) => {
+      if (notice.kind === 'webhooks-live') live = webhooksLive(notice.live, notice.total);
       const target = progress();
       if (!target) return;
       const { channel, text, once } = wordNotice(notice);
       if (channel === 'tip') target.tip(text, once);
+      else if (channel === 'status' && live !== undefined) target.status(`${text} · ${live}`);
       else target[channel](text);
     },
   };

@@ -26,6 +26,8 @@ const COMMANDS: CommandName[] = [
   'state reset',
   'state path',
   'config list',
+  'webhooks list',
+  'webhooks remove',
 ];
 /** The words of a command, and the arguments it needs before its flags. */
 const argvOf = (command: CommandName): string[] => {

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { LockedError, NotFoundError } from '../../src/core/errors.js';
 import type { Notice, NoticeKind } from '../../src/core/notice.js';
+import { WebhookTargetError } from '../../src/core/wake.js';
 import { Governor, type GovernorClock } from '../../src/net/governor.js';
 import { progressReporter, wordNotice, type NoticeChannel, type NoticeOutlet } from '../../src/output/notices.js';
 
@@ -260,6 +261,50 @@ const WORDING: { [K in NoticeKind]: Array<[Extract<Notice, { kind: K }>, NoticeC
       'Asana answered 502; retrying in 2 s',
     ],
   ],
+  'webhooks-live': [
+    [{ kind: 'webhooks-live', live: 2, total: 3 }, 'debug', '2 of 3 webhooks live'],
+    [{ kind: 'webhooks-live', live: 0, total: 1 }, 'debug', '0 of 1 webhook live'],
+  ],
+  'webhook-ready': [
+    [{ kind: 'webhook-ready', subject: 'project 1', reused: false }, 'debug', 'project 1: created a webhook'],
+    [{ kind: 'webhook-ready', subject: 'project 1', reused: true }, 'debug', 'project 1: reusing its webhook'],
+  ],
+  'webhook-lost': [
+    [
+      { kind: 'webhook-lost', subject: 'project 1', reason: 'deleted' },
+      'warn',
+      'the webhook of project 1 was lost (Asana deleted it): polling it every --interval until it is created again',
+    ],
+    [
+      { kind: 'webhook-lost', subject: 'project 1', reason: 'silent' },
+      'warn',
+      "the webhook of project 1 was lost (no delivery and no heartbeat for longer than Asana's heartbeat period): polling it every --interval until it is created again",
+    ],
+  ],
+  'webhook-target-refused': [
+    [
+      {
+        kind: 'webhook-target-refused',
+        error: new WebhookTargetError(
+          'https://localhost/hooks/x',
+          'Asana refused the webhook target https://localhost for 1 (403: Invalid hostname: localhost)',
+        ),
+      },
+      'warn',
+      'Asana refused the webhook target https://localhost for 1 (403: Invalid hostname: localhost) (check --webhook-url: a public https URL that reaches --listen (a reverse proxy or a tunnel, docs/webhooks.md)); polling every --interval instead',
+    ],
+  ],
+  'webhook-failed': [
+    [
+      { kind: 'webhook-failed', subject: 'project 1', error: new NotFoundError('project 1 was not found (404)') },
+      'note',
+      'the webhook of project 1 failed: project 1 was not found (404); polling it every --interval, trying again at the next --webhook-poll',
+    ],
+  ],
+  'webhook-deleted': [
+    [{ kind: 'webhook-deleted', subject: 'project 1', count: 1 }, 'debug', 'project 1: deleted its webhook at Asana'],
+    [{ kind: 'webhook-deleted', subject: 'project 1', count: 2 }, 'debug', 'project 1: deleted 2 webhooks at Asana'],
+  ],
 };
 
 /** Progress as the notices see it, recording "<channel> <text>" (and a tip's once key). */
@@ -287,6 +332,19 @@ describe('the output layer words each notice and picks its channel', () => {
     const heard: string[] = [];
     progressReporter(() => recordingOutlet(heard)).notice(notice);
     expect(heard).toEqual([`${channel} ${text}${channel === 'tip' ? ' [once: first-run]' : ''}`]);
+  });
+
+  it('ends the status line with how many webhooks are live, once a count was heard', () => {
+    const heard: string[] = [];
+    const reporter = progressReporter(() => recordingOutlet(heard));
+    reporter.notice({ kind: 'waiting', subject: 'project 1' });
+    reporter.notice({ kind: 'webhooks-live', live: 1, total: 2 });
+    reporter.notice({ kind: 'waiting', subject: 'project 1' });
+    expect(heard).toEqual([
+      'status waiting for events on project 1 …',
+      'debug 1 of 2 webhooks live',
+      'status waiting for events on project 1 … · 1 of 2 webhooks live',
+    ]);
   });
 
   it('drops a notice that comes before the progress reporter exists', () => {

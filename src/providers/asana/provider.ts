@@ -1,6 +1,7 @@
 // Asana's Events API: GET /events?resource= and GET /workspaces/{gid}/events, the 412 sync-token
 // dance, has_more paging. Requests stay inside the official OpenAPI spec (no opt_fields on
 // workspace events, opt_fields values from the spec's enum).
+import { AsanaWebhooksClient } from './webhooks.js';
 import { rejectedHint, type TokenSource } from '../../auth/token-source.js';
 import { badValue } from '../../core/bounds.js';
 import { ApiError, AuthError, CursorRefusedError, NotFoundError } from '../../core/errors.js';
@@ -91,6 +92,12 @@ export class AsanaProvider implements Provider {
     });
     this.#base = this.#api.base;
     this.host = this.#api.host;
+  }
+
+  /** Asana's webhook endpoints on the same token, host, client and governor as the events stream. */
+  webhooks(): AsanaWebhooksClient {
+    const { baseUrl, auth, http, retry, governor } = this.#options;
+    return new AsanaWebhooksClient({ baseUrl, auth, http, retry, governor });
   }
 
   async start(ref: Reference, ctx: ProviderContext): Promise<Cursor> {
