@@ -406,3 +406,27 @@ describe('parseRate', () => {
     ['-5/min', undefined],
   ])('%j -> %j', (text, perMin) => expect(parseRate(text)).toBe(perMin));
 });
+
+describe('serveFirst', () => {
+  it('grants a serveFirst key ahead of a ring of polling subscriptions; without it, once per round', async () => {
+    const order = async (first: boolean): Promise<number[]> => {
+      const { clock, governor, grants, run } = setup({ ratePerMin: 600 });
+      if (first) governor.serveFirst('webhooks');
+      for (let i = 0; i < 200; i++) void run(`project ${i}`, 50);
+      await clock.advance(60_000); // the burst is spent; from here one slot every 100 ms
+      const from = grants.length;
+      void run('webhooks', 5);
+      await clock.advance(120_000);
+      return grants
+        .slice(from)
+        .map((g, i) => [g.key, i] as const)
+        .filter(([key]) => key === 'webhooks')
+        .map(([, i]) => i);
+    };
+    // Each webhook request is sent as soon as the one before it is answered: next in line each time.
+    expect(await order(true)).toEqual([0, 1, 2, 3, 4]);
+    const ring = await order(false);
+    expect(ring).toHaveLength(5);
+    expect(ring[4]!).toBeGreaterThan(500);
+  });
+});

@@ -97,6 +97,8 @@ export class AsanaProvider implements Provider {
   /** Asana's webhook endpoints on the same token, host, client and governor as the events stream. */
   webhooks(): AsanaWebhooksClient {
     const { baseUrl, auth, http, retry, governor } = this.#options;
+    // Webhook requests (the lifecycle sends them under this one key) go ahead of polls: see serveFirst.
+    governor?.serveFirst('webhooks');
     return new AsanaWebhooksClient({ baseUrl, auth, http, retry, governor });
   }
 
