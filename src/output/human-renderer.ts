@@ -9,7 +9,7 @@ import { formatAsanaEvent } from './human-asana.js';
 import { formatBoxEvent } from './human-box.js';
 import { clean } from './human.js';
 import type { Progress } from './progress.js';
-import type { Renderer, RenderTarget } from './renderer.js';
+import { SinkRenderer, type Renderer, type RenderTarget } from './renderer.js';
 import type { Sink } from './sink.js';
 
 export interface HumanRendererOptions {
@@ -21,23 +21,13 @@ export interface HumanRendererOptions {
   glyphs?: Glyphs;
 }
 
-export class HumanRenderer implements Renderer {
+export class HumanRenderer extends SinkRenderer implements Renderer {
   constructor(
-    private readonly sink: Sink,
+    sink: Sink,
     private readonly options: HumanRendererOptions,
     private readonly progress: Progress,
-  ) {}
-
-  get linesWritten(): number {
-    return this.sink.linesWritten;
-  }
-
-  get linesSettled(): number {
-    return this.sink.linesSettled ?? this.sink.linesWritten;
-  }
-
-  linesDelivered(): number {
-    return this.sink.linesDelivered?.() ?? this.sink.linesWritten;
+  ) {
+    super(sink);
   }
 
   async events(target: RenderTarget, events: EventBatch): Promise<number> {
@@ -81,9 +71,5 @@ export class HumanRenderer implements Renderer {
       text += `${[chalk.dim('snapshot'), resourceType, chalk.cyan(`"${title}"`), chalk.dim(clean(item.gid)), item.completed === true ? chalk.green(`${check} completed`) : ''].filter(Boolean).join(' ')}\n`;
     }
     if (text) await this.progress.aroundOutput(() => this.sink.write(text));
-  }
-
-  flush(durable?: boolean): Promise<void> {
-    return this.sink.flush(durable);
   }
 }

@@ -14,16 +14,9 @@ import type { Sink } from './sink.js';
 export type Renderer = RecordSink;
 export type RenderTarget = RecordTarget;
 
-export class JsonRenderer implements Renderer {
-  /** `progress`: when the lines go to stdout, so the spinner on stderr keeps out of their way. */
-  constructor(
-    private readonly sink: Sink,
-    private readonly progress?: Pick<Progress, 'aroundOutput'>,
-  ) {}
-
-  #write(text: string): Promise<number> {
-    return this.progress ? this.progress.aroundOutput(() => this.sink.write(text)) : this.sink.write(text);
-  }
+/** What every renderer says of its sink: the lines it took, settled and delivered. */
+export abstract class SinkRenderer {
+  constructor(protected readonly sink: Sink) {}
 
   get linesWritten(): number {
     return this.sink.linesWritten;
@@ -37,6 +30,24 @@ export class JsonRenderer implements Renderer {
     return this.sink.linesDelivered?.() ?? this.sink.linesWritten;
   }
 
+  flush(durable?: boolean): Promise<void> {
+    return this.sink.flush(durable);
+  }
+}
+
+export class JsonRenderer extends SinkRenderer implements Renderer {
+  /** `progress`: when the lines go to stdout, so the spinner on stderr keeps out of their way. */
+  constructor(
+    sink: Sink,
+    private readonly progress?: Pick<Progress, 'aroundOutput'>,
+  ) {
+    super(sink);
+  }
+
+  #write(text: string): Promise<number> {
+    return this.progress ? this.progress.aroundOutput(() => this.sink.write(text)) : this.sink.write(text);
+  }
+
   async events(target: RenderTarget, events: EventBatch): Promise<number> {
     return events.length ? this.#write(eventLines(events, target.origin, new Date().toISOString())) : 0;
   }
@@ -47,9 +58,5 @@ export class JsonRenderer implements Renderer {
 
   async snapshot(target: RenderTarget, items: readonly SnapshotItem[]): Promise<void> {
     if (items.length) await this.#write(snapshotLines(items, target.origin, new Date().toISOString()));
-  }
-
-  flush(durable?: boolean): Promise<void> {
-    return this.sink.flush(durable);
   }
 }
