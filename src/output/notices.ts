@@ -225,7 +225,8 @@ export function stretchMessage(
     learned: `this token allows about ${formatRate(ratePerMin)}/min`,
     pinned: `--rate allows ${formatRate(ratePerMin)}/min`,
   }[basis];
-  return `${groupDigits(subscriptions)} subscriptions at --interval ${intervalMs / 1000} need ${formatRate(needed)} requests/min; ${allows}: each is polled about every ${formatSeconds(every)}`;
+  // A demand counts a subscription with a live webhook as a fraction (it polls every --webhook-poll).
+  return `${groupDigits(Math.round(subscriptions))} subscriptions at --interval ${intervalMs / 1000} need ${formatRate(needed)} requests/min; ${allows}: each is polled about every ${formatSeconds(every)}`;
 }
 
 /** "24,000", "900": whole requests, rounded to two significant figures above 1,000. */

@@ -186,6 +186,12 @@ const WORDING: { [K in NoticeKind]: Array<[Extract<Notice, { kind: K }>, NoticeC
       'note',
       '400 subscriptions at --interval 1 need 24,000 requests/min; --rate allows 60/min: each is polled about every 400 s',
     ],
+    [
+      // 66 of 1,000 with a live webhook poll every --webhook-poll: a demand of 934.3 subscriptions.
+      { kind: 'stretched', subscriptions: 934.3, intervalMs: 30_000, ratePerMin: 1200, basis: 'learned' },
+      'note',
+      '934 subscriptions at --interval 30 need 1,900 requests/min; this token allows about 1,200/min: each is polled about every 47 s',
+    ],
   ],
   retrying: [
     [
