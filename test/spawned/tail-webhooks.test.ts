@@ -9,6 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventsOf, jsonLines, type CliResult } from '../helpers/run-result.js';
 import { runCli, RunningCli } from '../helpers/spawn.js';
 import { startTestBed, type TestBed } from '../helpers/test-bed.js';
+import { makeCa, makeLeaf } from '../../src/emulator/certificates.js';
+import { tempDir } from '../helpers/env.js';
 
 let bed: TestBed;
 let running: RunningCli[] = [];
@@ -119,6 +121,49 @@ describe('events tail --webhook-url', () => {
     }
     const elsewhere = stateFiles().filter(([name, text]) => name !== file && text.includes(secret));
     expect(elsewhere.map(([name]) => name)).toEqual([]);
+  });
+
+  it('--cert and --key serve the receiver over HTTPS: the handshake and the deliveries arrive through TLS', async () => {
+    const ca = makeCa();
+    const leaf = makeLeaf(ca, { hosts: ['127.0.0.1'] });
+    await bed.close();
+    bed = await startTestBed({
+      webhooks: {
+        batchMs: 20,
+        retryBaseMs: 50,
+        retryCapMs: 200,
+        deleteAfterMs: 60_000,
+        heartbeatMs: 60_000,
+        ca: ca.cert,
+      },
+    });
+    const dir = tempDir('events-receiver-tls-');
+    const [certFile, keyFile] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
+    fs.writeFileSync(certFile, leaf.cert);
+    fs.writeFileSync(keyFile, leaf.key, { mode: 0o600 });
+    const port = await freePort();
+    const cli = new RunningCli(
+      ['tail', bed.project, '--webhook-url', `https://127.0.0.1:${port}/`, '--listen', `127.0.0.1:${port}`].concat([
+        '--cert',
+        certFile,
+        '--key',
+        keyFile,
+        '--interval',
+        '60',
+        '--json',
+        '--verbose',
+      ]),
+      bed.env(),
+    );
+    running.push(cli);
+    await cli.waitFor(() => cli.stderr.includes('1 of 1 webhook live'), 10_000, 'the webhook live');
+    expect(bed.emulator.asana.webhooks.list()[0]!.target).toMatch(
+      new RegExp(`^https://127\\.0\\.0\\.1:${port}/hooks/\\w+$`),
+    );
+    await cli.waitFor(() => cli.stderr.includes('&sync='), 10_000, 'the first page read');
+    await wokenWithinASecond(cli);
+    await stopped(cli);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('events webhooks list shows it live (no secret); webhooks remove --all deletes it at Asana and forgets it', async () => {
