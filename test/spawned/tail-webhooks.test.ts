@@ -166,6 +166,33 @@ describe('events tail --webhook-url', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('a Box subscription in the same run keeps its long poll: its events arrive at once, without a webhook', async () => {
+    const port = await freePort();
+    const cli = new RunningCli(
+      [
+        'tail',
+        bed.project,
+        'box',
+        '--webhook-url',
+        `http://127.0.0.1:${port}/`,
+        '--listen',
+        `127.0.0.1:${port}`,
+      ].concat(['--interval', '60', '--json', '--verbose']),
+      bed.env({ BOX_BASE_URL: `${bed.emulator.url}/2.0`, BOX_ACCESS_TOKEN: 'box-token' }),
+    );
+    running.push(cli);
+    await cli.waitFor(() => cli.stderr.includes('1 of 1 webhook live'), 10_000, 'the Asana webhook live');
+    await cli.waitFor(() => bed.emulator.requests.some((r) => r.path === '/subscribe'), 10_000, 'the Box long poll');
+    const sent = Date.now();
+    const [event] = bed.emulator.box.appendEvents(1);
+    await cli.waitFor(() => cli.stdout.includes(String(event!['event_id'])), 3_000, 'the Box event on stdout');
+    expect(Date.now() - sent).toBeLessThan(1_000);
+    // One webhook, for the Asana project only.
+    expect(bed.emulator.asana.webhooks.list()).toHaveLength(1);
+    await wokenWithinASecond(cli);
+    await stopped(cli);
+  });
+
   it('events webhooks list shows it live (no secret); webhooks remove --all deletes it at Asana and forgets it', async () => {
     const port = await freePort();
     const cli = tail(port);
