@@ -480,9 +480,13 @@ describe('webhooks waking the follow loops', () => {
     emulator.asana.archiveProject(archived);
     await expansion.refresh(false);
     expect(run.ear.notices).toContainEqual({ kind: 'project-left', subject: expander.label, gid: archived });
-    await until('its webhook deleted', () => !hooks().some((w) => w.resource === archived));
+    // Deleted at Asana first, then forgotten in the store: wait for both.
+    await until(
+      'its webhook deleted and forgotten',
+      () => !hooks().some((w) => w.resource === archived) && store.load(key(archived)) === undefined,
+    );
     expect(hooks()).toHaveLength(listed - 1);
-    expect(store.load(key(archived))).toBeUndefined();
+    await until('the counts', () => run.hooksOf.counts.total === listed - 1);
     expect(run.hooksOf.counts).toEqual({ live: listed - 1, total: listed - 1 });
   });
 });
