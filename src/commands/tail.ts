@@ -160,12 +160,13 @@ function webhookConfig(settings: Settings, once: boolean): TailConfig['webhooks'
     config: 'webhookUrl in config.json',
     default: '--webhook-url',
   }[settingSource(settings, 'webhookUrl')];
+  // config.json's webhookUrl is a standing preference for the runs that follow; a cron run's
+  // --once has nothing to wake and reads as it always did. Asked for on this run, it is a mistake.
+  if (once && from === 'webhookUrl in config.json') return undefined;
   if (once)
     throw new UsageError(
       `--once does not take webhooks (${from}): a webhook wakes a tail that keeps running, and --once ends when it has read everything`,
-      from === 'webhookUrl in config.json'
-        ? 'run without --once, or remove the key: events config unset webhookUrl'
-        : `run without --once, or drop ${from} for cron runs`,
+      `run without --once, or drop ${from} for cron runs`,
     );
   if ((settings.cert === undefined) !== (settings.key === undefined))
     throw new UsageError(

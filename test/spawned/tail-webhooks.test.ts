@@ -158,7 +158,7 @@ describe('events tail --webhook-url', () => {
     running.push(cli);
     await cli.waitFor(() => cli.stderr.includes('1 of 1 webhook live'), 10_000, 'the webhook live');
     expect(bed.emulator.asana.webhooks.list()[0]!.target).toMatch(
-      new RegExp(`^https://127\\.0\\.0\\.1:${port}/hooks/\\w+$`),
+      new RegExp(`^https://127\\.0\\.0\\.1:${port}/hooks/[\\w-]+$`),
     );
     await cli.waitFor(() => cli.stderr.includes('&sync='), 10_000, 'the first page read');
     await wokenWithinASecond(cli);
@@ -305,5 +305,18 @@ describe('usage errors of --webhook-url: exit 2, one line naming the rule, nothi
     expect(run.stderr).toContain(rule);
     expect(run.stdout).toBe('');
     expect(bed.emulator.requests.length).toBe(before);
+  });
+
+  it('a webhookUrl in config.json leaves a --once cron run as it was: no webhook, no error', async () => {
+    fs.writeFileSync(
+      path.join(bed.stateDir, 'config.json'),
+      JSON.stringify({ webhookUrl: 'https://hooks.example.com' }),
+    );
+    const appended = await bed.primed(2);
+    const run = await runCli(['tail', bed.project, '--once', '--json'], bed.env());
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(eventsOf(run.stdout)).toEqual(appended);
+    expect(posts()).toBe(0);
   });
 });
