@@ -9,6 +9,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeCa, makeLeaf } from '../../src/emulator/certificates.js';
 import { WebhookReceiver, type ReceiverOptions } from '../../src/webhooks/receiver.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 interface Answer {
   status: number;
@@ -45,7 +46,15 @@ interface Bed {
   stored: Array<[string, string]>;
   lines: string[];
   url(key: string): string;
+  /**
+   * Resolves once the receiver has done the work of every request answered so far: a signed
+   * delivery on a path of its own, whose wake-up comes after theirs (the receiver works in the
+   * order it answered). Waits on that event, not on time; its wake-ups are kept out of `wakes`.
+   */
+  settle(options?: { ca?: string }): Promise<void>;
 }
+
+const BARRIER = 'barrier';
 
 const open: WebhookReceiver[] = [];
 afterEach(async () => {
@@ -57,12 +66,17 @@ async function start(options: Partial<ReceiverOptions> = {}): Promise<Bed> {
   const alive: string[] = [];
   const stored: Array<[string, string]> = [];
   const lines: string[] = [];
+  const barrierWakes: string[] = [];
+  let barrier: Promise<void> | undefined;
   const receiver = await WebhookReceiver.listen({
     host: '127.0.0.1',
     port: 0,
-    wake: { onWake: (key) => wakes.push(key), onAlive: (key) => alive.push(key) },
+    wake: {
+      onWake: (key) => (key === BARRIER ? barrierWakes.push(key) : wakes.push(key)),
+      onAlive: (key) => void (key !== BARRIER && alive.push(key)),
+    },
     storeSecret: async (key, secret) => {
-      stored.push([key, secret]);
+      if (key !== BARRIER) stored.push([key, secret]);
     },
     verbose: (line) => lines.push(line),
     ...options,
@@ -75,11 +89,23 @@ async function start(options: Partial<ReceiverOptions> = {}): Promise<Bed> {
     stored,
     lines,
     url: (key) => `${receiver.url}/hooks/${receiver.pathId(key)!}`,
+    settle: async ({ ca } = {}) => {
+      const url = (): string => `${receiver.url}/hooks/${receiver.pathId(BARRIER)!}`;
+      barrier ??= (async () => {
+        receiver.add(BARRIER);
+        const done = receiver.expectHandshake(BARRIER);
+        await post(url(), '', { 'x-hook-secret': BARRIER }, { ca });
+        done();
+      })();
+      await barrier;
+      const before = barrierWakes.length;
+      // A body of its own each time: the receiver ignores a repeat of a signed body.
+      const body = JSON.stringify({ events: [{ action: 'changed', resource: { gid: String(before) } }] });
+      await post(url(), body, { 'x-hook-signature': sign(BARRIER, body) }, { ca });
+      await waitUntil(() => barrierWakes.length > before, 'the barrier delivery woken', 2_000);
+    },
   };
 }
-
-/** Lets the receiver's after-the-answer work (setImmediate) run. */
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
 
 /** A path of `key` whose handshake is done with `secret`. */
 async function shaken(bed: Bed, key: string, secret: string): Promise<void> {
@@ -115,7 +141,7 @@ describe('the handshake', () => {
     expect((await post(bed.url('1001'), delivery, { 'x-hook-signature': sign('s3cret-one', delivery) })).status).toBe(
       200,
     );
-    await settle();
+    await bed.settle();
     expect(bed.wakes).toEqual(['1001']);
   });
 
@@ -154,7 +180,7 @@ describe('the handshake', () => {
     bed.receiver.add('1001', { pathId: 'AAAAAAAAAAAAAAAAAAAAAA', secret: 'kept' });
     expect(bed.url('1001')).toMatch(/\/hooks\/AAAAAAAAAAAAAAAAAAAAAA$/);
     expect((await post(bed.url('1001'), delivery, { 'x-hook-signature': sign('kept', delivery) })).status).toBe(200);
-    await settle();
+    await bed.settle();
     expect(bed.wakes).toEqual(['1001']);
   });
 });
@@ -165,7 +191,7 @@ describe('signatures', () => {
     await shaken(bed, '1001', 'one');
     await shaken(bed, '1002', 'two');
     expect((await post(bed.url('1002'), delivery, { 'x-hook-signature': sign('two', delivery) })).status).toBe(200);
-    await settle();
+    await bed.settle();
     expect(bed.wakes).toEqual(['1002']);
     expect(bed.alive).toEqual(['1002']);
   });
@@ -188,7 +214,7 @@ describe('signatures', () => {
     await shaken(bed, '1001', 'one');
     const answer = await post(bed.url('1001'), delivery, headers(delivery));
     expect(answer.status).toBe(401);
-    await settle();
+    await bed.settle();
     expect(bed.wakes).toEqual([]);
     expect(bed.alive).toEqual([]);
     expect(bed.lines.join('\n')).toMatch(/refused a webhook delivery for 1001: .*\(401\)/);
@@ -200,7 +226,7 @@ describe('signatures', () => {
     await shaken(bed, '1002', 'two');
     const signature = sign('one', delivery);
     expect((await post(bed.url('1002'), delivery, { 'x-hook-signature': signature })).status).toBe(401);
-    await settle();
+    await bed.settle();
     expect(bed.wakes).toEqual([]);
   });
 
@@ -210,7 +236,7 @@ describe('signatures', () => {
     const headers = { 'x-hook-signature': sign('one', delivery) };
     expect((await post(bed.url('1001'), delivery, headers)).status).toBe(200);
     expect((await post(bed.url('1001'), delivery, headers)).status).toBe(200);
-    await settle();
+    await bed.settle();
     expect(bed.wakes).toEqual(['1001']);
     expect(bed.lines.join('\n')).toContain('ignored a repeated webhook delivery for 1001');
   });
@@ -227,7 +253,7 @@ describe('signatures', () => {
     const beat = '{"events":[]}';
     for (let i = 0; i < 2; i++)
       expect((await post(bed.url('1001'), beat, { 'x-hook-signature': sign('one', beat) })).status).toBe(200);
-    await settle();
+    await bed.settle();
     expect(bed.alive).toEqual(['1001', '1001']);
     expect(bed.wakes).toEqual([]);
   });
@@ -239,7 +265,7 @@ describe('signatures', () => {
     await post(bed.url('1001'), delivery, { 'x-hook-signature': sign('very-secret-value', delivery) });
     await post(bed.url('1001'), delivery, { 'x-hook-signature': sign('wrong', delivery) });
     await post(bed.url('1001'), '', { 'x-hook-secret': 'another-secret' });
-    await settle();
+    await bed.settle();
     const all = bed.lines.join('\n');
     expect(bed.lines.length).toBeGreaterThanOrEqual(3);
     for (const leak of ['very-secret-value', 'another-secret', '"events"', 'changed', bed.receiver.pathId('1001')!])
@@ -264,7 +290,7 @@ describe('limits', () => {
       req.write(Buffer.alloc(600, 'a'));
     });
     expect(chunked).toBe(413);
-    await settle();
+    await bed.settle();
     expect(bed.wakes).toEqual([]);
   });
 
@@ -342,7 +368,7 @@ describe('limits', () => {
     done();
     expect(answer.headers['x-hook-secret']).toBe('tls-secret');
     await post(bed.url('1001'), delivery, { 'x-hook-signature': sign('tls-secret', delivery) }, { ca: ca.cert });
-    await settle();
+    await bed.settle({ ca: ca.cert });
     expect(bed.wakes).toEqual(['1001']);
   });
 });
