@@ -5,16 +5,13 @@
 // ratios and the min–max), the time of a run with nothing new, and `--version` against `node -e 0`.
 // Peak RSS and CPU time come from the kernel (GNU time's %M, %U and %S, from wait4).
 // Run after `npm run build`:  node bench/drain.mjs [events] [rounds]
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measurer, needGnuTime } from './rusage.mjs';
 
-if (!fs.existsSync('/usr/bin/time')) {
-  console.error('bench/drain.mjs needs GNU time at /usr/bin/time (for peak RSS and CPU time): apt-get install time');
-  process.exit(2);
-}
+needGnuTime('bench/drain.mjs');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { startEmulator } = await import(path.join(root, 'dist/emulator/index.js'));
 const COUNT = Number(process.argv[2] ?? 100_000);
@@ -24,34 +21,11 @@ const emulator = await startEmulator({ seed: 1, activity: false });
 const base = `${emulator.url}/api/1.0`;
 const project = emulator.asana.projectGids[0];
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'events-bench-'));
-const rusage = path.join(stateDir, 'rusage');
 const env = { ...process.env, ASANA_BASE_URL: base, ASANA_ACCESS_TOKEN: 'bench', EVENTS_CONFIG_DIR: stateDir };
+const measure = measurer(env, stateDir);
 const cliPath = path.join(root, 'bin/events.js');
 const barePath = path.join(root, 'bench/bare-loop.mjs');
 const bareUndiciPath = path.join(root, 'bench/bare-undici-loop.mjs');
-
-// Opened for writing, like a shell's `> /dev/null` (stdio 'ignore' opens it read-write, which
-// events takes for a closed stdout and refuses).
-const devNull = fs.openSync('/dev/null', 'w');
-
-/** Runs node with stdout to /dev/null; returns wall time and peak RSS. Asynchronous: the emulator answers from this process. */
-function measure(args) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', rusage, process.execPath, ...args], {
-      env,
-      stdio: ['ignore', devNull, 'inherit'],
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const [kb, user, sys] = fs.readFileSync(rusage, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-      code === 0
-        ? resolve({ ms, peakMb: kb / 1024, cpuMs: (user + sys) * 1000 })
-        : reject(new Error(`node ${args.join(' ')} exited ${code}`));
-    });
-  });
-}
 
 async function currentToken() {
   const res = await fetch(`${base}/events?resource=${project}`, { headers: { authorization: 'Bearer bench' } });
@@ -103,7 +77,7 @@ const rate = (r) => COUNT / (r.ms / 1000);
 // ratios is steadier than the ratio of medians when the machine's speed drifts.
 const per = (a, b, f) => rows[a].map((x, i) => f(x, rows[b][i]));
 const kEvents = (rs) => `${(median(rs.map(rate)) / 1000).toFixed(1)}k events/s`;
-const mb = (rs) => `${median(rs.map((r) => r.peakMb)).toFixed(0)} MB`;
+const mb = (rs) => `${median(rs.map((r) => r.mb)).toFixed(0)} MB`;
 const ms = (rs) => `${median(rs.map((r) => r.ms)).toFixed(0)} ms`;
 
 console.log(
@@ -117,14 +91,12 @@ console.log(
 );
 // CPU time (user + system) moves less than wall time when other work shares the machine.
 console.log(
-  `  CPU time events/bare   : ${span(per('cli', 'bare', (c, b) => c.cpuMs / b.cpuMs))} (${median(rows.cli.map((r) => r.cpuMs)).toFixed(0)} vs ${median(rows.bare.map((r) => r.cpuMs)).toFixed(0)} ms)`,
+  `  CPU time events/bare   : ${span(per('cli', 'bare', (c, b) => c.cpu / b.cpu))} (${median(rows.cli.map((r) => r.cpu)).toFixed(0)} vs ${median(rows.bare.map((r) => r.cpu)).toFixed(0)} ms)`,
 );
 console.log(
-  `  peak RSS events/undici : ${span(per('cli', 'undici', (c, u) => c.peakMb / u.peakMb))}   goal <= 1.2x (bare undici loop)`,
+  `  peak RSS events/undici : ${span(per('cli', 'undici', (c, u) => c.mb / u.mb))}   goal <= 1.2x (bare undici loop)`,
 );
-console.log(
-  `  peak RSS events/bare   : ${span(per('cli', 'bare', (c, b) => c.peakMb / b.peakMb))} (bare node:http loop)`,
-);
+console.log(`  peak RSS events/bare   : ${span(per('cli', 'bare', (c, b) => c.mb / b.mb))} (bare node:http loop)`);
 console.log(
   `  nothing new            : events ${ms(rows.cliEmpty)} (${mb(rows.cliEmpty)}), bare ${ms(rows.bareEmpty)} (${mb(rows.bareEmpty)}): ${span(per('cliEmpty', 'bareEmpty', (c, b) => c.ms / b.ms))}   goal <= 2x`,
 );

@@ -5,16 +5,13 @@
 // (bench/bare-loop.mjs) and `node -e 0`. No tuning flags: what a user gets.
 // Peak RSS and CPU time from GNU time (wait4). Run after `npm run build`:
 //   node bench/short.mjs [rounds]          (default 15; prints the Node version it ran on)
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measurer, needGnuTime } from './rusage.mjs';
 
-if (!fs.existsSync('/usr/bin/time')) {
-  console.error('bench/short.mjs needs GNU time at /usr/bin/time: apt-get install time');
-  process.exit(2);
-}
+needGnuTime('bench/short.mjs');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { startEmulator } = await import(path.join(root, 'dist/emulator/index.js'));
 const ROUNDS = Number(process.argv[2] ?? 15);
@@ -26,34 +23,15 @@ const project = emulator.asana.projectGids[0];
 // The drains append to a project of their own, so the cron project has nothing new, ever.
 const drained = emulator.asana.projectGids[1];
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'events-bench-short-'));
-const rusage = path.join(stateDir, 'rusage');
 const output = path.join(stateDir, 'export.jsonl');
 const env = { ...process.env, ASANA_BASE_URL: base, ASANA_ACCESS_TOKEN: 'bench', EVENTS_CONFIG_DIR: stateDir };
+const measure = measurer(env, stateDir);
 const cli = path.join(root, 'bin/events.js');
 const loops = {
   least: path.join(root, 'bench/least-undici-loop.mjs'),
   undici: path.join(root, 'bench/bare-undici-loop.mjs'),
   http: path.join(root, 'bench/bare-loop.mjs'),
 };
-const devNull = fs.openSync('/dev/null', 'w');
-
-function measure(args) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', rusage, process.execPath, ...args], {
-      env,
-      stdio: ['ignore', devNull, 'inherit'],
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const [kb, user, sys] = fs.readFileSync(rusage, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-      code === 0
-        ? resolve({ ms, mb: kb / 1024, cpu: (user + sys) * 1000 })
-        : reject(new Error(`node ${args.join(' ')} exited ${code}`));
-    });
-  });
-}
 
 async function currentToken(resource = project) {
   const res = await fetch(`${base}/events?resource=${resource}`, { headers: { authorization: 'Bearer bench' } });
