@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuTicks, memoryMb, sleep, TICK_HZ, until, watchTail } from './follow-process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -26,28 +27,6 @@ const IDLE_S = Number(process.argv[2] ?? 60);
 const PAID = { requests: 250, windowMs: 10_000, concurrency: 50 }; // 1500/min
 const CASES = (process.argv[3] ?? '100,1000,400@150/10s').split(',').map(parseCase);
 const INTERVAL_S = 30;
-const TICK_HZ = 100; // USER_HZ on Linux
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const until = async (check, ms, what) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-};
-
-function cpuTicks(pid) {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime + stime
-}
-
-function memoryMb(pid) {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
-  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
-}
 
 /** "400" or "400@150/10s": the projects, and the budget the emulator enforces without telling the CLI. */
 function parseCase(text) {
@@ -78,19 +57,7 @@ async function run({ size, budget }) {
     [path.join(root, 'bin/events.js'), 'tail', ...projects, '--json', '--interval', String(INTERVAL_S)],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-  const arrivals = new Map();
-  let buffered = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk) => {
-    buffered += chunk;
-    let nl;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const { _events, ...event } = JSON.parse(buffered.slice(0, nl));
-      buffered = buffered.slice(nl + 1);
-      arrivals.set(JSON.stringify(event), performance.now());
-    }
-  });
+  const { arrivals, stderr: said } = watchTail(child);
   const api = () => emulator.requests.filter((r) => r.path.startsWith('/api/1.0/'));
   const cursorDir = path.join(stateDir, 'cursors');
   const stored = () => (fs.existsSync(cursorDir) ? fs.readdirSync(cursorDir).length : 0);
@@ -142,7 +109,7 @@ async function run({ size, budget }) {
     idleCpu,
     rss: memory.rss,
     peak: memory.peak,
-    stderr: stderr.trim().split('\n').filter(Boolean),
+    stderr: said().trim().split('\n').filter(Boolean),
   };
 }
 

@@ -14,6 +14,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuTicks, memoryMb, sleep, TICK_HZ, until, watchTail } from './follow-process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -27,23 +28,7 @@ const IDLE_S = Number(process.argv[2] ?? 60);
 const EVENTS_S = Number(process.argv[3] ?? 120);
 const SIZE = Number(process.argv[4] ?? 1000);
 const BUDGET = { requests: 250, windowMs: 10_000, concurrency: 50 }; // 1500/min
-const TICK_HZ = 100; // USER_HZ on Linux
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const until = async (check, ms, what) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-};
-const cpuTicks = (pid) => {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime + stime
-};
-const rssMb = (pid) =>
-  Number(/^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 async function freePort() {
   const server = net.createServer();
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -74,19 +59,7 @@ async function run({ size, webhooks, interval, idleS, eventsS, budget }) {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-  const arrivals = new Map();
-  let buffered = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk) => {
-    buffered += chunk;
-    let nl;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const { _events, ...event } = JSON.parse(buffered.slice(0, nl));
-      buffered = buffered.slice(nl + 1);
-      arrivals.set(JSON.stringify(event), performance.now());
-    }
-  });
+  const { arrivals, stderr: said } = watchTail(child);
   const api = () => emulator.requests.filter((r) => r.path.startsWith('/api/1.0/'));
   const cursorDir = path.join(stateDir, 'cursors');
   const stored = () => (fs.existsSync(cursorDir) ? fs.readdirSync(cursorDir).length : 0);
@@ -115,7 +88,7 @@ async function run({ size, webhooks, interval, idleS, eventsS, budget }) {
   await until(() => appended.every((a) => arrivals.has(a.key)), 10 * 60_000, 'every appended event');
   const steady = api().slice(idleFrom);
   const latencies = appended.map((a) => (arrivals.get(a.key) - a.at) / 1000).sort((a, b) => a - b);
-  const rss = rssMb(child.pid);
+  const rss = memoryMb(child.pid).rss;
   child.kill('SIGTERM');
   await new Promise((r) => child.on('close', r));
   const all = api();
@@ -133,7 +106,7 @@ async function run({ size, webhooks, interval, idleS, eventsS, budget }) {
     p50: at(0.5),
     p95: at(0.95),
     rss,
-    stderr: stderr.trim().split('\n').filter(Boolean).slice(-5),
+    stderr: said().trim().split('\n').filter(Boolean).slice(-5),
   };
 }
 
